@@ -1,0 +1,139 @@
+/**
+ * The one Engine interface. It is implemented by `VidletEngine` (src/engine/engine.ts), which
+ * runs in the Web Worker, in Node (CLI, tests) and anywhere onnxruntime-web runs; the page
+ * talks to it through the comlink proxy in src/worker/engine-client.ts and never knows where
+ * it runs. Everything that crosses this interface is structured-clonable.
+ */
+
+export type Backend = 'webgpu' | 'wasm';
+export type Variant = 'fp32' | 'fp16' | 'int8' | 'q4';
+export type SamplerName = 'euler' | 'heun' | 'euler-ancestral';
+
+/** Where a model package lives: a base URL (browser: '/models/vidlet-tiny/') or a folder (Node). */
+export interface ModelSource {
+  /** Base URL or filesystem folder holding manifest.json. */
+  base: string;
+}
+
+export interface LoadOptions {
+  /** Force a backend; by default WebGPU on a hardware adapter, otherwise wasm. */
+  backend?: Backend | 'auto';
+  /** Force a weight variant; by default the best one the backend runs correctly. */
+  variant?: Variant | 'auto';
+  /** wasm threads (0 = onnxruntime's default). */
+  numThreads?: number;
+}
+
+/** Progress of fetching/verifying/caching/compiling a model. */
+export interface LoadProgress {
+  phase: 'manifest' | 'download' | 'verify' | 'cache' | 'session';
+  file?: string;
+  /** Bytes done / total over the whole load (all files of the chosen variants). */
+  loadedBytes: number;
+  totalBytes: number;
+  /** Bytes per second over the last few seconds (download phase). */
+  bytesPerSecond?: number;
+  /** Estimated seconds left (download phase). */
+  secondsLeft?: number;
+  /** True when the file came from the IndexedDB/disk cache, not the network. */
+  fromCache?: boolean;
+}
+
+export interface BackendInfo {
+  backend: Backend;
+  /** e.g. 'NVIDIA GeForce RTX 4070 (webgpu)' or 'WebAssembly, 2 threads'. */
+  description: string;
+  /** Why this backend was chosen (e.g. 'WebGPU adapter is a software fallback (SwiftShader): wasm is faster'). */
+  reason: string;
+  shaderF16: boolean;
+  threads: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  displayName: string;
+  video: { width: number; height: number; frames: number; fps: number };
+  variant: Variant;
+  /** Bytes of the chosen variants' files. */
+  bytes: number;
+  hasMotion: boolean;
+  defaults: { steps: number; guidance: number; innerGuidance: number; sampler: SamplerName };
+  adapters: { name: string; kind: string }[];
+  backend: BackendInfo;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt?: string;
+  seed: number;
+  steps: number;
+  /** CFG scale w1; 1 means no text guidance (a single conditional pass). */
+  guidance: number;
+  /** VideoJAM Inner-Guidance w2; 0 turns it off (plain CFG, two passes per step). */
+  innerGuidance: number;
+  sampler: SamplerName;
+  /** Also decode the jointly denoised motion latent (flow drawn as colour). */
+  decodeMotion?: boolean;
+}
+
+/** Sent after every denoising step. */
+export interface StepPreview {
+  step: number; // 1-based
+  steps: number;
+  t: number;
+  elapsedMs: number;
+  /** Estimated ms left, from the mean step time so far plus the decode estimate. */
+  etaMs: number;
+  /** Small RGBA frames of the current estimate of the clean clip. */
+  preview: FramesRGBA;
+}
+
+/** Frames as one RGBA buffer, frame-major: frames × height × width × 4. */
+export interface FramesRGBA {
+  width: number;
+  height: number;
+  frames: number;
+  data: Uint8ClampedArray;
+}
+
+export interface StageTimings {
+  textEncoderMs: number;
+  denoiseMs: number;
+  /** Mean ms of one denoiser call (all guidance passes, batched). */
+  stepMs: number;
+  decodeMs: number;
+  totalMs: number;
+}
+
+export interface GenerateResult {
+  request: GenerateRequest;
+  model: string;
+  variant: Variant;
+  backend: Backend;
+  fps: number;
+  video: FramesRGBA;
+  motion?: FramesRGBA;
+  timings: StageTimings;
+  /** Words of the prompt the model never saw in training (shown to the user, not dropped). */
+  unknownWords: string[];
+}
+
+export interface PromptAnalysis {
+  tokens: string[];
+  /** Words outside the training vocabulary / tokenizer's [UNK] words. */
+  unknownWords: string[];
+  truncated: boolean;
+}
+
+export interface GenerateCallbacks {
+  onStep?(preview: StepPreview): void;
+}
+
+export interface Engine {
+  loadModel(source: ModelSource, options?: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  analyzePrompt(prompt: string): Promise<PromptAnalysis>;
+  generate(request: GenerateRequest, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
+  /** Cooperative: the running generation stops within one step with a CancelledError. */
+  cancel(): Promise<void>;
+  unload(): Promise<void>;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    // Integration and browser tests share 2 cores with onnxruntime; run files one at a time.
+    fileParallelism: false,
+  },
+});
