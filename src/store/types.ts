@@ -1,0 +1,90 @@
+/**
+ * Types of the model package (docs/model-package.md) and the file-store boundary.
+ * `parseManifest` (manifest.ts) turns untrusted JSON into a `Manifest` or throws a
+ * ManifestError naming the field. The engine reads files only through a `ModelFileStore`,
+ * so it knows nothing of fetch, IndexedDB or the filesystem.
+ */
+import type { SamplerName, Variant } from '../engine/types';
+
+export const MANIFEST_FORMAT = 'vidlet-model';
+export const MANIFEST_VERSION = 1;
+
+export interface PackageFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ComponentVariant {
+  /** First file is the ONNX graph; the rest are its external data. */
+  files: PackageFile[];
+  /** GPU features the variant needs, e.g. ['shader-f16']. */
+  requires?: string[];
+}
+
+export interface Component {
+  /** role name → ONNX tensor name */
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+  variants: Partial<Record<Variant, ComponentVariant>>;
+}
+
+export type ComponentName = 'textEncoder' | 'denoiser' | 'vaeDecoder' | 'previewDecoder' | 'vaeEncoder';
+
+export interface AdapterEntry {
+  name: string;
+  kind: 'identity' | 'motion' | 'style';
+  file: string;
+  description?: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  formatVersion: number;
+  name: string;
+  displayName: string;
+  description?: string;
+  license?: string;
+  modelCard?: string;
+  video: { width: number; height: number; frames: number; fps: number };
+  latent: { channels: number; frames: number; height: number; width: number; scale: number; shift: number };
+  motion?: { channels: number };
+  text: { tokenizer: string; maxLength: number; hiddenSize: number; vocabulary?: string };
+  schedule: {
+    type: 'flow-matching';
+    shift: number;
+    defaultSteps: number;
+    defaultGuidance: number;
+    defaultInnerGuidance: number;
+    defaultSampler: SamplerName;
+  };
+  components: {
+    textEncoder: Component;
+    denoiser: Component;
+    vaeDecoder: Component;
+    previewDecoder: Component;
+    vaeEncoder?: Component;
+  };
+  lora: { slots: string[]; depth: number; targets: string[]; rank: number; width: number };
+  adapters: AdapterEntry[];
+  blender?: PackageFile;
+}
+
+export interface FileProgress {
+  path: string;
+  loadedBytes: number;
+  totalBytes: number;
+  fromCache: boolean;
+}
+
+/** Where model files come from: a folder (Node), or the network behind an IndexedDB cache (browser). */
+export interface ModelFileStore {
+  /** The raw manifest JSON (validate with parseManifest). */
+  readManifest(base: string): Promise<unknown>;
+  /** A small auxiliary file that is not hash-listed (tokenizer.json, vocabulary.json). */
+  readText(base: string, path: string): Promise<string>;
+  /** A listed file, sha256-verified before it is returned; a corrupt cached copy is fetched again. */
+  getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array>;
+}
