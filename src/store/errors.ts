@@ -1,0 +1,105 @@
+/**
+ * Error classes of the model store. Each says what happened and what to do, and carries the
+ * facts as fields so the UI can show them without parsing the message. All of them survive
+ * a structured clone as plain Errors (name + message); the extra fields are for same-realm use.
+ */
+
+/** The manifest is missing a field, has a wrong type or a value this Vidlet does not understand. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+  /** Dotted path of the offending field inside manifest.json, e.g. 'components.denoiser.variants.fp16'. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+/** A file's bytes do not hash to the sha256 the manifest lists (corrupt, truncated or replaced). */
+export class IntegrityError extends Error {
+  override name = 'IntegrityError';
+  constructor(
+    readonly path: string,
+    readonly expectedSha256: string,
+    readonly actualSha256: string,
+    readonly source: string,
+  ) {
+    super(
+      `${path} from ${source} is corrupt: its sha256 is ${actualSha256}, but the manifest lists ${expectedSha256}. ` +
+        'The file was damaged or replaced; download the model again, or re-export it so the manifest matches.',
+    );
+  }
+}
+
+/** A file has a different byte size than the manifest lists (checked before hashing: cheaper). */
+export class SizeMismatchError extends Error {
+  override name = 'SizeMismatchError';
+  constructor(
+    readonly path: string,
+    readonly expectedBytes: number,
+    readonly actualBytes: number,
+    readonly source: string,
+  ) {
+    super(
+      `${path} from ${source} has ${actualBytes} bytes, but the manifest lists ${expectedBytes}. ` +
+        'The file is truncated or belongs to another export; download the model again or re-export it.',
+    );
+  }
+}
+
+/** A model file or manifest could not be read (missing file, HTTP error, network down). */
+export class FileUnavailableError extends Error {
+  override name = 'FileUnavailableError';
+  constructor(
+    readonly path: string,
+    readonly source: string,
+    readonly reason: string,
+  ) {
+    super(`Cannot read ${path} from ${source}: ${reason}`);
+  }
+}
+
+/** The browser refused to store more bytes (IndexedDB quota). */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+  constructor(
+    /** Bytes still to be stored for the file that failed. */
+    readonly neededBytes: number,
+    /** Bytes the browser says are still free for this origin (quota − usage), or null if unknown. */
+    readonly freeBytes: number | null,
+    /** Cached models that could be deleted to make room, with their sizes. */
+    readonly deletable: { name: string; bytes: number }[],
+  ) {
+    super(StorageFullError.describe(neededBytes, freeBytes, deletable));
+  }
+
+  private static describe(needed: number, free: number | null, deletable: { name: string; bytes: number }[]): string {
+    const freeText = free === null ? 'an unknown amount is free' : `${formatBytes(free)} are free`;
+    const options =
+      deletable.length > 0
+        ? `Delete a cached model to make room (${deletable.map((m) => `${m.name}: ${formatBytes(m.bytes)}`).join(', ')}), ` +
+          'or free disk space and allow this site more storage.'
+        : 'Free disk space or allow this site more storage (site settings), then try again.';
+    return `Browser storage is full: the model needs ${formatBytes(needed)} more, but ${freeText}. ${options}`;
+  }
+}
+
+/** A download was aborted through its AbortSignal (not a failure to report to the user). */
+export class DownloadAbortedError extends Error {
+  override name = 'AbortError';
+  constructor(readonly path: string) {
+    super(`Download of ${path} was cancelled.`);
+  }
+}
+
+/** Human-readable size for messages (binary units, as browsers' storage settings show). */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[i]}`;
+}

@@ -1,0 +1,287 @@
+/**
+ * parseManifest: untrusted manifest.json → a typed Manifest (docs/model-package.md, format 1),
+ * or a ManifestError naming the first field this Vidlet cannot use. Unknown extra keys are
+ * ignored (a newer exporter may add informational fields without a version bump); anything the
+ * engine relies on is checked here so the engine can trust the object it gets.
+ */
+import type { Variant, SamplerName } from '../engine/types';
+import { ManifestError } from './errors';
+import {
+  arr, describe, fail, int, join, nonNegativeNum, num, obj, oneOf, optStr, positiveNum, relPath, str, uniqueStrings,
+  type Json,
+} from './json-fields';
+import {
+  MANIFEST_FORMAT, MANIFEST_VERSION,
+  type AdapterEntry, type Component, type ComponentName, type ComponentVariant, type Manifest, type PackageFile,
+} from './types';
+
+export { ManifestError };
+
+export const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
+export const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
+export const ADAPTER_KINDS: readonly AdapterEntry['kind'][] = ['identity', 'motion', 'style'];
+
+/** Roles each component must map to ONNX tensor names (docs/model-package.md, "Component I/O"). */
+export function requiredRoles(component: ComponentName, hasMotion: boolean): { inputs: string[]; outputs: string[] } {
+  switch (component) {
+    case 'textEncoder':
+      return { inputs: ['input_ids', 'attention_mask'], outputs: ['hidden'] };
+    case 'denoiser':
+      return {
+        inputs: [
+          'latent', ...(hasMotion ? ['motion'] : []), 'timestep', 'text', 'text_mask', 'motion_flag',
+          'lora_scales', 'lora_down', 'lora_up',
+        ],
+        outputs: ['v_latent', 'v_motion'],
+      };
+    case 'vaeDecoder':
+      return { inputs: ['latent'], outputs: ['video'] };
+    case 'previewDecoder':
+      return { inputs: ['latent'], outputs: ['preview'] };
+    case 'vaeEncoder':
+      return { inputs: ['video'], outputs: ['latent'] };
+  }
+}
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+const NAME = /^[a-z0-9-]+$/;
+
+export function parseManifest(json: unknown): Manifest {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ManifestError('', `manifest.json holds ${describe(json)}, not an object: point Vidlet at a folder with a Vidlet model package`);
+  }
+  const m = json as Json;
+  parseFormat(m);
+
+  const name = str(m.name, 'name');
+  if (!NAME.test(name)) fail('name', `is ${JSON.stringify(name)}, but may only hold a-z, 0-9 and '-' (it is the cache key prefix)`);
+
+  const video = obj(m.video, 'video');
+  const latent = obj(m.latent, 'latent');
+  const text = obj(m.text, 'text');
+  const schedule = obj(m.schedule, 'schedule');
+  const motion = m.motion === undefined ? undefined : { channels: int(obj(m.motion, 'motion').channels, 'motion.channels', 1) };
+
+  const files = new FileRegistry();
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    formatVersion: MANIFEST_VERSION,
+    name,
+    displayName: str(m.displayName, 'displayName'),
+    description: optStr(m.description, 'description'),
+    license: optStr(m.license, 'license'),
+    modelCard: m.modelCard === undefined ? undefined : relPath(m.modelCard, 'modelCard'),
+    video: {
+      width: int(video.width, 'video.width', 1),
+      height: int(video.height, 'video.height', 1),
+      frames: int(video.frames, 'video.frames', 1),
+      fps: positiveNum(video.fps, 'video.fps'),
+    },
+    latent: {
+      channels: int(latent.channels, 'latent.channels', 1),
+      frames: int(latent.frames, 'latent.frames', 1),
+      height: int(latent.height, 'latent.height', 1),
+      width: int(latent.width, 'latent.width', 1),
+      scale: nonZero(latent.scale, 'latent.scale'),
+      shift: num(latent.shift, 'latent.shift'),
+    },
+    motion,
+    text: {
+      tokenizer: relPath(text.tokenizer, 'text.tokenizer'),
+      maxLength: int(text.maxLength, 'text.maxLength', 1),
+      hiddenSize: int(text.hiddenSize, 'text.hiddenSize', 1),
+      vocabulary: text.vocabulary === undefined ? undefined : relPath(text.vocabulary, 'text.vocabulary'),
+    },
+    schedule: {
+      type: oneOf(schedule.type, 'schedule.type', ['flow-matching'] as const),
+      shift: positiveNum(schedule.shift, 'schedule.shift'),
+      defaultSteps: int(schedule.defaultSteps, 'schedule.defaultSteps', 1),
+      defaultGuidance: nonNegativeNum(schedule.defaultGuidance, 'schedule.defaultGuidance'),
+      defaultInnerGuidance: nonNegativeNum(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance'),
+      defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLERS),
+    },
+    components: parseComponents(m.components, motion !== undefined, files),
+    lora: parseLora(m.lora),
+    adapters: parseAdapters(m.adapters, files),
+    blender: m.blender === undefined ? undefined : parseFile(m.blender, 'blender', files, 'file'),
+  };
+  if (manifest.motion && manifest.motion.channels !== manifest.latent.channels) {
+    // The motion latent is encoded by the same VAE as the video (VideoJAM), so it has the same channels.
+    fail('motion.channels', `is ${manifest.motion.channels}, but latent.channels is ${manifest.latent.channels}; the motion latent comes from the same VAE and must match`);
+  }
+  return manifest;
+}
+
+function parseFormat(m: Json): void {
+  if (m.format !== MANIFEST_FORMAT) {
+    fail('format', `is ${describeValue(m.format)}, but must be "${MANIFEST_FORMAT}"`, 'this file is not a Vidlet model manifest; point Vidlet at the folder holding a Vidlet model package');
+  }
+  const v = m.formatVersion;
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail('formatVersion', `is ${describeValue(v)}, but must be an integer`);
+  if (v !== MANIFEST_VERSION) {
+    const advice = v > MANIFEST_VERSION
+      ? `update Vidlet or use a model exported for version ${MANIFEST_VERSION}`
+      : `re-export the model with a current training/export (version ${MANIFEST_VERSION})`;
+    fail('formatVersion', `is ${v}, but this Vidlet understands version ${MANIFEST_VERSION}`, advice);
+  }
+}
+
+function describeValue(v: unknown): string {
+  return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
+function nonZero(v: unknown, field: string): number {
+  const n = num(v, field);
+  if (n === 0) fail(field, 'is 0, but the latent scale must not be zero (latents are multiplied by it)');
+  return n;
+}
+
+/** Tracks every listed file so one path cannot be listed twice with different contents. */
+class FileRegistry {
+  private seen = new Map<string, { field: string; sha256: string; bytes: number }>();
+  add(f: PackageFile, field: string): void {
+    const prior = this.seen.get(f.path);
+    if (prior && (prior.sha256 !== f.sha256 || prior.bytes !== f.bytes)) {
+      fail(join(field, 'path'), `is ${JSON.stringify(f.path)}, which ${prior.field} already lists with another size or sha256; one file cannot have two contents`);
+    }
+    if (!prior) this.seen.set(f.path, { field, sha256: f.sha256, bytes: f.bytes });
+  }
+}
+
+/** `key` names the path field: 'path' in variant files, 'file' in `blender` (docs/model-package.md). */
+function parseFile(v: unknown, field: string, files: FileRegistry, key: 'path' | 'file' = 'path'): PackageFile {
+  const o = obj(v, field);
+  const path = relPath(o[key], join(field, key));
+  const f = { path, bytes: fileBytes(o.bytes, join(field, 'bytes')), sha256: sha(o.sha256, join(field, 'sha256')) };
+  files.add(f, field);
+  return f;
+}
+
+function fileBytes(v: unknown, field: string): number {
+  const n = num(v, field);
+  if (n < 0) fail(field, `is ${n}, but a file size cannot be negative`);
+  if (!Number.isSafeInteger(n)) fail(field, `is ${n}, but a file size must be a whole number of bytes`);
+  return n;
+}
+
+function sha(v: unknown, field: string): string {
+  const s = str(v, field);
+  if (!SHA256.test(s)) fail(field, `is ${JSON.stringify(s.length > 80 ? s.slice(0, 80) + '…' : s)}, but must be a sha256 digest: 64 hexadecimal characters`);
+  return s.toLowerCase();
+}
+
+const COMPONENTS: { name: ComponentName; optional: boolean }[] = [
+  { name: 'textEncoder', optional: false },
+  { name: 'denoiser', optional: false },
+  { name: 'vaeDecoder', optional: false },
+  { name: 'previewDecoder', optional: false },
+  { name: 'vaeEncoder', optional: true },
+];
+
+function parseComponents(v: unknown, hasMotion: boolean, files: FileRegistry): Manifest['components'] {
+  const c = obj(v, 'components');
+  const out: Partial<Record<ComponentName, Component>> = {};
+  for (const { name, optional } of COMPONENTS) {
+    if (c[name] === undefined && optional) continue;
+    out[name] = parseComponent(c[name], name, hasMotion, files);
+  }
+  return out as Manifest['components'];
+}
+
+function parseComponent(v: unknown, name: ComponentName, hasMotion: boolean, files: FileRegistry): Component {
+  const field = `components.${name}`;
+  const o = obj(v, field);
+  const roles = requiredRoles(name, hasMotion);
+  const inputs = roleMap(o.inputs, join(field, 'inputs'), roles.inputs);
+  const outputs = roleMap(o.outputs, join(field, 'outputs'), roles.outputs);
+  const vf = join(field, 'variants');
+  const vo = obj(o.variants, vf);
+  const keys = Object.keys(vo);
+  if (keys.length === 0) fail(vf, 'is empty, but must hold at least one variant', `export at least one of ${VARIANTS.join(', ')}`);
+  const variants: Partial<Record<Variant, ComponentVariant>> = {};
+  for (const key of keys) {
+    if (!(VARIANTS as readonly string[]).includes(key)) {
+      fail(join(vf, key), `is an unknown variant name, this Vidlet knows ${VARIANTS.join(', ')}`, 'rename the variant or update Vidlet');
+    }
+    variants[key as Variant] = parseVariant(vo[key], join(vf, key), files);
+  }
+  return { inputs, outputs, variants };
+}
+
+function roleMap(v: unknown, field: string, required: string[]): Record<string, string> {
+  const o = obj(v, field);
+  const out: Record<string, string> = {};
+  for (const role of required) {
+    if (o[role] === undefined) {
+      fail(join(field, role), `is missing; the engine needs the ONNX tensor name for role "${role}" (required: ${required.join(', ')})`);
+    }
+  }
+  for (const [role, tensor] of Object.entries(o)) out[role] = str(tensor, join(field, role));
+  return out;
+}
+
+function parseVariant(v: unknown, field: string, files: FileRegistry): ComponentVariant {
+  const o = obj(v, field);
+  const list = arr(o.files, join(field, 'files'));
+  if (list.length === 0) fail(join(field, 'files'), 'is empty, but must list the ONNX graph first, then any external data files');
+  const out: ComponentVariant = { files: list.map((f, i) => parseFile(f, join(join(field, 'files'), i), files)) };
+  if (o.requires !== undefined) {
+    const req = arr(o.requires, join(field, 'requires'));
+    out.requires = req.map((r, i) => str(r, join(join(field, 'requires'), i)));
+  }
+  return out;
+}
+
+function parseLora(v: unknown): Manifest['lora'] {
+  const o = obj(v, 'lora');
+  const lora = {
+    slots: uniqueStrings(o.slots, 'lora.slots'),
+    depth: int(o.depth, 'lora.depth', 1),
+    targets: uniqueStrings(o.targets, 'lora.targets'),
+    rank: int(o.rank, 'lora.rank', 1),
+    width: int(o.width, 'lora.width', 1),
+  };
+  // lora_down is [S,D,P,R,C]: a rank above the feature width cannot come from a real factorisation.
+  if (lora.rank > lora.width) {
+    fail('lora.rank', `is ${lora.rank}, larger than lora.width ${lora.width}; a LoRA rank cannot exceed the features it factorises`);
+  }
+  return lora;
+}
+
+function parseAdapters(v: unknown, files: FileRegistry): AdapterEntry[] {
+  const list = arr(v, 'adapters');
+  const names = new Set<string>();
+  return list.map((a, i) => {
+    const field = join('adapters', i);
+    const o = obj(a, field);
+    const name = str(o.name, join(field, 'name'));
+    if (names.has(name)) fail(join(field, 'name'), `is ${JSON.stringify(name)}, which an earlier adapter already uses; adapter names must be unique`);
+    names.add(name);
+    const entry: AdapterEntry = {
+      name,
+      kind: oneOf(o.kind, join(field, 'kind'), ADAPTER_KINDS),
+      file: relPath(o.file, join(field, 'file')),
+      description: o.description === undefined ? undefined : relPath(o.description, join(field, 'description')),
+      bytes: fileBytes(o.bytes, join(field, 'bytes')),
+      sha256: sha(o.sha256, join(field, 'sha256')),
+    };
+    files.add({ path: entry.file, bytes: entry.bytes, sha256: entry.sha256 }, field);
+    return entry;
+  });
+}
+
+/** Every hash-listed file of the chosen variants (plus adapters and blender), for download planning. */
+export function listFiles(manifest: Manifest, variants: Partial<Record<ComponentName, Variant>>): PackageFile[] {
+  const out = new Map<string, PackageFile>();
+  for (const [name, variant] of Object.entries(variants) as [ComponentName, Variant][]) {
+    const component = manifest.components[name];
+    const chosen = component?.variants[variant];
+    if (!chosen) {
+      throw new ManifestError(`components.${name}.variants.${variant}`, `manifest.components.${name}.variants.${variant} does not exist: choose one of ${Object.keys(component?.variants ?? {}).join(', ') || 'none'}`);
+    }
+    for (const f of chosen.files) out.set(f.path, f);
+  }
+  for (const a of manifest.adapters) out.set(a.file, { path: a.file, bytes: a.bytes, sha256: a.sha256 });
+  if (manifest.blender) out.set(manifest.blender.path, manifest.blender);
+  return [...out.values()];
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { ManifestError } from '../../../src/store/errors';
+import { listFiles, parseManifest } from '../../../src/store/manifest';
+import { validManifest } from './manifest-fixture';
+
+type Mutation = [label: string, field: string, mutate: (m: Record<string, any>) => void];
+
+function errorOf(m: unknown): ManifestError {
+  try {
+    parseManifest(m);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ManifestError);
+    return e as ManifestError;
+  }
+  throw new Error('parseManifest accepted a broken manifest');
+}
+
+describe('parseManifest', () => {
+  it('accepts a valid manifest and returns its typed contents', () => {
+    const m = parseManifest(validManifest());
+    expect(m.name).toBe('vidlet-tiny');
+    expect(m.video).toEqual({ width: 128, height: 128, frames: 16, fps: 8 });
+    expect(m.components.denoiser.variants.fp32?.files.map((f) => f.path)).toEqual(['denoiser.onnx', 'denoiser.onnx.data']);
+    expect(m.components.denoiser.variants.fp16?.requires).toEqual(['shader-f16']);
+    expect(m.components.vaeEncoder).toBeUndefined();
+    expect(m.blender).toEqual({ path: 'blender.json', bytes: 100, sha256: '8'.repeat(64) });
+    expect(m.adapters[0].kind).toBe('motion');
+  });
+
+  it('explains an unknown format version with what to do', () => {
+    const m = validManifest();
+    m.formatVersion = 2;
+    const e = errorOf(m);
+    expect(e.field).toBe('formatVersion');
+    expect(e.message).toBe(
+      'manifest.formatVersion is 2, but this Vidlet understands version 1: update Vidlet or use a model exported for version 1',
+    );
+  });
+
+  it('normalises sha256 to lower case', () => {
+    const m = validManifest();
+    m.adapters[0].sha256 = 'ABCDEF'.padEnd(64, '0');
+    expect(parseManifest(m).adapters[0].sha256).toBe('abcdef'.padEnd(64, '0'));
+  });
+
+  it('does not require the motion role without manifest.motion, but requires it with', () => {
+    const m = validManifest();
+    delete m.motion;
+    delete m.components.denoiser.inputs.motion;
+    expect(parseManifest(m).motion).toBeUndefined();
+    const withMotion = validManifest();
+    delete withMotion.components.denoiser.inputs.motion;
+    expect(errorOf(withMotion).field).toBe('components.denoiser.inputs.motion');
+  });
+
+  it('accepts an optional vaeEncoder and checks its roles', () => {
+    const m = validManifest();
+    m.components.vaeEncoder = { inputs: { video: 'v' }, outputs: { latent: 'z' }, variants: { fp32: { files: [{ path: 'enc.onnx', bytes: 1, sha256: '9'.repeat(64) }] } } };
+    expect(parseManifest(m).components.vaeEncoder?.inputs.video).toBe('v');
+    delete m.components.vaeEncoder.outputs.latent;
+    expect(errorOf(m).field).toBe('components.vaeEncoder.outputs.latent');
+  });
+
+  it('refuses a non-object', () => {
+    expect(errorOf(null).message).toMatch(/not an object/);
+    expect(errorOf([1]).message).toMatch(/not an object/);
+  });
+
+  const cases: Mutation[] = [
+    ['wrong format', 'format', (m) => (m.format = 'onnx-model')],
+    ['missing format', 'format', (m) => delete m.format],
+    ['fractional version', 'formatVersion', (m) => (m.formatVersion = 1.5)],
+    ['string version', 'formatVersion', (m) => (m.formatVersion = '1')],
+    ['bad name', 'name', (m) => (m.name = 'Vidlet Tiny')],
+    ['missing displayName', 'displayName', (m) => delete m.displayName],
+    ['numeric description', 'description', (m) => (m.description = 5)],
+    ['license wrong type', 'license', (m) => (m.license = ['MIT'])],
+    ['modelCard url', 'modelCard', (m) => (m.modelCard = 'https://example.com/card.md')],
+    ['missing video', 'video', (m) => delete m.video],
+    ['zero width', 'video.width', (m) => (m.video.width = 0)],
+    ['fractional height', 'video.height', (m) => (m.video.height = 12.5)],
+    ['string frames', 'video.frames', (m) => (m.video.frames = '16')],
+    ['negative fps', 'video.fps', (m) => (m.video.fps = -8)],
+    ['missing latent channels', 'latent.channels', (m) => delete m.latent.channels],
+    ['latent frames zero', 'latent.frames', (m) => (m.latent.frames = 0)],
+    ['latent height NaN-ish', 'latent.height', (m) => (m.latent.height = null)],
+    ['latent width negative', 'latent.width', (m) => (m.latent.width = -16)],
+    ['latent scale zero', 'latent.scale', (m) => (m.latent.scale = 0)],
+    ['latent shift string', 'latent.shift', (m) => (m.latent.shift = '0')],
+    ['motion not object', 'motion', (m) => (m.motion = 4)],
+    ['motion channels mismatch', 'motion.channels', (m) => (m.motion.channels = 3)],
+    ['missing tokenizer', 'text.tokenizer', (m) => delete m.text.tokenizer],
+    ['tokenizer escapes', 'text.tokenizer', (m) => (m.text.tokenizer = '../../etc/passwd')],
+    ['maxLength zero', 'text.maxLength', (m) => (m.text.maxLength = 0)],
+    ['hiddenSize string', 'text.hiddenSize', (m) => (m.text.hiddenSize = '384')],
+    ['vocabulary absolute', 'text.vocabulary', (m) => (m.text.vocabulary = '/vocab.json')],
+    ['schedule type', 'schedule.type', (m) => (m.schedule.type = 'ddpm')],
+    ['schedule shift zero', 'schedule.shift', (m) => (m.schedule.shift = 0)],
+    ['steps zero', 'schedule.defaultSteps', (m) => (m.schedule.defaultSteps = 0)],
+    ['negative guidance', 'schedule.defaultGuidance', (m) => (m.schedule.defaultGuidance = -1)],
+    ['inner guidance missing', 'schedule.defaultInnerGuidance', (m) => delete m.schedule.defaultInnerGuidance],
+    ['unknown sampler', 'schedule.defaultSampler', (m) => (m.schedule.defaultSampler = 'dpm++')],
+    ['missing components', 'components', (m) => delete m.components],
+    ['missing denoiser', 'components.denoiser', (m) => delete m.components.denoiser],
+    ['missing previewDecoder', 'components.previewDecoder', (m) => delete m.components.previewDecoder],
+    ['text encoder lacks attention_mask', 'components.textEncoder.inputs.attention_mask', (m) => delete m.components.textEncoder.inputs.attention_mask],
+    ['text encoder lacks hidden', 'components.textEncoder.outputs.hidden', (m) => delete m.components.textEncoder.outputs.hidden],
+    ['denoiser lacks timestep', 'components.denoiser.inputs.timestep', (m) => delete m.components.denoiser.inputs.timestep],
+    ['denoiser lacks lora_up', 'components.denoiser.inputs.lora_up', (m) => delete m.components.denoiser.inputs.lora_up],
+    ['denoiser lacks text_mask', 'components.denoiser.inputs.text_mask', (m) => delete m.components.denoiser.inputs.text_mask],
+    ['denoiser lacks motion_flag', 'components.denoiser.inputs.motion_flag', (m) => delete m.components.denoiser.inputs.motion_flag],
+    ['denoiser lacks v_motion', 'components.denoiser.outputs.v_motion', (m) => delete m.components.denoiser.outputs.v_motion],
+    ['vae decoder lacks video', 'components.vaeDecoder.outputs.video', (m) => delete m.components.vaeDecoder.outputs.video],
+    ['preview decoder lacks latent', 'components.previewDecoder.inputs.latent', (m) => delete m.components.previewDecoder.inputs.latent],
+    ['role tensor name empty', 'components.vaeDecoder.inputs.latent', (m) => (m.components.vaeDecoder.inputs.latent = '')],
+    ['unknown variant', 'components.denoiser.variants.bf16', (m) => (m.components.denoiser.variants.bf16 = m.components.denoiser.variants.fp32)],
+    ['no variants', 'components.vaeDecoder.variants', (m) => (m.components.vaeDecoder.variants = {})],
+    ['variant files empty', 'components.vaeDecoder.variants.fp32.files', (m) => (m.components.vaeDecoder.variants.fp32.files = [])],
+    ['requires not array', 'components.denoiser.variants.fp16.requires', (m) => (m.components.denoiser.variants.fp16.requires = 'shader-f16')],
+    ['file bytes negative', 'components.denoiser.variants.fp32.files[1].bytes', (m) => (m.components.denoiser.variants.fp32.files[1].bytes = -1)],
+    ['file bytes fractional', 'components.denoiser.variants.fp32.files[0].bytes', (m) => (m.components.denoiser.variants.fp32.files[0].bytes = 1.5)],
+    ['sha too short', 'components.textEncoder.variants.int8.files[0].sha256', (m) => (m.components.textEncoder.variants.int8.files[0].sha256 = 'abc')],
+    ['sha not hex', 'components.textEncoder.variants.fp32.files[0].sha256', (m) => (m.components.textEncoder.variants.fp32.files[0].sha256 = 'g'.repeat(64))],
+    ['path with ..', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = 'a/../../b.onnx')],
+    ['path encoded ..', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = '%2e%2e/b.onnx')],
+    ['path absolute', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = '/etc/b.onnx')],
+    ['path windows absolute', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = 'C:\\b.onnx')],
+    ['path url', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = 'http://evil.example/b.onnx')],
+    ['path protocol-relative', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = '//evil.example/b.onnx')],
+    ['path data url', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = 'data:application/octet-stream,AAAA')],
+    ['same path two hashes', 'components.previewDecoder.variants.fp32.files[0].path', (m) => (m.components.previewDecoder.variants.fp32.files[0].path = 'vae_decoder.onnx')],
+    ['lora missing', 'lora', (m) => delete m.lora],
+    ['lora slots empty', 'lora.slots', (m) => (m.lora.slots = [])],
+    ['lora slots duplicate', 'lora.slots', (m) => (m.lora.slots = ['identity', 'identity'])],
+    ['lora depth zero', 'lora.depth', (m) => (m.lora.depth = 0)],
+    ['lora targets not array', 'lora.targets', (m) => (m.lora.targets = 'attn.q')],
+    ['lora rank above width', 'lora.rank', (m) => (m.lora.rank = 256)],
+    ['lora width fractional', 'lora.width', (m) => (m.lora.width = 19.2)],
+    ['adapters missing', 'adapters', (m) => delete m.adapters],
+    ['adapter kind unknown', 'adapters[0].kind', (m) => (m.adapters[0].kind = 'lighting')],
+    ['adapter file escapes', 'adapters[0].file', (m) => (m.adapters[0].file = '../x.safetensors')],
+    ['adapter bytes negative', 'adapters[0].bytes', (m) => (m.adapters[0].bytes = -2048)],
+    ['adapter sha bad', 'adapters[0].sha256', (m) => (m.adapters[0].sha256 = 'z'.repeat(64))],
+    ['adapter name duplicate', 'adapters[1].name', (m) => m.adapters.push({ ...m.adapters[0], file: 'adapters/other.safetensors' })],
+    ['blender sha bad', 'blender.sha256', (m) => (m.blender.sha256 = '0'.repeat(63))],
+    ['blender file escapes', 'blender.file', (m) => (m.blender.file = '..')],
+  ];
+
+  it.each(cases)('%s → error names %s', (_label, field, mutate) => {
+    const m = validManifest();
+    mutate(m);
+    const e = errorOf(m);
+    expect(e.field).toBe(field);
+    expect(e.message.startsWith(`manifest.${field} `)).toBe(true);
+    expect(e.message).toMatch(/: \S/); // a piece of advice follows the problem
+  });
+});
+
+describe('listFiles', () => {
+  it('lists the chosen variants plus adapters and blender, each path once', () => {
+    const m = parseManifest(validManifest());
+    const files = listFiles(m, { textEncoder: 'int8', denoiser: 'fp32', vaeDecoder: 'fp32', previewDecoder: 'fp32' });
+    expect(files.map((f) => f.path)).toEqual([
+      'text_encoder.int8.onnx', 'denoiser.onnx', 'denoiser.onnx.data', 'vae_decoder.onnx', 'preview_decoder.onnx',
+      'adapters/spin.safetensors', 'blender.json',
+    ]);
+  });
+
+  it('names a variant the manifest lacks', () => {
+    const m = parseManifest(validManifest());
+    expect(() => listFiles(m, { vaeDecoder: 'q4' })).toThrow(/components\.vaeDecoder\.variants\.q4 does not exist: choose one of fp32/);
+  });
+});
+
+// The shipped model package, once training/export has written it.
+const shipped = 'public/models/vidlet-tiny/manifest.json';
+describe.skipIf(!existsSync(shipped))('the shipped vidlet-tiny manifest', () => {
+  it('passes validation', () => {
+    expect(parseManifest(JSON.parse(readFileSync(shipped, 'utf8'))).name).toBe('vidlet-tiny');
+  });
+});
