@@ -1,0 +1,216 @@
+/**
+ * One file over HTTP with streaming progress, resume and retries.
+ *
+ * Resume: a download that starts at byte N (bytes already cached) or that is cut mid-way
+ * asks for the rest with `Range: bytes=N-`. A 206 whose Content-Range starts at N is appended;
+ * a 200 (server ignores ranges) or a 206 for other bytes means "start over": the sink is told
+ * to drop everything and bytes restart at 0, so a file is never stitched from two versions.
+ * Network errors, 5xx, 408 and 429 are retried with exponential backoff; the attempt counter
+ * resets whenever bytes arrived, so a long download over a flaky link still finishes.
+ * Abort: the AbortSignal cancels the fetch, the body read and any backoff wait.
+ */
+import { DownloadAbortedError, FileUnavailableError } from './errors';
+import { backoffDelayMs, parseContentRange, pushSample, throughput, type Sample } from './progress';
+
+export interface DownloadProgress {
+  /** Bytes of the file held so far (resumed bytes included). */
+  loadedBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number;
+  secondsLeft: number | undefined;
+}
+
+/** Where the bytes go, in order, starting at `start`. */
+export interface DownloadSink {
+  write(bytes: Uint8Array): Promise<void> | void;
+  /** The server sent the whole file instead of the requested range: drop everything held, bytes restart at 0. */
+  restart(): Promise<void> | void;
+}
+
+export interface DownloadOptions {
+  /** Bytes already held (cached chunks); the request asks for the rest. */
+  start?: number;
+  /** Expected size (from the manifest); used for progress and to refuse an oversized body. */
+  totalBytes: number;
+  sink: DownloadSink;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  /** Retries after a failure without progress (default 5). */
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Minimum milliseconds between progress reports (default 100; the last one is always sent). */
+  progressIntervalMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** An HTTP status that no retry will fix. */
+class FatalHttp extends Error {}
+/** The sink failed (e.g. storage full): not a network problem, so never retried. */
+class SinkFailure {
+  constructor(readonly error: unknown) {}
+}
+
+export async function download(url: string, opts: DownloadOptions): Promise<{ restarted: boolean }> {
+  const fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const now = opts.now ?? (() => performance.now());
+  const retries = opts.retries ?? 5;
+  const total = opts.totalBytes;
+  const interval = opts.progressIntervalMs ?? 100;
+  const name = fileName(url);
+
+  let held = opts.start ?? 0;
+  let restarted = false;
+  let attempt = 0;
+  let etag: string | null = null;
+  let window: Sample[] = [{ timeMs: now(), loadedBytes: held }];
+  let lastReport = -Infinity;
+
+  const report = (force: boolean) => {
+    const t = now();
+    window = pushSample(window, { timeMs: t, loadedBytes: held });
+    if (!opts.onProgress || (!force && t - lastReport < interval)) return;
+    lastReport = t;
+    opts.onProgress({ loadedBytes: held, totalBytes: total, ...throughput(window, total) });
+  };
+  const restart = async () => {
+    await sinkCall(() => opts.sink.restart());
+    held = 0;
+    restarted = true;
+    window = [{ timeMs: now(), loadedBytes: 0 }];
+  };
+
+  report(true);
+  while (held < total) {
+    throwIfAborted(opts.signal, name);
+    const before = held;
+    try {
+      const headers: Record<string, string> = {};
+      if (held > 0) {
+        headers.Range = `bytes=${held}-`;
+        // If the file changed since our first response, the server answers 200 (whole new file).
+        if (etag) headers['If-Range'] = etag;
+      }
+      // no-store: IndexedDB is the cache; letting the HTTP cache keep a second copy of a
+      // gigabyte file would halve the room for models.
+      const res = await fetchImpl(url, { headers, signal: opts.signal, cache: 'no-store' });
+      if (res.status === 416 && held > 0) {
+        await res.body?.cancel();
+        await restart(); // our offset is past the server's file: it changed; start over
+        continue;
+      }
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => {});
+        const msg = `HTTP ${res.status} ${res.statusText}`.trim();
+        if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(msg);
+        throw new FatalHttp(msg);
+      }
+      etag = res.headers.get('ETag') ?? etag;
+      if (held > 0) {
+        const range = res.status === 206 ? parseContentRange(res.headers.get('Content-Range')) : undefined;
+        if (!range || range.start !== held || (range.total !== undefined && range.total !== total)) {
+          if (res.status === 206) {
+            // A range we did not ask for: read the whole file again, without Range.
+            await res.body?.cancel().catch(() => {});
+            await restart();
+            continue;
+          }
+          await restart(); // 200: the body is the whole file from byte 0; keep reading it
+        }
+      }
+      if (!res.body) throw new Error('the response has no body');
+      const reader = res.body.getReader();
+      let finished = false;
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            finished = true;
+            break;
+          }
+          if (held + value.length > total) {
+            throw new FatalHttp(`the server sent more than the ${total} bytes the manifest lists`);
+          }
+          await sinkCall(() => opts.sink.write(value));
+          held += value.length;
+          report(false);
+        }
+      } finally {
+        // Leaving early (error, oversize, abort): close the connection instead of leaving it open.
+        if (!finished) reader.cancel().catch(() => {});
+      }
+      if (held < total) throw new Error(`the connection closed after ${held} of ${total} bytes`);
+    } catch (e) {
+      if (e instanceof SinkFailure) throw e.error;
+      if (opts.signal?.aborted) throw new DownloadAbortedError(name);
+      if (e instanceof FatalHttp) throw new FileUnavailableError(name, url, e.message);
+      if (held > before) attempt = 0; // progress was made: this is a fresh failure
+      if (attempt >= retries) {
+        throw new FileUnavailableError(
+          name, url,
+          `${(e as Error).message} (gave up after ${retries + 1} tries at ${held} of ${total} bytes; check the connection and try again: the bytes so far are kept)`,
+        );
+      }
+      await sleep(backoffDelayMs(attempt, opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 8000, Math.random()), opts.signal, name);
+      attempt++;
+    }
+  }
+  report(true);
+  return { restarted };
+}
+
+/** Downloads a whole file into memory (no cache), e.g. for the Node CLI given a URL. */
+export async function downloadToMemory(url: string, opts: Omit<DownloadOptions, 'sink' | 'start'>): Promise<Uint8Array> {
+  const out = new Uint8Array(opts.totalBytes);
+  let at = 0;
+  await download(url, {
+    ...opts,
+    sink: {
+      write(b) {
+        out.set(b, at);
+        at += b.length;
+      },
+      restart() {
+        at = 0;
+      },
+    },
+  });
+  return out;
+}
+
+async function sinkCall(f: () => Promise<void> | void): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    throw new SinkFailure(e);
+  }
+}
+
+function fileName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url, 'http://x/').pathname.split('/').pop() || url);
+  } catch {
+    return url;
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
+  if (signal?.aborted) throw new DownloadAbortedError(name);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DownloadAbortedError(name));
+    const done = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new DownloadAbortedError(name));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
