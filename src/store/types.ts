@@ -77,6 +77,9 @@ export interface FileProgress {
   loadedBytes: number;
   totalBytes: number;
   fromCache: boolean;
+  /** Network downloads only: speed over the last few seconds, and the time left at that speed. */
+  bytesPerSecond?: number;
+  secondsLeft?: number;
 }
 
 /** Where model files come from: a folder (Node), or the network behind an IndexedDB cache (browser). */
