@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 export interface Behaviour {
   /** For request number i (0-based): cut the connection after this many body bytes. */
-  cutAfter?: (i: number) => number | undefined;
+  cutAfter?: (i: number, path: string) => number | undefined;
   /** For request number i: answer with this status and no body (e.g. 503). */
-  failWith?: (i: number) => number | undefined;
+  failWith?: (i: number, path: string) => number | undefined;
   /** Always answer 200 with the whole file, ignoring Range. */
   ignoreRange?: boolean;
   etag?: string;
@@ -29,7 +29,7 @@ export async function startRangeServer(files: Record<string, Uint8Array>): Promi
     const b = state.behaviour;
     const data = files[path];
     if (!data) return void res.writeHead(404).end();
-    const fail = b.failWith?.(i);
+    const fail = b.failWith?.(i, path);
     if (fail) return void res.writeHead(fail).end();
     let start = 0;
     let status = 200;
@@ -45,7 +45,7 @@ export async function startRangeServer(files: Record<string, Uint8Array>): Promi
     const body = data.subarray(start);
     headers['Content-Length'] = body.length;
     res.writeHead(status, headers);
-    const cut = b.cutAfter?.(i);
+    const cut = b.cutAfter?.(i, path);
     if (cut !== undefined && cut < body.length) {
       res.write(body.subarray(0, cut), () => setTimeout(() => res.destroy(), 20));
     } else {

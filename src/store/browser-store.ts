@@ -1,0 +1,216 @@
+/**
+ * ModelFileStore for the browser (page or worker): the network behind the IndexedDB cache.
+ *
+ * getFile: a complete cached copy is returned only after its sha256 re-verifies; a corrupt
+ * one is deleted and fetched again, never returned. Otherwise the download resumes from the
+ * stored chunks (Range), each finished chunk is stored at once, the whole file is verified,
+ * then marked complete. If a resumed file fails verification, the stored prefix may be the
+ * damaged part, so it is dropped and the file fetched once more from byte 0.
+ * readManifest / readText: network first (so an updated model is seen), falling back to the
+ * copy saved in IndexedDB when the network fails — a reload offline still loads the model.
+ */
+import { ModelCache } from './cache';
+import { download, downloadToMemory, type DownloadProgress } from './download';
+import { DownloadAbortedError, FileUnavailableError, IntegrityError, SizeMismatchError, StorageFullError } from './errors';
+import { relPath } from './json-fields';
+import { verifyFile } from './sha256';
+import type { FileProgress, ModelFileStore, PackageFile } from './types';
+
+export interface BrowserStoreOptions {
+  cache?: ModelCache;
+  fetch?: typeof fetch;
+  /** Cancels downloads in progress (DownloadAbortedError, name 'AbortError'). */
+  signal?: AbortSignal;
+  /** Download tuning (tests use short backoffs). */
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Told when something went wrong but loading goes on (corrupt cache copy, cache unusable, offline). */
+  onWarning?: (message: string) => void;
+}
+
+const MODEL_NAME = /^[a-z0-9-]+$/;
+
+export class BrowserModelStore implements ModelFileStore {
+  readonly cache: ModelCache;
+  private readonly fetchImpl: typeof fetch;
+  /** base URL → model name (the cache key prefix), learnt from the manifest. */
+  private readonly names = new Map<string, string>();
+  private readonly inFlight = new Map<string, Promise<Uint8Array>>();
+  /** Set when IndexedDB cannot be opened (e.g. some private modes): files are then only downloaded. */
+  private cacheBroken = false;
+
+  constructor(private readonly opts: BrowserStoreOptions = {}) {
+    this.cache = opts.cache ?? new ModelCache();
+    this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  async readManifest(base: string): Promise<unknown> {
+    const url = resolveUrl(base, 'manifest.json');
+    let networkProblem: string;
+    try {
+      // no-cache: revalidate, so a re-exported model is noticed; the fallback below covers offline.
+      const res = await this.fetchImpl(url, { cache: 'no-cache', signal: this.opts.signal });
+      if (res.ok) {
+        const text = await res.text();
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (e) {
+          throw new FileUnavailableError('manifest.json', url, `it is not valid JSON (${(e as Error).message}); is ${base} a Vidlet model folder?`);
+        }
+        const name = (json as { name?: unknown } | null)?.name;
+        if (typeof name === 'string' && MODEL_NAME.test(name)) {
+          this.names.set(base, name);
+          await this.cache.saveManifest(base, name, json).catch((e) => this.warn(`The manifest could not be kept for offline use: ${(e as Error).message}`));
+        }
+        return json;
+      }
+      networkProblem = `HTTP ${res.status} ${res.statusText}`.trim();
+    } catch (e) {
+      if (e instanceof FileUnavailableError) throw e;
+      if (this.opts.signal?.aborted) throw new DownloadAbortedError('manifest.json');
+      networkProblem = (e as Error).message || String(e);
+    }
+    const saved = await this.cache.loadManifest(base).catch(() => undefined);
+    if (saved) {
+      this.names.set(base, saved.name);
+      this.warn(`Could not reach ${url} (${networkProblem}); using the copy saved on ${new Date(saved.savedAt).toISOString()}.`);
+      return saved.json;
+    }
+    throw new FileUnavailableError('manifest.json', url, `${networkProblem}, and no copy is saved in this browser; check the address and the connection`);
+  }
+
+  async readText(base: string, path: string): Promise<string> {
+    const url = resolveUrl(base, path);
+    const name = await this.modelName(base);
+    let problem: string;
+    try {
+      const res = await this.fetchImpl(url, { cache: 'no-cache', signal: this.opts.signal });
+      if (res.ok) {
+        const text = await res.text();
+        await this.cache.saveText(name, path, text).catch(() => {});
+        return text;
+      }
+      problem = `HTTP ${res.status} ${res.statusText}`.trim();
+    } catch (e) {
+      if (this.opts.signal?.aborted) throw new DownloadAbortedError(path);
+      problem = (e as Error).message || String(e);
+    }
+    const saved = await this.cache.loadText(name, path).catch(() => undefined);
+    if (saved !== undefined) return saved;
+    throw new FileUnavailableError(path, url, `${problem}, and no copy is saved in this browser`);
+  }
+
+  getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
+    const key = `${base}|${file.path}|${file.sha256}`;
+    let p = this.inFlight.get(key);
+    if (!p) {
+      p = this.load(base, file, onProgress).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    return p;
+  }
+
+  private async load(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
+    const url = resolveUrl(base, file.path);
+    const report = (loadedBytes: number, fromCache: boolean, d?: DownloadProgress) =>
+      onProgress?.({
+        path: file.path, loadedBytes, totalBytes: file.bytes, fromCache,
+        ...(d ? { bytesPerSecond: d.bytesPerSecond, secondsLeft: d.secondsLeft } : {}),
+      });
+    const downloadOpts = {
+      totalBytes: file.bytes, signal: this.opts.signal,
+      retries: this.opts.retries, backoffBaseMs: this.opts.backoffBaseMs, backoffMaxMs: this.opts.backoffMaxMs,
+      fetch: this.fetchImpl,
+      onProgress: (d: DownloadProgress) => report(d.loadedBytes, false, d),
+    };
+
+    if (this.cacheBroken) {
+      const data = await downloadToMemory(url, downloadOpts);
+      await verifyFile(file, data, url);
+      return data;
+    }
+
+    const name = await this.modelName(base);
+    const into = new Uint8Array(file.bytes);
+    let held: number;
+    try {
+      const stored = await this.cache.readStored(name, file, into);
+      held = stored.held;
+      if (stored.complete) {
+        report(file.bytes, true);
+        try {
+          await verifyFile(file, into, 'the browser cache');
+          return into;
+        } catch (e) {
+          if (!(e instanceof IntegrityError || e instanceof SizeMismatchError)) throw e;
+          this.warn(`The cached copy of ${file.path} is corrupt (${e.message}); downloading it again.`);
+          await this.cache.deleteFile(name, file);
+          held = 0;
+        }
+      }
+    } catch (e) {
+      if (e instanceof StorageFullError) throw e;
+      // IndexedDB unusable here: keep working without the cache rather than failing the load.
+      this.cacheBroken = true;
+      this.warn(`The browser cache cannot be used (${(e as Error).message}); the model will be downloaded on every visit.`);
+      return this.load(base, file, onProgress);
+    }
+
+    for (let fresh = held === 0; ; fresh = true) {
+      const writer = this.cache.openWriter(name, file, into, held);
+      if (held < file.bytes) {
+        const { restarted } = await download(url, { ...downloadOpts, start: held, sink: writer });
+        if (restarted) fresh = true;
+      }
+      await writer.flush();
+      try {
+        await verifyFile(file, into, url);
+      } catch (e) {
+        await this.cache.deleteFile(name, file);
+        if (fresh || !(e instanceof IntegrityError || e instanceof SizeMismatchError)) throw e;
+        this.warn(`${file.path} did not verify after resuming from the cache; downloading it again from the start.`);
+        held = 0;
+        continue;
+      }
+      await this.cache.markComplete(name, file, writer.chunkBytes);
+      report(file.bytes, false);
+      return into;
+    }
+  }
+
+  /** The cache key prefix for `base`: the manifest's name (read it if this store has not yet). */
+  private async modelName(base: string): Promise<string> {
+    const known = this.names.get(base);
+    if (known) return known;
+    const saved = await this.cache.loadManifest(base).catch(() => undefined);
+    if (saved) {
+      this.names.set(base, saved.name);
+      return saved.name;
+    }
+    await this.readManifest(base);
+    const name = this.names.get(base);
+    if (!name) throw new FileUnavailableError('manifest.json', resolveUrl(base, 'manifest.json'), 'its "name" is missing or not [a-z0-9-]+, so files cannot be cached under it; validate the manifest first');
+    return name;
+  }
+
+  private warn(message: string): void {
+    this.opts.onWarning?.(message);
+  }
+}
+
+/**
+ * `path` (a manifest path, checked by the same rules as parseManifest) under the folder URL
+ * `base`. A relative base ('/models/vidlet-tiny/') is taken relative to the page or worker.
+ */
+export function resolveUrl(base: string, path: string): string {
+  try {
+    relPath(path, 'path');
+  } catch (e) {
+    throw new FileUnavailableError(path, base, (e as Error).message.replace(/^manifest\.path /, 'the path '));
+  }
+  const folder = base.endsWith('/') ? base : base + '/';
+  const origin = (globalThis as { location?: { href: string } }).location?.href;
+  return new URL(path, new URL(folder, origin)).href;
+}
