@@ -63,7 +63,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
   let held = opts.start ?? 0;
   let restarted = false;
   let attempt = 0;
-  let etag: string | null = null;
+  let best = held;
   let window: Sample[] = [{ timeMs: now(), loadedBytes: held }];
   let lastReport = -Infinity;
 
@@ -84,19 +84,17 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
   report(true);
   while (held < total) {
     throwIfAborted(opts.signal, name);
-    const before = held;
     try {
       const headers: Record<string, string> = {};
-      if (held > 0) {
-        headers.Range = `bytes=${held}-`;
-        // If the file changed since our first response, the server answers 200 (whole new file).
-        if (etag) headers['If-Range'] = etag;
-      }
+      // Only Range, no If-Range: a single `bytes=N-` range is a CORS-safelisted header, so a
+      // cross-origin model host needs no preflight. A file that changed between requests is
+      // caught by the sha256 check afterwards (browser-store.ts then downloads from byte 0).
+      if (held > 0) headers.Range = `bytes=${held}-`;
       // no-store: IndexedDB is the cache; letting the HTTP cache keep a second copy of a
       // gigabyte file would halve the room for models.
       const res = await fetchImpl(url, { headers, signal: opts.signal, cache: 'no-store' });
       if (res.status === 416 && held > 0) {
-        await res.body?.cancel();
+        await res.body?.cancel().catch(() => {});
         await restart(); // our offset is past the server's file: it changed; start over
         continue;
       }
@@ -106,7 +104,6 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
         if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(msg);
         throw new FatalHttp(msg);
       }
-      etag = res.headers.get('ETag') ?? etag;
       if (held > 0) {
         const range = res.status === 206 ? parseContentRange(res.headers.get('Content-Range')) : undefined;
         if (!range || range.start !== held || (range.total !== undefined && range.total !== total)) {
@@ -145,11 +142,17 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
       if (e instanceof SinkFailure) throw e.error;
       if (opts.signal?.aborted) throw new DownloadAbortedError(name);
       if (e instanceof FatalHttp) throw new FileUnavailableError(name, url, e.message);
-      if (held > before) attempt = 0; // progress was made: this is a fresh failure
+      // Reached further than ever before: a fresh failure, so the retry budget starts over.
+      // (Measured against the best so far, not this attempt, so a server that ignores Range
+      // and cuts at the same place every time still runs out of retries.)
+      if (held > best) {
+        best = held;
+        attempt = 0;
+      }
       if (attempt >= retries) {
         throw new FileUnavailableError(
           name, url,
-          `${(e as Error).message} (gave up after ${retries + 1} tries at ${held} of ${total} bytes; check the connection and try again: the bytes so far are kept)`,
+          `${(e as Error).message} (gave up after ${retries + 1} tries at ${held} of ${total} bytes; check the connection and try again)`,
         );
       }
       await sleep(backoffDelayMs(attempt, opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 8000, Math.random()), opts.signal, name);
