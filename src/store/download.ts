@@ -152,7 +152,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
       if (attempt >= retries) {
         throw new FileUnavailableError(
           name, url,
-          `${(e as Error).message} (gave up after ${retries + 1} tries at ${held} of ${total} bytes; check the connection and try again)`,
+          `${(e as Error).message} (gave up after ${retries + 1} ${retries === 0 ? 'try' : 'tries'} at ${held} of ${total} bytes; check the connection and try again)`,
         );
       }
       await sleep(backoffDelayMs(attempt, opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 8000, Math.random()), opts.signal, name);
