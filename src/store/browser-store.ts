@@ -214,3 +214,6 @@ export function resolveUrl(base: string, path: string): string {
   const origin = (globalThis as { location?: { href: string } }).location?.href;
   return new URL(path, new URL(folder, origin)).href;
 }
+
+/** The name src/worker/engine-worker.ts imports; same class. */
+export { BrowserModelStore as BrowserModelFileStore };
