@@ -158,6 +158,9 @@ export class BrowserModelStore implements ModelFileStore {
       return this.load(base, file, onProgress);
     }
 
+    // Fail before downloading, not after hundreds of MiB, when the browser already says there is no room.
+    await this.ensureRoom(name, file.bytes - held);
+
     for (let fresh = held === 0; ; fresh = true) {
       const writer = this.cache.openWriter(name, file, into, held);
       if (held < file.bytes) {
@@ -178,6 +181,36 @@ export class BrowserModelStore implements ModelFileStore {
       report(file.bytes, false);
       return into;
     }
+  }
+
+  /**
+   * Bytes of `files` already complete in the cache and still to download, and the free space the
+   * browser reports. Lets the UI say "1.2 GiB to download, 3 GiB free" before starting.
+   */
+  async plan(base: string, files: readonly PackageFile[]): Promise<{ cachedBytes: number; downloadBytes: number; freeBytes: number | null }> {
+    const name = await this.modelName(base);
+    let cachedBytes = 0;
+    let downloadBytes = 0;
+    for (const f of files) {
+      const rec = this.cacheBroken ? undefined : await this.cache.getRecord(name, f).catch(() => undefined);
+      const held = rec ? (rec.complete ? f.bytes : Math.min(f.bytes, rec.chunks * rec.chunkBytes)) : 0;
+      cachedBytes += held;
+      downloadBytes += f.bytes - held;
+    }
+    const est = await this.cache.estimate();
+    return { cachedBytes, downloadBytes, freeBytes: est ? est.free : null };
+  }
+
+  /** Throws StorageFullError (needed, free, deletable models) when `files` cannot fit in the space left. */
+  async ensureFits(base: string, files: readonly PackageFile[]): Promise<void> {
+    const { downloadBytes } = await this.plan(base, files);
+    await this.ensureRoom(await this.modelName(base), downloadBytes);
+  }
+
+  private async ensureRoom(model: string, neededBytes: number): Promise<void> {
+    if (this.cacheBroken || neededBytes <= 0) return;
+    const est = await this.cache.estimate();
+    if (est && est.quota > 0 && est.free < neededBytes) throw await this.cache.storageFullError(neededBytes, model);
   }
 
   /** The cache key prefix for `base`: the manifest's name (read it if this store has not yet). */

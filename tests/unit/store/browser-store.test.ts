@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
-import { createStore, get, set } from 'idb-keyval';
+import { createStore, get, set, type UseStore } from 'idb-keyval';
 import { BrowserModelStore, resolveUrl } from '../../../src/store/browser-store';
 import { ModelCache } from '../../../src/store/cache';
-import { DownloadAbortedError, FileUnavailableError, IntegrityError } from '../../../src/store/errors';
+import { DownloadAbortedError, FileUnavailableError, IntegrityError, StorageFullError } from '../../../src/store/errors';
 import type { FileProgress, PackageFile } from '../../../src/store/types';
 import { startRangeServer, type RangeServer } from './range-server';
 
@@ -154,6 +154,34 @@ describe('BrowserModelStore', () => {
     const { store } = setup({ signal: ctl.signal });
     ctl.abort();
     await expect(store.getFile(base, file)).rejects.toBeInstanceOf(DownloadAbortedError);
+  });
+
+  it('refuses to start a download the browser has no room for, and plans what is left', async () => {
+    const cache = new ModelCache({
+      dbName: `browser-store-${dbN++}`, chunkBytes: CHUNK,
+      storage: { estimate: async () => ({ usage: 1000, quota: 1000 + CHUNK }) }, // room for one chunk
+    });
+    const store = new BrowserModelStore({ cache, ...fast });
+    expect(await store.plan(base, [file])).toEqual({ cachedBytes: 0, downloadBytes: data.length, freeBytes: CHUNK });
+    const err = await store.getFile(base, file).catch((e) => e);
+    expect(err).toBeInstanceOf(StorageFullError);
+    expect(err.neededBytes).toBe(data.length);
+    expect(err.freeBytes).toBe(CHUNK);
+    expect(fileRequests()).toHaveLength(0); // failed before downloading anything
+    await expect(store.ensureFits(base, [file])).rejects.toBeInstanceOf(StorageFullError);
+  });
+
+  it('works without IndexedDB (Node CLI given a URL): downloads and verifies every time', async () => {
+    const noIdb = (() => {
+      throw new ReferenceError('indexedDB is not defined');
+    }) as UseStore;
+    const warnings: string[] = [];
+    const store = new BrowserModelStore({ cache: new ModelCache({ useStore: noIdb, storage: null }), ...fast, onWarning: (w) => warnings.push(w) });
+    expect(await store.readManifest(base)).toEqual(manifest);
+    const out = await store.getFile(base, file);
+    expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true);
+    expect(warnings.join('\n')).toMatch(/browser cache cannot be used/);
+    await expect(store.getFile(base, { ...file, sha256: '0'.repeat(64) })).rejects.toBeInstanceOf(IntegrityError);
   });
 
   it('resolves file URLs under the base and refuses paths that leave it', () => {
