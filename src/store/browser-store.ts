@@ -45,6 +45,13 @@ export class BrowserModelStore implements ModelFileStore {
     this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
+  /** The same store (same cache) whose downloads stop when `signal` aborts: one per model load. */
+  withSignal(signal: AbortSignal): BrowserModelStore {
+    const view = new BrowserModelStore({ ...this.opts, cache: this.cache, fetch: this.fetchImpl, signal });
+    for (const [base, name] of this.names) view.names.set(base, name);
+    return view;
+  }
+
   async readManifest(base: string): Promise<unknown> {
     const url = resolveUrl(base, 'manifest.json');
     let networkProblem: string;

@@ -154,6 +154,13 @@ describe('BrowserModelStore', () => {
     const { store } = setup({ signal: ctl.signal });
     ctl.abort();
     await expect(store.getFile(base, file)).rejects.toBeInstanceOf(DownloadAbortedError);
+    // a per-load view: aborting it leaves the original store usable
+    const { store: plain } = setup();
+    const ctl2 = new AbortController();
+    const view = plain.withSignal(ctl2.signal);
+    const pending = view.getFile(base, file, () => ctl2.abort());
+    await expect(pending).rejects.toBeInstanceOf(DownloadAbortedError);
+    expect((await plain.getFile(base, file)).length).toBe(data.length);
   });
 
   it('refuses to start a download the browser has no room for, and plans what is left', async () => {
