@@ -1,0 +1,161 @@
+/**
+ * The settings record embedded in every export, so that a dropped file can restore the exact
+ * generation (prompt, seed, sampler, model…). It is versioned JSON; the parser is strict: an
+ * export from another app, or from a newer Vidlet whose fields we cannot know, is refused
+ * with a message rather than half-read.
+ */
+import type { Backend, GenerateResult, SamplerName, Variant } from '../engine/types';
+import { SettingsError } from './errors';
+
+export const SETTINGS_APP = 'vidlet';
+export const SETTINGS_VERSION = 1;
+
+export interface ClipSettings {
+  app: typeof SETTINGS_APP;
+  version: typeof SETTINGS_VERSION;
+  prompt: string;
+  negativePrompt: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+  innerGuidance: number;
+  sampler: SamplerName;
+  model: string;
+  variant: Variant;
+  backend: Backend;
+  fps: number;
+  frames: number;
+  width: number;
+  height: number;
+  /** ISO 8601 time of the export. */
+  createdAt: string;
+}
+
+const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
+const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
+const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
+
+/** The settings of a finished generation. */
+export function settingsFromResult(result: GenerateResult, createdAt: Date = new Date()): ClipSettings {
+  const r = result.request;
+  return {
+    app: SETTINGS_APP,
+    version: SETTINGS_VERSION,
+    prompt: r.prompt,
+    negativePrompt: r.negativePrompt ?? '',
+    seed: r.seed,
+    steps: r.steps,
+    guidance: r.guidance,
+    innerGuidance: r.innerGuidance,
+    sampler: r.sampler,
+    model: result.model,
+    variant: result.variant,
+    backend: result.backend,
+    fps: result.fps,
+    frames: result.video.frames,
+    width: result.video.width,
+    height: result.video.height,
+    createdAt: createdAt.toISOString(),
+  };
+}
+
+/**
+ * JSON text of the settings. Non-ASCII characters are written as \uXXXX escapes: the text
+ * stays 7-bit (what a GIF comment is specified to hold) and JSON.parse restores it exactly.
+ */
+export function serializeSettings(settings: ClipSettings): string {
+  const checked = parseSettings(settings); // never embed something we could not read back
+  return JSON.stringify(checked).replace(
+    /[\u007f-\uffff]/g,
+    (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+  );
+}
+
+/** Parse and check a settings record (JSON text or an already parsed value). */
+export function parseSettings(input: string | unknown): ClipSettings {
+  let value: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (e) {
+      throw new SettingsError(`The embedded settings are not valid JSON (${(e as Error).message}); the file may be damaged.`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SettingsError('The embedded settings are not a JSON object; the file may be damaged.');
+  }
+  const o = value as Record<string, unknown>;
+  if (o.app !== SETTINGS_APP) {
+    const who = typeof o.app === 'string' ? `"${o.app}"` : 'another program';
+    throw new SettingsError(`These settings were written by ${who}, not by Vidlet, so they cannot be restored.`);
+  }
+  if (typeof o.version !== 'number' || !Number.isInteger(o.version) || o.version < 1) {
+    throw new SettingsError(`The settings version ${JSON.stringify(o.version)} is not a positive integer; the file may be damaged.`);
+  }
+  if (o.version > SETTINGS_VERSION) {
+    throw new SettingsError(
+      `settings version ${o.version} is newer than this app (it reads version ${SETTINGS_VERSION}): update Vidlet to restore this clip.`,
+    );
+  }
+  return {
+    app: SETTINGS_APP,
+    version: SETTINGS_VERSION,
+    prompt: str(o, 'prompt'),
+    negativePrompt: str(o, 'negativePrompt'),
+    seed: int(o, 'seed', 0),
+    steps: int(o, 'steps', 1),
+    guidance: num(o, 'guidance'),
+    innerGuidance: num(o, 'innerGuidance'),
+    sampler: oneOf(o, 'sampler', SAMPLERS),
+    model: str(o, 'model'),
+    variant: oneOf(o, 'variant', VARIANTS),
+    backend: oneOf(o, 'backend', BACKENDS),
+    fps: positive(o, 'fps'),
+    frames: int(o, 'frames', 1),
+    width: int(o, 'width', 1),
+    height: int(o, 'height', 1),
+    createdAt: date(o, 'createdAt'),
+  };
+}
+
+function fieldError(field: string, expected: string, got: unknown): SettingsError {
+  return new SettingsError(`The settings field "${field}" should be ${expected} but is ${JSON.stringify(got) ?? 'missing'}; the file may be damaged.`);
+}
+
+function str(o: Record<string, unknown>, field: string): string {
+  const v = o[field];
+  if (typeof v !== 'string') throw fieldError(field, 'a string', v);
+  return v;
+}
+
+function num(o: Record<string, unknown>, field: string): number {
+  const v = o[field];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw fieldError(field, 'a finite number', v);
+  return v;
+}
+
+function positive(o: Record<string, unknown>, field: string): number {
+  const v = num(o, field);
+  if (v <= 0) throw fieldError(field, 'a number above 0', v);
+  return v;
+}
+
+function int(o: Record<string, unknown>, field: string, min: number): number {
+  const v = o[field];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw fieldError(field, `an integer ≥ ${min}`, v);
+  return v;
+}
+
+function oneOf<T extends string>(o: Record<string, unknown>, field: string, allowed: readonly T[]): T {
+  const v = o[field];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw fieldError(field, `one of ${allowed.join(', ')}`, v);
+  }
+  return v as T;
+}
+
+function date(o: Record<string, unknown>, field: string): string {
+  const v = str(o, field);
+  if (Number.isNaN(Date.parse(v))) throw fieldError(field, 'an ISO 8601 date', v);
+  return v;
+}
