@@ -48,7 +48,7 @@ export function encodeGif(video: FramesRGBA, fps: number, settings: ClipSettings
   const delays = gifDelaysCs(video.frames, fps);
   const globalPalette = mode === 'global' ? quantize(sampleFrames(video), 256) : undefined;
   for (let i = 0; i < video.frames; i++) {
-    const rgba = frameBytes(video, i);
+    const rgba = ownBuffer(frameBytes(video, i));
     const palette = globalPalette ?? quantize(rgba, 256);
     const index = applyPalette(rgba, palette);
     gif.writeFrame(index, video.width, video.height, {
@@ -76,10 +76,19 @@ export function readGifSettings(bytes: Uint8Array): ClipSettings {
 function sampleFrames(video: FramesRGBA): Uint8ClampedArray {
   const perFrame = video.width * video.height;
   const step = Math.max(1, Math.ceil((perFrame * video.frames) / GLOBAL_SAMPLE_PIXELS));
-  if (step === 1) return video.data;
+  if (step === 1) return ownBuffer(video.data);
   const picked: Uint8ClampedArray[] = [];
   for (let i = 0; i < video.frames; i += step) picked.push(frameBytes(video, i));
   const out = new Uint8ClampedArray(picked.length * perFrame * 4);
   picked.forEach((p, k) => out.set(p, k * perFrame * 4));
   return out;
+}
+
+/**
+ * gifenc reads pixels through `new Uint32Array(rgba.buffer)`, ignoring byteOffset and length:
+ * a frame that is a view into the clip's buffer would be read from the clip's start. Give it
+ * an array that owns its whole buffer.
+ */
+function ownBuffer(rgba: Uint8ClampedArray): Uint8ClampedArray {
+  return rgba.byteOffset === 0 && rgba.byteLength === rgba.buffer.byteLength ? rgba : rgba.slice();
 }

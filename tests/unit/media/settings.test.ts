@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { GenerateResult } from '../../../src/engine/types';
+import { SettingsError } from '../../../src/media/errors';
+import { parseSettings, serializeSettings, settingsFromResult } from '../../../src/media/settings';
+import { clipSettings, quadrantClip } from './fixtures';
+
+const base = clipSettings(quadrantClip(4, 4, 2), 8);
+
+describe('settings record', () => {
+  it('round-trips through its JSON text, non-ASCII prompt included, as 7-bit text', () => {
+    const text = serializeSettings(base);
+    expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
+    expect(parseSettings(text)).toEqual(base);
+  });
+
+  it('is built from a GenerateResult', () => {
+    const video = quadrantClip(6, 4, 3);
+    const result = {
+      request: { prompt: 'p', seed: 9, steps: 12, guidance: 4.5, innerGuidance: 0, sampler: 'heun' },
+      model: 'm', variant: 'int8', backend: 'webgpu', fps: 12, video,
+      timings: { textEncoderMs: 0, denoiseMs: 0, stepMs: 0, decodeMs: 0, totalMs: 0 }, unknownWords: [],
+    } as GenerateResult;
+    const s = settingsFromResult(result, new Date('2026-01-02T03:04:05Z'));
+    expect(s).toMatchObject({ prompt: 'p', negativePrompt: '', seed: 9, sampler: 'heun', variant: 'int8', fps: 12, frames: 3, width: 6, height: 4 });
+    expect(s.createdAt).toBe('2026-01-02T03:04:05.000Z');
+    expect(parseSettings(s)).toEqual(s);
+  });
+
+  it('rejects another app, naming it', () => {
+    expect(() => parseSettings({ ...base, app: 'sora' })).toThrow(/written by "sora", not by Vidlet/);
+    expect(() => parseSettings({ ...base, app: undefined })).toThrow(SettingsError);
+  });
+
+  it('rejects a newer version with the message the UI shows', () => {
+    expect(() => parseSettings(JSON.stringify({ ...base, version: 2 }))).toThrow('settings version 2 is newer than this app');
+  });
+
+  it('rejects broken JSON, non-objects and bad versions', () => {
+    expect(() => parseSettings('{"app":')).toThrow(/not valid JSON/);
+    expect(() => parseSettings('[1]')).toThrow(/not a JSON object/);
+    expect(() => parseSettings({ ...base, version: 0 })).toThrow(/not a positive integer/);
+    expect(() => parseSettings({ ...base, version: '1' })).toThrow(SettingsError);
+  });
+
+  it.each([
+    ['seed', 1.5], ['steps', 0], ['guidance', 'high'], ['sampler', 'ddim'], ['variant', 'fp8'],
+    ['backend', 'cuda'], ['fps', 0], ['width', -1], ['createdAt', 'yesterday'], ['prompt', 3],
+  ])('names the bad field %s', (field, value) => {
+    expect(() => parseSettings({ ...base, [field]: value })).toThrow(new RegExp(`"${field}"`));
+  });
+
+  it('names a missing field', () => {
+    const { seed: _seed, ...rest } = base;
+    expect(() => parseSettings(rest)).toThrow(/"seed" should be an integer ≥ 0 but is missing/);
+  });
+
+  it('refuses to serialise an invalid record', () => {
+    expect(() => serializeSettings({ ...base, steps: -3 })).toThrow(SettingsError);
+  });
+});
