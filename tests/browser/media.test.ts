@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportClip } from '../../src/media/encode';
+import { clipSettings, quadrantClip } from '../unit/media/fixtures';
 
 const PORT = 5391;
 const ROOT = resolve(__dirname, '../..');
@@ -160,4 +162,42 @@ describe('video export in Chromium (WebCodecs)', () => {
     expect(r.jpegPrefix).toBe('data:image/jpeg;base64,');
     expect(r.jpegSize).toEqual([8, 6]);
   });
+
+  // What the CLI writes in Node (wasm encoders, no WebCodecs) must play in the browser too.
+  for (const format of ['mp4', 'webm', 'gif'] as const) {
+    it(`a ${format} written in Node decodes in Chromium with all 16 frames`, async () => {
+      const video = quadrantClip(64, 48, 16);
+      const clip = await exportClip(video, 8, clipSettings(video, 8), format);
+      const r = await page.evaluate(
+        async ({ bytes, mimeType, isVideo }) => {
+          const data = Uint8Array.from(bytes);
+          if (!isVideo) {
+            // ImageDecoder (WebCodecs) is Chromium's own GIF decoder.
+            const decoder = new ImageDecoder({ data, type: mimeType });
+            await decoder.tracks.ready;
+            const frame = await decoder.decode({ frameIndex: 15 });
+            const out = { frames: decoder.tracks.selectedTrack!.frameCount, width: frame.image.displayWidth, height: frame.image.displayHeight };
+            frame.image.close();
+            return out;
+          }
+          const m = window.media as any;
+          const { Input, ALL_FORMATS, BufferSource, VideoSampleSink } = m.mediabunny;
+          const input = new Input({ formats: ALL_FORMATS, source: new BufferSource(data) });
+          const track = await input.getPrimaryVideoTrack();
+          let frames = 0;
+          let width = 0;
+          let height = 0;
+          for await (const sample of new VideoSampleSink(track).samples()) {
+            frames++;
+            width = sample.displayWidth;
+            height = sample.displayHeight;
+            sample.close();
+          }
+          return { frames, width, height };
+        },
+        { bytes: Array.from(clip.bytes), mimeType: clip.mimeType, isVideo: format !== 'gif' },
+      );
+      expect(r).toEqual({ frames: 16, width: 64, height: 48 });
+    });
+  }
 });
