@@ -25,7 +25,8 @@ export interface ExportOptions {
 }
 
 export interface ExportedClip {
-  bytes: Uint8Array;
+  /** Backed by a plain ArrayBuffer, so `new Blob([bytes])` type-checks and no copy is needed. */
+  bytes: Uint8Array<ArrayBuffer>;
   format: ExportFormat;
   mimeType: string;
   /** e.g. 'avc', 'vp9' for video; 'gif'/'png' otherwise. Shown to the user ("MP4 (H.264)"). */
@@ -48,6 +49,17 @@ export async function exportClip(
   assertFrames(video);
   const checked = parseSettings(settings);
   checkSettingsMatch(video, fps, checked);
+  const clip = await exportBytes(video, fps, checked, format, options);
+  return { ...clip, bytes: plainBuffer(clip.bytes) };
+}
+
+async function exportBytes(
+  video: FramesRGBA,
+  fps: number,
+  checked: ClipSettings,
+  format: ExportFormat,
+  options: ExportOptions,
+): Promise<Omit<ExportedClip, 'bytes'> & { bytes: Uint8Array }> {
   const base = { format, mimeType: MIME_TYPES[format], width: video.width, height: video.height };
   switch (format) {
     case 'gif':
@@ -72,7 +84,7 @@ export async function encodeClip(
   fps: number,
   settings: ClipSettings,
   format: ExportFormat,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   return (await exportClip(video, fps, settings, format)).bytes;
 }
 
@@ -93,6 +105,10 @@ async function encodeVideo(
   const node = (await import(/* @vite-ignore */ path)) as typeof import('./video-node');
   if (container === 'mp4') return { encoded: await node.encodeAvcNode(video, fps), encoder: 'h264-mp4-encoder' };
   return { encoded: await node.encodeVpxNode(video, fps, 'vp9'), encoder: 'libav.js' };
+}
+
+function plainBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
 function isNode(): boolean {

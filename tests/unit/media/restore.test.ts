@@ -24,7 +24,7 @@ describe('restoreSettings', () => {
   it('refuses files that are none of the four formats', async () => {
     const png = encodeRgbaPng(new Uint8Array(16), 2, 2);
     await expect(restoreSettings(png)).rejects.toThrow(UnsupportedFormatError);
-    await expect(restoreSettings(new File([png], 'x.png'))).rejects.toThrow('"x.png" is not an MP4, WebM, GIF or zip');
+    await expect(restoreSettings(new File([new Uint8Array(png)], 'x.png'))).rejects.toThrow('"x.png" is not an MP4, WebM, GIF or zip');
     await expect(restoreSettings(new Uint8Array(0))).rejects.toThrow(UnsupportedFormatError);
   });
 
