@@ -10,19 +10,28 @@
  * file's comment.
  */
 import {
-  ALL_FORMATS,
   BufferSource,
   BufferTarget,
   EncodedPacket,
   EncodedPacketSink,
   EncodedVideoPacketSource,
   Input,
+  MATROSKA,
+  MP4,
   Mp4OutputFormat,
   Output,
+  QTFF,
+  WEBM,
   WebMOutputFormat,
 } from 'mediabunny';
 import { NotVidletError } from './errors';
 import { type ClipSettings, parseSettings, serializeSettings } from './settings';
+
+/**
+ * The demuxers we need. Naming them (rather than ALL_FORMATS) lets the bundler drop
+ * mediabunny's audio/MPEG-TS/Ogg readers from the page bundle.
+ */
+export const VIDEO_INPUT_FORMATS = [MP4, QTFF, WEBM, MATROSKA];
 
 export type VideoContainer = 'mp4' | 'webm';
 /** Mediabunny's short codec names for what our encoders produce. */
@@ -87,7 +96,7 @@ export interface VideoProbe {
 }
 
 export async function probeVideo(bytes: Uint8Array): Promise<VideoProbe> {
-  const input = new Input({ formats: ALL_FORMATS, source: new BufferSource(bytes) });
+  const input = new Input({ formats: VIDEO_INPUT_FORMATS, source: new BufferSource(bytes) });
   try {
     const track = await input.getPrimaryVideoTrack();
     if (!track) throw new NotVidletError('This file has no video track.');
@@ -115,7 +124,7 @@ export async function probeVideo(bytes: Uint8Array): Promise<VideoProbe> {
 
 /** The embedded settings of an MP4/WebM, or a NotVidletError/SettingsError saying why not. */
 export async function readVideoSettings(bytes: Uint8Array, container: VideoContainer): Promise<ClipSettings> {
-  const input = new Input({ formats: ALL_FORMATS, source: new BufferSource(bytes) });
+  const input = new Input({ formats: VIDEO_INPUT_FORMATS, source: new BufferSource(bytes) });
   let comment: string | undefined;
   try {
     comment = (await input.getMetadataTags()).comment;

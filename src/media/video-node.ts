@@ -8,11 +8,11 @@
  * Only loaded through a dynamic import from encode.ts when WebCodecs is missing: the browser
  * bundle never includes them.
  */
-import { ALL_FORMATS, BufferSource, EncodedPacket, EncodedPacketSink, Input } from 'mediabunny';
+import { BufferSource, EncodedPacket, EncodedPacketSink, Input } from 'mediabunny';
 import type { FramesRGBA } from '../engine/types';
 import { CodecUnavailableError } from './errors';
 import { frameBytes } from './frames';
-import { type EncodedVideo, type VideoCodecName, videoBitrate } from './video-container';
+import { type EncodedVideo, type VideoCodecName, VIDEO_INPUT_FORMATS, videoBitrate } from './video-container';
 import { rgbaToI420 } from './yuv';
 
 /** Codecs this module can encode, for the error message of the caller. */
@@ -105,7 +105,7 @@ export async function encodeVpxNode(video: FramesRGBA, fps: number, codec: 'vp9'
 
 /** Packets and decoder config of the first video track of an MP4, re-timed to i/fps. */
 async function demuxPackets(bytes: Uint8Array, codec: VideoCodecName, fps: number): Promise<EncodedVideo> {
-  const input = new Input({ formats: ALL_FORMATS, source: new BufferSource(bytes) });
+  const input = new Input({ formats: VIDEO_INPUT_FORMATS, source: new BufferSource(bytes) });
   try {
     const track = await input.getPrimaryVideoTrack();
     const decoderConfig = track && (await track.getDecoderConfig());
