@@ -103,8 +103,17 @@ async function encodeVideo(
   // Hidden from the bundler: the browser build must not pull in the Node wasm encoders.
   const path = './video-node.js';
   const node = (await import(/* @vite-ignore */ path)) as typeof import('./video-node');
-  if (container === 'mp4') return { encoded: await node.encodeAvcNode(video, fps), encoder: 'h264-mp4-encoder' };
-  return { encoded: await node.encodeVpxNode(video, fps, 'vp9'), encoder: 'libav.js' };
+  try {
+    if (container === 'mp4') return { encoded: await node.encodeAvcNode(video, fps), encoder: 'h264-mp4-encoder' };
+    return { encoded: await node.encodeVpxNode(video, fps, 'vp9'), encoder: 'libav.js' };
+  } catch (e) {
+    if (e instanceof CodecUnavailableError) throw e;
+    const pkg = container === 'mp4' ? 'h264-mp4-encoder' : '@libav.js/variant-webm-vp9';
+    throw new CodecUnavailableError(
+      `${container.toUpperCase()} export in Node failed in ${pkg} (${(e as Error).message}). ` +
+        `GIF and zip do not need it; for ${container.toUpperCase()} run \`npm install\` and check that ${pkg} is there.`,
+    );
+  }
 }
 
 function plainBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
