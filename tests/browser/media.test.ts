@@ -163,6 +163,34 @@ describe('video export in Chromium (WebCodecs)', () => {
     expect(r.jpegSize).toEqual([8, 6]);
   });
 
+  it('falls back to VP9 in MP4 without an H.264 encoder, and names what it tried when nothing fits', async () => {
+    const r = await page.evaluate(async () => {
+      const m = window.media as any;
+      const real = VideoEncoder.isConfigSupported.bind(VideoEncoder);
+      const video = { width: 32, height: 32, frames: 4, data: new Uint8ClampedArray(32 * 32 * 4 * 4).fill(128) };
+      const settings = {
+        app: 'vidlet', version: 1, prompt: 'p', negativePrompt: '', seed: 1, steps: 1, guidance: 1, innerGuidance: 0,
+        sampler: 'euler', model: 'm', variant: 'fp32', backend: 'wasm', fps: 8, frames: 4, width: 32, height: 32,
+        createdAt: '2026-11-23T10:00:00.000Z',
+      };
+      try {
+        // A browser without H.264 encoding (e.g. some Linux builds): only the avc1 strings fail.
+        VideoEncoder.isConfigSupported = async (c: VideoEncoderConfig) =>
+          c.codec.startsWith('avc1') ? { supported: false, config: c } : real(c);
+        const clip = await m.encode.exportClip(video, 8, settings, 'mp4');
+        const probe = await m.videoContainer.probeVideo(clip.bytes);
+        // No encoder at all.
+        VideoEncoder.isConfigSupported = async (c: VideoEncoderConfig) => ({ supported: false, config: c });
+        const error = await m.encode.exportClip(video, 8, settings, 'webm').then(() => null, (e: Error) => `${e.name}: ${e.message}`);
+        return { codec: clip.codec, container: probe.container, probeCodec: probe.codec, frames: probe.packetCount, error };
+      } finally {
+        VideoEncoder.isConfigSupported = real;
+      }
+    });
+    expect(r).toMatchObject({ codec: 'vp9', container: 'MP4', probeCodec: 'vp9', frames: 4 });
+    expect(r.error).toMatch(/^CodecUnavailableError: This browser has no WebCodecs video encoder for WEBM at 32×32 \(tried vp09\.00\.10\.08, .*vp8.*av01.*\)\. Export as MP4, GIF or a PNG zip instead/);
+  });
+
   // What the CLI writes in Node (wasm encoders, no WebCodecs) must play in the browser too.
   for (const format of ['mp4', 'webm', 'gif'] as const) {
     it(`a ${format} written in Node decodes in Chromium with all 16 frames`, async () => {
