@@ -15,30 +15,37 @@ export interface RestoredSettings {
   settings: ClipSettings;
 }
 
-/** Bigger than any clip Vidlet writes by far; refuses to read a dropped film into memory. */
-const MAX_BYTES = 512 * 1024 * 1024;
+/** GIF and zip are read whole; far bigger than any clip Vidlet writes. */
+const MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024;
 
 export async function restoreSettings(file: Blob | Uint8Array | ArrayBuffer): Promise<RestoredSettings> {
-  const size = file instanceof Blob ? file.size : file.byteLength;
-  if (size > MAX_BYTES) {
-    throw new UnsupportedFormatError(`This file is ${Math.round(size / 2 ** 20)} MiB; Vidlet exports are far smaller, so it was not made by Vidlet.`);
-  }
-  const bytes =
-    file instanceof Uint8Array ? file : new Uint8Array(file instanceof Blob ? await file.arrayBuffer() : file);
-  const format = sniffFormat(bytes);
+  const isBlob = typeof Blob !== 'undefined' && file instanceof Blob;
+  const size = isBlob ? file.size : (file as Uint8Array | ArrayBuffer).byteLength;
+  // Sniff from the first bytes only; a dropped Blob is not read whole unless it must be.
+  const head = isBlob
+    ? new Uint8Array(await file.slice(0, 16).arrayBuffer())
+    : file instanceof Uint8Array ? file : new Uint8Array(file as ArrayBuffer);
+  const format = sniffFormat(head);
   const name = typeof File !== 'undefined' && file instanceof File ? `"${file.name}"` : 'This file';
   if (format === null) {
     throw new UnsupportedFormatError(`${name} is not an MP4, WebM, GIF or zip, so it cannot hold Vidlet settings.`);
   }
+  if ((format === 'gif' || format === 'zip') && size > MAX_WHOLE_FILE_BYTES) {
+    throw new UnsupportedFormatError(
+      `${name} is a ${Math.round(size / 2 ** 20)} MiB ${format.toUpperCase()}; Vidlet exports are far smaller, so it was not made by Vidlet.`,
+    );
+  }
+  const whole = async () =>
+    isBlob ? new Uint8Array(await (file as Blob).arrayBuffer()) : file instanceof Uint8Array ? file : new Uint8Array(file as ArrayBuffer);
   try {
     switch (format) {
       case 'gif':
-        return { format, settings: readGifSettings(bytes) };
+        return { format, settings: readGifSettings(await whole()) };
       case 'zip':
-        return { format, settings: readZipSettings(bytes) };
+        return { format, settings: readZipSettings(await whole()) };
       case 'mp4':
       case 'webm':
-        return { format, settings: await readVideoSettings(bytes, format) };
+        return { format, settings: await readVideoSettings(isBlob ? (file as Blob) : await whole(), format) };
     }
   } catch (e) {
     if (e instanceof Error && e.name === 'GifFormatError') {

@@ -10,6 +10,7 @@
  * file's comment.
  */
 import {
+  BlobSource,
   BufferSource,
   BufferTarget,
   EncodedPacket,
@@ -123,8 +124,10 @@ export async function probeVideo(bytes: Uint8Array): Promise<VideoProbe> {
 }
 
 /** The embedded settings of an MP4/WebM, or a NotVidletError/SettingsError saying why not. */
-export async function readVideoSettings(bytes: Uint8Array, container: VideoContainer): Promise<ClipSettings> {
-  const input = new Input({ formats: VIDEO_INPUT_FORMATS, source: new BufferSource(bytes) });
+export async function readVideoSettings(file: Uint8Array | Blob, container: VideoContainer): Promise<ClipSettings> {
+  // A Blob is read lazily: only the header/metadata boxes are fetched, even for a 2 GB film.
+  const source = file instanceof Blob ? new BlobSource(file) : new BufferSource(file);
+  const input = new Input({ formats: VIDEO_INPUT_FORMATS, source });
   let comment: string | undefined;
   try {
     comment = (await input.getMetadataTags()).comment;
