@@ -29,9 +29,10 @@ export function checkKnots(
   xs: readonly number[],
   min: number,
   max: number,
-  fail: (index: number, why: string) => never,
+  /** index null: the list as a whole is wrong. */
+  fail: (index: number | null, why: string) => never,
 ): void {
-  if (xs.length === 0) fail(0, 'needs at least one point');
+  if (xs.length === 0) fail(null, 'needs at least one point');
   xs.forEach((x, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x) || x < min || x > max) fail(i, `is ${JSON.stringify(x)}, not a number in [${min}, ${max}]`);
     if (i > 0 && x <= xs[i - 1]!) fail(i, `is ${x}, not greater than the point before it (${xs[i - 1]}); points must ascend`);

@@ -79,7 +79,7 @@ export function curveSchedule(spec: CurveSpec, depth: number): CurveSchedule {
     if (typeof p[1] !== 'number' || !Number.isFinite(p[1])) fail(`points[${i}][1]`, `is ${JSON.stringify(p[1])}, not a finite weight`);
   });
   const at = spec.points.map((p) => p[0]);
-  checkKnots(at, 0, 1, (i, why) => fail(`points[${i}][0]`, why));
+  checkKnots(at, 0, 1, (i, why) => fail(i === null ? 'points' : `points[${i}][0]`, why));
   let blockMultiplier: Float64Array | null = null;
   if (spec.groups !== undefined || spec.multipliers !== undefined) {
     const owner = groupOfBlock(spec.groups, depth, 'groups');

@@ -59,7 +59,7 @@ export function parseStageBlender(json: unknown, model: { name: string; depth: n
   const groups = o.groups as number[][];
   if (!Array.isArray(o.timesteps)) fail('timesteps', 'must be a list of numbers');
   const timesteps = o.timesteps as number[];
-  checkKnots(timesteps, 0, 1, (i, why) => fail(`timesteps[${i}]`, why));
+  checkKnots(timesteps, 0, 1, (i, why) => fail(i === null ? 'timesteps' : `timesteps[${i}]`, why));
   if (!Array.isArray(o.alpha) || o.alpha.length !== timesteps.length) {
     fail('alpha', `must have one row per timestep (${timesteps.length})`);
   }
