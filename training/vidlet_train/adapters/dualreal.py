@@ -1,0 +1,168 @@
+"""DualReal adaptive joint training of an identity and a motion adapter (shared/DESIGN.md §3).
+
+Per step: draw an identity batch (stills of the mascot) with probability `identity_ratio`,
+otherwise a motion batch (figure-eight clips); run the DiT with *both* adapter sets active,
+weighted per sample and block by the StageBlender (identity α, motion c − α); flow-matching
+loss; update only the set the batch is about (the other set's parameters get no gradient and
+its optimizer does not step, so Adam's momentum cannot move it either) plus the blender.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+
+from .base import BaseModel
+from .blender import StageBlender, even_block_groups, pool_text
+from .data import IDENTITY_TRIGGER, MOTION_TRIGGER, identity_batch, motion_batch
+from .export import export_adapter, export_blender_table
+from .lora import LoRAInjection, inject_lora
+
+SETS = ("identity", "motion")
+
+
+@dataclass
+class DualRealConfig:
+    steps: int = 2000
+    batch: int = 8
+    rank: int = 8
+    alpha: float = 8.0
+    lr: float = 1e-3
+    blender_lr: float = 1e-3
+    # c = 2 makes the blender's starting point α = c/2 = 1: both adapters at full strength,
+    # the same as loading them with constant strength 1 (the engine's --blend constant).
+    c: float = 2.0
+    groups: int = 3
+    identity_ratio: float = 0.5  # DualReal's ~0.5
+    motion_path: str = "figure-eight"
+    seed: int = 0
+    table_points: int = 21  # timesteps in the exported table: t = 0, 0.05, …, 1
+
+
+@dataclass
+class DualRealResult:
+    injection: LoRAInjection
+    blender: StageBlender
+    config: DualRealConfig
+    history: List[Dict[str, float]] = field(default_factory=list)
+    # running mean of the pooled caption embeddings: the blender's text input in the table
+    mean_pooled_text: Optional[torch.Tensor] = None
+    wall_seconds: float = 0.0
+
+
+def flow_matching_batch(x0: torch.Tensor, gen: torch.Generator):
+    """x_t = (1−t)·x + t·ε, target v = ε − x (docs/model-package.md), t ~ U(0, 1)."""
+    b = x0.shape[0]
+    t = torch.rand(b, generator=gen)
+    eps = torch.randn(x0.shape, generator=gen)
+    tb = t.view(-1, *([1] * (x0.dim() - 1)))
+    return (1 - tb) * x0 + tb * eps, t, eps - x0
+
+
+def train_dualreal(
+    base: BaseModel,
+    cfg: DualRealConfig,
+    log: Callable[[str], None] = print,
+    log_every: int = 50,
+) -> DualRealResult:
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    for p in base.dit.parameters():
+        p.requires_grad_(False)
+    injection = inject_lora(base.dit, sets=SETS, rank=cfg.rank, alpha=cfg.alpha)
+    if injection.depth != base.depth:
+        raise ValueError(f"found LoRA targets in {injection.depth} blocks, but the model has {base.depth}")
+    blender = StageBlender(
+        base.depth,
+        even_block_groups(base.depth, cfg.groups),
+        base.text_dim,
+        c=cfg.c,
+        t_dim=base.timestep_dim,
+        embed_t=base.timestep_embedding,
+    )
+    optimizers = {s: torch.optim.AdamW(injection.parameters(s), lr=cfg.lr, weight_decay=0.0) for s in SETS}
+    blender_opt = torch.optim.AdamW(blender.parameters(), lr=cfg.blender_lr, weight_decay=0.0)
+    result = DualRealResult(injection, blender, cfg)
+    pooled_sum, pooled_n = None, 0
+    start = time.time()
+    base.dit.train()
+    for step in range(1, cfg.steps + 1):
+        active = "identity" if rng.random() < cfg.identity_ratio else "motion"
+        if active == "identity":
+            video, captions = identity_batch(cfg.batch, base.video, gen)
+        else:
+            video, captions = motion_batch(cfg.batch, base.video, gen, cfg.motion_path)
+        with torch.no_grad():
+            x0 = base.encode_video(video)
+        text, mask = base.text(captions)
+        pooled = pool_text(text, mask)
+        pooled_sum = pooled.sum(0) if pooled_sum is None else pooled_sum + pooled.sum(0)
+        pooled_n += pooled.shape[0]
+        xt, t, target = flow_matching_batch(x0, gen)
+
+        # Gradient mask: only the active set (and the blender) can learn from this batch.
+        for s in SETS:
+            for p in injection.parameters(s):
+                p.requires_grad_(s == active)
+                p.grad = None
+        blender_opt.zero_grad(set_to_none=True)
+        alpha = blender(t, pooled)
+        id_scales, mo_scales = blender.block_scales(alpha)
+        injection.set_scales("identity", id_scales)
+        injection.set_scales("motion", mo_scales)
+        v = base.velocity(xt, t, text, mask)
+        loss = F.mse_loss(v, target)
+        loss.backward()
+        optimizers[active].step()
+        blender_opt.step()
+
+        result.history.append({"step": step, "set": 0.0 if active == "identity" else 1.0, "loss": loss.item()})
+        if step % log_every == 0 or step == cfg.steps:
+            log(f"step {step}/{cfg.steps} {active:8s} loss {loss.item():.4f} α mean {alpha.mean().item():.3f}")
+    for s in SETS:
+        injection.set_scales(s, None)
+    result.mean_pooled_text = pooled_sum / max(pooled_n, 1)
+    result.wall_seconds = time.time() - start
+    return result
+
+
+def export_dualreal(
+    result: DualRealResult,
+    base: BaseModel,
+    out_dir: Path,
+    identity_name: str = "pip",
+    motion_name: str = "figure-eight",
+    command: str = "",
+) -> Dict[str, object]:
+    """Writes both adapters and the blender table; returns the manifest entries for them."""
+    cfg = result.config
+    training = {
+        "method": "DualReal joint training (identity/motion alternation, StageBlender)",
+        "config": asdict(cfg),
+        "wallSeconds": round(result.wall_seconds, 1),
+        "finalLoss": result.history[-1]["loss"] if result.history else None,
+        "command": command,
+    }
+    common = dict(rank=cfg.rank, alpha=cfg.alpha, base_model=base.name, recommended_strength=1.0, training=training)
+    identity = export_adapter(
+        out_dir, identity_name, "identity", result.injection.state("identity"), trigger_words=[IDENTITY_TRIGGER],
+        display_name="Pip the mascot", description="A yellow cat-like mascot with a red bow (identity).", **common,
+    )
+    motion = export_adapter(
+        out_dir, motion_name, "motion", result.injection.state("motion"), trigger_words=[MOTION_TRIGGER],
+        display_name="Figure-eight path", description=f"Subjects travel along a {cfg.motion_path} path (motion).", **common,
+    )
+    n = cfg.table_points
+    timesteps = [i / (n - 1) for i in range(n)]
+    alpha = result.blender.table(timesteps, result.mean_pooled_text)
+    blender = export_blender_table(
+        Path(out_dir) / f"{identity_name}+{motion_name}.blender.json",
+        base.name, identity_name, motion_name, result.blender.c, base.depth, result.blender.groups, timesteps, alpha,
+    )
+    return {"adapters": [identity, motion], "blender": blender}
