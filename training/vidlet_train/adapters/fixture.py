@@ -1,0 +1,59 @@
+"""Writes the cross-language test fixture: a tiny adapter and blender table made by *this*
+package's exporter, read back by the engine's unit tests (tests/unit/adapters/fixture.test.ts),
+so the Python writer and the TypeScript reader cannot drift apart unnoticed.
+
+    training/.venv/bin/python -m vidlet_train.adapters.fixture tests/unit/adapters/fixtures
+
+Values are formulas (no randomness), and the TS test recomputes them:
+A[d,p][i,j] = (d+1)/8 + p/16 + i/32 − j/64 and B[d,p][i,j] = j/4 − i/8 − (d+p)/2
+(dyadic, so exact in float32 and bfloat16), rank 2, alpha 3, depth 2, width 8, 4 targets.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+
+from .export import export_adapter, export_blender_table
+from .lora import TARGETS
+
+DEPTH, WIDTH, RANK, ALPHA = 2, 8, 2, 3.0
+
+
+def fixture_tensors() -> dict:
+    out = {}
+    i_r = torch.arange(RANK, dtype=torch.float32)[:, None]
+    j_c = torch.arange(WIDTH, dtype=torch.float32)[None, :]
+    i_c = torch.arange(WIDTH, dtype=torch.float32)[:, None]
+    j_r = torch.arange(RANK, dtype=torch.float32)[None, :]
+    for d in range(DEPTH):
+        for p, target in enumerate(TARGETS):
+            out[f"blocks.{d}.{target}.lora_A.weight"] = (d + 1) / 8 + p / 16 + i_r / 32 - j_c / 64
+            out[f"blocks.{d}.{target}.lora_B.weight"] = j_r / 4 - i_c / 8 - (d + p) / 2
+    return out
+
+
+def main(out_dir: str) -> None:
+    out = Path(out_dir)
+    tensors = fixture_tensors()
+    export_adapter(
+        out, "fixture-pip", "identity", tensors, rank=RANK, alpha=ALPHA, base_model="vidlet-fixture",
+        trigger_words=["pip"], recommended_strength=0.75, training={"note": "formula values, not trained"},
+    )
+    # The same weights in bfloat16, as PEFT and mixed-precision trainers often save them.
+    save_file(
+        {k: v.to(torch.bfloat16) for k, v in sorted(tensors.items())},
+        str(out / "fixture-pip.bf16.safetensors"),
+        {"rank": str(RANK), "alpha": str(ALPHA), "base_model": "vidlet-fixture"},
+    )
+    alpha = torch.tensor([[1.75, 1.5], [1.0, 0.5], [0.25, 0.125]])
+    export_blender_table(
+        out / "fixture.blender.json", "vidlet-fixture", "fixture-pip", "fixture-motion", 2.0, DEPTH,
+        [[0], [1]], [0.0, 0.5, 1.0], alpha,
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "tests/unit/adapters/fixtures")
