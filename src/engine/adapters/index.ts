@@ -19,3 +19,5 @@ export {
 } from './schedule';
 export type { StageSchedule, CurveSpec, StepContext, SlotAssignment } from './schedule';
 export { SafetensorsError, AdapterError, ScheduleError } from './errors';
+export { parseLoraRequest, planSlots } from './slot-plan';
+export type { BlendMode, LoraRequest, SlotPlan, SlotPlanEntry } from './slot-plan';
