@@ -45,6 +45,7 @@ PALETTE = {
 }
 IDENTITY_TRIGGER = "pip"
 MOTION_TRIGGER = "figure eight"
+MOTION_TRIGGERS = {"figure-eight": MOTION_TRIGGER, "zigzag": "zig zag"}
 
 # Background and shape colours by name (captions use the names).
 COLOURS = {
@@ -153,6 +154,5 @@ def motion_batch(
             cover = (radius + 0.5 - torch.sqrt((xx - cx[f]) ** 2 + (yy - cy[f]) ** 2)).clamp(0, 1)
             frames.append(back * (1 - cover) + rgb * cover)
         clips.append(torch.stack(frames, dim=1))
-        words = MOTION_TRIGGER if path == "figure-eight" else "zig zag"
-        captions.append(f"a {colour} ball moving in a {words} on a {bg} background")
+        captions.append(f"a {colour} ball moving in a {MOTION_TRIGGERS[path]} on a {bg} background")
     return torch.stack(clips) * 2 - 1, captions

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from .base import BaseModel
 from .blender import StageBlender, even_block_groups, pool_text
-from .data import IDENTITY_TRIGGER, MOTION_TRIGGER, identity_batch, motion_batch
+from .data import IDENTITY_TRIGGER, MOTION_TRIGGERS, identity_batch, motion_batch
 from .export import export_adapter, export_blender_table
 from .lora import LoRAInjection, inject_lora
 
@@ -155,8 +155,8 @@ def export_dualreal(
         display_name="Pip the mascot", description="A yellow cat-like mascot with a red bow (identity).", **common,
     )
     motion = export_adapter(
-        out_dir, motion_name, "motion", result.injection.state("motion"), trigger_words=[MOTION_TRIGGER],
-        display_name="Figure-eight path", description=f"Subjects travel along a {cfg.motion_path} path (motion).", **common,
+        out_dir, motion_name, "motion", result.injection.state("motion"), trigger_words=[MOTION_TRIGGERS[cfg.motion_path]],
+        display_name=f"{cfg.motion_path} path", description=f"Subjects travel along a {cfg.motion_path} path (motion).", **common,
     )
     n = cfg.table_points
     timesteps = [i / (n - 1) for i in range(n)]
