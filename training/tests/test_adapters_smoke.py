@@ -249,3 +249,17 @@ def test_smoke_on_base_checkpoint(tmp_path):
     assert all(math.isfinite(h["loss"]) for h in result.history)
     entries = export_dualreal(result, base, tmp_path, command="pytest smoke")
     assert len(entries["adapters"]) == 2
+
+
+def test_single_adapter_trains_and_exports(tmp_path):
+    from vidlet_train.adapters.data import identity_batch
+    from vidlet_train.adapters.single import SingleConfig, export_single, train_single
+
+    base = tiny_base()
+    cfg = SingleConfig(steps=3, batch=2, rank=2, alpha=2, lr=1e-2)
+    inj, losses, wall = train_single(base, identity_batch, cfg, log=lambda s: None)
+    assert len(losses) == 3 and all(math.isfinite(v) for v in losses)
+    assert any(torch.count_nonzero(p) > 0 for p in inj.parameters("adapter")[1::2])  # some B moved off zero
+    entry = export_single(inj, base, tmp_path, "pip-solo", "identity", ["pip"], cfg, losses, wall)
+    with safe_open(str(tmp_path / entry["file"]), "pt") as f:
+        assert f.metadata()["rank"] == "2" and f.get_tensor("blocks.0.attn.q.lora_A.weight").shape == (2, 32)
