@@ -1,0 +1,1 @@
+"""Vidlet's training code: procedural world, video VAE, joint appearance-motion DiT, export."""

@@ -1,0 +1,187 @@
+"""The video DiT: patchified 3D latent tokens, full 3D self-attention with 3D RoPE, adaLN-zero
+timestep conditioning, text cross-attention, and VideoJAM's joint appearance-motion I/O.
+
+I/O follows docs/model-package.md: the input layer takes [video latent, motion latent] on the
+channel axis (the motion half zeroed where motion_flag = 0) and the output layer predicts both
+velocities. Every block's self-attention q, k, v, o carries LoRA slots driven by graph inputs,
+so adapters and their per-step strengths never require a new inference session.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, asdict
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class DiTConfig:
+    latent_channels: int = 8
+    frames: int = 4
+    height: int = 16
+    width: int = 16
+    patch: int = 2
+    dim: int = 128
+    depth: int = 6
+    heads: int = 4
+    text_dim: int = 384
+    mlp_ratio: int = 4
+    lora_slots: int = 2
+    lora_rank: int = 8
+    lora_targets: int = 4  # q, k, v, o
+
+    def to_dict(self):
+        return asdict(self)
+
+
+def rope_tables(cfg: DiTConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin [N, head_dim] for 3D RoPE: head dims split between time, height and width."""
+    hd = cfg.dim // cfg.heads
+    dt = (hd // 4) // 2 * 2
+    dh = ((hd - dt) // 2) // 2 * 2
+    dw = hd - dt - dh
+    t, h, w = cfg.frames, cfg.height // cfg.patch, cfg.width // cfg.patch
+    grid = torch.stack(torch.meshgrid(torch.arange(t), torch.arange(h), torch.arange(w), indexing="ij"), -1)
+    grid = grid.reshape(-1, 3).float()
+    parts = []
+    for axis, d in enumerate((dt, dh, dw)):
+        freqs = 1.0 / (100.0 ** (torch.arange(0, d, 2).float() / d))
+        ang = grid[:, axis:axis + 1] * freqs[None]
+        parts.append(torch.cat([ang, ang], -1))
+    ang = torch.cat(parts, -1)
+    return ang.cos(), ang.sin()
+
+
+def apply_rope(x, cos, sin):
+    """Rotate pairs (i, i + d/2) within each axis block (time, height, width) of the head dims."""
+    return x * cos + _rotate_half_blocks(x) * sin
+
+
+_ROPE_SPLITS: list[int] = []  # head-dim sizes of the time / height / width blocks, set by VideoDiT
+
+
+def _rotate_half_blocks(x):
+    outs, i = [], 0
+    for d in _ROPE_SPLITS:
+        a, b = x[..., i:i + d // 2], x[..., i + d // 2:i + d]
+        outs += [-b, a]
+        i += d
+    return torch.cat(outs, -1)
+
+
+class LoRALinear(nn.Linear):
+    """y = W x + sum_s scale[b, s] * up[s] (down[s] x), the slot tensors given per call."""
+
+    def forward(self, x, lora=None):
+        y = F.linear(x, self.weight, self.bias)
+        if lora is not None:
+            scales, down, up = lora  # [B, S], [S, R, C], [S, C, R]
+            for s in range(down.shape[0]):
+                y = y + scales[:, s, None, None] * ((x @ down[s].transpose(0, 1)) @ up[s].transpose(0, 1))
+        return y
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: DiTConfig):
+        super().__init__()
+        d, self.h = cfg.dim, cfg.heads
+        self.norm1 = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
+        self.q, self.k, self.v, self.o = (LoRALinear(d, d) for _ in range(4))
+        self.norm_x = nn.LayerNorm(d, eps=1e-6)
+        self.cq, self.co = nn.Linear(d, d), nn.Linear(d, d)
+        self.ck, self.cv = nn.Linear(cfg.text_dim, d), nn.Linear(cfg.text_dim, d)
+        self.norm2 = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(d, d * cfg.mlp_ratio), nn.GELU(approximate="tanh"),
+                                 nn.Linear(d * cfg.mlp_ratio, d))
+        self.ada = nn.Linear(d, 6 * d)
+        nn.init.zeros_(self.ada.weight); nn.init.zeros_(self.ada.bias)
+
+    def _heads(self, t):
+        b, n, d = t.shape
+        return t.view(b, n, self.h, d // self.h).transpose(1, 2)
+
+    def _attend(self, q, k, v, bias=None):
+        att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
+        if bias is not None:
+            att = att + bias
+        y = att.softmax(-1) @ v
+        b, h, n, hd = y.shape
+        return y.transpose(1, 2).reshape(b, n, h * hd)
+
+    def forward(self, x, c, text, text_bias, cos, sin, lora=None):
+        sh1, sc1, g1, sh2, sc2, g2 = self.ada(F.silu(c))[:, None].chunk(6, -1)
+        h = self.norm1(x) * (1 + sc1) + sh1
+        lq, lk, lv, lo = (None,) * 4 if lora is None else lora
+        q = apply_rope(self._heads(self.q(h, lq)), cos, sin)
+        k = apply_rope(self._heads(self.k(h, lk)), cos, sin)
+        v = self._heads(self.v(h, lv))
+        x = x + g1 * self.o(self._attend(q, k, v), lo)
+        hx = self.norm_x(x)
+        x = x + self.co(self._attend(self._heads(self.cq(hx)), self._heads(self.ck(text)),
+                                     self._heads(self.cv(text)), text_bias))
+        h = self.norm2(x) * (1 + sc2) + sh2
+        return x + g2 * self.mlp(h)
+
+
+def timestep_embedding(t, dim, max_period=10000.0):
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
+    args = (t * 1000.0)[:, None] * freqs[None]
+    return torch.cat([torch.cos(args), torch.sin(args)], -1)
+
+
+class VideoDiT(nn.Module):
+    def __init__(self, cfg: DiTConfig = DiTConfig()):
+        super().__init__()
+        self.cfg = cfg
+        p, zc, d = cfg.patch, cfg.latent_channels, cfg.dim
+        self.patch_in = nn.Linear(2 * zc * p * p, d)
+        self.t_mlp = nn.Sequential(nn.Linear(256, d), nn.SiLU(), nn.Linear(d, d))
+        self.text_pool = nn.Linear(cfg.text_dim, d)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
+        self.norm_out = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
+        self.ada_out = nn.Linear(d, 2 * d)
+        self.patch_out = nn.Linear(d, 2 * zc * p * p)
+        nn.init.zeros_(self.ada_out.weight); nn.init.zeros_(self.ada_out.bias)
+        nn.init.zeros_(self.patch_out.weight); nn.init.zeros_(self.patch_out.bias)
+        cos, sin = rope_tables(cfg)
+        self.register_buffer("rope_cos", cos, persistent=False)
+        self.register_buffer("rope_sin", sin, persistent=False)
+        hd = d // cfg.heads
+        dt = (hd // 4) // 2 * 2
+        dh = ((hd - dt) // 2) // 2 * 2
+        _ROPE_SPLITS[:] = [dt, dh, hd - dt - dh]
+
+    def patchify(self, x):
+        b, c, t, h, w = x.shape
+        p = self.cfg.patch
+        x = x.reshape(b, c, t, h // p, p, w // p, p).permute(0, 2, 3, 5, 1, 4, 6)
+        return x.reshape(b, t * (h // p) * (w // p), c * p * p)
+
+    def unpatchify(self, x):
+        cfg, p = self.cfg, self.cfg.patch
+        b = x.shape[0]
+        t, h, w = cfg.frames, cfg.height // p, cfg.width // p
+        x = x.reshape(b, t, h, w, 2 * cfg.latent_channels, p, p).permute(0, 4, 1, 2, 5, 3, 6)
+        return x.reshape(b, 2 * cfg.latent_channels, t, h * p, w * p)
+
+    def forward(self, latent, motion, timestep, text, text_mask, motion_flag,
+                lora_scales=None, lora_down=None, lora_up=None):
+        motion = motion * motion_flag[:, None, None, None, None]
+        x = self.patch_in(self.patchify(torch.cat([latent, motion], 1)))
+        mask = text_mask.to(x.dtype)
+        pooled = (text * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+        c = self.t_mlp(timestep_embedding(timestep, 256)) + self.text_pool(pooled)
+        text_bias = ((1.0 - mask) * -1e4)[:, None, None, :]
+        for d, blk in enumerate(self.blocks):
+            lora = None
+            if lora_scales is not None:
+                sc = lora_scales[:, :, d]
+                lora = tuple((sc, lora_down[:, d, p], lora_up[:, d, p]) for p in range(4))
+            x = blk(x, c, text, text_bias, self.rope_cos, self.rope_sin, lora)
+        sh, sc = self.ada_out(F.silu(c))[:, None].chunk(2, -1)
+        out = self.unpatchify(self.patch_out(self.norm_out(x) * (1 + sc) + sh))
+        zc = self.cfg.latent_channels
+        return out[:, :zc], out[:, zc:]
