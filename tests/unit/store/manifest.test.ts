@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ManifestError } from '../../../src/store/errors';
 import { listFiles, parseManifest } from '../../../src/store/manifest';
 import { validManifest } from './manifest-fixture';
+import { allListedFiles } from '../../../src/store/check-package';
+import { NodeFolderStore } from '../../../src/store/node-store';
 
 type Mutation = [label: string, field: string, mutate: (m: Record<string, any>) => void];
 
@@ -178,5 +180,12 @@ const shipped = 'public/models/vidlet-tiny/manifest.json';
 describe.skipIf(!existsSync(shipped))('the shipped vidlet-tiny manifest', () => {
   it('passes validation', () => {
     expect(parseManifest(JSON.parse(readFileSync(shipped, 'utf8'))).name).toBe('vidlet-tiny');
+  });
+
+  it('its smallest listed file verifies through NodeFolderStore', async () => {
+    const m = parseManifest(JSON.parse(readFileSync(shipped, 'utf8')));
+    const smallest = allListedFiles(m).map((f) => f.file).sort((a, b) => a.bytes - b.bytes)[0];
+    const data = await new NodeFolderStore().getFile('public/models/vidlet-tiny', smallest);
+    expect(data.length).toBe(smallest.bytes);
   });
 });
