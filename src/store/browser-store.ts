@@ -52,7 +52,8 @@ export class BrowserModelStore implements ModelFileStore {
     return view;
   }
 
-  async readManifest(base: string): Promise<unknown> {
+  async readManifest(rawBase: string): Promise<unknown> {
+    const base = folderUrl(rawBase);
     const url = resolveUrl(base, 'manifest.json');
     let networkProblem: string;
     try {
@@ -88,7 +89,8 @@ export class BrowserModelStore implements ModelFileStore {
     throw new FileUnavailableError('manifest.json', url, `${networkProblem}, and no copy is saved in this browser; check the address and the connection`);
   }
 
-  async readText(base: string, path: string): Promise<string> {
+  async readText(rawBase: string, path: string): Promise<string> {
+    const base = folderUrl(rawBase);
     const url = resolveUrl(base, path);
     const name = await this.modelName(base);
     let problem: string;
@@ -109,7 +111,8 @@ export class BrowserModelStore implements ModelFileStore {
     throw new FileUnavailableError(path, url, `${problem}, and no copy is saved in this browser`);
   }
 
-  getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
+  getFile(rawBase: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
+    const base = folderUrl(rawBase);
     const key = `${base}|${file.path}|${file.sha256}`;
     let p = this.inFlight.get(key);
     if (!p) {
@@ -194,7 +197,8 @@ export class BrowserModelStore implements ModelFileStore {
    * Bytes of `files` already complete in the cache and still to download, and the free space the
    * browser reports. Lets the UI say "1.2 GiB to download, 3 GiB free" before starting.
    */
-  async plan(base: string, files: readonly PackageFile[]): Promise<{ cachedBytes: number; downloadBytes: number; freeBytes: number | null }> {
+  async plan(rawBase: string, files: readonly PackageFile[]): Promise<{ cachedBytes: number; downloadBytes: number; freeBytes: number | null }> {
+    const base = folderUrl(rawBase);
     const name = await this.modelName(base);
     let cachedBytes = 0;
     let downloadBytes = 0;
@@ -209,7 +213,8 @@ export class BrowserModelStore implements ModelFileStore {
   }
 
   /** Throws StorageFullError (needed, free, deletable models) when `files` cannot fit in the space left. */
-  async ensureFits(base: string, files: readonly PackageFile[]): Promise<void> {
+  async ensureFits(rawBase: string, files: readonly PackageFile[]): Promise<void> {
+    const base = folderUrl(rawBase);
     const { downloadBytes } = await this.plan(base, files);
     await this.ensureRoom(await this.modelName(base), downloadBytes);
   }
@@ -250,9 +255,21 @@ export function resolveUrl(base: string, path: string): string {
   } catch (e) {
     throw new FileUnavailableError(path, base, (e as Error).message.replace(/^manifest\.path /, 'the path '));
   }
+  return new URL(path, folderUrl(base)).href;
+}
+
+/**
+ * The absolute folder URL of `base`, with a trailing '/': the one form used as a cache key, so
+ * '/models/tiny' and 'http://host/models/tiny/' name the same saved manifest.
+ */
+export function folderUrl(base: string): string {
   const folder = base.endsWith('/') ? base : base + '/';
   const origin = (globalThis as { location?: { href: string } }).location?.href;
-  return new URL(path, new URL(folder, origin)).href;
+  try {
+    return new URL(folder, origin).href;
+  } catch {
+    throw new FileUnavailableError('manifest.json', base, 'this is not a URL (outside a web page the model address must be absolute, e.g. http://host/models/vidlet-tiny/; for a local folder use NodeFolderStore)');
+  }
 }
 
 /** The name src/worker/engine-worker.ts imports; same class. */

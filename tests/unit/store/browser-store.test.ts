@@ -191,6 +191,14 @@ describe('BrowserModelStore', () => {
     await expect(store.getFile(base, { ...file, sha256: '0'.repeat(64) })).rejects.toBeInstanceOf(IntegrityError);
   });
 
+  it('treats a base with and without the trailing slash as the same model folder', async () => {
+    const { cache } = setup();
+    await new BrowserModelStore({ cache, ...fast }).readManifest(base.slice(0, -1));
+    const offline = new BrowserModelStore({ cache, fetch: (async () => { throw new TypeError('Failed to fetch'); }) as typeof fetch });
+    expect(await offline.readManifest(base)).toEqual(manifest);
+    await expect(offline.readManifest('/models/relative/')).rejects.toThrow(/must be absolute/);
+  });
+
   it('resolves file URLs under the base and refuses paths that leave it', () => {
     expect(resolveUrl('http://h/models/tiny', 'a/b.onnx')).toBe('http://h/models/tiny/a/b.onnx');
     expect(() => resolveUrl('http://h/models/tiny/', '../x')).toThrow(/leaves the model folder/);
