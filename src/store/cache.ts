@@ -141,7 +141,8 @@ export class ModelCache {
    */
   openWriter(model: string, file: PackageFile, into: Uint8Array, start: number): CacheWriter {
     this.requestPersistence();
-    const existing = start > 0 ? Math.floor(start / this.chunkBytes) : 0;
+    // start is a chunk boundary, or the file's end when every chunk is stored (last one short).
+    const existing = start >= file.bytes ? chunkCount(file.bytes, this.chunkBytes) : Math.floor(start / this.chunkBytes);
     return new CacheWriter(this, model, file, into, start, existing);
   }
 
