@@ -1,0 +1,89 @@
+/**
+ * Guidance arithmetic and the batch layout that makes every guidance mode ONE denoiser call
+ * per step (DESIGN.md §2, §3).
+ *
+ * Conventions. `guidance` is the diffusers-style CFG scale w: v = v(∅) + w·(v(y) − v(∅)), so
+ * w = 1 is no text guidance. VideoJAM Inner-Guidance is written in the paper as
+ *   ũ = (1 + w1 + w2)·u(x,d,y) − w1·u(x,d,∅) − w2·u(x,∅,y)
+ * which equals u_y + w1·(u_y − u_∅) + w2·(u_y − u_noMotion). For both formulas to agree when
+ * w2 = 0, the pipeline uses w1 = guidance − 1 (CFG's extrapolation weight). `combineGuidance`
+ * below is the one place that applies this; it handles every mode through those weights.
+ */
+
+/** Which passes one denoiser call holds, in batch order. */
+export type PassKind = 'cond' | 'uncond' | 'motionDropped';
+
+export interface GuidancePlan {
+  passes: PassKind[];
+  /** CFG extrapolation weight (guidance − 1); 0 when there is no uncond pass. */
+  w1: number;
+  /** Inner-Guidance weight; 0 when there is no motion-dropped pass. */
+  w2: number;
+}
+
+/**
+ * The batch for one step: cond always; uncond (negative prompt or "") when guidance ≠ 1;
+ * motion-dropped (same text, motion_flag 0) when innerGuidance ≠ 0 and the model has motion.
+ */
+export function planGuidance(guidance: number, innerGuidance: number, hasMotion: boolean): GuidancePlan {
+  const passes: PassKind[] = ['cond'];
+  const w1 = guidance - 1;
+  const w2 = hasMotion ? innerGuidance : 0;
+  if (w1 !== 0) passes.push('uncond');
+  if (w2 !== 0) passes.push('motionDropped');
+  return { passes, w1, w2 };
+}
+
+/** Classifier-free guidance: v(∅) + w·(v(y) − v(∅)). */
+export function cfg(cond: Float32Array, uncond: Float32Array, w: number): Float32Array {
+  checkSameLength(cond, uncond);
+  const out = new Float32Array(cond.length);
+  for (let i = 0; i < out.length; i++) out[i] = uncond[i]! + w * (cond[i]! - uncond[i]!);
+  return out;
+}
+
+/** VideoJAM Inner-Guidance: (1 + w1 + w2)·u(x,d,y) − w1·u(x,d,∅) − w2·u(x,∅,y). */
+export function innerGuidance(
+  cond: Float32Array,
+  uncond: Float32Array,
+  motionDropped: Float32Array,
+  w1: number,
+  w2: number,
+): Float32Array {
+  checkSameLength(cond, uncond);
+  checkSameLength(cond, motionDropped);
+  const out = new Float32Array(cond.length);
+  const a = 1 + w1 + w2;
+  for (let i = 0; i < out.length; i++) out[i] = a * cond[i]! - w1 * uncond[i]! - w2 * motionDropped[i]!;
+  return out;
+}
+
+/**
+ * Combines the batched output [B, ...] (B = plan.passes.length, one sample per pass) into the
+ * guided velocity of one sample: u_y + w1·(u_y − u_∅) + w2·(u_y − u_noMotion).
+ */
+export function combineGuidance(batched: Float32Array, plan: GuidancePlan): Float32Array {
+  const B = plan.passes.length;
+  if (batched.length % B !== 0) throw new RangeError(`output of ${batched.length} values does not split into ${B} passes`);
+  const n = batched.length / B;
+  const part = (kind: PassKind) => batched.subarray(plan.passes.indexOf(kind) * n, (plan.passes.indexOf(kind) + 1) * n);
+  const cond = part('cond');
+  if (B === 1) return cond.slice();
+  const hasU = plan.passes.includes('uncond');
+  const hasM = plan.passes.includes('motionDropped');
+  if (hasU && hasM) return innerGuidance(cond, part('uncond'), part('motionDropped'), plan.w1, plan.w2);
+  if (hasU) return cfg(cond, part('uncond'), 1 + plan.w1);
+  // Inner-Guidance without text guidance (guidance = 1): u_y + w2·(u_y − u_noMotion).
+  return cfg(cond, part('motionDropped'), 1 + plan.w2);
+}
+
+/** Repeats one sample B times along a new leading batch axis. */
+export function repeatBatch(sample: Float32Array, B: number): Float32Array {
+  const out = new Float32Array(sample.length * B);
+  for (let b = 0; b < B; b++) out.set(sample, b * sample.length);
+  return out;
+}
+
+function checkSameLength(a: Float32Array, b: Float32Array): void {
+  if (a.length !== b.length) throw new RangeError(`guidance inputs differ in length (${a.length} vs ${b.length})`);
+}

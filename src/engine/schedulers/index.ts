@@ -1,0 +1,27 @@
+/** Scheduler registry: adding a sampler means adding a file and a line here. */
+import { InvalidRequestError } from '../errors';
+import type { SamplerName } from '../types';
+import { FlowMatchEuler } from './euler';
+import { FlowMatchEulerAncestral } from './euler-ancestral';
+import { FlowMatchHeun } from './heun';
+import type { Scheduler } from './types';
+
+export type { Scheduler, SchedulerCall } from './types';
+export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral };
+export { flowSigmas, shiftTimestep } from './timesteps';
+
+export const SAMPLER_NAMES: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
+
+/** A fresh scheduler; `seed` drives Euler-ancestral's re-noising. */
+export function createScheduler(name: SamplerName, seed: number): Scheduler {
+  switch (name) {
+    case 'euler':
+      return new FlowMatchEuler();
+    case 'heun':
+      return new FlowMatchHeun();
+    case 'euler-ancestral':
+      return new FlowMatchEulerAncestral(seed);
+    default:
+      throw new InvalidRequestError(`Unknown sampler "${String(name)}": use one of ${SAMPLER_NAMES.join(', ')}.`, { sampler: String(name) });
+  }
+}

@@ -1,0 +1,29 @@
+/** Timestep grids shared by the flow-matching schedulers. */
+
+/**
+ * Timestep shift (SD3 / docs/model-package.md): t' = s·t / (1 + (s−1)·t). s > 1 spends more
+ * steps at high noise, which larger frames need; s = 1 is the identity.
+ */
+export function shiftTimestep(t: number, shift: number): number {
+  return (shift * t) / (1 + (shift - 1) * t);
+}
+
+/** n + 1 times, linear from 1 to 0 and then shifted; the last is exactly 0. */
+export function flowSigmas(steps: number, shift: number): number[] {
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be an integer ≥ 1, got ${steps}`);
+  if (!(shift > 0) || !Number.isFinite(shift)) throw new RangeError(`shift must be a positive number, got ${shift}`);
+  const out: number[] = [];
+  for (let i = 0; i <= steps; i++) out.push(shiftTimestep(1 - i / steps, shift));
+  out[steps] = 0;
+  out[0] = 1;
+  return out;
+}
+
+/** x − (t − tNext)·v, the flow-matching Euler update. */
+export function eulerUpdate(x: Float32Array, v: Float32Array, t: number, tNext: number): Float32Array {
+  if (x.length !== v.length) throw new RangeError(`sample has ${x.length} values but the velocity has ${v.length}`);
+  const dt = tNext - t; // negative: time runs from 1 to 0
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + dt * v[i]!;
+  return out;
+}

@@ -1,0 +1,29 @@
+/**
+ * Schedulers in the diffusers style: small objects with `setTimesteps(n, shift)` and
+ * `step(v, t, tNext, x)`. Conventions (docs/model-package.md): flow matching, t = 1 pure noise,
+ * x_t = (1−t)·x₀ + t·ε, the model predicts v = ε − x₀, an Euler step is x ← x − Δt·v.
+ */
+import type { SamplerName } from '../types';
+
+/** One denoiser evaluation the pipeline must make, in order. */
+export interface SchedulerCall {
+  /** Timestep at which the model is evaluated (fed to the denoiser). */
+  t: number;
+  /** Time the sample is at after `step` (the same as `t` for Heun's corrector call). */
+  tNext: number;
+  /** 0-based user-visible step this call belongs to. */
+  stepIndex: number;
+  /** True for the last call of a step: previews and progress are reported after it. */
+  endsStep: boolean;
+}
+
+export interface Scheduler {
+  readonly name: SamplerName;
+  /** n + 1 times from 1 to 0, after the shift t' = s·t / (1 + (s−1)·t). */
+  readonly sigmas: readonly number[];
+  /** Denoiser calls for the whole run (n for Euler/Euler-a, 2n − 1 for Heun). */
+  readonly calls: readonly SchedulerCall[];
+  setTimesteps(steps: number, shift: number): void;
+  /** v predicted at (x, t) → the sample at tNext. Returns a new array; `x` is not modified. */
+  step(v: Float32Array, t: number, tNext: number, x: Float32Array): Float32Array;
+}
