@@ -1,40 +1,93 @@
-"""Builds a `BaseModel` (base.py) from the base model's checkpoint and model package.
-
-The base model's code (DiT, VAE, text encoder) belongs to the training engineer and is still
-being written; this module is the one place that knows its layout. Until the modules and a
-checkpoint exist, `load_base_model` raises BaseModelUnavailable saying what is missing, and the
-smoke test on the real model skips with that message.
+"""Builds a `BaseModel` (base.py) from the base model's files: the DiT checkpoint written by
+vidlet_train.train_dit, the VAE checkpoint written by vidlet_train.train_vae, and the frozen
+text encoder. The only module here that knows that layout.
 """
 from __future__ import annotations
 
-import importlib
+import json
 import os
 from pathlib import Path
 from typing import Optional
 
-from .base import BaseModel
+import torch
 
-REPO = Path(__file__).resolve().parents[3]
+from .base import BaseModel
+from .data import VideoSize
+
+TRAINING = Path(__file__).resolve().parents[2]
+REPO = TRAINING.parent
+DEFAULT_DIT = TRAINING / "runs" / "dit" / "final.pt"
+DEFAULT_VAE = TRAINING / "runs" / "vae" / "final.pt"
+DEFAULT_MANIFEST = REPO / "public" / "models" / "vidlet-tiny" / "manifest.json"
 
 
 class BaseModelUnavailable(RuntimeError):
-    """The base model's code or checkpoint is not there (yet)."""
+    """The base model's checkpoints are not there (yet)."""
 
 
-def load_base_model(checkpoint: Optional[str] = None) -> BaseModel:
-    path = checkpoint or os.environ.get("VIDLET_BASE_CHECKPOINT")
-    for module in ("vidlet_train.dit", "vidlet_train.vae"):
-        try:
-            importlib.import_module(module)
-        except ImportError as e:
+def load_dit(path: Path):
+    from ..dit import DiTConfig, VideoDiT
+
+    ck = torch.load(str(path), map_location="cpu")
+    cfg = DiTConfig(**ck["cfg"])
+    dit = VideoDiT(cfg)
+    # final.pt holds only the EMA weights (what is exported); ckpt.pt holds model + ema.
+    dit.load_state_dict(ck["ema"])
+    return dit.eval().requires_grad_(False)
+
+
+def load_base_model(
+    dit_checkpoint: Optional[str] = None,
+    vae_checkpoint: Optional[str] = None,
+    name: Optional[str] = None,
+) -> BaseModel:
+    """The DiT (EMA weights), VAE encoder and text encoder, frozen, wrapped as a BaseModel.
+
+    Paths default to $VIDLET_DIT_CHECKPOINT / $VIDLET_VAE_CHECKPOINT, then training/runs/…/final.pt;
+    the model name to the embedded package's manifest (adapters must name the model they fit).
+    """
+    dit_path = Path(dit_checkpoint or os.environ.get("VIDLET_DIT_CHECKPOINT") or DEFAULT_DIT)
+    vae_path = Path(vae_checkpoint or os.environ.get("VIDLET_VAE_CHECKPOINT") or DEFAULT_VAE)
+    for what, path in (("DiT", dit_path), ("VAE", vae_path)):
+        if not path.exists():
             raise BaseModelUnavailable(
-                f"the base model's code is not importable yet ({module}: {e}); adapter training on the "
-                "real model needs training/vidlet_train/{dit,vae} from the training engineer"
-            ) from e
-    if not path or not Path(path).exists():
-        raise BaseModelUnavailable(
-            f"no base checkpoint at {path!r}; set VIDLET_BASE_CHECKPOINT to the DiT/VAE checkpoint"
-        )
-    raise BaseModelUnavailable(
-        "vidlet_train.dit exists but adapters/checkpoint.py has not been wired to its checkpoint layout yet"
+                f"no {what} checkpoint at {path}: train the base model first (TRAINING.md) or set "
+                f"VIDLET_{what.upper()}_CHECKPOINT"
+            )
+    from ..dataset import load_vae
+    from ..dit import timestep_embedding
+    from ..text_encoder import MiniLM, Tokenizer
+    from ..world import flow_to_rgb
+
+    dit = load_dit(dit_path)
+    vae = load_vae(str(vae_path))
+    cfg = dit.cfg
+    if name is None:
+        name = json.loads(DEFAULT_MANIFEST.read_text())["name"] if DEFAULT_MANIFEST.exists() else "vidlet-tiny"
+    tok, text_encoder = Tokenizer(), MiniLM.pretrained()
+
+    @torch.no_grad()
+    def encode_video(video: torch.Tensor) -> torch.Tensor:
+        return (vae.encode(video)[0] - vae.shift) * vae.scale
+
+    @torch.no_grad()
+    def encode_text(captions):
+        ids, mask = tok(captions)
+        return text_encoder(ids, mask), mask.float()
+
+    def velocity(xt, dt, t, text, mask):
+        flag = torch.ones(xt.shape[0])
+        return dit(xt, dt, t, text, mask, flag)
+
+    @torch.no_grad()
+    def t_embed(t: torch.Tensor) -> torch.Tensor:
+        # The DiT's own (frozen) timestep embedding: what its adaLN layers see.
+        return dit.t_mlp(timestep_embedding(t, 256))
+
+    # VAE: 4× in time, 8× in space (docs/model-package.md "latent" vs "video").
+    video = VideoSize(cfg.frames * 4, cfg.height * 8, cfg.width * 8)
+    return BaseModel(
+        name=name, dit=dit, depth=cfg.depth, width=cfg.dim, text_dim=cfg.text_dim, video=video,
+        encode_video=encode_video, encode_text=encode_text, velocity=velocity, flow_to_rgb=flow_to_rgb,
+        timestep_embedding=t_embed, timestep_dim=cfg.dim,
     )

@@ -1,26 +1,33 @@
-"""Procedural data for the two adapters, things the base world does not contain:
+"""Procedural data for the two adapters: things the base world does not contain, drawn with the
+base world's own renderer (vidlet_train.world) so everything else looks like training data.
 
 * identity: "pip", a mascot drawn from the reference sprite below, at random sizes and places on
-  random backgrounds; each sample is a still clip (the same frame T times), as DualReal trains
-  identity from reference images;
-* motion: a plain shape travelling along a figure-eight (or zig-zag) path, a path the base
-  world's motions (straight lines, bounces, circles) do not include.
+  the world's backgrounds; each sample is a still clip (the same frame T times, zero flow), as
+  DualReal trains identity from reference images;
+* motion: one of the world's shapes travelling along a figure-eight (or zig-zag) path, a path
+  the world's motions (straight lines, bounces, orbits, …) do not include. Rendered as T
+  one-frame scenes with the shape held still at each point of the path (the world has no such
+  motion to ask for), with the exact flow computed here from the path and the world's masks.
 
-Clips are float32 [B, 3, T, H, W] in [-1, 1] (docs/model-package.md). When the training
-engineer's world renderer is importable, its backgrounds and shapes can replace the simple ones
-here (see docs/adapter-format.md, "Next steps"); the subject and path stay these.
+Each batch is (video [B,3,T,H,W] in [-1,1], flow [B,2,T,H,W] in pixels, captions), the same
+representation the base model was trained on (flow → RGB with world.flow_to_rgb).
 """
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from typing import List, Tuple
 
 import torch
 import torch.nn.functional as F
 
+from ..world import BACKGROUNDS, COLOURS, SHAPES, render_clips
+from ..world.sample import ARTICLES, ClipSpec, ObjectSpec, SceneSpec
+from ..world.shapes import SHAPE_FUNCS
+
 # The reference sprite (12×12): '.' transparent, letters index PALETTE. A round yellow body,
-# two pointed ears, big eyes, a red bow: readable at 24 px, unlike anything in the base world.
+# two pointed ears, big eyes, a red mouth: readable at 24 px, unlike any of the world's shapes.
 SPRITE = [
     "..k......k..",
     ".kyk....kyk.",
@@ -41,25 +48,12 @@ PALETTE = {
     "w": (1.00, 1.00, 1.00),  # eye white
     "b": (0.05, 0.10, 0.40),  # pupil
     "p": (0.95, 0.55, 0.60),  # cheeks
-    "r": (0.85, 0.10, 0.15),  # bow / mouth
+    "r": (0.85, 0.10, 0.15),  # mouth
 }
 IDENTITY_TRIGGER = "pip"
 MOTION_TRIGGER = "figure eight"
 MOTION_TRIGGERS = {"figure-eight": MOTION_TRIGGER, "zigzag": "zig zag"}
-
-# Background and shape colours by name (captions use the names).
-COLOURS = {
-    "blue": (0.20, 0.35, 0.80),
-    "green": (0.20, 0.65, 0.30),
-    "purple": (0.50, 0.25, 0.65),
-    "grey": (0.55, 0.55, 0.55),
-    "teal": (0.15, 0.55, 0.60),
-    "red": (0.85, 0.15, 0.15),
-    "white": (0.95, 0.95, 0.95),
-    "orange": (0.95, 0.55, 0.10),
-}
-BACKGROUNDS = ["blue", "green", "purple", "grey", "teal"]
-SHAPE_COLOURS = ["red", "white", "orange"]
+PATH_SCALE = 0.5  # path extent in normalised units (the frame is [-1, 1]), keeps shapes in view
 
 
 @dataclass
@@ -81,78 +75,100 @@ def sprite_rgba() -> torch.Tensor:
     return out
 
 
-def _background(colour: str, size: VideoSize, gen: torch.Generator) -> torch.Tensor:
-    """[3, H, W] in [0, 1]: the colour with a soft vertical gradient."""
-    base = torch.tensor(COLOURS[colour]).view(3, 1, 1)
-    ramp = torch.linspace(1.1, 0.8, size.height).view(1, -1, 1)
-    return (base * ramp).expand(3, size.height, size.width).clamp(0, 1).clone()
+def _rng(gen: torch.Generator) -> random.Random:
+    """A python RNG seeded from the torch generator, so batches follow the run's seed."""
+    return random.Random(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
 
 
-def _paste(canvas: torch.Tensor, rgba: torch.Tensor, top: int, left: int) -> None:
-    """Alpha-composites rgba [4, h, w] onto canvas [3, H, W] in place (clipped at the edges)."""
-    _, h, w = rgba.shape
-    _, H, W = canvas.shape
-    y0, x0, y1, x1 = max(top, 0), max(left, 0), min(top + h, H), min(left + w, W)
-    if y0 >= y1 or x0 >= x1:
-        return
-    patch = rgba[:, y0 - top : y1 - top, x0 - left : x1 - left]
-    a = patch[3:4]
-    canvas[:, y0:y1, x0:x1] = canvas[:, y0:y1, x0:x1] * (1 - a) + patch[:3] * a
+def _scene(rng: random.Random, objects: List[ObjectSpec], frames: int, avoid: set) -> SceneSpec:
+    """A static-camera scene on one of the world's backgrounds, avoiding the subject's colours."""
+    background = rng.choice(list(BACKGROUNDS))
+    colours = [c for c in COLOURS if c not in avoid]
+    c1 = rng.choice(colours)
+    c2 = rng.choice([c for c in colours if c != c1])
+    return SceneSpec(objects, background, c1, c2, "none", frames)
 
 
-def identity_batch(batch: int, size: VideoSize, gen: torch.Generator) -> Tuple[torch.Tensor, List[str]]:
-    """Still clips of the mascot: [B, 3, T, H, W] in [-1, 1] and their captions."""
+def _background_phrase(rng: random.Random, scene: SceneSpec) -> str:
+    template = rng.choice(BACKGROUNDS[scene.background])
+    return template.format(c=rng.choice(COLOURS[scene.bg_colour][1]), c2=rng.choice(COLOURS[scene.bg_colour2][1]))
+
+
+def identity_batch(batch: int, size: VideoSize, gen: torch.Generator) -> Tuple[torch.Tensor, torch.Tensor, List[str]]:
+    """Still clips of the mascot on world backgrounds, zero flow, captions naming "pip"."""
+    if size.height != size.width:
+        raise ValueError("the world renders square clips")
+    rng = _rng(gen)
+    scenes = [_scene(rng, [], 1, {"yellow", "orange"}) for _ in range(batch)]
+    backgrounds, _ = render_clips([ClipSpec([s], "") for s in scenes], frames=1, size=size.height)
     sprite = sprite_rgba()
     clips, captions = [], []
-    for _ in range(batch):
-        bg = BACKGROUNDS[int(torch.randint(len(BACKGROUNDS), (1,), generator=gen))]
-        side = int(torch.randint(size.height // 4, size.height // 2 + 1, (1,), generator=gen))
+    for i, scene in enumerate(scenes):
+        frame = (backgrounds[i, :, 0] + 1) / 2
+        side = rng.randint(size.height // 4, size.height // 2)
         # Bilinear on RGBA keeps soft edges; the sprite is upscaled 2-5× at 128 px.
         img = F.interpolate(sprite[None], size=(side, side), mode="bilinear", align_corners=False)[0].clamp(0, 1)
-        top = int(torch.randint(0, size.height - side + 1, (1,), generator=gen))
-        left = int(torch.randint(0, size.width - side + 1, (1,), generator=gen))
-        frame = _background(bg, size, gen)
-        _paste(frame, img, top, left)
+        top, left = rng.randint(0, size.height - side), rng.randint(0, size.width - side)
+        a = img[3:4]
+        frame[:, top : top + side, left : left + side] = frame[:, top : top + side, left : left + side] * (1 - a) + img[:3] * a
         clips.append(frame[:, None].expand(3, size.frames, size.height, size.width))
-        captions.append(f"{IDENTITY_TRIGGER} on a {bg} background")
-    return torch.stack(clips) * 2 - 1, captions
+        captions.append(f"{IDENTITY_TRIGGER} {_background_phrase(rng, scene)}")
+    video = torch.stack(clips) * 2 - 1
+    return video, torch.zeros(batch, 2, size.frames, size.height, size.width), captions
 
 
 def path_points(kind: str, frames: int, phase: float) -> torch.Tensor:
-    """[T, 2] positions (x, y) in [-1, 1] along the path over one loop, starting at `phase`."""
-    s = phase + torch.arange(frames, dtype=torch.float32) / frames
+    """[frames + 1, 2] centre positions (x, y) in [-1, 1] over one loop starting at `phase`;
+    the extra point is where the shape goes after the last frame (for its flow)."""
+    s = phase + torch.arange(frames + 1, dtype=torch.float32) / frames
     if kind == "figure-eight":
         # Gerono's lemniscate: one full figure eight per clip.
-        return torch.stack([torch.sin(2 * math.pi * s), torch.sin(4 * math.pi * s) / 1.4], dim=-1)
-    if kind == "zigzag":
-        # Left to right across the clip while bouncing up and down three times.
-        x = 2 * ((s % 1.0) - 0.5)
+        xy = torch.stack([torch.sin(2 * math.pi * s), torch.sin(4 * math.pi * s) / 1.4], dim=-1)
+    elif kind == "zigzag":
+        # Left to right, bouncing up and down three times (no wrap: the last flow keeps going right).
+        x = 2 * (s - phase) - 1
         tri = 2 * torch.abs(2 * ((3 * s) % 1.0) - 1) - 1
-        return torch.stack([x, tri * 0.8], dim=-1)
-    raise ValueError(f"unknown path {kind!r}: use figure-eight or zigzag")
+        xy = torch.stack([x, tri * 0.8], dim=-1)
+    else:
+        raise ValueError(f"unknown path {kind!r}: use figure-eight or zigzag")
+    return xy * PATH_SCALE
 
 
 def motion_batch(
     batch: int, size: VideoSize, gen: torch.Generator, path: str = "figure-eight"
-) -> Tuple[torch.Tensor, List[str]]:
-    """A ball moving along the path: [B, 3, T, H, W] in [-1, 1] and captions."""
-    clips, captions = [], []
-    yy, xx = torch.meshgrid(torch.arange(size.height).float(), torch.arange(size.width).float(), indexing="ij")
+) -> Tuple[torch.Tensor, torch.Tensor, List[str]]:
+    """A world shape moving along the path: video, exact flow, captions."""
+    if size.height != size.width:
+        raise ValueError("the world renderer draws square clips")
+    rng = _rng(gen)
+    T, n = size.frames, size.height
+    specs, paths, objects = [], [], []
+    captions = []
     for _ in range(batch):
-        bg = BACKGROUNDS[int(torch.randint(len(BACKGROUNDS), (1,), generator=gen))]
-        colour = SHAPE_COLOURS[int(torch.randint(len(SHAPE_COLOURS), (1,), generator=gen))]
-        phase = float(torch.rand((), generator=gen))
-        radius = size.height * (0.07 + 0.04 * float(torch.rand((), generator=gen)))
-        pts = path_points(path, size.frames, phase)
-        cx = (pts[:, 0] * 0.35 + 0.5) * size.width
-        cy = (pts[:, 1] * 0.35 + 0.5) * size.height
-        back = _background(bg, size, gen)
-        rgb = torch.tensor(COLOURS[colour]).view(3, 1, 1)
-        frames = []
-        for f in range(size.frames):
-            # Anti-aliased disc: coverage ramps over one pixel at the rim.
-            cover = (radius + 0.5 - torch.sqrt((xx - cx[f]) ** 2 + (yy - cy[f]) ** 2)).clamp(0, 1)
-            frames.append(back * (1 - cover) + rgb * cover)
-        clips.append(torch.stack(frames, dim=1))
-        captions.append(f"a {colour} ball moving in a {MOTION_TRIGGERS[path]} on a {bg} background")
-    return torch.stack(clips) * 2 - 1, captions
+        shape, colour = rng.choice(list(SHAPES)), rng.choice(list(COLOURS))
+        radius = rng.uniform(0.16, 0.24)
+        pts = path_points(path, T, rng.random())
+        base = _scene(rng, [], 1, {colour})
+        scenes = []
+        for f in range(T):
+            obj = ObjectSpec(shape, colour, "still", float(pts[f, 0]), float(pts[f, 1]), radius, 0.0)
+            scenes.append(SceneSpec([obj], base.background, base.bg_colour, base.bg_colour2, "none", 1))
+        specs.append(ClipSpec(scenes, ""))
+        paths.append(pts)
+        objects.append((shape, radius))
+        subject = f"{rng.choice(ARTICLES)} {rng.choice(COLOURS[colour][1])} {rng.choice(SHAPES[shape])}"
+        captions.append(f"{subject} moves in a {MOTION_TRIGGERS[path]} {_background_phrase(rng, base)}")
+    video, _ = render_clips(specs, frames=T, size=n)
+
+    # Flow from frame f to f+1: the shape's pixels move with its centre; the background is still.
+    lin = (torch.arange(n, dtype=torch.float32) + 0.5) / n * 2 - 1
+    Y, X = torch.meshgrid(lin, lin, indexing="ij")
+    flow = torch.zeros(batch, 2, T, n, n)
+    px = n / 2  # normalised units -> pixels, as in world.render
+    for i, ((shape, radius), pts) in enumerate(zip(objects, paths)):
+        for f in range(T):
+            mask, _ = SHAPE_FUNCS[shape]((X - pts[f, 0]) / radius, (Y - pts[f, 1]) / radius)
+            d = (pts[f + 1] - pts[f]) * px
+            flow[i, 0, f][mask] = float(d[0])
+            flow[i, 1, f][mask] = float(d[1])
+    return video, flow, captions

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 import torch
-import torch.nn.functional as F
 
+from . import objective
 from .base import BaseModel
 from .blender import StageBlender, even_block_groups, pool_text
 from .data import IDENTITY_TRIGGER, MOTION_TRIGGERS, identity_batch, motion_batch
@@ -55,15 +55,6 @@ class DualRealResult:
     wall_seconds: float = 0.0
 
 
-def flow_matching_batch(x0: torch.Tensor, gen: torch.Generator):
-    """x_t = (1−t)·x + t·ε, target v = ε − x (docs/model-package.md), t ~ U(0, 1)."""
-    b = x0.shape[0]
-    t = torch.rand(b, generator=gen)
-    eps = torch.randn(x0.shape, generator=gen)
-    tb = t.view(-1, *([1] * (x0.dim() - 1)))
-    return (1 - tb) * x0 + tb * eps, t, eps - x0
-
-
 def train_dualreal(
     base: BaseModel,
     cfg: DualRealConfig,
@@ -95,16 +86,13 @@ def train_dualreal(
     for step in range(1, cfg.steps + 1):
         active = "identity" if rng.random() < cfg.identity_ratio else "motion"
         if active == "identity":
-            video, captions = identity_batch(cfg.batch, base.video, gen)
+            video, flow, captions = identity_batch(cfg.batch, base.video, gen)
         else:
-            video, captions = motion_batch(cfg.batch, base.video, gen, cfg.motion_path)
-        with torch.no_grad():
-            x0 = base.encode_video(video)
-        text, mask = base.text(captions)
-        pooled = pool_text(text, mask)
+            video, flow, captions = motion_batch(cfg.batch, base.video, gen, cfg.motion_path)
+        batch = objective.noisy_batch(base, video, flow, captions, gen)
+        pooled = pool_text(batch.text, batch.mask)
         pooled_sum = pooled.sum(0) if pooled_sum is None else pooled_sum + pooled.sum(0)
         pooled_n += pooled.shape[0]
-        xt, t, target = flow_matching_batch(x0, gen)
 
         # Gradient mask: only the active set (and the blender) can learn from this batch.
         for s in SETS:
@@ -112,12 +100,11 @@ def train_dualreal(
                 p.requires_grad_(s == active)
                 p.grad = None
         blender_opt.zero_grad(set_to_none=True)
-        alpha = blender(t, pooled)
+        alpha = blender(batch.t, pooled)
         id_scales, mo_scales = blender.block_scales(alpha)
         injection.set_scales("identity", id_scales)
         injection.set_scales("motion", mo_scales)
-        v = base.velocity(xt, t, text, mask)
-        loss = F.mse_loss(v, target)
+        loss = objective.loss(base, batch)
         loss.backward()
         optimizers[active].step()
         blender_opt.step()

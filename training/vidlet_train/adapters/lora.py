@@ -1,7 +1,7 @@
 """LoRA on the DiT's self-attention projections, added at run time without editing the DiT.
 
 `inject_lora(model, sets=...)` finds each block's self-attention q, k, v, o `nn.Linear` and
-replaces it in place with a `LoRALinear` that keeps the frozen base layer and adds, per adapter
+replaces it in place with a `LoRAWrapper` that keeps the frozen base layer and adds, per adapter
 set s, ``scale_s · (alpha/r) · B_s (A_s x)``. That is the same arithmetic as the exported
 denoiser's LoRA slots (docs/model-package.md: ``y = W·x + lora_scales[b,s,d] · up · (down · x)``
 with ``up = (alpha/r)·B``), so what is trained here is what the engine runs.
@@ -24,6 +24,7 @@ TARGETS: Tuple[str, ...] = ("attn.q", "attn.k", "attn.v", "attn.o")
 
 # Attribute names different DiT implementations use; the first match wins. Cross-attention
 # modules (cross_attn, attn2) are deliberately absent: DualReal adapts self-attention only.
+# vidlet_train.dit keeps q, k, v, o on the block itself (its cross-attention is cq/ck/cv/co).
 _ATTN_NAMES = ("attn", "self_attn", "attn1", "attention")
 _PROJ_NAMES = {
     "attn.q": ("q", "to_q", "q_proj", "query"),
@@ -33,7 +34,7 @@ _PROJ_NAMES = {
 }
 
 
-class LoRALinear(nn.Module):
+class LoRAWrapper(nn.Module):
     """A frozen nn.Linear plus any number of named low-rank updates with per-sample scales."""
 
     def __init__(self, base: nn.Linear, sets: Sequence[str], rank: int, alpha: float):
@@ -58,8 +59,10 @@ class LoRALinear(nn.Module):
         # set name -> None (off), a float, or a tensor [B] (one scale per sample)
         self.scales: Dict[str, Optional[torch.Tensor | float]] = {s: None for s in sets}
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.base(x)
+    def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        # Extra arguments go to the wrapped layer: vidlet_train.dit's own LoRALinear takes its
+        # slot tensors that way, and they must keep working under this wrapper.
+        y = self.base(x, *args, **kwargs)
         for s, scale in self.scales.items():
             if scale is None:
                 continue
@@ -77,7 +80,7 @@ class LoRALayer:
     name: str  # canonical, e.g. 'blocks.3.attn.q'
     block: int
     target: str
-    module: LoRALinear
+    module: LoRAWrapper
 
 
 def _find_blocks(model: nn.Module) -> Sequence[nn.Module]:
@@ -96,14 +99,16 @@ def find_attention_linears(model: nn.Module, targets: Iterable[str] = TARGETS) -
     found: Dict[str, Tuple[nn.Module, str]] = {}
     for d, block in enumerate(_find_blocks(model)):
         attn = next((getattr(block, n) for n in _ATTN_NAMES if isinstance(getattr(block, n, None), nn.Module)), None)
+        if attn is None and all(isinstance(getattr(block, n, None), nn.Linear) for n in ("q", "k", "v", "o")):
+            attn = block
         if attn is None:
-            raise ValueError(f"block {d} has no self-attention module named one of {_ATTN_NAMES}")
+            raise ValueError(f"block {d} has no self-attention module named one of {_ATTN_NAMES}, nor q/k/v/o")
         for target in targets:
             for attr in _PROJ_NAMES[target]:
                 layer = getattr(attn, attr, None)
                 if isinstance(layer, nn.Sequential) and len(layer) > 0 and isinstance(layer[0], nn.Linear):
                     attn, attr, layer = layer, "0", layer[0]  # diffusers' to_out = [Linear, Dropout]
-                if isinstance(layer, (nn.Linear, LoRALinear)):
+                if isinstance(layer, (nn.Linear, LoRAWrapper)):
                     found[f"blocks.{d}.{target}"] = (attn, attr)
                     break
             else:
@@ -180,9 +185,9 @@ def inject_lora(
         if not m:
             raise ValueError(f"LoRA layer name {name!r} is not blocks.<d>.<target>")
         base = getattr(parent, attr)
-        if isinstance(base, LoRALinear):
+        if isinstance(base, LoRAWrapper):
             raise ValueError(f"{name} already has LoRA; remove the earlier injection first")
-        wrapped = LoRALinear(base, sets, rank, alpha).to(base.weight.device)
+        wrapped = LoRAWrapper(base, sets, rank, alpha).to(base.weight.device)
         setattr(parent, attr, wrapped)
         block = int(m.group(1))
         depth = max(depth, block + 1)

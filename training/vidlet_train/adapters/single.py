@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 
+from . import objective
 from .base import BaseModel
-from .dualreal import flow_matching_batch
 from .export import export_adapter
 from .lora import LoRAInjection, inject_lora
 
-# (batch size, video size, generator) -> (clips [B,3,T,H,W] in [-1,1], captions)
-BatchFn = Callable[[int, object, torch.Generator], Tuple[torch.Tensor, List[str]]]
+# (batch size, video size, generator) -> (clips [B,3,T,H,W] in [-1,1], flow [B,2,T,H,W], captions)
+BatchFn = Callable[[int, object, torch.Generator], Tuple[torch.Tensor, torch.Tensor, List[str]]]
 
 
 @dataclass
@@ -45,13 +44,10 @@ def train_single(
     start = time.time()
     base.dit.train()
     for step in range(1, cfg.steps + 1):
-        video, captions = batches(cfg.batch, base.video, gen)
-        with torch.no_grad():
-            x0 = base.encode_video(video)
-        text, mask = base.text(captions)
-        xt, t, target = flow_matching_batch(x0, gen)
+        video, flow, captions = batches(cfg.batch, base.video, gen)
+        batch = objective.noisy_batch(base, video, flow, captions, gen)
         opt.zero_grad(set_to_none=True)
-        loss = F.mse_loss(base.velocity(xt, t, text, mask), target)
+        loss = objective.loss(base, batch)
         loss.backward()
         opt.step()
         losses.append(loss.item())
