@@ -1,7 +1,7 @@
 """Train the DualReal identity + motion adapters on the base model and export them.
 
-    PYTHONPATH=training training/.venv/bin/python -m vidlet_train.adapters.train \\
-        --checkpoint PATH --out training/runs/adapters --steps 2000 --batch 8
+    cd training && .venv/bin/python -m vidlet_train.adapters.train \\
+        --dit runs/dit/final.pt --vae runs/vae/final.pt --out runs/adapters --steps 2000 --batch 8
 
 Writes <out>/pip.safetensors, pip.json, figure-eight.safetensors, figure-eight.json,
 pip+figure-eight.blender.json and manifest-entries.json (the `adapters` and `blender` entries
@@ -16,13 +16,17 @@ import shlex
 import sys
 from pathlib import Path
 
+import torch
+
 from .checkpoint import load_base_model
 from .dualreal import DualRealConfig, export_dualreal, train_dualreal
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoint", help="base model checkpoint (default: $VIDLET_BASE_CHECKPOINT)")
+    ap.add_argument("--dit", help="DiT checkpoint (default: $VIDLET_DIT_CHECKPOINT, then runs/dit/final.pt)")
+    ap.add_argument("--vae", help="VAE checkpoint (default: $VIDLET_VAE_CHECKPOINT, then runs/vae/final.pt)")
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", required=True, type=Path)
     d = DualRealConfig()
     ap.add_argument("--steps", type=int, default=d.steps)
@@ -37,7 +41,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=d.seed)
     args = ap.parse_args(argv)
 
-    base = load_base_model(args.checkpoint)
+    torch.set_num_threads(args.threads)
+    base = load_base_model(args.dit, args.vae)
     cfg = DualRealConfig(
         steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, groups=args.groups,
         c=args.c, identity_ratio=args.identity_ratio, motion_path=args.path, seed=args.seed,
