@@ -1,0 +1,88 @@
+/** Two history entries side by side, with the settings that differ between them. */
+import { LitElement, css, html } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { GenerationSettings } from '../data/generation-settings';
+import type { HistoryEntry } from '../data/history-store';
+import './result-player';
+import { controls, tokens } from './theme';
+
+const LABELS: Record<keyof GenerationSettings, string> = {
+  prompt: 'Prompt',
+  negativePrompt: 'Negative',
+  seed: 'Seed',
+  steps: 'Steps',
+  guidance: 'Guidance',
+  innerGuidance: 'Inner-Guidance',
+  sampler: 'Sampler',
+};
+
+@customElement('vidlet-compare-view')
+export class CompareView extends LitElement {
+  @property({ attribute: false }) a?: HistoryEntry;
+  @property({ attribute: false }) b?: HistoryEntry;
+
+  override render() {
+    const { a, b } = this;
+    if (!a || !b) return html``;
+    const keys = Object.keys(LABELS) as (keyof GenerationSettings)[];
+    const differing = keys.filter((k) => (a.settings[k] ?? '') !== (b.settings[k] ?? ''));
+    return html`
+      <div class="pair">
+        ${[a, b].map(
+          (e, i) => html`<section>
+            <h3>${i === 0 ? 'A' : 'B'} <span class="muted">${e.settings.prompt}</span></h3>
+            <vidlet-result-player .entry=${e} compact .showMotion=${false}></vidlet-result-player>
+          </section>`,
+        )}
+      </div>
+      <table>
+        <tr><th></th><th>A</th><th>B</th></tr>
+        ${(differing.length ? differing : ['seed' as const]).map(
+          (k) => html`<tr><th>${LABELS[k]}</th><td>${a.settings[k]}</td><td>${b.settings[k]}</td></tr>`,
+        )}
+      </table>
+    `;
+  }
+
+  static override styles = [
+    tokens,
+    controls,
+    css`
+      :host {
+        display: grid;
+        gap: 14px;
+      }
+      .pair {
+        display: grid;
+        grid-template-columns: 1fr 1fr;
+        gap: 14px;
+      }
+      h3 {
+        margin: 0 0 8px;
+        font-size: 14px;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      table {
+        font-size: 13px;
+        border-collapse: collapse;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 4px 14px 4px 0;
+      }
+      th {
+        color: var(--ink-3);
+        font-weight: 600;
+      }
+    `,
+  ];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vidlet-compare-view': CompareView;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Past generations as a gallery (kept in IndexedDB, newest first): play one, put its settings
+ * back into the form, compare two side by side, delete.
+ */
+import { consume } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { formatDate } from '../data/format-units';
+import type { HistoryEntry, HistoryStore } from '../data/history-store';
+import { historyContext } from '../contexts';
+import { vidletEvent } from '../events';
+import { controls, tokens } from './theme';
+import { Watch } from './watch';
+
+@customElement('vidlet-history-list')
+export class HistoryList extends LitElement {
+  @consume({ context: historyContext }) history!: HistoryStore;
+  #watch = new Watch(this);
+  /** One object URL per thumbnail Blob, revoked when the entry goes away. */
+  #thumbs = new Map<string, string>();
+
+  override render() {
+    const entries = this.#watch.get(this.history.entries);
+    const selected = this.#watch.get(this.history.selected);
+    const compare = this.#watch.get(this.history.compare);
+    this.#pruneThumbs(entries);
+    return html`
+      <header>
+        <h2>History</h2>
+        <span class="muted">${entries.length === 0 ? 'Your clips will appear here' : `${entries.length} clip${entries.length === 1 ? '' : 's'} · kept on this device`}</span>
+      </header>
+      <ul>
+        ${entries.map(
+          (e) => html`<li class="entry ${e.id === selected ? 'selected' : ''} ${compare?.includes(e.id) ? 'comparing' : ''}" data-id=${e.id}>
+            <button class="thumb" @click=${() => this.#send('vidlet-show-entry', e.id)} aria-label="Play: ${e.settings.prompt}">
+              <img src=${this.#thumb(e)} alt="" width="96" height="96" />
+            </button>
+            <div class="body">
+              <p class="prompt" title=${e.settings.prompt}>${e.settings.prompt}</p>
+              <p class="muted">seed ${e.settings.seed} · ${e.settings.steps} steps · ${formatDate(e.createdAt)}</p>
+              <div class="actions">
+                <button class="ghost" @click=${() => this.#send('vidlet-restore-entry', e.id)}>Use settings</button>
+                <button class="ghost" @click=${() => this.#send('vidlet-compare-entry', e.id)}>Compare</button>
+                <button class="ghost danger" @click=${() => this.#send('vidlet-delete-entry', e.id)} aria-label="Delete: ${e.settings.prompt}">Delete</button>
+              </div>
+            </div>
+          </li>`,
+        )}
+      </ul>
+      ${entries.length === 0 ? html`<p class="empty muted">Nothing yet. Write a prompt and press Generate.</p>` : nothing}
+    `;
+  }
+
+  #send(name: 'vidlet-show-entry' | 'vidlet-restore-entry' | 'vidlet-compare-entry' | 'vidlet-delete-entry', id: string) {
+    this.dispatchEvent(vidletEvent(name, { id }));
+  }
+
+  #thumb(entry: HistoryEntry): string {
+    let url = this.#thumbs.get(entry.id);
+    if (!url) {
+      url = URL.createObjectURL(entry.thumbnail);
+      this.#thumbs.set(entry.id, url);
+    }
+    return url;
+  }
+
+  #pruneThumbs(entries: HistoryEntry[]) {
+    const ids = new Set(entries.map((e) => e.id));
+    for (const [id, url] of this.#thumbs) {
+      if (!ids.has(id)) {
+        URL.revokeObjectURL(url);
+        this.#thumbs.delete(id);
+      }
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const url of this.#thumbs.values()) URL.revokeObjectURL(url);
+    this.#thumbs.clear();
+  }
+
+  static override styles = [
+    tokens,
+    controls,
+    css`
+      :host {
+        display: grid;
+        gap: 12px;
+      }
+      header {
+        display: flex;
+        align-items: baseline;
+        justify-content: space-between;
+        gap: 12px;
+      }
+      h2 {
+        margin: 0;
+        font-size: 15px;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+        gap: 10px;
+      }
+      .entry {
+        display: flex;
+        gap: 12px;
+        padding: 8px;
+        border: 1px solid var(--line);
+        border-radius: 12px;
+        background: var(--surface);
+      }
+      .entry.selected {
+        border-color: var(--accent);
+        box-shadow: 0 0 0 2px var(--accent-soft);
+      }
+      .entry.comparing {
+        border-style: dashed;
+        border-color: var(--accent);
+      }
+      .thumb {
+        padding: 0;
+        border: none;
+        border-radius: 8px;
+        overflow: hidden;
+        flex: none;
+        width: 80px;
+        height: 80px;
+        background: #111024;
+      }
+      .thumb img {
+        width: 100%;
+        height: 100%;
+        object-fit: cover;
+        image-rendering: pixelated;
+      }
+      .body {
+        min-width: 0;
+        display: grid;
+        gap: 2px;
+        align-content: start;
+      }
+      p {
+        margin: 0;
+      }
+      .prompt {
+        font-size: 14px;
+        font-weight: 600;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .muted {
+        font-size: 12px;
+      }
+      .actions {
+        display: flex;
+        gap: 2px;
+        margin-left: -8px;
+      }
+      .actions button {
+        font-size: 12px;
+        padding: 4px 8px;
+        color: var(--ink-2);
+      }
+      .actions button.danger {
+        color: var(--danger);
+      }
+      .empty {
+        margin: 0;
+      }
+    `,
+  ];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vidlet-history-list': HistoryList;
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * The prompt form: prompt, negative prompt, seed (with Random), steps, guidance, and in an
+ * advanced section Inner-Guidance (VideoJAM w2) and the sampler. Generate becomes Cancel while
+ * a run is active; Ctrl/Cmd+Enter generates. Words the model never saw are listed under the
+ * prompt instead of being silently ignored.
+ */
+import { consume } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import type { PromptAnalysis } from '../../engine/types';
+import { isActive, type EngineSession } from '../data/engine-session';
+import { SAMPLERS, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
+import type { SettingsStore } from '../data/settings-store';
+import { engineContext, settingsContext } from '../contexts';
+import { vidletEvent } from '../events';
+import { controls, tokens } from './theme';
+import { Watch } from './watch';
+
+const SAMPLER_LABELS: Record<string, string> = {
+  euler: 'Euler (fast)',
+  heun: 'Heun (2× model calls, smoother)',
+  'euler-ancestral': 'Euler ancestral (more variety)',
+};
+
+/** Wait this long after the last keystroke before asking the tokenizer about the prompt. */
+const ANALYZE_DELAY_MS = 350;
+
+@customElement('vidlet-prompt-form')
+export class PromptForm extends LitElement {
+  @consume({ context: engineContext }) session!: EngineSession;
+  @consume({ context: settingsContext }) settingsStore!: SettingsStore;
+
+  @state() private problems: SettingsProblem[] = [];
+  @state() private analysis?: PromptAnalysis;
+  #watch = new Watch(this);
+  #analyzeTimer?: ReturnType<typeof setTimeout>;
+  #analyzedPrompt?: string;
+
+  override render() {
+    const s = this.#watch.get(this.settingsStore.settings);
+    const run = this.#watch.get(this.session.run);
+    const model = this.#watch.get(this.session.model);
+    const notice = this.#watch.get(this.settingsStore.notice);
+    const active = isActive(run);
+    const hasMotion = model.kind === 'ready' ? model.info.hasMotion : true;
+    this.#scheduleAnalysis(s.prompt, model.kind === 'ready');
+
+    return html`
+      <form @submit=${this.#submit} @keydown=${this.#keydown} novalidate>
+        <div class="field">
+          <label for="prompt">Prompt</label>
+          <textarea
+            id="prompt"
+            name="prompt"
+            rows="4"
+            placeholder="e.g. a red ball bouncing on a blue background, camera pans left"
+            .value=${s.prompt}
+            @input=${(e: Event) => this.#set({ prompt: (e.target as HTMLTextAreaElement).value })}
+            aria-describedby="prompt-hint"
+            aria-invalid=${this.#problem('prompt') ? 'true' : 'false'}
+          ></textarea>
+          <div id="prompt-hint">${this.#promptHint()}</div>
+        </div>
+
+        <div class="field">
+          <label for="negative">Negative prompt <span class="optional">optional</span></label>
+          <input
+            id="negative"
+            name="negativePrompt"
+            placeholder="what to avoid"
+            .value=${s.negativePrompt ?? ''}
+            @input=${(e: Event) => this.#set({ negativePrompt: (e.target as HTMLInputElement).value })}
+          />
+        </div>
+
+        <div class="row">
+          <div class="field">
+            <label for="seed">Seed</label>
+            <div class="seed">
+              <input
+                id="seed"
+                name="seed"
+                type="number"
+                min="0"
+                step="1"
+                .value=${String(s.seed)}
+                @change=${(e: Event) => this.#set({ seed: Number((e.target as HTMLInputElement).value) })}
+              />
+              <button type="button" @click=${() => this.settingsStore.randomizeSeed()} title="Pick a random seed">Random</button>
+            </div>
+          </div>
+          <div class="field narrow">
+            <label for="steps">Steps</label>
+            <input
+              id="steps"
+              name="steps"
+              type="number"
+              min="1"
+              max="200"
+              .value=${String(s.steps)}
+              @change=${(e: Event) => this.#set({ steps: Number((e.target as HTMLInputElement).value) })}
+            />
+          </div>
+          <div class="field narrow">
+            <label for="guidance">Guidance</label>
+            <input
+              id="guidance"
+              name="guidance"
+              type="number"
+              min="1"
+              max="30"
+              step="0.5"
+              .value=${String(s.guidance)}
+              @change=${(e: Event) => this.#set({ guidance: Number((e.target as HTMLInputElement).value) })}
+            />
+          </div>
+        </div>
+
+        <details>
+          <summary>Advanced</summary>
+          <div class="row">
+            <div class="field">
+              <label for="inner">Inner-Guidance (motion)</label>
+              <input
+                id="inner"
+                name="innerGuidance"
+                type="number"
+                min="0"
+                max="30"
+                step="0.5"
+                .value=${String(s.innerGuidance)}
+                ?disabled=${!hasMotion}
+                @change=${(e: Event) => this.#set({ innerGuidance: Number((e.target as HTMLInputElement).value) })}
+              />
+              <span class="muted"
+                >${hasMotion
+                  ? 'Pushes towards coherent motion (VideoJAM w2). 0 turns it off and saves a third of the time.'
+                  : 'This model has no motion branch.'}</span
+              >
+            </div>
+            <div class="field">
+              <label for="sampler">Sampler</label>
+              <select
+                id="sampler"
+                name="sampler"
+                .value=${s.sampler}
+                @change=${(e: Event) => this.#set({ sampler: (e.target as HTMLSelectElement).value as GenerationSettings['sampler'] })}
+              >
+                ${SAMPLERS.map((name) => html`<option value=${name} ?selected=${name === s.sampler}>${SAMPLER_LABELS[name]}</option>`)}
+              </select>
+            </div>
+          </div>
+        </details>
+
+        ${this.problems.length
+          ? html`<ul class="problems" role="alert">
+              ${this.problems.map((p) => html`<li>${p.message}</li>`)}
+            </ul>`
+          : nothing}
+        ${notice ? html`<p class="notice ${notice.kind}" role="status">${notice.text}</p>` : nothing}
+
+        <div class="actions">
+          ${active
+            ? html`<button type="button" class="cancel" @click=${this.#cancel} ?disabled=${run.kind === 'cancelling'}>
+                ${run.kind === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+              </button>`
+            : html`<button type="submit" class="primary generate">Generate</button>`}
+          <span class="muted shortcut">${navigator.platform.includes('Mac') ? '⌘' : 'Ctrl'} + Enter</span>
+        </div>
+      </form>
+    `;
+  }
+
+  #promptHint() {
+    const words = this.analysis?.unknownWords ?? [];
+    const parts = [];
+    if (words.length > 0) {
+      parts.push(html`<p class="unknown" role="status">
+        The model has not learned ${words.length === 1 ? 'this word' : 'these words'}:
+        ${words.map((w) => html`<mark>${w}</mark> `)}— ${words.length === 1 ? 'it' : 'they'} will have little effect.
+      </p>`);
+    }
+    if (this.analysis?.truncated) parts.push(html`<p class="unknown">The prompt is longer than the model reads; the end is cut off.</p>`);
+    const problem = this.#problem('prompt');
+    if (problem) parts.push(html`<p class="error-text">${problem.message}</p>`);
+    return parts;
+  }
+
+  #problem(field: keyof GenerationSettings): SettingsProblem | undefined {
+    return this.problems.find((p) => p.field === field);
+  }
+
+  #set(change: Partial<GenerationSettings>) {
+    this.settingsStore.patch(change);
+    this.settingsStore.notice.set(undefined);
+    if (this.problems.length) this.problems = validateSettings(this.settingsStore.settings.value);
+  }
+
+  #scheduleAnalysis(prompt: string, ready: boolean) {
+    if (!ready || prompt === this.#analyzedPrompt) return;
+    clearTimeout(this.#analyzeTimer);
+    this.#analyzeTimer = setTimeout(async () => {
+      this.#analyzedPrompt = prompt;
+      try {
+        this.analysis = await this.session.analyzePrompt(prompt);
+      } catch {
+        this.analysis = undefined; // a hint only; the generation reports real errors
+      }
+    }, ANALYZE_DELAY_MS);
+  }
+
+  #keydown(e: KeyboardEvent) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (!isActive(this.session.run.value)) this.#submit(e);
+    }
+  }
+
+  #submit(e: Event) {
+    e.preventDefault();
+    this.problems = validateSettings(this.settingsStore.settings.value);
+    if (this.problems.length === 0) this.dispatchEvent(vidletEvent('vidlet-generate', undefined));
+  }
+
+  #cancel() {
+    this.dispatchEvent(vidletEvent('vidlet-cancel', undefined));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.#analyzeTimer);
+  }
+
+  static override styles = [
+    tokens,
+    controls,
+    css`
+      :host {
+        display: block;
+      }
+      form {
+        display: grid;
+        gap: 16px;
+      }
+      .field {
+        display: grid;
+        gap: 6px;
+        min-width: 0;
+      }
+      .row {
+        display: grid;
+        grid-template-columns: 1.6fr 1fr 1fr;
+        gap: 12px;
+      }
+      details .row {
+        grid-template-columns: 1fr 1fr;
+        margin-top: 12px;
+        align-items: start;
+      }
+      .seed {
+        display: flex;
+        gap: 6px;
+      }
+      .seed button {
+        padding-inline: 10px;
+        flex: none;
+      }
+      textarea {
+        font-size: 15px;
+        min-height: 96px;
+      }
+      .optional {
+        font-weight: 400;
+        color: var(--ink-3);
+      }
+      summary {
+        cursor: pointer;
+        font-size: 13px;
+        font-weight: 600;
+        color: var(--ink-2);
+        user-select: none;
+      }
+      details {
+        border-top: 1px solid var(--line);
+        padding-top: 12px;
+      }
+      .unknown {
+        margin: 0;
+        font-size: 13px;
+        color: #8a5a00;
+        background: #fff6e0;
+        border-radius: 8px;
+        padding: 6px 10px;
+      }
+      mark {
+        background: #ffe2a3;
+        border-radius: 4px;
+        padding: 0 4px;
+      }
+      .error-text,
+      .problems {
+        color: var(--danger);
+        font-size: 13px;
+        margin: 0;
+      }
+      .problems {
+        padding-left: 18px;
+      }
+      .notice {
+        margin: 0;
+        font-size: 13px;
+        padding: 8px 10px;
+        border-radius: 8px;
+        background: var(--accent-soft);
+        color: var(--accent-strong);
+      }
+      .notice.error {
+        background: var(--danger-soft);
+        color: var(--danger);
+      }
+      .actions {
+        display: flex;
+        align-items: center;
+        gap: 12px;
+      }
+      .actions button {
+        flex: 1;
+        padding: 12px;
+        font-size: 15px;
+      }
+      .shortcut {
+        flex: none;
+      }
+    `,
+  ];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vidlet-prompt-form': PromptForm;
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * The page: provides the three contexts (engine session, settings, history), lays out the
+ * form, the stage (live preview / player / compare) and the history, and turns the components'
+ * events into calls on the data layer. Dropping an exported file anywhere restores its settings.
+ */
+import { provide } from '@lit/context';
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { settingsFromFile } from '../data/clip-encoder';
+import { isActive, type EngineSession } from '../data/engine-session';
+import type { HistoryStore } from '../data/history-store';
+import type { SettingsStore } from '../data/settings-store';
+import { toUserError, type UserError } from '../data/user-error';
+import { engineContext, historyContext, settingsContext } from '../contexts';
+import './compare-view';
+import './error-banner';
+import './export-bar';
+import './history-list';
+import './live-preview';
+import './model-panel';
+import './prompt-form';
+import './result-player';
+import { controls, tokens } from './theme';
+import { Watch } from './watch';
+
+const EXAMPLES = [
+  'a red ball bouncing on a blue background',
+  'a yellow star spinning, camera zooms in',
+  'a green square sliding left over a sunset',
+];
+
+@customElement('vidlet-app')
+export class VidletApp extends LitElement {
+  @provide({ context: engineContext }) @property({ attribute: false }) session!: EngineSession;
+  @provide({ context: settingsContext }) @property({ attribute: false }) settingsStore!: SettingsStore;
+  @provide({ context: historyContext }) @property({ attribute: false }) history!: HistoryStore;
+
+  @state() private dragging = false;
+  @state() private appError?: UserError;
+  #watch = new Watch(this);
+  #dragDepth = 0;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('vidlet-generate', () => void this.#generate());
+    this.addEventListener('vidlet-cancel', () => void this.session.cancel());
+    this.addEventListener('vidlet-show-entry', (e) => this.#show(e.detail.id));
+    this.addEventListener('vidlet-restore-entry', (e) => this.#restore(e.detail.id));
+    this.addEventListener('vidlet-delete-entry', (e) => void this.#delete(e.detail.id));
+    this.addEventListener('vidlet-compare-entry', (e) => this.#compare(e.detail.id));
+    window.addEventListener('dragenter', this.#dragEnter);
+    window.addEventListener('dragover', this.#dragOver);
+    window.addEventListener('dragleave', this.#dragLeave);
+    window.addEventListener('drop', this.#drop);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('dragenter', this.#dragEnter);
+    window.removeEventListener('dragover', this.#dragOver);
+    window.removeEventListener('dragleave', this.#dragLeave);
+    window.removeEventListener('drop', this.#drop);
+  }
+
+  override render() {
+    const run = this.#watch.get(this.session.run);
+    const model = this.#watch.get(this.session.model);
+    this.#watch.get(this.history.entries);
+    const selectedId = this.#watch.get(this.history.selected);
+    const compare = this.#watch.get(this.history.compare);
+    const selected = selectedId ? this.history.find(selectedId) : undefined;
+    const modelName = model.kind === 'ready' ? model.info.displayName : 'Vidlet tiny';
+    return html`
+      <header class="top">
+        <div class="brand">
+          <span class="logo" aria-hidden="true">▶</span>
+          <div>
+            <h1>Vidlet</h1>
+            <p>Text to video, generated privately in your browser</p>
+          </div>
+        </div>
+        <span class="status ${model.kind}">${this.#statusText(model.kind, modelName)}</span>
+      </header>
+
+      <main>
+        <aside>
+          <section class="card pad"><vidlet-prompt-form></vidlet-prompt-form></section>
+          <section class="card pad"><vidlet-model-panel></vidlet-model-panel></section>
+        </aside>
+
+        <div class="main-col">
+          ${this.appError ? html`<vidlet-error-banner .error=${this.appError} @dismiss=${() => (this.appError = undefined)}></vidlet-error-banner>` : nothing}
+          ${run.kind === 'error'
+            ? html`<vidlet-error-banner .error=${run.error} @dismiss=${() => this.session.run.set({ kind: 'idle' })}></vidlet-error-banner>`
+            : nothing}
+          ${run.kind === 'cancelled'
+            ? html`<p class="notice" role="status">
+                Cancelled${run.afterSteps ? ` after ${run.afterSteps} step${run.afterSteps === 1 ? '' : 's'}` : ''}. Ready for the next one.
+              </p>`
+            : nothing}
+          <section class="card pad stage" aria-label="Clip">${this.#stage(run, selected, compare)}</section>
+          <section class="card pad"><vidlet-history-list></vidlet-history-list></section>
+        </div>
+      </main>
+
+      ${this.dragging
+        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings</div></div>`
+        : nothing}
+    `;
+  }
+
+  #stage(run: EngineSession['run']['value'], selected: ReturnType<HistoryStore['find']>, compare: [string, string] | undefined) {
+    if (isActive(run)) {
+      const model = this.session.model.value;
+      return html`<vidlet-live-preview
+        .step=${'step' in run ? run.step : undefined}
+        .loading=${model.kind === 'loading' ? model.progress : undefined}
+        .startedAt=${run.startedAt}
+        .fps=${model.kind === 'ready' ? model.info.video.fps : 8}
+        ?cancelling=${run.kind === 'cancelling'}
+        ?finishing=${run.kind === 'finishing'}
+      ></vidlet-live-preview>`;
+    }
+    if (compare) {
+      const [a, b] = compare.map((id) => this.history.find(id));
+      if (a && b)
+        return html`<div class="stage-head"><h2>Compare</h2><button class="ghost" @click=${() => this.history.compare.set(undefined)}>Close</button></div>
+          <vidlet-compare-view .a=${a} .b=${b}></vidlet-compare-view>`;
+    }
+    if (selected) {
+      return html`<div class="stage-head"><h2 class="prompt">${selected.settings.prompt}</h2></div>
+        <vidlet-result-player .entry=${selected}></vidlet-result-player>
+        <vidlet-export-bar .entry=${selected}></vidlet-export-bar>`;
+    }
+    return html`<div class="empty">
+      <div class="empty-art" aria-hidden="true">▶</div>
+      <h2>Describe a short clip and press Generate</h2>
+      <p class="muted">Everything runs on this device: your prompts and clips never leave the browser.</p>
+      <div class="examples">
+        ${EXAMPLES.map((p) => html`<button class="ghost example" @click=${() => this.settingsStore.patch({ prompt: p })}>${p}</button>`)}
+      </div>
+    </div>`;
+  }
+
+  #statusText(kind: string, name: string): string {
+    switch (kind) {
+      case 'ready':
+        return `${name} · ready`;
+      case 'loading':
+        return 'Loading model…';
+      case 'error':
+        return 'Model not loaded';
+      default:
+        return `${name} · loads on first use`;
+    }
+  }
+
+  async #generate() {
+    this.history.compare.set(undefined);
+    const entry = await this.session.generate(this.settingsStore.settings.value);
+    if (entry) this.history.selected.set(entry.id);
+  }
+
+  #show(id: string) {
+    this.history.compare.set(undefined);
+    this.history.selected.set(id);
+  }
+
+  #restore(id: string) {
+    const entry = this.history.find(id);
+    if (entry) this.settingsStore.restore(entry.settings, 'history');
+  }
+
+  async #delete(id: string) {
+    try {
+      await this.history.remove(id);
+    } catch (error) {
+      this.appError = toUserError(error);
+    }
+  }
+
+  #compare(id: string) {
+    const base = this.history.compare.value?.[1] ?? this.history.selected.value;
+    if (!base || base === id) {
+      this.history.selected.set(id);
+      this.appError = undefined;
+      return;
+    }
+    this.history.compare.set([base, id]);
+  }
+
+  #hasFiles(e: DragEvent): boolean {
+    return e.dataTransfer?.types.includes('Files') ?? false;
+  }
+
+  #dragEnter = (e: DragEvent) => {
+    if (!this.#hasFiles(e)) return;
+    this.#dragDepth++;
+    this.dragging = true;
+  };
+
+  #dragOver = (e: DragEvent) => {
+    if (!this.#hasFiles(e)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+  };
+
+  #dragLeave = () => {
+    this.#dragDepth = Math.max(0, this.#dragDepth - 1);
+    if (this.#dragDepth === 0) this.dragging = false;
+  };
+
+  #drop = async (e: DragEvent) => {
+    e.preventDefault();
+    this.#dragDepth = 0;
+    this.dragging = false;
+    const file = e.dataTransfer?.files[0];
+    if (!file) return;
+    try {
+      const settings = await settingsFromFile(file);
+      this.settingsStore.restore(settings, `"${file.name}"`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.settingsStore.notice.set({ kind: 'error', text: `No settings restored: ${message}` });
+    }
+  };
+
+  static override styles = [
+    tokens,
+    controls,
+    css`
+      :host {
+        display: block;
+        min-height: 100vh;
+        background: radial-gradient(1200px 400px at 10% -10%, #ece7ff 0%, transparent 60%), var(--surface-2);
+      }
+      .top {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        padding: 18px 28px;
+        max-width: 1320px;
+        margin: 0 auto;
+      }
+      .brand {
+        display: flex;
+        gap: 12px;
+        align-items: center;
+      }
+      .logo {
+        display: grid;
+        place-items: center;
+        width: 38px;
+        height: 38px;
+        border-radius: 11px;
+        background: linear-gradient(135deg, #7b5cff, #4527e0);
+        color: white;
+        font-size: 16px;
+      }
+      h1 {
+        margin: 0;
+        font-size: 20px;
+        letter-spacing: -0.01em;
+      }
+      .brand p {
+        margin: 0;
+        color: var(--ink-3);
+        font-size: 13px;
+      }
+      .status {
+        font-size: 13px;
+        font-weight: 600;
+        padding: 6px 12px;
+        border-radius: 99px;
+        background: var(--surface);
+        border: 1px solid var(--line);
+        color: var(--ink-2);
+      }
+      .status.ready {
+        color: var(--ok);
+        border-color: #bfe3cf;
+        background: #f0faf4;
+      }
+      .status.error {
+        color: var(--danger);
+      }
+      main {
+        display: grid;
+        grid-template-columns: minmax(320px, 400px) 1fr;
+        gap: 20px;
+        padding: 0 28px 40px;
+        max-width: 1320px;
+        margin: 0 auto;
+        align-items: start;
+      }
+      @media (max-width: 860px) {
+        main {
+          grid-template-columns: 1fr;
+          padding: 0 14px 28px;
+        }
+      }
+      aside,
+      .main-col {
+        display: grid;
+        gap: 20px;
+        min-width: 0;
+      }
+      .pad {
+        padding: 20px;
+      }
+      .stage {
+        display: grid;
+        gap: 14px;
+        min-height: 360px;
+      }
+      .stage-head {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 12px;
+      }
+      .stage-head h2 {
+        margin: 0;
+        font-size: 16px;
+      }
+      .prompt {
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .empty {
+        display: grid;
+        justify-items: center;
+        align-content: center;
+        text-align: center;
+        gap: 8px;
+        padding: 40px 12px;
+      }
+      .empty h2 {
+        margin: 8px 0 0;
+        font-size: 18px;
+      }
+      .empty p {
+        margin: 0;
+      }
+      .empty-art {
+        width: 64px;
+        height: 64px;
+        border-radius: 18px;
+        display: grid;
+        place-items: center;
+        background: var(--accent-soft);
+        color: var(--accent);
+        font-size: 24px;
+      }
+      .examples {
+        display: flex;
+        flex-wrap: wrap;
+        justify-content: center;
+        gap: 8px;
+        margin-top: 14px;
+      }
+      .example {
+        border: 1px solid var(--line);
+        font-weight: 500;
+        font-size: 13px;
+        border-radius: 99px;
+        background: var(--surface);
+      }
+      .notice {
+        margin: 0;
+        padding: 10px 14px;
+        border-radius: 12px;
+        background: var(--surface);
+        border: 1px solid var(--line);
+        font-size: 14px;
+      }
+      .drop {
+        position: fixed;
+        inset: 0;
+        background: rgb(69 39 224 / 14%);
+        backdrop-filter: blur(2px);
+        display: grid;
+        place-items: center;
+        z-index: 10;
+      }
+      .drop div {
+        background: var(--surface);
+        border: 2px dashed var(--accent);
+        border-radius: 18px;
+        padding: 36px 48px;
+        font-weight: 600;
+        color: var(--accent-strong);
+      }
+    `,
+  ];
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'vidlet-app': VidletApp;
+  }
+}

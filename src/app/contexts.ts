@@ -1,0 +1,9 @@
+/** One @lit/context per concern: the engine session, the form settings, the history. */
+import { createContext } from '@lit/context';
+import type { EngineSession } from './data/engine-session';
+import type { HistoryStore } from './data/history-store';
+import type { SettingsStore } from './data/settings-store';
+
+export const engineContext = createContext<EngineSession>(Symbol('vidlet-engine'));
+export const settingsContext = createContext<SettingsStore>(Symbol('vidlet-settings'));
+export const historyContext = createContext<HistoryStore>(Symbol('vidlet-history'));

@@ -1,0 +1,180 @@
+/**
+ * The app's typed view of the engine: model loading, one generation at a time, cancel, and
+ * what a finished run becomes (a playable clip and a history entry). Components read the two
+ * observables and call these methods; they never talk to the engine directly.
+ */
+import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
+import { makePlayableClip } from './clip-encoder';
+import { frameToPng } from './frames';
+import type { GenerationSettings } from './generation-settings';
+import { entryFromResult, type HistoryEntry, type HistoryStore } from './history-store';
+import type { ModelStorage } from './model-storage';
+import { Observable } from './observable';
+import { isCancellation, toUserError, type UserError } from './user-error';
+
+export type ModelState =
+  | { kind: 'idle' }
+  | { kind: 'loading'; progress?: LoadProgress; startedAt: number }
+  | { kind: 'ready'; info: ModelInfo; loadMs: number; fromCache: boolean }
+  | { kind: 'error'; error: UserError };
+
+export type RunState =
+  | { kind: 'idle' }
+  | { kind: 'starting'; settings: GenerationSettings; startedAt: number }
+  | { kind: 'running'; settings: GenerationSettings; startedAt: number; step: StepPreview }
+  | { kind: 'finishing'; settings: GenerationSettings; startedAt: number; step?: StepPreview }
+  | { kind: 'cancelling'; settings: GenerationSettings; startedAt: number; step?: StepPreview }
+  | { kind: 'cancelled'; afterSteps: number }
+  | { kind: 'done'; entry: HistoryEntry }
+  | { kind: 'error'; error: UserError };
+
+export type ActiveRun = Extract<RunState, { kind: 'starting' | 'running' | 'finishing' | 'cancelling' }>;
+
+export function isActive(state: RunState): state is ActiveRun {
+  return state.kind === 'starting' || state.kind === 'running' || state.kind === 'finishing' || state.kind === 'cancelling';
+}
+
+export interface EngineSessionOptions {
+  source: ModelSource;
+  load?: LoadOptions;
+  /** Also decode the motion latent (flow as colour) when the model has one. */
+  decodeMotion?: boolean;
+}
+
+export class EngineSession {
+  readonly model = new Observable<ModelState>({ kind: 'idle' });
+  readonly run = new Observable<RunState>({ kind: 'idle' });
+  /** Step events of the current run; tests and the preview read it. */
+  stepCount = 0;
+
+  readonly #engine: Engine;
+  readonly #history: HistoryStore;
+  readonly #options: EngineSessionOptions;
+  #loading?: Promise<ModelInfo>;
+  #cancelRequested = false;
+
+  constructor(
+    engine: Engine,
+    history: HistoryStore,
+    readonly storage: ModelStorage,
+    options: EngineSessionOptions,
+  ) {
+    this.#engine = engine;
+    this.#history = history;
+    this.#options = options;
+  }
+
+  get engine(): Engine {
+    return this.#engine;
+  }
+
+  get source(): ModelSource {
+    return this.#options.source;
+  }
+
+  /** Loads the model once; concurrent callers share the same load. */
+  ensureModel(): Promise<ModelInfo> {
+    const state = this.model.value;
+    if (state.kind === 'ready') return Promise.resolve(state.info);
+    this.#loading ??= this.#load().finally(() => (this.#loading = undefined));
+    return this.#loading;
+  }
+
+  async #load(): Promise<ModelInfo> {
+    const startedAt = performance.now();
+    let sawNetwork = false;
+    this.model.set({ kind: 'loading', startedAt });
+    try {
+      const info = await this.#engine.loadModel(this.#options.source, this.#options.load, (progress) => {
+        if (progress.phase === 'download' && !progress.fromCache) sawNetwork = true;
+        this.model.set({ kind: 'loading', startedAt, progress });
+      });
+      this.model.set({ kind: 'ready', info, loadMs: performance.now() - startedAt, fromCache: !sawNetwork });
+      void this.storage.refresh().catch(() => {});
+      return info;
+    } catch (error) {
+      this.model.set({ kind: 'error', error: toUserError(error) });
+      throw error;
+    }
+  }
+
+  /** Runs one generation to a history entry. Resolves undefined when cancelled or failed (see `run`). */
+  async generate(settings: GenerationSettings): Promise<HistoryEntry | undefined> {
+    if (isActive(this.run.value)) return undefined;
+    const startedAt = performance.now();
+    this.#cancelRequested = false;
+    this.stepCount = 0;
+    this.run.set({ kind: 'starting', settings, startedAt });
+    try {
+      const info = await this.ensureModel();
+      if (this.#cancelRequested) {
+        this.run.set({ kind: 'cancelled', afterSteps: 0 });
+        return undefined;
+      }
+      const result = await this.#engine.generate(
+        { ...settings, decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
+        { onStep: (step) => this.#onStep(settings, startedAt, step) },
+      );
+      this.run.set({ kind: 'finishing', settings, startedAt, step: this.#lastStep() });
+      const entry = await this.#finish(result, settings);
+      this.run.set({ kind: 'done', entry });
+      return entry;
+    } catch (error) {
+      if (isCancellation(error) || this.#cancelRequested) this.run.set({ kind: 'cancelled', afterSteps: this.stepCount });
+      else this.run.set({ kind: 'error', error: toUserError(error) });
+      return undefined;
+    }
+  }
+
+  #onStep(settings: GenerationSettings, startedAt: number, step: StepPreview): void {
+    this.stepCount++;
+    const state = this.run.value;
+    // A late step after Cancel keeps the "Cancelling" state but still shows the newest preview.
+    if (state.kind === 'cancelling') this.run.set({ ...state, step });
+    else if (isActive(state)) this.run.set({ kind: 'running', settings, startedAt, step });
+  }
+
+  #lastStep(): StepPreview | undefined {
+    const state = this.run.value;
+    return isActive(state) && 'step' in state ? state.step : undefined;
+  }
+
+  async cancel(): Promise<void> {
+    const state = this.run.value;
+    if (!isActive(state) || state.kind === 'cancelling') return;
+    this.#cancelRequested = true;
+    this.run.set({ kind: 'cancelling', settings: state.settings, startedAt: state.startedAt, step: this.#lastStep() });
+    await this.#engine.cancel();
+  }
+
+  async #finish(result: GenerateResult, settings: GenerationSettings): Promise<HistoryEntry> {
+    const origin = { settings, model: result.model, variant: result.variant, backend: result.backend, fps: result.fps, video: result.video };
+    const [clip, thumbnail] = await Promise.all([
+      makePlayableClip(origin),
+      frameToPng(result.video, Math.floor(result.video.frames / 2)),
+    ]);
+    const entry = entryFromResult(result, settings, thumbnail, clip.blob);
+    if (!clip.blob) entry.clipProblem = clip.problem;
+    try {
+      await this.#history.add(entry);
+    } catch (error) {
+      // The clip is still shown; only keeping it failed (e.g. storage full).
+      entry.saveProblem = `Not saved to history: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    return entry;
+  }
+
+  /** Words the model does not know; undefined until a model is loaded (the tokenizer comes with it). */
+  async analyzePrompt(prompt: string): Promise<PromptAnalysis | undefined> {
+    if (this.model.value.kind !== 'ready' || prompt.trim() === '') return undefined;
+    return this.#engine.analyzePrompt(prompt);
+  }
+
+  /** Frees the engine's sessions and deletes the model's cached files; the next Generate downloads it again. */
+  async deleteCachedModel(name: string): Promise<void> {
+    if (isActive(this.run.value)) await this.cancel();
+    await this.#engine.unload();
+    this.model.set({ kind: 'idle' });
+    await this.storage.deleteModel(name);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The form's settings as shared state: the prompt form edits them, history and dropped files
+ * restore into them. The last used settings are kept in localStorage so a reload keeps the form.
+ */
+import {
+  FALLBACK_SETTINGS,
+  mergeRestoredSettings,
+  randomSeed,
+  withModelDefaults,
+  type GenerationSettings,
+} from './generation-settings';
+import type { ModelInfo } from '../../engine/types';
+import { Observable } from './observable';
+
+const STORAGE_KEY = 'vidlet.settings.v1';
+
+export interface SettingsNotice {
+  kind: 'info' | 'error';
+  text: string;
+}
+
+export class SettingsStore {
+  readonly settings: Observable<GenerationSettings>;
+  /** A short message about the last restore ("Settings restored from clip.webm"). */
+  readonly notice = new Observable<SettingsNotice | undefined>(undefined);
+  #hadSaved: boolean;
+
+  constructor(private readonly storage: Storage | undefined = globalThis.localStorage) {
+    const saved = this.#read();
+    this.#hadSaved = saved !== undefined;
+    this.settings = new Observable(saved ?? { ...FALLBACK_SETTINGS, seed: randomSeed() });
+    this.settings.subscribe((s) => this.#write(s));
+  }
+
+  patch(change: Partial<GenerationSettings>): void {
+    this.settings.update((s) => ({ ...s, ...change }));
+  }
+
+  randomizeSeed(): void {
+    this.patch({ seed: randomSeed() });
+  }
+
+  /** Restores settings from history or a file; unknown or invalid fields keep their values. */
+  restore(restored: Partial<GenerationSettings>, from: string): void {
+    this.settings.update((s) => mergeRestoredSettings(s, restored));
+    this.notice.set({ kind: 'info', text: `Settings restored from ${from}.` });
+  }
+
+  /** A first visit takes the model's defaults; a returning user keeps their own settings. */
+  applyModelDefaults(model: ModelInfo): void {
+    if (this.#hadSaved) return;
+    this.#hadSaved = true;
+    this.settings.update((s) => withModelDefaults(s, model));
+  }
+
+  #read(): GenerationSettings | undefined {
+    try {
+      const raw = this.storage?.getItem(STORAGE_KEY);
+      return raw ? mergeRestoredSettings(FALLBACK_SETTINGS, JSON.parse(raw)) : undefined;
+    } catch {
+      return undefined; // corrupt or blocked storage: start from defaults
+    }
+  }
+
+  #write(settings: GenerationSettings): void {
+    try {
+      this.storage?.setItem(STORAGE_KEY, JSON.stringify(settings));
+    } catch {
+      // Storage full or blocked: the form still works, it just will not survive a reload.
+    }
+  }
+}

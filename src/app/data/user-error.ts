@@ -1,0 +1,58 @@
+/**
+ * Turns any error that reaches the page (engine errors rebuilt by the worker client, store and
+ * media errors, browser errors) into what the user reads: what happened and what to do next.
+ * Engine and store errors already carry messages written for people (STYLE.md); we add a
+ * title and an action per known class name, and keep the original message as the detail.
+ */
+export interface UserError {
+  /** Error class name, e.g. 'ModelDownloadError'. */
+  name: string;
+  title: string;
+  detail: string;
+  action: string;
+}
+
+interface Advice {
+  title: string;
+  action: string;
+}
+
+// Keyed by error `name`; the classes live in src/engine/errors.ts and src/store/. Matching by
+// name (not instanceof) works for errors rebuilt after crossing the worker boundary.
+const ADVICE: Record<string, Advice> = {
+  CancelledError: { title: 'Generation cancelled', action: 'Change the settings if you like and press Generate again.' },
+  ManifestError: { title: 'The model package is not usable', action: 'Check the model URL or pick another model.' },
+  DownloadError: { title: 'The model could not be downloaded', action: 'Check your connection and press Generate to retry; finished files are kept.' },
+  ModelDownloadError: { title: 'The model could not be downloaded', action: 'Check your connection and press Generate to retry; finished files are kept.' },
+  IntegrityError: { title: 'A model file was damaged', action: 'Press Generate to download it again.' },
+  QuotaExceededError: { title: 'Not enough storage for the model', action: 'Free some disk space or delete other cached models, then retry.' },
+  StorageError: { title: 'The browser refused to store the model', action: 'Leave private browsing or allow site storage, then retry.' },
+  WebGPUError: { title: 'The graphics device failed', action: 'Reload the page; if it happens again, close other GPU-heavy tabs.' },
+  DeviceLostError: { title: 'The graphics device was lost', action: 'Probably out of GPU memory: close other tabs and reload the page.' },
+  OutOfMemoryError: { title: 'Out of memory', action: 'Close other tabs, use fewer steps or a smaller model, then retry.' },
+  ModelNotLoadedError: { title: 'No model is loaded', action: 'Wait for the model to finish loading, then press Generate.' },
+  InvalidRequestError: { title: 'These settings cannot be used', action: 'Fix the highlighted setting and press Generate again.' },
+  EncodeError: { title: 'The clip could not be encoded', action: 'Try another export format.' },
+  WorkerCrashedError: { title: 'The generator stopped unexpectedly', action: 'Reload the page to start it again; your history is kept.' },
+};
+
+const FALLBACK: Advice = {
+  title: 'Something went wrong',
+  action: 'Try again; if it keeps happening, reload the page (your history is kept).',
+};
+
+export function toUserError(error: unknown): UserError {
+  const name = error instanceof Error || isErrorLike(error) ? String(error.name || 'Error') : 'Error';
+  const detail =
+    error instanceof Error || isErrorLike(error) ? String(error.message) : typeof error === 'string' ? error : JSON.stringify(error);
+  const advice = ADVICE[name] ?? FALLBACK;
+  return { name, title: advice.title, detail, action: advice.action };
+}
+
+export function isCancellation(error: unknown): boolean {
+  return (error instanceof Error || isErrorLike(error)) && error.name === 'CancelledError';
+}
+
+function isErrorLike(value: unknown): value is { name: string; message: string } {
+  return typeof value === 'object' && value !== null && 'message' in value && 'name' in value;
+}

@@ -1,0 +1,42 @@
+/**
+ * Entry point: builds the data layer (engine worker proxy, history, settings, model storage)
+ * and hands it to the <vidlet-app> element, which provides it to the components as contexts.
+ */
+import './app/components/vidlet-app';
+import { EngineSession } from './app/data/engine-session';
+import { HistoryStore } from './app/data/history-store';
+import { ModelStorage } from './app/data/model-storage';
+import { SettingsStore } from './app/data/settings-store';
+import { EngineClient } from './worker/engine-client';
+
+/** The embedded model, served next to the page (public/models/). */
+const MODEL_BASE = new URL('models/vidlet-tiny/', document.baseURI).href;
+
+const engine = new EngineClient();
+const history = new HistoryStore();
+const settings = new SettingsStore();
+const storage = new ModelStorage();
+const session = new EngineSession(engine, history, storage, { source: { base: MODEL_BASE } });
+
+session.model.subscribe((state) => {
+  if (state.kind === 'ready') settings.applyModelDefaults(state.info);
+});
+
+const app = document.createElement('vidlet-app');
+app.session = session;
+app.settingsStore = settings;
+app.history = history;
+document.body.append(app);
+
+void history.load().catch((error) => console.error('History could not be read:', error));
+
+// A model already on this device loads at once (no network); otherwise it downloads on first Generate.
+void storage
+  .refresh()
+  .then(() => {
+    if (storage.state.value?.models.some((m) => m.completeFiles > 0)) return session.ensureModel();
+  })
+  .catch(() => {}); // shown in the model panel
+
+// Tests and the console reach the live objects here; nothing in the app reads it.
+Object.assign(window, { vidlet: { engine, session, history, settings, storage } });

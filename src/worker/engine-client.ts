@@ -1,0 +1,85 @@
+/**
+ * The page-side Engine: the same interface as VidletEngine, forwarding each call to the engine
+ * worker with comlink. Callbacks cross as Comlink proxies; errors come back as the typed
+ * records of error-transport.ts and are rebuilt here. If the worker dies (out of memory, a
+ * crash in wasm), every pending call fails with a WorkerCrashedError instead of hanging.
+ */
+import * as Comlink from 'comlink';
+import type {
+  Engine,
+  GenerateCallbacks,
+  GenerateRequest,
+  GenerateResult,
+  LoadOptions,
+  LoadProgress,
+  ModelInfo,
+  ModelSource,
+  PromptAnalysis,
+  StepPreview,
+} from '../engine/types';
+import type { EngineHost } from './engine-host';
+import { deserializeError } from './error-transport';
+
+export class WorkerCrashedError extends Error {
+  constructor(detail: string) {
+    super(`The engine worker stopped: ${detail}. Reload the page to start it again.`);
+    this.name = 'WorkerCrashedError';
+  }
+}
+
+export class EngineClient implements Engine {
+  readonly #worker: Worker;
+  readonly #remote: Comlink.Remote<EngineHost>;
+  readonly #crashed: Promise<never>;
+
+  constructor(worker?: Worker) {
+    this.#worker = worker ?? new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'vidlet-engine' });
+    this.#remote = Comlink.wrap<EngineHost>(this.#worker);
+    this.#crashed = new Promise<never>((_, reject) => {
+      this.#worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        reject(new WorkerCrashedError(event.message || 'it could not start or threw outside a call'));
+      });
+      this.#worker.addEventListener('messageerror', () => reject(new WorkerCrashedError('a message could not be read')));
+    });
+    this.#crashed.catch(() => {}); // observed per call below; avoid an unhandled rejection
+  }
+
+  loadModel(source: ModelSource, options?: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    return this.#call(() => this.#remote.loadModel(source, options, onProgress ? Comlink.proxy(onProgress) : undefined));
+  }
+
+  analyzePrompt(prompt: string): Promise<PromptAnalysis> {
+    return this.#call(() => this.#remote.analyzePrompt(prompt));
+  }
+
+  generate(request: GenerateRequest, callbacks?: GenerateCallbacks): Promise<GenerateResult> {
+    const onStep = callbacks?.onStep;
+    return this.#call(() => this.#remote.generate(request, onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined));
+  }
+
+  cancel(): Promise<void> {
+    return this.#call(() => this.#remote.cancel());
+  }
+
+  unload(): Promise<void> {
+    return this.#call(() => this.#remote.unload());
+  }
+
+  diagnostics(): Promise<{ generations: number; crossOriginIsolated: boolean }> {
+    return this.#call(() => this.#remote.diagnostics());
+  }
+
+  terminate(): void {
+    this.#remote[Comlink.releaseProxy]();
+    this.#worker.terminate();
+  }
+
+  async #call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await Promise.race([send(), this.#crashed]);
+    } catch (error) {
+      throw deserializeError(error);
+    }
+  }
+}
