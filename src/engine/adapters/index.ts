@@ -21,3 +21,5 @@ export type { StageSchedule, CurveSpec, StepContext, SlotAssignment } from './sc
 export { SafetensorsError, AdapterError, ScheduleError } from './errors';
 export { parseLoraRequest, planSlots } from './slot-plan';
 export type { BlendMode, LoraRequest, SlotPlan, SlotPlanEntry } from './slot-plan';
+export { scaleSource } from './scale-source';
+export type { SlotCallContext } from './scale-source';
