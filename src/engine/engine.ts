@@ -1,0 +1,354 @@
+/**
+ * VidletEngine: the one Engine implementation (src/engine/types.ts). It runs in the Web Worker
+ * (with onnxruntime-web/webgpu) and in Node (CLI, tests; onnxruntime-web's wasm backend). It
+ * knows nothing of the DOM, fetch or IndexedDB: files come through a ModelFileStore.
+ *
+ * One job at a time: loadModel and generate refuse to overlap (BusyError); a failed or cancelled
+ * generation leaves the loaded model usable. A lost GPU device recreates the sessions and
+ * retries the failing call once.
+ */
+import { parseManifest, requiredRoles } from '../store/manifest';
+import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
+import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
+import { BusyError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelNotLoadedError } from './errors';
+import { LoraSlots } from './lora-slots';
+import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
+import { SAMPLER_NAMES } from './schedulers';
+import {
+  configureOrt, createComponentSession, isDeviceLost, releaseSessions, runComponent,
+  type ComponentSession, type Ort, type OrtTensor,
+} from './sessions';
+import { PromptTokenizer } from './tokenizer';
+import type {
+  BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
+  ModelSource, PromptAnalysis, Variant,
+} from './types';
+
+/** Components a generation needs (the VAE encoder is optional and not loaded for text-to-video). */
+export const RUNTIME_COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
+type RuntimeComponent = (typeof RUNTIME_COMPONENTS)[number];
+
+export const MAX_STEPS = 1000;
+
+interface Loaded {
+  base: string;
+  manifest: Manifest;
+  backend: BackendInfo;
+  variants: Record<RuntimeComponent, Variant>;
+  sessions: Record<RuntimeComponent, ComponentSession>;
+  tokenizer: PromptTokenizer;
+  lora: LoraSlots;
+  bytes: number;
+  info: ModelInfo;
+}
+
+export interface VidletEngineOptions {
+  /** Replaces navigator.gpu probing (tests, Node). */
+  probe?: () => Promise<EnvironmentProbe>;
+}
+
+export class VidletEngine implements Engine {
+  private loaded: Loaded | null = null;
+  private busy: 'load' | 'generate' | null = null;
+  private cancelRequested = false;
+  private ortConfigured = false;
+  private lastDecodeMs: number | undefined;
+
+  constructor(
+    private readonly store: ModelFileStore,
+    private readonly ort: Ort,
+    private readonly options: VidletEngineOptions = {},
+  ) {}
+
+  /** LoRA slot tensors of the loaded model (adapters write into them). */
+  get loraSlots(): LoraSlots {
+    if (!this.loaded) throw new ModelNotLoadedError();
+    return this.loaded.lora;
+  }
+
+  get manifest(): Manifest | null {
+    return this.loaded?.manifest ?? null;
+  }
+
+  async loadModel(source: ModelSource, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    this.claim('load');
+    try {
+      onProgress?.({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
+      const manifest = parseManifest(await this.store.readManifest(source.base));
+      const env = await (this.options.probe ?? probeEnvironment)();
+      const backend = chooseBackend(env, options);
+      const variants = {} as Record<RuntimeComponent, Variant>;
+      for (const name of RUNTIME_COMPONENTS) {
+        variants[name] = chooseVariant(name, manifest.components[name].variants, backend, options.variant ?? 'auto').variant;
+      }
+      const tokenizer = await this.readTokenizer(source.base, manifest);
+      const files = componentFiles(manifest, variants);
+      const totalBytes = files.reduce((s, f) => s + f.bytes, 0);
+      const bytes = await this.readAll(source.base, manifest, variants, totalBytes, onProgress);
+
+      if (!this.ortConfigured) {
+        configureOrt(this.ort, backend);
+        this.ortConfigured = true;
+      }
+      onProgress?.({ phase: 'session', loadedBytes: totalBytes, totalBytes });
+      const sessions = await this.createSessions(manifest, variants, backend, bytes);
+      const lora = new LoraSlots(manifest.lora);
+      const info: ModelInfo = {
+        name: manifest.name,
+        displayName: manifest.displayName,
+        video: { ...manifest.video },
+        variant: variants.denoiser,
+        bytes: totalBytes,
+        hasMotion: manifest.motion !== undefined,
+        defaults: {
+          steps: manifest.schedule.defaultSteps,
+          guidance: manifest.schedule.defaultGuidance,
+          innerGuidance: manifest.schedule.defaultInnerGuidance,
+          sampler: manifest.schedule.defaultSampler,
+        },
+        adapters: manifest.adapters.map((a) => ({ name: a.name, kind: a.kind })),
+        backend,
+      };
+      const previous = this.loaded;
+      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info };
+      this.lastDecodeMs = undefined;
+      if (previous) await releaseSessions(Object.values(previous.sessions));
+      return info;
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async analyzePrompt(prompt: string): Promise<PromptAnalysis> {
+    if (!this.loaded) throw new ModelNotLoadedError();
+    return this.loaded.tokenizer.analyze(prompt);
+  }
+
+  async generate(request: GenerateRequest, callbacks: GenerateCallbacks = {}): Promise<GenerateResult> {
+    const m = this.loaded;
+    if (!m) throw new ModelNotLoadedError();
+    checkRequest(request);
+    this.claim('generate');
+    this.cancelRequested = false;
+    try {
+      const { manifest } = m;
+      const out = await runPipeline(
+        {
+          latentDims: [manifest.latent.channels, manifest.latent.frames, manifest.latent.height, manifest.latent.width],
+          motionChannels: manifest.motion?.channels ?? null,
+          maxLength: manifest.text.maxLength,
+          hiddenSize: manifest.text.hiddenSize,
+          scheduleShift: manifest.schedule.shift,
+          lora: m.lora,
+        },
+        this.components(m),
+        request,
+        { onStep: callbacks.onStep, isCancelled: () => this.cancelRequested, decodeEstimateMs: this.lastDecodeMs },
+      );
+      this.lastDecodeMs = out.timings.decodeMs;
+      return {
+        request: { ...request },
+        model: manifest.name,
+        variant: m.variants.denoiser,
+        backend: m.backend.backend,
+        fps: manifest.video.fps,
+        video: out.video,
+        motion: out.motion,
+        timings: out.timings,
+        batch: out.batch,
+        denoiserCalls: out.calls,
+        unknownWords: m.tokenizer.unknownWords(request.prompt),
+      };
+    } finally {
+      this.cancelRequested = false;
+      this.busy = null;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.busy === 'generate') this.cancelRequested = true;
+  }
+
+  async unload(): Promise<void> {
+    if (this.busy) throw new BusyError(`Cannot unload while a ${this.busy === 'load' ? 'model load' : 'generation'} is running; cancel it first.`);
+    const m = this.loaded;
+    this.loaded = null;
+    if (m) await releaseSessions(Object.values(m.sessions));
+  }
+
+  private claim(kind: 'load' | 'generate'): void {
+    if (this.busy) {
+      throw new BusyError(`A ${this.busy === 'load' ? 'model load' : 'generation'} is already running; wait for it or cancel it before starting a ${kind === 'load' ? 'load' : 'generation'}.`);
+    }
+    this.busy = kind;
+  }
+
+  private async readTokenizer(base: string, manifest: Manifest): Promise<PromptTokenizer> {
+    const parse = (text: string, file: string): unknown => {
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        throw new ModelFormatError(`${file} is not valid JSON (${(e as Error).message}): re-export the model package.`, { file });
+      }
+    };
+    const tokJson = parse(await this.store.readText(base, manifest.text.tokenizer), manifest.text.tokenizer);
+    let vocabulary: string[] | undefined;
+    if (manifest.text.vocabulary) {
+      const v = parse(await this.store.readText(base, manifest.text.vocabulary), manifest.text.vocabulary);
+      const words = Array.isArray(v) ? v : (v as { words?: unknown })?.words;
+      if (!Array.isArray(words) || !words.every((w) => typeof w === 'string')) {
+        throw new ModelFormatError(`${manifest.text.vocabulary} must be a JSON list of words (or {"words": [...]}).`, { file: manifest.text.vocabulary });
+      }
+      vocabulary = words as string[];
+    }
+    return new PromptTokenizer(tokJson, manifest.text.maxLength, vocabulary);
+  }
+
+  /** Reads every file of the chosen variants through the store, reporting overall progress. */
+  private async readAll(
+    base: string,
+    manifest: Manifest,
+    variants: Record<RuntimeComponent, Variant>,
+    totalBytes: number,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    let done = 0;
+    for (const name of RUNTIME_COMPONENTS) {
+      for (const file of manifest.components[name].variants[variants[name]]!.files) {
+        if (out.has(file.path)) continue;
+        const data = await this.store.getFile(base, file, (p) =>
+          onProgress?.({
+            phase: 'download',
+            file: p.path,
+            loadedBytes: done + p.loadedBytes,
+            totalBytes,
+            bytesPerSecond: p.bytesPerSecond,
+            secondsLeft: p.secondsLeft,
+            fromCache: p.fromCache,
+          }),
+        );
+        done += file.bytes;
+        out.set(file.path, data);
+        onProgress?.({ phase: 'verify', file: file.path, loadedBytes: done, totalBytes });
+      }
+    }
+    return out;
+  }
+
+  private async createSessions(
+    manifest: Manifest,
+    variants: Record<RuntimeComponent, Variant>,
+    backend: BackendInfo,
+    bytes: Map<string, Uint8Array>,
+  ): Promise<Record<RuntimeComponent, ComponentSession>> {
+    const hasMotion = manifest.motion !== undefined;
+    const sessions: Partial<Record<RuntimeComponent, ComponentSession>> = {};
+    try {
+      for (const name of RUNTIME_COMPONENTS) {
+        const component = manifest.components[name];
+        const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
+        const roles = requiredRoles(name as ComponentName, hasMotion);
+        const outputs = name === 'denoiser' && !hasMotion ? ['v_latent'] : roles.outputs;
+        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs);
+      }
+    } catch (e) {
+      await releaseSessions(Object.values(sessions) as ComponentSession[]);
+      throw e;
+    }
+    return sessions as Record<RuntimeComponent, ComponentSession>;
+  }
+
+  /** After a lost GPU device: new sessions from the store's (cached, verified) files. */
+  private async recreateSessions(m: Loaded): Promise<void> {
+    await releaseSessions(Object.values(m.sessions));
+    const bytes = new Map<string, Uint8Array>();
+    for (const f of componentFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
+    m.sessions = await this.createSessions(m.manifest, m.variants, m.backend, bytes);
+  }
+
+  /** Runs one component call; a lost device is recovered once (new sessions, same call again). */
+  private async run(m: Loaded, name: RuntimeComponent, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+    try {
+      return await runComponent(m.sessions[name], feeds);
+    } catch (e) {
+      if (!isDeviceLost(e) || m.backend.backend !== 'webgpu') throw e;
+      await this.recreateSessions(m);
+      try {
+        return await runComponent(m.sessions[name], feeds);
+      } catch (again) {
+        if (isDeviceLost(again)) {
+          throw new DeviceLostError('The GPU device was lost twice in one step: probably out of GPU memory. Close other GPU-heavy tabs, use a smaller model, or switch to the WebAssembly backend.', { component: name });
+        }
+        throw again;
+      }
+    }
+  }
+
+  private components(m: Loaded): PipelineComponents {
+    const { Tensor } = this.ort;
+    const { manifest } = m;
+    const L = manifest.text.maxLength;
+    const lat = [manifest.latent.channels, manifest.latent.frames, manifest.latent.height, manifest.latent.width];
+    // The LoRA weight tensors are the same for every call of a run: build them once.
+    const loraDown = new Tensor('float32', m.lora.down, m.lora.downDims);
+    const loraUp = new Tensor('float32', m.lora.up, m.lora.upDims);
+    const decode = async (name: 'previewDecoder' | 'vaeDecoder', latent: Float32Array): Promise<DecodedVideo> => {
+      const out = await this.run(m, name, { latent: new Tensor('float32', latent, [1, ...lat]) });
+      const t = out[name === 'vaeDecoder' ? 'video' : 'preview']!;
+      return { data: t.data as Float32Array, dims: [...t.dims] };
+    };
+    return {
+      encodeText: async (texts) => {
+        const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
+        const out = await this.run(m, 'textEncoder', {
+          input_ids: new Tensor('int64', inputIds, [texts.length, L]),
+          attention_mask: new Tensor('int64', attentionMask, [texts.length, L]),
+        });
+        const hidden = out.hidden!;
+        if (hidden.dims.length !== 3 || hidden.dims[1] !== L || hidden.dims[2] !== manifest.text.hiddenSize) {
+          throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
+        }
+        return { hidden: hidden.data as Float32Array, mask: Float32Array.from(attentionMask, Number) };
+      },
+      denoise: async (b: DenoiserBatch) => {
+        const dims = (c: number) => [b.B, c, lat[1]!, lat[2]!, lat[3]!];
+        const feeds: Record<string, OrtTensor> = {
+          latent: new Tensor('float32', b.latent, dims(lat[0]!)),
+          timestep: new Tensor('float32', b.timestep, [b.B]),
+          text: new Tensor('float32', b.text, [b.B, L, manifest.text.hiddenSize]),
+          text_mask: new Tensor('float32', b.textMask, [b.B, L]),
+          motion_flag: new Tensor('float32', b.motionFlag, [b.B]),
+          lora_scales: new Tensor('float32', b.loraScales, [b.B, m.lora.S, m.lora.D]),
+          lora_down: loraDown,
+          lora_up: loraUp,
+        };
+        if (b.motion) feeds.motion = new Tensor('float32', b.motion, dims(manifest.motion!.channels));
+        const out = await this.run(m, 'denoiser', feeds);
+        return { vLatent: out.v_latent!.data as Float32Array, vMotion: b.motion ? (out.v_motion!.data as Float32Array) : null };
+      },
+      decodePreview: (latent) => decode('previewDecoder', latent),
+      decodeVideo: (latent) => decode('vaeDecoder', latent),
+    };
+  }
+}
+
+/** The files of the chosen variants (adapters are read separately, when the user picks one). */
+function componentFiles(manifest: Manifest, variants: Record<RuntimeComponent, Variant>): PackageFile[] {
+  const out = new Map<string, PackageFile>();
+  for (const name of RUNTIME_COMPONENTS) for (const f of manifest.components[name].variants[variants[name]]!.files) out.set(f.path, f);
+  return [...out.values()];
+}
+
+/** Up-front request checks with explicit errors (diffusers' check_inputs). */
+export function checkRequest(r: GenerateRequest): void {
+  const bad = (field: string, why: string) => {
+    throw new InvalidRequestError(`${field} ${why}`, { field });
+  };
+  if (typeof r.prompt !== 'string') bad('prompt', 'must be text.');
+  if (!Number.isSafeInteger(r.seed)) bad('seed', `must be a whole number, got ${r.seed}.`);
+  if (!Number.isInteger(r.steps) || r.steps < 1 || r.steps > MAX_STEPS) bad('steps', `must be a whole number from 1 to ${MAX_STEPS}, got ${r.steps}.`);
+  if (!Number.isFinite(r.guidance) || r.guidance < 0) bad('guidance', `must be a number ≥ 0 (1 = no guidance), got ${r.guidance}.`);
+  if (!Number.isFinite(r.innerGuidance) || r.innerGuidance < 0) bad('innerGuidance', `must be a number ≥ 0 (0 = off), got ${r.innerGuidance}.`);
+  if (!SAMPLER_NAMES.includes(r.sampler)) bad('sampler', `must be one of ${SAMPLER_NAMES.join(', ')}, got ${JSON.stringify(r.sampler)}.`);
+}

@@ -1,0 +1,132 @@
+/**
+ * onnxruntime sessions for the model's components: created from verified bytes (the first file
+ * of a variant is the graph, the rest its external data), checked against the manifest's
+ * role → tensor-name maps, and run with typed errors. A lost GPU device is recognised so the
+ * pipeline can recreate the sessions and retry the step once (see engine.ts).
+ */
+import type * as OrtNs from 'onnxruntime-web';
+import type { Component, ComponentName } from '../store/types';
+import { DeviceLostError, InferenceError, ModelFormatError, ModelLoadError } from './errors';
+import type { BackendInfo, Variant } from './types';
+
+/** The onnxruntime module the engine is given ('onnxruntime-web', '/webgpu' or '/wasm'). */
+export type Ort = typeof OrtNs;
+export type OrtSession = OrtNs.InferenceSession;
+export type OrtTensor = OrtNs.Tensor;
+
+export interface FileBytes {
+  path: string;
+  data: Uint8Array;
+}
+
+export interface ComponentSession {
+  name: ComponentName;
+  variant: Variant;
+  session: OrtSession;
+  /** role → ONNX tensor name (manifest), only the roles the graph actually has. */
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+}
+
+/** Applies the backend's settings to ort.env; must run before the first session is created. */
+export function configureOrt(ort: Ort, backend: BackendInfo): void {
+  // Thread count is fixed once the wasm module is initialised; setting it explicitly keeps Node
+  // and the browser on the same, reported count (BackendInfo.threads).
+  if (backend.backend === 'wasm' && backend.threads > 0) ort.env.wasm.numThreads = backend.threads;
+  // The worker already runs off the main thread; ORT's own proxy worker would only add copies.
+  ort.env.wasm.proxy = false;
+}
+
+export async function createComponentSession(
+  ort: Ort,
+  name: ComponentName,
+  variant: Variant,
+  component: Component,
+  files: FileBytes[],
+  backend: BackendInfo,
+  requiredInputs: string[],
+  requiredOutputs: string[],
+): Promise<ComponentSession> {
+  const [graph, ...external] = files;
+  if (!graph) throw new ModelFormatError(`The ${name} (${variant}) lists no files: re-export the model package.`, { component: name });
+  let session: OrtSession;
+  try {
+    session = await ort.InferenceSession.create(graph.data, {
+      executionProviders: [backend.backend],
+      graphOptimizationLevel: 'all',
+      ...(external.length > 0 ? { externalData: external.map((f) => ({ path: f.path, data: f.data })) } : {}),
+    });
+  } catch (e) {
+    const msg = (e as Error)?.message ?? String(e);
+    if (isDeviceLost(e)) throw new DeviceLostError(`The GPU device was lost while loading the ${name}: probably out of GPU memory. Close other GPU-heavy tabs and try again, or use the WebAssembly backend.`, { component: name });
+    const format = /protobuf|parse|invalid model|opset|not implemented|unsupported|ModelProto/i.test(msg);
+    const Err = format ? ModelFormatError : ModelLoadError;
+    throw new Err(
+      `Could not load the ${name} (${graph.path}, ${variant}) on ${backend.description}: ${msg}. ` +
+        (format ? 'The file is not a graph this onnxruntime can run; re-export it or choose another variant.' : 'Try another variant or the WebAssembly backend.'),
+      { component: name, file: graph.path, variant, backend: backend.backend },
+    );
+  }
+  // Every role the manifest maps must exist in the graph, with the name the manifest gives.
+  const check = (kind: 'inputs' | 'outputs', roles: string[], names: readonly string[]) => {
+    const out: Record<string, string> = {};
+    for (const role of roles) {
+      const tensor = component[kind][role];
+      if (tensor === undefined) {
+        throw new ModelFormatError(`manifest.components.${name}.${kind}.${role} is missing: the engine needs the ${role} ${kind.slice(0, -1)}.`, { component: name, role });
+      }
+      if (!names.includes(tensor)) {
+        throw new ModelFormatError(`The ${name} graph has no ${kind.slice(0, -1)} named "${tensor}" (manifest role ${role}); it has ${names.join(', ')}. Fix manifest.components.${name}.${kind}.`, { component: name, role, tensor });
+      }
+      out[role] = tensor;
+    }
+    return out;
+  };
+  const inputs = check('inputs', requiredInputs, session.inputNames);
+  const outputs = check('outputs', requiredOutputs, session.outputNames);
+  return { name, variant, session, inputs, outputs };
+}
+
+/** Runs a component with role-named feeds; returns role-named outputs. */
+export async function runComponent(
+  c: ComponentSession,
+  feeds: Record<string, OrtTensor>,
+): Promise<Record<string, OrtTensor>> {
+  const named: Record<string, OrtTensor> = {};
+  for (const [role, tensor] of Object.entries(feeds)) {
+    const name = c.inputs[role];
+    if (name !== undefined) named[name] = tensor;
+  }
+  let out: Record<string, OrtTensor>;
+  try {
+    out = await c.session.run(named);
+  } catch (e) {
+    if (isDeviceLost(e)) throw new DeviceLostError(`The GPU device was lost while running the ${c.name}: probably out of GPU memory.`, { component: c.name });
+    const msg = (e as Error)?.message ?? String(e);
+    throw new InferenceError(`The ${c.name} failed to run: ${msg}. Try fewer steps, another variant or the WebAssembly backend.`, { component: c.name });
+  }
+  const byRole: Record<string, OrtTensor> = {};
+  for (const [role, name] of Object.entries(c.outputs)) {
+    const t = out[name];
+    if (!t) throw new ModelFormatError(`The ${c.name} returned no "${name}" output (role ${role}).`, { component: c.name, role });
+    byRole[role] = t;
+  }
+  return byRole;
+}
+
+/** Does this error mean the GPU device is gone (driver reset, out of memory, tab backgrounded too long)? */
+export function isDeviceLost(e: unknown): boolean {
+  if (e instanceof DeviceLostError) return true;
+  const msg = `${(e as Error)?.name ?? ''} ${(e as Error)?.message ?? String(e)}`;
+  return /device\s*(was\s*|is\s*|has been\s*)?lost|GPUDeviceLostInfo|DXGI_ERROR_DEVICE_(REMOVED|RESET)|VK_ERROR_DEVICE_LOST/i.test(msg);
+}
+
+export async function releaseSessions(sessions: Iterable<ComponentSession>): Promise<void> {
+  for (const s of sessions) {
+    try {
+      await s.session.release();
+    } catch {
+      // A session on a lost device may fail to release; it is dropped either way.
+    }
+  }
+}
