@@ -104,11 +104,12 @@ export class PromptTokenizer {
     const out: string[] = [];
     for (const word of this.words(text)) {
       if (out.includes(word)) continue;
-      // Punctuation alone is never "unknown" (the vocabulary lists words only).
-      if (!/[\p{L}\p{N}\p{So}]/u.test(word)) continue;
       const pieces = this.tok.model ? this.tok.model.encode([word]) : [word];
+      // Any word the tokenizer turns into [UNK] is reported (symbols such as ⟁ or emoji included).
       const isUnk = this.unkId !== undefined && pieces.some((p) => this.tok.token_to_id(p) === this.unkId);
-      const outsideVocabulary = this.vocabulary !== null && !this.vocabulary.has(word);
+      // Punctuation alone is never "outside the vocabulary" (the vocabulary lists words only).
+      const isWordLike = /[\p{L}\p{N}\p{So}]/u.test(word);
+      const outsideVocabulary = isWordLike && this.vocabulary !== null && !this.vocabulary.has(word);
       if (isUnk || outsideVocabulary) out.push(word);
     }
     return out;
