@@ -1,0 +1,127 @@
+/**
+ * The real engine on the shipped model files (public/models/vidlet-tiny), in Node with
+ * onnxruntime-web's wasm backend. Few steps to stay fast on the shared 2-core machine.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as ortWeb from 'onnxruntime-web';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VidletEngine } from '../../src/engine/engine';
+import { CancelledError } from '../../src/engine/errors';
+import type { Ort } from '../../src/engine/sessions';
+import type { GenerateRequest, StepPreview } from '../../src/engine/types';
+import { NodeFolderStore } from '../../src/store/node-store';
+
+const MODEL = 'public/models/vidlet-tiny';
+const hasModel = existsSync(`${MODEL}/manifest.json`);
+
+/** Wraps onnxruntime so the test sees the batch size of every denoiser call. */
+function spyingOrt(batches: number[]): Ort {
+  const create = ortWeb.InferenceSession.create.bind(ortWeb.InferenceSession);
+  const InferenceSession = {
+    create: async (...args: Parameters<typeof create>) => {
+      const s = await create(...args);
+      if (s.inputNames.includes('lora_scales')) {
+        const run = s.run.bind(s);
+        (s as { run: unknown }).run = (feeds: Record<string, ortWeb.Tensor>, ...rest: unknown[]) => {
+          batches.push(feeds.latent!.dims[0]!);
+          return (run as (...a: unknown[]) => unknown)(feeds, ...rest);
+        };
+      }
+      return s;
+    },
+  };
+  return { ...ortWeb, InferenceSession } as unknown as Ort;
+}
+
+const hash = (d: Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
+
+describe.runIf(hasModel)('VidletEngine on the shipped model (wasm, Node)', () => {
+  const batches: number[] = [];
+  const engine = new VidletEngine(new NodeFolderStore(), spyingOrt(batches));
+  let manifest: { video: { width: number; height: number; frames: number } };
+  const base: GenerateRequest = { prompt: 'a red ball bounces on a blue background', seed: 7, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };
+
+  beforeAll(async () => {
+    const info = await engine.loadModel({ base: MODEL }, { numThreads: 1 });
+    manifest = info;
+    expect(info.backend.backend).toBe('wasm');
+  });
+
+  it('generates a clip of the manifest size with a preview every step; same seed → same bytes', async () => {
+    const previews: StepPreview[] = [];
+    const a = await engine.generate(base, { onStep: (p) => previews.push(p) });
+    expect([a.video.width, a.video.height, a.video.frames]).toEqual([manifest.video.width, manifest.video.height, manifest.video.frames]);
+    expect(a.video.data.length).toBe(manifest.video.width * manifest.video.height * manifest.video.frames * 4);
+    expect(previews.map((p) => p.step)).toEqual([1, 2]);
+    expect(previews.every((p) => p.preview.data.length === p.preview.width * p.preview.height * p.preview.frames * 4)).toBe(true);
+    expect(previews[1]!.etaMs).toBeGreaterThanOrEqual(0);
+    // Not a constant image: the pixels vary.
+    expect(new Set(a.video.data).size).toBeGreaterThan(10);
+
+    const b = await engine.generate(base);
+    expect(hash(b.video.data)).toBe(hash(a.video.data));
+    const c = await engine.generate({ ...base, seed: 8 });
+    expect(hash(c.video.data)).not.toBe(hash(a.video.data));
+  });
+
+  it('runs all guidance passes in one denoiser call: Inner-Guidance B=3, CFG B=2, guidance 1 B=1', async () => {
+    const cases: [Partial<GenerateRequest>, number][] = [
+      [{ guidance: 5, innerGuidance: 3 }, 3],
+      [{ guidance: 5, innerGuidance: 0 }, 2],
+      [{ guidance: 1, innerGuidance: 0 }, 1],
+    ];
+    for (const [over, B] of cases) {
+      batches.length = 0;
+      const r = await engine.generate({ ...base, ...over, steps: 2 });
+      expect(batches).toEqual([B, B]); // one call per step, all passes batched
+      expect(r.batch).toBe(B);
+    }
+    // Heun: 2n − 1 calls for n steps; still one preview per step.
+    batches.length = 0;
+    const previews: number[] = [];
+    const h = await engine.generate({ ...base, sampler: 'heun', steps: 2 }, { onStep: (p) => previews.push(p.step) });
+    expect(batches.length).toBe(3);
+    expect(h.denoiserCalls).toBe(3);
+    expect(previews).toEqual([1, 2]);
+  });
+
+  it('cancel stops within one step with CancelledError, and the next generate works', async () => {
+    batches.length = 0;
+    let cancelledAt = 0;
+    const p = engine.generate({ ...base, steps: 6 }, {
+      onStep: (s) => {
+        if (s.step === 2) {
+          cancelledAt = s.step;
+          void engine.cancel();
+        }
+      },
+    });
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(cancelledAt).toBe(2);
+    expect(batches.length).toBeLessThanOrEqual(3); // at most one call after the cancel
+    const again = await engine.generate(base);
+    expect(again.video.frames).toBe(manifest.video.frames);
+  });
+
+  it('decodes the motion latent when asked, and reports unknown words', async () => {
+    const r = await engine.generate({ ...base, steps: 1, prompt: 'a red ball zyxwv', decodeMotion: true });
+    expect(r.motion?.frames).toBe(manifest.video.frames);
+    expect(r.unknownWords).toEqual(['zyxwv']);
+    expect((await engine.analyzePrompt('a red ball zyxwv')).unknownWords).toEqual(['zyxwv']);
+  });
+
+  it('euler-ancestral is seeded: same seed → same clip', async () => {
+    const req = { ...base, sampler: 'euler-ancestral' as const, steps: 2, guidance: 1, innerGuidance: 0 };
+    const a = await engine.generate(req);
+    const b = await engine.generate(req);
+    expect(hash(a.video.data)).toBe(hash(b.video.data));
+  });
+
+  it('refuses bad requests with InvalidRequestError and stays usable', async () => {
+    await expect(engine.generate({ ...base, steps: 0 })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    await expect(engine.generate({ ...base, sampler: 'ddim' as never })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    const r = await engine.generate({ ...base, steps: 1, guidance: 1, innerGuidance: 0 });
+    expect(r.video.frames).toBe(manifest.video.frames);
+  });
+});
