@@ -32,6 +32,17 @@ from vidlet_train.world import flow_to_rgb  # noqa: E402
 
 torch.set_num_threads(1)  # the machine's 2 cores are shared
 
+
+@pytest.fixture(autouse=True)
+def _restore_rope_splits():
+    """VideoDiT keeps its RoPE head split in a module global set by the last constructor; the small
+    models built here must not leave theirs behind for other tests in the same process."""
+    import vidlet_train.dit as dit_module
+
+    saved = list(dit_module._ROPE_SPLITS)
+    yield
+    dit_module._ROPE_SPLITS[:] = saved
+
 # Small but real: the training engineer's VideoDiT at toy size. R = 4 slot rank.
 CFG = DiTConfig(latent_channels=4, frames=2, height=4, width=4, patch=2, dim=32, depth=3, heads=2,
                 text_dim=16, lora_rank=4)
@@ -214,6 +225,18 @@ def test_single_adapter_trains_and_exports(tmp_path):
     entry = export_single(inj, base, tmp_path, "pip-solo", "identity", ["pip"], cfg, losses, wall)
     with safe_open(str(tmp_path / entry["file"]), "pt") as f:
         assert f.metadata()["rank"] == "2" and f.get_tensor("blocks.0.attn.q.lora_A.weight").shape == (2, 32)
+
+
+def test_committed_cross_language_fixture_matches_the_exporter(tmp_path):
+    """tests/unit/adapters/fixtures is what the TS tests read; regenerating it must give the same bytes."""
+    from vidlet_train.adapters.fixture import main as write_fixture
+
+    write_fixture(str(tmp_path))
+    committed = Path(__file__).resolve().parents[2] / "tests" / "unit" / "adapters" / "fixtures"
+    names = sorted(p.name for p in committed.iterdir())
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), f"{name} drifted: rerun the fixture command"
 
 
 def test_smoke_on_base_checkpoint(tmp_path):

@@ -18,14 +18,14 @@ import torch.nn.functional as F
 
 @dataclass
 class DiTConfig:
-    latent_channels: int = 8
+    latent_channels: int = 4
     frames: int = 4
     height: int = 16
     width: int = 16
-    patch: int = 2
-    dim: int = 128
+    patch: int = 4
+    dim: int = 192
     depth: int = 6
-    heads: int = 4
+    heads: int = 6
     text_dim: int = 384
     mlp_ratio: int = 4
     lora_slots: int = 2

@@ -2,7 +2,8 @@
 against PyTorch in onnxruntime, plus manifest.json with sizes and sha256, tokenizer and vocabulary.
 
 python -m vidlet_train.export --vae runs/vae/final.pt --dit runs/dit/final.pt --out ../public/models/vidlet-tiny
-(--dit random exports a randomly initialised DiT, for wiring the engine before training ends)
+(--vae random / --dit random export randomly initialised networks of the final architecture, for
+wiring the engine before training ends)
 """
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ import warnings
 import numpy as np
 import onnxruntime as ort
 import torch
-from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from .dataset import load_vae
+from .quant import quantize_conv_weights, quantize_matmuls
 from .dit import DiTConfig, VideoDiT
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
-from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder
+from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VideoVAE
 from .world.catalog import BACKGROUNDS, CAMERA_MOVES, COLOURS, MOTIONS, OPENERS, SHAPES, ARTICLES
 
 OPSET = 17
@@ -53,12 +54,6 @@ def check_graph(path, module, feeds: dict, output_names) -> float:
     return float(max(np.abs(g - r.numpy()).max() for g, r in zip(got, ref)))
 
 
-def quantize(src, dst, ops):
-    # per-channel weight scales halve the text encoder's error against per-tensor ones (13% vs 29%
-    # relative on token states, measured on three captions)
-    quantize_dynamic(src, dst, weight_type=QuantType.QInt8, op_types_to_quantize=ops, per_channel=True)
-
-
 def vocabulary() -> list[str]:
     text = " ".join([c for _, syn in COLOURS.values() for c in syn] + [w for ws in SHAPES.values() for w in ws]
                     + [p for ps in MOTIONS.values() for p in ps] + [p for ps in BACKGROUNDS.values() for p in ps]
@@ -80,10 +75,13 @@ def main():
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     errors = {}
 
-    vae = load_vae(args.vae)
-    prev = PreviewDecoder()
-    prev.load_state_dict(torch.load(args.vae)["preview"])
-    prev.eval()
+    if args.vae == "random":  # untrained VAE of the final architecture, for wiring the engine
+        vae, prev = VideoVAE().eval(), PreviewDecoder().eval()
+    else:
+        vae = load_vae(args.vae)
+        prev = PreviewDecoder()
+        prev.load_state_dict(torch.load(args.vae)["preview"])
+        prev.eval()
     if args.dit == "random":
         cfg = DiTConfig(latent_channels=vae.zc)
         dit = VideoDiT(cfg)
@@ -108,8 +106,14 @@ def main():
         export_graph(te, (ids, mask), out("text_encoder.onnx"), te_in, te_out,
                      {"input_ids": {0: "b"}, "attention_mask": {0: "b"}, "hidden": {0: "b"}})
         errors["textEncoder"] = check_graph(out("text_encoder.onnx"), te, {"input_ids": ids, "attention_mask": mask}, te_out)
-        quantize(out("text_encoder.onnx"), out("text_encoder.int8.onnx"), ["MatMul", "Gather"])
+        quantize_matmuls(out("text_encoder.onnx"), out("text_encoder.int8.onnx"), ["MatMul", "Gather"])
         errors["textEncoder.int8"] = check_graph(out("text_encoder.int8.onnx"), te, {"input_ids": ids, "attention_mask": mask}, te_out)
+    else:  # frozen and already exported: check the shipped files against PyTorch again
+        te = MiniLM.pretrained()
+        ids = torch.randint(1000, 5000, (2, L)); mask = torch.ones(2, L, dtype=torch.long); mask[1, 10:] = 0
+        for f, key in (("text_encoder.onnx", "textEncoder"), ("text_encoder.int8.onnx", "textEncoder.int8")):
+            if os.path.exists(out(f)):
+                errors[key] = check_graph(out(f), te, {"input_ids": ids, "attention_mask": mask}, te_out)
     comps["textEncoder"] = ("text_encoder", te_in, te_out)
 
     # denoiser
@@ -123,8 +127,17 @@ def main():
     dyn = {k: {0: "b"} for k in ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", *dn_out]}
     export_graph(dit, tuple(feeds.values()), out("denoiser.onnx"), dn_in, dn_out, dyn)
     errors["denoiser"] = check_graph(out("denoiser.onnx"), dit, feeds, dn_out)
-    quantize(out("denoiser.onnx"), out("denoiser.int8.onnx"), ["MatMul"])
+    quantize_matmuls(out("denoiser.onnx"), out("denoiser.int8.onnx"), ["MatMul"])
     errors["denoiser.int8"] = check_graph(out("denoiser.int8.onnx"), dit, feeds, dn_out)
+    # batch is dynamic (the engine batches 2 or 3 guidance passes): check batch 2 as well
+    feeds2 = {k: (v[:2] if k not in ("lora_down", "lora_up") else v) for k, v in feeds.items()}
+    errors["denoiser.batch2"] = check_graph(out("denoiser.onnx"), dit, feeds2, dn_out)
+    # LoRA slots with all scales 0 must give exactly the base model's output, whatever the slots hold
+    sess = ort.InferenceSession(out("denoiser.onnx"), providers=["CPUExecutionProvider"])
+    zero = {**{k: v.numpy() for k, v in feeds.items()}, "lora_scales": np.zeros((B, S, D), np.float32)}
+    empty = {**zero, "lora_down": np.zeros((S, D, P, R, C), np.float32), "lora_up": np.zeros((S, D, P, C, R), np.float32)}
+    a, b = sess.run(dn_out, zero), sess.run(dn_out, empty)
+    errors["denoiser.lora_zero_scale_vs_empty_slots"] = float(max(np.abs(x - y).max() for x, y in zip(a, b)))
     comps["denoiser"] = ("denoiser", dn_in, dn_out)
 
     # decoders and encoder (diffusion-space latents at the boundary)
@@ -136,15 +149,15 @@ def main():
         fname = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
         export_graph(module, (z,), out(f"{fname}.onnx"), io[0], io[1], {io[0][0]: {0: "b"}, io[1][0]: {0: "b"}})
         errors[name] = check_graph(out(f"{fname}.onnx"), module, {"latent": z}, io[1])
-        # no int8 variant: these graphs are 3D convolutions, and onnxruntime has no ConvInteger
-        # kernel for 3D; the engine falls back to fp32 per component
-        if os.path.exists(out(f"{fname}.int8.onnx")):
-            os.remove(out(f"{fname}.int8.onnx"))
+        quantize_conv_weights(out(f"{fname}.onnx"), out(f"{fname}.int8.onnx"))
+        errors[name + ".int8"] = check_graph(out(f"{fname}.int8.onnx"), module, {"latent": z}, io[1])
         comps[name] = (fname, *io)
     enc = DiffusionLatentEncoder(vae)
     vid = torch.rand(1, 3, 16, 128, 128) * 2 - 1
     export_graph(enc, (vid,), out("vae_encoder.onnx"), ["video"], ["latent"], {"video": {0: "b"}, "latent": {0: "b"}})
     errors["vaeEncoder"] = check_graph(out("vae_encoder.onnx"), enc, {"video": vid}, ["latent"])
+    quantize_conv_weights(out("vae_encoder.onnx"), out("vae_encoder.int8.onnx"))
+    errors["vaeEncoder.int8"] = check_graph(out("vae_encoder.int8.onnx"), enc, {"video": vid}, ["latent"])
     comps["vaeEncoder"] = ("vae_encoder", ["video"], ["latent"])
 
     shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))

@@ -63,7 +63,7 @@ def depth_to_time(x, r):
 
 
 class Encoder(nn.Module):
-    def __init__(self, zc=8, c=96):
+    def __init__(self, zc=4, c=96):
         super().__init__()
         self.inp = nn.Conv3d(3 * 64, c, 1)  # 8x8 space-to-depth
         self.r1 = ResBlock(c)
@@ -80,7 +80,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, zc=8, c=128, c_hi=64):
+    def __init__(self, zc=4, c=128, c_hi=64):
         super().__init__()
         self.inp = CausalConv3d(zc, c, (1, 3, 3))
         self.r1 = ResBlock(c)
@@ -98,7 +98,7 @@ class Decoder(nn.Module):
 
 
 class VideoVAE(nn.Module):
-    def __init__(self, zc=8):
+    def __init__(self, zc=4):
         super().__init__()
         self.zc = zc
         self.encoder = Encoder(zc)
@@ -122,7 +122,7 @@ class VideoVAE(nn.Module):
 class PreviewDecoder(nn.Module):
     """Latent -> 4 frames at 32x32: one cheap pass per denoising step in the page."""
 
-    def __init__(self, zc=8, c=64):
+    def __init__(self, zc=4, c=64):
         super().__init__()
         self.a = nn.Conv3d(zc, c, (1, 3, 3), padding=(0, 1, 1))
         self.b = nn.Conv3d(c, 3 * 4, (1, 3, 3), padding=(0, 1, 1))

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import torch
-from safetensors.torch import save_file
 
 ADAPTER_FORMAT = "vidlet-adapter"
 LORA_FORMAT = "vidlet-lora"
@@ -26,6 +25,33 @@ FORMAT_VERSION = 1
 KINDS = ("identity", "motion", "style")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _LAYER = re.compile(r"^blocks\.(0|[1-9][0-9]*)\.(.+)\.lora_(A|B)\.weight$")
+
+
+_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}
+
+
+def write_safetensors(path: Path, tensors: Dict[str, torch.Tensor], metadata: Dict[str, str]) -> None:
+    """A .safetensors file with reproducible bytes: tensors and metadata keys sorted, header padded
+    with spaces to a multiple of 8 as the reference writer does (so float32 data is aligned and
+    the engine reads it without copying). safetensors.torch.save_file orders __metadata__ keys
+    differently from run to run, which would change the sha256 in the manifest on every export."""
+    header: Dict[str, Any] = {"__metadata__": {k: metadata[k] for k in sorted(metadata)}}
+    chunks, offset = [], 0
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        if t.dtype not in _DTYPES:
+            raise ValueError(f"{name}: dtype {t.dtype} is not one of {list(_DTYPES)}")
+        data = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        chunks.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little"))
+        f.write(text)
+        for c in chunks:
+            f.write(c)
 
 
 def check_adapter_tensors(tensors: Dict[str, torch.Tensor], rank: int, width: int) -> None:
@@ -78,7 +104,7 @@ def export_adapter(
         "kind": kind,
         "name": name,
     }
-    save_file({k: v.detach().float().contiguous() for k, v in sorted(tensors.items())}, str(weights_path), metadata)
+    write_safetensors(weights_path, {k: v.detach().float() for k, v in tensors.items()}, metadata)
     desc: Dict[str, Any] = {
         "format": ADAPTER_FORMAT,
         "formatVersion": FORMAT_VERSION,

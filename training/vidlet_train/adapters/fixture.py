@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 import torch
-from safetensors.torch import save_file
 
-from .export import export_adapter, export_blender_table
+from .export import export_adapter, export_blender_table, write_safetensors
 from .lora import TARGETS
 
 DEPTH, WIDTH, RANK, ALPHA = 2, 8, 2, 3.0
@@ -43,9 +42,9 @@ def main(out_dir: str) -> None:
         trigger_words=["pip"], recommended_strength=0.75, training={"note": "formula values, not trained"},
     )
     # The same weights in bfloat16, as PEFT and mixed-precision trainers often save them.
-    save_file(
-        {k: v.to(torch.bfloat16) for k, v in sorted(tensors.items())},
-        str(out / "fixture-pip.bf16.safetensors"),
+    write_safetensors(
+        out / "fixture-pip.bf16.safetensors",
+        {k: v.to(torch.bfloat16) for k, v in tensors.items()},
         {"rank": str(RANK), "alpha": str(ALPHA), "base_model": "vidlet-fixture"},
     )
     alpha = torch.tensor([[1.75, 1.5], [1.0, 0.5], [0.25, 0.125]])
