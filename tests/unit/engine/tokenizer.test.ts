@@ -73,3 +73,10 @@ describe('unknown words', () => {
     expect(a.truncated).toBe(false);
   });
 });
+
+describe('construction', () => {
+  it('refuses a tokenizer that is not a JSON object, or a maxLength with no room for text', () => {
+    expect(() => new PromptTokenizer(null, 64)).toThrow(/tokenizer.json/);
+    expect(() => new PromptTokenizer(tokenizerJson, 2)).toThrow(/maxLength/);
+  });
+});
