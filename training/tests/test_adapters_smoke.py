@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -212,6 +213,84 @@ def test_exported_adapters_through_the_dits_slot_inputs_equal_the_trained_model(
     assert (trained[0] - untouched[0]).abs().max() > 1e-3, "adapters still zero: nothing was compared"
     for got, want in zip(via_slots, trained):
         assert torch.allclose(got, want, atol=1e-5)
+
+
+PACKAGE = Path(__file__).resolve().parents[2] / "public" / "models" / "vidlet-tiny"
+
+
+def dit_from_onnx(path: Path):
+    """The PyTorch VideoDiT holding the exported graph's own weights. torch.onnx renames a Linear's
+    weight to onnx::MatMul_N (transposed) but keeps its bias name, so each weight is found through
+    the Add that follows its MatMul."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    consumers: dict = {}
+    for n in graph.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    state = {k: v for k, v in inits.items() if not k.startswith("onnx::")}
+    for n in graph.node:
+        if n.op_type == "MatMul" and n.input[1] in inits and n.input[1].startswith("onnx::"):
+            bias = [i for c in consumers.get(n.output[0], []) if c.op_type == "Add" for i in c.input if i.endswith(".bias")]
+            if len(bias) == 1:
+                state[bias[0][: -len(".bias")] + ".weight"] = inits[n.input[1]].T
+    return state
+
+
+def test_exported_adapters_run_in_the_shipped_onnx_denoiser_as_trained(tmp_path):
+    """Adapters made by this package, loaded into the *shipped ONNX denoiser's* lora_* inputs
+    (onnxruntime, the engine's layout), give the output of the PyTorch model they were trained in."""
+    onnx_path = PACKAGE / "denoiser.onnx"
+    if not onnx_path.exists():
+        pytest.skip(f"no shipped denoiser at {onnx_path}")
+    import onnxruntime as ort
+
+    from vidlet_train.adapters.export import export_adapter
+
+    manifest = json.loads((PACKAGE / "manifest.json").read_text())
+    lora = manifest["lora"]
+    report = json.loads((PACKAGE / "export_report.json").read_text())
+    cfg = DiTConfig(**report["dit"])
+    dit = VideoDiT(cfg)
+    dit.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in dit_from_onnx(onnx_path).items()})
+    dit.eval()
+    inj = inject_lora(dit, sets=("identity", "motion"), rank=4, alpha=6)
+    torch.manual_seed(7)
+    with torch.no_grad():  # stand-ins for trained weights: what matters is that both sides agree
+        for p in inj.parameters("identity") + inj.parameters("motion"):
+            p.normal_(0, 0.05)
+    files = [
+        tmp_path / export_adapter(tmp_path, n, k, inj.state(n), rank=4, alpha=6, base_model=manifest["name"], trigger_words=[])["file"]
+        for n, k in (("identity", "identity"), ("motion", "motion"))
+    ]
+    down, up = slot_tensors(files, lora["depth"], lora["rank"], lora["width"], lora["targets"])
+    b, L, lat = 2, manifest["text"]["maxLength"], manifest["latent"]
+    g = torch.Generator().manual_seed(3)
+    shape = (b, lat["channels"], lat["frames"], lat["height"], lat["width"])
+    feeds = dict(latent=torch.randn(shape, generator=g), motion=torch.randn(shape, generator=g), timestep=torch.tensor([0.3, 0.8]),
+                 text=torch.randn(b, L, manifest["text"]["hiddenSize"], generator=g), text_mask=(torch.arange(L) < 9).float().expand(b, L).contiguous(),
+                 motion_flag=torch.ones(b))
+    scales = torch.tensor([[[0.5, 1.0, 1.5, 0.0, 1.0, 2.0], [1.0, 0.5, 0.0, 2.0, 1.0, 0.25]],
+                           [[1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]])
+    inj.set_scales("identity", scales[:, 0])
+    inj.set_scales("motion", scales[:, 1])
+    with torch.no_grad():
+        trained = dit(**feeds)
+        inj.set_scales("identity", None)
+        inj.set_scales("motion", None)
+        base = dit(**feeds)
+    names = manifest["components"]["denoiser"]["inputs"]
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    onnx_feeds = {names[k]: v.numpy() for k, v in feeds.items()}
+    onnx_feeds.update({names["lora_scales"]: scales.numpy(), names["lora_down"]: down.numpy(), names["lora_up"]: up.numpy()})
+    outs = manifest["components"]["denoiser"]["outputs"]
+    v_latent, v_motion = sess.run([outs["v_latent"], outs["v_motion"]], onnx_feeds)
+    assert (trained[0] - base[0]).abs().max() > 1e-3, "the adapters do not change the output: nothing was compared"
+    assert np.abs(v_latent - trained[0].numpy()).max() < 1e-4
+    assert np.abs(v_motion - trained[1].numpy()).max() < 1e-4
 
 
 def test_single_adapter_trains_and_exports(tmp_path):
