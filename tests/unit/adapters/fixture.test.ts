@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadAdapter, type TargetModel } from '../../../src/engine/adapters/adapter';
 import { loraScalesForStep, dualRealAssignments } from '../../../src/engine/adapters/schedule';
+import { parseSafetensors, tensorToFloat32 } from '../../../src/engine/adapters/safetensors';
 import { parseStageBlender } from '../../../src/engine/adapters/stage-blender';
 
 const dir = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -43,6 +44,17 @@ describe.each(['fixture-pip.safetensors', 'fixture-pip.bf16.safetensors'])('Pyth
         }
       }
     }
+  });
+});
+
+describe('slot layout', () => {
+  it('is the one Python builds for the DiT (training/vidlet_train/adapters/slots.py)', () => {
+    const slots = parseSafetensors(read('fixture-pip.slots.safetensors'));
+    const a = loadAdapter({ weights: read('fixture-pip.safetensors'), description }, model);
+    expect(slots.tensors.get('down')!.shape).toEqual([D, P, R, C]);
+    expect(slots.tensors.get('up')!.shape).toEqual([D, P, C, R]);
+    expect(a.down).toEqual(tensorToFloat32(slots.tensors.get('down')!));
+    expect(a.up).toEqual(tensorToFloat32(slots.tensors.get('up')!));
   });
 });
 

@@ -17,6 +17,7 @@ import torch
 
 from .export import export_adapter, export_blender_table, write_safetensors
 from .lora import TARGETS
+from .slots import slot_tensors
 
 DEPTH, WIDTH, RANK, ALPHA = 2, 8, 2, 3.0
 
@@ -47,6 +48,10 @@ def main(out_dir: str) -> None:
         {k: v.to(torch.bfloat16) for k, v in tensors.items()},
         {"rank": str(RANK), "alpha": str(ALPHA), "base_model": "vidlet-fixture"},
     )
+    # The slot rows Python builds from that file for a model with slot rank 4 (slots.py): the TS
+    # loader must produce exactly these ([D,P,R,C] / [D,P,C,R] of one slot).
+    down, up = slot_tensors([out / "fixture-pip.safetensors"], DEPTH, 4, WIDTH)
+    write_safetensors(out / "fixture-pip.slots.safetensors", {"down": down[0], "up": up[0]}, {"slot_rank": "4"})
     alpha = torch.tensor([[1.75, 1.5], [1.0, 0.5], [0.25, 0.125]])
     export_blender_table(
         out / "fixture.blender.json", "vidlet-fixture", "fixture-pip", "fixture-motion", 2.0, DEPTH,
