@@ -23,3 +23,5 @@ export { parseLoraRequest, planSlots } from './slot-plan';
 export type { BlendMode, LoraRequest, SlotPlan, SlotPlanEntry } from './slot-plan';
 export { scaleSource } from './scale-source';
 export type { SlotCallContext } from './scale-source';
+export { pairDroppedFiles } from './dropped-files';
+export type { DroppedFile, DroppedAdapters } from './dropped-files';
