@@ -1,23 +1,24 @@
 /**
- * Command-line parsing for `vidlet generate` and `vidlet bench` (pure: argv in, options out, so
- * it is unit-tested). Unset generation settings stay undefined here and are filled from the
- * model's manifest defaults once it is loaded.
+ * Command-line parsing for `vidlet generate` and `vidlet bench` (pure: argv in, options out),
+ * so the rules are unit-tested. Errors are UsageError with a message that names the flag.
  */
-import { parseArgs } from 'node:util';
-import type { SamplerName, Variant } from '../engine/types';
-
-export const DEFAULT_MODEL_DIR = 'public/models/vidlet-tiny';
-const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
-const VARIANTS: readonly (Variant | 'auto')[] = ['auto', 'fp32', 'fp16', 'int8', 'q4'];
+import type { Backend, SamplerName, Variant } from '../engine/types';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+export const DEFAULT_MODEL_DIR = 'public/models/vidlet-tiny';
+export const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
+const BACKENDS = ['auto', 'wasm', 'webgpu'] as const;
+const VARIANTS = ['auto', 'fp32', 'fp16', 'int8', 'q4'] as const;
+export const OUTPUT_EXTENSIONS = ['mp4', 'webm', 'gif', 'zip'] as const;
+
 export interface CommonOptions {
   model: string;
   json: boolean;
   threads?: number;
+  backend: Backend | 'auto';
   variant: Variant | 'auto';
 }
 
@@ -36,122 +37,129 @@ export interface GenerateOptions extends CommonOptions {
 
 export interface BenchOptions extends CommonOptions {
   command: 'bench';
+  /** Steps of the whole-generation run (default: the manifest's). */
   steps?: number;
-  /** Timed runs per component after the warm-up run. */
-  runs: number;
-  guidance?: number;
-  innerGuidance?: number;
+  /** Timed repetitions per component (after one warm-up). */
+  repeats: number;
 }
 
 export type CliOptions = GenerateOptions | BenchOptions | { command: 'help' };
 
-export const USAGE = `Usage:
-  vidlet generate --prompt "…" [--negative "…"] [--seed N] [--steps N] [--guidance X]
-                  [--inner-guidance W2] [--sampler euler|heun|euler-ancestral]
-                  [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
-                  [--variant auto|fp32|int8|…] [--threads N] [--decode-motion] [--json]
-  vidlet bench [--steps N] [--runs N] [--guidance X] [--inner-guidance W2]
-               [--model DIR] [--variant …] [--threads N] [--json]
+interface FlagSpec {
+  kind: 'string' | 'number' | 'int' | 'bool';
+}
 
-generate  makes one clip with the engine the web page uses (onnxruntime-web, wasm) and writes it
-          with its settings embedded. Unset settings come from the model's defaults; the seed
-          defaults to a random one (printed). Progress goes to stderr; --json prints one JSON
-          object (settings, output, timings, unknown words, inner guidance) on stdout.
-bench     times each component (text encoder, one denoiser step at the real guidance batch,
-          preview decoder, VAE decoder) in onnxruntime-web (wasm) and onnxruntime-node (CPU) on
-          the same files with the same thread count, and prints the ratios ours/native.
-Default model folder: ${DEFAULT_MODEL_DIR}`;
+const COMMON: Record<string, FlagSpec> = {
+  model: { kind: 'string' },
+  json: { kind: 'bool' },
+  threads: { kind: 'int' },
+  backend: { kind: 'string' },
+  variant: { kind: 'string' },
+};
+const GENERATE: Record<string, FlagSpec> = {
+  ...COMMON,
+  prompt: { kind: 'string' },
+  negative: { kind: 'string' },
+  seed: { kind: 'int' },
+  steps: { kind: 'int' },
+  guidance: { kind: 'number' },
+  'inner-guidance': { kind: 'number' },
+  sampler: { kind: 'string' },
+  out: { kind: 'string' },
+  'decode-motion': { kind: 'bool' },
+};
+const BENCH: Record<string, FlagSpec> = { ...COMMON, steps: { kind: 'int' }, repeats: { kind: 'int' } };
 
 export function parseCli(argv: readonly string[]): CliOptions {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
-  if (command !== 'generate' && command !== 'bench') throw new UsageError(`Unknown command "${command}": use "generate" or "bench" (vidlet --help).`);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...rest],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        prompt: { type: 'string', short: 'p' },
-        negative: { type: 'string' },
-        seed: { type: 'string' },
-        steps: { type: 'string' },
-        guidance: { type: 'string' },
-        'inner-guidance': { type: 'string' },
-        sampler: { type: 'string' },
-        model: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        variant: { type: 'string' },
-        threads: { type: 'string' },
-        runs: { type: 'string' },
-        'decode-motion': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message} (vidlet --help lists the options).`);
-  }
-  if (values.help) return { command: 'help' };
-  const str = (k: string) => values[k] as string | undefined;
-  const variant = str('variant') ?? 'auto';
-  if (!VARIANTS.includes(variant as Variant)) throw new UsageError(`--variant must be one of ${VARIANTS.join(', ')}, got "${variant}".`);
+  if (command !== 'generate' && command !== 'bench') throw new UsageError(`Unknown command "${command}": use "vidlet generate" or "vidlet bench" (vidlet help).`);
+  const flags = parseFlags(rest, command === 'generate' ? GENERATE : BENCH, command);
   const common: CommonOptions = {
-    model: str('model') ?? DEFAULT_MODEL_DIR,
-    json: values.json === true,
-    threads: int(str('threads'), '--threads', 1, 64),
-    variant: variant as Variant | 'auto',
+    model: (flags.model as string | undefined) ?? DEFAULT_MODEL_DIR,
+    json: flags.json === true,
+    threads: flags.threads as number | undefined,
+    backend: oneOf('backend', (flags.backend as string | undefined) ?? 'auto', BACKENDS),
+    variant: oneOf('variant', (flags.variant as string | undefined) ?? 'auto', VARIANTS),
   };
-  const guidance = num(str('guidance'), '--guidance', 0);
-  const innerGuidance = num(str('inner-guidance'), '--inner-guidance', 0);
-  const steps = int(str('steps'), '--steps', 1, 1000);
-
+  if (common.threads !== undefined && common.threads < 1) throw new UsageError(`--threads must be ≥ 1, got ${common.threads}.`);
   if (command === 'bench') {
-    for (const k of ['prompt', 'negative', 'seed', 'sampler', 'out', 'decode-motion']) {
-      if (values[k] !== undefined) throw new UsageError(`--${k} is a generate option; bench takes --steps, --runs, --guidance, --inner-guidance, --model, --variant, --threads, --json.`);
-    }
-    return { command, ...common, steps, runs: int(str('runs'), '--runs', 1, 1000) ?? 5, guidance, innerGuidance };
+    const repeats = (flags.repeats as number | undefined) ?? 5;
+    if (repeats < 1) throw new UsageError(`--repeats must be ≥ 1, got ${repeats}.`);
+    const steps = flags.steps as number | undefined;
+    if (steps !== undefined && steps < 1) throw new UsageError(`--steps must be ≥ 1, got ${steps}.`);
+    return { command, ...common, steps, repeats };
   }
-
-  const prompt = str('prompt');
-  if (prompt === undefined || prompt.trim() === '') throw new UsageError('generate needs --prompt "what the clip shows".');
-  if (values.runs !== undefined) throw new UsageError('--runs is a bench option.');
-  const sampler = str('sampler');
-  if (sampler !== undefined && !SAMPLERS.includes(sampler as SamplerName)) {
-    throw new UsageError(`--sampler must be one of ${SAMPLERS.join(', ')}, got "${sampler}".`);
+  const prompt = flags.prompt as string | undefined;
+  if (prompt === undefined || prompt.trim() === '') throw new UsageError('vidlet generate needs --prompt "…" (what the clip should show).');
+  const out = (flags.out as string | undefined) ?? 'clip.mp4';
+  const ext = out.toLowerCase().split('.').pop();
+  if (!OUTPUT_EXTENSIONS.includes(ext as (typeof OUTPUT_EXTENSIONS)[number])) {
+    throw new UsageError(`--out ${out}: the file name must end in .mp4, .webm, .gif or .zip (PNG frames).`);
   }
-  const seed = str('seed');
-  let seedValue: number | undefined;
-  if (seed !== undefined) {
-    if (!/^\d+$/.test(seed) || !Number.isSafeInteger(Number(seed))) throw new UsageError(`--seed must be a whole number ≥ 0, got "${seed}".`);
-    seedValue = Number(seed);
-  }
+  const steps = flags.steps as number | undefined;
+  if (steps !== undefined && steps < 1) throw new UsageError(`--steps must be ≥ 1, got ${steps}.`);
+  const guidance = flags.guidance as number | undefined;
+  if (guidance !== undefined && guidance < 0) throw new UsageError(`--guidance must be ≥ 0 (1 = none), got ${guidance}.`);
+  const inner = flags['inner-guidance'] as number | undefined;
+  if (inner !== undefined && inner < 0) throw new UsageError(`--inner-guidance must be ≥ 0 (0 = off), got ${inner}.`);
+  const sampler = flags.sampler === undefined ? undefined : oneOf('sampler', flags.sampler as string, SAMPLERS);
   return {
-    command,
-    ...common,
-    prompt,
-    negative: str('negative'),
-    seed: seedValue,
-    steps,
-    guidance,
-    innerGuidance,
-    sampler: sampler as SamplerName | undefined,
-    out: str('out') ?? 'clip.mp4',
-    decodeMotion: values['decode-motion'] === true,
+    command, ...common, prompt,
+    negative: flags.negative as string | undefined,
+    seed: flags.seed as number | undefined,
+    steps, guidance, innerGuidance: inner, sampler, out,
+    decodeMotion: flags['decode-motion'] === true,
   };
 }
 
-function num(v: string | undefined, flag: string, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < min) throw new UsageError(`${flag} must be a number ≥ ${min}, got "${v}".`);
-  return x;
+function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, command: string): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument "${arg}": flags start with -- (vidlet help).`);
+    let name = arg.slice(2);
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const f = spec[name];
+    if (!f) throw new UsageError(`Unknown flag --${name} for vidlet ${command}; known: ${Object.keys(spec).map((k) => `--${k}`).join(' ')}.`);
+    if (f.kind === 'bool') {
+      if (value !== undefined) throw new UsageError(`--${name} takes no value.`);
+      out[name] = true;
+      continue;
+    }
+    if (value === undefined) {
+      value = args[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value.`);
+    }
+    if (f.kind === 'string') out[name] = value;
+    else {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}".`);
+      if (f.kind === 'int' && !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${value}".`);
+      out[name] = n;
+    }
+  }
+  return out;
 }
 
-function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!/^\d+$/.test(v) || x < min || x > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${v}".`);
-  return x;
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}".`);
+  return value as T;
 }
+
+export const HELP = `vidlet — text-to-video on the same engine as the web page (onnxruntime-web, wasm, in Node)
+
+  vidlet generate --prompt "…" [--negative "…"] [--seed N] [--steps N] [--guidance X]
+                  [--inner-guidance W2] [--sampler euler|heun|euler-ancestral]
+                  [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
+                  [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
+  vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
+
+Progress goes to stderr; with --json one JSON object goes to stdout.
+Defaults: --model ${DEFAULT_MODEL_DIR}, steps/guidance/sampler from the model's manifest,
+a random seed (printed), --out clip.mp4.`;

@@ -1,42 +1,43 @@
-/**
- * Entry of the `vidlet` command (bin/vidlet.mjs runs it under tsx). Exit codes: 0 done,
- * 1 failed (message on stderr), 2 bad usage, 130 cancelled by Ctrl-C.
- */
-import { USAGE, UsageError, parseCli } from './args';
+/** `vidlet` command line: generate and bench on the same engine as the web page. */
+import { HELP, parseCli, UsageError } from './args';
 
-async function main(argv: string[]): Promise<number> {
-  let options;
+export async function main(argv: string[]): Promise<number> {
+  let opts;
   try {
-    options = parseCli(argv);
+    opts = parseCli(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`vidlet: ${e.message}\n`);
+      process.stderr.write(`${e.message}\n`);
       return 2;
     }
     throw e;
   }
-  if (options.command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  try {
+    if (opts.command === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    if (opts.command === 'generate') {
+      const { runGenerate } = await import('./generate');
+      await runGenerate(opts);
+      return 0;
+    }
+    const { runBench, formatBenchTable } = await import('./bench');
+    const report = await runBench(opts);
+    if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else process.stdout.write(`${formatBenchTable(report)}\n`);
     return 0;
+  } catch (e) {
+    const err = e as Error;
+    // Engine and store errors are written for people: show name and message, not a stack.
+    process.stderr.write(`\n${err?.name ?? 'Error'}: ${err?.message ?? String(e)}\n`);
+    if (process.env.VIDLET_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+    return err?.name === 'CancelledError' ? 130 : 1;
   }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  if (options.command === 'generate') {
-    const { runGenerate } = await import('./generate');
-    const report = await runGenerate(options, log);
-    if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    return 0;
-  }
-  const { runBench, formatBench } = await import('./bench');
-  const report = await runBench(options, log);
-  process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : formatBench(report));
-  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    const err = e as Error;
-    process.stderr.write(`vidlet: ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err?.message ?? String(e)}\n`);
-    process.exit(err?.name === 'CancelledError' ? 130 : 1);
-  },
-);
+// Run when executed directly (bin/vidlet.mjs imports this file and calls main itself).
+const invoked = process.argv[1] ?? '';
+if (/src[\\/]cli[\\/]main\.ts$/.test(invoked)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

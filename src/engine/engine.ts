@@ -45,6 +45,11 @@ interface Loaded {
 export interface VidletEngineOptions {
   /** Replaces navigator.gpu probing (tests, Node). */
   probe?: () => Promise<EnvironmentProbe>;
+  /**
+   * Extra onnxruntime session options, e.g. to run the same engine on onnxruntime-node for the
+   * bench: `{ executionProviders: ['cpu'], intraOpNumThreads: n }`.
+   */
+  sessionOptions?: (backend: BackendInfo) => Record<string, unknown>;
 }
 
 export class VidletEngine implements Engine {
@@ -250,7 +255,7 @@ export class VidletEngine implements Engine {
         const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
         const roles = requiredRoles(name as ComponentName, hasMotion);
         const outputs = name === 'denoiser' && !hasMotion ? ['v_latent'] : roles.outputs;
-        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs);
+        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, this.options.sessionOptions?.(backend));
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions) as ComponentSession[]);

@@ -46,6 +46,7 @@ export async function createComponentSession(
   backend: BackendInfo,
   requiredInputs: string[],
   requiredOutputs: string[],
+  extraOptions: OrtNs.InferenceSession.SessionOptions = {},
 ): Promise<ComponentSession> {
   const [graph, ...external] = files;
   if (!graph) throw new ModelFormatError(`The ${name} (${variant}) lists no files: re-export the model package.`, { component: name });
@@ -55,6 +56,7 @@ export async function createComponentSession(
       executionProviders: [backend.backend],
       graphOptimizationLevel: 'all',
       ...(external.length > 0 ? { externalData: external.map((f) => ({ path: f.path, data: f.data })) } : {}),
+      ...extraOptions,
     });
   } catch (e) {
     const msg = (e as Error)?.message ?? String(e);

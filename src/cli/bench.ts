@@ -1,0 +1,149 @@
+/**
+ * `vidlet bench`: the same model files and the same engine code on two runtimes, in one run on
+ * one machine (numbers are ratios, DESIGN.md §5):
+ *   ours   = onnxruntime-web, wasm backend (what the page runs when there is no GPU)
+ *   native = onnxruntime-node, CPU execution provider, the same thread count
+ * Each component's session.run is timed inside whole generations at the real batch size
+ * (the denoiser at B = 1/2/3 as the guidance settings need). Generations alternate between the
+ * two runtimes so that load from other processes hits both alike. Medians are reported.
+ */
+import { availableParallelism } from 'node:os';
+import * as ortWeb from 'onnxruntime-web';
+import { MAX_WASM_THREADS } from '../engine/backend';
+import type { Ort } from '../engine/sessions';
+import type { GenerateRequest } from '../engine/types';
+import type { Manifest } from '../store/types';
+import type { BenchOptions } from './args';
+import { loadNodeEngine } from './node-engine';
+import { formatMs } from './progress';
+
+const COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
+type Comp = (typeof COMPONENTS)[number];
+
+export interface BenchRow {
+  component: Comp | 'generation';
+  calls: number;
+  /** Batch of each call (denoiser: guidance passes; text encoder: prompt + negative). */
+  batch: number;
+  oursMs: number;
+  nativeMs: number;
+  /** oursMs / nativeMs: how many times slower the web engine is. */
+  ratio: number;
+}
+
+export interface BenchReport {
+  model: string;
+  variant: string;
+  threads: number;
+  steps: number;
+  repeats: number;
+  guidance: number;
+  innerGuidance: number;
+  rows: BenchRow[];
+  ours: string;
+  native: string;
+}
+
+type Timings = Record<Comp, { ms: number[]; batch: number }>;
+
+/** Wraps an onnxruntime module so every session.run is timed under its component's name. */
+export function timedOrt(ort: Ort, manifest: () => Manifest | null, timings: Timings): Ort {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as (...a: unknown[]) => Promise<ortWeb.InferenceSession>;
+  const InferenceSession = {
+    create: async (...args: unknown[]) => {
+      const s = await create(...args);
+      const m = manifest();
+      const comp = m && COMPONENTS.find((c) => Object.values(m.components[c].outputs).every((o) => s.outputNames.includes(o)) && Object.values(m.components[c].inputs).every((i) => s.inputNames.includes(i)));
+      if (comp) {
+        const run = s.run.bind(s) as (...a: unknown[]) => Promise<unknown>;
+        (s as unknown as { run: unknown }).run = async (feeds: Record<string, ortWeb.Tensor>, ...rest: unknown[]) => {
+          const t0 = performance.now();
+          const out = await run(feeds, ...rest);
+          timings[comp].ms.push(performance.now() - t0);
+          timings[comp].batch = Object.values(feeds)[0]!.dims[0] ?? 1;
+          return out;
+        };
+      }
+      return s;
+    },
+  };
+  return new Proxy(ort, { get: (target, key) => (key === 'InferenceSession' ? InferenceSession : (target as Record<string | symbol, unknown>)[key]) }) as Ort;
+}
+
+export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchReport> {
+  const threads = opts.threads ?? Math.min(MAX_WASM_THREADS, availableParallelism());
+  const native = (await import('onnxruntime-node')) as unknown as Ort;
+  const empty = (): Timings => ({ textEncoder: { ms: [], batch: 0 }, denoiser: { ms: [], batch: 0 }, previewDecoder: { ms: [], batch: 0 }, vaeDecoder: { ms: [], batch: 0 } });
+  const tOurs = empty();
+  const tNative = empty();
+  let manifest: Manifest | null = null;
+  const { parseManifest } = await import('../store/manifest');
+  const { NodeFolderStore } = await import('../store/node-store');
+  const { resolve } = await import('node:path');
+  manifest = parseManifest(await new NodeFolderStore().readManifest(resolve(opts.model)));
+
+  log(`loading ${opts.model} twice (onnxruntime-web wasm, onnxruntime-node cpu), ${threads} thread(s)…`);
+  const common = { ...opts, threads, backend: 'wasm' as const };
+  const ours = await loadNodeEngine(common, undefined, timedOrt(ortWeb, () => manifest, tOurs));
+  const nat = await loadNodeEngine(common, undefined, timedOrt(native, () => manifest, tNative), {
+    sessionOptions: () => ({ executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' }),
+  });
+  const d = ours.info.defaults;
+  const request: GenerateRequest = {
+    prompt: 'a red ball bounces from left to right on a blue background',
+    seed: 1, steps: opts.steps ?? d.steps, guidance: d.guidance, innerGuidance: d.innerGuidance, sampler: 'euler',
+  };
+  // Warm-up (first runs allocate and JIT); not timed.
+  await ours.engine.generate({ ...request, steps: 1 });
+  await nat.engine.generate({ ...request, steps: 1 });
+  for (const t of [tOurs, tNative]) for (const c of COMPONENTS) t[c].ms.length = 0;
+
+  const totOurs: number[] = [];
+  const totNative: number[] = [];
+  for (let i = 0; i < opts.repeats; i++) {
+    const a = await ours.engine.generate(request);
+    totOurs.push(a.timings.totalMs);
+    const b = await nat.engine.generate(request);
+    totNative.push(b.timings.totalMs);
+    log(`generation ${i + 1}/${opts.repeats}: ours ${formatMs(a.timings.totalMs)}, native ${formatMs(b.timings.totalMs)}`);
+  }
+  await ours.engine.unload();
+  await nat.engine.unload();
+
+  const rows: BenchRow[] = COMPONENTS.map((c) => {
+    const o = median(tOurs[c].ms);
+    const n = median(tNative[c].ms);
+    return { component: c, calls: tOurs[c].ms.length, batch: tOurs[c].batch, oursMs: o, nativeMs: n, ratio: o / n };
+  });
+  const go = median(totOurs);
+  const gn = median(totNative);
+  rows.push({ component: 'generation', calls: opts.repeats, batch: tOurs.denoiser.batch, oursMs: go, nativeMs: gn, ratio: go / gn });
+  return {
+    model: ours.info.name, variant: ours.info.variant, threads, steps: request.steps, repeats: opts.repeats,
+    guidance: request.guidance, innerGuidance: request.innerGuidance, rows,
+    ours: `onnxruntime-web ${ortWeb.env.versions?.web ?? ''} (wasm, ${threads} thread${threads === 1 ? '' : 's'})`,
+    native: `onnxruntime-node ${(native.env.versions as Record<string, string> | undefined)?.node ?? ''} (cpu, ${threads} thread${threads === 1 ? '' : 's'})`,
+  };
+}
+
+export function formatBenchTable(r: BenchReport): string {
+  const lines = [
+    `${r.model} (${r.variant}), ${r.steps} steps, guidance ${r.guidance}, inner-guidance ${r.innerGuidance}, median of ${r.repeats} generations`,
+    `ours: ${r.ours}   native: ${r.native}`,
+    '',
+    `${'component'.padEnd(16)}${'batch'.padStart(6)}${'calls'.padStart(7)}${'ours'.padStart(11)}${'native'.padStart(11)}${'ours/native'.padStart(13)}`,
+  ];
+  for (const row of r.rows) {
+    lines.push(
+      `${row.component.padEnd(16)}${String(row.batch).padStart(6)}${String(row.calls).padStart(7)}${formatMs(row.oursMs).padStart(11)}${formatMs(row.nativeMs).padStart(11)}${`${row.ratio.toFixed(2)}×`.padStart(13)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
