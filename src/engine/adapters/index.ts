@@ -25,3 +25,5 @@ export { scaleSource } from './scale-source';
 export type { SlotCallContext } from './scale-source';
 export { pairDroppedFiles } from './dropped-files';
 export type { DroppedFile, DroppedAdapters } from './dropped-files';
+export { readShippedAdapter, readShippedBlender } from './shipped';
+export { applySlotPlan, clearAdapters } from './apply-plan';
