@@ -50,7 +50,9 @@ describe('chooseVariant', () => {
   it('fp16 only with shader-f16, never otherwise', () => {
     expect(chooseVariant('denoiser', all, gpuF16).variant).toBe('fp16');
     expect(chooseVariant('denoiser', all, gpuNoF16).variant).toBe('fp32');
-    expect(chooseVariant('denoiser', all, wasm).variant).toBe('fp32');
+    // wasm: int8 when shipped (faster and smaller there), else fp32.
+    expect(chooseVariant('denoiser', all, wasm).variant).toBe('int8');
+    expect(chooseVariant('denoiser', { fp32: {}, fp16: {} }, wasm).variant).toBe('fp32');
     // fp16 without a requires list is still refused without shader-f16.
     expect(chooseVariant('denoiser', { fp16: {}, int8: {} }, wasm).variant).toBe('int8');
     expect(() => chooseVariant('denoiser', { fp16: {} }, wasm)).toThrow(/fp16 needs shader-f16/);
