@@ -1,8 +1,8 @@
 /** `vidlet generate`: one clip from a prompt, written as MP4/WebM/GIF/PNG-zip by src/media. */
 import { webcrypto } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import type { GenerateRequest } from '../engine/types';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { GenerateRequest, ModelInfo } from '../engine/types';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import type { GenerateOptions } from './args';
 import { loadNodeEngine } from './node-engine';
@@ -11,19 +11,12 @@ import { formatBytes, formatMs, loadLine, StatusWriter, stepLine } from './progr
 export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   const status = new StatusWriter();
   const format = formatFromPath(opts.out); // fail on a bad --out before loading anything
+  const tLoad = performance.now();
   const { engine, info } = await loadNodeEngine(opts, (p) => status.update(loadLine(p)));
+  const loadMs = performance.now() - tLoad;
   status.done(`model ${info.displayName} (${info.variant}, ${formatBytes(info.bytes)}) on ${info.backend.description}: ${info.backend.reason}`);
 
-  const request: GenerateRequest = {
-    prompt: opts.prompt,
-    negativePrompt: opts.negative,
-    seed: opts.seed ?? webcrypto.getRandomValues(new Uint32Array(1))[0]!,
-    steps: opts.steps ?? info.defaults.steps,
-    guidance: opts.guidance ?? info.defaults.guidance,
-    innerGuidance: opts.innerGuidance ?? info.defaults.innerGuidance,
-    sampler: opts.sampler ?? info.defaults.sampler,
-    decodeMotion: opts.decodeMotion,
-  };
+  const request = buildRequest(opts, info, () => webcrypto.getRandomValues(new Uint32Array(1))[0]!);
   const analysis = await engine.analyzePrompt(request.prompt);
   if (analysis.unknownWords.length > 0) {
     process.stderr.write(`note: the model never saw these words in training: ${analysis.unknownWords.join(', ')}\n`);
@@ -49,9 +42,11 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   }
   status.done();
 
+  const tEnc = performance.now();
   const settings = settingsFromResult(result);
   const clip = await exportClip(result.video, result.fps, settings, format);
   const outPath = resolve(opts.out);
+  await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, clip.bytes);
   let motionPath: string | undefined;
   if (result.motion) {
@@ -59,6 +54,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     const m = await exportClip(result.motion, result.fps, { ...settings, prompt: `${settings.prompt} (motion)` }, format);
     await writeFile(motionPath, m.bytes);
   }
+  const encodeMs = performance.now() - tEnc;
   const t = result.timings;
   process.stderr.write(
     `wrote ${outPath} (${formatBytes(clip.bytes.length)}, ${clip.codec} via ${clip.encoder}) — total ${formatMs(t.totalMs)}: ` +
@@ -70,12 +66,36 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     const summary = {
       settings,
       output: { path: outPath, format: clip.format, codec: clip.codec, encoder: clip.encoder, bytes: clip.bytes.length, motionPath },
-      timings: t,
+      timings: { ...t, loadMs, encodeMs },
       batch: result.batch,
+      denoiserPasses: passNames(result.batch, request),
       denoiserCalls: result.denoiserCalls,
+      innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
       unknownWords: result.unknownWords,
       backend: info.backend,
     };
     stdout.write(`${JSON.stringify(summary)}\n`);
   }
+}
+
+/** The request: the user's flags over the model's manifest defaults. */
+export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: () => number): GenerateRequest {
+  return {
+    prompt: o.prompt,
+    ...(o.negative !== undefined ? { negativePrompt: o.negative } : {}),
+    seed: o.seed ?? randomSeed(),
+    steps: o.steps ?? info.defaults.steps,
+    guidance: o.guidance ?? info.defaults.guidance,
+    innerGuidance: o.innerGuidance ?? info.defaults.innerGuidance,
+    sampler: o.sampler ?? info.defaults.sampler,
+    ...(o.decodeMotion ? { decodeMotion: true } : {}),
+  };
+}
+
+/** Which guidance passes each denoiser call held, for the --json summary. */
+function passNames(batch: number, r: GenerateRequest): string[] {
+  const passes = ['cond'];
+  if (r.guidance !== 1) passes.push('uncond');
+  if (passes.length < batch) passes.push('motionDropped');
+  return passes;
 }

@@ -13,6 +13,7 @@ export async function loadNodeEngine(
   ort: Ort = ortWeb,
   engineOptions: VidletEngineOptions = {},
 ): Promise<{ engine: VidletEngine; info: ModelInfo }> {
+  ort.env.logLevel = 'error'; // onnxruntime's graph-optimizer warnings would drown the progress lines
   const engine = new VidletEngine(new NodeFolderStore(), ort, engineOptions);
   const info = await engine.loadModel(
     { base: resolve(opts.model) },

@@ -1,0 +1,130 @@
+/**
+ * VidletEngine's failure handling over a fake onnxruntime (no wasm, no GPU): a lost GPU device
+ * recreates the sessions and retries the step once; a second loss is a DeviceLostError; load
+ * failures are typed; the engine stays usable after every failure.
+ */
+import { readFileSync } from 'node:fs';
+import { Tensor } from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentProbe } from '../../../src/engine/backend';
+import { VidletEngine } from '../../../src/engine/engine';
+import type { Ort } from '../../../src/engine/sessions';
+import type { GenerateRequest } from '../../../src/engine/types';
+import { parseManifest } from '../../../src/store/manifest';
+import type { ModelFileStore, PackageFile } from '../../../src/store/types';
+
+const MODEL = 'public/models/vidlet-tiny';
+const manifestJson = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+const manifest = parseManifest(manifestJson);
+
+/** Serves the real manifest and tokenizer; "model files" are just their path as bytes. */
+const store: ModelFileStore = {
+  readManifest: async () => manifestJson,
+  readText: async (_b, path) => readFileSync(`${MODEL}/${path}`, 'utf8'),
+  getFile: async (_b, f: PackageFile) => new TextEncoder().encode(f.path),
+};
+
+const gpu: () => Promise<EnvironmentProbe> = async () => ({
+  webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'RTX', isFallbackAdapter: false, features: [] },
+  wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false,
+});
+const cpu: () => Promise<EnvironmentProbe> = async () => ({ webgpu: null, wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false });
+
+interface Control {
+  creates: number;
+  /** Throws this from the next N denoiser runs. */
+  denoiserFailures: number;
+  failure: string;
+  createFailure?: string;
+}
+
+function fakeOrt(ctl: Control): Ort {
+  const byFile = new Map<string, keyof typeof manifest.components>();
+  for (const [name, c] of Object.entries(manifest.components)) for (const v of Object.values(c.variants)) for (const f of v!.files) byFile.set(f.path, name as never);
+  const { video, text } = manifest;
+  return {
+    env: { wasm: {} },
+    Tensor,
+    InferenceSession: {
+      create: async (bytes: Uint8Array) => {
+        if (ctl.createFailure) throw new Error(ctl.createFailure);
+        ctl.creates++;
+        const name = byFile.get(new TextDecoder().decode(bytes))!;
+        const comp = manifest.components[name]!;
+        return {
+          inputNames: Object.values(comp.inputs),
+          outputNames: Object.values(comp.outputs),
+          release: async () => {},
+          run: async (feeds: Record<string, Tensor>) => {
+            const B = Object.values(feeds)[0]!.dims[0]!;
+            const zeros = (dims: number[]) => new Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+            switch (name) {
+              case 'textEncoder':
+                return { hidden: zeros([B, text.maxLength, text.hiddenSize]) };
+              case 'denoiser':
+                if (ctl.denoiserFailures > 0) {
+                  ctl.denoiserFailures--;
+                  throw new Error(ctl.failure);
+                }
+                return { v_latent: zeros([...feeds.latent!.dims]), v_motion: zeros([...feeds.motion!.dims]) };
+              case 'previewDecoder':
+                return { preview: zeros([1, 3, 1, 2, 2]) };
+              default:
+                return { video: zeros([1, 3, video.frames, video.height, video.width]) };
+            }
+          },
+        };
+      },
+    },
+  } as unknown as Ort;
+}
+
+const req: GenerateRequest = { prompt: 'a red ball', seed: 1, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };
+
+describe('VidletEngine failure handling', () => {
+  it('a lost GPU device recreates the sessions and retries the step once', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: 'Device lost: GPUDevice was lost (reason: unknown)' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.backend.backend).toBe('webgpu');
+    expect(ctl.creates).toBe(4);
+    ctl.denoiserFailures = 1;
+    const r = await engine.generate(req);
+    expect(r.video.frames).toBe(manifest.video.frames);
+    expect(ctl.creates).toBe(8); // all four sessions recreated once
+
+    ctl.denoiserFailures = 2; // lost again on the retry
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'DeviceLostError', message: expect.stringMatching(/twice/) });
+    ctl.denoiserFailures = 0;
+    expect((await engine.generate(req)).video.frames).toBe(manifest.video.frames);
+  });
+
+  it('on wasm a failing run is an InferenceError, not retried, and the engine stays usable', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 1, failure: 'bad allocation' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: cpu });
+    await engine.loadModel({ base: MODEL });
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'InferenceError', message: expect.stringMatching(/denoiser failed to run: bad allocation/) });
+    expect(ctl.creates).toBe(4);
+    expect((await engine.generate(req)).batch).toBe(3);
+  });
+
+  it('typed load errors; generate before load is ModelNotLoadedError; overlapping calls are BusyError', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: '', createFailure: 'failed to load model: protobuf parsing failed' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: cpu });
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
+    await expect(engine.loadModel({ base: MODEL })).rejects.toMatchObject({ name: 'ModelFormatError', details: { component: 'textEncoder' } });
+    ctl.createFailure = undefined;
+    await engine.loadModel({ base: MODEL });
+    const first = engine.generate(req);
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'BusyError' });
+    await first;
+  });
+
+  it('a graph missing a manifest input is a ModelFormatError naming it', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: '' };
+    const broken = { ...manifestJson, components: { ...manifestJson.components, denoiser: { ...manifestJson.components.denoiser, inputs: { ...manifestJson.components.denoiser.inputs, timestep: 't_in' } } } };
+    const engine = new VidletEngine({ ...store, readManifest: async () => broken }, fakeOrt(ctl), { probe: cpu });
+    // The fake graph takes its names from the real manifest, so "t_in" does not exist in it.
+    await expect(engine.loadModel({ base: MODEL })).rejects.toMatchObject({ name: 'ModelFormatError', message: expect.stringMatching(/no input named "t_in"/) });
+  });
+});

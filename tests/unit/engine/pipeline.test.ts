@@ -1,0 +1,98 @@
+/**
+ * The generation loop over fake components (no onnxruntime): batching, text routing, previews,
+ * cancellation and the joint latent/motion state.
+ */
+import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../../../src/engine/errors';
+import { LoraSlots } from '../../../src/engine/lora-slots';
+import { runPipeline, type DenoiserBatch, type PipelineComponents } from '../../../src/engine/pipeline';
+import type { GenerateRequest } from '../../../src/engine/types';
+
+const L = 4, H = 2;
+const cfg = {
+  latentDims: [2, 1, 2, 2] as [number, number, number, number],
+  motionChannels: 2,
+  maxLength: L,
+  hiddenSize: H,
+  scheduleShift: 1,
+  lora: new LoraSlots({ slots: ['identity'], depth: 2, targets: ['q'], rank: 1, width: 2 }),
+};
+const req: GenerateRequest = { prompt: 'p', negativePrompt: 'n', seed: 1, steps: 3, guidance: 5, innerGuidance: 3, sampler: 'euler' };
+
+function fakes(calls: DenoiserBatch[], texts: string[][]): PipelineComponents {
+  return {
+    encodeText: async (t) => {
+      texts.push(t);
+      // text b is filled with b+1 so routing is visible; mask all ones
+      const hidden = new Float32Array(t.length * L * H);
+      t.forEach((_, b) => hidden.fill(b + 1, b * L * H, (b + 1) * L * H));
+      return { hidden, mask: new Float32Array(t.length * L).fill(1) };
+    },
+    denoise: async (b) => {
+      calls.push({ ...b, latent: b.latent.slice(), motion: b.motion ? b.motion.slice() : null, text: b.text.slice(), motionFlag: b.motionFlag.slice(), timestep: b.timestep.slice() });
+      // v = x (so the result is a deterministic function of the noise); motion the same
+      return { vLatent: b.latent.slice(), vMotion: b.motion ? b.motion.slice() : null };
+    },
+    decodePreview: async () => ({ data: new Float32Array(3 * 1 * 1 * 1), dims: [1, 3, 1, 1, 1] }),
+    decodeVideo: async (latent) => ({ data: new Float32Array(3 * 4).fill(latent[0]!), dims: [1, 3, 1, 2, 2] }),
+  };
+}
+
+describe('runPipeline', () => {
+  it('one batched call per step: [cond, uncond, motion-dropped] with the right text and motion flag', async () => {
+    const calls: DenoiserBatch[] = [];
+    const texts: string[][] = [];
+    const previews: number[] = [];
+    const out = await runPipeline(cfg, fakes(calls, texts), req, { onStep: (p) => previews.push(p.step) });
+    expect(texts).toEqual([['p', 'n']]); // one text-encoder call with prompt + negative
+    expect(calls.length).toBe(3);
+    expect(calls.every((c) => c.B === 3)).toBe(true);
+    const c = calls[0]!;
+    // text of each pass: cond → prompt (1), uncond → negative (2), motion-dropped → prompt (1)
+    expect([c.text[0], c.text[L * H], c.text[2 * L * H]]).toEqual([1, 2, 1]);
+    expect(Array.from(c.motionFlag)).toEqual([1, 1, 0]);
+    expect(Array.from(c.timestep)).toEqual([1, 1, 1]);
+    expect(Array.from(calls[1]!.timestep)).toEqual([2 / 3, 2 / 3, 2 / 3].map(Math.fround));
+    expect(c.loraScales.length).toBe(3 * 1 * 2);
+    expect(previews).toEqual([1, 2, 3]);
+    expect(out.batch).toBe(3);
+    expect(out.video.frames).toBe(1);
+  });
+
+  it('guidance 1 without inner guidance encodes only the prompt and runs B = 1', async () => {
+    const calls: DenoiserBatch[] = [];
+    const texts: string[][] = [];
+    await runPipeline(cfg, fakes(calls, texts), { ...req, guidance: 1, innerGuidance: 0 });
+    expect(texts).toEqual([['p']]);
+    expect(calls.every((c) => c.B === 1)).toBe(true);
+  });
+
+  it('same seed → same result; the joint state steps the motion latent too', async () => {
+    const a = await runPipeline(cfg, fakes([], []), req);
+    const b = await runPipeline(cfg, fakes([], []), req);
+    const c = await runPipeline(cfg, fakes([], []), { ...req, seed: 2 });
+    expect(Array.from(a.video.data)).toEqual(Array.from(b.video.data));
+    expect(Array.from(a.video.data)).not.toEqual(Array.from(c.video.data));
+    // With v = x in every pass, guidance leaves v = x; one Euler step of Δt = 1/3 gives x·(1 − 1/3).
+    const calls: DenoiserBatch[] = [];
+    await runPipeline(cfg, fakes(calls, []), req);
+    const m0 = calls[0]!.motion![0]!;
+    expect(calls[1]!.motion![0]).toBeCloseTo(m0 * (1 - 1 / 3), 5);
+  });
+
+  it('cancel stops before the next denoiser call with CancelledError', async () => {
+    const calls: DenoiserBatch[] = [];
+    let cancel = false;
+    const p = runPipeline(cfg, fakes(calls, []), { ...req, steps: 10 }, {
+      onStep: (s) => { if (s.step === 2) cancel = true; },
+      isCancelled: () => cancel,
+    });
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(calls.length).toBe(2);
+  });
+
+  it('decodes the motion latent when asked', async () => {
+    const out = await runPipeline(cfg, fakes([], []), { ...req, steps: 1, decodeMotion: true });
+    expect(out.motion?.frames).toBe(1);
+  });
+});
