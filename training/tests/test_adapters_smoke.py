@@ -334,3 +334,26 @@ def test_smoke_on_base_checkpoint(tmp_path):
     down, up = slot_tensors([tmp_path / e["file"] for e in entries["adapters"]], base.depth, base.dit.cfg.lora_rank, base.width)
     assert torch.isfinite(down).all() and torch.isfinite(up).all()
     assert time.time() - start < 60
+
+
+def test_scores_tell_the_mascot_and_the_path_from_the_base_world():
+    """The evaluation scores separate the adapters' targets from what the base world draws
+    (seeded clips, thresholds with margin around the values these seeds give)."""
+    import random
+
+    from vidlet_train.adapters.evaluate import identity_score, path_score
+    from vidlet_train.world import render_clips, sample_clip_spec
+
+    g = torch.Generator().manual_seed(0)
+    size = VideoSize(16, 128, 128)
+    stills, _, _ = identity_batch(3, size, g)
+    eights, _, _ = motion_batch(3, size, g)
+    zigzags, _, _ = motion_batch(2, size, g, "zigzag")
+    world, _ = render_clips([sample_clip_spec(random.Random(0), 16) for _ in range(6)], 16, 128)
+    assert min(identity_score(c, frames=[0]) for c in stills) > 0.7
+    assert max(identity_score(c, frames=[0]) for c in world) < 0.65
+    assert min(path_score(c) for c in eights) > 0.95
+    assert min(path_score(c, "zigzag") for c in zigzags) > 0.95
+    assert max(path_score(c) for c in zigzags) < 0.6
+    assert max(path_score(c) for c in world) < 0.8
+    assert path_score(stills[0]) == 0.0  # nothing moves: nothing to track
