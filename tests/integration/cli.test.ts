@@ -1,0 +1,92 @@
+/**
+ * The `vidlet` command as a user runs it (node bin/vidlet.mjs …, a child process) on the shipped
+ * model: the written clip decodes back to the manifest's frame count and size with its settings
+ * embedded, --json prints one parsable object, bad usage exits 2 with a message naming the flag.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decode as decodePng } from 'fast-png';
+import { unzipSync } from 'fflate';
+import { GifReader } from 'omggif';
+import { afterAll, describe, expect, it } from 'vitest';
+import { restoreSettings } from '../../src/media';
+
+const MODEL = 'public/models/vidlet-tiny';
+const hasModel = existsSync(`${MODEL}/manifest.json`);
+const manifest = hasModel ? (JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8')) as { video: { width: number; height: number; frames: number; fps: number } }) : null;
+const dir = mkdtempSync(join(tmpdir(), 'vidlet-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function vidlet(args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/vidlet.mjs', ...args], { encoding: 'utf8', timeout: 240_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe.runIf(hasModel)('vidlet CLI on the shipped model', () => {
+  it('generate --json writes a PNG zip with the manifest frames and embedded settings', async () => {
+    const out = join(dir, 'frames.zip');
+    const r = vidlet(['generate', '--prompt', 'a red circle moves left on a blue background', '--seed', '5', '--steps', '2', '--out', out, '--json', '--threads', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    // stdout is exactly one JSON object; progress went to stderr.
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(1);
+    const summary = JSON.parse(lines[0]!);
+    expect(summary.settings.seed).toBe(5);
+    expect(summary.settings.steps).toBe(2);
+    expect(summary.output.path).toBe(out);
+    expect(summary.batch).toBe(3); // default guidance + Inner-Guidance on a motion model
+    expect(summary.innerGuidanceActive).toBe(true);
+    expect(Array.isArray(summary.unknownWords)).toBe(true);
+    expect(summary.timings.totalMs).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/step 2\/2/);
+
+    const bytes = new Uint8Array(readFileSync(out));
+    const files = unzipSync(bytes);
+    const frames = Object.keys(files).filter((f) => /\.png$/.test(f)).sort();
+    expect(frames.length).toBe(manifest!.video.frames);
+    const png = decodePng(files[frames[0]!]!);
+    expect([png.width, png.height]).toEqual([manifest!.video.width, manifest!.video.height]);
+    const restored = await restoreSettings(bytes);
+    expect(restored.settings.seed).toBe(5);
+    expect(restored.settings.prompt).toBe('a red circle moves left on a blue background');
+  });
+
+  it('generate writes a GIF that decodes to the manifest frames; same seed → same pixels', () => {
+    const run = (name: string, seed: string) => {
+      const out = join(dir, name);
+      const r = vidlet(['generate', '--prompt', 'a blue star spins', '--seed', seed, '--steps', '1', '--guidance', '1', '--inner-guidance', '0', '--out', out, '--threads', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(''); // without --json nothing goes to stdout
+      const gif = new GifReader(new Uint8Array(readFileSync(out)));
+      expect(gif.numFrames()).toBe(manifest!.video.frames);
+      expect([gif.width, gif.height]).toEqual([manifest!.video.width, manifest!.video.height]);
+      const px = new Uint8Array(gif.width * gif.height * 4);
+      gif.decodeAndBlitFrameRGBA(gif.numFrames() - 1, px);
+      return Buffer.from(px).toString('base64');
+    };
+    const a = run('a.gif', '11');
+    expect(run('b.gif', '11')).toBe(a);
+    expect(run('c.gif', '12')).not.toBe(a);
+  });
+
+  it('bad usage exits 2 naming the problem, and nothing is written', () => {
+    const noPrompt = vidlet(['generate', '--steps', '2']);
+    expect(noPrompt.code).toBe(2);
+    expect(noPrompt.stderr).toMatch(/--prompt/);
+    const badSampler = vidlet(['generate', '--prompt', 'x', '--sampler', 'ddim', '--out', join(dir, 'x.gif')]);
+    expect(badSampler.code).toBe(2);
+    expect(badSampler.stderr).toMatch(/sampler/);
+    expect(existsSync(join(dir, 'x.gif'))).toBe(false);
+    const badOut = vidlet(['generate', '--prompt', 'x', '--out', join(dir, 'x.avi')]);
+    expect(badOut.code).toBe(2);
+    expect(badOut.stderr).toMatch(/\.mp4|\.gif/);
+  });
+
+  it('a missing model folder fails with exit 1 and says which folder', () => {
+    const r = vidlet(['generate', '--prompt', 'x', '--model', join(dir, 'no-such-model'), '--out', join(dir, 'y.gif')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no-such-model/);
+  });
+});
