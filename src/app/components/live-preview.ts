@@ -92,9 +92,8 @@ export class LivePreview extends LitElement {
       .frame {
         position: relative;
         aspect-ratio: 1;
-        max-height: 460px;
+        width: min(100%, 460px);
         margin: 0 auto;
-        width: 100%;
         border-radius: 12px;
         overflow: hidden;
         background: #111024;

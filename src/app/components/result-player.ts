@@ -189,8 +189,7 @@ export class ResultPlayer extends LitElement {
       }
       .frame {
         aspect-ratio: 1;
-        max-height: 460px;
-        width: 100%;
+        width: min(100%, 460px);
         margin: 0 auto;
         border-radius: 12px;
         overflow: hidden;

@@ -360,7 +360,7 @@ export class VidletApp extends LitElement {
         gap: 8px;
         margin-top: 14px;
       }
-      .example {
+      button.example {
         border: 1px solid var(--line);
         font-weight: 500;
         font-size: 13px;

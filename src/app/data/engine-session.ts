@@ -115,6 +115,11 @@ export class EngineSession {
         { ...settings, decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
         { onStep: (step) => this.#onStep(settings, startedAt, step) },
       );
+      // Cancel pressed while the last step or the decode ran: the user asked not to have it.
+      if (this.#cancelRequested) {
+        this.run.set({ kind: 'cancelled', afterSteps: this.stepCount });
+        return undefined;
+      }
       this.run.set({ kind: 'finishing', settings, startedAt, step: this.#lastStep() });
       const entry = await this.#finish(result, settings);
       this.run.set({ kind: 'done', entry });

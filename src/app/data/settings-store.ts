@@ -33,6 +33,8 @@ export class SettingsStore {
   }
 
   patch(change: Partial<GenerationSettings>): void {
+    // What the user typed wins over the model's defaults arriving later.
+    this.#hadSaved = true;
     this.settings.update((s) => ({ ...s, ...change }));
   }
 
@@ -42,6 +44,7 @@ export class SettingsStore {
 
   /** Restores settings from history or a file; unknown or invalid fields keep their values. */
   restore(restored: Partial<GenerationSettings>, from: string): void {
+    this.#hadSaved = true;
     this.settings.update((s) => mergeRestoredSettings(s, restored));
     this.notice.set({ kind: 'info', text: `Settings restored from ${from}.` });
   }
