@@ -53,6 +53,9 @@ describe('chooseVariant', () => {
     // wasm: int8 when shipped (faster and smaller there), else fp32.
     expect(chooseVariant('denoiser', all, wasm).variant).toBe('int8');
     expect(chooseVariant('denoiser', { fp32: {}, fp16: {} }, wasm).variant).toBe('fp32');
+    // …except the text encoder, which stays fp32 on wasm (int8 error too large for one call's saving).
+    expect(chooseVariant('textEncoder', all, wasm).variant).toBe('fp32');
+    expect(chooseVariant('textEncoder', { int8: {} }, wasm).variant).toBe('int8');
     // fp16 without a requires list is still refused without shader-f16.
     expect(chooseVariant('denoiser', { fp16: {}, int8: {} }, wasm).variant).toBe('int8');
     expect(() => chooseVariant('denoiser', { fp16: {} }, wasm)).toThrow(/fp16 needs shader-f16/);
