@@ -59,7 +59,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   process.stderr.write(
     `wrote ${outPath} (${formatBytes(clip.bytes.length)}, ${clip.codec} via ${clip.encoder}) — total ${formatMs(t.totalMs)}: ` +
       `text ${formatMs(t.textEncoderMs)}, denoise ${formatMs(t.denoiseMs)} (${formatMs(t.stepMs)}/call, batch ${result.batch}), ` +
-      `previews ${formatMs(t.previewMs)}, decode ${formatMs(t.decodeMs)}\n`,
+      `previews ${formatMs(t.previewMs ?? 0)}, decode ${formatMs(t.decodeMs)}\n`,
   );
   await engine.unload();
   if (opts.json) {
@@ -68,7 +68,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       output: { path: outPath, format: clip.format, codec: clip.codec, encoder: clip.encoder, bytes: clip.bytes.length, motionPath },
       timings: { ...t, loadMs, encodeMs },
       batch: result.batch,
-      denoiserPasses: passNames(result.batch, request),
+      denoiserPasses: passNames(result.batch ?? 1, request),
       denoiserCalls: result.denoiserCalls,
       innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
       unknownWords: result.unknownWords,

@@ -101,8 +101,8 @@ export interface StageTimings {
   denoiseMs: number;
   /** Mean ms of one denoiser call (all guidance passes, batched). */
   stepMs: number;
-  /** Preview decoder, summed over all steps (not part of denoiseMs). */
-  previewMs: number;
+  /** Preview decoder, summed over all steps (not part of denoiseMs). Always set by VidletEngine. */
+  previewMs?: number;
   /** Final VAE decode (video, and motion when decodeMotion). */
   decodeMs: number;
   totalMs: number;
@@ -117,10 +117,10 @@ export interface GenerateResult {
   video: FramesRGBA;
   motion?: FramesRGBA;
   timings: StageTimings;
-  /** Guidance passes per denoiser call (1 plain, 2 CFG, 3 CFG + Inner-Guidance). */
-  batch: number;
-  /** Denoiser calls made (steps, or 2·steps − 1 for Heun). */
-  denoiserCalls: number;
+  /** Guidance passes per denoiser call (1 plain, 2 CFG, 3 CFG + Inner-Guidance). Always set by VidletEngine. */
+  batch?: number;
+  /** Denoiser calls made (steps, or 2·steps − 1 for Heun). Always set by VidletEngine. */
+  denoiserCalls?: number;
   /** Words of the prompt the model never saw in training (shown to the user, not dropped). */
   unknownWords: string[];
 }
