@@ -11,7 +11,7 @@ import {
   DownloadAbortedError, FileUnavailableError, IntegrityError, ManifestError, SizeMismatchError, StorageFullError,
 } from '../store/errors';
 
-export { StorageFullError };
+export { StorageFullError, ManifestError, IntegrityError };
 
 export type ErrorDetails = Record<string, string | number | boolean | null | string[] | number[]>;
 
@@ -71,8 +71,13 @@ export class BusyError extends EngineError {
   override name = 'BusyError';
 }
 
+/** A generation failed after it started (bad numbers from a component, a failed run). */
+export class GenerationError extends EngineError {
+  override name = 'GenerationError';
+}
+
 /** An onnxruntime run failed for a reason other than a lost device. */
-export class InferenceError extends EngineError {
+export class InferenceError extends GenerationError {
   override name = 'InferenceError';
 }
 
@@ -86,7 +91,7 @@ export interface SerializedEngineError {
 
 const CLASSES: Record<string, { prototype: Error }> = {
   EngineError, CancelledError, NoBackendError, ModelFormatError, ModelLoadError, DeviceLostError,
-  ModelNotLoadedError, InvalidRequestError, BusyError, InferenceError,
+  ModelNotLoadedError, InvalidRequestError, BusyError, GenerationError, InferenceError,
   ManifestError, IntegrityError, SizeMismatchError, FileUnavailableError, StorageFullError,
   AbortError: DownloadAbortedError,
 };

@@ -9,6 +9,7 @@
  */
 import { CancelledError } from './errors';
 import { combineGuidance, planGuidance, type GuidancePlan } from './guidance';
+import { assertFinite } from './health';
 import type { LoraSlots } from './lora-slots';
 import { gaussianNoise, NoiseStream } from './noise';
 import { videoToFrames } from './preview';
@@ -99,6 +100,7 @@ export async function runPipeline(
   const needsUncond = plan.passes.includes('uncond');
   const texts = needsUncond ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt];
   const text = await parts.encodeText(texts);
+  assertFinite(text.hidden, 'text encoder');
   const tText = now();
   const textBatch = new Float32Array(B * L * H);
   const maskBatch = new Float32Array(B * L);
@@ -139,6 +141,9 @@ export async function runPipeline(
       loraScales: cfg.lora.scalesTensor(B, { stepIndex: call.stepIndex, t: call.t, steps: request.steps }),
     });
     callMs += now() - tc;
+    const where = { step: call.stepIndex + 1, steps: request.steps };
+    assertFinite(out.vLatent, 'denoiser', where);
+    if (out.vMotion) assertFinite(out.vMotion, 'denoiser (motion)', where);
     const v = guidedVelocity(out.vLatent, out.vMotion, plan, nLatent, nMotion);
     const xIn = x;
     x = scheduler.step(v, call.t, call.tNext, x);
@@ -168,6 +173,7 @@ export async function runPipeline(
 
   const tDec = now();
   const decoded = await parts.decodeVideo(x.subarray(0, nLatent));
+  assertFinite(decoded.data, 'VAE decoder');
   const video = videoToFrames(decoded.data, decoded.dims);
   let motion: FramesRGBA | undefined;
   if (request.decodeMotion && nMotion > 0) {
