@@ -10,7 +10,7 @@
 import { parseManifest, requiredRoles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
-import { BusyError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelNotLoadedError } from './errors';
+import { BusyError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { LoraSlots } from './lora-slots';
 import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
 import { SAMPLER_NAMES } from './schedulers';
@@ -56,7 +56,8 @@ export class VidletEngine implements Engine {
   private loaded: Loaded | null = null;
   private busy: 'load' | 'generate' | null = null;
   private cancelRequested = false;
-  private ortConfigured = false;
+  /** Wasm threads onnxruntime was initialised with (null until the first load). */
+  private ortThreads: number | null = null;
   private lastDecodeMs: number | undefined;
 
   constructor(
@@ -81,22 +82,23 @@ export class VidletEngine implements Engine {
       onProgress?.({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
       const manifest = parseManifest(await this.store.readManifest(source.base));
       const env = await (this.options.probe ?? probeEnvironment)();
-      const backend = chooseBackend(env, options);
-      const variants = {} as Record<RuntimeComponent, Variant>;
-      for (const name of RUNTIME_COMPONENTS) {
-        variants[name] = chooseVariant(name, manifest.components[name].variants, backend, options.variant ?? 'auto').variant;
-      }
       const tokenizer = await this.readTokenizer(source.base, manifest);
-      const files = componentFiles(manifest, variants);
-      const totalBytes = files.reduce((s, f) => s + f.bytes, 0);
-      const bytes = await this.readAll(source.base, manifest, variants, totalBytes, onProgress);
-
-      if (!this.ortConfigured) {
-        configureOrt(this.ort, backend);
-        this.ortConfigured = true;
+      let backend = this.withActualThreads(chooseBackend(env, options));
+      // The wasm thread count ORT starts with, whichever backend runs the graphs.
+      const wasmThreads = backend.backend === 'wasm' ? backend.threads : env.wasm ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }).threads : 0;
+      let prepared;
+      try {
+        prepared = await this.prepare(source.base, manifest, backend, wasmThreads, options, onProgress);
+      } catch (e) {
+        // WebGPU picked automatically but the graphs do not run there (missing kernel, adapter
+        // limits): fall back to wasm rather than fail, and say why. A forced WebGPU still fails.
+        const auto = (options.backend ?? 'auto') === 'auto';
+        if (!auto || backend.backend !== 'webgpu' || !env.wasm || !(e instanceof ModelLoadError || e instanceof ModelFormatError || e instanceof DeviceLostError)) throw e;
+        const wasm = this.withActualThreads(chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }));
+        backend = { ...wasm, reason: `WebGPU could not run this model (${e.message.slice(0, 200)}); using WebAssembly. ${wasm.reason}` };
+        prepared = await this.prepare(source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      onProgress?.({ phase: 'session', loadedBytes: totalBytes, totalBytes });
-      const sessions = await this.createSessions(manifest, variants, backend, bytes);
+      const { variants, sessions, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
       const info: ModelInfo = {
         name: manifest.name,
@@ -179,6 +181,45 @@ export class VidletEngine implements Engine {
     const m = this.loaded;
     this.loaded = null;
     if (m) await releaseSessions(Object.values(m.sessions));
+  }
+
+  /** Variants for a backend, their files through the store, and the sessions. */
+  private async prepare(
+    base: string,
+    manifest: Manifest,
+    backend: BackendInfo,
+    wasmThreads: number,
+    options: LoadOptions,
+    onProgress?: (p: LoadProgress) => void,
+  ): Promise<{ variants: Record<RuntimeComponent, Variant>; sessions: Record<RuntimeComponent, ComponentSession>; totalBytes: number }> {
+    const variants = {} as Record<RuntimeComponent, Variant>;
+    for (const name of RUNTIME_COMPONENTS) {
+      variants[name] = chooseVariant(name, manifest.components[name].variants, backend, options.variant ?? 'auto').variant;
+    }
+    const totalBytes = componentFiles(manifest, variants).reduce((s, f) => s + f.bytes, 0);
+    const bytes = await this.readAll(base, manifest, variants, totalBytes, onProgress);
+    if (this.ortThreads === null) {
+      configureOrt(this.ort, wasmThreads);
+      this.ortThreads = wasmThreads;
+    }
+    onProgress?.({ phase: 'session', loadedBytes: totalBytes, totalBytes });
+    const sessions = await this.createSessions(manifest, variants, backend, bytes);
+    return { variants, sessions, totalBytes };
+  }
+
+  /**
+   * onnxruntime fixes its wasm thread count when it first initialises; a later load asking for
+   * another count gets the first one, and BackendInfo says so rather than pretend.
+   */
+  private withActualThreads(b: BackendInfo): BackendInfo {
+    if (b.backend !== 'wasm' || this.ortThreads === null || this.ortThreads === b.threads) return b;
+    const t = this.ortThreads;
+    return {
+      ...b,
+      threads: t,
+      description: `WebAssembly, ${t} thread${t === 1 ? '' : 's'}`,
+      reason: `${b.reason} onnxruntime was already started with ${t} thread${t === 1 ? '' : 's'} in this worker; reload to change it.`,
+    };
   }
 
   private claim(kind: 'load' | 'generate'): void {

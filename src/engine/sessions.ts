@@ -28,12 +28,15 @@ export interface ComponentSession {
   outputs: Record<string, string>;
 }
 
-/** Applies the backend's settings to ort.env; must run before the first session is created. */
-export function configureOrt(ort: Ort, backend: BackendInfo): void {
-  // Thread count is fixed once the wasm module is initialised; setting it explicitly keeps Node
-  // and the browser on the same, reported count (BackendInfo.threads).
-  if (backend.backend === 'wasm' && backend.threads > 0) ort.env.wasm.numThreads = backend.threads;
-  // The worker already runs off the main thread; ORT's own proxy worker would only add copies.
+/**
+ * Applies the wasm thread count to ort.env; must run before the first session is created (the
+ * WebGPU EP also lives in the wasm module, so this applies to both backends).
+ */
+export function configureOrt(ort: Ort, threads: number): void {
+  // Fixed once the wasm module is initialised; setting it explicitly keeps Node and the browser
+  // on the same, reported count (BackendInfo.threads).
+  if (threads > 0) ort.env.wasm.numThreads = threads;
+  // The engine already runs off the main thread (worker); ORT's own proxy worker would only add copies.
   ort.env.wasm.proxy = false;
 }
 

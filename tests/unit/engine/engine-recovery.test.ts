@@ -36,6 +36,8 @@ interface Control {
   denoiserFailures: number;
   failure: string;
   createFailure?: string;
+  /** Fails session creation on the webgpu execution provider only. */
+  webgpuCreateFailure?: string;
 }
 
 function fakeOrt(ctl: Control): Ort {
@@ -46,8 +48,9 @@ function fakeOrt(ctl: Control): Ort {
     env: { wasm: {} },
     Tensor,
     InferenceSession: {
-      create: async (bytes: Uint8Array) => {
+      create: async (bytes: Uint8Array, opts: { executionProviders: string[] }) => {
         if (ctl.createFailure) throw new Error(ctl.createFailure);
+        if (ctl.webgpuCreateFailure && opts.executionProviders[0] === 'webgpu') throw new Error(ctl.webgpuCreateFailure);
         ctl.creates++;
         const name = byFile.get(new TextDecoder().decode(bytes))!;
         const comp = manifest.components[name]!;
@@ -126,5 +129,26 @@ describe('VidletEngine failure handling', () => {
     const engine = new VidletEngine({ ...store, readManifest: async () => broken }, fakeOrt(ctl), { probe: cpu });
     // The fake graph takes its names from the real manifest, so "t_in" does not exist in it.
     await expect(engine.loadModel({ base: MODEL })).rejects.toMatchObject({ name: 'ModelFormatError', message: expect.stringMatching(/no input named "t_in"/) });
+  });
+
+  it('WebGPU chosen automatically but unable to run the graphs falls back to wasm and says why', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: '', webgpuCreateFailure: 'no kernel registered for op GridSample' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.backend.backend).toBe('wasm');
+    expect(info.backend.reason).toMatch(/WebGPU could not run this model .*GridSample.*using WebAssembly/);
+    expect((await engine.generate(req)).backend).toBe('wasm');
+    // Forced WebGPU is not second-guessed.
+    const forced = new VidletEngine(store, fakeOrt(ctl), { probe: gpu });
+    await expect(forced.loadModel({ base: MODEL }, { backend: 'webgpu' })).rejects.toMatchObject({ name: 'ModelLoadError' });
+  });
+
+  it('reports the wasm thread count onnxruntime really runs with', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: '' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: cpu });
+    expect((await engine.loadModel({ base: MODEL }, { numThreads: 2 })).backend.threads).toBe(2);
+    const again = await engine.loadModel({ base: MODEL }, { numThreads: 3 });
+    expect(again.backend.threads).toBe(2);
+    expect(again.backend.reason).toMatch(/already started with 2 threads/);
   });
 });
