@@ -265,7 +265,7 @@ export class VidletEngine implements Engine {
         if (out.has(file.path)) continue;
         const data = await this.store.getFile(base, file, (p) =>
           onProgress?.({
-            phase: 'download',
+            phase: p.fromCache ? 'cache' : 'download',
             file: p.path,
             loadedBytes: done + p.loadedBytes,
             totalBytes,
