@@ -19,6 +19,7 @@ import {
   type ComponentSession, type Ort, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
+import { requestFreshWebGpuDevice } from './webgpu-device';
 import type {
   BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
   ModelSource, PromptAnalysis, Variant,
@@ -50,6 +51,8 @@ export interface VidletEngineOptions {
    * bench: `{ executionProviders: ['cpu'], intraOpNumThreads: n }`.
    */
   sessionOptions?: (backend: BackendInfo) => Record<string, unknown>;
+  /** A new GPUDevice after a device loss (default: requestFreshWebGpuDevice; tests inject one). */
+  newGpuDevice?: () => Promise<unknown | null>;
 }
 
 export class VidletEngine implements Engine {
@@ -287,6 +290,7 @@ export class VidletEngine implements Engine {
     variants: Record<RuntimeComponent, Variant>,
     backend: BackendInfo,
     bytes: Map<string, Uint8Array>,
+    extraOptions: Record<string, unknown> = {},
   ): Promise<Record<RuntimeComponent, ComponentSession>> {
     const hasMotion = manifest.motion !== undefined;
     const sessions: Partial<Record<RuntimeComponent, ComponentSession>> = {};
@@ -296,7 +300,7 @@ export class VidletEngine implements Engine {
         const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
         const roles = requiredRoles(name as ComponentName, hasMotion);
         const outputs = name === 'denoiser' && !hasMotion ? ['v_latent'] : roles.outputs;
-        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, this.options.sessionOptions?.(backend));
+        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions });
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions) as ComponentSession[]);
@@ -310,7 +314,14 @@ export class VidletEngine implements Engine {
     await releaseSessions(Object.values(m.sessions));
     const bytes = new Map<string, Uint8Array>();
     for (const f of componentFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
-    m.sessions = await this.createSessions(m.manifest, m.variants, m.backend, bytes);
+    // onnxruntime-web keeps using its lost device for new sessions; give them a new one
+    // (measured in Chromium, see webgpu-device.ts).
+    let extra: Record<string, unknown> = {};
+    if (m.backend.backend === 'webgpu') {
+      const device = await (this.options.newGpuDevice ?? requestFreshWebGpuDevice)().catch(() => null);
+      if (device) extra = { executionProviders: [{ name: 'webgpu', device }] };
+    }
+    m.sessions = await this.createSessions(m.manifest, m.variants, m.backend, bytes, extra);
   }
 
   /** Runs one component call; a lost device is recovered once (new sessions, same call again). */

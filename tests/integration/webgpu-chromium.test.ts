@@ -3,7 +3,9 @@
  * with --enable-unsafe-webgpu, where the only adapter is SwiftShader (BROWSER.md).
  *  - probeEnvironment + chooseBackend see the software adapter and pick wasm, saying why;
  *  - forcing WebGPU, sessions.ts creates and runs a real component (the preview decoder, small
- *    enough for a software GPU) on onnxruntime-web's WebGPU EP, and its output matches wasm.
+ *    enough for a software GPU) on onnxruntime-web's WebGPU EP, and its output matches wasm;
+ *  - after the GPU device is destroyed the run fails with DeviceLostError, and a session on a
+ *    fresh device (requestFreshWebGpuDevice, as the engine's recovery does) gives the same output.
  * The page is served by playwright routes from the repository (no server, no network).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { chooseBackend, chooseVariant, probeEnvironment } from './src/engine/backend';
 import { createComponentSession, runComponent } from './src/engine/sessions';
 import { gaussianNoise } from './src/engine/noise';
+import { requestFreshWebGpuDevice } from './src/engine/webgpu-device';
 window.runCheck = async () => {
   ort.env.wasm.wasmPaths = '/ort/';
   ort.env.wasm.numThreads = 1;
@@ -42,6 +45,19 @@ window.runCheck = async () => {
     const t0 = performance.now();
     const o = await runComponent(s, { latent: new ort.Tensor('float32', latent, dims) });
     outs[backend.backend] = { data: Array.from(o.preview.data), dims: o.preview.dims, ms: performance.now() - t0 };
+    if (backend.backend === 'webgpu') {
+      // Device loss: the old session fails with a DeviceLostError; a session on a fresh device
+      // (what VidletEngine.recreateSessions does) gives the same output again.
+      (await ort.env.webgpu.device).destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      try { await runComponent(s, { latent: new ort.Tensor('float32', latent, dims) }); outs.lost = 'no error'; } catch (e) { outs.lost = e.name; }
+      const device = await requestFreshWebGpuDevice();
+      const s2 = await createComponentSession(ort, 'previewDecoder', variant, comp, [{ path: file.path, data }], backend, ['latent'], ['preview'], { executionProviders: [{ name: 'webgpu', device }] });
+      const o2 = await runComponent(s2, { latent: new ort.Tensor('float32', latent, dims) });
+      outs.recovered = { data: Array.from(o2.preview.data), dims: o2.preview.dims };
+      await s2.session.release();
+      continue;
+    }
     await s.session.release();
   }
   return { env, auto, forced, variant, outs };
@@ -80,7 +96,7 @@ describe.runIf(existsSync(CHROMIUM) && existsSync(`${MODEL}/manifest.json`))('ba
         auto: { backend: string; reason: string; threads: number };
         forced: { backend: string; shaderF16: boolean };
         variant: string;
-        outs: Record<string, { data: number[]; dims: number[]; ms: number }>;
+        outs: Record<string, { data: number[]; dims: number[]; ms: number }> & { lost: string };
       };
       console.log('chromium adapter:', r.env.webgpu ?? r.env.webgpuProblem, '| auto:', r.auto.backend, '-', r.auto.reason, '| ms:', r.outs.webgpu?.ms, 'webgpu vs', r.outs.wasm?.ms, 'wasm');
 
@@ -106,6 +122,10 @@ describe.runIf(existsSync(CHROMIUM) && existsSync(`${MODEL}/manifest.json`))('ba
       }
       expect(den).toBeGreaterThan(0); // not the silent all-zeros failure
       expect(Math.sqrt(num / den)).toBeLessThan(1e-3);
+
+      // After the device was destroyed: typed error, then the fresh-device session recovers.
+      expect(r.outs.lost).toBe('DeviceLostError');
+      expect(r.outs.recovered!.data).toEqual(gpu.data);
     } finally {
       await ctx.close();
       rmSync(dir, { recursive: true, force: true });

@@ -38,6 +38,8 @@ interface Control {
   createFailure?: string;
   /** Fails session creation on the webgpu execution provider only. */
   webgpuCreateFailure?: string;
+  /** The execution provider each session was created with, in order. */
+  providers?: unknown[];
 }
 
 function fakeOrt(ctl: Control): Ort {
@@ -52,6 +54,7 @@ function fakeOrt(ctl: Control): Ort {
         if (ctl.createFailure) throw new Error(ctl.createFailure);
         if (ctl.webgpuCreateFailure && opts.executionProviders[0] === 'webgpu') throw new Error(ctl.webgpuCreateFailure);
         ctl.creates++;
+        ctl.providers?.push(opts.executionProviders[0]);
         const name = byFile.get(new TextDecoder().decode(bytes))!;
         const comp = manifest.components[name]!;
         return {
@@ -86,8 +89,9 @@ const req: GenerateRequest = { prompt: 'a red ball', seed: 1, steps: 2, guidance
 
 describe('VidletEngine failure handling', () => {
   it('a lost GPU device recreates the sessions and retries the step once', async () => {
-    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: 'Device lost: GPUDevice was lost (reason: unknown)' };
-    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu });
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: 'Device lost: GPUDevice was lost (reason: unknown)', providers: [] };
+    const freshDevice = { label: 'fresh device' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu, newGpuDevice: async () => freshDevice });
     const info = await engine.loadModel({ base: MODEL });
     expect(info.backend.backend).toBe('webgpu');
     expect(ctl.creates).toBe(4);
@@ -95,6 +99,9 @@ describe('VidletEngine failure handling', () => {
     const r = await engine.generate(req);
     expect(r.video.frames).toBe(manifest.video.frames);
     expect(ctl.creates).toBe(8); // all four sessions recreated once
+    // ... on a NEW device: onnxruntime-web would otherwise reuse the lost one (webgpu-device.ts).
+    expect(ctl.providers!.slice(0, 4)).toEqual(['webgpu', 'webgpu', 'webgpu', 'webgpu']);
+    expect(ctl.providers!.slice(4)).toEqual(Array(4).fill({ name: 'webgpu', device: freshDevice }));
 
     ctl.denoiserFailures = 2; // lost again on the retry
     await expect(engine.generate(req)).rejects.toMatchObject({ name: 'DeviceLostError', message: expect.stringMatching(/twice/) });

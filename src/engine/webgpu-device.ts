@@ -1,0 +1,52 @@
+/**
+ * A fresh GPUDevice for recovering from a lost one.
+ *
+ * Measured in Chromium with onnxruntime-web 1.30 (/webgpu bundle): after the device is lost,
+ * every new session created with `executionProviders: ['webgpu']` reuses the dead device and
+ * fails again, so "recreate the sessions" alone never recovers. A session created with
+ * `{ name: 'webgpu', device }` and a newly requested device runs correctly (same outputs as
+ * before the loss). So the engine asks for a new device here and hands it to every session it
+ * recreates.
+ *
+ * The device gets the adapter's own maximum for the limits large models hit (storage buffers,
+ * workgroup sizes) — WebGPU's defaults (128 MiB bindings) are too small for big weights — and
+ * shader-f16 when the adapter has it (fp16 variants need it).
+ */
+
+interface GpuAdapterLike {
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+  requestDevice(descriptor?: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<unknown>;
+}
+
+/** Limits onnxruntime's own device request raises to the adapter's maximum. */
+export const RAISED_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** The descriptor for a device as capable as the adapter allows (pure, unit-tested). */
+export function deviceDescriptor(adapter: Pick<GpuAdapterLike, 'features' | 'limits'>): { requiredFeatures: string[]; requiredLimits: Record<string, number> } {
+  const requiredLimits: Record<string, number> = {};
+  for (const k of RAISED_LIMITS) {
+    const v = adapter.limits[k];
+    if (typeof v === 'number' && Number.isFinite(v)) requiredLimits[k] = v;
+  }
+  const requiredFeatures = ['shader-f16'].filter((f) => adapter.features.has(f));
+  return { requiredFeatures, requiredLimits };
+}
+
+/** A new GPUDevice on a newly requested adapter, or null where there is no WebGPU. */
+export async function requestFreshWebGpuDevice(): Promise<unknown | null> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(o?: object): Promise<GpuAdapterLike | null> } } }).navigator?.gpu;
+  if (!gpu) return null;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  return adapter.requestDevice(deviceDescriptor(adapter));
+}
