@@ -62,6 +62,8 @@ export class VidletEngine implements Engine {
   /** Wasm threads onnxruntime was initialised with (null until the first load). */
   private ortThreads: number | null = null;
   private lastDecodeMs: number | undefined;
+  /** The GPUDevice that replaced onnxruntime-web's after a device loss (null: use ORT's own). */
+  private gpuDevice: unknown | null = null;
 
   constructor(
     private readonly store: ModelFileStore,
@@ -294,13 +296,15 @@ export class VidletEngine implements Engine {
   ): Promise<Record<RuntimeComponent, ComponentSession>> {
     const hasMotion = manifest.motion !== undefined;
     const sessions: Partial<Record<RuntimeComponent, ComponentSession>> = {};
+    // After a device loss, onnxruntime-web's own device is dead: sessions go on the fresh one.
+    const gpu = backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
     try {
       for (const name of RUNTIME_COMPONENTS) {
         const component = manifest.components[name];
         const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
         const roles = requiredRoles(name as ComponentName, hasMotion);
         const outputs = name === 'denoiser' && !hasMotion ? ['v_latent'] : roles.outputs;
-        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions });
+        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions) as ComponentSession[]);
@@ -316,12 +320,9 @@ export class VidletEngine implements Engine {
     for (const f of componentFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
     // onnxruntime-web keeps using its lost device for new sessions; give them a new one
     // (measured in Chromium, see webgpu-device.ts).
-    let extra: Record<string, unknown> = {};
-    if (m.backend.backend === 'webgpu') {
-      const device = await (this.options.newGpuDevice ?? requestFreshWebGpuDevice)().catch(() => null);
-      if (device) extra = { executionProviders: [{ name: 'webgpu', device }] };
-    }
-    m.sessions = await this.createSessions(m.manifest, m.variants, m.backend, bytes, extra);
+    // Kept for every later session too (a next loadModel), which would also get the lost device.
+    if (m.backend.backend === 'webgpu') this.gpuDevice = await (this.options.newGpuDevice ?? requestFreshWebGpuDevice)().catch(() => null);
+    m.sessions = await this.createSessions(m.manifest, m.variants, m.backend, bytes);
   }
 
   /** Runs one component call; a lost device is recovered once (new sessions, same call again). */

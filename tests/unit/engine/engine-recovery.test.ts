@@ -102,6 +102,10 @@ describe('VidletEngine failure handling', () => {
     // ... on a NEW device: onnxruntime-web would otherwise reuse the lost one (webgpu-device.ts).
     expect(ctl.providers!.slice(0, 4)).toEqual(['webgpu', 'webgpu', 'webgpu', 'webgpu']);
     expect(ctl.providers!.slice(4)).toEqual(Array(4).fill({ name: 'webgpu', device: freshDevice }));
+    // A later load keeps using the fresh device.
+    await engine.loadModel({ base: MODEL });
+    expect(ctl.providers!.slice(8)).toEqual(Array(4).fill({ name: 'webgpu', device: freshDevice }));
+    ctl.creates = 8;
 
     ctl.denoiserFailures = 2; // lost again on the retry
     await expect(engine.generate(req)).rejects.toMatchObject({ name: 'DeviceLostError', message: expect.stringMatching(/twice/) });
