@@ -73,4 +73,7 @@ it('(f) ten generations keep the worker memory flat', async () => {
   expect(warm.workerBytes).toBeGreaterThan(0);
   // Eight more generations may add at most 2 MiB (GC timing noise), not a clip per run.
   expect(last.workerBytes - warm.workerBytes).toBeLessThan(2 * MiB);
+  // The page keeps history summaries only (clips stay in IndexedDB until played): it must not
+  // grow by a clip per run either (before that split it grew ~2.1 MiB per run here).
+  expect(last.totalBytes - last.workerBytes - (warm.totalBytes - warm.workerBytes)).toBeLessThan(6 * MiB);
 }, 900_000);

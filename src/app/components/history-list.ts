@@ -6,7 +6,7 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { formatDate } from '../data/format-units';
-import type { HistoryEntry, HistoryStore } from '../data/history-store';
+import type { HistorySummary, HistoryStore } from '../data/history-store';
 import { historyContext } from '../contexts';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
@@ -21,8 +21,8 @@ export class HistoryList extends LitElement {
 
   override render() {
     const entries = this.#watch.get(this.history.entries);
-    const selected = this.#watch.get(this.history.selected);
-    const compare = this.#watch.get(this.history.compare);
+    const selected = this.#watch.get(this.history.selected)?.id;
+    const compare = this.#watch.get(this.history.compare)?.map((e) => e.id);
     this.#pruneThumbs(entries);
     return html`
       <header>
@@ -55,7 +55,7 @@ export class HistoryList extends LitElement {
     this.dispatchEvent(vidletEvent(name, { id }));
   }
 
-  #thumb(entry: HistoryEntry): string {
+  #thumb(entry: HistorySummary): string {
     let url = this.#thumbs.get(entry.id);
     if (!url) {
       url = URL.createObjectURL(entry.thumbnail);
@@ -64,7 +64,7 @@ export class HistoryList extends LitElement {
     return url;
   }
 
-  #pruneThumbs(entries: HistoryEntry[]) {
+  #pruneThumbs(entries: HistorySummary[]) {
     const ids = new Set(entries.map((e) => e.id));
     for (const [id, url] of this.#thumbs) {
       if (!ids.has(id)) {

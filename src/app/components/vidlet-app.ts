@@ -8,7 +8,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { settingsFromFile } from '../data/clip-encoder';
 import { isActive, type EngineSession } from '../data/engine-session';
-import type { HistoryStore } from '../data/history-store';
+import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
 import { toUserError, type UserError } from '../data/user-error';
 import { engineContext, historyContext, settingsContext } from '../contexts';
@@ -44,10 +44,10 @@ export class VidletApp extends LitElement {
     super.connectedCallback();
     this.addEventListener('vidlet-generate', () => void this.#generate());
     this.addEventListener('vidlet-cancel', () => void this.session.cancel());
-    this.addEventListener('vidlet-show-entry', (e) => this.#show(e.detail.id));
+    this.addEventListener('vidlet-show-entry', (e) => void this.#show(e.detail.id));
     this.addEventListener('vidlet-restore-entry', (e) => this.#restore(e.detail.id));
     this.addEventListener('vidlet-delete-entry', (e) => void this.#delete(e.detail.id));
-    this.addEventListener('vidlet-compare-entry', (e) => this.#compare(e.detail.id));
+    this.addEventListener('vidlet-compare-entry', (e) => void this.#compare(e.detail.id));
     window.addEventListener('dragenter', this.#dragEnter);
     window.addEventListener('dragover', this.#dragOver);
     window.addEventListener('dragleave', this.#dragLeave);
@@ -65,10 +65,8 @@ export class VidletApp extends LitElement {
   override render() {
     const run = this.#watch.get(this.session.run);
     const model = this.#watch.get(this.session.model);
-    this.#watch.get(this.history.entries);
-    const selectedId = this.#watch.get(this.history.selected);
+    const selected = this.#watch.get(this.history.selected);
     const compare = this.#watch.get(this.history.compare);
-    const selected = selectedId ? this.history.find(selectedId) : undefined;
     const modelName = model.kind === 'ready' ? model.info.displayName : 'Vidlet tiny';
     return html`
       <header class="top">
@@ -109,7 +107,7 @@ export class VidletApp extends LitElement {
     `;
   }
 
-  #stage(run: EngineSession['run']['value'], selected: ReturnType<HistoryStore['find']>, compare: [string, string] | undefined) {
+  #stage(run: EngineSession['run']['value'], selected: HistoryEntry | undefined, compare: [HistoryEntry, HistoryEntry] | undefined) {
     if (isActive(run)) {
       const model = this.session.model.value;
       return html`<vidlet-live-preview
@@ -122,9 +120,8 @@ export class VidletApp extends LitElement {
       ></vidlet-live-preview>`;
     }
     if (compare) {
-      const [a, b] = compare.map((id) => this.history.find(id));
-      if (a && b)
-        return html`<div class="stage-head"><h2>Compare</h2><button class="ghost" @click=${() => this.history.compare.set(undefined)}>Close</button></div>
+      const [a, b] = compare;
+      return html`<div class="stage-head"><h2>Compare</h2><button class="ghost" @click=${() => this.history.compare.set(undefined)}>Close</button></div>
           <vidlet-compare-view .a=${a} .b=${b}></vidlet-compare-view>`;
     }
     if (selected) {
@@ -158,16 +155,19 @@ export class VidletApp extends LitElement {
   async #generate() {
     this.history.compare.set(undefined);
     const entry = await this.session.generate(this.settingsStore.settings.value);
-    if (entry) this.history.selected.set(entry.id);
+    if (entry) this.history.selected.set(entry);
   }
 
-  #show(id: string) {
-    this.history.compare.set(undefined);
-    this.history.selected.set(id);
+  async #show(id: string) {
+    try {
+      await this.history.select(id);
+    } catch (error) {
+      this.appError = toUserError(error);
+    }
   }
 
   #restore(id: string) {
-    const entry = this.history.find(id);
+    const entry = this.history.summary(id);
     if (entry) this.settingsStore.restore(entry.settings, 'history');
   }
 
@@ -179,14 +179,12 @@ export class VidletApp extends LitElement {
     }
   }
 
-  #compare(id: string) {
-    const base = this.history.compare.value?.[1] ?? this.history.selected.value;
-    if (!base || base === id) {
-      this.history.selected.set(id);
-      this.appError = undefined;
-      return;
+  async #compare(id: string) {
+    try {
+      await this.history.compareWith(id);
+    } catch (error) {
+      this.appError = toUserError(error);
     }
-    this.history.compare.set([base, id]);
   }
 
   #hasFiles(e: DragEvent): boolean {

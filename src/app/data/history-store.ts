@@ -1,18 +1,21 @@
 /**
  * Past generations, kept in their own IndexedDB database (not the model cache, so deleting a
- * model keeps the history and clearing history keeps the model). Each entry holds what is
- * needed to replay, re-export and restore it: the settings, the model, a thumbnail, the
- * encoded clip and the raw frames.
+ * model keeps the history and clearing history keeps the model). Each entry is stored as two
+ * records: a small summary (settings, model, thumbnail) that the gallery lists, and the heavy
+ * part (encoded clip and raw frames, ~2 MiB for the embedded model) read only when the entry
+ * is played, compared or exported. So the page's memory does not grow with the history.
  */
-import { createStore, del, entries, set, type UseStore } from 'idb-keyval';
+import { createStore, del, delMany, entries, get, setMany, type UseStore } from 'idb-keyval';
 import type { FramesRGBA, GenerateResult } from '../../engine/types';
 import type { GenerationSettings } from './generation-settings';
 import { Observable } from './observable';
 
 export const HISTORY_DB = 'vidlet-history';
 const HISTORY_STORE = 'entries';
+const summaryKey = (id: string) => `meta:${id}`;
+const mediaKey = (id: string) => `media:${id}`;
 
-export interface HistoryEntry {
+export interface HistorySummary {
   id: string;
   createdAt: number;
   settings: GenerationSettings;
@@ -24,50 +27,103 @@ export interface HistoryEntry {
   unknownWords: string[];
   /** A PNG of the middle frame. */
   thumbnail: Blob;
+  /** Why there is no playable clip (no working video encoder in this browser). */
+  clipProblem?: string;
+}
+
+export interface HistoryMedia {
   /** The playable clip (WebM or MP4) when an encoder worked, else undefined. */
   clip?: Blob;
   /** The decoded frames, so the entry can be re-exported in any format. */
   video: FramesRGBA;
   motion?: FramesRGBA;
-  /** Why there is no playable clip (no working video encoder in this browser). */
-  clipProblem?: string;
+}
+
+export interface HistoryEntry extends HistorySummary, HistoryMedia {
   /** Why the entry could not be kept in IndexedDB (shown, never stored). */
   saveProblem?: string;
 }
 
 export class HistoryStore {
-  readonly entries = new Observable<HistoryEntry[]>([]);
-  /** The entry shown in the player. */
-  readonly selected = new Observable<string | undefined>(undefined);
+  /** Summaries, newest first. */
+  readonly entries = new Observable<HistorySummary[]>([]);
+  /** The entry shown in the player (loaded in full). */
+  readonly selected = new Observable<HistoryEntry | undefined>(undefined);
   /** Two entries shown side by side, or none. */
-  readonly compare = new Observable<[string, string] | undefined>(undefined);
+  readonly compare = new Observable<[HistoryEntry, HistoryEntry] | undefined>(undefined);
   readonly #db: UseStore;
 
   constructor(db: UseStore = createStore(HISTORY_DB, HISTORY_STORE)) {
     this.#db = db;
   }
 
-  /** Reads every entry, newest first. */
+  /** Reads every summary (not the clips). */
   async load(): Promise<void> {
-    const all = await entries<string, HistoryEntry>(this.#db);
-    this.entries.set(all.map(([, entry]) => entry).sort((a, b) => b.createdAt - a.createdAt));
+    const all = await entries<string, HistorySummary>(this.#db);
+    this.entries.set(
+      all
+        .filter(([key]) => key.startsWith('meta:'))
+        .map(([, summary]) => summary)
+        .sort((a, b) => b.createdAt - a.createdAt),
+    );
   }
 
   async add(entry: HistoryEntry): Promise<void> {
-    await set(entry.id, entry, this.#db);
-    this.entries.update((list) => [entry, ...list.filter((e) => e.id !== entry.id)]);
+    const { summary, media } = split(entry);
+    await setMany(
+      [
+        [summaryKey(entry.id), summary],
+        [mediaKey(entry.id), media],
+      ],
+      this.#db,
+    );
+    this.entries.update((list) => [summary, ...list.filter((e) => e.id !== entry.id)]);
   }
 
   async remove(id: string): Promise<void> {
-    await del(id, this.#db);
+    await delMany([summaryKey(id), mediaKey(id)], this.#db);
     this.entries.update((list) => list.filter((e) => e.id !== id));
-    if (this.selected.value === id) this.selected.set(undefined);
-    if (this.compare.value?.includes(id)) this.compare.set(undefined);
+    if (this.selected.value?.id === id) this.selected.set(undefined);
+    if (this.compare.value?.some((e) => e.id === id)) this.compare.set(undefined);
   }
 
-  find(id: string): HistoryEntry | undefined {
+  summary(id: string): HistorySummary | undefined {
     return this.entries.value.find((e) => e.id === id);
   }
+
+  /** The whole entry, clip and frames included, read from IndexedDB. */
+  async open(id: string): Promise<HistoryEntry | undefined> {
+    if (this.selected.value?.id === id) return this.selected.value;
+    const [summary, media] = await Promise.all([
+      get<HistorySummary>(summaryKey(id), this.#db),
+      get<HistoryMedia>(mediaKey(id), this.#db),
+    ]);
+    if (!summary || !media) {
+      // Half an entry (e.g. storage cleared under us): forget the summary too.
+      if (summary || media) await del(summary ? summaryKey(id) : mediaKey(id), this.#db);
+      return undefined;
+    }
+    return { ...summary, ...media };
+  }
+
+  async select(id: string): Promise<void> {
+    const entry = await this.open(id);
+    this.compare.set(undefined);
+    this.selected.set(entry);
+  }
+
+  async compareWith(id: string): Promise<void> {
+    const base = this.compare.value?.[1] ?? this.selected.value;
+    const other = await this.open(id);
+    if (!other) return;
+    if (!base || base.id === id) this.selected.set(other);
+    else this.compare.set([base, other]);
+  }
+}
+
+function split(entry: HistoryEntry): { summary: HistorySummary; media: HistoryMedia } {
+  const { clip, video, motion, saveProblem: _notStored, ...summary } = entry;
+  return { summary, media: { clip, video, motion } };
 }
 
 export function newEntryId(now = Date.now()): string {

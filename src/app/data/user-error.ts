@@ -20,19 +20,26 @@ interface Advice {
 // Keyed by error `name`; the classes live in src/engine/errors.ts and src/store/. Matching by
 // name (not instanceof) works for errors rebuilt after crossing the worker boundary.
 const ADVICE: Record<string, Advice> = {
+  // src/engine/errors.ts
   CancelledError: { title: 'Generation cancelled', action: 'Change the settings if you like and press Generate again.' },
-  ManifestError: { title: 'The model package is not usable', action: 'Check the model URL or pick another model.' },
-  DownloadError: { title: 'The model could not be downloaded', action: 'Check your connection and press Generate to retry; finished files are kept.' },
-  ModelDownloadError: { title: 'The model could not be downloaded', action: 'Check your connection and press Generate to retry; finished files are kept.' },
-  IntegrityError: { title: 'A model file was damaged', action: 'Press Generate to download it again.' },
-  QuotaExceededError: { title: 'Not enough storage for the model', action: 'Free some disk space or delete other cached models, then retry.' },
-  StorageError: { title: 'The browser refused to store the model', action: 'Leave private browsing or allow site storage, then retry.' },
-  WebGPUError: { title: 'The graphics device failed', action: 'Reload the page; if it happens again, close other GPU-heavy tabs.' },
-  DeviceLostError: { title: 'The graphics device was lost', action: 'Probably out of GPU memory: close other tabs and reload the page.' },
-  OutOfMemoryError: { title: 'Out of memory', action: 'Close other tabs, use fewer steps or a smaller model, then retry.' },
+  NoBackendError: { title: 'This browser cannot run the model', action: 'Use a recent Chrome, Edge or Firefox with WebAssembly enabled.' },
+  ModelFormatError: { title: 'The model package is not usable', action: 'Re-export the model or pick another one.' },
+  ModelLoadError: { title: 'The model could not be started', action: 'Reload the page; if it happens again, delete the cached model and retry.' },
+  DeviceLostError: { title: 'The graphics device was lost', action: 'Probably out of GPU memory: close other tabs and press Generate again.' },
   ModelNotLoadedError: { title: 'No model is loaded', action: 'Wait for the model to finish loading, then press Generate.' },
-  InvalidRequestError: { title: 'These settings cannot be used', action: 'Fix the highlighted setting and press Generate again.' },
-  EncodeError: { title: 'The clip could not be encoded', action: 'Try another export format.' },
+  InvalidRequestError: { title: 'These settings cannot be used', action: 'Fix the setting named above and press Generate again.' },
+  BusyError: { title: 'Still working on the previous request', action: 'Wait for it to finish or press Cancel, then try again.' },
+  InferenceError: { title: 'The model failed while generating', action: 'Try again with other settings; if it keeps failing, reload the page.' },
+  // src/store/errors.ts
+  ManifestError: { title: 'The model package is not usable', action: 'Check the model URL or pick another model.' },
+  IntegrityError: { title: 'A model file was damaged in transfer', action: 'Press Generate to download it again.' },
+  SizeMismatchError: { title: 'A model file has the wrong size', action: 'Press Generate to download it again; if it repeats, the server copy is broken.' },
+  FileUnavailableError: { title: 'The model could not be downloaded', action: 'Check your connection and press Generate to retry; finished files are kept.' },
+  StorageFullError: { title: 'Not enough storage for the model', action: 'Free some disk space or delete other cached models, then retry.' },
+  AbortError: { title: 'Download stopped', action: 'Press Generate to continue where it stopped.' },
+  // src/media/errors.ts
+  CodecUnavailableError: { title: 'This format cannot be written in this browser', action: 'Export as GIF or PNG frames instead.' },
+  // src/worker/engine-client.ts
   WorkerCrashedError: { title: 'The generator stopped unexpectedly', action: 'Reload the page to start it again; your history is kept.' },
 };
 

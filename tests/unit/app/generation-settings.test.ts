@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FALLBACK_SETTINGS,
+  MAX_SEED,
+  mergeRestoredSettings,
+  randomSeed,
+  validateSettings,
+  withModelDefaults,
+} from '../../../src/app/data/generation-settings';
+import type { ModelInfo } from '../../../src/engine/types';
+
+const valid = { ...FALLBACK_SETTINGS, prompt: 'a red ball' };
+
+describe('generation settings', () => {
+  it('accepts valid settings and names each bad field', () => {
+    expect(validateSettings(valid)).toEqual([]);
+    const problems = validateSettings({ ...valid, prompt: '  ', seed: -1, steps: 2.5, guidance: 0.5, innerGuidance: -1 });
+    expect(problems.map((p) => p.field)).toEqual(['prompt', 'seed', 'steps', 'guidance', 'innerGuidance']);
+    expect(validateSettings({ ...valid, sampler: 'ddim' as never })[0].field).toBe('sampler');
+  });
+
+  it('restores valid fields and keeps the current value for invalid ones', () => {
+    const merged = mergeRestoredSettings(valid, { prompt: 'blue star', seed: 1.5, steps: 8, sampler: 'nope' as never });
+    expect(merged).toEqual({ ...valid, prompt: 'blue star', steps: 8 });
+  });
+
+  it('random seeds stay in range', () => {
+    expect(randomSeed(() => 0)).toBe(0);
+    expect(randomSeed(() => 0.999999999)).toBeLessThanOrEqual(MAX_SEED);
+  });
+
+  it('takes model defaults, turning Inner-Guidance off for a model without motion', () => {
+    const model = { hasMotion: false, defaults: { steps: 12, guidance: 4, innerGuidance: 3, sampler: 'heun' } } as unknown as ModelInfo;
+    expect(withModelDefaults(valid, model)).toEqual({ ...valid, steps: 12, guidance: 4, innerGuidance: 0, sampler: 'heun' });
+  });
+});
