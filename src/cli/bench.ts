@@ -84,8 +84,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 
   log(`loading ${opts.model} twice (onnxruntime-web wasm, onnxruntime-node cpu), ${threads} thread(s)…`);
   const common = { ...opts, threads, backend: 'wasm' as const };
-  const ours = await loadNodeEngine(common, undefined, timedOrt(ortWeb, () => manifest, tOurs));
+  // Text caching off: every timed generation runs its text encoder, as a new prompt does.
+  const ours = await loadNodeEngine(common, undefined, timedOrt(ortWeb, () => manifest, tOurs), { cacheText: false });
   const nat = await loadNodeEngine(common, undefined, timedOrt(native, () => manifest, tNative), {
+    cacheText: false,
     sessionOptions: () => ({ executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' }),
   });
   const d = ours.info.defaults;

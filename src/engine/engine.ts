@@ -41,6 +41,8 @@ interface Loaded {
   lora: LoraSlots;
   bytes: number;
   info: ModelInfo;
+  /** Recent text-encoder results by batch of texts (see VidletEngineOptions.cacheText). */
+  textCache: Map<string, { hidden: Float32Array; mask: Float32Array }>;
 }
 
 export interface VidletEngineOptions {
@@ -53,7 +55,15 @@ export interface VidletEngineOptions {
   sessionOptions?: (backend: BackendInfo) => Record<string, unknown>;
   /** A new GPUDevice after a device loss (default: requestFreshWebGpuDevice; tests inject one). */
   newGpuDevice?: () => Promise<unknown | null>;
+  /**
+   * Reuse text-encoder outputs for a batch of texts seen in the last few generations (default
+   * true: re-rolling the seed of a prompt skips the text encoder). The bench turns it off.
+   */
+  cacheText?: boolean;
 }
+
+/** Text-encoder batches kept (each is B·L·hidden floats: 2·64·384·4 B ≈ 200 KB for vidlet-tiny). */
+const TEXT_CACHE_ENTRIES = 4;
 
 export class VidletEngine implements Engine {
   private loaded: Loaded | null = null;
@@ -122,7 +132,7 @@ export class VidletEngine implements Engine {
         backend,
       };
       const previous = this.loaded;
-      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info };
+      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map() };
       this.lastDecodeMs = undefined;
       if (previous) await releaseSessions(Object.values(previous.sessions));
       return info;
@@ -358,6 +368,15 @@ export class VidletEngine implements Engine {
     };
     return {
       encodeText: async (texts) => {
+        // Keyed by the whole batch, not per text: the same batch gives the same bits, so a cached
+        // result is exactly what the encoder would return (same seed → same clip still holds).
+        const key = JSON.stringify(texts);
+        const hit = m.textCache.get(key);
+        if (hit && this.options.cacheText !== false) {
+          m.textCache.delete(key);
+          m.textCache.set(key, hit); // most recently used last
+          return { hidden: hit.hidden.slice(), mask: hit.mask.slice() };
+        }
         const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
         const out = await this.run(m, 'textEncoder', {
           input_ids: new Tensor('int64', inputIds, [texts.length, L]),
@@ -367,7 +386,12 @@ export class VidletEngine implements Engine {
         if (hidden.dims.length !== 3 || hidden.dims[1] !== L || hidden.dims[2] !== manifest.text.hiddenSize) {
           throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
         }
-        return { hidden: hidden.data as Float32Array, mask: Float32Array.from(attentionMask, Number) };
+        const result = { hidden: (hidden.data as Float32Array).slice(), mask: Float32Array.from(attentionMask, Number) };
+        if (this.options.cacheText !== false) {
+          m.textCache.set(key, { hidden: result.hidden.slice(), mask: result.mask.slice() });
+          if (m.textCache.size > TEXT_CACHE_ENTRIES) m.textCache.delete(m.textCache.keys().next().value!);
+        }
+        return result;
       },
       denoise: async (b: DenoiserBatch) => {
         const dims = (c: number) => [b.B, c, lat[1]!, lat[2]!, lat[3]!];

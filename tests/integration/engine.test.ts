@@ -16,11 +16,18 @@ const MODEL = 'public/models/vidlet-tiny';
 const hasModel = existsSync(`${MODEL}/manifest.json`);
 
 /** Wraps onnxruntime so the test sees the batch size of every denoiser call. */
-function spyingOrt(batches: number[]): Ort {
+function spyingOrt(batches: number[], textBatches: number[] = []): Ort {
   const create = ortWeb.InferenceSession.create.bind(ortWeb.InferenceSession);
   const InferenceSession = {
     create: async (...args: Parameters<typeof create>) => {
       const s = await create(...args);
+      if (s.inputNames.includes('input_ids')) {
+        const run = s.run.bind(s);
+        (s as { run: unknown }).run = (feeds: Record<string, ortWeb.Tensor>, ...rest: unknown[]) => {
+          textBatches.push(feeds.input_ids!.dims[0]!);
+          return (run as (...a: unknown[]) => unknown)(feeds, ...rest);
+        };
+      }
       if (s.inputNames.includes('lora_scales')) {
         const run = s.run.bind(s);
         (s as { run: unknown }).run = (feeds: Record<string, ortWeb.Tensor>, ...rest: unknown[]) => {
@@ -38,7 +45,8 @@ const hash = (d: Uint8ClampedArray) => createHash('sha256').update(d).digest('he
 
 describe.runIf(hasModel)('VidletEngine on the shipped model (wasm, Node)', () => {
   const batches: number[] = [];
-  const engine = new VidletEngine(new NodeFolderStore(), spyingOrt(batches));
+  const textBatches: number[] = [];
+  const engine = new VidletEngine(new NodeFolderStore(), spyingOrt(batches, textBatches));
   let manifest: { video: { width: number; height: number; frames: number } };
   const base: GenerateRequest = { prompt: 'a red ball bounces on a blue background', seed: 7, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };
 
@@ -123,5 +131,23 @@ describe.runIf(hasModel)('VidletEngine on the shipped model (wasm, Node)', () =>
     await expect(engine.generate({ ...base, sampler: 'ddim' as never })).rejects.toMatchObject({ name: 'InvalidRequestError' });
     const r = await engine.generate({ ...base, steps: 1, guidance: 1, innerGuidance: 0 });
     expect(r.video.frames).toBe(manifest.video.frames);
+  });
+
+  it('re-rolling the seed of a prompt reuses its text encoding, and the clip is the same as uncached', async () => {
+    textBatches.length = 0;
+    const req = { ...base, prompt: 'a green star spins on a black background', steps: 1 };
+    const a = await engine.generate(req);
+    const b = await engine.generate({ ...req, seed: 99 });
+    const c = await engine.generate(req);
+    expect(textBatches).toEqual([2]); // prompt + "" once; the next two generations hit the cache
+    expect(b.timings.textEncoderMs).toBeLessThan(a.timings.textEncoderMs);
+    expect(hash(c.video.data)).toBe(hash(a.video.data));
+    await engine.generate({ ...req, guidance: 1, innerGuidance: 0 }); // another batch (prompt only): encoded
+    expect(textBatches).toEqual([2, 1]);
+    // An engine without the cache gives the same bytes.
+    const plain = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort, { cacheText: false });
+    await plain.loadModel({ base: MODEL }, { numThreads: 1 });
+    expect(hash((await plain.generate(req)).video.data)).toBe(hash(a.video.data));
+    await plain.unload();
   });
 });
