@@ -2,13 +2,15 @@
  * Command-line parsing for `vidlet generate` and `vidlet bench` (pure: argv in, options out),
  * so the rules are unit-tested. Errors are UsageError with a message that names the flag.
  */
+import { fileURLToPath } from 'node:url';
 import type { Backend, SamplerName, Variant } from '../engine/types';
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const DEFAULT_MODEL_DIR = 'public/models/vidlet-tiny';
+/** The embedded model, found from this file (not the working directory), so `npx vidlet` works in any subfolder. */
+export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../public/models/vidlet-tiny', import.meta.url));
 export const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 const BACKENDS = ['auto', 'wasm', 'webgpu'] as const;
 const VARIANTS = ['auto', 'fp32', 'fp16', 'int8', 'q4'] as const;
@@ -161,5 +163,5 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
-Defaults: --model ${DEFAULT_MODEL_DIR}, steps/guidance/sampler from the model's manifest,
+Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/sampler from the model's manifest,
 a random seed (printed), --out clip.mp4.`;
