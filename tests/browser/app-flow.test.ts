@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillForm, playableVideo, recordSteps, runState, startApp, stepLog, waitForRunEnd, type App } from './harness';
+import { drawnLog, fillForm, playableVideo, recordSteps, runState, startApp, stepLog, waitForRunEnd, type App } from './harness';
 
 const PROMPT = 'a red ball bouncing on a blue background';
 let app: App;
@@ -33,6 +33,10 @@ describe('Vidlet in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel' }).waitFor({ timeout: 60_000 });
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await stepLog(page)).toEqual([1, 2, 3]);
+    // The canvas drew each step's preview (frames of a real size, not an empty canvas).
+    const drawn = await drawnLog(page);
+    expect(drawn.map((d) => d.step)).toEqual([1, 2, 3]);
+    for (const d of drawn) expect(d.width * d.height).toBeGreaterThan(0);
     const video = await playableVideo(page);
     expect(video.readyState).toBeGreaterThanOrEqual(2);
     expect(video.duration).toBeGreaterThan(0);
@@ -60,7 +64,8 @@ describe('Vidlet in Chromium', () => {
 
     await fillForm(page, { prompt: 'a yellow star spinning', steps: 2, seed: 11 });
     await recordSteps(page);
-    await page.getByRole('button', { name: 'Generate' }).click();
+    // This time with the keyboard shortcut.
+    await page.getByRole('textbox', { name: 'Prompt', exact: true }).press('Control+Enter');
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await stepLog(page)).toEqual([1, 2]);
     await playableVideo(page);

@@ -171,25 +171,52 @@ export async function fillForm(page: Page, s: { prompt: string; steps?: number; 
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).focus();
 }
 
-/** Records every step event of the session from now on (read with `stepLog`). */
+/**
+ * Records every step event of the session from now on, and for each the step number the live
+ * preview canvas shows once it has rendered, with the canvas size (read with `stepLog`/`drawnLog`).
+ */
 export async function recordSteps(page: Page) {
   await page.evaluate(() => {
-    const w = window as unknown as { vidlet: { session: { run: { subscribe(f: (s: { kind: string; step?: { step: number; steps: number } }) => void): void } } }; __steps: number[]; __stepsRecording?: boolean };
+    type W = {
+      vidlet: { session: { run: { subscribe(f: (s: { kind: string; step?: { step: number } }) => void): void } } };
+      __steps: number[];
+      __drawn: { step: number; width: number; height: number }[];
+      __stepsRecording?: boolean;
+    };
+    const w = window as unknown as W;
     w.__steps = [];
+    w.__drawn = [];
     if (w.__stepsRecording) return;
     w.__stepsRecording = true;
     let last: unknown;
     w.vidlet.session.run.subscribe((s) => {
-      if (s.kind === 'running' && s.step && s.step !== last) {
-        last = s.step;
-        w.__steps.push(s.step.step);
-      }
+      if (s.kind !== 'running' || !s.step || s.step === last) return;
+      last = s.step;
+      const n = s.step.step;
+      w.__steps.push(n);
+      const preview = document.querySelector('vidlet-app')?.shadowRoot?.querySelector('vidlet-live-preview') as
+        | (HTMLElement & { updateComplete: Promise<unknown> })
+        | null;
+      // The app re-renders first (it passes the step down), then the preview draws.
+      void (async () => {
+        await (document.querySelector('vidlet-app') as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+        const el = (document.querySelector('vidlet-app')?.shadowRoot?.querySelector('vidlet-live-preview') ?? preview) as
+          | (HTMLElement & { updateComplete: Promise<unknown> })
+          | null;
+        await el?.updateComplete;
+        const canvas = el?.shadowRoot?.querySelector('canvas');
+        if (canvas && Number(canvas.dataset.step) === n) w.__drawn.push({ step: n, width: canvas.width, height: canvas.height });
+      })();
     });
   });
 }
 
 export async function stepLog(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { __steps: number[] }).__steps);
+}
+
+export async function drawnLog(page: Page): Promise<{ step: number; width: number; height: number }[]> {
+  return page.evaluate(() => (window as unknown as { __drawn: { step: number; width: number; height: number }[] }).__drawn);
 }
 
 export async function runState(page: Page): Promise<string> {
