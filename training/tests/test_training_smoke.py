@@ -2,6 +2,7 @@
 
 The same commands train the shipped model with more minutes (see public/models/vidlet-tiny/MODEL_CARD.md).
 """
+import hashlib
 import json
 import os
 import shutil
@@ -38,9 +39,18 @@ def test_train_and_export_smoke(tmp_path):
     report = json.load(open(pkg / "export_report.json"))
     assert report["max_abs_error_vs_pytorch"]["denoiser"] < 1e-3
     assert report["max_abs_error_vs_pytorch"]["vaeDecoder"] < 1e-3
+    assert report["max_abs_error_vs_pytorch"]["denoiser.lora_zero_scale_vs_empty_slots"] == 0.0
     for comp in manifest["components"].values():
+        assert set(comp["variants"]) == {"fp32", "int8"}
         for variant in comp["variants"].values():
             for f in variant["files"]:
                 assert os.path.getsize(pkg / f["path"]) == f["bytes"]
+                assert hashlib.sha256(open(pkg / f["path"], "rb").read()).hexdigest() == f["sha256"]
                 sess = ort.InferenceSession(str(pkg / f["path"]), providers=["CPUExecutionProvider"])
                 assert sorted(i.name for i in sess.get_inputs()) == sorted(comp["inputs"].values())
+    # the engine's path through the exported files: tokenizer, text encoder, batched guidance, VAE decoder
+    sys.path.insert(0, HERE)
+    from vidlet_train.evaluate import Package
+    for variant in ("fp32", "int8"):
+        frames = Package(str(pkg), variant).generate(["a red circle moves left on a blue background", ""], [1, 2], steps=2)
+        assert frames.shape == (2, 16, 128, 128, 3) and frames.dtype.name == "uint8"

@@ -14,7 +14,7 @@ from .data import from_u8, render_pool
 from .text_encoder import MiniLM, Tokenizer, encode_texts
 from .vae import VideoVAE
 
-TEXT_LEN = 48  # captions are far shorter; the graph takes 64 and masks the padding
+TEXT_LEN = 64  # the graph's length; training trims each batch to its longest caption
 
 
 def load_vae(path: str) -> VideoVAE:
