@@ -80,7 +80,11 @@ export class ModelPanel extends LitElement {
       </div>
       <div class="bar"><span style="width:${Math.round(fraction * 100)}%"></span></div>
       ${downloading
-        ? html`<div class="muted">${formatSpeed(p?.bytesPerSecond)} · about ${formatDuration((p?.secondsLeft ?? NaN) * 1000)} left</div>`
+        ? html`<div class="muted">
+            ${p?.bytesPerSecond && p.secondsLeft !== undefined
+              ? `${formatSpeed(p.bytesPerSecond)} · about ${formatDuration(p.secondsLeft * 1000)} left`
+              : 'Measuring speed…'}
+          </div>`
         : html`<div class="muted">${p?.file ?? ''} ${p?.phase ?? ''}</div>`}
     </div>`;
   }
