@@ -20,8 +20,9 @@ import {
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { requestFreshWebGpuDevice } from './webgpu-device';
+import { AdapterShelf, BLEND_MODES } from './adapter-choice';
 import type {
-  BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
+  AdapterSettings, BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
   ModelSource, PromptAnalysis, Variant,
 } from './types';
 
@@ -43,6 +44,8 @@ interface Loaded {
   info: ModelInfo;
   /** Recent text-encoder results by batch of texts (see VidletEngineOptions.cacheText). */
   textCache: Map<string, { hidden: Float32Array; mask: Float32Array }>;
+  /** Shipped and user-added adapters, put into the LoRA slots per request. */
+  adapters: AdapterShelf;
 }
 
 export interface VidletEngineOptions {
@@ -132,7 +135,7 @@ export class VidletEngine implements Engine {
         backend,
       };
       const previous = this.loaded;
-      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map() };
+      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters: new AdapterShelf(this.store, source.base, manifest) };
       this.lastDecodeMs = undefined;
       if (previous) await releaseSessions(Object.values(previous.sessions));
       return info;
@@ -141,12 +144,23 @@ export class VidletEngine implements Engine {
     }
   }
 
+  /**
+   * Adds an adapter (e.g. dropped .safetensors + .json) to the loaded model, checked against its
+   * LoRA slots; afterwards requests can name it in `adapters`. Throws AdapterError/SafetensorsError.
+   */
+  async addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<{ name: string; kind: string }> {
+    const m = this.loaded;
+    if (!m) throw new ModelNotLoadedError();
+    const a = m.adapters.add(weights, description, source);
+    return { name: a.description.name, kind: a.description.kind };
+  }
+
   async analyzePrompt(prompt: string): Promise<PromptAnalysis> {
     if (!this.loaded) throw new ModelNotLoadedError();
     return this.loaded.tokenizer.analyze(prompt);
   }
 
-  async generate(request: GenerateRequest, callbacks: GenerateCallbacks = {}): Promise<GenerateResult> {
+  async generate(request: GenerateRequest & AdapterSettings, callbacks: GenerateCallbacks = {}): Promise<GenerateResult> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
     checkRequest(request);
@@ -154,6 +168,7 @@ export class VidletEngine implements Engine {
     this.cancelRequested = false;
     try {
       const { manifest } = m;
+      await m.adapters.apply(m.lora, request.adapters, request.blend);
       const out = await runPipeline(
         {
           latentDims: [manifest.latent.channels, manifest.latent.frames, manifest.latent.height, manifest.latent.width],
@@ -423,7 +438,7 @@ function componentFiles(manifest: Manifest, variants: Record<RuntimeComponent, V
 }
 
 /** Up-front request checks with explicit errors (diffusers' check_inputs). */
-export function checkRequest(r: GenerateRequest): void {
+export function checkRequest(r: GenerateRequest & AdapterSettings): void {
   const bad = (field: string, why: string) => {
     throw new InvalidRequestError(`${field} ${why}`, { field });
   };
@@ -433,4 +448,12 @@ export function checkRequest(r: GenerateRequest): void {
   if (!Number.isFinite(r.guidance) || r.guidance < 0) bad('guidance', `must be a number ≥ 0 (1 = no guidance), got ${r.guidance}.`);
   if (!Number.isFinite(r.innerGuidance) || r.innerGuidance < 0) bad('innerGuidance', `must be a number ≥ 0 (0 = off), got ${r.innerGuidance}.`);
   if (!SAMPLER_NAMES.includes(r.sampler)) bad('sampler', `must be one of ${SAMPLER_NAMES.join(', ')}, got ${JSON.stringify(r.sampler)}.`);
+  if (r.adapters !== undefined) {
+    if (!Array.isArray(r.adapters)) bad('adapters', 'must be a list of {name, strength?}.');
+    for (const a of r.adapters) {
+      if (typeof a?.name !== 'string' || a.name === '') bad('adapters', 'entries need a name.');
+      if (a.strength !== undefined && !Number.isFinite(a.strength)) bad('adapters', `strength of "${a.name}" must be a number, got ${a.strength}.`);
+    }
+  }
+  if (r.blend !== undefined && !BLEND_MODES.includes(r.blend)) bad('blend', `must be one of ${BLEND_MODES.join(', ')}, got ${JSON.stringify(r.blend)}.`);
 }

@@ -10,6 +10,7 @@
 import {
   DownloadAbortedError, FileUnavailableError, IntegrityError, ManifestError, SizeMismatchError, StorageFullError,
 } from '../store/errors';
+import { AdapterError, SafetensorsError, ScheduleError } from './adapters/errors';
 
 export { StorageFullError, ManifestError, IntegrityError };
 
@@ -93,7 +94,7 @@ const CLASSES: Record<string, { prototype: Error }> = {
   EngineError, CancelledError, NoBackendError, ModelFormatError, ModelLoadError, DeviceLostError,
   ModelNotLoadedError, InvalidRequestError, BusyError, GenerationError, InferenceError,
   ManifestError, IntegrityError, SizeMismatchError, FileUnavailableError, StorageFullError,
-  AbortError: DownloadAbortedError,
+  AbortError: DownloadAbortedError, AdapterError, SafetensorsError, ScheduleError,
 };
 
 export function serializeEngineError(error: unknown): SerializedEngineError {

@@ -76,6 +76,25 @@ export interface GenerateRequest {
   decodeMotion?: boolean;
 }
 
+/**
+ * LoRA adapters for one generation (kept apart from GenerateRequest so code that lists the
+ * request's fields keeps compiling; generate() takes GenerateRequest & AdapterSettings).
+ */
+export interface AdapterSettings {
+  /** Shipped with the model or added with addAdapter; none = exactly the base model. */
+  adapters?: AdapterChoice[];
+  /** How identity + motion adapters share the blocks: constant strengths, or DualReal's StageBlender table. */
+  blend?: BlendMode;
+}
+
+export interface AdapterChoice {
+  name: string;
+  /** Default: the adapter's recommendedStrength. */
+  strength?: number;
+}
+
+export type BlendMode = 'constant' | 'dualreal';
+
 /** Sent after every denoising step. */
 export interface StepPreview {
   step: number; // 1-based
@@ -109,7 +128,7 @@ export interface StageTimings {
 }
 
 export interface GenerateResult {
-  request: GenerateRequest;
+  request: GenerateRequest & AdapterSettings;
   model: string;
   variant: Variant;
   backend: Backend;
@@ -139,7 +158,9 @@ export interface GenerateCallbacks {
 export interface Engine {
   loadModel(source: ModelSource, options?: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   analyzePrompt(prompt: string): Promise<PromptAnalysis>;
-  generate(request: GenerateRequest, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
+  /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
+  addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<{ name: string; kind: string }>;
+  generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
   /** Cooperative: the running generation stops within one step with a CancelledError. */
   cancel(): Promise<void>;
   unload(): Promise<void>;

@@ -1,0 +1,73 @@
+/**
+ * The adapters a GenerateRequest asks for (`adapters: [{name, strength?}]`, `blend`), put into
+ * the loaded model's LoRA slots before the run. Shipped adapters (manifest.adapters) are read
+ * through the model store on first use and kept; adapters the user added (VidletEngine.addAdapter,
+ * e.g. dropped files) are kept by name. A request without adapters empties every slot, so a run
+ * never inherits the previous run's adapters and "no adapters" is exactly the base model.
+ */
+import { applySlotPlan, clearAdapters, loadAdapter, planSlots, type LoadedAdapter } from './adapters';
+import { readShippedAdapter, readShippedBlender } from './adapters/shipped';
+import type { StageBlender } from './adapters/stage-blender';
+import type { Manifest, ModelFileStore } from '../store/types';
+import { InvalidRequestError } from './errors';
+import type { LoraSlots } from './lora-slots';
+import type { AdapterChoice, BlendMode } from './types';
+
+export const BLEND_MODES: readonly BlendMode[] = ['constant', 'dualreal'];
+
+export class AdapterShelf {
+  private readonly loaded = new Map<string, LoadedAdapter>();
+  private blender: StageBlender | undefined | null = null; // null: not read yet
+
+  constructor(
+    private readonly store: ModelFileStore,
+    private readonly base: string,
+    private readonly manifest: Manifest,
+  ) {}
+
+  /** Names the user can ask for: shipped ones and added ones. */
+  names(): string[] {
+    return [...new Set([...this.manifest.adapters.map((a) => a.name), ...this.loaded.keys()])];
+  }
+
+  /** Validates an adapter against this model and keeps it under its description's name. */
+  add(weights: Uint8Array, description: unknown, source?: string): LoadedAdapter {
+    const a = loadAdapter({ weights, description, source }, { name: this.manifest.name, lora: this.manifest.lora });
+    this.loaded.set(a.description.name, a);
+    return a;
+  }
+
+  private async get(name: string): Promise<LoadedAdapter> {
+    const have = this.loaded.get(name);
+    if (have) return have;
+    if (!this.manifest.adapters.some((a) => a.name === name)) {
+      const known = this.names();
+      throw new InvalidRequestError(
+        `There is no adapter "${name}" for ${this.manifest.name}: ${known.length ? `choose one of ${known.join(', ')}` : 'this model ships none'}, or add its .safetensors and .json first.`,
+        { field: 'adapters', adapter: name },
+      );
+    }
+    const a = await readShippedAdapter(this.store, this.base, this.manifest, name);
+    this.loaded.set(name, a);
+    return a;
+  }
+
+  /** Fills the slots for one request (or empties them when it asks for none). */
+  async apply(slots: LoraSlots, choices: readonly AdapterChoice[] | undefined, blend: BlendMode = 'constant'): Promise<void> {
+    if (!choices || choices.length === 0) {
+      clearAdapters(slots);
+      return;
+    }
+    const requests = [];
+    for (const c of choices) requests.push({ adapter: await this.get(c.name), strength: c.strength });
+    let blender: StageBlender | undefined;
+    if (blend === 'dualreal') {
+      if (this.blender === null) this.blender = await readShippedBlender(this.store, this.base, this.manifest);
+      blender = this.blender;
+      if (!blender) {
+        throw new InvalidRequestError(`${this.manifest.name} ships no StageBlender table, so DualReal blending is not available: use blend "constant".`, { field: 'blend' });
+      }
+    }
+    applySlotPlan(slots, planSlots(requests, slots.layout.slots, blend, blender));
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Adapters through the Engine interface on the real denoiser (wasm, Node): a copy of the shipped
+ * package (files linked, not copied) that also ships one adapter — a seeded rank-4 LoRA on every
+ * block's q/k/v/o written here as .safetensors with its description JSON. Checks that a request's
+ * `adapters` change the clip, strength 0 and "no adapters" give exactly the base model (the slots
+ * are emptied between runs), an unknown name is an InvalidRequestError, and addAdapter works for
+ * an adapter that is not in the manifest.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as ortWeb from 'onnxruntime-web';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VidletEngine } from '../../src/engine/engine';
+import { gaussianNoise } from '../../src/engine/noise';
+import type { Ort } from '../../src/engine/sessions';
+import type { AdapterSettings, GenerateRequest } from '../../src/engine/types';
+import { NodeFolderStore } from '../../src/store/node-store';
+
+const MODEL = 'public/models/vidlet-tiny';
+const hasModel = existsSync(`${MODEL}/manifest.json`);
+
+/** A safetensors file with F32 tensors and string metadata. */
+function safetensors(tensors: Record<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    offset += t.data.byteLength;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8 !== 0) json += ' ';
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  let at = 8 + json.length;
+  for (const t of Object.values(tensors)) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
+    at += t.data.byteLength;
+  }
+  return out;
+}
+
+function makeAdapter(name: string, kind: string, baseModel: string, lora: { depth: number; targets: string[]; width: number }, seed: number) {
+  const r = 4;
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  let k = 0;
+  for (let d = 0; d < lora.depth; d++) {
+    for (const p of lora.targets) {
+      // Large enough to move a random-init model visibly: A, B ~ N(0, 0.5²).
+      tensors[`blocks.${d}.${p}.lora_A.weight`] = { shape: [r, lora.width], data: gaussianNoise(seed, 10 + k++, r * lora.width).map((v) => v * 0.5) };
+      tensors[`blocks.${d}.${p}.lora_B.weight`] = { shape: [lora.width, r], data: gaussianNoise(seed, 10 + k++, r * lora.width).map((v) => v * 0.5) };
+    }
+  }
+  const weights = safetensors(tensors, { rank: String(r), alpha: String(r), base_model: baseModel, format: 'vidlet-lora' });
+  const description = { format: 'vidlet-adapter', formatVersion: 1, name, kind, baseModel, triggerWords: [], recommendedStrength: 1 };
+  return { weights, description };
+}
+
+const sha = (d: Uint8Array | Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
+
+describe.runIf(hasModel)('adapters through the Engine interface (real denoiser, wasm)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vidlet-adapters-'));
+  const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort);
+  const base: GenerateRequest & AdapterSettings = { prompt: 'a red circle moves left', seed: 4, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };
+  let manifest: { name: string; lora: { depth: number; targets: string[]; width: number } };
+
+  beforeAll(async () => {
+    const json = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+    manifest = json;
+    for (const f of readdirSync(MODEL)) if (f !== 'manifest.json') symlinkSync(resolve(MODEL, f), join(dir, f));
+    const a = makeAdapter('test-style', 'style', json.name, json.lora, 1);
+    writeFileSync(join(dir, 'test-style.safetensors'), a.weights);
+    writeFileSync(join(dir, 'test-style.json'), JSON.stringify(a.description));
+    json.adapters = [{ name: 'test-style', kind: 'style', file: 'test-style.safetensors', description: 'test-style.json', bytes: a.weights.length, sha256: sha(a.weights) }];
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(json));
+    const info = await engine.loadModel({ base: dir }, { numThreads: 1 });
+    expect(info.adapters).toEqual([{ name: 'test-style', kind: 'style' }]);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a shipped adapter changes the clip; strength 0 and no adapters are exactly the base model', async () => {
+    const plain = sha((await engine.generate(base)).video.data);
+    const styled = await engine.generate({ ...base, adapters: [{ name: 'test-style' }] });
+    expect(sha(styled.video.data)).not.toBe(plain);
+    expect(styled.request.adapters).toEqual([{ name: 'test-style' }]);
+    // Same adapter again: deterministic.
+    expect(sha((await engine.generate({ ...base, adapters: [{ name: 'test-style' }] })).video.data)).toBe(sha(styled.video.data));
+    // The slots are emptied when a request asks for no adapters.
+    expect(sha((await engine.generate(base)).video.data)).toBe(plain);
+    expect(sha((await engine.generate({ ...base, adapters: [{ name: 'test-style', strength: 0 }] })).video.data)).toBe(plain);
+  });
+
+  it('an unknown adapter name is an InvalidRequestError naming the choices; the engine stays usable', async () => {
+    await expect(engine.generate({ ...base, adapters: [{ name: 'nope' }] })).rejects.toMatchObject({ name: 'InvalidRequestError', message: expect.stringMatching(/"nope".*test-style/) });
+    await expect(engine.generate({ ...base, blend: 'sideways' as never })).rejects.toMatchObject({ name: 'InvalidRequestError' });
+    // DualReal needs the model's StageBlender table; this package has none.
+    await expect(engine.generate({ ...base, adapters: [{ name: 'test-style' }], blend: 'dualreal' })).rejects.toMatchObject({ message: expect.stringMatching(/StageBlender/) });
+    expect((await engine.generate({ ...base, steps: 1 })).video.frames).toBeGreaterThan(0);
+  });
+
+  it('addAdapter registers a user adapter by name; one for another model is refused', async () => {
+    const mine = makeAdapter('my-motion', 'motion', manifest.name, manifest.lora, 2);
+    expect(await engine.addAdapter(mine.weights, mine.description, 'my-motion.safetensors')).toEqual({ name: 'my-motion', kind: 'motion' });
+    const plain = sha((await engine.generate(base)).video.data);
+    const both = await engine.generate({ ...base, adapters: [{ name: 'my-motion', strength: 0.5 }, { name: 'test-style' }] });
+    expect(sha(both.video.data)).not.toBe(plain);
+    const other = makeAdapter('alien', 'style', 'some-other-model', manifest.lora, 3);
+    await expect(engine.addAdapter(other.weights, other.description)).rejects.toMatchObject({ name: 'AdapterError', message: expect.stringMatching(/some-other-model/) });
+  });
+});
