@@ -5,7 +5,7 @@
  * (b) the history entry survives a reload;
  * (g) an exported file dropped on the page restores its settings;
  * (c) with /models/ blocked, a reload still generates from IndexedDB;
- * (d) a corrupted cached chunk is detected and the file fetched again.
+ * (d) a corrupted cached chunk is detected and the file fetched again; then deleting history.
  * Few steps everywhere: the machine has 2 shared cores.
  */
 import { readFileSync } from 'node:fs';
@@ -88,32 +88,35 @@ describe('Vidlet in Chromium', () => {
     await expect(page.getByRole('spinbutton', { name: 'Seed' }).inputValue()).resolves.toBe('7');
   });
 
-  it('(g) dropping an exported file restores its settings', async () => {
+  it('(g) dropping an exported file restores its settings (MP4, WebM, GIF, PNG zip)', async () => {
     const { page } = app;
     // The shown clip is the one restored in (b): prompt PROMPT, seed 7, 3 steps.
-    const [download] = await Promise.all([
-      page.waitForEvent('download', { timeout: 60_000 }),
-      page.locator('vidlet-export-bar button[data-format="webm"]').click(),
-    ]);
-    const path = await download.path();
-    const bytes = [...readFileSync(path)];
-    expect(bytes.length).toBeGreaterThan(100);
+    for (const format of ['mp4', 'webm', 'gif', 'zip']) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 60_000 }),
+        page.locator(`vidlet-export-bar button[data-format="${format}"]`).click(),
+      ]);
+      const name = download.suggestedFilename();
+      expect(name.endsWith(`.${format}`)).toBe(true);
+      const bytes = [...readFileSync(await download.path())];
+      expect(bytes.length).toBeGreaterThan(100);
 
-    await fillForm(page, { prompt: 'a different prompt', steps: 9, seed: 123 });
-    const dataTransfer = await page.evaluateHandle(
-      ({ bytes, name }) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([new Uint8Array(bytes)], name, { type: 'video/webm' }));
-        return dt;
-      },
-      { bytes, name: download.suggestedFilename() },
-    );
-    await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
-    await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
-    await page.getByText('Settings restored from').waitFor({ timeout: 15_000 });
-    await expect(page.getByRole('textbox', { name: 'Prompt', exact: true }).inputValue()).resolves.toBe(PROMPT);
-    await expect(page.getByRole('spinbutton', { name: 'Seed' }).inputValue()).resolves.toBe('7');
-    await expect(page.getByRole('spinbutton', { name: 'Steps' }).inputValue()).resolves.toBe('3');
+      await fillForm(page, { prompt: 'a different prompt', steps: 9, seed: 123 });
+      const dataTransfer = await page.evaluateHandle(
+        ({ bytes, name }) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([new Uint8Array(bytes)], name));
+          return dt;
+        },
+        { bytes, name },
+      );
+      await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
+      await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+      await page.getByText(`Settings restored from "${name}"`).waitFor({ timeout: 15_000 });
+      await expect(page.getByRole('textbox', { name: 'Prompt', exact: true }).inputValue()).resolves.toBe(PROMPT);
+      await expect(page.getByRole('spinbutton', { name: 'Seed' }).inputValue()).resolves.toBe('7');
+      await expect(page.getByRole('spinbutton', { name: 'Steps' }).inputValue()).resolves.toBe('3');
+    }
 
     // A file that is not a Vidlet export is refused with a message, and nothing changes.
     const junk = await page.evaluateHandle(() => {
@@ -195,5 +198,19 @@ describe('Vidlet in Chromium', () => {
     // Only the damaged file came from the network again, not the whole model.
     expect(fetched.filter((p) => p.endsWith('.onnx'))).toEqual([expect.stringMatching(new RegExp(`/${corrupted.path.replace('.', '\\.')}$`))]);
     expect(await runState(page)).toBe('done');
+  });
+
+  it('deleting a history entry removes it for good', async () => {
+    const page = app.page;
+    const entries = page.locator('vidlet-history-list li.entry');
+    const before = await entries.count();
+    expect(before).toBeGreaterThan(1);
+    const prompt = (await entries.first().locator('.prompt').textContent()) ?? '';
+    await entries.first().getByRole('button', { name: `Delete: ${prompt}` }).click();
+    await expect.poll(() => entries.count()).toBe(before - 1);
+    await page.reload();
+    await page.waitForFunction(() => 'vidlet' in window);
+    await entries.first().waitFor();
+    expect(await entries.count()).toBe(before - 1);
   });
 });
