@@ -3,6 +3,7 @@
  * so the rules are unit-tested. Errors are UsageError with a message that names the flag.
  */
 import { fileURLToPath } from 'node:url';
+import { parseLoraRequest } from '../engine/adapters/slot-plan';
 import type { Backend, SamplerName, Variant } from '../engine/types';
 
 export class UsageError extends Error {
@@ -35,6 +36,12 @@ export interface GenerateOptions extends CommonOptions {
   sampler?: SamplerName;
   out: string;
   decodeMotion: boolean;
+  /** --lora NAME[:STRENGTH], repeatable: shipped or --adapter adapters by name. */
+  loras: { name: string; strength?: number }[];
+  /** --blend constant|dualreal (default constant). */
+  blend?: 'constant' | 'dualreal';
+  /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it). */
+  adapterFiles: string[];
 }
 
 export interface BenchOptions extends CommonOptions {
@@ -48,7 +55,7 @@ export interface BenchOptions extends CommonOptions {
 export type CliOptions = GenerateOptions | BenchOptions | { command: 'help' };
 
 interface FlagSpec {
-  kind: 'string' | 'number' | 'int' | 'bool';
+  kind: 'string' | 'number' | 'int' | 'bool' | 'list';
 }
 
 const COMMON: Record<string, FlagSpec> = {
@@ -69,6 +76,9 @@ const GENERATE: Record<string, FlagSpec> = {
   sampler: { kind: 'string' },
   out: { kind: 'string' },
   'decode-motion': { kind: 'bool' },
+  lora: { kind: 'list' },
+  blend: { kind: 'string' },
+  adapter: { kind: 'list' },
 };
 const BENCH: Record<string, FlagSpec> = { ...COMMON, steps: { kind: 'int' }, repeats: { kind: 'int' } };
 
@@ -112,11 +122,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
     seed: flags.seed as number | undefined,
     steps, guidance, innerGuidance: inner, sampler, out,
     decodeMotion: flags['decode-motion'] === true,
+    loras: ((flags.lora as string[] | undefined) ?? []).map(parseLora),
+    blend: flags.blend === undefined ? undefined : oneOf('blend', flags.blend as string, BLENDS),
+    adapterFiles: (flags.adapter as string[] | undefined) ?? [],
   };
 }
 
-function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, command: string): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, command: string): Record<string, string | number | boolean | string[]> {
+  const out: Record<string, string | number | boolean | string[]> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument "${arg}": flags start with -- (vidlet help).`);
@@ -138,7 +151,8 @@ function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, com
       value = args[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value.`);
     }
-    if (f.kind === 'string') out[name] = value;
+    if (f.kind === 'list') out[name] = [...((out[name] as string[] | undefined) ?? []), value]; // repeatable
+    else if (f.kind === 'string') out[name] = value;
     else {
       const n = Number(value);
       if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${value}".`);
@@ -147,6 +161,17 @@ function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, com
     }
   }
   return out;
+}
+
+const BLENDS = ['constant', 'dualreal'] as const;
+
+/** `NAME` or `NAME:STRENGTH` (the adapters' own parser, with its errors as usage errors). */
+function parseLora(text: string): { name: string; strength?: number } {
+  try {
+    return parseLoraRequest(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -160,6 +185,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
                   [--inner-guidance W2] [--sampler euler|heun|euler-ancestral]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
+                  [--lora NAME[:STRENGTH]]… [--blend constant|dualreal] [--adapter FILE.safetensors]…
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.

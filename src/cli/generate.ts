@@ -1,8 +1,8 @@
 /** `vidlet generate`: one clip from a prompt, written as MP4/WebM/GIF/PNG-zip by src/media. */
 import { webcrypto } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { GenerateRequest, ModelInfo } from '../engine/types';
+import type { AdapterSettings, GenerateRequest, ModelInfo } from '../engine/types';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import type { GenerateOptions } from './args';
 import { loadNodeEngine } from './node-engine';
@@ -16,7 +16,17 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   const loadMs = performance.now() - tLoad;
   status.done(`model ${info.displayName} (${info.variant}, ${formatBytes(info.bytes)}) on ${info.backend.description}: ${info.backend.reason}`);
 
+  // --adapter FILE.safetensors: its description is FILE.json beside it.
+  for (const file of opts.adapterFiles ?? []) {
+    const json = file.replace(/\.safetensors$/i, '') + '.json';
+    const description = JSON.parse(await readFile(json, 'utf8').catch(() => {
+      throw new Error(`--adapter ${file}: its description ${json} is missing (an adapter is a .safetensors file plus a .json description).`);
+    }));
+    const added = await engine.addAdapter(new Uint8Array(await readFile(file)), description, file);
+    process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${file}${opts.loras?.some((l) => l.name === added.name) ? '' : `; use it with --lora ${added.name}`}\n`);
+  }
   const request = buildRequest(opts, info, () => webcrypto.getRandomValues(new Uint32Array(1))[0]!);
+  if (request.adapters) process.stderr.write(`adapters: ${request.adapters.map((a) => `${a.name}${a.strength !== undefined ? `:${a.strength}` : ''}`).join(', ')} (${request.blend ?? 'constant'})\n`);
   const analysis = await engine.analyzePrompt(request.prompt);
   if (analysis.unknownWords.length > 0) {
     process.stderr.write(`note: the model never saw these words in training: ${analysis.unknownWords.join(', ')}\n`);
@@ -72,6 +82,8 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       denoiserCalls: result.denoiserCalls,
       innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
       unknownWords: result.unknownWords,
+      adapters: result.request.adapters ?? [],
+      blend: result.request.blend ?? 'constant',
       backend: info.backend,
     };
     stdout.write(`${JSON.stringify(summary)}\n`);
@@ -79,7 +91,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
 }
 
 /** The request: the user's flags over the model's manifest defaults. */
-export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: () => number): GenerateRequest {
+export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: () => number): GenerateRequest & AdapterSettings {
   return {
     prompt: o.prompt,
     ...(o.negative !== undefined ? { negativePrompt: o.negative } : {}),
@@ -89,6 +101,8 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: ()
     innerGuidance: o.innerGuidance ?? info.defaults.innerGuidance,
     sampler: o.sampler ?? info.defaults.sampler,
     ...(o.decodeMotion ? { decodeMotion: true } : {}),
+    ...(o.loras?.length ? { adapters: o.loras } : {}),
+    ...(o.blend ? { blend: o.blend } : {}),
   };
 }
 

@@ -90,3 +90,32 @@ describe.runIf(hasModel)('vidlet CLI on the shipped model', () => {
     expect(r.stderr).toMatch(/no-such-model/);
   });
 });
+
+describe.runIf(hasModel)('vidlet CLI adapters', () => {
+  it('--adapter FILE + --lora NAME:STRENGTH changes the clip and is reported in --json; a bad --lora is a usage error', async () => {
+    const { makeAdapter } = await import('./helpers/adapter-fixture');
+    const m = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+    const a = makeAdapter('cli-style', 'style', m.name, m.lora, 5);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'cli-style.safetensors'), a.weights);
+    writeFileSync(join(dir, 'cli-style.json'), JSON.stringify(a.description));
+    const common = ['generate', '--prompt', 'a blue star spins', '--seed', '3', '--steps', '1', '--guidance', '1', '--inner-guidance', '0', '--threads', '1', '--json'];
+    const plain = vidlet([...common, '--out', join(dir, 'plain.zip')]);
+    const styled = vidlet([...common, '--out', join(dir, 'styled.zip'), '--adapter', join(dir, 'cli-style.safetensors'), '--lora', 'cli-style:0.8']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(styled.code, styled.stderr).toBe(0);
+    expect(JSON.parse(styled.stdout).adapters).toEqual([{ name: 'cli-style', strength: 0.8 }]);
+    expect(JSON.parse(plain.stdout).adapters).toEqual([]);
+    const firstFrame = (p: string) => {
+      const files = unzipSync(new Uint8Array(readFileSync(p)));
+      return Buffer.from(files[Object.keys(files).filter((f) => f.endsWith('.png')).sort()[0]!]!).toString('base64');
+    };
+    expect(firstFrame(join(dir, 'styled.zip'))).not.toBe(firstFrame(join(dir, 'plain.zip')));
+    const bad = vidlet(['generate', '--prompt', 'x', '--lora', 'cli-style:lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/strength "lots"/);
+    const unknown = vidlet([...common, '--out', join(dir, 'u.zip'), '--lora', 'nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no adapter "nobody"/);
+  }, 120_000);
+});
