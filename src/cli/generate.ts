@@ -3,6 +3,7 @@ import { webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../engine/types';
+import { planGuidance } from '../engine/guidance';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import type { GenerateOptions } from './args';
 import { loadNodeEngine } from './node-engine';
@@ -78,7 +79,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       output: { path: outPath, format: clip.format, codec: clip.codec, encoder: clip.encoder, bytes: clip.bytes.length, motionPath },
       timings: { ...t, loadMs, encodeMs },
       batch: result.batch,
-      denoiserPasses: passNames(result.batch ?? 1, request),
+      denoiserPasses: passNames(result.batch ?? 1, request, info.hasMotion),
       denoiserCalls: result.denoiserCalls,
       innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
       unknownWords: result.unknownWords,
@@ -107,9 +108,8 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: ()
 }
 
 /** Which guidance passes each denoiser call held, for the --json summary. */
-function passNames(batch: number, r: GenerateRequest): string[] {
-  const passes = ['cond'];
-  if (r.guidance !== 1) passes.push('uncond');
-  if (passes.length < batch) passes.push('motionDropped');
-  return passes;
+function passNames(batch: number, r: GenerateRequest, hasMotion: boolean): string[] {
+  const passes = planGuidance(r.guidance, r.innerGuidance, hasMotion).passes;
+  // The engine's batch is the plan's length; if they ever differ, say so rather than mislabel.
+  return passes.length === batch ? passes : [...passes, `(engine ran ${batch})`];
 }
