@@ -2,41 +2,36 @@
  * Guidance arithmetic and the batch layout that makes every guidance mode ONE denoiser call
  * per step (DESIGN.md §2, §3).
  *
- * The formulas are the model-package contract's, with `guidance` = w1 in both (as
- * training/vidlet_train/evaluate.py, which scores the trained model, computes them):
- *  - CFG (innerGuidance 0):      v = v(∅) + w1·(v(y) − v(∅))          B = 2 [cond, uncond]
- *  - guidance 1, innerGuidance 0: v = v(y)                              B = 1 [cond]
- *  - Inner-Guidance (w2 > 0, model has motion):
- *      ũ = (1 + w1 + w2)·u(x,d,y) − w1·u(x,d,∅) − w2·u(x,∅,y)          B = 3 [cond, uncond, motion-dropped]
- * Note the paper's Inner-Guidance form extrapolates text by w1 where CFG's form extrapolates by
- * w1 − 1, so turning w2 from 0 to a small value adds one unit of text guidance; this is the
- * published formula and the one the model is evaluated with, so the engine keeps it verbatim.
- * Both velocities (video and motion) are combined the same way.
+ * Conventions. `guidance` is the diffusers-style CFG scale w: v = v(∅) + w·(v(y) − v(∅)), so
+ * w = 1 is no text guidance. VideoJAM Inner-Guidance is written in the paper as
+ *   ũ = (1 + w1 + w2)·u(x,d,y) − w1·u(x,d,∅) − w2·u(x,∅,y)
+ * which equals u_y + w1·(u_y − u_∅) + w2·(u_y − u_noMotion). For both formulas to agree when
+ * w2 = 0, the pipeline uses w1 = guidance − 1 (CFG's extrapolation weight). `combineGuidance`
+ * below is the one place that applies this; it handles every mode through those weights.
  */
 
 /** Which passes one denoiser call holds, in batch order. */
 export type PassKind = 'cond' | 'uncond' | 'motionDropped';
 
-export type GuidanceMode = 'none' | 'cfg' | 'inner';
-
 export interface GuidancePlan {
-  mode: GuidanceMode;
   passes: PassKind[];
-  /** Text guidance weight w1 (= the request's guidance). */
+  /** CFG extrapolation weight (guidance − 1); 0 when there is no uncond pass. */
   w1: number;
-  /** Inner-Guidance weight w2; 0 unless mode is 'inner'. */
+  /** Inner-Guidance weight; 0 when there is no motion-dropped pass. */
   w2: number;
 }
 
 /**
- * The batch for one step: Inner-Guidance when innerGuidance > 0 and the model has a motion
- * input (B = 3), else CFG when guidance ≠ 1 (B = 2), else the conditional pass alone (B = 1).
- * The unconditional text is the negative prompt or "".
+ * The batch for one step: cond always; uncond (negative prompt or "") when guidance ≠ 1;
+ * motion-dropped (same text, motion_flag 0) when innerGuidance ≠ 0 and the model has motion.
  */
 export function planGuidance(guidance: number, innerGuidance: number, hasMotion: boolean): GuidancePlan {
-  if (hasMotion && innerGuidance !== 0) return { mode: 'inner', passes: ['cond', 'uncond', 'motionDropped'], w1: guidance, w2: innerGuidance };
-  if (guidance !== 1) return { mode: 'cfg', passes: ['cond', 'uncond'], w1: guidance, w2: 0 };
-  return { mode: 'none', passes: ['cond'], w1: guidance, w2: 0 };
+  const passes: PassKind[] = ['cond'];
+  const w1 = guidance - 1;
+  const w2 = hasMotion ? innerGuidance : 0;
+  if (w1 !== 0) passes.push('uncond');
+  if (w2 !== 0) passes.push('motionDropped');
+  return { passes, w1, w2 };
 }
 
 /** Classifier-free guidance: v(∅) + w·(v(y) − v(∅)). */
@@ -64,25 +59,22 @@ export function innerGuidance(
 }
 
 /**
- * Combines the batched output [B, ...] (B = plan.passes.length, one sample per pass, in plan
- * order) into the guided velocity of one sample.
+ * Combines the batched output [B, ...] (B = plan.passes.length, one sample per pass) into the
+ * guided velocity of one sample: u_y + w1·(u_y − u_∅) + w2·(u_y − u_noMotion).
  */
 export function combineGuidance(batched: Float32Array, plan: GuidancePlan): Float32Array {
   const B = plan.passes.length;
   if (batched.length % B !== 0) throw new RangeError(`output of ${batched.length} values does not split into ${B} passes`);
   const n = batched.length / B;
-  const part = (kind: PassKind) => {
-    const i = plan.passes.indexOf(kind);
-    return batched.subarray(i * n, (i + 1) * n);
-  };
-  switch (plan.mode) {
-    case 'none':
-      return part('cond').slice();
-    case 'cfg':
-      return cfg(part('cond'), part('uncond'), plan.w1);
-    case 'inner':
-      return innerGuidance(part('cond'), part('uncond'), part('motionDropped'), plan.w1, plan.w2);
-  }
+  const part = (kind: PassKind) => batched.subarray(plan.passes.indexOf(kind) * n, (plan.passes.indexOf(kind) + 1) * n);
+  const cond = part('cond');
+  if (B === 1) return cond.slice();
+  const hasU = plan.passes.includes('uncond');
+  const hasM = plan.passes.includes('motionDropped');
+  if (hasU && hasM) return innerGuidance(cond, part('uncond'), part('motionDropped'), plan.w1, plan.w2);
+  if (hasU) return cfg(cond, part('uncond'), 1 + plan.w1);
+  // Inner-Guidance without text guidance (guidance = 1): u_y + w2·(u_y − u_noMotion).
+  return cfg(cond, part('motionDropped'), 1 + plan.w2);
 }
 
 /** Repeats one sample B times along a new leading batch axis. */

@@ -4,7 +4,7 @@
  * model) on the shipped fp32 files, from the same initial noise: tokenizer, text encoder, the
  * unconditional "" pass, batch layout and motion flags, timesteps, CFG / Inner-Guidance, Euler and
  * the VAE decode must all agree, so the app generates what is evaluated. Skipped without the
- * training venv.
+ * training venv. Guidance convention: docs/model-package.md (Inner-Guidance w1 = CFG scale − 1).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ describe.runIf(ready)('engine = reference sampler (training/vidlet_train/evaluat
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const cases: [string, Partial<GenerateRequest>][] = [
-    ['Inner-Guidance (w1 5, w2 3, B = 3)', { guidance: 5, innerGuidance: 3 }],
+    ['Inner-Guidance (w 5 → w1 4, w2 3, B = 3)', { guidance: 5, innerGuidance: 3 }],
     ['CFG (w 4, B = 2)', { guidance: 4, innerGuidance: 0 }],
   ];
   for (const [label, over] of cases) {
@@ -47,7 +47,10 @@ describe.runIf(ready)('engine = reference sampler (training/vidlet_train/evaluat
       // The engine's initial noise (same streams as pipeline.ts) handed to the reference sampler.
       writeFileSync(fx, gaussianNoise(req.seed, NoiseStream.video, n));
       writeFileSync(fd, gaussianNoise(req.seed, NoiseStream.motion, manifest.motion.channels * t * h * w));
-      const r = spawnSync(PY, ['tests/integration/helpers/reference_sampler.py', MODEL, 'fp32', req.prompt, String(req.seed), String(req.steps), String(req.guidance), String(req.innerGuidance), fx, fd, out], { encoding: 'utf8', timeout: 180_000 });
+      // evaluate.py's Inner-Guidance takes the paper's w1 directly; the contract (docs/model-package.md)
+      // says w1 = CFG scale − 1 there, so that is what it is given. Its CFG takes the scale itself.
+      const w1 = req.innerGuidance > 0 ? req.guidance - 1 : req.guidance;
+      const r = spawnSync(PY, ['tests/integration/helpers/reference_sampler.py', MODEL, 'fp32', req.prompt, String(req.seed), String(req.steps), String(w1), String(req.innerGuidance), fx, fd, out], { encoding: 'utf8', timeout: 180_000 });
       expect(r.status, r.stderr).toBe(0);
       const ref = new Uint8Array(readFileSync(out)); // [F, H, W, 3]
       const { frames, height, width } = manifest.video;
