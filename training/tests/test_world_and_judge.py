@@ -63,3 +63,15 @@ def test_judge_rejects_wrong_attributes():
     frames = ((v[0].permute(1, 2, 3, 0).numpy() + 1) * 127.5).round().astype("uint8")
     s = score(judge_clip(frames), {"colour": "green", "shape": "ring", "background": "red", "direction": "right"})
     assert not any(s.values())
+
+
+def test_coherence_prefers_a_rigid_object_to_a_flickering_one():
+    from vidlet_train.judge import coherence
+    v, _ = render_clips([ClipSpec([_scene("right", "star", "yellow", "purple", -0.4)], "")])
+    frames = ((v[0].permute(1, 2, 3, 0).numpy() + 1) * 127.5).round().astype("uint8")
+    rigid = coherence(frames)
+    assert rigid["shape_iou"] > 0.9 and rigid["path_jerk"] < 0.5
+    broken = frames.copy()
+    broken[1::2] = broken[1::2, ::-1]  # every other frame mirrored: the object jumps back and forth
+    jumpy = coherence(broken)
+    assert jumpy["path_jerk"] > 10 * max(rigid["path_jerk"], 0.1)

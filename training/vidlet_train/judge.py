@@ -120,6 +120,37 @@ def judge_clip(frames: np.ndarray) -> dict:
     return res
 
 
+def coherence(frames: np.ndarray) -> dict:
+    """How well the object holds together over time (for Inner-Guidance on/off comparisons).
+
+    shape_iou: mean IoU of the object's mask between consecutive frames after aligning their
+      centroids (1 = the silhouette is identical frame to frame; spins and zooms lower it a little
+      on purpose, so compare runs on the same prompts and seeds, never across prompt sets).
+    path_jerk: mean |second difference| of the centroid in pixels (0 = constant velocity); a
+      wobbling or teleporting object scores high.
+    area_cv: coefficient of variation of the object's area over the clip.
+    """
+    f = frames.astype(np.float32) / 255
+    n, h, w, _ = f.shape
+    border = np.concatenate([f[:, :2].reshape(-1, 3), f[:, -2:].reshape(-1, 3),
+                             f[:, :, :2].reshape(-1, 3), f[:, :, -2:].reshape(-1, 3)])
+    masks = np.sqrt(((f - np.median(border, 0)) ** 2).sum(-1)) > 0.25
+    areas = masks.reshape(n, -1).sum(1)
+    vis = np.nonzero(areas >= 12)[0]
+    if len(vis) < 3:
+        return {"shape_iou": 0.0, "path_jerk": None, "area_cv": None}
+    ys, xs = np.mgrid[0:h, 0:w]
+    cents = np.array([((xs * masks[i]).sum() / areas[i], (ys * masks[i]).sum() / areas[i]) for i in vis])
+    ious = []
+    for a, b, ca, cb in zip(vis[:-1], vis[1:], cents[:-1], cents[1:]):
+        dx, dy = np.round(ca - cb).astype(int)
+        mb = np.roll(np.roll(masks[b], dy, axis=0), dx, axis=1)
+        ious.append((masks[a] & mb).sum() / max(1, (masks[a] | mb).sum()))
+    jerk = np.abs(np.diff(cents, 2, axis=0)).sum(1).mean()
+    return {"shape_iou": float(np.mean(ious)), "path_jerk": float(jerk),
+            "area_cv": float(areas[vis].std() / max(1.0, areas[vis].mean()))}
+
+
 def score(seen: dict, want: dict) -> dict:
     return {k: seen.get(k) == want[k] for k in ("colour", "shape", "background", "direction")}
 
@@ -149,7 +180,13 @@ def _read_zip(path: str) -> np.ndarray:
 
 def summarise(rows: list[dict]) -> dict:
     keys = ("colour", "shape", "background", "direction")
-    return {k: round(sum(r["correct"][k] for r in rows) / max(1, len(rows)), 4) for k in keys} | {"n": len(rows)}
+    out = {k: round(sum(r["correct"][k] for r in rows) / max(1, len(rows)), 4) for k in keys} | {"n": len(rows)}
+    coh = [r["coherence"] for r in rows if r.get("coherence")]
+    for k in ("shape_iou", "path_jerk", "area_cv"):
+        vals = [c[k] for c in coh if c.get(k) is not None]
+        if vals:
+            out[k] = round(float(np.mean(vals)), 4)
+    return out
 
 
 def main():
@@ -177,15 +214,16 @@ def main():
             o = s.objects[0]
             want = {"colour": o.colour, "shape": o.shape, "background": s.bg_colour, "direction": direction_of(o.motion)}
             seen = judge_clip(frames)
-            rows.append({"want": want, "seen": seen, "correct": score(seen, want)})
+            rows.append({"want": want, "seen": seen, "correct": score(seen, want), "coherence": coherence(frames)})
     else:
         for p in json.load(open(args.prompts)):
             path = os.path.join(args.clips, f"{p['id']}.zip")
             if not os.path.exists(path):
                 continue
-            seen = judge_clip(_read_zip(path))
+            frames = _read_zip(path)
+            seen = judge_clip(frames)
             rows.append({"id": p["id"], "want": {k: p[k] for k in ("colour", "shape", "background", "direction")},
-                         "seen": seen, "correct": score(seen, p)})
+                         "seen": seen, "correct": score(seen, p), "coherence": coherence(frames)})
     summary = summarise(rows)
     if args.out:
         json.dump({"summary": summary, "rows": rows}, open(args.out, "w"), indent=1)
