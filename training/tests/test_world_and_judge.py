@@ -72,6 +72,6 @@ def test_coherence_prefers_a_rigid_object_to_a_flickering_one():
     rigid = coherence(frames)
     assert rigid["shape_iou"] > 0.9 and rigid["path_jerk"] < 0.5
     broken = frames.copy()
-    broken[1::2] = broken[1::2, ::-1]  # every other frame mirrored: the object jumps back and forth
+    broken[1::2] = broken[1::2, :, ::-1]  # every other frame mirrored left-right: the object jumps back and forth
     jumpy = coherence(broken)
     assert jumpy["path_jerk"] > 10 * max(rigid["path_jerk"], 0.1)
