@@ -124,3 +124,7 @@ export function deserializeEngineError(s: SerializedEngineError): Error {
 function isJsonScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
+
+/** Short names (as the engine brief calls them); the worker's error-transport.ts marks them for the wire. */
+export const serializeError = serializeEngineError;
+export const deserializeError = deserializeEngineError;
