@@ -374,8 +374,12 @@ export class VidletEngine implements Engine {
     const L = manifest.text.maxLength;
     const lat = [manifest.latent.channels, manifest.latent.frames, manifest.latent.height, manifest.latent.width];
     // The LoRA weight tensors are the same for every call of a run: build them once.
-    const loraDown = new Tensor('float32', m.lora.down, m.lora.downDims);
-    const loraUp = new Tensor('float32', m.lora.up, m.lora.upDims);
+    // A denoiser exported with a symbolic rank axis gets only the rank the loaded adapters use
+    // (1 when none): the same result, and at 1–3 B parameters hundreds of MB less per call.
+    const rank = loraRankAxisIsSymbolic(m.sessions.denoiser) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
+    const lora = m.lora.packed(rank);
+    const loraDown = new Tensor('float32', lora.down, lora.downDims);
+    const loraUp = new Tensor('float32', lora.up, lora.upDims);
     const decode = async (name: 'previewDecoder' | 'vaeDecoder', latent: Float32Array): Promise<DecodedVideo> => {
       const out = await this.run(m, name, { latent: new Tensor('float32', latent, [1, ...lat]) });
       const t = out[name === 'vaeDecoder' ? 'video' : 'preview']!;
@@ -428,6 +432,14 @@ export class VidletEngine implements Engine {
       decodeVideo: (latent) => decode('vaeDecoder', latent),
     };
   }
+}
+
+/** True when the denoiser graph declares lora_down's rank axis (dim 3) symbolic, e.g. 'r'. */
+export function loraRankAxisIsSymbolic(c: ComponentSession): boolean {
+  const name = c.inputs.lora_down;
+  const meta = (c.session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
+  const entry = meta?.find((x) => x.name === name);
+  return !!entry && entry.isTensor && typeof entry.shape?.[3] === 'string';
 }
 
 /** The files of the chosen variants (adapters are read separately, when the user picks one). */

@@ -122,6 +122,51 @@ export class LoraSlots {
     return out;
   }
 
+  /**
+   * The highest rank any slot uses: 1 + the last rank row (down) / column (up) holding a nonzero
+   * value; 0 when every slot is empty. Adapters of rank r < R are zero-padded, so rows ≥ usedRank
+   * contribute nothing and may be cut off.
+   */
+  usedRank(): number {
+    const { S, D, P, R, C } = this;
+    let used = 0;
+    for (let sdp = 0; sdp < S * D * P; sdp++) {
+      for (let r = R - 1; r >= used; r--) {
+        let nonzero = false;
+        const row = (sdp * R + r) * C;
+        for (let c = 0; c < C && !nonzero; c++) if (this.down[row + c] !== 0) nonzero = true;
+        const col = sdp * C * R + r;
+        for (let c = 0; c < C && !nonzero; c++) if (this.up[col + c * R] !== 0) nonzero = true;
+        if (nonzero) {
+          used = r + 1;
+          break;
+        }
+      }
+    }
+    return used;
+  }
+
+  /**
+   * lora_down [S,D,P,r,C] and lora_up [S,D,P,C,r] cut to rank r ≤ R (for a denoiser exported with
+   * a symbolic rank axis): the same products, r/R of the bytes per call. r = R returns the arrays
+   * themselves (no copy).
+   */
+  packed(r: number): { down: Float32Array; up: Float32Array; downDims: number[]; upDims: number[] } {
+    const { S, D, P, R, C } = this;
+    if (!Number.isInteger(r) || r < 1 || r > R) throw new RangeError(`rank ${r} is outside 1…${R}`);
+    if (r === R) return { down: this.down, up: this.up, downDims: this.downDims, upDims: this.upDims };
+    const down = new Float32Array(S * D * P * r * C);
+    const up = new Float32Array(S * D * P * C * r);
+    for (let sdp = 0; sdp < S * D * P; sdp++) {
+      down.set(this.down.subarray(sdp * R * C, sdp * R * C + r * C), sdp * r * C);
+      for (let c = 0; c < C; c++) {
+        const from = sdp * C * R + c * R;
+        up.set(this.up.subarray(from, from + r), sdp * C * r + c * r);
+      }
+    }
+    return { down, up, downDims: [S, D, P, r, C], upDims: [S, D, P, C, r] };
+  }
+
   get downDims(): number[] {
     return [this.S, this.D, this.P, this.R, this.C];
   }
