@@ -2,8 +2,8 @@
  * The adapters a GenerateRequest asks for (`adapters: [{name, strength?}]`, `blend`), put into
  * the loaded model's LoRA slots before the run. Shipped adapters (manifest.adapters) are read
  * through the model store on first use and kept; adapters the user added (VidletEngine.addAdapter,
- * e.g. dropped files) are kept by name. A request without adapters empties every slot, so a run
- * never inherits the previous run's adapters and "no adapters" is exactly the base model.
+ * e.g. dropped files) are kept by name. "No adapters" is exactly the base model, and no run
+ * inherits another request's adapters (see apply).
  */
 import { applySlotPlan, clearAdapters, loadAdapter, planSlots, type LoadedAdapter } from './adapters';
 import { readShippedAdapter, readShippedBlender } from './adapters/shipped';
@@ -52,10 +52,23 @@ export class AdapterShelf {
     return a;
   }
 
-  /** Fills the slots for one request (or empties them when it asks for none). */
+  /** True while the slots hold what a request's `adapters` put there. */
+  private slotsFromRequest = false;
+
+  /**
+   * Fills the slots for one request. `adapters: []` empties them. A request without the field
+   * empties slots that an earlier request filled (no run inherits another's adapters) but leaves
+   * slots filled directly through VidletEngine.loraSlots (in-process use, docs/adapter-format.md).
+   */
   async apply(slots: LoraSlots, choices: readonly AdapterChoice[] | undefined, blend: BlendMode = 'constant'): Promise<void> {
-    if (!choices || choices.length === 0) {
+    if (choices === undefined) {
+      if (this.slotsFromRequest) clearAdapters(slots);
+      this.slotsFromRequest = false;
+      return;
+    }
+    if (choices.length === 0) {
       clearAdapters(slots);
+      this.slotsFromRequest = false;
       return;
     }
     const requests = [];
@@ -69,5 +82,6 @@ export class AdapterShelf {
       }
     }
     applySlotPlan(slots, planSlots(requests, slots.layout.slots, blend, blender));
+    this.slotsFromRequest = true;
   }
 }

@@ -55,6 +55,23 @@ describe.runIf(hasModel)('adapters through the Engine interface (real denoiser, 
     expect(sha((await engine.generate({ ...base, adapters: [{ name: 'test-style', strength: 0 }] })).video.data)).toBe(plain);
   });
 
+  it('slots filled directly through engine.loraSlots stay for a request without `adapters`; request adapters never leak', async () => {
+    const plain = sha((await engine.generate(base)).video.data);
+    const mine = makeAdapter('manual', 'style', manifest.name, manifest.lora, 7);
+    const { loadAdapter } = await import('../../src/engine/adapters');
+    const loaded = loadAdapter({ weights: mine.weights, description: mine.description }, { name: manifest.name, lora: manifest.lora as never });
+    engine.loraSlots.setAdapter('identity', loaded);
+    engine.loraSlots.setSlotStrength('identity', 1);
+    const manual = sha((await engine.generate(base)).video.data);
+    expect(manual).not.toBe(plain);
+    expect(sha((await engine.generate(base)).video.data)).toBe(manual); // still there
+    await engine.generate({ ...base, adapters: [{ name: 'test-style' }] }); // a request replaces them…
+    expect(sha((await engine.generate(base)).video.data)).toBe(plain); // …and its adapters do not leak
+    engine.loraSlots.setAdapter('identity', loaded);
+    engine.loraSlots.setSlotStrength('identity', 1);
+    expect(sha((await engine.generate({ ...base, adapters: [] })).video.data)).toBe(plain); // [] = base model
+  });
+
   it('an unknown adapter name is an InvalidRequestError naming the choices; the engine stays usable', async () => {
     await expect(engine.generate({ ...base, adapters: [{ name: 'nope' }] })).rejects.toMatchObject({ name: 'InvalidRequestError', message: expect.stringMatching(/"nope".*test-style/) });
     await expect(engine.generate({ ...base, blend: 'sideways' as never })).rejects.toMatchObject({ name: 'InvalidRequestError' });
