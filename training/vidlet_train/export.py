@@ -69,6 +69,9 @@ def main():
     ap.add_argument("--out", default="../public/models/vidlet-tiny")
     ap.add_argument("--skip-text-encoder", action="store_true", help="keep the existing text encoder files")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--guidance", type=float, default=5.0, help="manifest schedule.defaultGuidance (CFG w1)")
+    ap.add_argument("--inner-guidance", type=float, default=3.0, help="manifest schedule.defaultInnerGuidance (w2)")
+    ap.add_argument("--steps", type=int, default=20, help="manifest schedule.defaultSteps")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -184,8 +187,8 @@ def main():
                    "scale": float(vae.scale), "shift": float(vae.shift)},
         "motion": {"channels": zc},
         "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json"},
-        "schedule": {"type": "flow-matching", "shift": 1.0, "defaultSteps": 20, "defaultGuidance": 5.0,
-                     "defaultInnerGuidance": 3.0, "defaultSampler": "euler"},
+        "schedule": {"type": "flow-matching", "shift": 1.0, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
+                     "defaultInnerGuidance": args.inner_guidance, "defaultSampler": "euler"},
         "components": components,
         "lora": {"slots": ["identity", "motion"], "depth": D, "targets": ["attn.q", "attn.k", "attn.v", "attn.o"],
                  "rank": R, "width": C},

@@ -195,10 +195,17 @@ def main():
     ap.add_argument("--prompts")
     ap.add_argument("--selftest", type=int, default=0)
     ap.add_argument("--write-prompts")
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--prompt-seed", type=int, default=424242)
+    ap.add_argument("--exclude", help="a prompts file whose prompts must not be written")
     ap.add_argument("--out")
     args = ap.parse_args()
     if args.write_prompts:
-        json.dump(eval_prompts(200), open(args.write_prompts, "w"), indent=1)
+        # the held-out file was written with the defaults; a tuning set uses another --prompt-seed and
+        # --exclude the held-out file, so nothing tuned ever sees a held-out prompt
+        avoid = {p["prompt"] for p in json.load(open(args.exclude))} if args.exclude else set()
+        prompts = [p for p in eval_prompts(args.n + len(avoid), args.prompt_seed) if p["prompt"] not in avoid][:args.n]
+        json.dump(prompts, open(args.write_prompts, "w"), indent=1)
         return
     rows = []
     if args.selftest:

@@ -24,7 +24,10 @@ MOTION_DROP = 0.15  # VideoJAM: learn u(x, empty-motion, y)
 def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP):
     x0, d0, text, mask, empty_text, empty_mask = batch
     b = x0.shape[0]
-    t = torch.sigmoid(torch.randn(b, generator=gen))  # logit-normal: most weight mid-trajectory
+    # half logit-normal (weight mid-trajectory), half uniform: logit-normal alone almost never shows
+    # the model t > 0.95, yet sampling starts at t = 1 and the first steps fix the layout and colours
+    t = torch.where(torch.rand(b, generator=gen) < 0.5, torch.sigmoid(torch.randn(b, generator=gen)),
+                    torch.rand(b, generator=gen))
     ex, ed = torch.randn(x0.shape, generator=gen), torch.randn(d0.shape, generator=gen)
     tt = t[:, None, None, None, None]
     xt, dt = (1 - tt) * x0 + tt * ex, (1 - tt) * d0 + tt * ed
