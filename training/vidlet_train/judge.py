@@ -194,6 +194,7 @@ def main():
     ap.add_argument("--clips")
     ap.add_argument("--prompts")
     ap.add_argument("--selftest", type=int, default=0)
+    ap.add_argument("--through-vae", help="package folder: judge rendered clips after its VAE encoder+decoder")
     ap.add_argument("--write-prompts")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--prompt-seed", type=int, default=424242)
@@ -213,10 +214,16 @@ def main():
         from .world.sample import ClipSpec
         from .world.sample import sample_scene
         rng = random.Random(7)
+        if args.through_vae:
+            import onnxruntime as ort
+            enc = ort.InferenceSession(os.path.join(args.through_vae, "vae_encoder.onnx"), providers=["CPUExecutionProvider"])
+            dec = ort.InferenceSession(os.path.join(args.through_vae, "vae_decoder.onnx"), providers=["CPUExecutionProvider"])
         for i in range(args.selftest):
             s = sample_scene(rng, 16, 1)
             s.background, s.camera = "solid", "none"
             v, _ = render_clips([ClipSpec([s], "")])
+            if args.through_vae:  # the upper bound a generated clip can reach: the VAE's round trip
+                v = torch.from_numpy(dec.run(["video"], {"latent": enc.run(["latent"], {"video": v.numpy()})[0]})[0])
             frames = ((v[0].permute(1, 2, 3, 0).numpy() + 1) * 127.5).round().astype(np.uint8)
             o = s.objects[0]
             want = {"colour": o.colour, "shape": o.shape, "background": s.bg_colour, "direction": direction_of(o.motion)}
