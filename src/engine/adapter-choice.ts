@@ -5,13 +5,14 @@
  * e.g. dropped files) are kept by name. "No adapters" is exactly the base model, and no run
  * inherits another request's adapters (see apply).
  */
-import { applySlotPlan, clearAdapters, loadAdapter, planSlots, type LoadedAdapter } from './adapters';
+import { applySlotPlan, clearAdapters, curveSchedule, loadAdapter, parseAdapterDescription, planSlots, type LoadedAdapter } from './adapters';
+import type { AdapterDescription } from './adapters/description';
 import { readShippedAdapter, readShippedBlender } from './adapters/shipped';
 import type { StageBlender } from './adapters/stage-blender';
 import type { Manifest, ModelFileStore } from '../store/types';
 import { InvalidRequestError } from './errors';
 import type { LoraSlots } from './lora-slots';
-import type { AdapterChoice, BlendMode } from './types';
+import type { AdapterChoice, AdapterInfo, BlendMode, BlenderInfo } from './types';
 
 export const BLEND_MODES: readonly BlendMode[] = ['constant', 'dualreal'];
 
@@ -28,6 +29,32 @@ export class AdapterShelf {
   /** Names the user can ask for: shipped ones and added ones. */
   names(): string[] {
     return [...new Set([...this.manifest.adapters.map((a) => a.name), ...this.loaded.keys()])];
+  }
+
+  /**
+   * What the page lists: each shipped adapter's description (read through the store, so it is
+   * cached for offline use) and the StageBlender table. A file that cannot be read does not fail
+   * the model load: it comes back as `problem` / `blenderProblem`, and using it fails with the reason.
+   */
+  async describe(): Promise<{ adapters: AdapterInfo[]; blender?: BlenderInfo; blenderProblem?: string }> {
+    const adapters: AdapterInfo[] = [];
+    for (const entry of this.manifest.adapters) {
+      try {
+        if (!entry.description) throw new Error(`the manifest lists no description JSON for it`);
+        const d = parseAdapterDescription(JSON.parse(await this.store.readText(this.base, entry.description)), entry.description);
+        adapters.push(adapterInfo(d));
+      } catch (e) {
+        adapters.push({ name: entry.name, kind: entry.kind, problem: `Its description could not be read: ${(e as Error).message}` });
+      }
+    }
+    if (!this.manifest.blender) return { adapters };
+    try {
+      if (this.blender === null) this.blender = await readShippedBlender(this.store, this.base, this.manifest);
+      const t = this.blender!.table;
+      return { adapters, blender: { identity: t.identity, motion: t.motion, c: t.c, groups: t.groups, timesteps: t.timesteps, alpha: t.alpha } };
+    } catch (e) {
+      return { adapters, blenderProblem: `The StageBlender table ${this.manifest.blender.path} could not be read: ${(e as Error).message}` };
+    }
   }
 
   /** Validates an adapter against this model and keeps it under its description's name. */
@@ -73,6 +100,17 @@ export class AdapterShelf {
     }
     const requests = [];
     for (const c of choices) requests.push({ adapter: await this.get(c.name), strength: c.strength });
+    // Hand-set curves are checked before any slot changes, so a bad one leaves the slots as they were.
+    const curves = choices.map((c) => {
+      if (c.schedule === undefined) return undefined;
+      try {
+        return curveSchedule(c.schedule, this.manifest.lora.depth);
+      } catch (e) {
+        const why = (e as Error).message;
+        const what = why.startsWith('Strength curve') ? why : `Strength curve: ${why}`;
+        throw new InvalidRequestError(`Adapter "${c.name}": ${what} Fix the curve or turn it off.`, { field: 'adapters', adapter: c.name });
+      }
+    });
     let blender: StageBlender | undefined;
     if (blend === 'dualreal') {
       if (this.blender === null) this.blender = await readShippedBlender(this.store, this.base, this.manifest);
@@ -81,7 +119,25 @@ export class AdapterShelf {
         throw new InvalidRequestError(`${this.manifest.name} ships no StageBlender table, so DualReal blending is not available: use blend "constant".`, { field: 'blend' });
       }
     }
-    applySlotPlan(slots, planSlots(requests, slots.layout.slots, blend, blender));
+    const plan = planSlots(requests, slots.layout.slots, blend, blender);
+    // planSlots keeps the request order: assignment i belongs to choice i. An explicit curve wins
+    // over the blend mode's schedule for its adapter (also over the StageBlender's α / c − α).
+    curves.forEach((curve, i) => {
+      if (curve) plan.assignments[i] = { ...plan.assignments[i]!, schedule: curve };
+    });
+    applySlotPlan(slots, plan);
     this.slotsFromRequest = true;
   }
+}
+
+/** The description fields the page shows. */
+export function adapterInfo(d: AdapterDescription): AdapterInfo {
+  return {
+    name: d.name,
+    kind: d.kind,
+    triggerWords: d.triggerWords.slice(),
+    recommendedStrength: d.recommendedStrength,
+    ...(d.displayName !== undefined ? { displayName: d.displayName } : {}),
+    ...(d.description !== undefined ? { description: d.description } : {}),
+  };
 }

@@ -20,9 +20,9 @@ import {
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { requestFreshWebGpuDevice } from './webgpu-device';
-import { AdapterShelf, BLEND_MODES } from './adapter-choice';
+import { AdapterShelf, BLEND_MODES, adapterInfo } from './adapter-choice';
 import type {
-  AdapterSettings, BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
+  AdapterInfo, AdapterSettings, BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
   ModelSource, PromptAnalysis, Variant,
 } from './types';
 
@@ -118,6 +118,8 @@ export class VidletEngine implements Engine {
       }
       const { variants, sessions, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
+      const adapters = new AdapterShelf(this.store, source.base, manifest);
+      const listing = await adapters.describe();
       const info: ModelInfo = {
         name: manifest.name,
         displayName: manifest.displayName,
@@ -131,11 +133,14 @@ export class VidletEngine implements Engine {
           innerGuidance: manifest.schedule.defaultInnerGuidance,
           sampler: manifest.schedule.defaultSampler,
         },
-        adapters: manifest.adapters.map((a) => ({ name: a.name, kind: a.kind })),
+        adapters: listing.adapters,
+        ...(listing.blender ? { blender: listing.blender } : {}),
+        ...(listing.blenderProblem ? { blenderProblem: listing.blenderProblem } : {}),
+        lora: { slots: manifest.lora.slots.slice(), depth: manifest.lora.depth },
         backend,
       };
       const previous = this.loaded;
-      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters: new AdapterShelf(this.store, source.base, manifest) };
+      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters };
       this.lastDecodeMs = undefined;
       if (previous) await releaseSessions(Object.values(previous.sessions));
       return info;
@@ -148,11 +153,10 @@ export class VidletEngine implements Engine {
    * Adds an adapter (e.g. dropped .safetensors + .json) to the loaded model, checked against its
    * LoRA slots; afterwards requests can name it in `adapters`. Throws AdapterError/SafetensorsError.
    */
-  async addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<{ name: string; kind: string }> {
+  async addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
-    const a = m.adapters.add(weights, description, source);
-    return { name: a.description.name, kind: a.description.kind };
+    return adapterInfo(m.adapters.add(weights, description, source).description);
   }
 
   async analyzePrompt(prompt: string): Promise<PromptAnalysis> {
@@ -465,6 +469,10 @@ export function checkRequest(r: GenerateRequest & AdapterSettings): void {
     for (const a of r.adapters) {
       if (typeof a?.name !== 'string' || a.name === '') bad('adapters', 'entries need a name.');
       if (a.strength !== undefined && !Number.isFinite(a.strength)) bad('adapters', `strength of "${a.name}" must be a number, got ${a.strength}.`);
+      // The curve itself is checked against the model's depth when the slots are filled (AdapterShelf.apply).
+      if (a.schedule !== undefined && (a.schedule === null || typeof a.schedule !== 'object' || Array.isArray(a.schedule))) {
+        bad('adapters', `schedule of "${a.name}" must be a curve {axis?, points: [[position, weight], …], groups?, multipliers?}.`);
+      }
     }
   }
   if (r.blend !== undefined && !BLEND_MODES.includes(r.blend)) bad('blend', `must be one of ${BLEND_MODES.join(', ')}, got ${JSON.stringify(r.blend)}.`);

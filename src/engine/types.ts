@@ -4,6 +4,7 @@
  * talks to it through the comlink proxy in src/worker/engine-client.ts and never knows where
  * it runs. Everything that crosses this interface is structured-clonable.
  */
+import type { CurveSpec } from './adapters/schedule';
 
 export type Backend = 'webgpu' | 'wasm';
 export type Variant = 'fp32' | 'fp16' | 'int8' | 'q4';
@@ -58,8 +59,40 @@ export interface ModelInfo {
   bytes: number;
   hasMotion: boolean;
   defaults: { steps: number; guidance: number; innerGuidance: number; sampler: SamplerName };
-  adapters: { name: string; kind: string }[];
+  /** Adapters the model package ships (manifest.adapters), with what their descriptions say. */
+  adapters: AdapterInfo[];
+  /** The shipped StageBlender table (blend 'dualreal' is possible only with it, for its identity + motion pair). */
+  blender?: BlenderInfo;
+  /** Why the shipped StageBlender table could not be read (then 'dualreal' fails with this reason). */
+  blenderProblem?: string;
+  /** LoRA layout: slot names and the denoiser's block count (a curve's `groups` index these blocks). */
+  lora: { slots: string[]; depth: number };
   backend: BackendInfo;
+}
+
+/** An adapter as the page lists it: its description's fields (docs/adapter-format.md). */
+export interface AdapterInfo {
+  name: string;
+  /** 'identity' | 'motion' | 'style'. */
+  kind: string;
+  displayName?: string;
+  description?: string;
+  triggerWords?: string[];
+  recommendedStrength?: number;
+  /** Why the description could not be read; using the adapter will fail with the full reason. */
+  problem?: string;
+}
+
+/** A shipped StageBlender table: identity weight α(t, group), motion weight c − α(t, group). */
+export interface BlenderInfo {
+  identity: string;
+  motion: string;
+  c: number;
+  groups: number[][];
+  /** Ascending denoiser timesteps in [0, 1] (t = 1 is pure noise). */
+  timesteps: number[];
+  /** alpha[i][g]: α at timesteps[i] for group g. */
+  alpha: number[][];
 }
 
 export interface GenerateRequest {
@@ -91,9 +124,18 @@ export interface AdapterChoice {
   name: string;
   /** Default: the adapter's recommendedStrength. */
   strength?: number;
+  /**
+   * A hand-set stage schedule: weight = strength · curve(t or progress) · multiplier of the
+   * block's group (docs/adapter-format.md, "curve"). It replaces this adapter's schedule in every
+   * blend mode: with 'constant' it replaces the flat 1, with 'dualreal' it replaces the
+   * StageBlender's α (or c − α) for this adapter only; the other adapter of the pair keeps the table.
+   */
+  schedule?: CurveSpec;
 }
 
 export type BlendMode = 'constant' | 'dualreal';
+
+export type { CurveSpec };
 
 /** Sent after every denoising step. */
 export interface StepPreview {
@@ -159,7 +201,7 @@ export interface Engine {
   loadModel(source: ModelSource, options?: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   analyzePrompt(prompt: string): Promise<PromptAnalysis>;
   /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
-  addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<{ name: string; kind: string }>;
+  addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo>;
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
   /** Cooperative: the running generation stops within one step with a CancelledError. */
   cancel(): Promise<void>;

@@ -6,6 +6,8 @@
  */
 import * as Comlink from 'comlink';
 import type {
+  AdapterInfo,
+  AdapterSettings,
   Engine,
   GenerateCallbacks,
   GenerateRequest,
@@ -53,7 +55,15 @@ export class EngineClient implements Engine {
     return this.#call(() => this.#remote.analyzePrompt(prompt));
   }
 
-  generate(request: GenerateRequest, callbacks?: GenerateCallbacks): Promise<GenerateResult> {
+  /**
+   * Adds a user adapter to the loaded model (the bytes are copied to the worker; the caller keeps
+   * its own, e.g. to store them). Rejects with the engine's AdapterError / SafetensorsError.
+   */
+  addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo> {
+    return this.#call(() => this.#remote.addAdapter(weights, description, source));
+  }
+
+  generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult> {
     const onStep = callbacks?.onStep;
     return this.#call(() => this.#remote.generate(request, onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined));
   }

@@ -5,6 +5,8 @@
  */
 import * as Comlink from 'comlink';
 import type {
+  AdapterInfo,
+  AdapterSettings,
   Engine,
   GenerateRequest,
   GenerateResult,
@@ -41,7 +43,16 @@ export class EngineHost {
     return guard(() => this.#engine.analyzePrompt(prompt));
   }
 
-  generate(request: GenerateRequest, onStep?: Callback<StepPreview>): Promise<GenerateResult> {
+  /** Adds a user adapter; AdapterError / SafetensorsError cross as themselves (see guard). */
+  addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo> {
+    return guard(async () => {
+      const engine = this.#engine;
+      if (!engine.addAdapter) throw new Error('This engine cannot add adapters.');
+      return engine.addAdapter(weights, description, source);
+    });
+  }
+
+  generate(request: GenerateRequest & AdapterSettings, onStep?: Callback<StepPreview>): Promise<GenerateResult> {
     return guard(async () => {
       try {
         const result = await this.#engine.generate(request, {

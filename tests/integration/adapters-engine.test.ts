@@ -39,7 +39,9 @@ describe.runIf(hasModel)('adapters through the Engine interface (real denoiser, 
     json.adapters = [{ name: 'test-style', kind: 'style', file: 'test-style.safetensors', description: 'test-style.json', bytes: a.weights.length, sha256: sha(a.weights) }];
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(json));
     const info = await engine.loadModel({ base: dir }, { numThreads: 1 });
-    expect(info.adapters).toEqual([{ name: 'test-style', kind: 'style' }]);
+    expect(info.adapters).toEqual([{ name: 'test-style', kind: 'style', triggerWords: [], recommendedStrength: 1 }]);
+    expect(info.lora).toEqual({ slots: json.lora.slots, depth: json.lora.depth });
+    expect(info.blender).toBeUndefined();
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -82,11 +84,33 @@ describe.runIf(hasModel)('adapters through the Engine interface (real denoiser, 
 
   it('addAdapter registers a user adapter by name; one for another model is refused', async () => {
     const mine = makeAdapter('my-motion', 'motion', manifest.name, manifest.lora, 2);
-    expect(await engine.addAdapter(mine.weights, mine.description, 'my-motion.safetensors')).toEqual({ name: 'my-motion', kind: 'motion' });
+    expect(await engine.addAdapter(mine.weights, mine.description, 'my-motion.safetensors')).toEqual({ name: 'my-motion', kind: 'motion', triggerWords: [], recommendedStrength: 1 });
     const plain = sha((await engine.generate(base)).video.data);
     const both = await engine.generate({ ...base, adapters: [{ name: 'my-motion', strength: 0.5 }, { name: 'test-style' }] });
     expect(sha(both.video.data)).not.toBe(plain);
     const other = makeAdapter('alien', 'style', 'some-other-model', manifest.lora, 3);
     await expect(engine.addAdapter(other.weights, other.description)).rejects.toMatchObject({ name: 'AdapterError', message: expect.stringMatching(/some-other-model/) });
+  });
+
+  it('a hand-set curve reaches the denoiser: flat 1 = constant strength, 0 = base model, a shaped one differs from both', async () => {
+    const hash = async (r: Partial<GenerateRequest & AdapterSettings>) => sha((await engine.generate({ ...base, ...r })).video.data);
+    const plain = await hash({});
+    const constant = await hash({ adapters: [{ name: 'test-style', strength: 1 }] });
+    const flat = await hash({ adapters: [{ name: 'test-style', strength: 1, schedule: { points: [[0, 1], [1, 1]] } }] });
+    const off = await hash({ adapters: [{ name: 'test-style', strength: 1, schedule: { points: [[0, 0], [1, 0]] } }] });
+    // Strong on the first (noisy) step, off on the last: neither the constant LoRA nor the base model.
+    const shaped = await hash({ adapters: [{ name: 'test-style', strength: 1, schedule: { axis: 'progress', points: [[0, 1], [1, 0]] } }] });
+    // Per-group multipliers reach the blocks: deep blocks off.
+    const groups = [[0, 1, 2], [3, 4, 5]].map((g) => g.filter((d) => d < manifest.lora.depth)).filter((g) => g.length > 0);
+    const shallow = await hash({ adapters: [{ name: 'test-style', strength: 1, schedule: { points: [[0, 1], [1, 1]], groups, multipliers: groups.map((_, i) => (i === 0 ? 1 : 0)) } }] });
+    expect(flat).toBe(constant);
+    expect(off).toBe(plain);
+    expect(new Set([plain, constant, shaped, shallow]).size).toBe(4);
+    // A curve for blocks the model does not have is refused before anything runs.
+    await expect(engine.generate({ ...base, adapters: [{ name: 'test-style', schedule: { points: [[0, 1]], groups: [[0, 99]], multipliers: [1] } }] })).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      message: expect.stringMatching(/Adapter "test-style": Strength curve: .*groups/),
+    });
+    expect(await hash({})).toBe(plain);
   });
 });

@@ -76,7 +76,8 @@ export function curveSchedule(spec: CurveSpec, depth: number): CurveSchedule {
   if (!Array.isArray(spec.points)) fail('points', 'must be a list of [position, weight] pairs');
   spec.points.forEach((p, i) => {
     if (!Array.isArray(p) || p.length !== 2) fail(`points[${i}]`, 'must be a [position, weight] pair');
-    if (typeof p[1] !== 'number' || !Number.isFinite(p[1])) fail(`points[${i}][1]`, `is ${JSON.stringify(p[1])}, not a finite weight`);
+    // String(NaN) rather than JSON.stringify(NaN), which would say "null".
+    if (typeof p[1] !== 'number' || !Number.isFinite(p[1])) fail(`points[${i}][1]`, `is ${typeof p[1] === 'number' ? String(p[1]) : JSON.stringify(p[1])}, not a finite weight`);
   });
   const at = spec.points.map((p) => p[0]);
   checkKnots(at, 0, 1, (i, why) => fail(i === null ? 'points' : `points[${i}][0]`, why));
