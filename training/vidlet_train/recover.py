@@ -1,0 +1,177 @@
+"""Rebuild the PyTorch checkpoints (runs/dit/final.pt, runs/vae/final.pt) from a model package's
+fp32 ONNX graphs.
+
+Why: training/runs/ is not in git (hundreds of MB of caches), so a fresh clone has the shipped
+model only as ONNX. Adapter training (vidlet_train.adapters) and Python-side evaluation need the
+very weights the page runs, not a retrained look-alike, so we read them back out of the graphs.
+
+How: the TorchScript exporter renames and reshapes some weights while constant-folding (a Linear's
+weight becomes a transposed `onnx::MatMul_N`, a GroupNorm's weight a reshaped `onnx::Mul_N`).
+Rather than guessing those rules, we export a freshly built module of the same architecture whose
+every parameter holds distinct random values, and find each parameter in that export's
+initializers (as is, reshaped, or transposed). The same exporter on the same code names the
+shipped graph's initializers the same way, so the mapping carries over. The result is then
+checked: the recovered modules must reproduce the shipped graphs' outputs in onnxruntime.
+
+    cd training && .venv/bin/python -m vidlet_train.recover --package ../public/models/vidlet-tiny --out runs
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from onnx import numpy_helper
+
+from .dit import DiTConfig, VideoDiT
+from .export import export_graph
+from .text_encoder import MAX_LENGTH
+from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VideoVAE
+
+
+class RecoveryError(RuntimeError):
+    pass
+
+
+def initializers(path: str) -> dict[str, np.ndarray]:
+    return {i.name: numpy_helper.to_array(i) for i in onnx.load(path, load_external_data=True).graph.initializer}
+
+
+def fingerprint(params: dict[str, torch.Tensor], seed: int = 0) -> None:
+    """Distinct values in every tensor, so a value pattern names exactly one parameter."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in params.values():
+            p.copy_(torch.randn(p.shape, generator=g) + 0.01)
+
+
+def locate(params: dict[str, torch.Tensor], exported: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
+    """parameter name -> (initializer name, 'same' | 'transpose'), from a fingerprinted export."""
+    by_size: dict[int, list[tuple[str, np.ndarray]]] = {}
+    for name, arr in exported.items():
+        by_size.setdefault(arr.size, []).append((name, arr))
+    found = {}
+    for pname, p in params.items():
+        v = p.detach().numpy()
+        for iname, arr in by_size.get(v.size, []):
+            if arr.dtype != np.float32:
+                continue
+            if np.array_equal(arr.reshape(-1), v.reshape(-1)):
+                found[pname] = (iname, "same")
+                break
+            if v.ndim == 2 and np.array_equal(arr.reshape(-1), v.T.reshape(-1)):
+                found[pname] = (iname, "transpose")
+                break
+    return found
+
+
+def load_located(params: dict[str, torch.Tensor], where: dict[str, tuple[str, str]], shipped: dict[str, np.ndarray]) -> None:
+    with torch.no_grad():
+        for pname, (iname, how) in where.items():
+            if iname not in shipped:
+                raise RecoveryError(f"the shipped graph has no initializer {iname} (for {pname}): was it exported by another version of vidlet_train.export?")
+            arr = shipped[iname]
+            t = torch.from_numpy(arr.T.copy() if how == "transpose" else arr.copy())
+            params[pname].copy_(t.reshape(params[pname].shape))
+
+
+def max_error(path: str, module: torch.nn.Module, feeds: dict[str, torch.Tensor], outputs: list[str]) -> float:
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    got = sess.run(outputs, {k: v.numpy() for k, v in feeds.items()})
+    with torch.no_grad():
+        ref = module(*feeds.values())
+    ref = ref if isinstance(ref, (tuple, list)) else (ref,)
+    return float(max(np.abs(a - b.numpy()).max() for a, b in zip(got, ref)))
+
+
+def recover_dit(package: Path, cfg: DiTConfig, tmp: Path) -> tuple[VideoDiT, float]:
+    dit = VideoDiT(cfg).eval()
+    params = dict(dit.named_parameters())
+    fingerprint(params)
+    zc, T, H, W = cfg.latent_channels, cfg.frames, cfg.height, cfg.width
+    B, L, S, D, P, R, C = 2, MAX_LENGTH, cfg.lora_slots, cfg.depth, cfg.lora_targets, cfg.lora_rank, cfg.dim
+    torch.manual_seed(1)
+    feeds = dict(latent=torch.randn(B, zc, T, H, W), motion=torch.randn(B, zc, T, H, W), timestep=torch.rand(B),
+                 text=torch.randn(B, L, cfg.text_dim), text_mask=torch.ones(B, L), motion_flag=torch.tensor([1.0, 0.0]),
+                 lora_scales=torch.rand(B, S, D), lora_down=torch.randn(S, D, P, R, C) * 0.1,
+                 lora_up=torch.randn(S, D, P, C, R) * 0.1)
+    feeds["text_mask"][1, 20:] = 0
+    names = list(feeds)
+    outs = ["v_latent", "v_motion"]
+    dyn = {k: {0: "b"} for k in ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", *outs]}
+    probe = str(tmp / "denoiser.probe.onnx")
+    export_graph(dit, tuple(feeds.values()), probe, names, outs, dyn)
+    where = locate(params, initializers(probe))
+    missing = sorted(set(params) - set(where))
+    if missing:
+        raise RecoveryError(f"could not find these DiT parameters in the exported graph: {missing[:8]}")
+    path = str(package / "denoiser.onnx")
+    load_located(params, where, initializers(path))
+    return dit, max_error(path, dit, feeds, outs)
+
+
+def recover_vae(package: Path, tmp: Path) -> tuple[VideoVAE, PreviewDecoder, dict[str, float]]:
+    vae, prev = VideoVAE().eval(), PreviewDecoder().eval()
+    params = {f"vae.{k}": v for k, v in vae.named_parameters()}
+    params.update({f"prev.{k}": v for k, v in prev.named_parameters()})
+    params["vae.shift"], params["vae.scale"] = vae.shift, vae.scale
+    fingerprint(params)
+    torch.manual_seed(2)
+    z = torch.randn(1, vae.zc, 4, 16, 16)
+    video = torch.rand(1, 3, 16, 128, 128) * 2 - 1
+    graphs = [
+        ("vae_encoder.onnx", DiffusionLatentEncoder(vae), {"video": video}, ["latent"]),
+        ("vae_decoder.onnx", DiffusionLatentDecoder(vae), {"latent": z}, ["video"]),
+        ("preview_decoder.onnx", DiffusionLatentDecoder(vae, prev), {"latent": z}, ["preview"]),
+    ]
+    where: dict[str, tuple[str, str]] = {}
+    for fname, module, feeds, outs in graphs:
+        probe = str(tmp / fname)
+        (name_in,) = feeds
+        export_graph(module, tuple(feeds.values()), probe, [name_in], outs, {name_in: {0: "b"}, outs[0]: {0: "b"}})
+        for pname, loc in locate(params, initializers(probe)).items():
+            where.setdefault(pname, (fname, *loc))  # type: ignore[arg-type]
+    missing = sorted(set(params) - set(where))
+    if missing:
+        raise RecoveryError(f"could not find these VAE parameters in the exported graphs: {missing[:8]}")
+    shipped = {f: initializers(str(package / f)) for f, *_ in graphs}
+    with torch.no_grad():
+        for pname, (fname, iname, how) in where.items():  # type: ignore[misc]
+            load_located({pname: params[pname]}, {pname: (iname, how)}, shipped[fname])
+    errors = {fname: max_error(str(package / fname), module, feeds, outs) for fname, module, feeds, outs in graphs}
+    return vae, prev, errors
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--package", type=Path, default=Path(__file__).resolve().parents[2] / "public" / "models" / "vidlet-tiny")
+    ap.add_argument("--out", type=Path, default=Path("runs"))
+    ap.add_argument("--tolerance", type=float, default=1e-4)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    report = json.loads((args.package / "export_report.json").read_text())
+    cfg = DiTConfig(**report["dit"])
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        dit, dit_err = recover_dit(args.package, cfg, tmp)
+        vae, prev, vae_err = recover_vae(args.package, tmp)
+    errors = {"denoiser.onnx": dit_err, **vae_err}
+    bad = {k: v for k, v in errors.items() if not v <= args.tolerance}
+    if bad:
+        raise RecoveryError(f"recovered weights do not reproduce the shipped graphs (max abs error {bad}); nothing written")
+    os.makedirs(args.out / "dit", exist_ok=True)
+    os.makedirs(args.out / "vae", exist_ok=True)
+    torch.save({"cfg": cfg.to_dict(), "ema": dit.state_dict(), "recovered_from": str(args.package)}, args.out / "dit" / "final.pt")
+    torch.save({"vae": vae.state_dict(), "preview": prev.state_dict(), "recovered_from": str(args.package)}, args.out / "vae" / "final.pt")
+    print(json.dumps({"max_abs_error_vs_shipped_onnx": errors, "wrote": [str(args.out / "dit" / "final.pt"), str(args.out / "vae" / "final.pt")]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
