@@ -6,6 +6,10 @@
  *       [--limit 200] [--steps 20] [--guidance 5] [--inner-guidance 3] [--variant auto]
  *   training/.venv/bin/python -m vidlet_train.judge --clips .tmp/eval-ig --prompts tests/fixtures/eval-prompts.json
  *
+ * Adapters: --lora NAME[:STRENGTH] (repeatable; shipped, or added with --adapter FILE.safetensors,
+ * whose description is FILE.json beside it) and --blend constant|dualreal, as in `vidlet generate`.
+ * The adapter fidelity table (training/vidlet_train/adapters/fidelity.py) is made this way.
+ *
  * One model load for all prompts; each prompt carries its own seed, so two runs that differ only
  * in --inner-guidance compare the same prompts from the same noise.
  */
@@ -14,6 +18,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportClip, settingsFromResult } from '../src/media';
 import { loadNodeEngine } from '../src/cli/node-engine';
+import { parseLoraRequest } from '../src/engine/adapters/slot-plan';
+import type { AdapterSettings } from '../src/engine/types';
 
 interface EvalPrompt { id: string; prompt: string; seed: number }
 
@@ -28,6 +34,9 @@ const { values } = parseArgs({
     'inner-guidance': { type: 'string' },
     variant: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: '2' },
+    lora: { type: 'string', multiple: true },
+    adapter: { type: 'string', multiple: true },
+    blend: { type: 'string' },
   },
 });
 
@@ -40,6 +49,17 @@ const { engine, info } = await loadNodeEngine({
   variant: values.variant as never,
   threads: Number(values.threads),
 } as never);
+for (const file of values.adapter ?? []) {
+  const json = file.replace(/\.safetensors$/, '.json');
+  const added = await engine.addAdapter!(new Uint8Array(readFileSync(file)), JSON.parse(readFileSync(json, 'utf8')), file);
+  process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${file}\n`);
+}
+if (values.blend !== undefined && values.blend !== 'constant' && values.blend !== 'dualreal') {
+  throw new Error(`--blend ${values.blend}: use constant or dualreal`);
+}
+const adapterSettings: AdapterSettings = values.lora?.length
+  ? { adapters: values.lora.map(parseLoraRequest), blend: (values.blend ?? 'constant') as AdapterSettings['blend'] }
+  : {};
 const started = Date.now();
 const stepMs: number[] = [];
 for (const p of prompts.slice(0, limit)) {
@@ -50,6 +70,7 @@ for (const p of prompts.slice(0, limit)) {
     guidance: values.guidance ? Number(values.guidance) : info.defaults.guidance,
     innerGuidance: values['inner-guidance'] !== undefined ? Number(values['inner-guidance']) : info.defaults.innerGuidance,
     sampler: info.defaults.sampler,
+    ...adapterSettings,
   });
   stepMs.push(result.timings.stepMs);
   const zip = await exportClip(result.video, result.fps, settingsFromResult(result), 'zip');
@@ -58,6 +79,7 @@ for (const p of prompts.slice(0, limit)) {
 }
 const summary = {
   model: info.name, variant: info.variant, backend: info.backend.description, clips: Math.min(limit, prompts.length),
+  adapters: adapterSettings.adapters ?? [], blend: adapterSettings.blend ?? 'constant',
   meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, wallS: (Date.now() - started) / 1000,
 };
 writeFileSync(join(values.out!, 'run.json'), JSON.stringify(summary, null, 1));

@@ -23,19 +23,30 @@ from .data import path_points, sprite_rgba
 SIZES = (0.2, 0.25, 0.3, 0.375, 0.45, 0.5, 0.6)
 
 
-def _masked_ncc(frame: torch.Tensor, template: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """NCC of template (3,s,s) against every window of frame (3,H,W), over the mask's pixels only."""
+def _xcorr_valid(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Σ over channels and window of x·k at every valid position: x [N,C,H,W], k [C,s,s] ->
+    [N, H-s+1, W-s+1]. Through the FFT in float64: the sprite windows are up to 77 px wide and a
+    direct conv2d over every frame and size took ~4 s per clip on 2 CPU cores."""
+    _, _, H, W = x.shape
+    s = k.shape[-1]
+    fx = torch.fft.rfft2(x.double(), s=(H, W))
+    fk = torch.fft.rfft2(k.double().flip(-1, -2), s=(H, W))
+    full = torch.fft.irfft2((fx * fk[None]).sum(1), s=(H, W))
+    return full[:, s - 1 :, s - 1 :]
+
+
+def _masked_ncc(frames: torch.Tensor, template: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """NCC of template (3,s,s) against every window of each frame [N,3,H,W], over the mask's
+    pixels only: [N, H-s+1, W-s+1]."""
     n = mask.sum() * 3
     t = (template - (template * mask).sum() * 3 / n / 3) * mask
     t = t / t.pow(2).sum().sqrt().clamp(min=1e-8)
-    x = frame[None]
-    m = mask.expand(3, -1, -1)[None]
-    ones = m
-    s1 = F.conv2d(x, ones)  # Σ x over the mask
-    s2 = F.conv2d(x * x, ones)  # Σ x² over the mask
-    xt = F.conv2d(x, t[None])  # Σ x·t (t is zero-mean on the mask)
+    m = mask.expand(3, -1, -1)
+    s1 = _xcorr_valid(frames, m)  # Σ x over the mask
+    s2 = _xcorr_valid(frames * frames, m)  # Σ x² over the mask
+    xt = _xcorr_valid(frames, t)  # Σ x·t (t is zero-mean on the mask)
     var = (s2 - s1 * s1 / n).clamp(min=1e-8)
-    return (xt / var.sqrt())[0, 0]
+    return (xt / var.sqrt()).float()
 
 
 @torch.no_grad()
@@ -44,19 +55,18 @@ def identity_score(clip: torch.Tensor, frames: Sequence[int] | None = None) -> f
     _, T, H, W = clip.shape
     sprite = sprite_rgba()
     picks = list(frames) if frames is not None else list(range(T))
-    best_per_frame = []
-    for f in picks:
-        frame = (clip[:, f] + 1) / 2
-        best = -1.0
-        for frac in SIZES:
-            side = max(8, round(frac * H))
-            if side > min(H, W):
-                continue
-            # Nearest keeps the sprite's hard colour regions; training pastes it bilinearly, so
-            # the score is a little below 1 even for a perfect copy.
-            s = F.interpolate(sprite[None], size=(side, side), mode="nearest")[0]
-            best = max(best, float(_masked_ncc(frame, s[:3], (s[3:4] > 0.5).float()).max()))
-        best_per_frame.append(best)
+    frames_ = (clip[:, picks].permute(1, 0, 2, 3) + 1) / 2  # [N, 3, H, W] in [0, 1]
+    best = torch.full((len(picks),), -1.0)
+    for frac in SIZES:
+        side = max(8, round(frac * H))
+        if side > min(H, W):
+            continue
+        # Nearest keeps the sprite's hard colour regions; training pastes it bilinearly, so
+        # the score is a little below 1 even for a perfect copy.
+        s = F.interpolate(sprite[None], size=(side, side), mode="nearest")[0]
+        ncc = _masked_ncc(frames_, s[:3], (s[3:4] > 0.5).float())
+        best = torch.maximum(best, ncc.flatten(1).max(1).values)
+    best_per_frame = best.tolist()
     return sum(best_per_frame) / len(best_per_frame)
 
 

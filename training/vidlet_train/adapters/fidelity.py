@@ -1,0 +1,119 @@
+"""Adapter fidelity: the prompts, and the scores of clips generated for them.
+
+    # the prompts (written once; committed as tests/fixtures/adapter-eval-prompts.json)
+    .venv/bin/python -m vidlet_train.adapters.fidelity prompts --n 48 --seed 11 --out ../tests/fixtures/adapter-eval-prompts.json
+    # clips for one configuration, through the real engine (scripts/eval-engine.ts --lora …)
+    # then their scores:
+    .venv/bin/python -m vidlet_train.adapters.fidelity score --clips ../.tmp/ad-dualreal --prompts ../tests/fixtures/adapter-eval-prompts.json
+
+Each prompt asks for both things at once, the way a user of the two adapters would: the mascot
+("pip", identity adapter) travelling a figure eight (motion adapter) on one of the world's
+backgrounds, e.g. "pip moves in a figure eight on a blue to green gradient". The wording follows
+the adapters' training captions; backgrounds, colours and seeds are drawn afresh (held out).
+
+Scores (evaluate.py): identity = best masked NCC of the frames with the reference sprite;
+motion = correlation of the tracked subject's path with the figure eight. "hit" rates use the
+midpoints between what the scores give for the training data itself and for base-world clips
+(evaluate.py's test: mascot stills >= 0.76 vs world clips <= 0.53; figure-eight clips >= 0.99
+vs world motions <= 0.63).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import zipfile
+
+import numpy as np
+import torch
+
+from ..world import BACKGROUNDS, COLOURS
+from .data import IDENTITY_TRIGGER, MOTION_TRIGGERS
+from .evaluate import identity_score, path_score
+
+IDENTITY_HIT = (0.76 + 0.53) / 2
+MOTION_HIT = (0.99 + 0.63) / 2
+
+
+def make_prompts(n: int, seed: int, path: str = "figure-eight") -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        background = rng.choice(list(BACKGROUNDS))
+        # the mascot is yellow: keep its colours off the background, as its training data does
+        colours = [c for c in COLOURS if c not in ("yellow", "orange")]
+        c1 = rng.choice(colours)
+        c2 = rng.choice([c for c in colours if c != c1])
+        phrase = rng.choice(BACKGROUNDS[background]).format(c=rng.choice(COLOURS[c1][1]), c2=rng.choice(COLOURS[c2][1]))
+        prompt = f"{IDENTITY_TRIGGER} moves in a {MOTION_TRIGGERS[path]} {phrase}"
+        out.append({"id": f"a{i:03d}", "prompt": prompt, "path": path, "seed": rng.randrange(1 << 31)})
+    return out
+
+
+def read_zip(path: str) -> torch.Tensor:
+    """A PNG-frame zip (vidlet's export) -> clip [3, T, H, W] in [-1, 1]."""
+    from PIL import Image
+
+    with zipfile.ZipFile(path) as z:
+        names = sorted(n for n in z.namelist() if n.endswith(".png"))
+        frames = np.stack([np.array(Image.open(io.BytesIO(z.read(n))).convert("RGB")) for n in names])
+    return torch.from_numpy(frames).float().permute(3, 0, 1, 2) / 127.5 - 1
+
+
+def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
+    rows = []
+    for p in prompts:
+        f = os.path.join(clips_dir, f"{p['id']}.zip")
+        if not os.path.exists(f):
+            continue
+        clip = read_zip(f)
+        rows.append({"id": p["id"], "identity": identity_score(clip), "motion": path_score(clip, p.get("path", "figure-eight"))})
+    if not rows:
+        raise SystemExit(f"no clips for these prompts in {clips_dir}")
+    ident = np.array([r["identity"] for r in rows])
+    motion = np.array([r["motion"] for r in rows])
+    return {
+        "n": len(rows),
+        "identity": round(float(ident.mean()), 4),
+        "motion": round(float(motion.mean()), 4),
+        "identity_hit": round(float((ident >= IDENTITY_HIT).mean()), 4),
+        "motion_hit": round(float((motion >= MOTION_HIT).mean()), 4),
+        "both_hit": round(float(((ident >= IDENTITY_HIT) & (motion >= MOTION_HIT)).mean()), 4),
+        "rows": rows,
+    }
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("prompts")
+    p.add_argument("--n", type=int, default=48)
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--path", choices=list(MOTION_TRIGGERS), default="figure-eight")
+    p.add_argument("--out", required=True)
+    s = sub.add_parser("score")
+    s.add_argument("--clips", required=True, nargs="+", help="one or more folders of <id>.zip clips")
+    s.add_argument("--prompts", required=True)
+    s.add_argument("--json", help="write the full scores (per clip) here")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these small FFTs)")
+    args = ap.parse_args(argv)
+    if args.cmd == "prompts":
+        with open(args.out, "w") as f:
+            json.dump(make_prompts(args.n, args.seed, args.path), f, indent=1)
+            f.write("\n")
+        return
+    torch.set_num_threads(args.threads)
+    prompts = json.load(open(args.prompts))
+    results = {d: score_clips(d, prompts) for d in args.clips}
+    print(f"{'clips':40s} {'n':>4s} {'identity':>9s} {'motion':>7s} {'id hit':>7s} {'mo hit':>7s} {'both':>6s}")
+    for d, r in results.items():
+        print(f"{d:40s} {r['n']:4d} {r['identity']:9.3f} {r['motion']:7.3f} {r['identity_hit']:7.2f} {r['motion_hit']:7.2f} {r['both_hit']:6.2f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
