@@ -36,12 +36,22 @@ export interface GenerateOptions extends CommonOptions {
   sampler?: SamplerName;
   out: string;
   decodeMotion: boolean;
-  /** --lora NAME[:STRENGTH], repeatable: shipped or --adapter adapters by name. */
-  loras: { name: string; strength?: number }[];
+  /**
+   * --lora NAME_OR_PATH[:STRENGTH], repeatable: shipped or --adapter adapters by name, or a
+   * .safetensors file (its description FILE.json beside it), added first and then used by its name.
+   */
+  loras: LoraFlag[];
   /** --blend constant|dualreal (default constant). */
   blend?: 'constant' | 'dualreal';
   /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it). */
   adapterFiles: string[];
+}
+
+/** One --lora: `name` is '' for a file until the engine has read the file's description. */
+export interface LoraFlag {
+  name: string;
+  strength?: number;
+  file?: string;
 }
 
 export interface BenchOptions extends CommonOptions {
@@ -165,8 +175,22 @@ function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, com
 
 const BLENDS = ['constant', 'dualreal'] as const;
 
-/** `NAME` or `NAME:STRENGTH` (the adapters' own parser, with its errors as usage errors). */
-function parseLora(text: string): { name: string; strength?: number } {
+/**
+ * `NAME`, `NAME:STRENGTH`, `FILE.safetensors` or `FILE.safetensors:STRENGTH` (names with the
+ * adapters' own parser, its errors as usage errors). A value is a file when it names a
+ * .safetensors file or holds a path separator: adapter names cannot contain either.
+ */
+export function parseLora(text: string): LoraFlag {
+  const file = /^(.*\.safetensors)(?::([^:/\\]*))?$/i.exec(text.trim());
+  if (file || /[/\\]/.test(text)) {
+    const path = file ? file[1]! : text.trim();
+    const raw = file?.[2];
+    if (!/\.safetensors$/i.test(path)) throw new UsageError(`--lora "${text}": a path must name a .safetensors file (its description FILE.json beside it).`);
+    if (raw === undefined) return { name: '', file: path };
+    const strength = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(strength)) throw new UsageError(`--lora "${text}": strength "${raw}" is not a number (e.g. ${path}:0.8).`);
+    return { name: '', file: path, strength };
+  }
   try {
     return parseLoraRequest(text);
   } catch (e) {
@@ -185,7 +209,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
                   [--inner-guidance W2] [--sampler euler|heun|euler-ancestral]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
-                  [--lora NAME[:STRENGTH]]… [--blend constant|dualreal] [--adapter FILE.safetensors]…
+                  [--lora NAME_OR_FILE[:STRENGTH]]… [--blend constant|dualreal] [--adapter FILE.safetensors]…
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.

@@ -17,14 +17,26 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   const loadMs = performance.now() - tLoad;
   status.done(`model ${info.displayName} (${info.variant}, ${formatBytes(info.bytes)}) on ${info.backend.description}: ${info.backend.reason}`);
 
-  // --adapter FILE.safetensors: its description is FILE.json beside it.
-  for (const file of opts.adapterFiles ?? []) {
+  // --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it.
+  const addFile = async (file: string, flag: string) => {
     const json = file.replace(/\.safetensors$/i, '') + '.json';
     const description = JSON.parse(await readFile(json, 'utf8').catch(() => {
-      throw new Error(`--adapter ${file}: its description ${json} is missing (an adapter is a .safetensors file plus a .json description).`);
+      throw new Error(`${flag} ${file}: its description ${json} is missing (an adapter is a .safetensors file plus a .json description).`);
     }));
-    const added = await engine.addAdapter(new Uint8Array(await readFile(file)), description, file);
+    const weights = await readFile(file).catch(() => {
+      throw new Error(`${flag} ${file}: there is no such file.`);
+    });
+    return engine.addAdapter(new Uint8Array(weights), description, file);
+  };
+  for (const file of opts.adapterFiles ?? []) {
+    const added = await addFile(file, '--adapter');
     process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${file}${opts.loras?.some((l) => l.name === added.name) ? '' : `; use it with --lora ${added.name}`}\n`);
+  }
+  for (const lora of opts.loras ?? []) {
+    if (!lora.file) continue;
+    const added = await addFile(lora.file, '--lora');
+    lora.name = added.name;
+    process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${lora.file}\n`);
   }
   const request = buildRequest(opts, info, () => webcrypto.getRandomValues(new Uint32Array(1))[0]!);
   if (request.adapters) process.stderr.write(`adapters: ${request.adapters.map((a) => `${a.name}${a.strength !== undefined ? `:${a.strength}` : ''}`).join(', ')} (${request.blend ?? 'constant'})\n`);
@@ -102,7 +114,7 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: ()
     innerGuidance: o.innerGuidance ?? info.defaults.innerGuidance,
     sampler: o.sampler ?? info.defaults.sampler,
     ...(o.decodeMotion ? { decodeMotion: true } : {}),
-    ...(o.loras?.length ? { adapters: o.loras } : {}),
+    ...(o.loras?.length ? { adapters: o.loras.map(({ name, strength }) => (strength === undefined ? { name } : { name, strength })) } : {}),
     ...(o.blend ? { blend: o.blend } : {}),
   };
 }

@@ -111,6 +111,14 @@ describe.runIf(hasModel)('vidlet CLI adapters', () => {
       return Buffer.from(files[Object.keys(files).filter((f) => f.endsWith('.png')).sort()[0]!]!).toString('base64');
     };
     expect(firstFrame(join(dir, 'styled.zip'))).not.toBe(firstFrame(join(dir, 'plain.zip')));
+    // --lora FILE:S is the same as --adapter FILE --lora NAME:S
+    const byPath = vidlet([...common, '--out', join(dir, 'by-path.zip'), '--lora', `${join(dir, 'cli-style.safetensors')}:0.8`]);
+    expect(byPath.code, byPath.stderr).toBe(0);
+    expect(JSON.parse(byPath.stdout).adapters).toEqual([{ name: 'cli-style', strength: 0.8 }]);
+    expect(firstFrame(join(dir, 'by-path.zip'))).toBe(firstFrame(join(dir, 'styled.zip')));
+    const noDescription = vidlet([...common, '--out', join(dir, 'n.zip'), '--lora', join(dir, 'nothing-here.safetensors')]);
+    expect(noDescription.code).toBe(1);
+    expect(noDescription.stderr).toMatch(/nothing-here\.json is missing/);
     const bad = vidlet(['generate', '--prompt', 'x', '--lora', 'cli-style:lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/strength "lots"/);

@@ -138,6 +138,23 @@ def test_blender_starts_at_c_over_2_and_splits_by_group():
     assert ident[0, 0] > 1.5 and ident[0, 4] < 0.5 and ident[0, 0] == ident[0, 2]
 
 
+def test_blender_without_text_depends_on_the_timestep_only():
+    torch.manual_seed(0)
+    b = StageBlender(4, even_block_groups(4, 2), text_dim=4, c=2.0, use_text=False)
+    with torch.no_grad():
+        for p in b.parameters():
+            p.normal_()
+    t = torch.tensor([0.2, 0.2, 0.8])
+    alpha = b(t, torch.randn(3, 4))
+    assert torch.allclose(alpha[0], alpha[1]) and not torch.allclose(alpha[0], alpha[2])
+    with_text = StageBlender(4, even_block_groups(4, 2), text_dim=4, c=2.0, use_text=True)
+    with torch.no_grad():
+        for p in with_text.parameters():
+            p.normal_()
+    a2 = with_text(t, torch.randn(3, 4))
+    assert not torch.allclose(a2[0], a2[1])
+
+
 def test_data_identity_stills_and_figure_eight_flow():
     g = torch.Generator().manual_seed(0)
     video, flow, captions = identity_batch(2, VideoSize(4, 64, 64), g)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_DIR, parseCli, UsageError } from '../../../src/cli/args';
+import { DEFAULT_MODEL_DIR, parseCli, parseLora, UsageError } from '../../../src/cli/args';
 import { buildRequest } from '../../../src/cli/generate';
 import type { ModelInfo } from '../../../src/engine/types';
 
@@ -21,6 +21,21 @@ describe('vidlet CLI arguments', () => {
     const info = { defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' } } as ModelInfo;
     if (o.command !== 'generate') throw new Error('expected generate');
     expect(buildRequest(o, info, () => 99)).toEqual({ prompt: 'p', seed: 99, steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' });
+  });
+
+  it('--lora takes a name or a .safetensors path, each with an optional strength', () => {
+    expect(parseLora('pip')).toEqual({ name: 'pip' });
+    expect(parseLora('pip:0.5')).toEqual({ name: 'pip', strength: 0.5 });
+    expect(parseLora('my.safetensors')).toEqual({ name: '', file: 'my.safetensors' });
+    expect(parseLora('dir/my.safetensors:0.8')).toEqual({ name: '', file: 'dir/my.safetensors', strength: 0.8 });
+    expect(parseLora('C:\\ads\\Pip.SAFETENSORS:1.5')).toEqual({ name: '', file: 'C:\\ads\\Pip.SAFETENSORS', strength: 1.5 });
+    expect(() => parseLora('dir/my.safetensors:lots')).toThrow(UsageError);
+    expect(() => parseLora('dir/my.bin')).toThrow(/must name a \.safetensors file/);
+    const o = parseCli(['generate', '--prompt', 'p', '--lora', 'a/x.safetensors:0.3', '--lora', 'pip']);
+    if (o.command !== 'generate') throw new Error('expected generate');
+    o.loras[0]!.name = 'x'; // what generate does once the engine has read the file's description
+    const info = { defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' } } as ModelInfo;
+    expect(buildRequest(o, info, () => 1).adapters).toEqual([{ name: 'x', strength: 0.3 }, { name: 'pip' }]);
   });
 
   it('refuses bad input with a message naming the flag', () => {

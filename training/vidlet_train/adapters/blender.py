@@ -52,6 +52,7 @@ class StageBlender(nn.Module):
         t_dim: int = 64,
         hidden: int = 64,
         embed_t: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
+        use_text: bool = True,
     ):
         super().__init__()
         if sorted(b for g in groups for b in g) != list(range(depth)):
@@ -61,7 +62,9 @@ class StageBlender(nn.Module):
         self.c = float(c)
         # embed_t lets the caller feed the DiT's own (frozen) timestep embedding; its width is t_dim.
         self.embed_t = embed_t or (lambda t: sinusoidal_embedding(t, t_dim))
-        self.net = nn.Sequential(nn.Linear(t_dim + text_dim, hidden), nn.SiLU(), nn.Linear(hidden, len(self.groups)))
+        # use_text=False: α depends on the timestep (and block group) only. See DualRealConfig.
+        self.use_text = use_text
+        self.net = nn.Sequential(nn.Linear(t_dim + (text_dim if use_text else 0), hidden), nn.SiLU(), nn.Linear(hidden, len(self.groups)))
         # Zero last layer: α = c/2 everywhere at the start, i.e. both adapters at equal weight,
         # and training moves away from that only where the data says so.
         nn.init.zeros_(self.net[-1].weight)
@@ -73,7 +76,9 @@ class StageBlender(nn.Module):
 
     def forward(self, t: torch.Tensor, pooled_text: torch.Tensor) -> torch.Tensor:
         """α per group, [B, G]."""
-        x = torch.cat([self.embed_t(t).to(pooled_text.dtype), pooled_text], dim=-1)
+        x = self.embed_t(t).to(pooled_text.dtype)
+        if self.use_text:
+            x = torch.cat([x, pooled_text], dim=-1)
         return self.c * torch.sigmoid(self.net(x))
 
     def block_scales(self, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
