@@ -3,6 +3,8 @@
  * and hands it to the <vidlet-app> element, which provides it to the components as contexts.
  */
 import './app/components/vidlet-app';
+import { AdapterLibrary } from './app/data/adapter-library';
+import { AdapterStore } from './app/data/adapter-store';
 import { EngineSession } from './app/data/engine-session';
 import { HistoryStore } from './app/data/history-store';
 import { ModelStorage } from './app/data/model-storage';
@@ -16,7 +18,9 @@ const engine = new EngineClient();
 const history = new HistoryStore();
 const settings = new SettingsStore();
 const storage = new ModelStorage();
-const session = new EngineSession(engine, history, storage, { source: { base: MODEL_BASE } });
+const adapters = new AdapterLibrary(engine, new AdapterStore());
+// Every model load (first use, after deleting the cached model) adds the user's adapters again.
+const session = new EngineSession(engine, history, storage, { source: { base: MODEL_BASE }, onModelLoaded: (info) => adapters.attach(info) });
 
 session.model.subscribe((state) => {
   if (state.kind === 'ready') settings.applyModelDefaults(state.info);
@@ -26,9 +30,11 @@ const app = document.createElement('vidlet-app');
 app.session = session;
 app.settingsStore = settings;
 app.history = history;
+app.adapters = adapters;
 document.body.append(app);
 
 void history.load().catch((error) => console.error('History could not be read:', error));
+void adapters.loadStored().catch((error) => console.error('Stored adapters could not be read:', error));
 
 // A model already on this device loads at once (no network); otherwise it downloads on first Generate.
 void storage
@@ -39,4 +45,4 @@ void storage
   .catch(() => {}); // shown in the model panel
 
 // Tests and the console reach the live objects here; nothing in the app reads it.
-Object.assign(window, { vidlet: { engine, session, history, settings, storage } });
+Object.assign(window, { vidlet: { engine, session, history, settings, storage, adapters } });

@@ -1,5 +1,6 @@
-/** One @lit/context per concern: the engine session, the form settings, the history. */
+/** One @lit/context per concern: the engine session, the form settings, the history, the adapters. */
 import { createContext } from '@lit/context';
+import type { AdapterLibrary } from './data/adapter-library';
 import type { EngineSession } from './data/engine-session';
 import type { HistoryStore } from './data/history-store';
 import type { SettingsStore } from './data/settings-store';
@@ -7,3 +8,4 @@ import type { SettingsStore } from './data/settings-store';
 export const engineContext = createContext<EngineSession>(Symbol('vidlet-engine'));
 export const settingsContext = createContext<SettingsStore>(Symbol('vidlet-settings'));
 export const historyContext = createContext<HistoryStore>(Symbol('vidlet-history'));
+export const adapterContext = createContext<AdapterLibrary>(Symbol('vidlet-adapters'));

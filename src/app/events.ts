@@ -10,6 +10,8 @@ export interface VidletEvents {
   'vidlet-delete-entry': { id: string };
   'vidlet-compare-entry': { id: string };
   'vidlet-delete-model': void;
+  'vidlet-add-adapters': { files: File[] };
+  'vidlet-delete-adapter': { name: string };
 }
 
 export type VidletEventName = keyof VidletEvents;
@@ -28,5 +30,7 @@ declare global {
     'vidlet-delete-entry': CustomEvent<{ id: string }>;
     'vidlet-compare-entry': CustomEvent<{ id: string }>;
     'vidlet-delete-model': CustomEvent<void>;
+    'vidlet-add-adapters': CustomEvent<{ files: File[] }>;
+    'vidlet-delete-adapter': CustomEvent<{ name: string }>;
   }
 }

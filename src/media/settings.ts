@@ -4,7 +4,7 @@
  * export from another app, or from a newer Vidlet whose fields we cannot know, is refused
  * with a message rather than half-read.
  */
-import type { Backend, GenerateResult, SamplerName, Variant } from '../engine/types';
+import type { AdapterChoice, Backend, BlendMode, CurveSpec, GenerateResult, SamplerName, Variant } from '../engine/types';
 import { SettingsError } from './errors';
 
 export const SETTINGS_APP = 'vidlet';
@@ -29,11 +29,19 @@ export interface ClipSettings {
   height: number;
   /** ISO 8601 time of the export. */
   createdAt: string;
+  /**
+   * LoRA adapters the clip was made with, as the request named them (strength, hand-set curve).
+   * Absent in files written before adapters existed, and when none were used.
+   */
+  adapters?: AdapterChoice[];
+  /** How identity + motion adapters shared the blocks; absent = 'constant'. */
+  blend?: BlendMode;
 }
 
 const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
 const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
+const BLENDS: readonly BlendMode[] = ['constant', 'dualreal'];
 
 /** The settings of a finished generation. */
 export function settingsFromResult(result: GenerateResult, createdAt: Date = new Date()): ClipSettings {
@@ -56,6 +64,7 @@ export function settingsFromResult(result: GenerateResult, createdAt: Date = new
     width: result.video.width,
     height: result.video.height,
     createdAt: createdAt.toISOString(),
+    ...(r.adapters?.length ? { adapters: r.adapters.map(copyChoice), ...(r.blend ? { blend: r.blend } : {}) } : {}),
   };
 }
 
@@ -115,6 +124,53 @@ export function parseSettings(input: string | unknown): ClipSettings {
     width: int(o, 'width', 1),
     height: int(o, 'height', 1),
     createdAt: date(o, 'createdAt'),
+    ...(o.adapters !== undefined ? { adapters: adapters(o.adapters) } : {}),
+    ...(o.blend !== undefined ? { blend: oneOf(o, 'blend', BLENDS) } : {}),
+  };
+}
+
+/** The adapters list: names, optional strengths and curves (the engine checks curves against the model). */
+function adapters(v: unknown): AdapterChoice[] {
+  if (!Array.isArray(v)) throw fieldError('adapters', 'a list', v);
+  return v.map((a, i) => {
+    const field = `adapters[${i}]`;
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) throw fieldError(field, 'an object', a);
+    const o = a as Record<string, unknown>;
+    if (typeof o.name !== 'string' || o.name === '') throw fieldError(`${field}.name`, 'a name', o.name);
+    const choice: AdapterChoice = { name: o.name };
+    if (o.strength !== undefined) choice.strength = num(o, 'strength');
+    if (o.schedule !== undefined) choice.schedule = curve(o.schedule, `${field}.schedule`);
+    return choice;
+  });
+}
+
+function curve(v: unknown, field: string): CurveSpec {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fieldError(field, 'a curve object', v);
+  const o = v as Record<string, unknown>;
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  if (!Array.isArray(o.points) || !o.points.every((p) => Array.isArray(p) && p.length === 2 && p.every(finite))) {
+    throw fieldError(`${field}.points`, 'a list of [position, weight] number pairs', o.points);
+  }
+  const spec: CurveSpec = { points: (o.points as [number, number][]).map(([x, y]) => [x, y]) };
+  if (o.axis !== undefined) spec.axis = oneOf(o, 'axis', ['t', 'progress'] as const);
+  if (o.groups !== undefined) {
+    if (!Array.isArray(o.groups) || !o.groups.every((g) => Array.isArray(g) && g.every((d) => Number.isInteger(d)))) {
+      throw fieldError(`${field}.groups`, 'a list of lists of block indices', o.groups);
+    }
+    spec.groups = (o.groups as number[][]).map((g) => g.slice());
+  }
+  if (o.multipliers !== undefined) {
+    if (!Array.isArray(o.multipliers) || !o.multipliers.every(finite)) throw fieldError(`${field}.multipliers`, 'a list of numbers', o.multipliers);
+    spec.multipliers = (o.multipliers as number[]).slice();
+  }
+  return spec;
+}
+
+function copyChoice(c: AdapterChoice): AdapterChoice {
+  return {
+    name: c.name,
+    ...(c.strength !== undefined ? { strength: c.strength } : {}),
+    ...(c.schedule ? { schedule: JSON.parse(JSON.stringify(c.schedule)) as CurveSpec } : {}),
   };
 }
 

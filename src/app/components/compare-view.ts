@@ -1,12 +1,15 @@
 /** Two history entries side by side, with the settings that differ between them. */
 import { LitElement, css, html } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { describeAdapters } from '../data/adapter-settings';
 import type { GenerationSettings } from '../data/generation-settings';
 import type { HistoryEntry } from '../data/history-store';
 import './result-player';
 import { controls, tokens } from './theme';
 
-const LABELS: Record<keyof GenerationSettings, string> = {
+type Shown = Exclude<keyof GenerationSettings, 'blend'>;
+
+const LABELS: Record<Shown, string> = {
   prompt: 'Prompt',
   negativePrompt: 'Negative',
   seed: 'Seed',
@@ -14,7 +17,13 @@ const LABELS: Record<keyof GenerationSettings, string> = {
   guidance: 'Guidance',
   innerGuidance: 'Inner-Guidance',
   sampler: 'Sampler',
+  adapters: 'Adapters',
 };
+
+/** A setting as text (adapters and their blend as one line). */
+function shown(s: GenerationSettings, k: Shown): string {
+  return k === 'adapters' ? describeAdapters(s) : String(s[k] ?? '');
+}
 
 @customElement('vidlet-compare-view')
 export class CompareView extends LitElement {
@@ -24,8 +33,8 @@ export class CompareView extends LitElement {
   override render() {
     const { a, b } = this;
     if (!a || !b) return html``;
-    const keys = Object.keys(LABELS) as (keyof GenerationSettings)[];
-    const differing = keys.filter((k) => (a.settings[k] ?? '') !== (b.settings[k] ?? ''));
+    const keys = Object.keys(LABELS) as Shown[];
+    const differing = keys.filter((k) => shown(a.settings, k) !== shown(b.settings, k));
     return html`
       <div class="pair">
         ${[a, b].map(
@@ -38,7 +47,7 @@ export class CompareView extends LitElement {
       <table>
         <tr><th></th><th>A</th><th>B</th></tr>
         ${(differing.length ? differing : ['seed' as const]).map(
-          (k) => html`<tr><th>${LABELS[k]}</th><td>${a.settings[k]}</td><td>${b.settings[k]}</td></tr>`,
+          (k) => html`<tr><th>${LABELS[k]}</th><td>${shown(a.settings, k)}</td><td>${shown(b.settings, k)}</td></tr>`,
         )}
       </table>
     `;

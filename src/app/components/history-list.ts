@@ -5,6 +5,7 @@
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement } from 'lit/decorators.js';
+import { describeAdapters } from '../data/adapter-settings';
 import { formatDate } from '../data/format-units';
 import type { HistorySummary, HistoryStore } from '../data/history-store';
 import { historyContext } from '../contexts';
@@ -38,6 +39,7 @@ export class HistoryList extends LitElement {
             <div class="body">
               <p class="prompt" title=${e.settings.prompt}>${e.settings.prompt}</p>
               <p class="muted">seed ${e.settings.seed} · ${e.settings.steps} steps · ${formatDate(e.createdAt)}</p>
+              ${e.settings.adapters?.length ? html`<p class="muted adapters">Adapters: ${describeAdapters(e.settings)}</p>` : nothing}
               <div class="actions">
                 <button class="ghost" @click=${() => this.#send('vidlet-restore-entry', e.id)}>Use settings</button>
                 <button class="ghost" @click=${() => this.#send('vidlet-compare-entry', e.id)}>Compare</button>

@@ -1,17 +1,21 @@
 /**
  * The page: provides the three contexts (engine session, settings, history), lays out the
  * form, the stage (live preview / player / compare) and the history, and turns the components'
- * events into calls on the data layer. Dropping an exported file anywhere restores its settings.
+ * events into calls on the data layer. Dropping an exported file anywhere restores its settings;
+ * dropping an adapter's .safetensors + .json adds it (the adapters panel lists it).
  */
 import { provide } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { isAdapterFileName, type AdapterLibrary } from '../data/adapter-library';
+import { withoutAdapter } from '../data/adapter-settings';
 import { settingsFromFile } from '../data/clip-encoder';
 import { isActive, type EngineSession } from '../data/engine-session';
 import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
 import { toUserError, type UserError } from '../data/user-error';
-import { engineContext, historyContext, settingsContext } from '../contexts';
+import { adapterContext, engineContext, historyContext, settingsContext } from '../contexts';
+import './adapter-panel';
 import './compare-view';
 import './error-banner';
 import './export-bar';
@@ -34,9 +38,12 @@ export class VidletApp extends LitElement {
   @provide({ context: engineContext }) @property({ attribute: false }) session!: EngineSession;
   @provide({ context: settingsContext }) @property({ attribute: false }) settingsStore!: SettingsStore;
   @provide({ context: historyContext }) @property({ attribute: false }) history!: HistoryStore;
+  @provide({ context: adapterContext }) @property({ attribute: false }) adapters!: AdapterLibrary;
 
   @state() private dragging = false;
   @state() private appError?: UserError;
+  /** One banner per dropped adapter file that could not be used or kept. */
+  @state() private adapterErrors: UserError[] = [];
   #watch = new Watch(this);
   #dragDepth = 0;
 
@@ -48,6 +55,8 @@ export class VidletApp extends LitElement {
     this.addEventListener('vidlet-restore-entry', (e) => this.#restore(e.detail.id));
     this.addEventListener('vidlet-delete-entry', (e) => void this.#delete(e.detail.id));
     this.addEventListener('vidlet-compare-entry', (e) => void this.#compare(e.detail.id));
+    this.addEventListener('vidlet-add-adapters', (e) => void this.#addAdapters(e.detail.files));
+    this.addEventListener('vidlet-delete-adapter', (e) => void this.#deleteAdapter(e.detail.name));
     window.addEventListener('dragenter', this.#dragEnter);
     window.addEventListener('dragover', this.#dragOver);
     window.addEventListener('dragleave', this.#dragLeave);
@@ -83,11 +92,16 @@ export class VidletApp extends LitElement {
       <main>
         <aside>
           <section class="card pad"><vidlet-prompt-form></vidlet-prompt-form></section>
+          <section class="card pad" aria-label="Adapters"><vidlet-adapter-panel></vidlet-adapter-panel></section>
           <section class="card pad"><vidlet-model-panel></vidlet-model-panel></section>
         </aside>
 
         <div class="main-col">
           ${this.appError ? html`<vidlet-error-banner .error=${this.appError} @dismiss=${() => (this.appError = undefined)}></vidlet-error-banner>` : nothing}
+          ${this.adapterErrors.map(
+            (error) =>
+              html`<vidlet-error-banner class="adapter-error" .error=${error} @dismiss=${() => (this.adapterErrors = this.adapterErrors.filter((e) => e !== error))}></vidlet-error-banner>`,
+          )}
           ${run.kind === 'error'
             ? html`<vidlet-error-banner .error=${run.error} @dismiss=${() => this.session.run.set({ kind: 'idle' })}></vidlet-error-banner>`
             : nothing}
@@ -102,7 +116,7 @@ export class VidletApp extends LitElement {
       </main>
 
       ${this.dragging
-        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings</div></div>`
+        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />or an adapter's .safetensors and .json to add it</div></div>`
         : nothing}
     `;
   }
@@ -187,6 +201,31 @@ export class VidletApp extends LitElement {
     }
   }
 
+  /** Dropped or picked adapter files: each one that cannot be used gets its own banner; the rest are added. */
+  async #addAdapters(files: File[]) {
+    this.adapterErrors = [];
+    try {
+      const dropped = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      const report = await this.adapters.addFiles(dropped, () => this.session.ensureModel());
+      this.adapterErrors = report.errors.map(toUserError);
+      if (report.added.length) {
+        const names = report.added.map((n) => `"${n}"`).join(', ');
+        this.settingsStore.notice.set({ kind: 'info', text: `Adapter${report.added.length === 1 ? '' : 's'} ${names} added: enable ${report.added.length === 1 ? 'it' : 'them'} under Adapters.` });
+      }
+    } catch (error) {
+      this.adapterErrors = [toUserError(error)]; // e.g. the model could not load to check them
+    }
+  }
+
+  async #deleteAdapter(name: string) {
+    try {
+      await this.adapters.remove(name);
+      this.settingsStore.patch(withoutAdapter(this.settingsStore.settings.value, name));
+    } catch (error) {
+      this.adapterErrors = [toUserError(error)];
+    }
+  }
+
   #hasFiles(e: DragEvent): boolean {
     return e.dataTransfer?.types.includes('Files') ?? false;
   }
@@ -212,7 +251,9 @@ export class VidletApp extends LitElement {
     e.preventDefault();
     this.#dragDepth = 0;
     this.dragging = false;
-    const file = e.dataTransfer?.files[0];
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (files.some((f) => isAdapterFileName(f.name))) return this.#addAdapters(files);
+    const file = files[0];
     if (!file) return;
     try {
       const settings = await settingsFromFile(file);

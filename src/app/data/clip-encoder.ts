@@ -49,6 +49,8 @@ export function clipSettings(origin: ClipOrigin): ClipSettings {
     width: origin.video.width,
     height: origin.video.height,
     createdAt: new Date().toISOString(),
+    // Only when adapters were used, so clips without them read exactly as before.
+    ...(s.adapters?.length ? { adapters: s.adapters, ...(s.blend ? { blend: s.blend } : {}) } : {}),
   };
 }
 

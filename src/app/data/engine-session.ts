@@ -39,6 +39,11 @@ export interface EngineSessionOptions {
   load?: LoadOptions;
   /** Also decode the motion latent (flow as colour) when the model has one. */
   decodeMotion?: boolean;
+  /**
+   * Runs inside every model load, before the model is reported ready (e.g. the user's adapters
+   * are added to the engine again). It must not throw: its own problems are its to show.
+   */
+  onModelLoaded?: (info: ModelInfo) => Promise<void>;
 }
 
 export class EngineSession {
@@ -89,6 +94,7 @@ export class EngineSession {
         if (progress.phase === 'download' && !progress.fromCache) sawNetwork = true;
         this.model.set({ kind: 'loading', startedAt, progress });
       });
+      await this.#options.onModelLoaded?.(info).catch((error) => console.error('After model load:', error));
       this.model.set({ kind: 'ready', info, loadMs: performance.now() - startedAt, fromCache: !sawNetwork });
       void this.storage.refresh().catch(() => {});
       return info;

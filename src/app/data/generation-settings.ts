@@ -1,11 +1,12 @@
 /**
  * The settings of one generation as the form edits them. They are exactly the engine's
- * GenerateRequest (so history, export metadata and restore all speak one shape), without the
- * per-run `decodeMotion` switch which the app decides.
+ * GenerateRequest with its adapter fields (so history, export metadata and restore all speak one
+ * shape), without the per-run `decodeMotion` switch which the app decides.
  */
-import type { GenerateRequest, ModelInfo, SamplerName } from '../../engine/types';
+import type { AdapterSettings, GenerateRequest, ModelInfo, SamplerName } from '../../engine/types';
+import { restoredAdapters, validateAdapters } from './adapter-settings';
 
-export type GenerationSettings = Omit<GenerateRequest, 'decodeMotion'>;
+export type GenerationSettings = Omit<GenerateRequest, 'decodeMotion'> & AdapterSettings;
 
 export const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 
@@ -18,6 +19,8 @@ export const FALLBACK_SETTINGS: GenerationSettings = {
   guidance: 5,
   innerGuidance: 3,
   sampler: 'euler',
+  adapters: [],
+  blend: 'constant',
 };
 
 /** Seeds stay within 2^31 so they survive JSON, URLs and every engine's integer parsing. */
@@ -56,6 +59,7 @@ export function validateSettings(s: GenerationSettings): SettingsProblem[] {
   if (!Number.isFinite(s.innerGuidance) || s.innerGuidance < 0 || s.innerGuidance > 30)
     problems.push({ field: 'innerGuidance', message: 'Inner-Guidance must be between 0 and 30 (0 turns it off).' });
   if (!SAMPLERS.includes(s.sampler)) problems.push({ field: 'sampler', message: `Sampler must be one of ${SAMPLERS.join(', ')}.` });
+  for (const message of validateAdapters(s)) problems.push({ field: 'adapters', message });
   return problems;
 }
 
@@ -73,5 +77,7 @@ export function mergeRestoredSettings(current: GenerationSettings, restored: Par
   if (typeof restored.innerGuidance === 'number' && Number.isFinite(restored.innerGuidance))
     merged.innerGuidance = restored.innerGuidance;
   if (typeof restored.sampler === 'string' && SAMPLERS.includes(restored.sampler)) merged.sampler = restored.sampler;
+  // Adapters are part of what made the clip: a record without them (older files) means none.
+  Object.assign(merged, restoredAdapters(restored));
   return merged;
 }

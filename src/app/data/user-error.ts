@@ -39,6 +39,13 @@ const ADVICE: Record<string, Advice> = {
   AbortError: { title: 'Download stopped', action: 'Press Generate to continue where it stopped.' },
   // src/media/errors.ts
   CodecUnavailableError: { title: 'This format cannot be written in this browser', action: 'Export as GIF or PNG frames instead.' },
+  // src/engine/adapters/errors.ts (the detail names the file, tensor or field)
+  AdapterError: { title: 'This adapter does not fit the model', action: 'Use an adapter made for this model (its .json names the base model), or re-export it.' },
+  SafetensorsError: { title: 'The adapter file is damaged or not a .safetensors file', action: 'Export or download the adapter again, then drop its .safetensors and .json together.' },
+  ScheduleError: { title: 'The adapter schedule cannot be used', action: 'Fix the curve or switch the blend back to constant.' },
+  // src/app/data/adapter-library.ts, adapter-store.ts
+  AdapterFilesError: { title: 'These files do not make an adapter', action: 'Drop the .safetensors file together with its .json description (same name); your other adapters and settings are unchanged.' },
+  AdapterStorageFullError: { title: 'Not enough storage to keep the adapter', action: 'Free some disk space, delete old adapters or history, then drop it again to keep it.' },
   // src/worker/engine-client.ts
   WorkerCrashedError: { title: 'The generator stopped unexpectedly', action: 'Reload the page to start it again; your history is kept.' },
 };

@@ -1,0 +1,156 @@
+/**
+ * The adapter part of the generation settings (`adapters: [{name, strength, schedule?}]`,
+ * `blend`), as the adapters panel edits it. Pure: every function takes settings and returns the
+ * changed adapter fields, so the panel, restore and tests share one set of rules.
+ *
+ * The panel's three blend choices map onto the engine request like this:
+ *  - constant: blend 'constant', no curves (each adapter at its strength everywhere);
+ *  - dualreal: blend 'dualreal', no curves (the shipped StageBlender table shares the blocks);
+ *  - curve:    blend 'constant', every enabled adapter carries a hand-set curve.
+ * A disabled adapter is simply absent from `adapters`.
+ */
+import type { AdapterChoice, AdapterInfo, AdapterSettings, BlendMode, BlenderInfo, CurveSpec } from '../../engine/types';
+
+export type BlendChoice = 'constant' | 'dualreal' | 'curve';
+
+/** The strength slider's range; the engine accepts any finite number, the model was trained near 1. */
+export const STRENGTH_RANGE = { min: -1, max: 2, step: 0.05 } as const;
+/** Typed values outside this are refused: they only blow the clip up. */
+const STRENGTH_LIMIT = 4;
+/** A hand-set curve keeps few points so it stays editable with numbers. */
+export const MAX_CURVE_POINTS = 8;
+
+type Adapters = Required<AdapterSettings>;
+
+/** Which of the panel's choices the settings are in. */
+export function blendChoiceOf(s: AdapterSettings): BlendChoice {
+  if (s.blend === 'dualreal') return 'dualreal';
+  return s.adapters?.some((a) => a.schedule) ? 'curve' : 'constant';
+}
+
+/** A flat curve at 1 with one multiplier per group: the same clip as constant strength, ready to shape. */
+export function defaultCurve(groups: number[][]): CurveSpec {
+  return { axis: 't', points: [[0, 1], [0.5, 1], [1, 1]], groups: groups.map((g) => g.slice()), multipliers: groups.map(() => 1) };
+}
+
+/** Contiguous, near-equal block groups (as src/engine/adapters/block-groups.ts evenBlockGroups). */
+export function evenGroups(depth: number, count = 3): number[][] {
+  const n = Math.max(1, Math.min(count, depth));
+  const out: number[][] = [];
+  let next = 0;
+  for (let g = 0; g < n; g++) {
+    const size = Math.floor(depth / n) + (g < depth % n ? 1 : 0);
+    out.push(Array.from({ length: size }, (_, i) => next + i));
+    next += size;
+  }
+  return out;
+}
+
+export function withBlendChoice(s: AdapterSettings, choice: BlendChoice, groups: number[][]): Adapters {
+  const list = s.adapters ?? [];
+  if (choice === 'curve') return { blend: 'constant', adapters: list.map((a) => ({ ...a, schedule: a.schedule ?? defaultCurve(groups) })) };
+  return { blend: choice, adapters: list.map(({ schedule: _dropped, ...a }) => a) };
+}
+
+export function withAdapterEnabled(s: AdapterSettings, name: string, enabled: boolean, strength: number, groups: number[][]): Adapters {
+  const list = (s.adapters ?? []).filter((a) => a.name !== name);
+  const blend = s.blend ?? 'constant';
+  if (!enabled) return { blend, adapters: list };
+  const choice: AdapterChoice = { name, strength };
+  if (blendChoiceOf(s) === 'curve') choice.schedule = defaultCurve(groups);
+  return { blend, adapters: [...list, choice] };
+}
+
+export function withAdapterStrength(s: AdapterSettings, name: string, strength: number): Adapters {
+  return { blend: s.blend ?? 'constant', adapters: (s.adapters ?? []).map((a) => (a.name === name ? { ...a, strength } : a)) };
+}
+
+export function withAdapterCurve(s: AdapterSettings, name: string, schedule: CurveSpec): Adapters {
+  return { blend: s.blend ?? 'constant', adapters: (s.adapters ?? []).map((a) => (a.name === name ? { ...a, schedule } : a)) };
+}
+
+/** After an adapter is deleted: it leaves the settings; DualReal without its pair falls back to constant. */
+export function withoutAdapter(s: AdapterSettings, name: string): Adapters {
+  return { blend: s.blend ?? 'constant', adapters: (s.adapters ?? []).filter((a) => a.name !== name) };
+}
+
+/** DualReal applies when the model ships a table and both adapters it was trained for are enabled. */
+export function dualRealProblem(blender: BlenderInfo | undefined, s: AdapterSettings, blenderProblem?: string): string | undefined {
+  if (!blender) return blenderProblem ?? 'This model ships no StageBlender table, so DualReal blending is not available.';
+  const on = new Set((s.adapters ?? []).map((a) => a.name));
+  const missing = [blender.identity, blender.motion].filter((n) => !on.has(n));
+  if (missing.length) return `DualReal blends "${blender.identity}" (identity) with "${blender.motion}" (motion): enable ${missing.map((n) => `"${n}"`).join(' and ')}.`;
+  return undefined;
+}
+
+/** Problems with the adapter settings that the engine would refuse less clearly (one sentence each). */
+export function validateAdapters(s: AdapterSettings): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const a of s.adapters ?? []) {
+    if (seen.has(a.name)) problems.push(`Adapter "${a.name}" is listed twice; keep one.`);
+    seen.add(a.name);
+    if (a.strength !== undefined && (!Number.isFinite(a.strength) || Math.abs(a.strength) > STRENGTH_LIMIT)) {
+      problems.push(`Adapter "${a.name}": strength must be a number from −${STRENGTH_LIMIT} to ${STRENGTH_LIMIT}.`);
+    }
+    const curve = a.schedule;
+    if (curve) {
+      const xs = curve.points.map((p) => p[0]);
+      if (curve.points.length < 1 || curve.points.length > MAX_CURVE_POINTS) problems.push(`Adapter "${a.name}": a curve needs 1 to ${MAX_CURVE_POINTS} points.`);
+      else if (!curve.points.every((p) => p.every(Number.isFinite)) || xs.some((x, i) => x < 0 || x > 1 || (i > 0 && x <= xs[i - 1]!))) {
+        problems.push(`Adapter "${a.name}": curve points need positions from 0 to 1, each after the one before, and numeric weights.`);
+      }
+      if (curve.multipliers && !curve.multipliers.every(Number.isFinite)) problems.push(`Adapter "${a.name}": every block-group multiplier must be a number.`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * The adapter fields of settings read back from history, a file or localStorage: kept when well
+ * formed (the engine checks curves against the model), and none when the record has no adapters.
+ */
+export function restoredAdapters(restored: { adapters?: unknown; blend?: unknown }): Adapters {
+  const adapters: AdapterChoice[] = [];
+  if (Array.isArray(restored.adapters)) {
+    for (const raw of restored.adapters as unknown[]) {
+      if (typeof raw !== 'object' || raw === null) continue;
+      const a = raw as Record<string, unknown>;
+      if (typeof a.name !== 'string' || a.name === '') continue;
+      const choice: AdapterChoice = { name: a.name };
+      if (typeof a.strength === 'number' && Number.isFinite(a.strength)) choice.strength = a.strength;
+      const curve = a.schedule as CurveSpec | undefined;
+      if (curve && typeof curve === 'object' && Array.isArray(curve.points)) choice.schedule = JSON.parse(JSON.stringify(curve)) as CurveSpec;
+      adapters.push(choice);
+    }
+  }
+  const blend: BlendMode = restored.blend === 'dualreal' && adapters.length > 0 ? 'dualreal' : 'constant';
+  return { adapters, blend };
+}
+
+/**
+ * Enabled adapters whose trigger words are all absent from the prompt (whole words, any case).
+ * Shown as a hint; the prompt is never edited for the user.
+ */
+export function missingTriggerWords(prompt: string, choices: readonly AdapterChoice[], infos: readonly AdapterInfo[]): { name: string; words: string[] }[] {
+  const words = new Set(prompt.toLowerCase().split(/[^\p{L}\p{N}-]+/u).filter(Boolean));
+  const out: { name: string; words: string[] }[] = [];
+  for (const c of choices) {
+    const triggers = infos.find((i) => i.name === c.name)?.triggerWords ?? [];
+    if (triggers.length === 0) continue;
+    const present = triggers.some((t) => {
+      const parts = t.toLowerCase().split(/[^\p{L}\p{N}-]+/u).filter(Boolean);
+      return parts.length > 0 && parts.every((p) => words.has(p));
+    });
+    if (!present) out.push({ name: c.name, words: triggers.slice() });
+  }
+  return out;
+}
+
+/** One line for history and compare: "pip 0.8, figure-eight 1 (curve) · DualReal", or "none". */
+export function describeAdapters(s: AdapterSettings): string {
+  const list = s.adapters ?? [];
+  if (list.length === 0) return 'none';
+  const items = list.map((a) => `${a.name} ${a.strength === undefined ? '(recommended)' : String(Math.round(a.strength * 100) / 100)}${a.schedule ? ' (curve)' : ''}`);
+  return items.join(', ') + (s.blend === 'dualreal' ? ' · DualReal' : '');
+}
