@@ -1,0 +1,146 @@
+/**
+ * LoRA adapters on the page, end to end in Chromium on one profile:
+ * (a) an adapter's .safetensors + .json dropped on the page is listed; enabled, it changes the
+ *     clip of the same seed, and the history entry records it; the exported clip carries it
+ *     (dropping the clip back restores it into the form);
+ * (b) after a reload with the model URLs blocked, the adapter is still listed (IndexedDB) and the
+ *     same request gives the same clip (so it was added to the engine again);
+ * (c) an adapter of the wrong width is refused with a message naming the layer, a lone
+ *     .safetensors with one naming the missing .json, and nothing else is lost.
+ * The adapter is a seeded random one for this model (tests/integration/helpers/adapter-fixture.ts):
+ * it works whichever adapters the model package ships. Two steps per clip: 2 shared cores.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeAdapter } from '../integration/helpers/adapter-fixture';
+import { fillForm, startApp, waitForRunEnd, type App } from './harness';
+
+const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../public/models/vidlet-tiny/manifest.json'), 'utf8'));
+const PROMPT = 'a red ball bouncing on a blue background';
+const NAME = 'test-glow';
+
+function adapterFiles(name: string, width: number, seed: number) {
+  const a = makeAdapter(name, 'style', manifest.name, { ...manifest.lora, width }, seed);
+  const description = { ...a.description, triggerWords: ['glow'], displayName: `Glow test (${name})` };
+  return [
+    { name: `${name}.safetensors`, bytes: [...a.weights] },
+    { name: `${name}.json`, bytes: [...new TextEncoder().encode(JSON.stringify(description))] },
+  ];
+}
+
+async function drop(page: Page, files: { name: string; bytes: number[] }[]) {
+  const dataTransfer = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return dt;
+  }, files);
+  await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+}
+
+type DoneWindow = { vidlet: { session: { run: { value: { kind: string; entry?: { settings: Record<string, unknown>; video: { data: Uint8ClampedArray } } } } } } };
+
+/** sha256 of the finished clip's frames, and the settings its history entry recorded. */
+async function finished(page: Page) {
+  return page.evaluate(async () => {
+    const run = (window as unknown as DoneWindow).vidlet.session.run.value;
+    const data = run.entry!.video.data;
+    const digest = await crypto.subtle.digest('SHA-256', data.slice().buffer);
+    return { hash: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join(''), settings: run.entry!.settings };
+  });
+}
+
+async function generate(page: Page) {
+  await page.getByRole('button', { name: 'Generate' }).click();
+  expect(await waitForRunEnd(page)).toBe('done');
+  return finished(page);
+}
+
+let app: App;
+let withAdapter: string;
+
+beforeAll(async () => {
+  app = await startApp();
+});
+
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('adapters in the page', () => {
+  it('(a) a dropped adapter is listed, changes the clip of the same seed, and is recorded in history and the export', async () => {
+    const { page } = app;
+    await fillForm(page, { prompt: PROMPT, steps: 2, seed: 7 });
+    const plain = await generate(page);
+    expect(plain.settings.adapters).toEqual([]);
+
+    await drop(page, adapterFiles(NAME, manifest.lora.width, 5));
+    const row = page.locator('vidlet-adapter-row', { hasText: `Glow test (${NAME})` });
+    await row.waitFor({ timeout: 30_000 });
+    // (locators pierce shadow roots; textContent does not, so read the row's inner element)
+    await expect(row.locator('.row').textContent()).resolves.toMatch(/style[\s\S]*yours[\s\S]*glow/);
+    await page.getByText(`Adapter "${NAME}" added`).waitFor();
+    await page.getByRole('checkbox', { name: `Use ${NAME}` }).check();
+    // Its trigger word is not in the prompt: said, not silently added.
+    await page.getByText('The prompt does not mention').waitFor();
+    await expect(page.getByRole('textbox', { name: 'Prompt', exact: true }).inputValue()).resolves.toBe(PROMPT);
+
+    const styled = await generate(page);
+    expect(styled.hash).not.toBe(plain.hash);
+    expect(styled.settings).toMatchObject({ seed: 7, steps: 2, adapters: [{ name: NAME, strength: 1 }], blend: 'constant' });
+    withAdapter = styled.hash;
+    await page.locator('vidlet-history-list li.entry').first().getByText(`Adapters: ${NAME} 1`).waitFor();
+
+    // The exported clip carries the adapter: turn it off, drop the clip back, and it is on again.
+    await page.getByRole('checkbox', { name: `Use ${NAME}` }).uncheck();
+    const clip = await page.evaluateHandle(() => {
+      const run = (window as unknown as { vidlet: { session: { run: { value: { entry?: { clip?: Blob } } } } } }).vidlet.session.run.value;
+      const dt = new DataTransfer();
+      dt.items.add(new File([run.entry!.clip!], 'clip.webm'));
+      return dt;
+    });
+    await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer: clip });
+    await page.getByText('Settings restored from "clip.webm"').waitFor({ timeout: 15_000 });
+    await expect(page.getByRole('checkbox', { name: `Use ${NAME}` }).isChecked()).resolves.toBe(true);
+  });
+
+  it('(b) after a reload with the model URLs blocked, the adapter is still there and gives the same clip', async () => {
+    const { context } = app;
+    await context.route('**/models/**', (route) => route.abort('internetdisconnected'));
+    try {
+      const page = app.page;
+      await page.reload();
+      await page.waitForFunction(() => 'vidlet' in window);
+      await page.locator('vidlet-adapter-row', { hasText: `Glow test (${NAME})` }).waitFor({ timeout: 30_000 });
+      // The form kept its settings, adapter included.
+      await expect(page.getByRole('checkbox', { name: `Use ${NAME}` }).isChecked()).resolves.toBe(true);
+      await fillForm(page, { prompt: PROMPT, steps: 2, seed: 7 });
+      const again = await generate(page);
+      expect(again.settings.adapters).toEqual([{ name: NAME, strength: 1 }]);
+      expect(again.hash).toBe(withAdapter);
+    } finally {
+      await context.unrouteAll();
+    }
+  });
+
+  it('(c) broken adapters get a message naming the problem; nothing else is lost', async () => {
+    const { page } = app;
+    const entriesBefore = await page.locator('vidlet-history-list li.entry').count();
+    // Wrong width: the engine names the first layer whose shape does not fit.
+    await drop(page, adapterFiles('too-wide', manifest.lora.width * 2, 9));
+    const banner = page.locator('vidlet-error-banner.adapter-error');
+    await banner.first().waitFor({ timeout: 30_000 });
+    await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/does not fit the model[\s\S]*blocks\.0\.attn\.q\.lora_A\.weight/);
+    // A weights file without its description.
+    await drop(page, [adapterFiles('lonely', manifest.lora.width, 3)[0]!]);
+    await page.getByText('lonely.safetensors has no lonely.json beside it').waitFor({ timeout: 15_000 });
+    // Nothing lost: the good adapter is listed and enabled, the form and history are as they were.
+    await expect(page.locator('vidlet-adapter-row', { hasText: 'too-wide' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('checkbox', { name: `Use ${NAME}` }).isChecked()).resolves.toBe(true);
+    await expect(page.getByRole('textbox', { name: 'Prompt', exact: true }).inputValue()).resolves.toBe(PROMPT);
+    expect(await page.locator('vidlet-history-list li.entry').count()).toBe(entriesBefore);
+    const stored = await page.evaluate(() => (window as unknown as { vidlet: { adapters: { state: { value: { added: { info: { name: string } }[] } } } } }).vidlet.adapters.state.value.added.map((a) => a.info.name));
+    expect(stored).toEqual([NAME]);
+  });
+});
