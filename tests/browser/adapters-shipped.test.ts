@@ -112,5 +112,9 @@ describe(`shipped adapters and DualReal in the page (${shipsPair ? 'the packageâ
     expect(blended.settings).toMatchObject({ blend: 'dualreal', adapters: [{ name: served.identity }, { name: served.motion }] });
     expect(blended.hash).not.toBe(plain.hash);
     await page.locator('vidlet-history-list li.entry').first().getByText(/Â· DualReal/).waitFor();
+    // Turning off half of the pair leaves DualReal nothing to blend: the choice goes back to constant.
+    await page.getByRole('checkbox', { name: `Use ${served.motion}` }).uncheck();
+    await expect(page.getByRole('radio', { name: 'Constant' }).isChecked()).resolves.toBe(true);
+    await expect(dualreal.isDisabled()).resolves.toBe(true);
   });
 });

@@ -131,7 +131,7 @@ describe('adapters in the page', () => {
     await drop(page, adapterFiles('too-wide', manifest.lora.width * 2, 9));
     const banner = page.locator('vidlet-error-banner.adapter-error');
     await banner.first().waitFor({ timeout: 30_000 });
-    await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/does not fit the model[\s\S]*blocks\.0\.attn\.q\.lora_A\.weight/);
+    await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/cannot be used with this model[\s\S]*blocks\.0\.attn\.q\.lora_A\.weight/);
     // A weights file without its description.
     await drop(page, [adapterFiles('lonely', manifest.lora.width, 3)[0]!]);
     await page.getByText('lonely.safetensors has no lonely.json beside it').waitFor({ timeout: 15_000 });

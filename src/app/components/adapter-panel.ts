@@ -87,6 +87,11 @@ export class AdapterPanel extends LitElement {
           up <strong>${m.name}</strong>; without it the adapter may show little.
         </p>`,
       )}
+      ${lib.lora && enabled.length > lib.lora.slots.length
+        ? html`<p class="warn" role="status">
+            This model has ${lib.lora.slots.length} adapter slots (${lib.lora.slots.join(', ')}): enable at most ${lib.lora.slots.length} adapters at once.
+          </p>`
+        : nothing}
       ${enabled.length ? this.#blend(choice, dualProblem, lib.lora?.depth ?? 1, editing) : nothing}
     `;
   }
@@ -140,7 +145,11 @@ export class AdapterPanel extends LitElement {
 
   #toggle(e: CustomEvent<AdapterToggle>) {
     const { name, enabled, strength } = e.detail;
-    this.#patch(withAdapterEnabled(this.settingsStore.settings.value, name, enabled, strength, this.#groups()));
+    const lib = this.library.state.value;
+    let next = { ...this.settingsStore.settings.value, ...withAdapterEnabled(this.settingsStore.settings.value, name, enabled, strength, this.#groups()) };
+    // Turning off half of the DualReal pair leaves the table nothing to blend: back to constant (the radio shows it).
+    if (next.blend === 'dualreal' && dualRealProblem(lib.blender, next, lib.blenderProblem)) next = { ...next, ...withBlendChoice(next, 'constant', this.#groups()) };
+    this.#patch({ adapters: next.adapters, blend: next.blend });
     if (enabled) this.editing = name;
   }
 

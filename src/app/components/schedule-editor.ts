@@ -51,7 +51,7 @@ export class ScheduleEditor extends LitElement {
     const zeroY = H - ((0 - lo) / (hi - lo || 1)) * H;
     return html`
       <figure>
-        <svg viewBox="-30 -8 ${W + 40} ${H + 30}" role="img" aria-label=${this.#caption()} @pointermove=${this.#move} @pointerup=${this.#end} @pointercancel=${this.#end}>
+        <svg viewBox="-36 -8 ${W + 46} ${H + 30}" role="img" aria-label=${this.#caption()} @pointermove=${this.#move} @pointerup=${this.#end} @pointercancel=${this.#end}>
           <rect x="0" y="0" width=${W} height=${H} class="plot"></rect>
           <line x1="0" x2=${W} y1=${zeroY} y2=${zeroY} class="zero"></line>
           <text x="-4" y="6" class="tick" text-anchor="end">${hi.toFixed(1)}</text>

@@ -40,7 +40,7 @@ const ADVICE: Record<string, Advice> = {
   // src/media/errors.ts
   CodecUnavailableError: { title: 'This format cannot be written in this browser', action: 'Export as GIF or PNG frames instead.' },
   // src/engine/adapters/errors.ts (the detail names the file, tensor or field)
-  AdapterError: { title: 'This adapter does not fit the model', action: 'Use an adapter made for this model (its .json names the base model), or re-export it.' },
+  AdapterError: { title: 'This adapter cannot be used with this model', action: 'Fix what the message names: use an adapter made for this model (its .json names the base model), or change which adapters are enabled.' },
   SafetensorsError: { title: 'The adapter file is damaged or not a .safetensors file', action: 'Export or download the adapter again, then drop its .safetensors and .json together.' },
   ScheduleError: { title: 'The adapter schedule cannot be used', action: 'Fix the curve or switch the blend back to constant.' },
   // src/app/data/adapter-library.ts, adapter-store.ts

@@ -108,7 +108,7 @@ describe('AdapterLibrary', () => {
     expect(report.errors).toHaveLength(6);
     // The page's banner text for the wrong-shape one carries the engine's message.
     const shown = toUserError(report.errors.find((e) => e.name === 'AdapterError'));
-    expect(shown.title).toBe('This adapter does not fit the model');
+    expect(shown.title).toBe('This adapter cannot be used with this model');
     expect(shown.detail).toMatch(/blocks\.0\.attn\.q\.lora_A\.weight/);
     // Nothing else was lost.
     expect(lib.state.value.added.map((a) => a.info.name)).toEqual(['keep', 'good']);
