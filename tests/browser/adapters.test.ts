@@ -6,7 +6,9 @@
  * (b) after a reload with the model URLs blocked, the adapter is still listed (IndexedDB) and the
  *     same request gives the same clip (so it was added to the engine again);
  * (c) an adapter of the wrong width is refused with a message naming the layer, a lone
- *     .safetensors with one naming the missing .json, and nothing else is lost.
+ *     .safetensors with one naming the missing .json, and nothing else is lost;
+ * (d) a custom curve edited on the page (a typed point, a dragged point, a group multiplier)
+ *     is what the request carries, and it changes the clip.
  * The adapter is a seeded random one for this model (tests/integration/helpers/adapter-fixture.ts):
  * it works whichever adapters the model package ships. Two steps per clip: 2 shared cores.
  */
@@ -142,5 +144,36 @@ describe('adapters in the page', () => {
     expect(await page.locator('vidlet-history-list li.entry').count()).toBe(entriesBefore);
     const stored = await page.evaluate(() => (window as unknown as { vidlet: { adapters: { state: { value: { added: { info: { name: string } }[] } } } } }).vidlet.adapters.state.value.added.map((a) => a.info.name));
     expect(stored).toEqual([NAME]);
+  });
+
+  it('(d) a curve edited on the page is what the request carries, and it changes the clip', async () => {
+    const { page } = app;
+    await page.getByRole('radio', { name: 'Custom curve' }).check();
+    const editor = page.locator('vidlet-schedule-editor[mode="curve"]');
+    await editor.waitFor();
+    // Typed: the t = 0 end of the curve to 0…
+    await page.getByRole('spinbutton', { name: 'Point 1 weight' }).fill('0');
+    await page.getByRole('spinbutton', { name: 'Point 1 weight' }).press('Tab');
+    // …dragged: the t = 1 point (left edge) pulled down to weight ≈ 0.
+    const handle = editor.locator('circle.handle[data-point="2"]');
+    const box = (await handle.boundingBox())!;
+    const plot = (await editor.locator('rect.plot').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, plot.y + plot.height * 0.75, { steps: 4 });
+    await page.mouse.up();
+    await page.getByRole('spinbutton', { name: 'Multiplier for blocks 0–1 (shallow)' }).fill('0.5');
+    await page.getByRole('spinbutton', { name: 'Multiplier for blocks 0–1 (shallow)' }).press('Tab');
+    const curved = await generate(page);
+    const schedule = (curved.settings.adapters as { schedule: { points: [number, number][]; multipliers: number[] } }[])[0]!.schedule;
+    expect(schedule.points[0]).toEqual([0, 0]);
+    expect(schedule.points[2]![0]).toBe(1);
+    expect(schedule.points[2]![1]).toBeLessThan(0.9);
+    expect(schedule.multipliers[0]).toBe(0.5);
+    expect(curved.hash).not.toBe(withAdapter);
+    await page.locator('vidlet-history-list li.entry').first().getByText(`Adapters: ${NAME} 1 (curve)`).waitFor();
+    // Back to constant: the curve goes, the clip is the constant one again.
+    await page.getByRole('radio', { name: 'Constant' }).check();
+    expect((await generate(page)).hash).toBe(withAdapter);
   });
 });
