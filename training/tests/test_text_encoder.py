@@ -43,14 +43,16 @@ def test_mean_pooled_similarities_match_sentence_transformers(port):
     assert sim[0, 2] < 0.3 and sim[1, 3] < 0.3
 
 
-@pytest.mark.parametrize("variant,max_err,min_cos", [("text_encoder.onnx", 1e-4, 0.9999),
-                                                     ("text_encoder.int8.onnx", 1.0, 0.98)])
-def test_shipped_text_encoder_matches_port(port, variant, max_err, min_cos):
+# int8 is weight-only int8 (vidlet_train/quant.py): the engine runs it by default on wasm, so it must
+# stay within 2% relative RMS of the port (the dynamic MatMulInteger int8 it replaced was ~22% off)
+@pytest.mark.parametrize("variant,max_rel,min_cos", [("text_encoder.onnx", 1e-5, 0.9999),
+                                                     ("text_encoder.int8.onnx", 0.02, 0.999)])
+def test_shipped_text_encoder_matches_port(port, variant, max_rel, min_cos):
     ids, mask, h = port
     sess = ort.InferenceSession(os.path.join(PKG, variant), providers=["CPUExecutionProvider"])
     out = sess.run(["hidden"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
-    real = mask.numpy().astype(bool)
-    assert np.abs(out - h.numpy())[real].max() < max_err
+    ref = h.numpy()
+    assert np.linalg.norm(out - ref) / np.linalg.norm(ref) < max_rel
     assert (_pool(out, mask) * _pool(h, mask)).sum(-1).min() > min_cos
 
 
