@@ -44,10 +44,8 @@ for (let i = 0; i < texts.length; i += 2) {
   }
   for (let b = 0; b < batch.length; b++) {
     const pa = new Float64Array(H), pb = new Float64Array(H);
-    let n = 0;
     for (let t = 0; t < L; t++) {
       const real = e.attentionMask[b * L + t] === 1n;
-      if (real) n++;
       for (let h = 0; h < H; h++) {
         const k = (b * L + t) * H + h;
         const a = out.fp32![k]!, c = out.int8![k]!;
@@ -60,7 +58,6 @@ for (let i = 0; i < texts.length; i += 2) {
     const cos = dot / Math.sqrt(na * nb);
     cosMin = Math.min(cosMin, cos);
     cosSum += cos;
-    void n;
   }
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
