@@ -133,15 +133,14 @@ export function restoredAdapters(restored: { adapters?: unknown; blend?: unknown
  * Shown as a hint; the prompt is never edited for the user.
  */
 export function missingTriggerWords(prompt: string, choices: readonly AdapterChoice[], infos: readonly AdapterInfo[]): { name: string; words: string[] }[] {
-  const words = new Set(prompt.toLowerCase().split(/[^\p{L}\p{N}-]+/u).filter(Boolean));
+  // Words joined by single spaces, so "figure-eight" in the prompt matches the trigger "figure eight" (and back).
+  const normal = (text: string) => ` ${text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(' ')} `;
+  const text = normal(prompt);
   const out: { name: string; words: string[] }[] = [];
   for (const c of choices) {
     const triggers = infos.find((i) => i.name === c.name)?.triggerWords ?? [];
     if (triggers.length === 0) continue;
-    const present = triggers.some((t) => {
-      const parts = t.toLowerCase().split(/[^\p{L}\p{N}-]+/u).filter(Boolean);
-      return parts.length > 0 && parts.every((p) => words.has(p));
-    });
+    const present = triggers.some((t) => normal(t).trim() !== '' && text.includes(normal(t)));
     if (!present) out.push({ name: c.name, words: triggers.slice() });
   }
   return out;

@@ -143,6 +143,9 @@ describe('adapter settings', () => {
       { name: 'pip', words: ['pip'] },
       { name: 'figure-eight', words: ['figure-eight', 'figure eight'] },
     ]);
+    // Hyphens and spaces are the same; the words must be adjacent.
+    expect(missingTriggerWords('pip in a figure-eight', on, [{ name: 'pip', kind: 'identity', triggerWords: ['pip'] }, { name: 'figure-eight', kind: 'motion', triggerWords: ['figure eight'] }])).toEqual([]);
+    expect(missingTriggerWords('pip: eight of a figure', [{ name: 'figure-eight' }], infos)).toEqual([{ name: 'figure-eight', words: ['figure-eight', 'figure eight'] }]);
     // Whole words only: "pipe" is not "pip".
     expect(missingTriggerWords('a pipe in a figure-eight', [{ name: 'pip' }], infos)).toEqual([{ name: 'pip', words: ['pip'] }]);
   });
