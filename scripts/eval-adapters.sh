@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The adapter fidelity table of the model card: the same held-out prompts and seeds
+# (tests/fixtures/adapter-eval-prompts.json: "pip moves in a figure eight on …") generated through
+# the real engine (wasm, in Node) with each adapter configuration, then scored in Python
+# (training/vidlet_train/adapters/fidelity.py: identity = NCC with the reference sprite, motion =
+# correlation of the subject's path with the figure eight).
+#
+#   bash scripts/eval-adapters.sh [OUT_DIR] [SOLO_DIR]
+#
+# SOLO_DIR holds the separately trained adapters (naive-fusion baseline), default
+# training/baselines/adapters; the DualReal pair and its table are the ones shipped in the package.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-.tmp/adapter-eval}
+SOLO=${2:-training/baselines/adapters}
+PROMPTS=tests/fixtures/adapter-eval-prompts.json
+LIMIT=${LIMIT:-1000}
+run() {
+  local name=$1; shift
+  npx tsx scripts/eval-engine.ts --prompts "$PROMPTS" --out "$OUT/$name" --limit "$LIMIT" "$@"
+}
+run base
+run identity-alone --adapter "$SOLO/pip-solo.safetensors" --lora pip-solo
+run motion-alone --adapter "$SOLO/figure-eight-solo.safetensors" --lora figure-eight-solo
+run naive-fusion --adapter "$SOLO/pip-solo.safetensors" --adapter "$SOLO/figure-eight-solo.safetensors" \
+  --lora pip-solo --lora figure-eight-solo --blend constant
+run dualreal --lora pip --lora figure-eight --blend dualreal
+# ablation: the jointly trained pair without its StageBlender table (both at constant strength 1)
+run joint-constant --lora pip --lora figure-eight --blend constant
+PYTHONPATH=training training/.venv/bin/python -m vidlet_train.adapters.fidelity score --prompts "$PROMPTS" --json "$OUT/scores.json" \
+  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/joint-constant"
