@@ -117,4 +117,25 @@ describe(`shipped adapters and DualReal in the page (${shipsPair ? 'the packageâ
     await expect(page.getByRole('radio', { name: 'Constant' }).isChecked()).resolves.toBe(true);
     await expect(dualreal.isDisabled()).resolves.toBe(true);
   });
+
+  it('a trigger word the base model never learned is called carried by the enabled adapter, not ineffective', async () => {
+    const { page } = app;
+    const trigger = identityTrigger();
+    await fillForm(page, { prompt: `${trigger} on a blue background` });
+    const hint = page.locator('#prompt-hint');
+    const use = page.getByRole('checkbox', { name: `Use ${served.identity}` });
+    await use.check();
+    await hint.locator('.carried', { hasText: `(adapter ${served.identity})` }).waitFor();
+    await expect(hint.locator('.unknown').count()).resolves.toBe(0);
+    await use.uncheck();
+    await hint.locator('.unknown', { hasText: trigger }).waitFor();
+    await expect(hint.locator('.carried').count()).resolves.toBe(0);
+  });
 });
+
+/** The first trigger word of the identity adapter as shipped (its description file). */
+function identityTrigger(): string {
+  if (!shipsPair) return 'mascot';
+  const entry = real.adapters.find((a: { name: string }) => a.name === served.identity);
+  return JSON.parse(readFileSync(resolve(MODEL_DIR, entry.description), 'utf8')).triggerWords[0];
+}

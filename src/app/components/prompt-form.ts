@@ -8,10 +8,12 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { PromptAnalysis } from '../../engine/types';
+import type { AdapterLibrary } from '../data/adapter-library';
+import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession } from '../data/engine-session';
 import { SAMPLERS, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
 import type { SettingsStore } from '../data/settings-store';
-import { engineContext, settingsContext } from '../contexts';
+import { adapterContext, engineContext, settingsContext } from '../contexts';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
@@ -29,6 +31,7 @@ const ANALYZE_DELAY_MS = 350;
 export class PromptForm extends LitElement {
   @consume({ context: engineContext }) session!: EngineSession;
   @consume({ context: settingsContext }) settingsStore!: SettingsStore;
+  @consume({ context: adapterContext }) library?: AdapterLibrary;
 
   @state() private problems: SettingsProblem[] = [];
   @state() private analysis?: PromptAnalysis;
@@ -172,12 +175,24 @@ export class PromptForm extends LitElement {
   }
 
   #promptHint() {
-    const words = this.analysis?.unknownWords ?? [];
+    const lib = this.library ? this.#watch.get(this.library.state) : { shipped: [], added: [] };
+    const infos = [...lib.shipped, ...lib.added.map((a) => a.info)];
+    const { unlearned: words, carried } = splitUnknownWords(
+      this.analysis?.unknownWords ?? [],
+      this.settingsStore.settings.value.adapters ?? [],
+      infos,
+    );
     const parts = [];
     if (words.length > 0) {
       parts.push(html`<p class="unknown" role="status">
         The model has not learned ${words.length === 1 ? 'this word' : 'these words'}:
         ${words.map((w) => html`<mark>${w}</mark> `)}— ${words.length === 1 ? 'it' : 'they'} will have little effect.
+      </p>`);
+    }
+    if (carried.length > 0) {
+      parts.push(html`<p class="carried muted" role="status">
+        ${carried.map((c, i) => html`${i ? ', ' : ''}<mark>${c.word}</mark> (adapter ${c.adapter})`)}:
+        unknown to the base model, carried by the enabled adapter.
       </p>`);
     }
     if (this.analysis?.truncated) parts.push(html`<p class="unknown">The prompt is longer than the model reads; the end is cut off.</p>`);

@@ -153,3 +153,31 @@ export function describeAdapters(s: AdapterSettings): string {
   const items = list.map((a) => `${a.name} ${a.strength === undefined ? '(recommended)' : String(Math.round(a.strength * 100) / 100)}${a.schedule ? ' (curve)' : ''}`);
   return items.join(', ') + (s.blend === 'dualreal' ? ' · DualReal' : '');
 }
+
+/**
+ * Splits the prompt's unknown words into those nothing in the run has learned and those that are
+ * trigger words of an enabled adapter: an adapter's LoRA acts whatever the text encoder makes of
+ * its trigger word (the base vocabulary has no "pip"), so telling the user such a word "will have
+ * little effect" would be wrong while the adapter is on.
+ */
+export function splitUnknownWords(
+  unknown: readonly string[],
+  choices: readonly AdapterChoice[],
+  infos: readonly AdapterInfo[],
+): { unlearned: string[]; carried: { word: string; adapter: string }[] } {
+  const owner = new Map<string, string>();
+  for (const c of choices) {
+    if (c.strength === 0) continue;
+    for (const t of infos.find((i) => i.name === c.name)?.triggerWords ?? []) {
+      for (const w of t.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)) if (!owner.has(w)) owner.set(w, c.name);
+    }
+  }
+  const unlearned: string[] = [];
+  const carried: { word: string; adapter: string }[] = [];
+  for (const word of unknown) {
+    const adapter = owner.get(word.toLowerCase());
+    if (adapter) carried.push({ word, adapter });
+    else unlearned.push(word);
+  }
+  return { unlearned, carried };
+}

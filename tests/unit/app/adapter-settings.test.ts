@@ -11,6 +11,7 @@ import {
   dualRealProblem,
   evenGroups,
   missingTriggerWords,
+  splitUnknownWords,
   restoredAdapters,
   validateAdapters,
   withAdapterCurve,
@@ -148,6 +149,20 @@ describe('adapter settings', () => {
     expect(missingTriggerWords('pip: eight of a figure', [{ name: 'figure-eight' }], infos)).toEqual([{ name: 'figure-eight', words: ['figure-eight', 'figure eight'] }]);
     // Whole words only: "pipe" is not "pip".
     expect(missingTriggerWords('a pipe in a figure-eight', [{ name: 'pip' }], infos)).toEqual([{ name: 'pip', words: ['pip'] }]);
+  });
+
+  it('an unknown word that is a trigger word of an enabled adapter is carried by it, not "unlearned"', () => {
+    const infos = [
+      { name: 'pip', kind: 'identity' as const, triggerWords: ['pip'] },
+      { name: 'figure-eight', kind: 'motion' as const, triggerWords: ['Figure-Eight'] },
+    ];
+    expect(splitUnknownWords(['pip', 'zorble', 'eight'], [{ name: 'pip' }, { name: 'figure-eight', strength: 0.5 }], infos)).toEqual({
+      unlearned: ['zorble'],
+      carried: [{ word: 'pip', adapter: 'pip' }, { word: 'eight', adapter: 'figure-eight' }],
+    });
+    // Disabled (not chosen) or at strength 0: the word is unlearned again.
+    expect(splitUnknownWords(['pip'], [], infos)).toEqual({ unlearned: ['pip'], carried: [] });
+    expect(splitUnknownWords(['pip'], [{ name: 'pip', strength: 0 }], infos)).toEqual({ unlearned: ['pip'], carried: [] });
   });
 });
 
