@@ -28,4 +28,6 @@ run dualreal --lora pip --lora figure-eight --blend dualreal
 # ablation: the jointly trained pair without its StageBlender table (both at constant strength 1)
 run joint-constant --lora pip --lora figure-eight --blend constant
 PYTHONPATH=training training/.venv/bin/python -m vidlet_train.adapters.fidelity score --prompts "$PROMPTS" --json "$OUT/scores.json" \
-  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/joint-constant"
+  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/joint-constant" \
+  --paired "$OUT/dualreal:$OUT/naive-fusion" "$OUT/joint-constant:$OUT/naive-fusion" "$OUT/joint-constant:$OUT/dualreal" \
+  "$OUT/naive-fusion:$OUT/identity-alone" "$OUT/naive-fusion:$OUT/motion-alone"

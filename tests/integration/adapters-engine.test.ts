@@ -79,7 +79,7 @@ describe.runIf(hasModel)('adapters through the Engine interface (real denoiser, 
   it('an unknown adapter name is an InvalidRequestError naming the choices; the engine stays usable', async () => {
     await expect(engine.generate({ ...base, adapters: [{ name: 'nope' }] })).rejects.toMatchObject({ name: 'InvalidRequestError', message: expect.stringMatching(/"nope".*test-style/) });
     await expect(engine.generate({ ...base, blend: 'sideways' as never })).rejects.toMatchObject({ name: 'InvalidRequestError' });
-    // DualReal needs the model's StageBlender table; this package has none.
+    // DualReal needs the StageBlender table of the pair it was trained for; test-style is not in it (or there is no table).
     await expect(engine.generate({ ...base, adapters: [{ name: 'test-style' }], blend: 'dualreal' })).rejects.toMatchObject({ message: expect.stringMatching(/StageBlender/) });
     expect((await engine.generate({ ...base, steps: 1 })).video.frames).toBeGreaterThan(0);
   });

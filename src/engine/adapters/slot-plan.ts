@@ -84,7 +84,7 @@ export function planSlots(
   const assignments: SlotAssignment[] = entries.map((e) => ({ slot: e.slot, strength: e.strength, schedule: CONSTANT }));
   if (mode === 'dualreal') {
     if (!blender) {
-      throw new AdapterError('blender', 'blender', '--blend dualreal needs a StageBlender table, and this model lists none; use --blend constant.');
+      throw new AdapterError('blender', 'blender', 'DualReal blending needs a StageBlender table, and this model lists none; use constant blending (CLI: --blend constant).');
     }
     const { identity, motion } = blender.table;
     const find = (name: string) => entries.findIndex((e) => e.adapter.description.name === name);
@@ -94,7 +94,7 @@ export function planSlots(
       throw new AdapterError(
         blender.table.identity,
         'blender',
-        `--blend dualreal: the StageBlender table was trained for "${identity}" + "${motion}"; load both (--lora ${identity} --lora ${motion}) or use --blend constant.`,
+        `DualReal blending: the StageBlender table was trained for "${identity}" + "${motion}"; enable both (CLI: --lora ${identity} --lora ${motion}) or use constant blending.`,
       );
     }
     assignments[id] = { ...assignments[id]!, schedule: { type: 'dualreal', blender, role: 'identity' } };

@@ -87,7 +87,7 @@ describe('planSlots', () => {
 
   it('dualreal without a table or without the pair is an error that says what to do', () => {
     const pair = [{ adapter: adapter('pip', 'identity') }, { adapter: adapter('figure-eight', 'motion') }];
-    expect(() => planSlots(pair, slots, 'dualreal')).toThrow(/needs a StageBlender table.*use --blend constant/);
-    expect(() => planSlots([pair[0]!], slots, 'dualreal', blender)).toThrow(/trained for "pip" \+ "figure-eight"; load both/);
+    expect(() => planSlots(pair, slots, 'dualreal')).toThrow(/needs a StageBlender table.*use constant blending \(CLI: --blend constant\)/);
+    expect(() => planSlots([pair[0]!], slots, 'dualreal', blender)).toThrow(/trained for "pip" \+ "figure-eight"; enable both \(CLI: --lora pip --lora figure-eight\)/);
   });
 });

@@ -85,6 +85,38 @@ def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
     }
 
 
+def paired_difference(a: dict, b: dict, key: str) -> tuple[float, float, int]:
+    """Mean of a - b over the prompts both scored, and its standard error (same prompts and seeds,
+    so the per-prompt difference is what varies between configurations)."""
+    rb = {r["id"]: r[key] for r in b["rows"]}
+    d = np.array([r[key] - rb[r["id"]] for r in a["rows"] if r["id"] in rb])
+    if len(d) < 2:
+        return float("nan"), float("nan"), len(d)
+    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d))), len(d)
+
+
+def ceiling(vae_path: str, n: int, seed: int) -> dict:
+    """What the scores give for the adapters' own training clips, as rendered and after a round
+    trip through the base model's VAE: no generation can do better than the VAE's round trip."""
+    from ..dataset import load_vae
+    from .data import VideoSize, identity_batch, motion_batch
+
+    vae = load_vae(vae_path)
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for name, make in (("identity", identity_batch), ("motion", motion_batch)):
+        clips, _flow, _captions = make(n, VideoSize(16, 128, 128), g)
+        with torch.no_grad():
+            mu, _ = vae.encoder(clips)
+            through = vae.decoder(mu).clamp(-1, 1)
+        for label, batch in (("rendered", clips), ("through the VAE", through)):
+            out[f"{name} clips, {label}"] = {
+                "identity": round(float(np.mean([identity_score(c) for c in batch])), 4),
+                "motion": round(float(np.mean([path_score(c) for c in batch])), 4),
+            }
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -98,11 +130,21 @@ def main(argv=None) -> None:
     s.add_argument("--prompts", required=True)
     s.add_argument("--json", help="write the full scores (per clip) here")
     s.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these small FFTs)")
+    s.add_argument("--paired", nargs="*", default=[], metavar="A:B",
+                   help="also print mean(A - B) ± s.e. over the shared prompts, for folders A and B of --clips")
+    c = sub.add_parser("ceiling")
+    c.add_argument("--vae", default="runs/vae/final.pt")
+    c.add_argument("--n", type=int, default=16)
+    c.add_argument("--seed", type=int, default=123)
     args = ap.parse_args(argv)
     if args.cmd == "prompts":
         with open(args.out, "w") as f:
             json.dump(make_prompts(args.n, args.seed, args.path), f, indent=1)
             f.write("\n")
+        return
+    if args.cmd == "ceiling":
+        torch.set_num_threads(1)
+        print(json.dumps(ceiling(args.vae, args.n, args.seed), indent=1))
         return
     torch.set_num_threads(args.threads)
     prompts = json.load(open(args.prompts))
@@ -110,6 +152,11 @@ def main(argv=None) -> None:
     print(f"{'clips':40s} {'n':>4s} {'identity':>9s} {'motion':>7s} {'id hit':>7s} {'mo hit':>7s} {'both':>6s}")
     for d, r in results.items():
         print(f"{d:40s} {r['n']:4d} {r['identity']:9.3f} {r['motion']:7.3f} {r['identity_hit']:7.2f} {r['motion_hit']:7.2f} {r['both_hit']:6.2f}")
+    for pair in args.paired:
+        a, b = pair.split(":", 1)
+        for key in ("identity", "motion"):
+            mean, se, n = paired_difference(results[a], results[b], key)
+            print(f"{key:8s} {a} - {b}: {mean:+.3f} ± {se:.3f} (n={n})")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
