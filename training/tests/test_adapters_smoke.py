@@ -374,3 +374,25 @@ def test_scores_tell_the_mascot_and_the_path_from_the_base_world():
     assert max(path_score(c) for c in zigzags) < 0.6
     assert max(path_score(c) for c in world) < 0.8
     assert path_score(stills[0]) == 0.0  # nothing moves: nothing to track
+
+
+def test_identity_specificity_rejects_a_field_of_the_mascots_colours():
+    """Coloured noise in the mascot's palette (what a broken adapter drew) matches the sprite
+    somewhere by chance, so the raw identity score is high; against the shuffled decoys it is
+    not specific. The mascot itself is."""
+    from vidlet_train.adapters.data import sprite_rgba
+    from vidlet_train.adapters.evaluate import identity_score, identity_specificity
+
+    g = torch.Generator().manual_seed(1)
+    stills, _, _ = identity_batch(3, VideoSize(4, 128, 128), g)
+    sprite = sprite_rgba()
+    palette = sprite[:3].flatten(1)[:, sprite[3].flatten() > 0.5]  # [3, P] the mascot's pixels
+    # 4×4-pixel blocks of palette colours, like the noise the broken pair produced
+    pick = torch.randint(palette.shape[1], (4, 32, 32), generator=g)
+    noise = palette[:, pick].repeat_interleave(4, -1).repeat_interleave(4, -2) * 2 - 1  # [3, T, H, W]
+    raw_noise = identity_score(noise)
+    assert raw_noise > 0.4, raw_noise  # the weakness being guarded against
+    spec_noise = identity_specificity(noise)
+    spec_stills = [identity_specificity(c) for c in stills]
+    assert abs(spec_noise) < 0.1, spec_noise
+    assert min(spec_stills) > 0.25, spec_stills

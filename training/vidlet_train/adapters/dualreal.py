@@ -5,6 +5,15 @@ otherwise a motion batch (figure-eight clips); run the DiT with *both* adapter s
 weighted per sample and block by the StageBlender (identity α, motion c − α); flow-matching
 loss; update only the set the batch is about (the other set's parameters get no gradient and
 its optimizer does not step, so Adam's momentum cannot move it either) plus the blender.
+
+`alone` (our addition, default 0.5): that share of each batch's samples runs with the other set
+switched off and the batch's own set at strength 1, as a user loads one adapter by itself. Without
+it the two sets co-adapt: each only ever sees its data *with the other active*, so each learns to
+cancel the other's effect on its own data, and they grow into a large, opposing pair (measured
+after 2000 steps with alone = 0: LoRA delta norms 84 and 197 against 14 and 13 for adapters
+trained alone, cosine -0.86 between the two sets' deltas in block 0) that works only at the
+blend it was trained at: either adapter alone at strength 1, or both at constant strength 1,
+turns every clip into coloured noise. Samples with both on still train the blender.
 """
 from __future__ import annotations
 
@@ -50,6 +59,8 @@ class DualRealConfig:
     # would then be a point the blender never saw. With t alone, the table is the trained
     # controller exactly.
     blender_text: bool = False
+    # Share of samples per batch where the other set is off and this one at strength 1 (see above).
+    alone: float = 0.5
 
 
 @dataclass
@@ -111,6 +122,11 @@ def train_dualreal(
         blender_opt.zero_grad(set_to_none=True)
         alpha = blender(batch.t, pooled)
         id_scales, mo_scales = blender.block_scales(alpha)
+        alone = (torch.rand(alpha.shape[0], generator=gen) < cfg.alone)[:, None]
+        own, other = (id_scales, mo_scales) if active == "identity" else (mo_scales, id_scales)
+        own = torch.where(alone, torch.ones_like(own), own)
+        other = torch.where(alone, torch.zeros_like(other), other)
+        id_scales, mo_scales = (own, other) if active == "identity" else (other, own)
         injection.set_scales("identity", id_scales)
         injection.set_scales("motion", mo_scales)
         loss = objective.loss(base, batch)
@@ -139,7 +155,7 @@ def export_dualreal(
     """Writes both adapters and the blender table; returns the manifest entries for them."""
     cfg = result.config
     training = {
-        "method": "DualReal joint training (identity/motion alternation, StageBlender)",
+        "method": "DualReal joint training (identity/motion alternation, StageBlender; a share of samples with the other adapter off)",
         "config": asdict(cfg),
         "wallSeconds": round(result.wall_seconds, 1),
         "finalLoss": result.history[-1]["loss"] if result.history else None,

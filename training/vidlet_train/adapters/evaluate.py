@@ -7,7 +7,13 @@
   the subject is found as what differs from the clip's per-pixel median, its centroid tracked,
   and the track correlated with the path over all start phases and both directions.
 
-Both take one clip [3, T, H, W] in [-1, 1] and return a number in [-1, 1] (1 = perfect).
+* `identity_specificity`: `identity_score` minus the same score for decoy sprites (the mascot's
+  own opaque pixels shuffled: same colours, same outline, no face). The best match over thousands
+  of windows is high for any field of the mascot's colours: coloured noise from a broken adapter
+  scored 0.52, above every real clip. A clip that shows the mascot matches it far better than
+  its decoys; noise matches both alike (≈ 0).
+
+All take one clip [3, T, H, W] in [-1, 1] and return a number in [-1, 1] (1 = perfect).
 """
 from __future__ import annotations
 
@@ -50,10 +56,11 @@ def _masked_ncc(frames: torch.Tensor, template: torch.Tensor, mask: torch.Tensor
 
 
 @torch.no_grad()
-def identity_score(clip: torch.Tensor, frames: Sequence[int] | None = None) -> float:
-    """Mean over frames of the best sprite NCC (sizes × positions)."""
+def identity_score(clip: torch.Tensor, frames: Sequence[int] | None = None, sprite: torch.Tensor | None = None) -> float:
+    """Mean over frames of the best sprite NCC (sizes × positions); `sprite` [4, h, w] RGBA in
+    [0, 1], default the mascot's reference sprite."""
     _, T, H, W = clip.shape
-    sprite = sprite_rgba()
+    sprite = sprite_rgba() if sprite is None else sprite
     picks = list(frames) if frames is not None else list(range(T))
     frames_ = (clip[:, picks].permute(1, 0, 2, 3) + 1) / 2  # [N, 3, H, W] in [0, 1]
     best = torch.full((len(picks),), -1.0)
@@ -68,6 +75,27 @@ def identity_score(clip: torch.Tensor, frames: Sequence[int] | None = None) -> f
         best = torch.maximum(best, ncc.flatten(1).max(1).values)
     best_per_frame = best.tolist()
     return sum(best_per_frame) / len(best_per_frame)
+
+
+def decoy_sprites(count: int = 3, seed: int = 0) -> list[torch.Tensor]:
+    """The reference sprite with its opaque pixels' colours shuffled (fixed seeds): the same
+    palette in the same amounts and the same outline, but not the mascot."""
+    sprite = sprite_rgba()
+    inside = (sprite[3] > 0.5).flatten().nonzero().flatten()
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(count):
+        d = sprite.clone().flatten(1)
+        d[:3, inside] = d[:3, inside[torch.randperm(len(inside), generator=g)]]
+        out.append(d.view_as(sprite))
+    return out
+
+
+@torch.no_grad()
+def identity_specificity(clip: torch.Tensor, decoys: Sequence[torch.Tensor] | None = None) -> float:
+    """identity_score with the mascot minus its mean with the decoy sprites."""
+    decoys = decoy_sprites() if decoys is None else decoys
+    return identity_score(clip) - sum(identity_score(clip, sprite=d) for d in decoys) / len(decoys)
 
 
 @torch.no_grad()

@@ -12,6 +12,8 @@ backgrounds, e.g. "pip moves in a figure eight on a blue to green gradient". The
 the adapters' training captions; backgrounds, colours and seeds are drawn afresh (held out).
 
 Scores (evaluate.py): identity = best masked NCC of the frames with the reference sprite;
+specific = identity minus the same score for decoy sprites (the mascot's pixels shuffled), so
+that coloured noise in the mascot's palette, which matches somewhere by chance, scores ≈ 0;
 motion = correlation of the tracked subject's path with the figure eight. "hit" rates use the
 midpoints between what the scores give for the training data itself and for base-world clips
 (evaluate.py's test: mascot stills >= 0.76 vs world clips <= 0.53; figure-eight clips >= 0.99
@@ -31,7 +33,7 @@ import torch
 
 from ..world import BACKGROUNDS, COLOURS
 from .data import IDENTITY_TRIGGER, MOTION_TRIGGERS
-from .evaluate import identity_score, path_score
+from .evaluate import decoy_sprites, identity_score, path_score
 
 IDENTITY_HIT = (0.76 + 0.53) / 2
 MOTION_HIT = (0.99 + 0.63) / 2
@@ -63,13 +65,16 @@ def read_zip(path: str) -> torch.Tensor:
 
 
 def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
+    decoys = decoy_sprites()
     rows = []
     for p in prompts:
         f = os.path.join(clips_dir, f"{p['id']}.zip")
         if not os.path.exists(f):
             continue
         clip = read_zip(f)
-        rows.append({"id": p["id"], "identity": identity_score(clip), "motion": path_score(clip, p.get("path", "figure-eight"))})
+        ident = identity_score(clip)
+        decoy = sum(identity_score(clip, sprite=d) for d in decoys) / len(decoys)
+        rows.append({"id": p["id"], "identity": ident, "specific": ident - decoy, "motion": path_score(clip, p.get("path", "figure-eight"))})
     if not rows:
         raise SystemExit(f"no clips for these prompts in {clips_dir}")
     ident = np.array([r["identity"] for r in rows])
@@ -77,6 +82,7 @@ def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
     return {
         "n": len(rows),
         "identity": round(float(ident.mean()), 4),
+        "specific": round(float(np.mean([r["specific"] for r in rows])), 4),
         "motion": round(float(motion.mean()), 4),
         "identity_hit": round(float((ident >= IDENTITY_HIT).mean()), 4),
         "motion_hit": round(float((motion >= MOTION_HIT).mean()), 4),
@@ -100,6 +106,7 @@ def ceiling(vae_path: str, n: int, seed: int) -> dict:
     trip through the base model's VAE: no generation can do better than the VAE's round trip."""
     from ..dataset import load_vae
     from .data import VideoSize, identity_batch, motion_batch
+    from .evaluate import identity_specificity
 
     vae = load_vae(vae_path)
     g = torch.Generator().manual_seed(seed)
@@ -112,6 +119,7 @@ def ceiling(vae_path: str, n: int, seed: int) -> dict:
         for label, batch in (("rendered", clips), ("through the VAE", through)):
             out[f"{name} clips, {label}"] = {
                 "identity": round(float(np.mean([identity_score(c) for c in batch])), 4),
+                "specific": round(float(np.mean([identity_specificity(c) for c in batch])), 4),
                 "motion": round(float(np.mean([path_score(c) for c in batch])), 4),
             }
     return out
@@ -149,12 +157,12 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     prompts = json.load(open(args.prompts))
     results = {d: score_clips(d, prompts) for d in args.clips}
-    print(f"{'clips':40s} {'n':>4s} {'identity':>9s} {'motion':>7s} {'id hit':>7s} {'mo hit':>7s} {'both':>6s}")
+    print(f"{'clips':40s} {'n':>4s} {'identity':>9s} {'specific':>9s} {'motion':>7s} {'id hit':>7s} {'mo hit':>7s} {'both':>6s}")
     for d, r in results.items():
-        print(f"{d:40s} {r['n']:4d} {r['identity']:9.3f} {r['motion']:7.3f} {r['identity_hit']:7.2f} {r['motion_hit']:7.2f} {r['both_hit']:6.2f}")
+        print(f"{d:40s} {r['n']:4d} {r['identity']:9.3f} {r['specific']:9.3f} {r['motion']:7.3f} {r['identity_hit']:7.2f} {r['motion_hit']:7.2f} {r['both_hit']:6.2f}")
     for pair in args.paired:
         a, b = pair.split(":", 1)
-        for key in ("identity", "motion"):
+        for key in ("identity", "specific", "motion"):
             mean, se, n = paired_difference(results[a], results[b], key)
             print(f"{key:8s} {a} - {b}: {mean:+.3f} ± {se:.3f} (n={n})")
     if args.json:

@@ -39,6 +39,8 @@ def main(argv=None) -> None:
     ap.add_argument("--identity-ratio", type=float, default=d.identity_ratio)
     ap.add_argument("--path", choices=["figure-eight", "zigzag"], default=d.motion_path)
     ap.add_argument("--seed", type=int, default=d.seed)
+    ap.add_argument("--alone", type=float, default=d.alone,
+                    help="share of samples trained with the other adapter off, so each adapter also works by itself (0 = plain DualReal)")
     ap.add_argument("--blender-text", action="store_true", help="feed the pooled caption to the StageBlender as well (see DualRealConfig)")
     args = ap.parse_args(argv)
 
@@ -47,7 +49,7 @@ def main(argv=None) -> None:
     cfg = DualRealConfig(
         steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, groups=args.groups,
         c=args.c, identity_ratio=args.identity_ratio, motion_path=args.path, seed=args.seed,
-        blender_text=args.blender_text,
+        blender_text=args.blender_text, alone=args.alone,
     )
     result = train_dualreal(base, cfg)
     command = " ".join(shlex.quote(a) for a in ["python", "-m", "vidlet_train.adapters.train", *(argv or sys.argv[1:])])
