@@ -64,6 +64,13 @@ def read_zip(path: str) -> torch.Tensor:
     return torch.from_numpy(frames).float().permute(3, 0, 1, 2) / 127.5 - 1
 
 
+def roughness(clip: torch.Tensor) -> float:
+    """Mean absolute change between neighbouring pixels (clip in [-1, 1]): the adapters' training
+    clips give 0.01-0.04, the base model's clips 0.02-0.16 (patterned backgrounds), pixel noise
+    more. A broken adapter shows here before any fidelity score notices."""
+    return float(((clip[:, :, 1:] - clip[:, :, :-1]).abs().mean() + (clip[..., 1:] - clip[..., :-1]).abs().mean()) / 2)
+
+
 def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
     decoys = decoy_sprites()
     rows = []
@@ -74,7 +81,10 @@ def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
         clip = read_zip(f)
         ident = identity_score(clip)
         decoy = sum(identity_score(clip, sprite=d) for d in decoys) / len(decoys)
-        rows.append({"id": p["id"], "identity": ident, "specific": ident - decoy, "motion": path_score(clip, p.get("path", "figure-eight"))})
+        rows.append({
+            "id": p["id"], "identity": ident, "specific": ident - decoy, "motion": path_score(clip, p.get("path", "figure-eight")),
+            "roughness": roughness(clip),
+        })
     if not rows:
         raise SystemExit(f"no clips for these prompts in {clips_dir}")
     ident = np.array([r["identity"] for r in rows])
@@ -84,6 +94,7 @@ def score_clips(clips_dir: str, prompts: list[dict]) -> dict:
         "identity": round(float(ident.mean()), 4),
         "specific": round(float(np.mean([r["specific"] for r in rows])), 4),
         "motion": round(float(motion.mean()), 4),
+        "roughness": round(float(np.mean([r["roughness"] for r in rows])), 4),
         "identity_hit": round(float((ident >= IDENTITY_HIT).mean()), 4),
         "motion_hit": round(float((motion >= MOTION_HIT).mean()), 4),
         "both_hit": round(float(((ident >= IDENTITY_HIT) & (motion >= MOTION_HIT)).mean()), 4),
@@ -125,6 +136,21 @@ def ceiling(vae_path: str, n: int, seed: int) -> dict:
     return out
 
 
+def contact_sheet(dirs: list[str], prompts: list[dict], out: str, columns: int = 8, tile: int = 64) -> None:
+    """One row per folder of clips, one column per prompt (every len/columns-th), the middle frame
+    of each clip: what the numbers are about, at a glance."""
+    from PIL import Image
+
+    picks = prompts[:: max(1, len(prompts) // columns)][:columns]
+    sheet = Image.new("RGB", (tile * len(picks), tile * len(dirs)))
+    for r, d in enumerate(dirs):
+        for c, p in enumerate(picks):
+            clip = read_zip(os.path.join(d, f"{p['id']}.zip"))
+            frame = ((clip[:, clip.shape[1] // 2].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy()
+            sheet.paste(Image.fromarray(frame).resize((tile, tile), Image.BILINEAR), (c * tile, r * tile))
+    sheet.quantize(256).save(out, optimize=True)  # small enough to commit next to the model card
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -140,6 +166,11 @@ def main(argv=None) -> None:
     s.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest for these small FFTs)")
     s.add_argument("--paired", nargs="*", default=[], metavar="A:B",
                    help="also print mean(A - B) ± s.e. over the shared prompts, for folders A and B of --clips")
+    k = sub.add_parser("sheet")
+    k.add_argument("--clips", required=True, nargs="+")
+    k.add_argument("--prompts", required=True)
+    k.add_argument("--out", required=True)
+    k.add_argument("--columns", type=int, default=8)
     c = sub.add_parser("ceiling")
     c.add_argument("--vae", default="runs/vae/final.pt")
     c.add_argument("--n", type=int, default=16)
@@ -150,6 +181,9 @@ def main(argv=None) -> None:
             json.dump(make_prompts(args.n, args.seed, args.path), f, indent=1)
             f.write("\n")
         return
+    if args.cmd == "sheet":
+        contact_sheet(args.clips, json.load(open(args.prompts)), args.out, args.columns)
+        return
     if args.cmd == "ceiling":
         torch.set_num_threads(1)
         print(json.dumps(ceiling(args.vae, args.n, args.seed), indent=1))
@@ -157,9 +191,9 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     prompts = json.load(open(args.prompts))
     results = {d: score_clips(d, prompts) for d in args.clips}
-    print(f"{'clips':40s} {'n':>4s} {'identity':>9s} {'specific':>9s} {'motion':>7s} {'id hit':>7s} {'mo hit':>7s} {'both':>6s}")
+    print(f"{'clips':40s} {'n':>4s} {'identity':>9s} {'specific':>9s} {'motion':>7s} {'rough':>6s} {'id hit':>7s} {'mo hit':>7s} {'both':>6s}")
     for d, r in results.items():
-        print(f"{d:40s} {r['n']:4d} {r['identity']:9.3f} {r['specific']:9.3f} {r['motion']:7.3f} {r['identity_hit']:7.2f} {r['motion_hit']:7.2f} {r['both_hit']:6.2f}")
+        print(f"{d:40s} {r['n']:4d} {r['identity']:9.3f} {r['specific']:9.3f} {r['motion']:7.3f} {r['roughness']:6.3f} {r['identity_hit']:7.2f} {r['motion_hit']:7.2f} {r['both_hit']:6.2f}")
     for pair in args.paired:
         a, b = pair.split(":", 1)
         for key in ("identity", "specific", "motion"):
