@@ -101,7 +101,8 @@ describe(`shipped adapters and DualReal in the page (${shipsPair ? 'the package�
     await expect(dualreal.isDisabled()).resolves.toBe(true);
     await page.getByRole('checkbox', { name: `Use ${served.motion}` }).check();
     await expect(dualreal.isDisabled()).resolves.toBe(false);
-    await dualreal.check();
+    // Completing the pair selects the table the two were trained under.
+    await expect(dualreal.isChecked()).resolves.toBe(true);
     // The picture: identity α (solid) and motion c − α (dashed), one line each per block group.
     const editor = page.locator('vidlet-schedule-editor[mode="dualreal"]');
     await editor.waitFor();

@@ -11,7 +11,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { AdapterLibrary } from '../data/adapter-library';
 import {
-  blendChoiceOf, dualRealProblem, evenGroups, missingTriggerWords, withAdapterCurve, withAdapterEnabled, withAdapterStrength,
+  blendChoiceOf, completesBlenderPair, dualRealProblem, evenGroups, missingTriggerWords, withAdapterCurve, withAdapterEnabled, withAdapterStrength,
   withBlendChoice, withoutAdapter, type BlendChoice,
 } from '../data/adapter-settings';
 import type { EngineSession } from '../data/engine-session';
@@ -146,7 +146,10 @@ export class AdapterPanel extends LitElement {
   #toggle(e: CustomEvent<AdapterToggle>) {
     const { name, enabled, strength } = e.detail;
     const lib = this.library.state.value;
-    let next = { ...this.settingsStore.settings.value, ...withAdapterEnabled(this.settingsStore.settings.value, name, enabled, strength, this.#groups()) };
+    const before = this.settingsStore.settings.value;
+    let next = { ...before, ...withAdapterEnabled(before, name, enabled, strength, this.#groups()) };
+    // Enabling the second of the table's pair: the two were trained under that table, so use it.
+    if (completesBlenderPair(lib.blender, before, next)) next = { ...next, ...withBlendChoice(next, 'dualreal', this.#groups()) };
     // Turning off half of the DualReal pair leaves the table nothing to blend: back to constant (the radio shows it).
     if (next.blend === 'dualreal' && dualRealProblem(lib.blender, next, lib.blenderProblem)) next = { ...next, ...withBlendChoice(next, 'constant', this.#groups()) };
     this.#patch({ adapters: next.adapters, blend: next.blend });

@@ -83,6 +83,17 @@ export function dualRealProblem(blender: BlenderInfo | undefined, s: AdapterSett
   return undefined;
 }
 
+/**
+ * True when a change enables the second adapter of the StageBlender's pair while blending is
+ * plain constant: the pair was trained together with that table (both adapters active, weighted
+ * by it), so the page switches to DualReal then, as the model package intends; the user can
+ * switch back. A hand-set curve is never replaced.
+ */
+export function completesBlenderPair(blender: BlenderInfo | undefined, before: AdapterSettings, after: AdapterSettings): boolean {
+  if (!blender || blendChoiceOf(after) !== 'constant') return false;
+  return !!dualRealProblem(blender, before) && !dualRealProblem(blender, after);
+}
+
 /** Problems with the adapter settings that the engine would refuse less clearly (one sentence each). */
 export function validateAdapters(s: AdapterSettings): string[] {
   const problems: string[] = [];

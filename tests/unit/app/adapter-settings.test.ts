@@ -8,6 +8,7 @@ import {
   blendChoiceOf,
   defaultCurve,
   describeAdapters,
+  completesBlenderPair,
   dualRealProblem,
   evenGroups,
   missingTriggerWords,
@@ -74,6 +75,18 @@ describe('adapter settings', () => {
     const one = { ...base, adapters: [{ name: 'pip', strength: 1 }] };
     expect(dualRealProblem(blender, one)).toMatch(/enable "figure-eight"/);
     expect(dualRealProblem(blender, { ...one, adapters: [...one.adapters, { name: 'figure-eight' }] })).toBeUndefined();
+  });
+
+  it('enabling the second adapter of the table\'s pair under constant blending switches to DualReal, never over a curve', () => {
+    const blender = { identity: 'pip', motion: 'figure-eight', c: 2, groups, timesteps: [0, 1], alpha: [[1, 1, 1], [0.5, 0.5, 0.5]] };
+    const one = { ...base, adapters: [{ name: 'pip' }], blend: 'constant' as const };
+    const both = { ...one, adapters: [{ name: 'pip' }, { name: 'figure-eight' }] };
+    expect(completesBlenderPair(blender, one, both)).toBe(true);
+    expect(completesBlenderPair(undefined, one, both)).toBe(false);
+    expect(completesBlenderPair(blender, both, both)).toBe(false); // already complete: a change of strength keeps the user's choice
+    expect(completesBlenderPair(blender, base, { ...base, adapters: [{ name: 'pip' }, { name: 'other' }] })).toBe(false);
+    const curved = { ...both, adapters: [{ name: 'pip', schedule: { axis: 't' as const, points: [[0, 1]] as [number, number][] } }, { name: 'figure-eight' }] };
+    expect(completesBlenderPair(blender, one, curved)).toBe(false);
   });
 
   it('form validation names bad strengths, duplicate adapters and malformed curves', () => {
