@@ -41,7 +41,7 @@ export interface GenerateOptions extends CommonOptions {
    * .safetensors file (its description FILE.json beside it), added first and then used by its name.
    */
   loras: LoraFlag[];
-  /** --blend constant|dualreal (default constant). */
+  /** --blend constant|dualreal (default: dualreal for the StageBlender table's own pair, else constant). */
   blend?: 'constant' | 'dualreal';
   /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it). */
   adapterFiles: string[];

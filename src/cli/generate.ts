@@ -115,8 +115,15 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: ()
     sampler: o.sampler ?? info.defaults.sampler,
     ...(o.decodeMotion ? { decodeMotion: true } : {}),
     ...(o.loras?.length ? { adapters: o.loras.map(({ name, strength }) => (strength === undefined ? { name } : { name, strength })) } : {}),
-    ...(o.blend ? { blend: o.blend } : {}),
+    ...(o.blend ? { blend: o.blend } : pairOfTable(o, info) ? { blend: 'dualreal' as const } : {}),
   };
+}
+
+/** Both adapters of the model's StageBlender table requested: they were trained under it, so
+ * DualReal is the default blend for them (as in the page); --blend constant overrides. */
+function pairOfTable(o: GenerateOptions, info: ModelInfo): boolean {
+  const names = new Set((o.loras ?? []).map((l) => l.name));
+  return !!info.blender && names.has(info.blender.identity) && names.has(info.blender.motion);
 }
 
 /** Which guidance passes each denoiser call held, for the --json summary. */

@@ -38,6 +38,23 @@ describe('vidlet CLI arguments', () => {
     expect(buildRequest(o, info, () => 1).adapters).toEqual([{ name: 'x', strength: 0.3 }, { name: 'pip' }]);
   });
 
+  it('the StageBlender table\'s own pair defaults to --blend dualreal; --blend constant and other adapters stay constant', () => {
+    const info = {
+      defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' },
+      blender: { identity: 'pip', motion: 'figure-eight', c: 2, groups: [[0]], timesteps: [0], alpha: [[1]] },
+    } as unknown as ModelInfo;
+    const request = (...args: string[]) => {
+      const o = parseCli(['generate', '--prompt', 'p', ...args]);
+      if (o.command !== 'generate') throw new Error('expected generate');
+      return buildRequest(o, info, () => 1);
+    };
+    expect(request('--lora', 'pip', '--lora', 'figure-eight').blend).toBe('dualreal');
+    expect(request('--lora', 'pip', '--lora', 'figure-eight', '--blend', 'constant').blend).toBe('constant');
+    expect(request('--lora', 'pip').blend).toBeUndefined();
+    expect(request('--lora', 'pip', '--lora', 'other').blend).toBeUndefined();
+    expect(buildRequest(parseCli(['generate', '--prompt', 'p', '--lora', 'pip', '--lora', 'figure-eight']) as never, { ...info, blender: undefined }, () => 1).blend).toBeUndefined();
+  });
+
   it('refuses bad input with a message naming the flag', () => {
     expect(() => parseCli(['generate'])).toThrow(/--prompt/);
     expect(() => parseCli(['generate', '--prompt', 'p', '--steps', 'many'])).toThrow(/--steps must be a number/);
