@@ -179,6 +179,43 @@ def test_dualreal_masks_the_inactive_set():
     assert torch.count_nonzero(result.blender.net[-1].weight) > 0  # the blender learned too
 
 
+def test_alone_share_turns_the_other_set_off_for_some_samples():
+    """With alone = 1 every sample runs the batch's set alone at strength 1: the blender gets no
+    gradient (its weights stay at their start), and the set still learns."""
+    base = tiny_base()
+    cfg = DualRealConfig(steps=3, batch=2, rank=4, alpha=4, groups=2, identity_ratio=1.0, lr=1e-2, alone=1.0)
+    result = train_dualreal(base, cfg, log=lambda s: None)
+    assert torch.count_nonzero(result.blender.net[-1].weight) == 0, "the blender learned from samples it did not weigh"
+    assert any(torch.count_nonzero(l.module.lora_B["identity"]) > 0 for l in result.injection.layers)
+
+
+def test_blender_only_keeps_separately_trained_adapters_bit_exact(tmp_path):
+    """--identity-from/--motion-from: the adapters are loaded, frozen and exported unchanged; only
+    the blender learns. A file of the wrong rank is refused before training."""
+    base = tiny_base()
+    files = {}
+    for kind, seed in (("identity", 3), ("motion", 4)):
+        r = train_dualreal(base, DualRealConfig(steps=2, batch=2, rank=4, alpha=4, groups=2, seed=seed, lr=1e-2), log=lambda s: None)
+        out = tmp_path / kind
+        export_dualreal(r, base, out, command="pytest")
+        r.injection.remove()
+        files[kind] = out / ("pip.safetensors" if kind == "identity" else "figure-eight.safetensors")
+    cfg = DualRealConfig(steps=4, batch=2, rank=4, alpha=4, groups=2, seed=1, identity_from=str(files["identity"]), motion_from=str(files["motion"]))
+    result = train_dualreal(base, cfg, log=lambda s: None)
+    entries = export_dualreal(result, base, tmp_path / "bo", command="pytest")
+    from safetensors.torch import load_file
+
+    for entry, kind in zip(entries["adapters"], ("identity", "motion")):
+        got, want = load_file(tmp_path / "bo" / entry["file"]), load_file(files[kind])
+        assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
+    assert torch.count_nonzero(result.blender.net[-1].weight) > 0, "the blender did not learn"
+    desc = json.loads((tmp_path / "bo" / entries["adapters"][0]["description"]).read_text())
+    assert "frozen" in desc["training"]["method"] and set(desc["training"]["adapters"]) == {"identity", "motion"}
+    result.injection.remove()
+    with pytest.raises(ValueError, match="rank 4"):
+        train_dualreal(base, DualRealConfig(steps=1, batch=1, rank=2, alpha=2, groups=2, identity_from=str(files["identity"]), motion_from=str(files["motion"])), log=lambda s: None)
+
+
 def test_smoke_train_and_export_formats(tmp_path):
     base = tiny_base()
     cfg = DualRealConfig(steps=6, batch=2, rank=4, alpha=8, groups=2, seed=1, table_points=5)

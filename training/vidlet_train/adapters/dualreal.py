@@ -61,6 +61,11 @@ class DualRealConfig:
     blender_text: bool = False
     # Share of samples per batch where the other set is off and this one at strength 1 (see above).
     alone: float = 0.5
+    # Train the StageBlender only, on top of adapters trained separately and loaded from these
+    # files (train_single): the adapters stay exactly as they were (each works by itself as it
+    # did), and the table learns how to share the blocks between them.
+    identity_from: Optional[str] = None
+    motion_from: Optional[str] = None
 
 
 @dataclass
@@ -88,6 +93,21 @@ def train_dualreal(
     injection = inject_lora(base.dit, sets=SETS, rank=cfg.rank, alpha=cfg.alpha)
     if injection.depth != base.depth:
         raise ValueError(f"found LoRA targets in {injection.depth} blocks, but the model has {base.depth}")
+    blender_only = bool(cfg.identity_from or cfg.motion_from)
+    if blender_only:
+        if not (cfg.identity_from and cfg.motion_from):
+            raise ValueError("a blender-only run needs both adapters (identity_from and motion_from)")
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        for s, path in (("identity", cfg.identity_from), ("motion", cfg.motion_from)):
+            with safe_open(path, "pt") as f:
+                meta = f.metadata() or {}
+            if int(meta.get("rank", -1)) != cfg.rank or float(meta.get("alpha", -1)) != cfg.alpha:
+                raise ValueError(f"{path}: rank {meta.get('rank')} alpha {meta.get('alpha')}; this run uses rank {cfg.rank} alpha {cfg.alpha}")
+            injection.load_state(s, load_file(path))
+            for p in injection.parameters(s):
+                p.requires_grad_(False)
     blender = StageBlender(
         base.depth,
         even_block_groups(base.depth, cfg.groups),
@@ -117,12 +137,13 @@ def train_dualreal(
         # Gradient mask: only the active set (and the blender) can learn from this batch.
         for s in SETS:
             for p in injection.parameters(s):
-                p.requires_grad_(s == active)
+                p.requires_grad_(s == active and not blender_only)
                 p.grad = None
         blender_opt.zero_grad(set_to_none=True)
         alpha = blender(batch.t, pooled)
         id_scales, mo_scales = blender.block_scales(alpha)
-        alone = (torch.rand(alpha.shape[0], generator=gen) < cfg.alone)[:, None]
+        # (blender-only: every sample has both on, the adapters cannot co-adapt)
+        alone = (torch.rand(alpha.shape[0], generator=gen) < (0.0 if blender_only else cfg.alone))[:, None]
         own, other = (id_scales, mo_scales) if active == "identity" else (mo_scales, id_scales)
         own = torch.where(alone, torch.ones_like(own), own)
         other = torch.where(alone, torch.zeros_like(other), other)
@@ -131,7 +152,8 @@ def train_dualreal(
         injection.set_scales("motion", mo_scales)
         loss = objective.loss(base, batch)
         loss.backward()
-        optimizers[active].step()
+        if not blender_only:
+            optimizers[active].step()
         blender_opt.step()
 
         result.history.append({"step": step, "set": 0.0 if active == "identity" else 1.0, "loss": loss.item()})
@@ -154,13 +176,26 @@ def export_dualreal(
 ) -> Dict[str, object]:
     """Writes both adapters and the blender table; returns the manifest entries for them."""
     cfg = result.config
+    blender_only = bool(cfg.identity_from)
     training = {
-        "method": "DualReal joint training (identity/motion alternation, StageBlender; a share of samples with the other adapter off)",
+        "method": (
+            "trained alone (train_single), then a StageBlender trained on top of both with the adapters frozen"
+            if blender_only
+            else "DualReal joint training (identity/motion alternation, StageBlender; a share of samples with the other adapter off)"
+        ),
         "config": asdict(cfg),
         "wallSeconds": round(result.wall_seconds, 1),
         "finalLoss": result.history[-1]["loss"] if result.history else None,
         "command": command,
     }
+    if blender_only:
+        # How the frozen adapters themselves were trained: their own descriptions, beside them.
+        import json
+
+        training["adapters"] = {}
+        for kind, path in (("identity", cfg.identity_from), ("motion", cfg.motion_from)):
+            desc = Path(path).with_suffix(".json")
+            training["adapters"][kind] = json.loads(desc.read_text()).get("training") if desc.exists() else {"file": str(path)}
     common = dict(rank=cfg.rank, alpha=cfg.alpha, base_model=base.name, recommended_strength=1.0, training=training)
     identity = export_adapter(
         out_dir, identity_name, "identity", result.injection.state("identity"), trigger_words=[IDENTITY_TRIGGER],

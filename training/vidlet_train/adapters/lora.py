@@ -161,6 +161,22 @@ class LoRAInjection:
             out[f"{l.name}.lora_B.weight"] = l.module.lora_B[set_name].detach().float().contiguous().clone()
         return out
 
+    def load_state(self, set_name: str, tensors: Dict[str, torch.Tensor]) -> None:
+        """Fills one set from an adapter file's tensors (the names `state` writes); every layer
+        must be present with its exact shape, and nothing else may be."""
+        expected = {f"{l.name}.lora_{ab}.weight" for l in self.layers for ab in "AB"}
+        names = {k.removeprefix("base_model.model.") for k in tensors}
+        if names != expected:
+            raise ValueError(f"adapter tensors do not match the LoRA layers: missing {sorted(expected - names)[:3]}, extra {sorted(names - expected)[:3]}")
+        with torch.no_grad():
+            for k, t in tensors.items():
+                name = k.removeprefix("base_model.model.")
+                layer = next(l for l in self.layers if name.startswith(l.name + ".lora_"))
+                param = (layer.module.lora_A if ".lora_A." in name else layer.module.lora_B)[set_name]
+                if tuple(t.shape) != tuple(param.shape):
+                    raise ValueError(f"{name}: shape {tuple(t.shape)}, the layer needs {tuple(param.shape)}")
+                param.copy_(t.to(param.dtype))
+
     def remove(self) -> None:
         """Puts the original nn.Linear layers back (the model is as before inject_lora)."""
         for l in self.layers:

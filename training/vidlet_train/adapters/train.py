@@ -34,6 +34,7 @@ def main(argv=None) -> None:
     ap.add_argument("--rank", type=int, default=d.rank, help="must be <= the manifest's lora.rank")
     ap.add_argument("--alpha", type=float, default=d.alpha)
     ap.add_argument("--lr", type=float, default=d.lr)
+    ap.add_argument("--blender-lr", type=float, default=d.blender_lr)
     ap.add_argument("--groups", type=int, default=d.groups, help="StageBlender block groups")
     ap.add_argument("--c", type=float, default=d.c)
     ap.add_argument("--identity-ratio", type=float, default=d.identity_ratio)
@@ -41,15 +42,17 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=d.seed)
     ap.add_argument("--alone", type=float, default=d.alone,
                     help="share of samples trained with the other adapter off, so each adapter also works by itself (0 = plain DualReal)")
+    ap.add_argument("--identity-from", help="train only the StageBlender, over this identity adapter (.safetensors, kept frozen)")
+    ap.add_argument("--motion-from", help="… and this motion adapter (both or neither)")
     ap.add_argument("--blender-text", action="store_true", help="feed the pooled caption to the StageBlender as well (see DualRealConfig)")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     base = load_base_model(args.dit, args.vae)
     cfg = DualRealConfig(
-        steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, groups=args.groups,
+        steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, blender_lr=args.blender_lr, groups=args.groups,
         c=args.c, identity_ratio=args.identity_ratio, motion_path=args.path, seed=args.seed,
-        blender_text=args.blender_text, alone=args.alone,
+        blender_text=args.blender_text, alone=args.alone, identity_from=args.identity_from, motion_from=args.motion_from,
     )
     result = train_dualreal(base, cfg)
     command = " ".join(shlex.quote(a) for a in ["python", "-m", "vidlet_train.adapters.train", *(argv or sys.argv[1:])])
