@@ -25,17 +25,19 @@ run motion-alone --adapter "$SOLO/figure-eight-solo.safetensors" --lora figure-e
 run naive-fusion --adapter "$SOLO/pip-solo.safetensors" --adapter "$SOLO/figure-eight-solo.safetensors" \
   --lora pip-solo --lora figure-eight-solo --blend constant
 run dualreal --lora pip --lora figure-eight --blend dualreal
-# the jointly trained adapters used the other ways a user can: both at constant strength 1
-# (no StageBlender table), and each by itself
-run joint-constant --lora pip --lora figure-eight --blend constant
-run joint-identity-alone --lora pip
-run joint-motion-alone --lora figure-eight
+# the package's own pair used the other ways a user can: both at constant strength 1 (no
+# StageBlender table) and each by itself. For the shipped pair (the solo adapters under the
+# package's names) these equal naive-fusion / identity-alone / motion-alone clip for clip; for a
+# jointly trained pair they are what showed its adapters were unusable apart (model card).
+run package-constant --lora pip --lora figure-eight --blend constant
+run package-identity-alone --lora pip
+run package-motion-alone --lora figure-eight
 PYTHONPATH=training training/.venv/bin/python -m vidlet_train.adapters.fidelity score --prompts "$PROMPTS" --json "$OUT/scores.json" \
-  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/joint-constant" \
-  "$OUT/joint-identity-alone" "$OUT/joint-motion-alone" \
-  --paired "$OUT/dualreal:$OUT/naive-fusion" "$OUT/joint-constant:$OUT/naive-fusion" "$OUT/joint-constant:$OUT/dualreal" \
+  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/package-constant" \
+  "$OUT/package-identity-alone" "$OUT/package-motion-alone" \
+  --paired "$OUT/dualreal:$OUT/naive-fusion" "$OUT/package-constant:$OUT/naive-fusion" "$OUT/package-constant:$OUT/dualreal" \
   "$OUT/naive-fusion:$OUT/identity-alone" "$OUT/naive-fusion:$OUT/motion-alone" \
   "$OUT/dualreal:$OUT/identity-alone" "$OUT/dualreal:$OUT/motion-alone"
 PYTHONPATH=training training/.venv/bin/python -m vidlet_train.adapters.fidelity sheet --prompts "$PROMPTS" --out "$OUT/sheet.png" \
-  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/joint-constant" \
-  "$OUT/joint-identity-alone" "$OUT/joint-motion-alone"
+  --clips "$OUT/base" "$OUT/identity-alone" "$OUT/motion-alone" "$OUT/naive-fusion" "$OUT/dualreal" "$OUT/package-constant" \
+  "$OUT/package-identity-alone" "$OUT/package-motion-alone"
