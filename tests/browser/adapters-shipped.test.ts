@@ -85,6 +85,17 @@ async function generate() {
 }
 
 describe(`shipped adapters and DualReal in the page (${shipsPair ? 'the package’s own' : 'synthetic, routed'})`, () => {
+  it('the adapter panel can load the model before any generation, to choose adapters first', async () => {
+    const { page } = app;
+    const load = page.getByRole('button', { name: 'Load the model now' });
+    await load.click();
+    for (const name of [served.identity, served.motion]) {
+      await page.locator(`vidlet-adapter-row [data-adapter="${name}"]`).waitFor({ timeout: 60_000 });
+    }
+    await expect(load.count()).resolves.toBe(0); // loaded: the button is gone
+    await expect(page.locator('vidlet-history-list li.entry').count()).resolves.toBe(0); // nothing was generated
+  });
+
   it('lists the shipped adapters after the model loads and generates with DualReal blending', async () => {
     const { page } = app;
     await fillForm(page, { prompt: 'a red ball bouncing on a blue background', steps: 2, seed: 3 });

@@ -64,9 +64,17 @@ export class AdapterPanel extends LitElement {
         <button type="button" @click=${() => this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click()}>Add files…</button>
         <input type="file" multiple accept=".safetensors,.json" hidden aria-label="Adapter files" @change=${this.#picked} />
       </header>
+      ${model.kind !== 'ready'
+        ? html`<p class="muted load">
+            The model’s own adapters are listed once it is loaded.
+            <button type="button" class="load-model" ?disabled=${model.kind === 'loading'} @click=${this.#loadModel}>
+              ${model.kind === 'loading' ? 'Loading…' : 'Load the model now'}
+            </button>
+          </p>`
+        : nothing}
       ${all.length === 0
         ? html`<p class="muted">
-            ${model.kind === 'ready' ? 'This model ships no adapters. ' : 'The model’s own adapters are listed once it is loaded. '}
+            ${model.kind === 'ready' ? 'This model ships no adapters. ' : ''}
             Drop an adapter’s <code>.safetensors</code> and <code>.json</code> anywhere on the page to add it.
           </p>`
         : html`<div class="list" @adapter-toggle=${this.#toggle} @adapter-strength=${this.#strength}>
@@ -162,6 +170,11 @@ export class AdapterPanel extends LitElement {
 
   #setBlend(c: BlendChoice) {
     this.#patch(withBlendChoice(this.settingsStore.settings.value, c, this.#groups()));
+  }
+
+  /** Loads the model without generating, so its adapters can be chosen first (a failure shows in the model panel). */
+  #loadModel() {
+    void this.session.ensureModel().catch(() => {});
   }
 
   #picked(e: Event) {
