@@ -10,6 +10,10 @@
  * whose description is FILE.json beside it) and --blend constant|dualreal, as in `vidlet generate`.
  * The adapter fidelity table (training/vidlet_train/adapters/fidelity.py) is made this way.
  *
+ * --guidance is the CFG scale w (1 = off) and --inner-guidance VideoJAM's w2 (0 = off), the same
+ * meaning as the manifest's defaults and `python -m vidlet_train.evaluate --guidance/--inner-guidance`
+ * (docs/model-package.md); unset, they are the manifest's defaults.
+ *
  * One model load for all prompts; each prompt carries its own seed, so two runs that differ only
  * in --inner-guidance compare the same prompts from the same noise.
  */

@@ -205,7 +205,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 export const HELP = `vidlet — text-to-video on the same engine as the web page (onnxruntime-web, wasm, in Node)
 
-  vidlet generate --prompt "…" [--negative "…"] [--seed N] [--steps N] [--guidance X]
+  vidlet generate --prompt "…" [--negative "…"] [--seed N] [--steps N] [--guidance W]
                   [--inner-guidance W2] [--sampler euler|heun|euler-ancestral]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
@@ -214,4 +214,6 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
 Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/sampler from the model's manifest,
-a random seed (printed), --out clip.mp4.`;
+a random seed (printed), --out clip.mp4.
+--guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
+(1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).`;

@@ -6,8 +6,10 @@
  * w = 1 is no text guidance. VideoJAM Inner-Guidance is written in the paper as
  *   ũ = (1 + w1 + w2)·u(x,d,y) − w1·u(x,d,∅) − w2·u(x,∅,y)
  * which equals u_y + w1·(u_y − u_∅) + w2·(u_y − u_noMotion). For both formulas to agree when
- * w2 = 0, the pipeline uses w1 = guidance − 1 (CFG's extrapolation weight). `combineGuidance`
- * below is the one place that applies this; it handles every mode through those weights.
+ * w2 = 0, the pipeline uses w1 = guidance − 1 (CFG's extrapolation weight). This is the package
+ * contract (docs/model-package.md): `planGuidance` below is the engine's one place that derives
+ * w1, and `combineGuidance` handles every mode through those weights. The training side's mirror
+ * (same passes, same formulas) is training/vidlet_train/guidance.py.
  */
 
 /** Which passes one denoiser call holds, in batch order. */

@@ -58,6 +58,7 @@ export interface ModelInfo {
   /** Bytes of the chosen variants' files. */
   bytes: number;
   hasMotion: boolean;
+  /** The manifest's schedule defaults; guidance / innerGuidance as in GenerateRequest (CFG scale w, VideoJAM w2). */
   defaults: { steps: number; guidance: number; innerGuidance: number; sampler: SamplerName };
   /** Adapters the model package ships (manifest.adapters), with what their descriptions say. */
   adapters: AdapterInfo[];
@@ -100,7 +101,10 @@ export interface GenerateRequest {
   negativePrompt?: string;
   seed: number;
   steps: number;
-  /** CFG scale w1; 1 means no text guidance (a single conditional pass). */
+  /**
+   * CFG scale w (docs/model-package.md): v(∅) + w·(v(y) − v(∅)); 1 means no text guidance.
+   * Inner-Guidance uses w1 = w − 1 (guidance.ts derives it; nothing else does).
+   */
   guidance: number;
   /** VideoJAM Inner-Guidance w2; 0 turns it off (plain CFG, two passes per step). */
   innerGuidance: number;

@@ -3,8 +3,15 @@
  * (training/vidlet_train/evaluate.py — Python onnxruntime, the code that scores the trained
  * model) on the shipped fp32 files, from the same initial noise: tokenizer, text encoder, the
  * unconditional "" pass, batch layout and motion flags, timesteps, CFG / Inner-Guidance, Euler and
- * the VAE decode must all agree, so the app generates what is evaluated. Skipped without the
- * training venv. Guidance convention: docs/model-package.md (Inner-Guidance w1 = CFG scale − 1).
+ * the VAE decode must all agree, so the app generates what is evaluated.
+ *
+ * It runs at the manifest's default guidance (fewer steps, for time) and hands both sides the SAME
+ * `guidance` (CFG scale w) and `innerGuidance` (VideoJAM w2) values: the contract
+ * (docs/model-package.md) gives them one meaning, and each side derives Inner-Guidance's
+ * w1 = w − 1 in one place (src/engine/guidance.ts, training/vidlet_train/guidance.py).
+ *
+ * Needs the training venv (training/.venv, `bash training/setup.sh`): without it this test FAILS
+ * saying what is missing; it never skips.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,43 +22,92 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VidletEngine } from '../../src/engine/engine';
 import { gaussianNoise, NoiseStream } from '../../src/engine/noise';
 import type { Ort } from '../../src/engine/sessions';
-import type { GenerateRequest } from '../../src/engine/types';
+import type { GenerateRequest, ModelInfo } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
 
 const MODEL = 'public/models/vidlet-tiny';
 const PY = 'training/.venv/bin/python';
-const ready = existsSync(`${MODEL}/manifest.json`) && existsSync(PY) && existsSync('training/vidlet_train/evaluate.py');
+const HELPER = 'tests/integration/helpers/reference_sampler.py';
+/** Denoising steps of each comparison: the manifest's defaultSteps, cut to this for time. */
+const MAX_STEPS = 3;
 
-describe.runIf(ready)('engine = reference sampler (training/vidlet_train/evaluate.py)', () => {
+/** Why the comparison cannot run here, or null when everything it needs is present. */
+function missingPrerequisites(): string | null {
+  const missing: string[] = [];
+  if (!existsSync(`${MODEL}/manifest.json`)) missing.push(`the model package (${MODEL}/manifest.json)`);
+  if (!existsSync(PY)) missing.push(`the training venv's Python (${PY})`);
+  if (!existsSync('training/vidlet_train/evaluate.py')) missing.push('training/vidlet_train/evaluate.py');
+  if (!existsSync(HELPER)) missing.push(HELPER);
+  if (missing.length > 0) return `missing ${missing.join(', ')}`;
+  const probe = spawnSync(PY, ['-c', 'import sys; sys.path.insert(0, "training"); import vidlet_train.evaluate'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (probe.status !== 0) return `${PY} cannot import vidlet_train.evaluate:\n${probe.stderr || probe.error?.message || `exit ${probe.status}`}`;
+  return null;
+}
+
+describe('engine = reference sampler (training/vidlet_train/evaluate.py)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vidlet-ref-'));
   const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort);
-  const manifest = ready ? JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8')) : null;
+  let manifest: {
+    schedule: { defaultSteps: number; defaultGuidance: number; defaultInnerGuidance: number };
+    latent: { channels: number; frames: number; height: number; width: number };
+    motion?: { channels: number };
+    video: { frames: number; height: number; width: number };
+  };
+  let info: ModelInfo;
+  let problem: string | null = null;
+  /** Every test FAILS with this message (never skips) when Python or the model is missing. */
+  const requirePrerequisites = () => {
+    if (problem !== null) {
+      throw new Error(
+        `The engine-vs-reference-sampler test needs Python and cannot run: ${problem}.\n` +
+          'Set up the training environment with `bash training/setup.sh` (creates training/.venv); this test fails rather than skips without it.',
+      );
+    }
+  };
   beforeAll(async () => {
-    await engine.loadModel({ base: MODEL }, { variant: 'fp32', numThreads: 1 });
+    problem = missingPrerequisites();
+    if (problem !== null) return;
+    manifest = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+    info = await engine.loadModel({ base: MODEL }, { variant: 'fp32', numThreads: 1 });
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const cases: [string, Partial<GenerateRequest>][] = [
-    ['Inner-Guidance (w 5 → w1 4, w2 3, B = 3)', { guidance: 5, innerGuidance: 3 }],
-    ['CFG (w 4, B = 2)', { guidance: 4, innerGuidance: 0 }],
+  it('the engine reports the manifest defaults unchanged', () => {
+    requirePrerequisites();
+    expect(info.defaults.guidance).toBe(manifest.schedule.defaultGuidance);
+    expect(info.defaults.innerGuidance).toBe(manifest.schedule.defaultInnerGuidance);
+  });
+
+  const cases: [string, (s: typeof manifest.schedule) => Pick<GenerateRequest, 'guidance' | 'innerGuidance'>][] = [
+    ['manifest defaults: defaultGuidance + defaultInnerGuidance', (s) => ({ guidance: s.defaultGuidance, innerGuidance: s.defaultInnerGuidance })],
+    ['manifest defaultGuidance with Inner-Guidance off (plain CFG)', (s) => ({ guidance: s.defaultGuidance, innerGuidance: 0 })],
   ];
-  for (const [label, over] of cases) {
+  for (const [label, weights] of cases) {
     it(label, async () => {
-      const req: GenerateRequest = { prompt: 'a red circle moves left on a blue background', seed: 21, steps: 3, guidance: 5, innerGuidance: 3, sampler: 'euler', ...over };
+      requirePrerequisites();
+      const steps = Math.min(manifest.schedule.defaultSteps, MAX_STEPS);
+      const req: GenerateRequest = {
+        prompt: 'a red circle moves left on a blue background',
+        seed: 21,
+        steps,
+        sampler: 'euler',
+        ...weights(manifest.schedule),
+      };
       const ours = await engine.generate(req);
       const { channels: c, frames: t, height: h, width: w } = manifest.latent;
-      const n = c * t * h * w;
       const fx = join(dir, 'x.f32');
       const fd = join(dir, 'd.f32');
       const out = join(dir, 'ref.u8');
       // The engine's initial noise (same streams as pipeline.ts) handed to the reference sampler.
-      writeFileSync(fx, gaussianNoise(req.seed, NoiseStream.video, n));
-      writeFileSync(fd, gaussianNoise(req.seed, NoiseStream.motion, manifest.motion.channels * t * h * w));
-      // evaluate.py's Inner-Guidance takes the paper's w1 directly; the contract (docs/model-package.md)
-      // says w1 = CFG scale − 1 there, so that is what it is given. Its CFG takes the scale itself.
-      const w1 = req.innerGuidance > 0 ? req.guidance - 1 : req.guidance;
-      const r = spawnSync(PY, ['tests/integration/helpers/reference_sampler.py', MODEL, 'fp32', req.prompt, String(req.seed), String(req.steps), String(w1), String(req.innerGuidance), fx, fd, out], { encoding: 'utf8', timeout: 180_000 });
-      expect(r.status, r.stderr).toBe(0);
+      writeFileSync(fx, gaussianNoise(req.seed, NoiseStream.video, c * t * h * w));
+      writeFileSync(fd, gaussianNoise(req.seed, NoiseStream.motion, (manifest.motion?.channels ?? c) * t * h * w));
+      // The same guidance values the engine was given, as they are: no conversion here.
+      const args = [HELPER, MODEL, 'fp32', req.prompt, String(req.seed), String(req.steps), String(req.guidance), String(req.innerGuidance), fx, fd, out];
+      const r = spawnSync(PY, args, { encoding: 'utf8', timeout: 180_000 });
+      expect(r.status, r.stderr || r.error?.message).toBe(0);
       const ref = new Uint8Array(readFileSync(out)); // [F, H, W, 3]
       const { frames, height, width } = manifest.video;
       expect(ref.length).toBe(frames * height * width * 3);
@@ -65,7 +121,10 @@ describe.runIf(ready)('engine = reference sampler (training/vidlet_train/evaluat
         }
       }
       const mean = sum / (frames * height * width * 3);
-      console.log(`${label}: engine vs reference sampler, mean |Δ| ${mean.toFixed(4)} levels, max ${max}`);
+      console.log(
+        `${label} (guidance ${req.guidance}, innerGuidance ${req.innerGuidance}, ${steps} steps, B = ${ours.batch}): ` +
+          `engine vs reference sampler, mean |Δ| ${mean.toFixed(4)} levels, max ${max}`,
+      );
       expect(mean).toBeLessThan(0.05);
       expect(max).toBeLessThanOrEqual(2);
     }, 240_000);

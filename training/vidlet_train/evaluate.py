@@ -1,9 +1,14 @@
 """Generate clips from an exported model package with onnxruntime, the way the engine does
-(tokenizer -> text encoder -> Euler flow-matching loop with VideoJAM Inner-Guidance, three passes
-batched per step -> VAE decoder), and score them with the judge on the held-out prompts.
+(tokenizer -> text encoder -> Euler flow-matching loop with CFG / VideoJAM Inner-Guidance, all
+passes batched in one denoiser call per step -> VAE decoder), and score them with the judge on the held-out prompts.
 
 python -m vidlet_train.evaluate --package ../public/models/vidlet-tiny --prompts ../tests/fixtures/eval-prompts.json \
-    --variant int8 --out runs/eval-int8.json [--n 200] [--frames-out runs/eval-frames.npz]
+    --variant int8 --out runs/eval-int8.json [--n 200] [--frames-out runs/eval-frames.npz] \
+    [--steps 20] [--guidance 5] [--inner-guidance 3]
+
+--guidance is the CFG scale w (1 = off) and --inner-guidance VideoJAM's w2 (0 = off), exactly as the
+manifest's defaultGuidance / defaultInnerGuidance and the engine's `guidance` / `innerGuidance`
+(docs/model-package.md); the combination is guidance.py's, the engine's guidance.ts mirrors it.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
 from .judge import judge_clip, score, summarise
 from .text_encoder import Tokenizer
 
@@ -39,13 +45,15 @@ class Package:
         h = self.sess["textEncoder"].run(["hidden"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
         return h, mask.numpy().astype(np.float32)
 
-    def generate(self, prompts: list[str], seeds: list[int], steps: int | None = None, w1: float | None = None,
-                 w2: float | None = None) -> np.ndarray:
-        """-> uint8 frames [N, F, H, W, 3]."""
+    def generate(self, prompts: list[str], seeds: list[int], steps: int | None = None, guidance: float | None = None,
+                 inner_guidance: float | None = None) -> np.ndarray:
+        """-> uint8 frames [N, F, H, W, 3]. `guidance` is the CFG scale w (1 = off), `inner_guidance`
+        VideoJAM's w2 (0 = off), as in the manifest and the engine (guidance.py); None = manifest default."""
         sch = self.m["schedule"]
         steps = steps or sch["defaultSteps"]
-        w1 = sch["defaultGuidance"] if w1 is None else w1
-        w2 = sch["defaultInnerGuidance"] if w2 is None else w2
+        guidance = sch["defaultGuidance"] if guidance is None else guidance
+        inner_guidance = sch["defaultInnerGuidance"] if inner_guidance is None else inner_guidance
+        plan = plan_guidance(guidance, inner_guidance, has_motion="motion" in self.m)
         lat = self.m["latent"]
         shape = (lat["channels"], lat["frames"], lat["height"], lat["width"])
         n = len(prompts)
@@ -59,24 +67,23 @@ class Package:
         ts = np.linspace(1.0, 0.0, steps + 1)
         s = sch["shift"]
         ts = s * ts / (1 + (s - 1) * ts)
-        passes = 3 if w2 else 2
+        # one denoiser call per step holds every pass, pass-major: [cond×n, uncond×n, motionDropped×n]
+        texts = {COND: (text, mask), UNCOND: (np.repeat(empty, n, 0), np.repeat(empty_mask, n, 0)),
+                 MOTION_DROPPED: (text, mask)}
+        B = len(plan.passes)
         for i in range(steps):
             t = ts[i]
             feeds = {
-                "latent": np.concatenate([x] * passes).astype(np.float32),
-                "motion": np.concatenate([d] * passes).astype(np.float32),
-                "timestep": np.full(n * passes, t, np.float32),
-                "text": np.concatenate([text, np.repeat(empty, n, 0)] + ([text] if passes == 3 else [])),
-                "text_mask": np.concatenate([mask, np.repeat(empty_mask, n, 0)] + ([mask] if passes == 3 else [])),
-                "motion_flag": np.concatenate([np.ones(2 * n)] + ([np.zeros(n)] if passes == 3 else [])).astype(np.float32),
-                "lora_scales": np.zeros((n * passes, S, D), np.float32), "lora_down": down, "lora_up": up,
+                "latent": np.concatenate([x] * B).astype(np.float32),
+                "motion": np.concatenate([d] * B).astype(np.float32),
+                "timestep": np.full(n * B, t, np.float32),
+                "text": np.concatenate([texts[p][0] for p in plan.passes]),
+                "text_mask": np.concatenate([texts[p][1] for p in plan.passes]),
+                "motion_flag": np.concatenate([np.full(n, 0.0 if p == MOTION_DROPPED else 1.0) for p in plan.passes]).astype(np.float32),
+                "lora_scales": np.zeros((n * B, S, D), np.float32), "lora_down": down, "lora_up": up,
             }
             vx, vd = self.sess["denoiser"].run(["v_latent", "v_motion"], feeds)
-            def guide(v):
-                c, u = v[:n], v[n:2 * n]
-                if passes == 2:
-                    return u + w1 * (c - u)
-                return (1 + w1 + w2) * c - w1 * u - w2 * v[2 * n:]
+            guide = lambda v: combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)  # noqa: E731
             dt = ts[i] - ts[i + 1]
             x, d = x - dt * guide(vx), d - dt * guide(vd)
         frames = []
@@ -93,8 +100,10 @@ def main():
     ap.add_argument("--variant", default="fp32")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--steps", type=int, default=None)
-    ap.add_argument("--w1", type=float, default=None)
-    ap.add_argument("--w2", type=float, default=None)
+    ap.add_argument("--guidance", type=float, default=None,
+                    help="CFG scale w, 1 = off (default: manifest schedule.defaultGuidance); Inner-Guidance uses w1 = w - 1")
+    ap.add_argument("--inner-guidance", type=float, default=None,
+                    help="VideoJAM Inner-Guidance w2, 0 = off (default: manifest schedule.defaultInnerGuidance)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--out")
     ap.add_argument("--frames-out")
@@ -107,7 +116,7 @@ def main():
     rows, all_frames = [], []
     for i in range(0, len(prompts), args.batch):
         chunk = prompts[i:i + args.batch]
-        frames = pkg.generate([p["prompt"] for p in chunk], [p["seed"] for p in chunk], args.steps, args.w1, args.w2)
+        frames = pkg.generate([p["prompt"] for p in chunk], [p["seed"] for p in chunk], args.steps, args.guidance, args.inner_guidance)
         for p, f in zip(chunk, frames):
             seen = judge_clip(f)
             want = {k: p[k] for k in ("colour", "shape", "background", "direction")}

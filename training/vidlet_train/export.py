@@ -69,8 +69,12 @@ def main():
     ap.add_argument("--out", default="../public/models/vidlet-tiny")
     ap.add_argument("--skip-text-encoder", action="store_true", help="keep the existing text encoder files")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--guidance", type=float, default=5.0, help="manifest schedule.defaultGuidance (CFG w1)")
-    ap.add_argument("--inner-guidance", type=float, default=3.0, help="manifest schedule.defaultInnerGuidance (w2)")
+    # guidance convention (docs/model-package.md, training/vidlet_train/guidance.py): the CFG scale w, 1 = off;
+    # Inner-Guidance uses w1 = w - 1 with the manifest's defaultInnerGuidance as w2
+    ap.add_argument("--guidance", type=float, default=5.0,
+                    help="manifest schedule.defaultGuidance: the CFG scale w (1 = off; Inner-Guidance uses w1 = w - 1)")
+    ap.add_argument("--inner-guidance", type=float, default=3.0,
+                    help="manifest schedule.defaultInnerGuidance: VideoJAM w2 (0 = plain CFG)")
     ap.add_argument("--steps", type=int, default=20, help="manifest schedule.defaultSteps")
     args = ap.parse_args()
     torch.manual_seed(args.seed)

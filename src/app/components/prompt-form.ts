@@ -1,8 +1,8 @@
 /**
- * The prompt form: prompt, negative prompt, seed (with Random), steps, guidance, and in an
- * advanced section Inner-Guidance (VideoJAM w2) and the sampler. Generate becomes Cancel while
- * a run is active; Ctrl/Cmd+Enter generates. Words the model never saw are listed under the
- * prompt instead of being silently ignored.
+ * The prompt form: prompt, negative prompt, seed (with Random), steps, guidance (the CFG scale w,
+ * docs/model-package.md), and in an advanced section Inner-Guidance (VideoJAM w2) and the
+ * sampler. Generate becomes Cancel while a run is active; Ctrl/Cmd+Enter generates. Words the
+ * model never saw are listed under the prompt instead of being silently ignored.
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
@@ -109,6 +109,7 @@ export class PromptForm extends LitElement {
             <input
               id="guidance"
               name="guidance"
+              title="Classifier-free guidance scale w: how closely the clip follows the prompt. 1 turns it off (and saves a pass per step)."
               type="number"
               min="1"
               max="30"
@@ -137,7 +138,7 @@ export class PromptForm extends LitElement {
               />
               <span class="muted"
                 >${hasMotion
-                  ? 'Pushes towards coherent motion (VideoJAM w2). 0 turns it off and saves a third of the time.'
+                  ? 'Pushes towards coherent motion (VideoJAM w2, used with w1 = Guidance − 1). 0 turns it off and saves a third of the time.'
                   : 'This model has no motion branch.'}</span
               >
             </div>
