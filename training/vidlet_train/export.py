@@ -24,7 +24,7 @@ from .quant import quantize_conv_weights, quantize_matmuls, quantize_text_encode
 from .dit import DiTConfig, VideoDiT
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
 from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VideoVAE
-from .world.catalog import BACKGROUNDS, CAMERA_MOVES, COLOURS, MOTIONS, OPENERS, SHAPES, ARTICLES
+from .world.captions import training_vocabulary
 
 OPSET = 17
 
@@ -55,11 +55,9 @@ def check_graph(path, module, feeds: dict, output_names) -> float:
 
 
 def vocabulary() -> list[str]:
-    text = " ".join([c for _, syn in COLOURS.values() for c in syn] + [w for ws in SHAPES.values() for w in ws]
-                    + [p for ps in MOTIONS.values() for p in ps] + [p for ps in BACKGROUNDS.values() for p in ps]
-                    + [p for ps in CAMERA_MOVES.values() for p in ps] + OPENERS + ARTICLES
-                    + ["and", "then", "cut", "to", "scene"])
-    return sorted(set(w for w in re.findall(r"[a-z]+", text.lower()) if w not in ("c",)))
+    """vocabulary.json: every word of the training captions, template and rich (walked from the word
+    lists in world/catalog.py); the page reports a prompt's other words as unknown to the model."""
+    return training_vocabulary()
 
 
 def main():

@@ -80,3 +80,134 @@ MOTION_DIRECTION = {
 
 ARTICLES = ["a", "one", "the"]
 OPENERS = ["", "", "", "a promo clip of ", "a short video of ", "an animation of ", "footage of "]
+
+# ---------------------------------------------------------------------------------------------
+# Rich captions (world/captions.py): the many other ways a person writes the same clip.
+# Everything below is TRAINING wording. The held-out paraphrase wordings
+# (tests/fixtures/paraphrase-heldout-words.json, used by vidlet_train/paraphrases.py) must never
+# appear here; training/tests/test_captions.py checks that over the training vocabulary and over
+# sampled captions. The lists above stay as they are: the template style (and the held-out
+# template prompts in tests/fixtures/eval-prompts.json) are written from them.
+
+# colour name -> extra training words (added to COLOURS' synonyms); ambiguous names are left out
+RICH_COLOUR_EXTRA = {
+    "red": ["ruby"],
+    "yellow": ["gold"],
+}
+COLOUR_MODIFIERS = ["bright", "vivid"]  # "a bright red star"
+
+# shape name -> extra training words (added to SHAPES)
+RICH_SHAPE_EXTRA = {
+    "circle": ["disc"],
+    "box": ["crate"],
+    "phone": ["mobile phone"],
+    "cross": ["plus"],
+}
+
+# motion -> (third person, -ing form, rest): "slides" / "sliding" + "to the left";
+# an adverb may go before the verb, after it or at the end
+RICH_MOTIONS = {
+    "left": [("moves", "moving", "left"), ("slides", "sliding", "to the left"), ("glides", "gliding", "left"),
+             ("zips", "zipping", "left"), ("travels", "travelling", "left"), ("heads", "heading", "left"),
+             ("goes", "going", "left"), ("moves", "moving", "leftward"), ("shifts", "shifting", "to the left"),
+             ("sweeps", "sweeping", "left"), ("moves", "moving", "to the left"), ("slides", "sliding", "across to the left")],
+    "right": [("moves", "moving", "right"), ("slides", "sliding", "to the right"), ("glides", "gliding", "right"),
+              ("zips", "zipping", "right"), ("travels", "travelling", "right"), ("heads", "heading", "right"),
+              ("goes", "going", "right"), ("moves", "moving", "rightward"), ("shifts", "shifting", "to the right"),
+              ("sweeps", "sweeping", "right"), ("moves", "moving", "to the right"), ("slides", "sliding", "across to the right")],
+    "up": [("moves", "moving", "up"), ("rises", "rising", ""), ("floats", "floating", "upward"), ("floats", "floating", "up"),
+           ("goes", "going", "up"), ("moves", "moving", "upward"), ("heads", "heading", "up"), ("glides", "gliding", "up"),
+           ("slides", "sliding", "up"), ("travels", "travelling", "upward"), ("rises", "rising", "up")],
+    "down": [("moves", "moving", "down"), ("falls", "falling", ""), ("drops", "dropping", "down"), ("goes", "going", "down"),
+             ("moves", "moving", "downward"), ("slides", "sliding", "down"), ("glides", "gliding", "down"),
+             ("falls", "falling", "down"), ("travels", "travelling", "downward"), ("heads", "heading", "down"),
+             ("drops", "dropping", "")],
+    "enter-left": [("slides", "sliding", "in from the left"), ("enters", "entering", "from the left"),
+                   ("comes", "coming", "in from the left"), ("moves", "moving", "in from the left"),
+                   ("glides", "gliding", "in from the left"), ("enters", "entering", "the frame from the left"),
+                   ("slides", "sliding", "into view from the left")],
+    "enter-right": [("slides", "sliding", "in from the right"), ("enters", "entering", "from the right"),
+                    ("comes", "coming", "in from the right"), ("moves", "moving", "in from the right"),
+                    ("glides", "gliding", "in from the right"), ("enters", "entering", "the frame from the right"),
+                    ("slides", "sliding", "into view from the right")],
+    "enter-top": [("slides", "sliding", "in from the top"), ("drops", "dropping", "in from above"),
+                  ("enters", "entering", "from the top"), ("comes", "coming", "in from above"),
+                  ("falls", "falling", "in from the top"), ("enters", "entering", "the frame from above"),
+                  ("slides", "sliding", "into view from above")],
+    "enter-bottom": [("slides", "sliding", "in from the bottom"), ("rises", "rising", "in from below"),
+                     ("enters", "entering", "from the bottom"), ("comes", "coming", "in from below"),
+                     ("moves", "moving", "in from the bottom"), ("enters", "entering", "the frame from below"),
+                     ("slides", "sliding", "into view from below")],
+    "bounce": [("bounces", "bouncing", ""), ("bounces", "bouncing", "up and down"), ("hops", "hopping", ""),
+               ("hops", "hopping", "up and down"), ("bounces", "bouncing", "on the spot")],
+    "spin": [("spins", "spinning", ""), ("rotates", "rotating", ""), ("turns", "turning", "around"),
+             ("spins", "spinning", "around"), ("spins", "spinning", "on the spot"), ("turns", "turning", "")],
+    "zoom-in": [("grows", "growing", ""), ("zooms", "zooming", "in"), ("gets", "getting", "bigger"),
+                ("grows", "growing", "bigger"), ("scales", "scaling", "up"), ("becomes", "becoming", "bigger")],
+    "zoom-out": [("shrinks", "shrinking", ""), ("zooms", "zooming", "out"), ("gets", "getting", "smaller"),
+                 ("scales", "scaling", "down"), ("becomes", "becoming", "smaller"), ("grows", "growing", "smaller"),
+                 ("shrinks", "shrinking", "down")],
+    "orbit": [("circles", "circling", "around"), ("orbits", "orbiting", ""), ("moves", "moving", "in a circle"),
+              ("goes", "going", "around in a circle"), ("travels", "travelling", "in a circle"),
+              ("moves", "moving", "in circles"), ("circles", "circling", "")],
+    "pulse": [("pulses", "pulsing", ""), ("throbs", "throbbing", ""), ("beats", "beating", ""),
+              ("grows and shrinks", "growing and shrinking", ""), ("pulses", "pulsing", "in and out")],
+    "still": [("stays", "staying", "still"), ("sits", "sitting", "still"), ("holds", "holding", "still"),
+              ("rests", "resting", "")],
+}
+
+# adverbs a motion may take (none for "still")
+_MOVING_ADVERBS = ["slowly", "smoothly", "steadily", "gently", "quickly"]
+RICH_ADVERBS = {m: _MOVING_ADVERBS for m in ("left", "right", "up", "down", "enter-left", "enter-right",
+                                              "enter-top", "enter-bottom", "orbit")}
+RICH_ADVERBS |= {"bounce": ["gently", "quickly", "happily"], "spin": ["slowly", "smoothly", "steadily", "quickly"],
+                 "zoom-in": ["slowly", "smoothly", "steadily"], "zoom-out": ["slowly", "smoothly", "steadily"],
+                 "pulse": ["gently", "steadily", "slowly"], "still": []}
+
+# background kind -> prepositional phrases ("on a blue background") and fragments ("blue bg")
+RICH_BACKGROUNDS = {
+    "solid": ["on a {c} background", "against a {c} backdrop", "over plain {c}", "on {c}", "on plain {c}",
+              "on a plain {c} background", "over a {c} background", "against {c}", "against a plain {c} background",
+              "with a {c} background", "on a solid {c} background", "over a {c} backdrop", "on a {c} backdrop"],
+    "gradient": ["on a {c} to {c2} gradient", "over a {c} and {c2} gradient background", "on a gradient from {c} to {c2}",
+                 "against a {c} to {c2} gradient", "with a {c} to {c2} gradient background", "over a {c}-to-{c2} gradient"],
+    "stripes": ["on a {c} and {c2} striped background", "over {c} and {c2} stripes", "on {c} and {c2} stripes",
+                "against {c} and {c2} stripes", "with a {c} and {c2} striped background",
+                "on a striped {c} and {c2} background"],
+    "checker": ["on a {c} and {c2} checkered background", "over a {c} and {c2} checkerboard",
+                "on a {c} and {c2} checkerboard", "against a {c} and {c2} checkered background",
+                "with a {c} and {c2} checkerboard background", "on a checkered {c} and {c2} background"],
+}
+RICH_BACKGROUND_FRAGMENTS = {
+    "solid": ["{c} background", "{c} bg", "{c} backdrop", "bg: {c}", "background: {c}", "plain {c} background",
+              "solid {c} background", "plain {c} bg"],
+    "gradient": ["{c} to {c2} gradient", "{c} and {c2} gradient bg", "{c}-to-{c2} gradient background",
+                 "gradient background: {c} to {c2}"],
+    "stripes": ["{c} and {c2} stripes", "{c} and {c2} striped bg", "striped {c} and {c2} background",
+                "{c}/{c2} stripes"],
+    "checker": ["{c} and {c2} checkerboard", "{c} and {c2} checkered bg", "checkered {c} and {c2} background",
+                "{c}/{c2} checkerboard"],
+}
+
+# camera move -> (clause, -ing form): "the camera pans left" / "the camera panning left"
+RICH_CAMERA = {
+    "pan-left": [("the camera pans left", "the camera panning left"), ("camera pans left", "camera panning left"),
+                 ("the camera pans to the left", "the camera panning to the left")],
+    "pan-right": [("the camera pans right", "the camera panning right"), ("camera pans right", "camera panning right"),
+                  ("the camera pans to the right", "the camera panning to the right")],
+    "zoom": [("the camera zooms in", "the camera zooming in"), ("the camera pushes in", "the camera pushing in"),
+             ("camera zooms in", "camera zooming in")],
+}
+
+# openers: "a video of" takes the rest of the caption after it; "video:" too
+RICH_OPENERS = ["a promo clip of", "a short video of", "an animation of", "footage of", "a clip of", "a video of",
+                "video of", "a short clip of", "an animated clip of", "promo clip:", "animation:", "clip:", "video:"]
+RICH_ARTICLES = ["a", "a", "a", "the", "one"]  # "a" becomes "an" before a vowel
+
+# two objects in one scene: "a red star moves left and a blue ring spins"
+OBJECT_JOINERS = [" and ", ", and ", " while ", "; ", ", "]
+# two scenes: the hard cut between them
+CUT_JOINERS = [" Then cut to ", ", then cut to ", ". Then cut to ", ". Cut to ", "; cut to ", " - cut to ",
+               ", cut to ", " and then cut to ", ". Hard cut to ", " \u2014 cut to "]
+# glue words the caption forms use themselves ("scene 1: ... cut to scene 2: ...", "a star in red")
+CAPTION_GLUE = ["is", "that", "in", "with", "as", "while", "and", "then", "cut", "to", "hard", "scene", "1", "2", "an"]

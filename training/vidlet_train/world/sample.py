@@ -5,8 +5,7 @@ import math
 import random
 from dataclasses import dataclass, field, asdict
 
-from .catalog import (ARTICLES, BACKGROUNDS, CAMERA_MOVES, COLOURS, MOTION_DIRECTION, MOTIONS,
-                      OPENERS, SHAPES)
+from .catalog import ARTICLES, BACKGROUNDS, CAMERA_MOVES, COLOURS, MOTION_DIRECTION, MOTIONS, SHAPES
 
 
 @dataclass
@@ -119,20 +118,19 @@ def describe_scene(rng: random.Random, s: SceneSpec) -> str:
 
 
 def sample_clip_spec(rng: random.Random, frames: int = 16, n_scenes: int = 1,
-                     two_object_prob: float = 0.2) -> ClipSpec:
-    """One clip: `n_scenes` scenes of (nearly) equal length with hard cuts between them."""
+                     two_object_prob: float = 0.2, style: str = "rich", template_prob: float = 0.3) -> ClipSpec:
+    """One clip: `n_scenes` scenes of (nearly) equal length with hard cuts between them.
+
+    style="rich" (the default): the caption is the template wording with probability template_prob,
+    else a rich one (world/captions.py: other verbs, word orders, fragments, case, punctuation).
+    style="template": the original template wording only, drawn exactly as before rich captions.
+    """
+    from .captions import caption_scenes
     lengths = [frames // n_scenes] * n_scenes
     lengths[-1] += frames - sum(lengths)
     scenes = [sample_scene(rng, n, 2 if rng.random() < two_object_prob else 1) for n in lengths]
-    scene_captions = [describe_scene(rng, s) for s in scenes]
-    opener = rng.choice(OPENERS)
-    if opener:
-        scene_captions = [c[0].lower() + c[1:] for c in scene_captions]
-    if n_scenes == 1:
-        caption = opener + scene_captions[0]
-    else:
-        caption = opener + " Then cut to ".join(scene_captions)
-    return ClipSpec(scenes, caption.strip(), scene_captions)
+    caption, scene_captions = caption_scenes(rng, scenes, style, template_prob)
+    return ClipSpec(scenes, caption, scene_captions)
 
 
 def direction_of(motion: str) -> str:
