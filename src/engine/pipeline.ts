@@ -62,6 +62,11 @@ export interface PipelineHooks {
   onStep?(p: StepPreview): void;
   /** Polled before and after every denoiser call. */
   isCancelled?(): boolean;
+  /**
+   * Awaited before every denoiser call, so that messages queued meanwhile (a Cancel) are handled
+   * before the next step starts: ONNX Runtime's run() need not yield to the event loop at all.
+   */
+  yieldToEvents?(): Promise<void>;
   /** Expected ms of the final decode (from an earlier run), for the ETA. */
   decodeEstimateMs?: number;
   now?(): number;
@@ -129,6 +134,7 @@ export async function runPipeline(
   const tLoop = now();
 
   for (const call of scheduler.calls) {
+    await hooks.yieldToEvents?.();
     checkCancel();
     const tc = now();
     for (let b = 0; b < B; b++) {
