@@ -82,8 +82,8 @@ export function parseManifest(json: unknown): Manifest {
       frames: int(latent.frames, 'latent.frames', 1),
       height: int(latent.height, 'latent.height', 1),
       width: int(latent.width, 'latent.width', 1),
-      scale: nonZero(latent.scale, 'latent.scale'),
-      shift: num(latent.shift, 'latent.shift'),
+      scale: perChannel(latent.scale, 'latent.scale', latent.channels, nonZero),
+      shift: perChannel(latent.shift, 'latent.shift', latent.channels, num),
     },
     motion,
     text: {
@@ -128,6 +128,18 @@ function parseFormat(m: Json): void {
 
 function describeValue(v: unknown): string {
   return v === undefined ? 'missing' : JSON.stringify(v);
+}
+
+/** One number for every channel, or a list with one number per channel. */
+function perChannel(
+  v: unknown,
+  field: string,
+  channels: unknown,
+  check: (v: unknown, field: string) => number,
+): number | number[] {
+  if (!Array.isArray(v)) return check(v, field);
+  if (v.length !== channels) fail(field, `has ${v.length} values, but latent.channels is ${describeValue(channels)}`);
+  return v.map((x, i) => check(x, `${field}[${i}]`));
 }
 
 function nonZero(v: unknown, field: string): number {

@@ -49,7 +49,15 @@ export interface Manifest {
   license?: string;
   modelCard?: string;
   video: { width: number; height: number; frames: number; fps: number };
-  latent: { channels: number; frames: number; height: number; width: number; scale: number; shift: number };
+  latent: {
+    channels: number;
+    frames: number;
+    height: number;
+    width: number;
+    /** Diffusion space is (z - shift) * scale, per channel when a list; the graphs apply it themselves. */
+    scale: number | number[];
+    shift: number | number[];
+  };
   motion?: { channels: number };
   text: { tokenizer: string; maxLength: number; hiddenSize: number; vocabulary?: string };
   schedule: {

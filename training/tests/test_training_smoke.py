@@ -19,16 +19,37 @@ def run(*args, cwd):
     subprocess.run([sys.executable, "-m", *args], cwd=cwd, check=True, env={**os.environ, "PYTHONPATH": HERE})
 
 
+TINY_VAE = ["--enc-hi", "8", "--enc-lo", "16", "--dec-lo", "16", "--dec-mid", "16", "--dec-hi", "8", "--dec-top", "8"]
+TINY_DIT = ["--dim", "32", "--depth", "2", "--heads", "2"]
+
+
+def same_weights(a, b, key):
+    import torch
+    sa, sb = torch.load(a, weights_only=False)[key], torch.load(b, weights_only=False)[key]
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
 def test_train_and_export_smoke(tmp_path):
     runs = tmp_path / "runs"
-    run("vidlet_train.train_vae", "--out", str(runs / "vae"), "--pool", "4", "--max-steps", "3", "--batch", "2",
-        "--minutes", "2", cwd=HERE)
-    assert json.load(open(runs / "vae" / "stats.json"))["step"] == 3
-    run("vidlet_train.dataset", "--vae", str(runs / "vae" / "final.pt"), "--n", "8", "--out", str(runs / "data.pt"),
-        cwd=HERE)
-    run("vidlet_train.train_dit", "--data", str(runs / "data.pt"), "--out", str(runs / "dit"), "--max-steps", "3",
-        "--batch", "4", "--minutes", "2", cwd=HERE)
-    assert json.load(open(runs / "dit" / "stats.json"))["step"] == 3
+    vae = ["vidlet_train.train_vae", "--pool", "4", "--steps", "3", "--batch", "2", "--held-out", "2",
+           "--eval-every", "2", "--refresh", "2", *TINY_VAE]
+    run(*vae, "--out", str(runs / "vae"), cwd=HERE)
+    # stopped at step 2 and resumed: the same weights as the straight run (optimizer, RNG, pool restored)
+    run(*vae, "--out", str(runs / "vae-resumed"), "--stop-at", "2", cwd=HERE)
+    assert not (runs / "vae-resumed" / "final.pt").exists()
+    run(*vae, "--out", str(runs / "vae-resumed"), cwd=HERE)
+    assert same_weights(runs / "vae" / "final.pt", runs / "vae-resumed" / "final.pt", "vae")
+    final = [json.loads(line) for line in open(runs / "vae" / "log.jsonl")][-1]
+    assert final["final"] and final["step"] == 3
+    run("vidlet_train.dataset", "--vae", str(runs / "vae" / "final.pt"), "--n", "8", "--shard", "4", "--captions", "2",
+        "--out", str(runs / "data"), cwd=HERE)
+    assert sorted(os.listdir(runs / "data")) == ["empty.pt", "shard-00000.pt", "shard-00001.pt"]
+    dit = ["vidlet_train.train_dit", "--data", str(runs / "data"), "--steps", "3", "--batch", "4", "--warmup", "1", *TINY_DIT]
+    run(*dit, "--out", str(runs / "dit"), cwd=HERE)
+    run(*dit, "--out", str(runs / "dit-resumed"), "--stop-at", "2", cwd=HERE)
+    run(*dit, "--out", str(runs / "dit-resumed"), cwd=HERE)
+    assert same_weights(runs / "dit" / "final.pt", runs / "dit-resumed" / "final.pt", "ema")
+    assert [json.loads(line) for line in open(runs / "dit" / "log.jsonl")][-1]["step"] == 3
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     for f in ("text_encoder.onnx", "text_encoder.int8.onnx"):  # frozen and shipped: not re-exported here

@@ -8,9 +8,12 @@ import torch
 from .world import flow_to_rgb, render_clips, sample_clip_spec
 
 
-def render_pool(n: int, seed: int, frames: int = 16, size: int = 128, chunk: int = 32,
+def render_pool(n: int, seed: int, frames: int = 16, size: int = 128, chunk: int = 4,
                 multi_scene_prob: float = 0.1):
-    """n clips -> (specs, video uint8 [n,3,F,H,W], motion-RGB uint8 [n,3,F,H,W])."""
+    """n clips -> (specs, video uint8 [n,3,F,H,W], motion-RGB uint8 [n,3,F,H,W]).
+
+    Rendered a few clips at a time: on CPU, 4 per call ran 15x faster than 32-64 (cache-bound).
+    """
     rng = random.Random(seed)
     specs, vids, mots = [], [], []
     for i in range(0, n, chunk):

@@ -19,14 +19,29 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from .dataset import load_vae
 from .quant import quantize_conv_weights, quantize_matmuls, quantize_text_encoder
 from .dit import DiTConfig, VideoDiT
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
-from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VideoVAE
+from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, VAEConfig, build_vae, load_vae
 from .world.captions import training_vocabulary
 
 OPSET = 17
+# Largest accepted max |onnxruntime - PyTorch| per graph, on random inputs: fp32 is exact up to
+# kernel order; int8 weights cost more, the denoiser most (velocities of order 1). An export beyond
+# these fails before a manifest is written.
+TOLERANCE = {"fp32": 1e-3, "textEncoder.int8": 0.15, "denoiser.int8": 0.3, "vaeDecoder.int8": 0.1,
+             "previewDecoder.int8": 0.1, "vaeEncoder.int8": 0.1, "denoiser.lora_zero_scale_vs_empty_slots": 0.0}
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+def check_tolerances(errors: dict[str, float]) -> None:
+    over = {k: v for k, v in errors.items() if not v <= TOLERANCE.get(k, TOLERANCE["fp32"])}
+    if over:
+        raise ExportError("exported graphs differ from PyTorch beyond tolerance: " + ", ".join(
+            f"{k} {v:.4g} > {TOLERANCE.get(k, TOLERANCE['fp32'])}" for k, v in over.items()))
 
 
 def sha256(path: str) -> str:
@@ -52,6 +67,11 @@ def check_graph(path, module, feeds: dict, output_names) -> float:
         ref = module(*feeds.values())
     ref = ref if isinstance(ref, (tuple, list)) else (ref,)
     return float(max(np.abs(g - r.numpy()).max() for g, r in zip(got, ref)))
+
+
+def per_channel(t: torch.Tensor) -> float | list[float]:
+    """A scaling buffer as the manifest writes it: one number, or one per channel."""
+    return float(t) if t.numel() == 1 else [float(x) for x in t.flatten()]
 
 
 def vocabulary() -> list[str]:
@@ -81,12 +101,10 @@ def main():
     errors = {}
 
     if args.vae == "random":  # untrained VAE of the final architecture, for wiring the engine
-        vae, prev = VideoVAE().eval(), PreviewDecoder().eval()
+        vae, prev = build_vae(VAEConfig().to_dict())
+        vae, prev = vae.eval(), prev.eval()
     else:
-        vae = load_vae(args.vae)
-        prev = PreviewDecoder()
-        prev.load_state_dict(torch.load(args.vae)["preview"])
-        prev.eval()
+        vae, prev = load_vae(args.vae, with_preview=True)
     if args.dit == "random":
         cfg = DiTConfig(latent_channels=vae.zc)
         dit = VideoDiT(cfg)
@@ -167,6 +185,7 @@ def main():
     errors["vaeEncoder.int8"] = check_graph(out("vae_encoder.int8.onnx"), enc, {"video": vid}, ["latent"])
     comps["vaeEncoder"] = ("vae_encoder", ["video"], ["latent"])
 
+    check_tolerances(errors)
     shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
     json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
 
@@ -188,7 +207,7 @@ def main():
         "modelCard": "MODEL_CARD.md",
         "video": {"width": 128, "height": 128, "frames": 16, "fps": 8},
         "latent": {"channels": zc, "frames": T, "height": H, "width": W,
-                   "scale": float(vae.scale), "shift": float(vae.shift)},
+                   "scale": per_channel(vae.scale), "shift": per_channel(vae.shift)},
         "motion": {"channels": zc},
         "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json"},
         "schedule": {"type": "flow-matching", "shift": 1.0, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
@@ -205,6 +224,7 @@ def main():
                 manifest[k] = old[k]
     json.dump(manifest, open(out("manifest.json"), "w"), indent=2)
     report = {"max_abs_error_vs_pytorch": errors, "dit": cfg.to_dict(),
+              "vae": vae.cfg.to_dict() if hasattr(vae, "cfg") else None,
               "params": {"denoiser": sum(p.numel() for p in dit.parameters()),
                          "vae_decoder": sum(p.numel() for p in vae.decoder.parameters()),
                          "vae_encoder": sum(p.numel() for p in vae.encoder.parameters()),

@@ -32,7 +32,7 @@ from onnx import numpy_helper
 from .dit import DiTConfig, VideoDiT
 from .export import export_graph
 from .text_encoder import MAX_LENGTH
-from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VideoVAE
+from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, build_vae
 
 
 class RecoveryError(RuntimeError):
@@ -116,8 +116,9 @@ def recover_dit(package: Path, cfg: DiTConfig, tmp: Path) -> tuple[VideoDiT, flo
     return dit, max_error(path, dit, feeds, outs)
 
 
-def recover_vae(package: Path, tmp: Path) -> tuple[VideoVAE, PreviewDecoder, dict[str, float]]:
-    vae, prev = VideoVAE().eval(), PreviewDecoder().eval()
+def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None) -> tuple[torch.nn.Module, PreviewDecoder, dict[str, float]]:
+    vae, prev = build_vae(vae_cfg)
+    vae, prev = vae.eval(), prev.eval()
     params = {f"vae.{k}": v for k, v in vae.named_parameters()}
     params.update({f"prev.{k}": v for k, v in prev.named_parameters()})
     params["vae.shift"], params["vae.scale"] = vae.shift, vae.scale
@@ -161,7 +162,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         dit, dit_err = recover_dit(args.package, cfg, tmp)
-        vae, prev, vae_err = recover_vae(args.package, tmp)
+        vae, prev, vae_err = recover_vae(args.package, tmp, report.get("vae"))
     errors = {"denoiser.onnx": dit_err, **vae_err}
     bad = {k: v for k, v in errors.items() if not v <= args.tolerance}
     if bad:
@@ -169,7 +170,10 @@ def main(argv=None) -> None:
     os.makedirs(args.out / "dit", exist_ok=True)
     os.makedirs(args.out / "vae", exist_ok=True)
     torch.save({"cfg": cfg.to_dict(), "ema": dit.state_dict(), "recovered_from": str(args.package)}, args.out / "dit" / "final.pt")
-    torch.save({"vae": vae.state_dict(), "preview": prev.state_dict(), "recovered_from": str(args.package)}, args.out / "vae" / "final.pt")
+    vae_ck = {"vae": vae.state_dict(), "preview": prev.state_dict(), "recovered_from": str(args.package)}
+    if report.get("vae"):  # packages before the VAE config carry the v1 VAE, which load_vae builds without one
+        vae_ck["cfg"] = report["vae"]
+    torch.save(vae_ck, args.out / "vae" / "final.pt")
     print(json.dumps({"max_abs_error_vs_shipped_onnx": errors, "wrote": [str(args.out / "dit" / "final.pt"), str(args.out / "vae" / "final.pt")]}, indent=1))
 
 

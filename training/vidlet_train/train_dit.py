@@ -1,21 +1,24 @@
 """Train the joint appearance-motion DiT (VideoJAM) with flow matching on the cached dataset.
 
-python -m vidlet_train.train_dit --data runs/data.pt --out runs/dit --minutes 30 --seed 3
-Resumable: rerunning with the same --out continues from the last checkpoint.
+python -m vidlet_train.train_dit --data runs/data --out runs/dit --steps 60000 --seed 3
+Step-based and exactly resumable: rerunning the same command continues from runs/dit/ckpt.pt
+(--stop-after MINUTES or --stop-at STEP end a session early; the LR schedule depends only on --steps).
+runs/dit/final.pt (the EMA weights, what is exported) is rewritten every --final-every minutes.
 Conventions (docs/model-package.md): x_t = (1-t) x + t eps, target v = eps - x.
 """
 from __future__ import annotations
 
 import argparse
 import copy
-import json
-import math
 import os
 import time
 
 import torch
 
+from .dataset import load_shards
 from .dit import DiTConfig, VideoDiT
+from .runtime import (RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state,
+                      use_bf16)
 
 TEXT_DROP = 0.10    # VideoJAM / CFG: learn u(x, d, empty)
 MOTION_DROP = 0.15  # VideoJAM: learn u(x, empty-motion, y)
@@ -23,91 +26,120 @@ MOTION_DROP = 0.15  # VideoJAM: learn u(x, empty-motion, y)
 
 def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP):
     x0, d0, text, mask, empty_text, empty_mask = batch
-    b = x0.shape[0]
+    b, dev = x0.shape[0], x0.device
     # half logit-normal (weight mid-trajectory), half uniform: logit-normal alone almost never shows
     # the model t > 0.95, yet sampling starts at t = 1 and the first steps fix the layout and colours
     t = torch.where(torch.rand(b, generator=gen) < 0.5, torch.sigmoid(torch.randn(b, generator=gen)),
-                    torch.rand(b, generator=gen))
-    ex, ed = torch.randn(x0.shape, generator=gen), torch.randn(d0.shape, generator=gen)
+                    torch.rand(b, generator=gen)).to(dev)
+    ex, ed = torch.randn(x0.shape, generator=gen).to(dev), torch.randn(d0.shape, generator=gen).to(dev)
     tt = t[:, None, None, None, None]
     xt, dt = (1 - tt) * x0 + tt * ex, (1 - tt) * d0 + tt * ed
-    drop_text = torch.rand(b, generator=gen) < text_drop
+    drop_text = (torch.rand(b, generator=gen) < text_drop).to(dev)
     text = torch.where(drop_text[:, None, None], empty_text.expand_as(text), text)
     mask = torch.where(drop_text[:, None], empty_mask.expand_as(mask), mask)
-    flag = (torch.rand(b, generator=gen) >= motion_drop).float()
+    flag = (torch.rand(b, generator=gen) >= motion_drop).float().to(dev)
     vx, vd = model(xt, dt, t, text, mask, flag)
-    return ((vx - (ex - x0)) ** 2).mean() + ((vd - (ed - d0)) ** 2).mean()
+    return ((vx.float() - (ex - x0)) ** 2).mean() + ((vd.float() - (ed - d0)) ** 2).mean()
 
 
-def main():
+def sample_batch(data: dict, batch: int, gen: torch.Generator, device) -> tuple:
+    """Random clips, each with one of its captions; text trimmed to the batch's longest caption
+    (keys past it are masked out anyway, so dropping them changes nothing but the cost)."""
+    n, k = data["text"].shape[:2]
+    idx = torch.randint(0, n, (batch,), generator=gen)
+    cap = torch.randint(0, k, (batch,), generator=gen)
+    mask = data["mask"][idx, cap]
+    n_tok = max(2, int(mask.sum(1).max()))
+    f = lambda x: x.float().to(device)  # noqa: E731
+    return (f(data["latent"][idx]), f(data["motion"][idx]), f(data["text"][idx, cap, :n_tok]), f(mask[:, :n_tok]),
+            f(data["empty_text"][:, :n_tok]), f(data["empty_mask"][:, :n_tok]))
+
+
+def parse_args(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="runs/data.pt")
+    ap.add_argument("--data", default="runs/data")
     ap.add_argument("--out", default="runs/dit")
-    ap.add_argument("--minutes", type=float, default=30)
-    ap.add_argument("--max-steps", type=int, default=1_000_000)
+    ap.add_argument("--steps", type=int, default=60000, help="schedule length")
+    ap.add_argument("--stop-after", type=float, default=None, help="minutes: save and stop early")
+    ap.add_argument("--stop-at", type=int, default=None, help="step: save and stop early")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--limit-clips", type=int, default=None)
+    ap.add_argument("--final-every", type=float, default=5, help="minutes between final.pt (EMA) writes")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto")
+    for k in ("patch", "dim", "depth", "heads", "mlp_ratio"):
+        ap.add_argument("--" + k.replace("_", "-"), type=int, default=getattr(DiTConfig(), k))
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    bf16 = use_bf16(args.bf16, device)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
-    data = torch.load(args.data)
-    n = data["latent"].shape[0]
-    cfg = DiTConfig(latent_channels=data["latent"].shape[1])
-    model = VideoDiT(cfg)
+    data = load_shards(args.data, args.limit_clips)
+    zc, T, H, W = data["latent"].shape[1:]
+    cfg = DiTConfig(latent_channels=zc, frames=T, height=H, width=W,
+                    **{k: getattr(args, k) for k in ("patch", "dim", "depth", "heads", "mlp_ratio")})
+    model = VideoDiT(cfg).to(device)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    gen = torch.Generator().manual_seed(args.seed)
     step, wall = 0, 0.0
     if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path)
+        ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         model.load_state_dict(ck["model"]); ema.load_state_dict(ck["ema"]); opt.load_state_dict(ck["opt"])
         step, wall = ck["step"], ck["wall"]
+        set_rng_state(gen, ck["rng"])
         print(f"resumed at step {step}", flush=True)
-    gen = torch.Generator().manual_seed(args.seed * 7919 + step)
-    start, last_ck, losses = time.time(), time.time(), []
+    log = RunLog(args.out, dict(vars(args), dit=cfg.to_dict(), clips=len(data["latent"]), bf16=bf16,
+                                device=str(device)))
+    start, last_ck, last_final, losses = time.time(), time.time(), time.time(), []
 
     def save():
-        torch.save(dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
-                        wall=wall + time.time() - start, cfg=cfg.to_dict()), ckpt_path)
+        save_atomic(dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
+                         wall=wall + time.time() - start, cfg=cfg.to_dict(), rng=rng_state(gen)), ckpt_path)
 
-    while step < args.max_steps and (time.time() - start) < args.minutes * 60:
-        frac = (time.time() - start) / (args.minutes * 60)
-        warm = min(1.0, (step + 1) / 100)
+    def save_final():
+        save_atomic(dict(ema=ema.state_dict(), cfg=cfg.to_dict(), step=step), os.path.join(args.out, "final.pt"))
+
+    stop = min(args.steps, args.stop_at or args.steps)
+    while step < stop:
+        if args.stop_after is not None and time.time() - start > args.stop_after * 60:
+            break
         for g in opt.param_groups:
-            g["lr"] = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
-        idx = torch.randint(0, n, (args.batch,), generator=gen)
-        # keys past the batch's longest caption are masked out anyway: dropping them changes nothing
-        # but the cost of cross-attention
-        n_tok = max(2, int(data["mask"][idx].sum(1).max()))
-        batch = (data["latent"][idx].float(), data["motion"][idx].float(), data["text"][idx, :n_tok].float(),
-                 data["mask"][idx, :n_tok].float(), data["empty_text"][:, :n_tok].float(),
-                 data["empty_mask"][:, :n_tok].float())
-        loss = flow_matching_loss(model, batch, gen)
+            g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+        batch = sample_batch(data, args.batch, gen, device)
+        with autocast(device, bf16):
+            loss = flow_matching_loss(model, batch, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        decay = min(0.995, (1 + step) / (10 + step))  # short CPU runs: a ~200-step horizon
+        decay = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.lerp_(pm, 1 - decay)
         losses.append(loss.item())
-        if step % 25 == 0:
-            print(f"step {step} loss {sum(losses[-25:]) / 25:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                  f"{time.time() - start:.0f}s", flush=True)
-        if time.time() - last_ck > 180:
+        if step % 100 == 0:
+            log.log(step=step, wall_s=round(wall + time.time() - start), loss=round(sum(losses[-100:]) / len(losses[-100:]), 5),
+                    lr=opt.param_groups[0]["lr"])
+        if time.time() - last_ck > 300:
             save(); last_ck = time.time()
+        if time.time() - last_final > args.final_every * 60:
+            save_final(); last_final = time.time()
     save()
-    torch.save(dict(ema=ema.state_dict(), cfg=cfg.to_dict()), os.path.join(args.out, "final.pt"))
-    stats = dict(step=step, wall_s=round(wall + time.time() - start), batch=args.batch, lr=args.lr,
-                 seed=args.seed, final_loss=round(sum(losses[-100:]) / max(1, len(losses[-100:])), 4),
-                 clips=n)
-    json.dump(stats, open(os.path.join(args.out, "stats.json"), "w"), indent=1)
-    print(json.dumps(stats), flush=True)
+    save_final()
+    log.log(end=True, step=step, wall_s=round(wall + time.time() - start), seed=args.seed)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""A small causal video VAE with Allegro's compression: 4x in time, 8x8 in space.
+"""The first package's VAE (4 latent channels), kept so `recover` can rebuild vidlet-tiny v1.
+
+A small causal video VAE with Allegro's compression: 4x in time, 8x8 in space.
 
 Built for a CPU budget: space-to-depth at the input and output (so the expensive convolutions
 run at 1/4 or 1/8 resolution), (2+1)D convolutions (a 1x3x3 spatial conv then a causal 3x1x1
@@ -117,39 +119,3 @@ class VideoVAE(nn.Module):
         mu, logvar = self.encode(x)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar.clamp(-20, 5))
         return self.decoder(z), mu, logvar
-
-
-class PreviewDecoder(nn.Module):
-    """Latent -> 4 frames at 32x32: one cheap pass per denoising step in the page."""
-
-    def __init__(self, zc=4, c=64):
-        super().__init__()
-        self.a = nn.Conv3d(zc, c, (1, 3, 3), padding=(0, 1, 1))
-        self.b = nn.Conv3d(c, 3 * 4, (1, 3, 3), padding=(0, 1, 1))
-
-    def forward(self, z):
-        return torch.tanh(depth_to_space(self.b(F.silu(self.a(z))), 2))
-
-
-class DiffusionLatentDecoder(nn.Module):
-    """Export wrapper: takes diffusion-space latents, undoes the scaling, decodes."""
-
-    def __init__(self, vae: VideoVAE, preview: PreviewDecoder | None = None):
-        super().__init__()
-        self.vae, self.preview = vae, preview
-
-    def forward(self, latent):
-        z = latent / self.vae.scale + self.vae.shift
-        if self.preview is not None:
-            return self.preview(z)
-        return self.vae.decoder(z).clamp(-1, 1)
-
-
-class DiffusionLatentEncoder(nn.Module):
-    def __init__(self, vae: VideoVAE):
-        super().__init__()
-        self.vae = vae
-
-    def forward(self, video):
-        mu, _ = self.vae.encoder(video)
-        return (mu - self.vae.shift) * self.vae.scale

@@ -40,6 +40,15 @@ describe('parseManifest', () => {
     );
   });
 
+  it('accepts a per-channel latent scale and shift', () => {
+    const m = validManifest();
+    m.latent.scale = Array.from({ length: m.latent.channels }, (_, i) => 0.5 + i);
+    m.latent.shift = Array.from({ length: m.latent.channels }, () => -0.25);
+    const { latent } = parseManifest(m);
+    expect(latent.scale).toEqual(m.latent.scale);
+    expect(latent.shift).toEqual(m.latent.shift);
+  });
+
   it('normalises sha256 to lower case', () => {
     const m = validManifest();
     m.adapters[0].sha256 = 'ABCDEF'.padEnd(64, '0');
@@ -90,6 +99,8 @@ describe('parseManifest', () => {
     ['latent width negative', 'latent.width', (m) => (m.latent.width = -16)],
     ['latent scale zero', 'latent.scale', (m) => (m.latent.scale = 0)],
     ['latent shift string', 'latent.shift', (m) => (m.latent.shift = '0')],
+    ['latent scale list of the wrong length', 'latent.scale', (m) => (m.latent.scale = [1, 2])],
+    ['latent scale list with a zero', 'latent.scale[1]', (m) => (m.latent.scale = Array.from({ length: m.latent.channels }, (_, i) => (i === 1 ? 0 : 1)))],
     ['motion not object', 'motion', (m) => (m.motion = 4)],
     ['motion channels mismatch', 'motion.channels', (m) => (m.motion.channels = 3)],
     ['missing tokenizer', 'text.tokenizer', (m) => delete m.text.tokenizer],
