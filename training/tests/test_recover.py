@@ -28,7 +28,7 @@ def test_recovered_checkpoints_load_and_match_the_graphs(recovered):
     # trainers' own checkpoints do, with the shipped architecture.
     dit = checkpoint.load_dit(recovered / "dit" / "final.pt")
     assert dit.cfg.depth == 6 and dit.cfg.dim == 192
-    from vidlet_train.dataset import load_vae
+    from vidlet_train.vae import load_vae
 
     vae = load_vae(str(recovered / "vae" / "final.pt"))
     assert float(vae.scale) != 1.0  # the trained diffusion-space scale, not the default

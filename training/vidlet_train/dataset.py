@@ -19,7 +19,7 @@ import torch
 from .data import from_u8, render_pool
 from .runtime import autocast, pick_device, save_atomic, use_bf16
 from .text_encoder import MiniLM, Tokenizer, encode_texts
-from .vae import load_vae  # noqa: F401  (re-exported: the adapters load the base VAE from here)
+from .vae import load_vae
 from .world.captions import recaption
 
 TEXT_LEN = 64  # the graph's length; training trims each batch to its longest caption

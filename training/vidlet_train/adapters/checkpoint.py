@@ -54,7 +54,7 @@ def load_base_model(
                 f"no {what} checkpoint at {path}: train the base model first (TRAINING.md) or set "
                 f"VIDLET_{what.upper()}_CHECKPOINT"
             )
-    from ..dataset import load_vae
+    from ..vae import load_vae
     from ..dit import timestep_embedding
     from ..text_encoder import MiniLM, Tokenizer
     from ..world import flow_to_rgb

@@ -115,7 +115,7 @@ def paired_difference(a: dict, b: dict, key: str) -> tuple[float, float, int]:
 def ceiling(vae_path: str, n: int, seed: int) -> dict:
     """What the scores give for the adapters' own training clips, as rendered and after a round
     trip through the base model's VAE: no generation can do better than the VAE's round trip."""
-    from ..dataset import load_vae
+    from ..vae import load_vae
     from .data import VideoSize, identity_batch, motion_batch
     from .evaluate import identity_specificity
 
