@@ -176,3 +176,28 @@ def test_contact_sheet_assembly_on_arrays():
     assert s.shape == (2 * 32 + 1, 2 * 32 + 1, 3)
     assert s[:32, :32].max() == 0 and s[:32, 33:].min() == 255 and s[33:, :32].min() == 255
     assert contact_sheet.middle(16) == 8 and contact_sheet.middle(9) == 4
+
+
+def _disc_clip(obj, bg, blur_px: int, screen: float | None = None) -> np.ndarray:
+    """16 frames of a 40 px disc (optionally with a dark 'screen' covering most of it, a shade of the
+    object colour as the world draws icon details), edges blended into the background over blur_px."""
+    ys, xs = np.mgrid[0:128, 0:128]
+    r = np.sqrt((xs - 64.0) ** 2 + (ys - 64.0) ** 2)
+    alpha = np.clip((20 + blur_px / 2 - r) / max(blur_px, 1e-6), 0, 1)[..., None]
+    colour = np.broadcast_to(np.array(obj, np.float32), (128, 128, 3)).copy()
+    if screen is not None:
+        colour[r < 15] *= screen
+    img = alpha * colour + (1 - alpha) * np.array(bg, np.float32)
+    return np.repeat((img * 255).round().astype(np.uint8)[None], 16, 0)
+
+
+def test_object_colour_ignores_edges_blended_with_a_brighter_background():
+    blue, orange = judge.COLOURS["blue"][0], judge.COLOURS["orange"][0]
+    assert judge_clip(_disc_clip(blue, orange, 0))["colour"] == "blue"
+    # a decoded clip's soft edge: the brightest pixels are blends, not the object
+    assert judge_clip(_disc_clip(blue, orange, 6))["colour"] == "blue"
+
+
+def test_object_colour_is_the_body_not_a_darker_detail_covering_most_of_it():
+    gray, yellow = judge.COLOURS["gray"][0], judge.COLOURS["yellow"][0]
+    assert judge_clip(_disc_clip(gray, yellow, 0, screen=0.3))["colour"] == "gray"

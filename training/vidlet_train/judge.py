@@ -93,6 +93,31 @@ def classify_shape(mask: np.ndarray) -> str | None:
     return best
 
 
+def object_colour(pix: np.ndarray) -> str:
+    """The name of an object's colour from its pixels [N, 3]: the most common named colour, unless
+    that is a darker shade of another common one (icons carry details drawn as shades of their
+    colour, such as a phone's screen, which covers most of a phone). Not the brightest pixels: on a
+    brighter background the brightest are blends of object and background."""
+    names = np.argmin(((pix[:, None] - _RGB[None]) ** 2).sum(-1), 1)
+    counts = np.bincount(names, minlength=len(_NAMES))
+    order = [int(i) for i in np.argsort(-counts) if counts[i] > 0]
+    first = np.median(pix[names == order[0]], 0)
+    for i in order[1:]:
+        if counts[i] < 0.15 * len(pix):
+            break
+        other = np.median(pix[names == i], 0)
+        k = float(first @ other) / max(float(other @ other), 1e-6)
+        if k < 0.75 and np.abs(first - k * other).max() < 0.08:
+            return _NAMES[i]  # the most common colour is a shade (detail) of this one
+    return nearest_colour(first)
+
+
+def _eroded(masks: np.ndarray) -> np.ndarray:
+    """[F, H, W] bool -> pixels whose four neighbours are all in the mask (image borders count as out)."""
+    m = np.pad(masks, ((0, 0), (1, 1), (1, 1)))
+    return masks & m[:, :-2, 1:-1] & m[:, 2:, 1:-1] & m[:, 1:-1, :-2] & m[:, 1:-1, 2:]
+
+
 def judge_clip(frames: np.ndarray) -> dict:
     """frames [F, H, W, 3] uint8 -> what the judge sees: colour, shape, background, direction."""
     f = frames.astype(np.float32) / 255
@@ -107,11 +132,11 @@ def judge_clip(frames: np.ndarray) -> dict:
     res = {"background": nearest_colour(bg), "colour": None, "shape": None, "direction": None}
     if not visible.any():
         return res
-    pix = f[masks]
-    # the object's own colour: the brightest quarter's median (icons carry darker details such as
-    # a phone's screen, which covers most of a phone)
-    lum = pix.mean(1)
-    res["colour"] = nearest_colour(np.median(pix[lum >= np.quantile(lum, 0.75)], 0))
+    # the object's own colour from its core: a decoded edge is a blend of object and background
+    # (green on orange edges read brown), so drop mask pixels with a neighbour outside the mask,
+    # unless that leaves too little (thin rings and arrows)
+    core = _eroded(masks)
+    res["colour"] = object_colour(f[core] if core.sum() >= 12 else f[masks])
     # shape from the first frame showing most of the object: every motion starts unrotated, and
     # the templates are unrotated too, so a square and a diamond stay apart
     full = np.nonzero(areas >= 0.8 * areas.max())[0]
