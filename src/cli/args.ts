@@ -4,7 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseLoraRequest } from '../engine/adapters/slot-plan';
-import type { Backend, SamplerName, Variant } from '../engine/types';
+import type { Backend, Variant } from '../engine/types';
+import {
+  ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
+  type BlendMode, type NumberLimit, type SamplerName,
+} from '../package/request';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -12,7 +16,6 @@ export class UsageError extends Error {
 
 /** The embedded model, found from this file (not the working directory), so `npx vidlet` works in any subfolder. */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../public/models/vidlet-tiny', import.meta.url));
-export const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 const BACKENDS = ['auto', 'wasm', 'webgpu'] as const;
 const VARIANTS = ['auto', 'fp32', 'fp16', 'int8', 'q4'] as const;
 export const OUTPUT_EXTENSIONS = ['mp4', 'webm', 'gif', 'zip'] as const;
@@ -42,7 +45,7 @@ export interface GenerateOptions extends CommonOptions {
    */
   loras: LoraFlag[];
   /** --blend constant|dualreal (default: dualreal for the StageBlender table's own pair, else constant). */
-  blend?: 'constant' | 'dualreal';
+  blend?: BlendMode;
   /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it). */
   adapterFiles: string[];
 }
@@ -79,8 +82,8 @@ const GENERATE: Record<string, FlagSpec> = {
   ...COMMON,
   prompt: { kind: 'string' },
   negative: { kind: 'string' },
-  seed: { kind: 'int' },
-  steps: { kind: 'int' },
+  seed: { kind: 'number' }, // seed, steps, guidance: whole or not, the request limits say
+  steps: { kind: 'number' },
   guidance: { kind: 'number' },
   'inner-guidance': { kind: 'number' },
   sampler: { kind: 'string' },
@@ -90,7 +93,7 @@ const GENERATE: Record<string, FlagSpec> = {
   blend: { kind: 'string' },
   adapter: { kind: 'list' },
 };
-const BENCH: Record<string, FlagSpec> = { ...COMMON, steps: { kind: 'int' }, repeats: { kind: 'int' } };
+const BENCH: Record<string, FlagSpec> = { ...COMMON, steps: { kind: 'number' }, repeats: { kind: 'int' } };
 
 export function parseCli(argv: readonly string[]): CliOptions {
   const [command, ...rest] = argv;
@@ -108,9 +111,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (command === 'bench') {
     const repeats = (flags.repeats as number | undefined) ?? 5;
     if (repeats < 1) throw new UsageError(`--repeats must be ≥ 1, got ${repeats}.`);
-    const steps = flags.steps as number | undefined;
-    if (steps !== undefined && steps < 1) throw new UsageError(`--steps must be ≥ 1, got ${steps}.`);
-    return { command, ...common, steps, repeats };
+    return { command, ...common, steps: within('steps', STEPS, flags.steps), repeats };
   }
   const prompt = flags.prompt as string | undefined;
   if (prompt === undefined || prompt.trim() === '') throw new UsageError('vidlet generate needs --prompt "…" (what the clip should show).');
@@ -119,21 +120,20 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (!OUTPUT_EXTENSIONS.includes(ext as (typeof OUTPUT_EXTENSIONS)[number])) {
     throw new UsageError(`--out ${out}: the file name must end in .mp4, .webm, .gif or .zip (PNG frames).`);
   }
-  const steps = flags.steps as number | undefined;
-  if (steps !== undefined && steps < 1) throw new UsageError(`--steps must be ≥ 1, got ${steps}.`);
-  const guidance = flags.guidance as number | undefined;
-  if (guidance !== undefined && guidance < 0) throw new UsageError(`--guidance must be ≥ 0 (1 = none), got ${guidance}.`);
-  const inner = flags['inner-guidance'] as number | undefined;
-  if (inner !== undefined && inner < 0) throw new UsageError(`--inner-guidance must be ≥ 0 (0 = off), got ${inner}.`);
-  const sampler = flags.sampler === undefined ? undefined : oneOf('sampler', flags.sampler as string, SAMPLERS);
+  // The engine's limits, checked here so a bad value stops the run before the model loads
+  // (and before a generation the export would then refuse).
   return {
     command, ...common, prompt,
     negative: flags.negative as string | undefined,
-    seed: flags.seed as number | undefined,
-    steps, guidance, innerGuidance: inner, sampler, out,
+    seed: within('seed', SEED, flags.seed),
+    steps: within('steps', STEPS, flags.steps),
+    guidance: within('guidance', GUIDANCE, flags.guidance),
+    innerGuidance: within('inner-guidance', INNER_GUIDANCE, flags['inner-guidance']),
+    sampler: flags.sampler === undefined ? undefined : oneOf('sampler', flags.sampler as string, SAMPLER_NAMES),
+    out,
     decodeMotion: flags['decode-motion'] === true,
     loras: ((flags.lora as string[] | undefined) ?? []).map(parseLora),
-    blend: flags.blend === undefined ? undefined : oneOf('blend', flags.blend as string, BLENDS),
+    blend: flags.blend === undefined ? undefined : oneOf('blend', flags.blend as string, BLEND_MODES),
     adapterFiles: (flags.adapter as string[] | undefined) ?? [],
   };
 }
@@ -173,14 +173,19 @@ function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, com
   return out;
 }
 
-const BLENDS = ['constant', 'dualreal'] as const;
-
 /**
  * `NAME`, `NAME:STRENGTH`, `FILE.safetensors` or `FILE.safetensors:STRENGTH` (names with the
  * adapters' own parser, its errors as usage errors). A value is a file when it names a
  * .safetensors file or holds a path separator: adapter names cannot contain either.
  */
 export function parseLora(text: string): LoraFlag {
+  const flag = parseLoraText(text);
+  const problem = flag.strength === undefined ? undefined : limitProblem(ADAPTER_STRENGTH, flag.strength);
+  if (problem) throw new UsageError(`--lora "${text}": the strength ${problem}.`);
+  return flag;
+}
+
+function parseLoraText(text: string): LoraFlag {
   const file = /^(.*\.safetensors)(?::([^:/\\]*))?$/i.exec(text.trim());
   if (file || /[/\\]/.test(text)) {
     const path = file ? file[1]! : text.trim();
@@ -198,6 +203,14 @@ export function parseLora(text: string): LoraFlag {
   }
 }
 
+/** A number flag within its request limit (undefined: not given, the manifest's default applies). */
+function within(flag: string, limit: NumberLimit, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const problem = limitProblem(limit, value);
+  if (problem) throw new UsageError(`--${flag} ${problem}.`);
+  return value as number;
+}
+
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}".`);
   return value as T;
@@ -206,14 +219,17 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 export const HELP = `vidlet — text-to-video on the same engine as the web page (onnxruntime-web, wasm, in Node)
 
   vidlet generate --prompt "…" [--negative "…"] [--seed N] [--steps N] [--guidance W]
-                  [--inner-guidance W2] [--sampler euler|heun|euler-ancestral]
+                  [--inner-guidance W2] [--sampler ${SAMPLER_NAMES.join('|')}]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
-                  [--lora NAME_OR_FILE[:STRENGTH]]… [--blend constant|dualreal] [--adapter FILE.safetensors]…
+                  [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
 Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/sampler from the model's manifest,
 a random seed (printed), --out clip.mp4.
+--seed is ${describeLimit(SEED)}; --steps ${describeLimit(STEPS)};
+--guidance ${describeLimit(GUIDANCE)}; --inner-guidance ${describeLimit(INNER_GUIDANCE)};
+a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
 --guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
 (1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).`;

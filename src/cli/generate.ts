@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../engine/types';
 import { planGuidance } from '../engine/guidance';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
+import { randomSeed } from '../package/request';
 import type { GenerateOptions } from './args';
 import { loadNodeEngine } from './node-engine';
 import { formatBytes, formatMs, loadLine, StatusWriter, stepLine } from './progress';
@@ -38,7 +39,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     lora.name = added.name;
     process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${lora.file}\n`);
   }
-  const request = buildRequest(opts, info, () => webcrypto.getRandomValues(new Uint32Array(1))[0]!);
+  const request = buildRequest(opts, info, () => randomSeed(() => webcrypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32));
   if (request.adapters) process.stderr.write(`adapters: ${request.adapters.map((a) => `${a.name}${a.strength !== undefined ? `:${a.strength}` : ''}`).join(', ')} (${request.blend ?? 'constant'})\n`);
   const analysis = await engine.analyzePrompt(request.prompt);
   if (analysis.unknownWords.length > 0) {
@@ -104,11 +105,11 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
 }
 
 /** The request: the user's flags over the model's manifest defaults. */
-export function buildRequest(o: GenerateOptions, info: ModelInfo, randomSeed: () => number): GenerateRequest & AdapterSettings {
+export function buildRequest(o: GenerateOptions, info: ModelInfo, drawSeed: () => number): GenerateRequest & AdapterSettings {
   return {
     prompt: o.prompt,
     ...(o.negative !== undefined ? { negativePrompt: o.negative } : {}),
-    seed: o.seed ?? randomSeed(),
+    seed: o.seed ?? drawSeed(),
     steps: o.steps ?? info.defaults.steps,
     guidance: o.guidance ?? info.defaults.guidance,
     innerGuidance: o.innerGuidance ?? info.defaults.innerGuidance,

@@ -14,8 +14,6 @@ import { InvalidRequestError } from './errors';
 import type { LoraSlots } from './lora-slots';
 import type { AdapterChoice, AdapterInfo, BlendMode, BlenderInfo } from './types';
 
-export const BLEND_MODES: readonly BlendMode[] = ['constant', 'dualreal'];
-
 export class AdapterShelf {
   private readonly loaded = new Map<string, LoadedAdapter>();
   private blender: StageBlender | undefined | null = null; // null: not read yet

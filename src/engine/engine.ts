@@ -13,14 +13,16 @@ import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe }
 import { BusyError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { LoraSlots } from './lora-slots';
 import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
-import { SAMPLER_NAMES } from './schedulers';
 import {
   configureOrt, createComponentSession, isDeviceLost, releaseSessions, runComponent,
   type ComponentSession, type Ort, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { requestFreshWebGpuDevice } from './webgpu-device';
-import { AdapterShelf, BLEND_MODES, adapterInfo } from './adapter-choice';
+import { AdapterShelf, adapterInfo } from './adapter-choice';
+import {
+  ADAPTER_STRENGTH, BLEND_MODES, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem, type LimitedField,
+} from '../package/request';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
   ModelSource, PromptAnalysis, Variant,
@@ -29,8 +31,6 @@ import type {
 /** Components a generation needs (the VAE encoder is optional and not loaded for text-to-video). */
 export const RUNTIME_COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
 type RuntimeComponent = (typeof RUNTIME_COMPONENTS)[number];
-
-export const MAX_STEPS = 1000;
 
 interface Loaded {
   base: string;
@@ -459,28 +459,30 @@ function componentFiles(manifest: Manifest, variants: Record<RuntimeComponent, V
 }
 
 /** Up-front request checks with explicit errors (diffusers' check_inputs). */
+/** Refuses, before any work, a request outside the limits every layer shares (src/package/request.ts). */
 export function checkRequest(r: GenerateRequest & AdapterSettings): void {
   const bad = (field: string, why: string) => {
     throw new InvalidRequestError(`${field} ${why}`, { field });
   };
   if (typeof r.prompt !== 'string') bad('prompt', 'must be text.');
-  if (!Number.isSafeInteger(r.seed)) bad('seed', `must be a whole number, got ${r.seed}.`);
-  if (!Number.isInteger(r.steps) || r.steps < 1 || r.steps > MAX_STEPS) bad('steps', `must be a whole number from 1 to ${MAX_STEPS}, got ${r.steps}.`);
-  if (!Number.isFinite(r.guidance) || r.guidance < 0) bad('guidance', `must be a number ≥ 0 (1 = no guidance), got ${r.guidance}.`);
-  if (!Number.isFinite(r.innerGuidance) || r.innerGuidance < 0) bad('innerGuidance', `must be a number ≥ 0 (0 = off), got ${r.innerGuidance}.`);
-  if (!SAMPLER_NAMES.includes(r.sampler)) bad('sampler', `must be one of ${SAMPLER_NAMES.join(', ')}, got ${JSON.stringify(r.sampler)}.`);
+  for (const field of Object.keys(REQUEST_LIMITS) as LimitedField[]) {
+    const problem = limitProblem(REQUEST_LIMITS[field], r[field]);
+    if (problem) bad(field, `${problem}.`);
+  }
+  if (!isSamplerName(r.sampler)) bad('sampler', `must be one of ${SAMPLER_NAMES.join(', ')}, got ${JSON.stringify(r.sampler)}.`);
   if (r.adapters !== undefined) {
     if (!Array.isArray(r.adapters)) bad('adapters', 'must be a list of {name, strength?}.');
     for (const a of r.adapters) {
       if (typeof a?.name !== 'string' || a.name === '') bad('adapters', 'entries need a name.');
-      if (a.strength !== undefined && !Number.isFinite(a.strength)) bad('adapters', `strength of "${a.name}" must be a number, got ${a.strength}.`);
+      const strength = a.strength === undefined ? undefined : limitProblem(ADAPTER_STRENGTH, a.strength);
+      if (strength) bad('adapters', `strength of "${a.name}" ${strength}.`);
       // The curve itself is checked against the model's depth when the slots are filled (AdapterShelf.apply).
       if (a.schedule !== undefined && (a.schedule === null || typeof a.schedule !== 'object' || Array.isArray(a.schedule))) {
         bad('adapters', `schedule of "${a.name}" must be a curve {axis?, points: [[position, weight], …], groups?, multipliers?}.`);
       }
     }
   }
-  if (r.blend !== undefined && !BLEND_MODES.includes(r.blend)) bad('blend', `must be one of ${BLEND_MODES.join(', ')}, got ${JSON.stringify(r.blend)}.`);
+  if (r.blend !== undefined && !isBlendMode(r.blend)) bad('blend', `must be one of ${BLEND_MODES.join(', ')}, got ${JSON.stringify(r.blend)}.`);
 }
 
 /**

@@ -16,7 +16,10 @@ export class Xoshiro128 {
 
   constructor(seed: number, stream = 0) {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
-    // Seeds up to 2^53 are distinct: mix the low and high 32-bit halves and the stream id.
+    // The low and high 32-bit halves and the stream id are folded into ONE 32-bit word, so only
+    // 2^32 seeds give distinct streams: 0 … 2^32 − 1, the seeds requests may hold
+    // (src/package/request.ts). Larger or negative seeds each repeat one of those. Kept as it is
+    // so every seed already used keeps its clip.
     const lo = seed >>> 0;
     const hi = Math.floor(Math.abs(seed) / 4294967296) >>> 0;
     let x = (lo ^ Math.imul(hi, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ (seed < 0 ? 0x5bd1e995 : 0)) >>> 0;

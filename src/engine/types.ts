@@ -4,11 +4,13 @@
  * talks to it through the comlink proxy in src/worker/engine-client.ts and never knows where
  * it runs. Everything that crosses this interface is structured-clonable.
  */
+import type { BlendMode, SamplerName } from '../package/request';
 import type { CurveSpec } from './adapters/schedule';
 
 export type Backend = 'webgpu' | 'wasm';
 export type Variant = 'fp32' | 'fp16' | 'int8' | 'q4';
-export type SamplerName = 'euler' | 'heun' | 'euler-ancestral';
+/** Sampler and blend names, with every request limit, live in src/package/request.ts. */
+export type { BlendMode, SamplerName };
 
 /** Where a model package lives: a base URL (browser: '/models/vidlet-tiny/') or a folder (Node). */
 export interface ModelSource {
@@ -136,8 +138,6 @@ export interface AdapterChoice {
    */
   schedule?: CurveSpec;
 }
-
-export type BlendMode = 'constant' | 'dualreal';
 
 export type { CurveSpec };
 

@@ -4,7 +4,11 @@
  * export from another app, or from a newer Vidlet whose fields we cannot know, is refused
  * with a message rather than half-read.
  */
-import type { AdapterChoice, Backend, BlendMode, CurveSpec, GenerateResult, SamplerName, Variant } from '../engine/types';
+import type { AdapterChoice, Backend, CurveSpec, GenerateResult, Variant } from '../engine/types';
+import {
+  ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, isWithin,
+  type BlendMode, type NumberLimit, type SamplerName,
+} from '../package/request';
 import { SettingsError } from './errors';
 
 export const SETTINGS_APP = 'vidlet';
@@ -38,10 +42,8 @@ export interface ClipSettings {
   blend?: BlendMode;
 }
 
-const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
 const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
-const BLENDS: readonly BlendMode[] = ['constant', 'dualreal'];
 
 /** The settings of a finished generation. */
 export function settingsFromResult(result: GenerateResult, createdAt: Date = new Date()): ClipSettings {
@@ -111,11 +113,12 @@ export function parseSettings(input: string | unknown): ClipSettings {
     version: SETTINGS_VERSION,
     prompt: str(o, 'prompt'),
     negativePrompt: str(o, 'negativePrompt'),
-    seed: int(o, 'seed', 0),
-    steps: int(o, 'steps', 1),
-    guidance: num(o, 'guidance'),
-    innerGuidance: num(o, 'innerGuidance'),
-    sampler: oneOf(o, 'sampler', SAMPLERS),
+    // The engine's limits: a clip it made can always be written, and one that reads back can be made again.
+    seed: limited(o, 'seed', SEED),
+    steps: limited(o, 'steps', STEPS),
+    guidance: limited(o, 'guidance', GUIDANCE),
+    innerGuidance: limited(o, 'innerGuidance', INNER_GUIDANCE),
+    sampler: oneOf(o, 'sampler', SAMPLER_NAMES),
     model: str(o, 'model'),
     variant: oneOf(o, 'variant', VARIANTS),
     backend: oneOf(o, 'backend', BACKENDS),
@@ -125,7 +128,7 @@ export function parseSettings(input: string | unknown): ClipSettings {
     height: int(o, 'height', 1),
     createdAt: date(o, 'createdAt'),
     ...(o.adapters !== undefined ? { adapters: adapters(o.adapters) } : {}),
-    ...(o.blend !== undefined ? { blend: oneOf(o, 'blend', BLENDS) } : {}),
+    ...(o.blend !== undefined ? { blend: oneOf(o, 'blend', BLEND_MODES) } : {}),
   };
 }
 
@@ -138,7 +141,7 @@ function adapters(v: unknown): AdapterChoice[] {
     const o = a as Record<string, unknown>;
     if (typeof o.name !== 'string' || o.name === '') throw fieldError(`${field}.name`, 'a name', o.name);
     const choice: AdapterChoice = { name: o.name };
-    if (o.strength !== undefined) choice.strength = num(o, 'strength');
+    if (o.strength !== undefined) choice.strength = limited(o, 'strength', ADAPTER_STRENGTH, `${field}.strength`);
     if (o.schedule !== undefined) choice.schedule = curve(o.schedule, `${field}.schedule`);
     return choice;
   });
@@ -187,6 +190,12 @@ function str(o: Record<string, unknown>, field: string): string {
 function num(o: Record<string, unknown>, field: string): number {
   const v = o[field];
   if (typeof v !== 'number' || !Number.isFinite(v)) throw fieldError(field, 'a finite number', v);
+  return v;
+}
+
+function limited(o: Record<string, unknown>, key: string, limit: NumberLimit, field: string = key): number {
+  const v = o[key];
+  if (!isWithin(limit, v)) throw fieldError(field, describeLimit(limit), v);
   return v;
 }
 

@@ -3,6 +3,7 @@
  * Field paths are dotted from the manifest root ('components.denoiser.variants.fp16.files[0].sha256');
  * messages start with 'manifest.<field>' so a user can find the line in manifest.json.
  */
+import { describeLimit, isWithin, type NumberLimit } from '../package/request';
 import { ManifestError } from './errors';
 
 export type Json = Record<string, unknown>;
@@ -57,12 +58,6 @@ export function positiveNum(v: unknown, field: string): number {
   return n;
 }
 
-export function nonNegativeNum(v: unknown, field: string): number {
-  const n = num(v, field);
-  if (n < 0) fail(field, `is ${n}, but must not be negative`);
-  return n;
-}
-
 export function int(v: unknown, field: string, min: number): number {
   const n = num(v, field);
   if (!Number.isSafeInteger(n)) fail(field, `is ${n}, but must be an integer`);
@@ -75,6 +70,12 @@ export function oneOf<T extends string>(v: unknown, field: string, allowed: read
     fail(field, `is ${describe(v)}, but must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   }
   return v as T;
+}
+
+/** A number within one of the request limits (src/package/request.ts). */
+export function limited(v: unknown, field: string, limit: NumberLimit): number {
+  if (!isWithin(limit, v)) fail(field, `is ${describe(v)}, but must be ${describeLimit(limit)}`);
+  return v;
 }
 
 /** A non-empty array of distinct non-empty strings. */

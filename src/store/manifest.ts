@@ -4,10 +4,11 @@
  * ignored (a newer exporter may add informational fields without a version bump); anything the
  * engine relies on is checked here so the engine can trust the object it gets.
  */
-import type { Variant, SamplerName } from '../engine/types';
+import type { Variant } from '../engine/types';
+import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
 import { ManifestError } from './errors';
 import {
-  arr, describe, fail, int, join, nonNegativeNum, num, obj, oneOf, optStr, positiveNum, relPath, str, uniqueStrings,
+  arr, describe, fail, int, join, limited, num, obj, oneOf, optStr, positiveNum, relPath, str, uniqueStrings,
   type Json,
 } from './json-fields';
 import {
@@ -18,7 +19,6 @@ import {
 export { ManifestError };
 
 export const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
-export const SAMPLERS: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 export const ADAPTER_KINDS: readonly AdapterEntry['kind'][] = ['identity', 'motion', 'style'];
 
 /** Roles each component must map to ONNX tensor names (docs/model-package.md, "Component I/O"). */
@@ -95,10 +95,11 @@ export function parseManifest(json: unknown): Manifest {
     schedule: {
       type: oneOf(schedule.type, 'schedule.type', ['flow-matching'] as const),
       shift: positiveNum(schedule.shift, 'schedule.shift'),
-      defaultSteps: int(schedule.defaultSteps, 'schedule.defaultSteps', 1),
-      defaultGuidance: nonNegativeNum(schedule.defaultGuidance, 'schedule.defaultGuidance'),
-      defaultInnerGuidance: nonNegativeNum(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance'),
-      defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLERS),
+      // The defaults become the page's and the CLI's requests: they obey the same limits.
+      defaultSteps: limited(schedule.defaultSteps, 'schedule.defaultSteps', STEPS),
+      defaultGuidance: limited(schedule.defaultGuidance, 'schedule.defaultGuidance', GUIDANCE),
+      defaultInnerGuidance: limited(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance', INNER_GUIDANCE),
+      defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLER_NAMES),
     },
     components: parseComponents(m.components, motion !== undefined, files),
     lora: parseLora(m.lora),

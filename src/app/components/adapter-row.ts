@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { STRENGTH_RANGE } from '../data/adapter-settings';
 import type { AdapterChoice, AdapterInfo } from '../../engine/types';
+import { ADAPTER_STRENGTH } from '../../package/request';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
 
@@ -54,7 +55,7 @@ export class AdapterRow extends LitElement {
         ? html`<div class="strength">
             <input type="range" min=${STRENGTH_RANGE.min} max=${STRENGTH_RANGE.max} step=${STRENGTH_RANGE.step} .value=${String(strength)}
               aria-label="Strength of ${a.name}" @input=${this.#strength} />
-            <input type="number" class="num" step="0.05" .value=${String(strength)} aria-label="Strength of ${a.name} (number)" @change=${this.#strength} />
+            <input type="number" class="num" min=${ADAPTER_STRENGTH.min} max=${ADAPTER_STRENGTH.max} step="0.05" .value=${String(strength)} aria-label="Strength of ${a.name} (number)" @change=${this.#strength} />
           </div>`
         : nothing}
     </div>`;

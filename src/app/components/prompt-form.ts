@@ -11,14 +11,15 @@ import type { PromptAnalysis } from '../../engine/types';
 import type { AdapterLibrary } from '../data/adapter-library';
 import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession } from '../data/engine-session';
-import { SAMPLERS, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
+import { validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
+import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
 import type { SettingsStore } from '../data/settings-store';
 import { adapterContext, engineContext, settingsContext } from '../contexts';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
 
-const SAMPLER_LABELS: Record<string, string> = {
+const SAMPLER_LABELS: Record<SamplerName, string> = {
   euler: 'Euler (fast)',
   heun: 'Heun (2× model calls, smoother)',
   'euler-ancestral': 'Euler ancestral (more variety)',
@@ -84,7 +85,8 @@ export class PromptForm extends LitElement {
                 id="seed"
                 name="seed"
                 type="number"
-                min="0"
+                min=${SEED.min}
+                max=${SEED.max}
                 step="1"
                 .value=${String(s.seed)}
                 @change=${(e: Event) => this.#set({ seed: Number((e.target as HTMLInputElement).value) })}
@@ -98,8 +100,8 @@ export class PromptForm extends LitElement {
               id="steps"
               name="steps"
               type="number"
-              min="1"
-              max="200"
+              min=${STEPS.min}
+              max=${STEPS.max}
               .value=${String(s.steps)}
               @change=${(e: Event) => this.#set({ steps: Number((e.target as HTMLInputElement).value) })}
             />
@@ -111,8 +113,8 @@ export class PromptForm extends LitElement {
               name="guidance"
               title="Classifier-free guidance scale w: how closely the clip follows the prompt. 1 turns it off (and saves a pass per step)."
               type="number"
-              min="1"
-              max="30"
+              min=${GUIDANCE.min}
+              max=${GUIDANCE.max}
               step="0.5"
               .value=${String(s.guidance)}
               @change=${(e: Event) => this.#set({ guidance: Number((e.target as HTMLInputElement).value) })}
@@ -129,8 +131,8 @@ export class PromptForm extends LitElement {
                 id="inner"
                 name="innerGuidance"
                 type="number"
-                min="0"
-                max="30"
+                min=${INNER_GUIDANCE.min}
+                max=${INNER_GUIDANCE.max}
                 step="0.5"
                 .value=${String(s.innerGuidance)}
                 ?disabled=${!hasMotion}
@@ -150,7 +152,7 @@ export class PromptForm extends LitElement {
                 .value=${s.sampler}
                 @change=${(e: Event) => this.#set({ sampler: (e.target as HTMLSelectElement).value as GenerationSettings['sampler'] })}
               >
-                ${SAMPLERS.map((name) => html`<option value=${name} ?selected=${name === s.sampler}>${SAMPLER_LABELS[name]}</option>`)}
+                ${SAMPLER_NAMES.map((name) => html`<option value=${name} ?selected=${name === s.sampler}>${SAMPLER_LABELS[name]}</option>`)}
               </select>
             </div>
           </div>

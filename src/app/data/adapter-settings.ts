@@ -10,13 +10,12 @@
  * A disabled adapter is simply absent from `adapters`.
  */
 import type { AdapterChoice, AdapterInfo, AdapterSettings, BlendMode, BlenderInfo, CurveSpec } from '../../engine/types';
+import { ADAPTER_STRENGTH, describeLimit, isWithin } from '../../package/request';
 
 export type BlendChoice = 'constant' | 'dualreal' | 'curve';
 
-/** The strength slider's range; the engine accepts any finite number, the model was trained near 1. */
+/** The strength slider's range, where the shipped adapters are useful; typed values may go to ADAPTER_STRENGTH. */
 export const STRENGTH_RANGE = { min: -1, max: 2, step: 0.05 } as const;
-/** Typed values outside this are refused: they only blow the clip up. */
-const STRENGTH_LIMIT = 4;
 /** A hand-set curve keeps few points so it stays editable with numbers. */
 export const MAX_CURVE_POINTS = 8;
 
@@ -101,8 +100,8 @@ export function validateAdapters(s: AdapterSettings): string[] {
   for (const a of s.adapters ?? []) {
     if (seen.has(a.name)) problems.push(`Adapter "${a.name}" is listed twice; keep one.`);
     seen.add(a.name);
-    if (a.strength !== undefined && (!Number.isFinite(a.strength) || Math.abs(a.strength) > STRENGTH_LIMIT)) {
-      problems.push(`Adapter "${a.name}": strength must be a number from −${STRENGTH_LIMIT} to ${STRENGTH_LIMIT}.`);
+    if (a.strength !== undefined && !isWithin(ADAPTER_STRENGTH, a.strength)) {
+      problems.push(`Adapter "${a.name}": strength must be ${describeLimit(ADAPTER_STRENGTH)}.`);
     }
     const curve = a.schedule;
     if (curve) {

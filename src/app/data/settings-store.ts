@@ -2,14 +2,9 @@
  * The form's settings as shared state: the prompt form edits them, history and dropped files
  * restore into them. The last used settings are kept in localStorage so a reload keeps the form.
  */
-import {
-  FALLBACK_SETTINGS,
-  mergeRestoredSettings,
-  randomSeed,
-  withModelDefaults,
-  type GenerationSettings,
-} from './generation-settings';
+import { FALLBACK_SETTINGS, mergeRestoredSettings, withModelDefaults, type GenerationSettings } from './generation-settings';
 import type { ModelInfo } from '../../engine/types';
+import { randomSeed } from '../../package/request';
 import { Observable } from './observable';
 
 const STORAGE_KEY = 'vidlet.settings.v1';

@@ -1,6 +1,9 @@
-/** Scheduler registry: adding a sampler means adding a file and a line here. */
+/**
+ * Scheduler registry: adding a sampler means adding a file, a case here and its name in
+ * src/package/request.ts (SAMPLER_NAMES, which every layer checks requests against).
+ */
+import { SAMPLER_NAMES, type SamplerName } from '../../package/request';
 import { InvalidRequestError } from '../errors';
-import type { SamplerName } from '../types';
 import { FlowMatchEuler } from './euler';
 import { FlowMatchEulerAncestral } from './euler-ancestral';
 import { FlowMatchHeun } from './heun';
@@ -9,8 +12,6 @@ import type { Scheduler } from './types';
 export type { Scheduler, SchedulerCall } from './types';
 export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral };
 export { flowSigmas, shiftTimestep } from './timesteps';
-
-export const SAMPLER_NAMES: readonly SamplerName[] = ['euler', 'heun', 'euler-ancestral'];
 
 /** A fresh scheduler; `seed` drives Euler-ancestral's re-noising. */
 export function createScheduler(name: SamplerName, seed: number): Scheduler {

@@ -106,7 +106,7 @@ describe('adapter settings', () => {
     expect(bad.map((p) => p.message)).toEqual([
       expect.stringMatching(/"pip": strength/),
       expect.stringMatching(/"pip" is listed twice/),
-      expect.stringMatching(/"wave": strength must be a number from −4 to 4/),
+      expect.stringMatching(/"wave": strength must be a number from -4 to 4/),
       expect.stringMatching(/"curvy": curve points need positions from 0 to 1, each after the one before/),
       expect.stringMatching(/"many": a curve needs 1 to 8 points/),
       expect.stringMatching(/"mult": every block-group multiplier/),
@@ -140,7 +140,7 @@ describe('adapter settings', () => {
     // Restoring the file's settings puts them into the form.
     expect(mergeRestoredSettings(base, back)).toMatchObject({ adapters, blend: 'dualreal' });
     // Malformed adapter records are refused with the field named, like every other field.
-    expect(() => parseSettings(JSON.stringify({ ...old, adapters: [{ name: 'pip', strength: 'hi' }] }))).toThrow(/"strength"/);
+    expect(() => parseSettings(JSON.stringify({ ...old, adapters: [{ name: 'pip', strength: 'hi' }] }))).toThrow(/"adapters\[0\]\.strength"/);
     expect(() => parseSettings(JSON.stringify({ ...old, adapters: [{ name: 'pip', schedule: { points: [[0]] } }] }))).toThrow(/adapters\[0\]\.schedule\.points/);
     expect(() => parseSettings(JSON.stringify({ ...old, blend: 'sideways' }))).toThrow(/"blend"/);
   });

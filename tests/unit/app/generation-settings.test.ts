@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FALLBACK_SETTINGS,
-  MAX_SEED,
-  mergeRestoredSettings,
-  randomSeed,
-  validateSettings,
-  withModelDefaults,
-} from '../../../src/app/data/generation-settings';
+import { FALLBACK_SETTINGS, mergeRestoredSettings, validateSettings, withModelDefaults } from '../../../src/app/data/generation-settings';
 import type { ModelInfo } from '../../../src/engine/types';
+import { randomSeed, SEED } from '../../../src/package/request';
 
 const valid = { ...FALLBACK_SETTINGS, prompt: 'a red ball' };
 
@@ -22,11 +16,13 @@ describe('generation settings', () => {
   it('restores valid fields and keeps the current value for invalid ones', () => {
     const merged = mergeRestoredSettings(valid, { prompt: 'blue star', seed: 1.5, steps: 8, sampler: 'nope' as never });
     expect(merged).toEqual({ ...valid, prompt: 'blue star', steps: 8 });
+    // Out of the request limits counts as invalid too: the form never holds what Generate would refuse.
+    expect(mergeRestoredSettings(valid, { seed: -3, steps: 500, guidance: 0, innerGuidance: 31 })).toEqual(valid);
   });
 
   it('random seeds stay in range', () => {
     expect(randomSeed(() => 0)).toBe(0);
-    expect(randomSeed(() => 0.999999999)).toBeLessThanOrEqual(MAX_SEED);
+    expect(randomSeed(() => 0.999999999)).toBeLessThanOrEqual(SEED.max);
   });
 
   it('takes model defaults, turning Inner-Guidance off for a model without motion', () => {

@@ -66,6 +66,21 @@ describe('vidlet CLI arguments', () => {
     expect(() => parseCli(['render'])).toThrow(UsageError);
   });
 
+  it('refuses a request the engine would refuse before anything is loaded, saying what is allowed', () => {
+    // Formerly accepted: the whole clip was generated and then the export refused the seed.
+    expect(() => parseCli(['generate', '--prompt', 'a red star', '--seed', '-3', '--out', 'x.mp4'])).toThrow(
+      new UsageError('--seed must be a whole number from 0 to 4294967295, got -3.'),
+    );
+    expect(() => parseCli(['generate', '--prompt', 'p', '--seed=4294967296'])).toThrow(/--seed must be a whole number from 0 to 4294967295/);
+    expect(() => parseCli(['generate', '--prompt', 'p', '--steps', '201'])).toThrow('--steps must be a whole number from 1 to 200, got 201.');
+    expect(() => parseCli(['bench', '--steps', '0'])).toThrow(/--steps must be a whole number from 1 to 200/);
+    expect(() => parseCli(['generate', '--prompt', 'p', '--guidance', '0.5'])).toThrow(/--guidance must be a number from 1 to 30 \(1 = no text guidance\), got 0.5/);
+    expect(() => parseCli(['generate', '--prompt', 'p', '--inner-guidance', '-1'])).toThrow(/--inner-guidance must be a number from 0 to 30 \(0 = off\)/);
+    expect(() => parseCli(['generate', '--prompt', 'p', '--lora', 'pip:9'])).toThrow(/--lora "pip:9": the strength must be a number from -4 to 4/);
+    expect(parseCli(['generate', '--prompt', 'p', '--seed', '4294967295', '--steps', '200'])).toMatchObject({ seed: 4294967295, steps: 200 });
+    expect(parseCli(['generate', '--prompt', 'p', '--seed', '0'])).toMatchObject({ seed: 0 });
+  });
+
   it('parses bench and help', () => {
     expect(parseCli(['bench', '--steps', '4', '--repeats', '2', '--json'])).toMatchObject({ command: 'bench', steps: 4, repeats: 2, json: true });
     expect(parseCli(['bench'])).toMatchObject({ command: 'bench', repeats: 5 });

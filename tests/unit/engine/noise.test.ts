@@ -12,6 +12,14 @@ describe('noise', () => {
     expect(gaussianNoise(2 ** 32 + 42, NoiseStream.video, 16)).not.toEqual(a.subarray(0, 16));
   });
 
+  it('only seeds 0 … 2^32 − 1 are distinct: others repeat one of them (why requests allow only those)', () => {
+    // The seed is folded into one 32-bit word: 2^32 + 42 lands on 42 ^ 0x9e3779b1, −1 on 0xffffffff ^ 0x5bd1e995.
+    const same = (x: number, y: number) => Buffer.from(gaussianNoise(x, NoiseStream.video, 64).buffer).equals(Buffer.from(gaussianNoise(y, NoiseStream.video, 64).buffer));
+    expect(same(2 ** 32 + 42, (42 ^ 0x9e3779b1) >>> 0)).toBe(true);
+    expect(same(-1, (0xffffffff ^ 0x5bd1e995) >>> 0)).toBe(true);
+    expect(same(0, 2 ** 32 - 1)).toBe(false);
+  });
+
   it('xoshiro128** matches the reference algorithm for a known state', () => {
     // Expected values from an independent Python transcription of the reference C code
     // (xoshiro128** 1.1, Blackman & Vigna) started from state [1, 2, 3, 4].

@@ -51,7 +51,7 @@ describe('settings record', () => {
 
   it('names a missing field', () => {
     const { seed: _seed, ...rest } = base;
-    expect(() => parseSettings(rest)).toThrow(/"seed" should be an integer ≥ 0 but is missing/);
+    expect(() => parseSettings(rest)).toThrow(/"seed" should be a whole number from 0 to 4294967295 but is missing/);
   });
 
   it('refuses to serialise an invalid record', () => {
