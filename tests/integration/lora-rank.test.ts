@@ -2,7 +2,7 @@
  * A denoiser exported with a symbolic LoRA rank axis gets lora_down/lora_up cut to the rank the
  * loaded adapters use (1 with none) — far fewer bytes per call for large models — and produces
  * exactly the clip the fixed-rank export produces. The symbolic-rank copy of the shipped fp32
- * denoiser is made with the training venv's `onnx` (skipped without it).
+ * denoiser is made with the training venv's `onnx` (skipped without it; in CI, failed: tests/prerequisites.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -15,11 +15,13 @@ import { VidletEngine } from '../../src/engine/engine';
 import type { Ort } from '../../src/engine/sessions';
 import type { AdapterSettings, GenerateRequest } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
+import { available, TRAINING_PYTHON } from '../prerequisites';
 import { makeAdapter } from './helpers/adapter-fixture';
 
 const MODEL = 'public/models/vidlet-tiny';
-const PY = 'training/.venv/bin/python';
-const ready = existsSync(`${MODEL}/manifest.json`) && existsSync(PY);
+const PY = TRAINING_PYTHON.path;
+const TITLE = 'symbolic LoRA rank axis';
+const ready = existsSync(`${MODEL}/manifest.json`) && available(TRAINING_PYTHON, TITLE);
 const sha = (d: Uint8Array | Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
 
 /** onnxruntime-web that records the lora_down shape of every denoiser call. */
@@ -41,7 +43,7 @@ function spying(ranks: number[]): Ort {
   return new Proxy(ortWeb, { get: (t, k) => (k === 'InferenceSession' ? InferenceSession : (t as Record<string | symbol, unknown>)[k]) }) as unknown as Ort;
 }
 
-describe.runIf(ready)('symbolic LoRA rank axis', () => {
+describe.runIf(ready)(TITLE, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vidlet-rank-'));
   const dynRanks: number[] = [];
   const fixedRanks: number[] = [];

@@ -5,7 +5,7 @@
  * Skipped where there is no Chromium.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -13,8 +13,8 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { gaussianNoise, NoiseStream } from '../../src/engine/noise';
 import { createScheduler } from '../../src/engine/schedulers';
+import { available, CHROMIUM } from '../prerequisites';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /** What both sides compute: noise for a few seeds/streams and an Euler-ancestral run over it. */
 function probe(lib: { gaussianNoise: typeof gaussianNoise; createScheduler: typeof createScheduler; NoiseStream: typeof NoiseStream }) {
@@ -32,7 +32,8 @@ function probe(lib: { gaussianNoise: typeof gaussianNoise; createScheduler: type
   return bytes;
 }
 
-describe.runIf(existsSync(CHROMIUM))('seeded noise is bit-identical in Chromium and Node', () => {
+const TITLE = 'seeded noise is bit-identical in Chromium and Node';
+describe.runIf(available(CHROMIUM, TITLE))(TITLE, () => {
   it('same bytes for noise and an Euler-ancestral run', async () => {
     const bundle = await build({
       stdin: {
@@ -51,7 +52,7 @@ describe.runIf(existsSync(CHROMIUM))('seeded noise is bit-identical in Chromium 
 
     const dir = mkdtempSync(join(tmpdir(), 'vidlet-chromium-'));
     const ctx = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM.path,
       headless: true,
       args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });

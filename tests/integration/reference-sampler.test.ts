@@ -24,9 +24,10 @@ import { gaussianNoise, NoiseStream } from '../../src/engine/noise';
 import type { Ort } from '../../src/engine/sessions';
 import type { GenerateRequest, ModelInfo } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
+import { TRAINING_PYTHON } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
-const PY = 'training/.venv/bin/python';
+const PY = TRAINING_PYTHON.path; // it fails without it everywhere, CI or not (see above)
 const HELPER = 'tests/integration/helpers/reference_sampler.py';
 /** Denoising steps of each comparison: the manifest's defaultSteps, cut to this for time. */
 const MAX_STEPS = 3;

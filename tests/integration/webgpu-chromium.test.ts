@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { available, CHROMIUM } from '../prerequisites';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MODEL = 'public/models/vidlet-tiny';
 const ORIGIN = 'http://localhost:5399'; // localhost is a secure context: navigator.gpu exists
 
@@ -64,7 +64,8 @@ window.runCheck = async () => {
 };
 `;
 
-describe.runIf(existsSync(CHROMIUM) && existsSync(`${MODEL}/manifest.json`))('backend choice and the WebGPU path in Chromium', () => {
+const TITLE = 'backend choice and the WebGPU path in Chromium';
+describe.runIf(existsSync(`${MODEL}/manifest.json`) && available(CHROMIUM, TITLE))(TITLE, () => {
   it('software adapter → wasm with the reason; forced WebGPU runs a component and matches wasm', async () => {
     const bundle = await build({
       stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'ts' },
@@ -74,7 +75,7 @@ describe.runIf(existsSync(CHROMIUM) && existsSync(`${MODEL}/manifest.json`))('ba
     const script = bundle.outputFiles[0]!.text;
     const dir = mkdtempSync(join(tmpdir(), 'vidlet-webgpu-'));
     const ctx = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM.path,
       headless: true,
       args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
     });
