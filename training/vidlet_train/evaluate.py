@@ -46,7 +46,7 @@ class Package:
         return h, mask.numpy().astype(np.float32)
 
     def generate(self, prompts: list[str], seeds: list[int], steps: int | None = None, guidance: float | None = None,
-                 inner_guidance: float | None = None) -> np.ndarray:
+                 inner_guidance: float | None = None, shift: float | None = None) -> np.ndarray:
         """-> uint8 frames [N, F, H, W, 3]. `guidance` is the CFG scale w (1 = off), `inner_guidance`
         VideoJAM's w2 (0 = off), as in the manifest and the engine (guidance.py); None = manifest default."""
         sch = self.m["schedule"]
@@ -65,7 +65,7 @@ class Package:
         S, D, P, R, C = len(lo["slots"]), lo["depth"], len(lo["targets"]), lo["rank"], lo["width"]
         down, up = np.zeros((S, D, P, R, C), np.float32), np.zeros((S, D, P, C, R), np.float32)
         ts = np.linspace(1.0, 0.0, steps + 1)
-        s = sch["shift"]
+        s = sch["shift"] if shift is None else shift
         ts = s * ts / (1 + (s - 1) * ts)
         # one denoiser call per step holds every pass, pass-major: [cond×n, uncond×n, motionDropped×n]
         texts = {COND: (text, mask), UNCOND: (np.repeat(empty, n, 0), np.repeat(empty_mask, n, 0)),
@@ -104,6 +104,7 @@ def main():
                     help="CFG scale w, 1 = off (default: manifest schedule.defaultGuidance); Inner-Guidance uses w1 = w - 1")
     ap.add_argument("--inner-guidance", type=float, default=None,
                     help="VideoJAM Inner-Guidance w2, 0 = off (default: manifest schedule.defaultInnerGuidance)")
+    ap.add_argument("--shift", type=float, default=None, help="timestep shift (default: the manifest's schedule.shift)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--out")
     ap.add_argument("--frames-out")
@@ -116,7 +117,8 @@ def main():
     rows, all_frames = [], []
     for i in range(0, len(prompts), args.batch):
         chunk = prompts[i:i + args.batch]
-        frames = pkg.generate([p["prompt"] for p in chunk], [p["seed"] for p in chunk], args.steps, args.guidance, args.inner_guidance)
+        frames = pkg.generate([p["prompt"] for p in chunk], [p["seed"] for p in chunk], args.steps, args.guidance, args.inner_guidance,
+                              args.shift)
         for p, f in zip(chunk, frames):
             seen = judge_clip(f)
             want = {k: p[k] for k in ("colour", "shape", "background", "direction")}

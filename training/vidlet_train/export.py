@@ -94,6 +94,8 @@ def main():
     ap.add_argument("--inner-guidance", type=float, default=3.0,
                     help="manifest schedule.defaultInnerGuidance: VideoJAM w2 (0 = plain CFG)")
     ap.add_argument("--steps", type=int, default=20, help="manifest schedule.defaultSteps")
+    ap.add_argument("--shift", type=float, default=1.0,
+                    help="manifest schedule.shift: t' = s t / (1 + (s - 1) t), s > 1 spends more steps at high noise")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -210,7 +212,7 @@ def main():
                    "scale": per_channel(vae.scale), "shift": per_channel(vae.shift)},
         "motion": {"channels": zc},
         "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json"},
-        "schedule": {"type": "flow-matching", "shift": 1.0, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
+        "schedule": {"type": "flow-matching", "shift": args.shift, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
                      "defaultInnerGuidance": args.inner_guidance, "defaultSampler": "euler"},
         "components": components,
         "lora": {"slots": ["identity", "motion"], "depth": D, "targets": ["attn.q", "attn.k", "attn.v", "attn.o"],
