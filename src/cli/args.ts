@@ -4,11 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseLoraRequest } from '../engine/adapters/slot-plan';
-import type { Backend, Variant } from '../engine/types';
 import {
   ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
+import { BACKENDS, VARIANTS, type Backend, type Variant } from '../package/variants';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -16,8 +16,9 @@ export class UsageError extends Error {
 
 /** The embedded model, found from this file (not the working directory), so `npx vidlet` works in any subfolder. */
 export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../public/models/vidlet-tiny', import.meta.url));
-const BACKENDS = ['auto', 'wasm', 'webgpu'] as const;
-const VARIANTS = ['auto', 'fp32', 'fp16', 'int8', 'q4'] as const;
+/** --backend and --variant: a name from src/package/variants.ts, or 'auto' (the engine chooses). */
+const BACKEND_FLAGS = ['auto', ...BACKENDS] as const;
+const VARIANT_FLAGS = ['auto', ...VARIANTS] as const;
 export const OUTPUT_EXTENSIONS = ['mp4', 'webm', 'gif', 'zip'] as const;
 
 export interface CommonOptions {
@@ -104,8 +105,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     model: (flags.model as string | undefined) ?? DEFAULT_MODEL_DIR,
     json: flags.json === true,
     threads: flags.threads as number | undefined,
-    backend: oneOf('backend', (flags.backend as string | undefined) ?? 'auto', BACKENDS),
-    variant: oneOf('variant', (flags.variant as string | undefined) ?? 'auto', VARIANTS),
+    backend: oneOf('backend', (flags.backend as string | undefined) ?? 'auto', BACKEND_FLAGS),
+    variant: oneOf('variant', (flags.variant as string | undefined) ?? 'auto', VARIANT_FLAGS),
   };
   if (common.threads !== undefined && common.threads < 1) throw new UsageError(`--threads must be ≥ 1, got ${common.threads}.`);
   if (command === 'bench') {

@@ -8,7 +8,8 @@
  * with shader-f16; multithreaded wasm needs cross-origin isolation.
  */
 import { NoBackendError } from './errors';
-import type { Backend, BackendInfo, LoadOptions, Variant } from './types';
+import type { Backend, Variant } from '../package/variants';
+import type { BackendInfo, LoadOptions } from './types';
 
 export interface WebGpuProbe {
   vendor: string;

@@ -23,9 +23,10 @@ import { AdapterShelf, adapterInfo } from './adapter-choice';
 import {
   ADAPTER_STRENGTH, BLEND_MODES, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem, type LimitedField,
 } from '../package/request';
+import type { Variant } from '../package/variants';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
-  ModelSource, PromptAnalysis, Variant,
+  ModelSource, PromptAnalysis,
 } from './types';
 
 /** Components a generation needs (the VAE encoder is optional and not loaded for text-to-video). */

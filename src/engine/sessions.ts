@@ -7,7 +7,8 @@
 import type * as OrtNs from 'onnxruntime-web';
 import type { Component, ComponentName } from '../store/types';
 import { DeviceLostError, InferenceError, ModelFormatError, ModelLoadError } from './errors';
-import type { BackendInfo, Variant } from './types';
+import type { Variant } from '../package/variants';
+import type { BackendInfo } from './types';
 
 /** The onnxruntime module the engine is given ('onnxruntime-web', '/webgpu' or '/wasm'). */
 export type Ort = typeof OrtNs;

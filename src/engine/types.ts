@@ -5,12 +5,14 @@
  * it runs. Everything that crosses this interface is structured-clonable.
  */
 import type { BlendMode, SamplerName } from '../package/request';
+import type { Backend, Variant } from '../package/variants';
 import type { CurveSpec } from './adapters/schedule';
 
-export type Backend = 'webgpu' | 'wasm';
-export type Variant = 'fp32' | 'fp16' | 'int8' | 'q4';
-/** Sampler and blend names, with every request limit, live in src/package/request.ts. */
-export type { BlendMode, SamplerName };
+/**
+ * Sampler and blend names, with every request limit, live in src/package/request.ts; variant
+ * and backend names in src/package/variants.ts. Re-exported so the engine's API stays one import.
+ */
+export type { Backend, BlendMode, SamplerName, Variant };
 
 /** Where a model package lives: a base URL (browser: '/models/vidlet-tiny/') or a folder (Node). */
 export interface ModelSource {

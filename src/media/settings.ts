@@ -4,11 +4,12 @@
  * export from another app, or from a newer Vidlet whose fields we cannot know, is refused
  * with a message rather than half-read.
  */
-import type { AdapterChoice, Backend, CurveSpec, GenerateResult, Variant } from '../engine/types';
+import type { AdapterChoice, CurveSpec, GenerateResult } from '../engine/types';
 import {
   ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, isWithin,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
+import { BACKENDS, VARIANTS, type Backend, type Variant } from '../package/variants';
 import { SettingsError } from './errors';
 
 export const SETTINGS_APP = 'vidlet';
@@ -41,9 +42,6 @@ export interface ClipSettings {
   /** How identity + motion adapters shared the blocks; absent = 'constant'. */
   blend?: BlendMode;
 }
-
-const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
-const BACKENDS: readonly Backend[] = ['webgpu', 'wasm'];
 
 /** The settings of a finished generation. */
 export function settingsFromResult(result: GenerateResult, createdAt: Date = new Date()): ClipSettings {

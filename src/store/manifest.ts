@@ -4,8 +4,8 @@
  * ignored (a newer exporter may add informational fields without a version bump); anything the
  * engine relies on is checked here so the engine can trust the object it gets.
  */
-import type { Variant } from '../engine/types';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
+import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
 import {
   arr, describe, fail, int, join, limited, num, obj, oneOf, optStr, positiveNum, relPath, str, uniqueStrings,
@@ -18,7 +18,6 @@ import {
 
 export { ManifestError };
 
-export const VARIANTS: readonly Variant[] = ['fp32', 'fp16', 'int8', 'q4'];
 export const ADAPTER_KINDS: readonly AdapterEntry['kind'][] = ['identity', 'motion', 'style'];
 
 /** Roles each component must map to ONNX tensor names (docs/model-package.md, "Component I/O"). */
@@ -213,10 +212,10 @@ function parseComponent(v: unknown, name: ComponentName, hasMotion: boolean, fil
   if (keys.length === 0) fail(vf, 'is empty, but must hold at least one variant', `export at least one of ${VARIANTS.join(', ')}`);
   const variants: Partial<Record<Variant, ComponentVariant>> = {};
   for (const key of keys) {
-    if (!(VARIANTS as readonly string[]).includes(key)) {
+    if (!isVariant(key)) {
       fail(join(vf, key), `is an unknown variant name, this Vidlet knows ${VARIANTS.join(', ')}`, 'rename the variant or update Vidlet');
     }
-    variants[key as Variant] = parseVariant(vo[key], join(vf, key), files);
+    variants[key] = parseVariant(vo[key], join(vf, key), files);
   }
   return { inputs, outputs, variants };
 }

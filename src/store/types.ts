@@ -4,8 +4,8 @@
  * ManifestError naming the field. The engine reads files only through a `ModelFileStore`,
  * so it knows nothing of fetch, IndexedDB or the filesystem.
  */
-import type { Variant } from '../engine/types';
 import type { SamplerName } from '../package/request';
+import type { Variant } from '../package/variants';
 
 export const MANIFEST_FORMAT = 'vidlet-model';
 export const MANIFEST_VERSION = 1;
