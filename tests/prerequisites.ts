@@ -1,9 +1,10 @@
 /**
- * Tests that need something from outside npm (Debian's Chromium, the training venv) ask here
- * whether it is installed. On a developer's machine a missing prerequisite skips those tests and
- * says so on stderr; in CI (CI=true or CI=1, which .ci/run exports) it fails the file instead,
- * because a CI run that quietly skips them is green while testing less. `npm test` installs both
- * (scripts/ensure-system-deps.sh), so in CI a missing one means the set-up broke.
+ * Tests that need something from outside npm (Debian's Chromium, the training venv) or the shipped
+ * model package ask here whether it is there. On a developer's machine a missing prerequisite skips
+ * those tests and says so on stderr; in CI (CI=true or CI=1, which .ci/run exports) it fails the
+ * file instead, because a CI run that quietly skips them is green while testing less. `npm test`
+ * installs Chromium and the venv (scripts/ensure-system-deps.sh) and the model package is committed,
+ * so in CI a missing one means the set-up or the checkout broke.
  */
 import { existsSync } from 'node:fs';
 
@@ -26,6 +27,18 @@ export const TRAINING_PYTHON: Prerequisite = {
   name: "the training venv's Python",
   path: 'training/.venv/bin/python',
   setup: 'bash training/setup.sh (creates training/.venv from training/requirements.txt)',
+};
+
+/**
+ * The embedded model package that the engine, CLI, adapter and numerics tests run on. It is
+ * committed, so it is missing only after a partial checkout or a deletion.
+ */
+export const SHIPPED_MODEL: Prerequisite = {
+  name: 'the shipped model package',
+  path: 'public/models/vidlet-tiny/manifest.json',
+  setup:
+    'git checkout -- public/models/vidlet-tiny (the package is committed with the repository; ' +
+    'training writes a new one with python -m vidlet_train.export, see docs/model-package.md)',
 };
 
 /** The CI convention most CI services follow (GitHub Actions, GitLab, CircleCI set CI=true). */

@@ -7,7 +7,7 @@
  * an adapter that is not in the manifest.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
@@ -16,14 +16,15 @@ import { VidletEngine } from '../../src/engine/engine';
 import type { Ort } from '../../src/engine/sessions';
 import type { AdapterSettings, GenerateRequest } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
+import { available, SHIPPED_MODEL } from '../prerequisites';
 import { makeAdapter } from './helpers/adapter-fixture';
 
 const MODEL = 'public/models/vidlet-tiny';
-const hasModel = existsSync(`${MODEL}/manifest.json`);
+const TITLE = 'adapters through the Engine interface (real denoiser, wasm)';
 
 const sha = (d: Uint8Array | Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
 
-describe.runIf(hasModel)('adapters through the Engine interface (real denoiser, wasm)', () => {
+describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
   const dir = mkdtempSync(join(tmpdir(), 'vidlet-adapters-'));
   const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort);
   const base: GenerateRequest & AdapterSettings = { prompt: 'a red circle moves left', seed: 4, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };

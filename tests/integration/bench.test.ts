@@ -1,8 +1,8 @@
 /** `vidlet bench` on the shipped model, minimal: both runtimes load, every component is timed. */
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatBenchTable, median, runBench } from '../../src/cli/bench';
 import { DEFAULT_MODEL_DIR } from '../../src/cli/args';
+import { available, SHIPPED_MODEL } from '../prerequisites';
 
 describe('median', () => {
   it('of odd and even lists', () => {
@@ -12,7 +12,7 @@ describe('median', () => {
   });
 });
 
-describe.runIf(existsSync(`${DEFAULT_MODEL_DIR}/manifest.json`))('vidlet bench', () => {
+describe.runIf(available(SHIPPED_MODEL, 'vidlet bench'))('vidlet bench', () => {
   it('times every component on onnxruntime-web and onnxruntime-node at the real batch', async () => {
     const r = await runBench(
       { command: 'bench', model: DEFAULT_MODEL_DIR, json: true, threads: 1, backend: 'auto', variant: 'auto', steps: 2, repeats: 1 },

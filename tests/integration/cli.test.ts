@@ -12,9 +12,10 @@ import { unzipSync } from 'fflate';
 import { GifReader } from 'omggif';
 import { afterAll, describe, expect, it } from 'vitest';
 import { restoreSettings } from '../../src/media';
+import { available, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
-const hasModel = existsSync(`${MODEL}/manifest.json`);
+const hasModel = available(SHIPPED_MODEL, 'the vidlet CLI tests (tests/integration/cli.test.ts)');
 const manifest = hasModel ? (JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8')) as { video: { width: number; height: number; frames: number; fps: number } }) : null;
 const dir = mkdtempSync(join(tmpdir(), 'vidlet-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

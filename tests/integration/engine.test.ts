@@ -3,7 +3,6 @@
  * onnxruntime-web's wasm backend. Few steps to stay fast on the shared 2-core machine.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VidletEngine } from '../../src/engine/engine';
@@ -11,9 +10,10 @@ import { CancelledError } from '../../src/engine/errors';
 import type { Ort } from '../../src/engine/sessions';
 import type { GenerateRequest, StepPreview } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
+import { available, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
-const hasModel = existsSync(`${MODEL}/manifest.json`);
+const TITLE = 'VidletEngine on the shipped model (wasm, Node)';
 
 /** Wraps onnxruntime so the test sees the batch size of every denoiser call. */
 function spyingOrt(batches: number[], textBatches: number[] = []): Ort {
@@ -43,7 +43,7 @@ function spyingOrt(batches: number[], textBatches: number[] = []): Ort {
 
 const hash = (d: Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
 
-describe.runIf(hasModel)('VidletEngine on the shipped model (wasm, Node)', () => {
+describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
   const batches: number[] = [];
   const textBatches: number[] = [];
   const engine = new VidletEngine(new NodeFolderStore(), spyingOrt(batches, textBatches));

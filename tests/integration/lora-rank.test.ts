@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
@@ -15,13 +15,13 @@ import { VidletEngine } from '../../src/engine/engine';
 import type { Ort } from '../../src/engine/sessions';
 import type { AdapterSettings, GenerateRequest } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
-import { available, TRAINING_PYTHON } from '../prerequisites';
+import { available, SHIPPED_MODEL, TRAINING_PYTHON } from '../prerequisites';
 import { makeAdapter } from './helpers/adapter-fixture';
 
 const MODEL = 'public/models/vidlet-tiny';
 const PY = TRAINING_PYTHON.path;
 const TITLE = 'symbolic LoRA rank axis';
-const ready = existsSync(`${MODEL}/manifest.json`) && available(TRAINING_PYTHON, TITLE);
+const ready = available(SHIPPED_MODEL, TITLE) && available(TRAINING_PYTHON, TITLE);
 const sha = (d: Uint8Array | Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
 
 /** onnxruntime-web that records the lora_down shape of every denoiser call. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { available, CHROMIUM } from '../prerequisites';
+import { available, CHROMIUM, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
 const ORIGIN = 'http://localhost:5398'; // localhost is a secure context: navigator.gpu exists
@@ -46,7 +46,7 @@ window.runCheck = async () => {
 
 const TITLE = 'int8 text encoder on the WebGPU EP (Chromium, SwiftShader)';
 // Opt-in (slow): without VIDLET_WEBGPU_E2E=1 it is skipped on purpose; with it, Chromium must be there.
-describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && existsSync(`${MODEL}/manifest.json`) && available(CHROMIUM, TITLE))(TITLE, () => {
+describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && available(SHIPPED_MODEL, TITLE) && available(CHROMIUM, TITLE))(TITLE, () => {
   it('runs on webgpu and equals wasm', async () => {
     const bundle = await build({
       stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'ts' },

@@ -9,7 +9,7 @@
  *     held to TEXT_ENCODER_TOLERANCE as well.
  * Relative RMS error = ‖a − b‖ / ‖a‖ over all output values.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
@@ -22,9 +22,11 @@ import type { GenerateRequest, Variant } from '../../src/engine/types';
 import { parseManifest, requiredRoles } from '../../src/store/manifest';
 import { NodeFolderStore } from '../../src/store/node-store';
 import type { ComponentName, Manifest } from '../../src/store/types';
+import { available, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
-const hasModel = existsSync(`${MODEL}/manifest.json`);
+const TITLE = 'numerics of the shipped model files';
+const hasModel = available(SHIPPED_MODEL, TITLE);
 /** int8 may differ from fp32 by at most 5% relative RMS in the components the engine picks it for. */
 const INT8_TOLERANCE = 0.05;
 /** The text encoder steers every step of a generation: its int8 must stay within 2% (measured 1.1%). */
@@ -103,7 +105,7 @@ function relRms(ref: Float32Array[], other: Float32Array[]): number {
   return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
-describe.runIf(hasModel)('numerics of the shipped model files', () => {
+describe.runIf(hasModel)(TITLE, () => {
   const manifest = hasModel ? parseManifest(JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'))) : (null as never);
   const wasm = chooseBackend({ webgpu: null, wasm: true, hardwareConcurrency: 1, crossOriginIsolated: false, isNode: true }, { backend: 'wasm' });
 

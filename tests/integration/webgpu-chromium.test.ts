@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { available, CHROMIUM } from '../prerequisites';
+import { available, CHROMIUM, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
 const ORIGIN = 'http://localhost:5399'; // localhost is a secure context: navigator.gpu exists
@@ -65,7 +65,7 @@ window.runCheck = async () => {
 `;
 
 const TITLE = 'backend choice and the WebGPU path in Chromium';
-describe.runIf(existsSync(`${MODEL}/manifest.json`) && available(CHROMIUM, TITLE))(TITLE, () => {
+describe.runIf(available(SHIPPED_MODEL, TITLE) && available(CHROMIUM, TITLE))(TITLE, () => {
   it('software adapter → wasm with the reason; forced WebGPU runs a component and matches wasm', async () => {
     const bundle = await build({
       stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'ts' },

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { available, CHROMIUM } from '../prerequisites';
+import { available, CHROMIUM, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
 const PORT = 5396;
@@ -39,7 +39,7 @@ window.runEngine = async (backend) => {
 
 const TITLE = 'the whole engine on WebGPU (Chromium, SwiftShader)';
 // Opt-in (slow): without VIDLET_WEBGPU_E2E=1 it is skipped on purpose; with it, Chromium must be there.
-describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && existsSync(`${MODEL}/manifest.json`) && available(CHROMIUM, TITLE))(TITLE, () => {
+describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && available(SHIPPED_MODEL, TITLE) && available(CHROMIUM, TITLE))(TITLE, () => {
   it('generates the same clip as on wasm', async () => {
     const script = (await build({ stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'ts' }, bundle: true, format: 'esm', write: false, platform: 'browser', target: 'es2022', external: ['node:os'] })).outputFiles[0]!.text;
     const server = createServer((req, res) => {

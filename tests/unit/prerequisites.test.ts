@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { available, inCi, type Prerequisite } from '../prerequisites';
+import { available, inCi, SHIPPED_MODEL, type Prerequisite } from '../prerequisites';
 
 const thing: Prerequisite = { name: 'the thing', path: '/nowhere/thing', setup: 'apt-get install thing' };
 const missing = () => false;
@@ -31,5 +31,11 @@ describe('test prerequisites (tests/prerequisites.ts)', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     expect(available(thing, 'some tests', {}, missing)).toBe(false);
     expect(warn).toHaveBeenCalledWith('skipped: the thing (/nowhere/thing) is missing, so "some tests" cannot run. Install it: apt-get install thing.');
+  });
+
+  it('the shipped model package: missing in CI fails and says how to restore it', () => {
+    expect(() => available(SHIPPED_MODEL, 'engine tests', { CI: 'true' }, missing)).toThrow(
+      /^the shipped model package \(public\/models\/vidlet-tiny\/manifest\.json\) is missing, so "engine tests" cannot run\. Install it: git checkout -- public\/models\/vidlet-tiny /,
+    );
   });
 });
