@@ -1,9 +1,9 @@
 """int8 variants of the ONNX graphs.
 
-The denoiser goes through onnxruntime's quantize_dynamic, which turns MatMul into
-DynamicQuantizeLinear + MatMulInteger (activations quantized per tensor at run time). The text
-encoder does not survive that (22-47% off: MiniLM has huge outlier activations), so it gets
-weight-only int8 (`quantize_text_encoder`, below; re-make it from a package's fp32 graph with
+onnxruntime's quantize_dynamic (DynamicQuantizeLinear + MatMulInteger) rounds every activation
+per tensor at run time, which neither the text encoder (22-47% off: MiniLM has huge outlier
+activations) nor the 4-channel DiT (velocities 0.48 off) survives. Both get weight-only int8
+(`quantize_weights_only`, below; re-make the text encoder's from a package's fp32 graph with
 `python -m vidlet_train.quant --text-encoder ../public/models/vidlet-tiny [--update-package]`).
 The VAE graphs are 3D convolutions, and onnxruntime has no ConvInteger kernel for 3D (quantize_dynamic's output fails to run), so for
 Conv weights we store int8 per-output-channel weights and a DequantizeLinear node in front of the
@@ -16,13 +16,6 @@ import json
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
-from onnxruntime.quantization import QuantType, quantize_dynamic
-
-
-def quantize_matmuls(src: str, dst: str, ops: list[str]) -> None:
-    # per-channel weight scales halve the error against per-tensor ones (text encoder: 13% vs 29%
-    # relative on token states, measured on three captions; it now uses quantize_text_encoder)
-    quantize_dynamic(src, dst, weight_type=QuantType.QInt8, op_types_to_quantize=ops, per_channel=True)
 
 
 def quantize_conv_weights(src: str, dst: str, min_elements: int = 256) -> int:
