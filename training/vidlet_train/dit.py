@@ -22,10 +22,10 @@ class DiTConfig:
     frames: int = 4
     height: int = 16
     width: int = 16
-    patch: int = 4
-    dim: int = 192
+    patch: int = 2  # 1x2x2 latent pixels per token: 256 tokens (the shipped model, MODEL_CARD.md)
+    dim: int = 128
     depth: int = 6
-    heads: int = 6
+    heads: int = 4
     text_dim: int = 384
     mlp_ratio: int = 4
     lora_slots: int = 2
