@@ -19,7 +19,10 @@ import type { FileProgress, ModelFileStore, PackageFile } from './types';
 export interface BrowserStoreOptions {
   cache?: ModelCache;
   fetch?: typeof fetch;
-  /** Cancels downloads in progress (DownloadAbortedError, name 'AbortError'). */
+  /**
+   * Cancels downloads in progress (DownloadAbortedError, name 'AbortError', with the bytes of
+   * the file kept in the cache); the stored chunks stay, and the next getFile resumes after them.
+   */
   signal?: AbortSignal;
   /** Download tuning (tests use short backoffs). */
   retries?: number;
@@ -174,7 +177,14 @@ export class BrowserModelStore implements ModelFileStore {
     for (let fresh = held === 0; ; fresh = true) {
       const writer = this.cache.openWriter(name, file, into, held);
       if (held < file.bytes) {
-        const { restarted } = await download(url, { ...downloadOpts, start: held, sink: writer });
+        let restarted: boolean;
+        try {
+          ({ restarted } = await download(url, { ...downloadOpts, start: held, sink: writer }));
+        } catch (e) {
+          // Cancelled: the finished chunks stay stored; say how much, so the UI can tell the user.
+          if (e instanceof DownloadAbortedError) throw new DownloadAbortedError(file.path, writer.storedBytes, file.bytes);
+          throw e;
+        }
         if (restarted) fresh = true;
       }
       await writer.flush();

@@ -318,6 +318,11 @@ export class CacheWriter implements DownloadSink {
     return this.position;
   }
 
+  /** Bytes in the chunks stored so far: what a download cut now would resume from. */
+  get storedBytes(): number {
+    return heldBytes(this.stored, this.file.bytes, this.chunkBytes);
+  }
+
   async write(bytes: Uint8Array): Promise<void> {
     if (this.position + bytes.length > this.into.length) {
       throw new RangeError(`${this.file.path}: more bytes than the ${this.into.length} the manifest lists`);

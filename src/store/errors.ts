@@ -84,11 +84,23 @@ export class StorageFullError extends Error {
   }
 }
 
-/** A download was aborted through its AbortSignal (not a failure to report to the user). */
+/**
+ * A download was aborted through its AbortSignal (not a failure to report to the user).
+ * `keptBytes` of the file's `totalBytes` stay stored (its finished chunks); the next
+ * download of the file resumes after them. Both are 0 when nothing of a file was under way.
+ */
 export class DownloadAbortedError extends Error {
   override name = 'AbortError';
-  constructor(readonly path: string) {
-    super(`Download of ${path} was cancelled.`);
+  constructor(
+    readonly path: string,
+    readonly keptBytes = 0,
+    readonly totalBytes = 0,
+  ) {
+    super(
+      totalBytes > 0
+        ? `Download of ${path} was cancelled; ${formatBytes(keptBytes)} of ${formatBytes(totalBytes)} are kept and the next download resumes from there.`
+        : `Download of ${path} was cancelled.`,
+    );
   }
 }
 

@@ -99,4 +99,10 @@ export interface ModelFileStore {
   readText(base: string, path: string): Promise<string>;
   /** A listed file, sha256-verified before it is returned; a corrupt cached copy is fetched again. */
   getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array>;
+  /**
+   * Optional: the same store whose reads stop when `signal` aborts (DownloadAbortedError, name
+   * 'AbortError'), keeping what is already stored. The engine makes one per model load so that
+   * cancel() stops a download; a store without it (a local folder) just reads to the end.
+   */
+  withSignal?(signal: AbortSignal): ModelFileStore;
 }
