@@ -4,13 +4,16 @@
  * knows nothing of the DOM, fetch or IndexedDB: files come through a ModelFileStore.
  *
  * One job at a time: loadModel and generate refuse to overlap (BusyError); a failed or cancelled
- * generation leaves the loaded model usable. A lost GPU device recreates the sessions and
+ * generation leaves the loaded model usable. cancel() during a load stops its download (the store
+ * keeps the finished chunks, so the next load resumes after them); once every file is read, the
+ * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
  * retries the failing call once.
  */
 import { parseManifest, requiredRoles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
-import { BusyError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
+import { formatBytes } from '../store/errors';
+import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { LoraSlots } from './lora-slots';
 import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
 import {
@@ -73,6 +76,8 @@ export class VidletEngine implements Engine {
   private loaded: Loaded | null = null;
   private busy: 'load' | 'generate' | null = null;
   private cancelRequested = false;
+  /** Aborts the running load's downloads (see cancel()). */
+  private loadAbort: AbortController | null = null;
   /** Wasm threads onnxruntime was initialised with (null until the first load). */
   private ortThreads: number | null = null;
   private lastDecodeMs: number | undefined;
@@ -97,17 +102,22 @@ export class VidletEngine implements Engine {
 
   async loadModel(source: ModelSource, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     this.claim('load');
+    const abort = new AbortController();
+    this.loadAbort = abort;
+    // A view of the store for this load only: aborting it leaves this.store (used later for
+    // adapters and device-loss recovery) untouched.
+    const store = this.store.withSignal?.(abort.signal) ?? this.store;
     try {
       onProgress?.({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
-      const manifest = parseManifest(await this.store.readManifest(source.base));
+      const manifest = parseManifest(await store.readManifest(source.base));
       const env = await (this.options.probe ?? probeEnvironment)();
-      const tokenizer = await this.readTokenizer(source.base, manifest);
+      const tokenizer = await this.readTokenizer(store, source.base, manifest);
       let backend = this.withActualThreads(chooseBackend(env, options));
       // The wasm thread count ORT starts with, whichever backend runs the graphs.
       const wasmThreads = backend.backend === 'wasm' ? backend.threads : env.wasm ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }).threads : 0;
       let prepared;
       try {
-        prepared = await this.prepare(source.base, manifest, backend, wasmThreads, options, onProgress);
+        prepared = await this.prepare(store, abort.signal, source.base, manifest, backend, wasmThreads, options, onProgress);
       } catch (e) {
         // WebGPU picked automatically but the graphs do not run there (missing kernel, adapter
         // limits): fall back to wasm rather than fail, and say why. A forced WebGPU still fails.
@@ -115,7 +125,7 @@ export class VidletEngine implements Engine {
         if (!auto || backend.backend !== 'webgpu' || !env.wasm || !(e instanceof ModelLoadError || e instanceof ModelFormatError || e instanceof DeviceLostError)) throw e;
         const wasm = this.withActualThreads(chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }));
         backend = { ...wasm, reason: `WebGPU could not run this model (${e.message.slice(0, 200)}); using WebAssembly. ${wasm.reason}` };
-        prepared = await this.prepare(source.base, manifest, backend, wasmThreads, options, onProgress);
+        prepared = await this.prepare(store, abort.signal, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
       const { variants, sessions, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
@@ -145,7 +155,12 @@ export class VidletEngine implements Engine {
       this.lastDecodeMs = undefined;
       if (previous) await releaseSessions(Object.values(previous.sessions));
       return info;
+    } catch (e) {
+      // Aborted before any model file was under way (manifest, tokenizer): nothing to keep.
+      if (abort.signal.aborted && isAbort(e)) throw new CancelledError('Model load cancelled before the download started.');
+      throw e;
     } finally {
+      this.loadAbort = null;
       this.busy = null;
     }
   }
@@ -214,6 +229,7 @@ export class VidletEngine implements Engine {
 
   async cancel(): Promise<void> {
     if (this.busy === 'generate') this.cancelRequested = true;
+    else if (this.busy === 'load') this.loadAbort?.abort();
   }
 
   async unload(): Promise<void> {
@@ -225,6 +241,8 @@ export class VidletEngine implements Engine {
 
   /** Variants for a backend, their files through the store, and the sessions. */
   private async prepare(
+    store: ModelFileStore,
+    signal: AbortSignal,
     base: string,
     manifest: Manifest,
     backend: BackendInfo,
@@ -237,7 +255,7 @@ export class VidletEngine implements Engine {
       variants[name] = chooseVariant(name, manifest.components[name].variants, backend, options.variant ?? 'auto').variant;
     }
     const totalBytes = componentFiles(manifest, variants).reduce((s, f) => s + f.bytes, 0);
-    const bytes = await this.readAll(base, manifest, variants, totalBytes, onProgress);
+    const bytes = await this.readAll(store, signal, base, manifest, variants, totalBytes, onProgress);
     if (this.ortThreads === null) {
       configureOrt(this.ort, wasmThreads);
       this.ortThreads = wasmThreads;
@@ -269,7 +287,7 @@ export class VidletEngine implements Engine {
     this.busy = kind;
   }
 
-  private async readTokenizer(base: string, manifest: Manifest): Promise<PromptTokenizer> {
+  private async readTokenizer(store: ModelFileStore, base: string, manifest: Manifest): Promise<PromptTokenizer> {
     const parse = (text: string, file: string): unknown => {
       try {
         return JSON.parse(text);
@@ -277,10 +295,10 @@ export class VidletEngine implements Engine {
         throw new ModelFormatError(`${file} is not valid JSON (${(e as Error).message}): re-export the model package.`, { file });
       }
     };
-    const tokJson = parse(await this.store.readText(base, manifest.text.tokenizer), manifest.text.tokenizer);
+    const tokJson = parse(await store.readText(base, manifest.text.tokenizer), manifest.text.tokenizer);
     let vocabulary: string[] | undefined;
     if (manifest.text.vocabulary) {
-      const v = parse(await this.store.readText(base, manifest.text.vocabulary), manifest.text.vocabulary);
+      const v = parse(await store.readText(base, manifest.text.vocabulary), manifest.text.vocabulary);
       const words = Array.isArray(v) ? v : (v as { words?: unknown })?.words;
       if (!Array.isArray(words) || !words.every((w) => typeof w === 'string')) {
         throw new ModelFormatError(`${manifest.text.vocabulary} must be a JSON list of words (or {"words": [...]}).`, { file: manifest.text.vocabulary });
@@ -290,8 +308,13 @@ export class VidletEngine implements Engine {
     return new PromptTokenizer(tokJson, manifest.text.maxLength, vocabulary);
   }
 
-  /** Reads every file of the chosen variants through the store, reporting overall progress. */
+  /**
+   * Reads every file of the chosen variants through the store, reporting overall progress. When
+   * `signal` aborts, throws a CancelledError saying how many bytes stay stored for next time.
+   */
   private async readAll(
+    store: ModelFileStore,
+    signal: AbortSignal,
     base: string,
     manifest: Manifest,
     variants: Record<RuntimeComponent, Variant>,
@@ -303,7 +326,14 @@ export class VidletEngine implements Engine {
     for (const name of RUNTIME_COMPONENTS) {
       for (const file of manifest.components[name].variants[variants[name]]!.files) {
         if (out.has(file.path)) continue;
-        const data = await this.store.getFile(base, file, (p) =>
+        const cancelled = (keptOfFile: number) =>
+          new CancelledError(
+            `Download cancelled: ${formatBytes(done + keptOfFile)} of ${formatBytes(totalBytes)} are kept in this browser, and the next load resumes from there.`,
+            { keptBytes: done + keptOfFile, totalBytes },
+          );
+        // Between files: stop here rather than read on through cached files.
+        if (signal.aborted) throw cancelled(0);
+        const data = await store.getFile(base, file, (p) =>
           onProgress?.({
             phase: p.fromCache ? 'cache' : 'download',
             file: p.path,
@@ -313,7 +343,10 @@ export class VidletEngine implements Engine {
             secondsLeft: p.secondsLeft,
             fromCache: p.fromCache,
           }),
-        );
+        ).catch((e: unknown) => {
+          if (signal.aborted && isAbort(e)) throw cancelled(typeof (e as { keptBytes?: unknown }).keptBytes === 'number' ? (e as { keptBytes: number }).keptBytes : 0);
+          throw e;
+        });
         done += file.bytes;
         out.set(file.path, data);
         onProgress?.({ phase: 'verify', file: file.path, loadedBytes: done, totalBytes });
@@ -499,4 +532,9 @@ function nextTask(): Promise<void> {
     };
     port2.postMessage(null);
   });
+}
+
+/** A store's DownloadAbortedError (by name: the store may live in another realm) or a fetch's own AbortError. */
+function isAbort(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'AbortError';
 }

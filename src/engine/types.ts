@@ -209,7 +209,11 @@ export interface Engine {
   /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
   addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo>;
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
-  /** Cooperative: the running generation stops within one step with a CancelledError. */
+  /**
+   * Cooperative: the running generation stops within one step with a CancelledError. During
+   * loadModel it stops the download (CancelledError saying how much stays stored; the next load
+   * resumes from there); a load whose files are all read finishes anyway.
+   */
   cancel(): Promise<void>;
   unload(): Promise<void>;
 }
