@@ -48,7 +48,7 @@ export class ModelPanel extends LitElement {
         : nothing}
       ${model.kind === 'loading' ? this.#progress(model.progress) : nothing}
       ${model.kind === 'idle'
-        ? html`<p class="muted">The model loads on first use and is then kept on this device, so Vidlet works offline.</p>`
+        ? html`<p class="muted" role="status">${model.note ?? 'The model loads on first use and is then kept on this device, so Vidlet works offline.'}</p>`
         : nothing}
       ${model.kind === 'error'
         ? html`<div class="error" role="alert"><strong>${model.error.title}</strong><p>${model.error.detail}</p><p>${model.error.action}</p></div>`
@@ -77,6 +77,9 @@ export class ModelPanel extends LitElement {
       <div class="line">
         <strong>${downloading ? 'Downloading model' : 'Loading model'}</strong>
         <span class="muted">${p ? `${formatBytes(p.loadedBytes)} / ${formatBytes(p.totalBytes)}` : ''}</span>
+        ${downloading
+          ? html`<button class="small" title="Stop the download; the finished part is kept and the next load resumes from it" @click=${() => void this.session.cancelLoad()}>Cancel</button>`
+          : nothing}
       </div>
       <div class="bar"><span style="width:${Math.round(fraction * 100)}%"></span></div>
       ${downloading

@@ -107,7 +107,7 @@ export class VidletApp extends LitElement {
             : nothing}
           ${run.kind === 'cancelled'
             ? html`<p class="notice" role="status">
-                Cancelled${run.afterSteps ? ` after ${run.afterSteps} step${run.afterSteps === 1 ? '' : 's'}` : ''}. Ready for the next one.
+                ${run.note ?? html`Cancelled${run.afterSteps ? ` after ${run.afterSteps} step${run.afterSteps === 1 ? '' : 's'}` : ''}.`} Ready for the next one.
               </p>`
             : nothing}
           <section class="card pad stage" aria-label="Clip">${this.#stage(run, selected, compare)}</section>

@@ -13,7 +13,8 @@ import { Observable } from './observable';
 import { isCancellation, toUserError, type UserError } from './user-error';
 
 export type ModelState =
-  | { kind: 'idle' }
+  /** `note`: why it is idle again, e.g. a cancelled download and how much of it is kept. */
+  | { kind: 'idle'; note?: string }
   | { kind: 'loading'; progress?: LoadProgress; startedAt: number }
   | { kind: 'ready'; info: ModelInfo; loadMs: number; fromCache: boolean }
   | { kind: 'error'; error: UserError };
@@ -24,7 +25,8 @@ export type RunState =
   | { kind: 'running'; settings: GenerationSettings; startedAt: number; step: StepPreview }
   | { kind: 'finishing'; settings: GenerationSettings; startedAt: number; step?: StepPreview }
   | { kind: 'cancelling'; settings: GenerationSettings; startedAt: number; step?: StepPreview }
-  | { kind: 'cancelled'; afterSteps: number }
+  /** `note`: what the cancel left behind, e.g. how much of a model download stays stored. */
+  | { kind: 'cancelled'; afterSteps: number; note?: string }
   | { kind: 'done'; entry: HistoryEntry }
   | { kind: 'error'; error: UserError };
 
@@ -99,7 +101,9 @@ export class EngineSession {
       void this.storage.refresh().catch(() => {});
       return info;
     } catch (error) {
-      this.model.set({ kind: 'error', error: toUserError(error) });
+      // A cancelled download is not a failure: the kept chunks make the next load resume.
+      this.model.set(isCancellation(error) ? { kind: 'idle', note: (error as Error).message } : { kind: 'error', error: toUserError(error) });
+      if (isCancellation(error)) void this.storage.refresh().catch(() => {});
       throw error;
     }
   }
@@ -131,8 +135,10 @@ export class EngineSession {
       this.run.set({ kind: 'done', entry });
       return entry;
     } catch (error) {
-      if (isCancellation(error) || this.#cancelRequested) this.run.set({ kind: 'cancelled', afterSteps: this.stepCount });
-      else this.run.set({ kind: 'error', error: toUserError(error) });
+      if (isCancellation(error) || this.#cancelRequested) {
+        const note = isCancellation(error) && error instanceof Error && error.message.startsWith('Download cancelled') ? error.message : undefined;
+        this.run.set({ kind: 'cancelled', afterSteps: this.stepCount, ...(note ? { note } : {}) });
+      } else this.run.set({ kind: 'error', error: toUserError(error) });
       return undefined;
     }
   }
@@ -156,6 +162,12 @@ export class EngineSession {
     this.#cancelRequested = true;
     this.run.set({ kind: 'cancelling', settings: state.settings, startedAt: state.startedAt, step: this.#lastStep() });
     await this.#engine.cancel();
+  }
+
+  /** Stops a model download started without a generation (e.g. at page load); the kept chunks stay. */
+  async cancelLoad(): Promise<void> {
+    if (isActive(this.run.value)) return this.cancel();
+    if (this.model.value.kind === 'loading') await this.#engine.cancel();
   }
 
   async #finish(result: GenerateResult, settings: GenerationSettings): Promise<HistoryEntry> {
