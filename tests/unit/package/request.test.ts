@@ -14,19 +14,12 @@ import { randomSeed } from '../../../src/package/request';
 import { parseManifest } from '../../../src/store/manifest';
 import { clipSettings, quadrantClip } from '../media/fixtures';
 import { validManifest } from '../store/manifest-fixture';
+import { ok } from './accepts';
 
 type Request = GenerateRequest & AdapterSettings;
 const request: Request = { prompt: 'a red star', seed: 7, steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' };
 const settings = clipSettings(quadrantClip(4, 4, 2), 8);
 
-const ok = (f: () => unknown) => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Does each layer accept the request with `change` applied? */
 function verdicts(change: Partial<Request>, flags: string[], manifestKey?: string): Record<string, boolean> {

@@ -10,17 +10,10 @@ import { parseSettings } from '../../../src/media/settings';
 import { parseManifest } from '../../../src/store/manifest';
 import { clipSettings, quadrantClip } from '../media/fixtures';
 import { validManifest } from '../store/manifest-fixture';
+import { ok } from './accepts';
 
 const settings = clipSettings(quadrantClip(4, 4, 2), 8);
 
-const ok = (f: () => unknown) => {
-  try {
-    f();
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function variantVerdicts(variant: string): Record<string, boolean> {
   const m = validManifest();
