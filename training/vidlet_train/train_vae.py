@@ -76,6 +76,9 @@ def parse_args(argv=None):
     ap.add_argument("--noise-share", type=float, default=0.5)
     ap.add_argument("--noise-max", type=float, default=0.2)
     ap.add_argument("--decoder-from", default=None, help="a trained VAE: fine-tune its decoder only")
+    ap.add_argument("--warm-from", default=None,
+                    help="a compact checkpoint (weights, step, wall; no optimizer): continue its schedule "
+                         "from its step with a fresh optimizer — close to, not exactly, an uninterrupted run")
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--held-out", type=int, default=16)
     ap.add_argument("--seed", type=int, default=1)
@@ -116,6 +119,14 @@ def main(argv=None):
         step, wall = ck["step"], ck["wall"]
         set_rng_state(gen, ck["rng"])
         print(f"resumed at step {step}", flush=True)
+    elif args.warm_from:
+        ck = torch.load(args.warm_from, map_location="cpu", weights_only=False)
+        if VAEConfig(**ck["cfg"]) != cfg:
+            raise SystemExit(f"--warm-from {args.warm_from}: its VAE config {ck['cfg']} is not this run's {cfg.to_dict()}")
+        vae.load_state_dict({k: v.float() for k, v in ck["vae"].items()})
+        prev.load_state_dict({k: v.float() for k, v in ck["preview"].items()})
+        step, wall = ck["step"], ck["wall"]
+        print(f"warm start at step {step} from {args.warm_from}", flush=True)
     log = RunLog(args.out, dict(vars(args), vae=cfg.to_dict(), bf16=bf16, device=str(device)))
 
     _, hv, hm = render_pool(args.held_out, seed=HELD_OUT_SEED)
