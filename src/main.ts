@@ -17,7 +17,7 @@ const MODEL_BASE = new URL('models/vidlet-tiny/', document.baseURI).href;
 const engine = new EngineClient();
 const history = new HistoryStore();
 const settings = new SettingsStore();
-const storage = new ModelStorage();
+const storage = new ModelStorage(engine); // the worker owns the model cache; the page asks it
 const adapters = new AdapterLibrary(engine, new AdapterStore());
 // Every model load (first use, after deleting the cached model) adds the user's adapters again.
 const session = new EngineSession(engine, history, storage, { source: { base: MODEL_BASE }, onModelLoaded: (info) => adapters.attach(info) });

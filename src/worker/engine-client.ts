@@ -19,7 +19,7 @@ import type {
   PromptAnalysis,
   StepPreview,
 } from '../engine/types';
-import type { EngineHost } from './engine-host';
+import type { CacheUsage, EngineHost } from './engine-host';
 import { deserializeError } from './error-transport';
 
 export class WorkerCrashedError extends Error {
@@ -74,6 +74,16 @@ export class EngineClient implements Engine {
 
   unload(): Promise<void> {
     return this.#call(() => this.#remote.unload());
+  }
+
+  /** The model cache's contents and the browser's storage estimate, read in the worker. */
+  cacheUsage(): Promise<CacheUsage> {
+    return this.#call(() => this.#remote.cacheUsage());
+  }
+
+  /** Deletes model `name` from the cache, in the worker; unload() it first. */
+  deleteCachedModel(name: string): Promise<void> {
+    return this.#call(() => this.#remote.deleteCachedModel(name));
   }
 
   diagnostics(): Promise<{ generations: number; crossOriginIsolated: boolean }> {

@@ -1,7 +1,7 @@
 /**
  * What the worker exposes with comlink: the Engine interface with callbacks as separate
- * (proxied) function arguments, every failure converted to a SerializedError, and a small
- * diagnostics call for tests.
+ * (proxied) function arguments, every failure converted to a SerializedError, the model
+ * cache's usage and deletion for the model panel, and a small diagnostics call for tests.
  */
 import * as Comlink from 'comlink';
 import type {
@@ -17,16 +17,33 @@ import type {
   PromptAnalysis,
   StepPreview,
 } from '../engine/types';
+import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { serializeError } from './error-transport';
+
+/** What the model panel shows: bytes cached per model and the origin's usage and quota. */
+export interface CacheUsage {
+  models: CachedModel[];
+  /** null where the browser gives no estimate. */
+  estimate: StorageEstimate | null;
+}
+
+/** The parts of the worker's ModelCache that the page may reach. */
+export type CacheAccess = Pick<ModelCache, 'listModels' | 'estimate' | 'deleteModel'>;
 
 type Callback<T> = ((value: T) => void) & Partial<{ [Comlink.releaseProxy]: () => void }>;
 
 export class EngineHost {
   readonly #engine: Engine;
+  readonly #cache: CacheAccess | undefined;
   #generations = 0;
 
-  constructor(engine: Engine) {
+  /**
+   * `cache` is the one the engine's store downloads into: the page asks the worker about it
+   * instead of opening the same IndexedDB database beside a writer it cannot see.
+   */
+  constructor(engine: Engine, cache?: CacheAccess) {
     this.#engine = engine;
+    this.#cache = cache;
   }
 
   loadModel(source: ModelSource, options?: LoadOptions, onProgress?: Callback<LoadProgress>): Promise<ModelInfo> {
@@ -76,6 +93,27 @@ export class EngineHost {
 
   unload(): Promise<void> {
     return guard(() => this.#engine.unload());
+  }
+
+  cacheUsage(): Promise<CacheUsage> {
+    return guard(async () => {
+      const cache = this.#requireCache();
+      const [models, estimate] = await Promise.all([cache.listModels(), cache.estimate()]);
+      return { models, estimate };
+    });
+  }
+
+  /**
+   * Deletes every stored file of model `name`. Unload the engine first (the page's
+   * EngineSession does), or a download still running would store chunks again.
+   */
+  deleteCachedModel(name: string): Promise<void> {
+    return guard(() => this.#requireCache().deleteModel(name));
+  }
+
+  #requireCache(): CacheAccess {
+    if (!this.#cache) throw new Error('This engine worker keeps no model cache (it reads models from elsewhere).');
+    return this.#cache;
   }
 
   /** How many generations finished in this worker (tests read it to tell a reload from a reuse). */

@@ -8,5 +8,7 @@ import { VidletEngine } from '../engine/engine';
 import { BrowserModelFileStore } from '../store/browser-store';
 import { EngineHost } from './engine-host';
 
-const engine = new VidletEngine(new BrowserModelFileStore(), ort);
-Comlink.expose(new EngineHost(engine));
+const store = new BrowserModelFileStore();
+const engine = new VidletEngine(store, ort);
+// The page reaches the model cache only through this worker, so one context owns its IndexedDB.
+Comlink.expose(new EngineHost(engine, store.cache));

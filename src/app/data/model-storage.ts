@@ -1,27 +1,31 @@
 /**
  * What the model panel shows about storage: bytes the model cache holds per model, the
- * origin's usage and quota, and deleting a cached model. The cache itself is src/store's
- * (the engine worker writes it; the page reads the same IndexedDB database).
+ * origin's usage and quota, and deleting a cached model. The engine worker downloads into the
+ * cache, so the page asks the worker (EngineClient) rather than opening the same IndexedDB
+ * database itself: one context reads and writes it, and a delete cannot interleave with a
+ * chunk write it does not know about.
  */
-import { ModelCache, type CachedModel, type StorageEstimate } from '../../store/cache';
+import type { CacheUsage } from '../../worker/engine-host';
 import { Observable } from './observable';
 
-export interface StorageState {
-  models: CachedModel[];
-  estimate: StorageEstimate | null;
+export type StorageState = CacheUsage;
+
+/** The worker's cache calls (EngineClient has them). */
+export interface CacheRemote {
+  cacheUsage(): Promise<CacheUsage>;
+  deleteCachedModel(name: string): Promise<void>;
 }
 
 export class ModelStorage {
   readonly state = new Observable<StorageState | undefined>(undefined);
-  readonly #cache: ModelCache;
+  readonly #remote: CacheRemote;
 
-  constructor(cache: ModelCache = new ModelCache()) {
-    this.#cache = cache;
+  constructor(remote: CacheRemote) {
+    this.#remote = remote;
   }
 
   async refresh(): Promise<void> {
-    const [models, estimate] = await Promise.all([this.#cache.listModels(), this.#cache.estimate()]);
-    this.state.set({ models, estimate });
+    this.state.set(await this.#remote.cacheUsage());
   }
 
   cachedBytes(model: string): number | undefined {
@@ -29,7 +33,7 @@ export class ModelStorage {
   }
 
   async deleteModel(name: string): Promise<void> {
-    await this.#cache.deleteModel(name);
+    await this.#remote.deleteCachedModel(name);
     await this.refresh();
   }
 }
