@@ -10,6 +10,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { isAdapterFileName, type AdapterLibrary } from '../data/adapter-library';
 import { withoutAdapter } from '../data/adapter-settings';
 import { settingsFromFile } from '../data/clip-encoder';
+import { restoreRefusal } from '../data/restore-refusal';
 import { isActive, type EngineSession } from '../data/engine-session';
 import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
@@ -259,8 +260,7 @@ export class VidletApp extends LitElement {
       const settings = await settingsFromFile(file);
       this.settingsStore.restore(settings, `"${file.name}"`);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.settingsStore.notice.set({ kind: 'error', text: `No settings restored: ${message}` });
+      this.settingsStore.notice.set({ kind: 'error', text: restoreRefusal(file.name, error) });
     }
   };
 
