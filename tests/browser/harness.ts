@@ -2,7 +2,9 @@
  * Browser-test harness: builds the app once (`vite build`, reused while no source changed),
  * serves it with `vite preview` on a free 127.0.0.1 port (with the COOP/COEP headers of
  * vite.config.ts), and launches Debian's chromium through playwright-core with a fresh
- * user-data dir. Each test file calls `startApp()` in beforeAll and `stop()` in afterAll.
+ * user-data dir. A test file calls `startApp()` in beforeAll and `stop()` in afterAll (one profile
+ * for all its cases), or `startServer()` in beforeAll and `server.launch()` per case (each case on
+ * its own empty profile, so any one can run alone).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -99,7 +101,15 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(): Promise<App> {
+/** The built app served by `vite preview`; every `launch()` opens it in a browser on a fresh profile. */
+export interface Server {
+  url: string;
+  /** A new browser on a new, empty profile (its own IndexedDB, localStorage and history). */
+  launch(): Promise<App>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(): Promise<Server> {
   const dist = buildApp();
   const port = await freePort();
   const server = spawn(
@@ -108,21 +118,40 @@ export async function startApp(): Promise<App> {
     { cwd: ROOT, stdio: 'ignore', detached: true },
   );
   const url = `http://127.0.0.1:${port}/`;
+  try {
+    await waitForHttp(url, server, 60_000);
+  } catch (error) {
+    killGroup(server);
+    throw error;
+  }
+  return {
+    url,
+    launch: () => launchApp(url),
+    async stop() {
+      killGroup(server);
+    },
+  };
+}
+
+/** Chromium on a fresh user-data dir, showing the app at `url`; `stop()` closes it and deletes the profile. */
+export async function launchApp(url: string): Promise<App> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'vidlet-browser-'));
   const launch = () =>
     chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   let context: BrowserContext | undefined;
+  let page: Page;
   try {
-    await waitForHttp(url, server, 60_000);
     context = await launch();
+    page = await openApp(context, url);
   } catch (error) {
-    killGroup(server);
+    await context?.close().catch(() => {});
+    rmSync(userDataDir, { recursive: true, force: true });
     throw error;
   }
   const app: App = {
     url,
     context,
-    page: await openApp(context, url),
+    page,
     userDataDir,
     open: () => openApp(app.context, url),
     async restartBrowser() {
@@ -133,9 +162,26 @@ export async function startApp(): Promise<App> {
     },
     async stop() {
       await app.context.close().catch(() => {});
-      killGroup(server);
       rmSync(userDataDir, { recursive: true, force: true });
     },
+  };
+  return app;
+}
+
+/** Server and browser in one, for test files that share one profile across their cases. */
+export async function startApp(): Promise<App> {
+  const server = await startServer();
+  let app: App;
+  try {
+    app = await server.launch();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  const closeBrowser = app.stop;
+  app.stop = async () => {
+    await closeBrowser();
+    await server.stop();
   };
   return app;
 }
@@ -171,16 +217,32 @@ export async function fillForm(page: Page, s: { prompt: string; steps?: number; 
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).focus();
 }
 
+/** What the live preview canvas showed for one step, read right after it drew that step. */
+export interface DrawnStep {
+  step: number;
+  width: number;
+  height: number;
+  /** The frame of this step's preview clip that the canvas shows; −1 when it matches none (stale or blank). */
+  frame: number;
+  /** The canvas's RGBA bytes (width × height × 4). */
+  pixels: number[];
+  /** Mean absolute difference (0–255) between this step's preview clip and the previous step's; null at step 1. */
+  changeFromPrevious: number | null;
+}
+
 /**
- * Records every step event of the session from now on, and for each the step number the live
- * preview canvas shows once it has rendered, with the canvas size (read with `stepLog`/`drawnLog`).
+ * Records every step event of the session from now on, and for each what the live preview canvas
+ * shows once it has rendered that step: its size, its pixels, which frame of the step's preview it
+ * is, and how much the preview clip changed since the previous step (read with `stepLog`/`drawnLog`).
  */
 export async function recordSteps(page: Page) {
   await page.evaluate(() => {
+    type Frames = { width: number; height: number; frames: number; data: Uint8Array | Uint8ClampedArray };
+    type Drawn = { step: number; width: number; height: number; frame: number; pixels: number[]; changeFromPrevious: number | null };
     type W = {
-      vidlet: { session: { run: { subscribe(f: (s: { kind: string; step?: { step: number } }) => void): void } } };
+      vidlet: { session: { run: { subscribe(f: (s: { kind: string; step?: { step: number; preview: Frames } }) => void): void } } };
       __steps: number[];
-      __drawn: { step: number; width: number; height: number }[];
+      __drawn: Drawn[];
       __stepsRecording?: boolean;
     };
     const w = window as unknown as W;
@@ -189,23 +251,43 @@ export async function recordSteps(page: Page) {
     if (w.__stepsRecording) return;
     w.__stepsRecording = true;
     let last: unknown;
+    let previous: Frames | undefined;
+    const sameBytes = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      if (a.length !== b.length) return false;
+      // putImageData → getImageData of opaque pixels is exact; allow 2 levels for colour handling.
+      for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 2) return false;
+      return true;
+    };
+    const meanAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let sum = 0;
+      for (let i = 0; i < a.length; i++) sum += Math.abs(a[i] - b[i]);
+      return sum / a.length;
+    };
     w.vidlet.session.run.subscribe((s) => {
       if (s.kind !== 'running' || !s.step || s.step === last) return;
       last = s.step;
       const n = s.step.step;
+      const preview = s.step.preview;
+      const changeFromPrevious = n > 1 && previous && previous.data.length === preview.data.length ? meanAbsDiff(preview.data, previous.data) : null;
+      previous = preview;
       w.__steps.push(n);
-      const preview = document.querySelector('vidlet-app')?.shadowRoot?.querySelector('vidlet-live-preview') as
-        | (HTMLElement & { updateComplete: Promise<unknown> })
-        | null;
-      // The app re-renders first (it passes the step down), then the preview draws.
+      // The app re-renders first (it passes the step down), then the preview draws; no timer
+      // tick of the preview's frame loop can run between its draw and this read (microtasks).
       void (async () => {
         await (document.querySelector('vidlet-app') as unknown as { updateComplete: Promise<unknown> }).updateComplete;
-        const el = (document.querySelector('vidlet-app')?.shadowRoot?.querySelector('vidlet-live-preview') ?? preview) as
+        const el = document.querySelector('vidlet-app')?.shadowRoot?.querySelector('vidlet-live-preview') as
           | (HTMLElement & { updateComplete: Promise<unknown> })
           | null;
         await el?.updateComplete;
         const canvas = el?.shadowRoot?.querySelector('canvas');
-        if (canvas && Number(canvas.dataset.step) === n) w.__drawn.push({ step: n, width: canvas.width, height: canvas.height });
+        if (!canvas || Number(canvas.dataset.step) !== n) return;
+        const pixels = canvas.width * canvas.height > 0 ? canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data : new Uint8ClampedArray();
+        const size = preview.width * preview.height * 4;
+        let frame = -1;
+        if (pixels.length === size) {
+          for (let i = 0; i < preview.frames && frame < 0; i++) if (sameBytes(pixels, preview.data.subarray(i * size, (i + 1) * size))) frame = i;
+        }
+        w.__drawn.push({ step: n, width: canvas.width, height: canvas.height, frame, pixels: Array.from(pixels), changeFromPrevious });
       })();
     });
   });
@@ -215,8 +297,8 @@ export async function stepLog(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { __steps: number[] }).__steps);
 }
 
-export async function drawnLog(page: Page): Promise<{ step: number; width: number; height: number }[]> {
-  return page.evaluate(() => (window as unknown as { __drawn: { step: number; width: number; height: number }[] }).__drawn);
+export async function drawnLog(page: Page): Promise<DrawnStep[]> {
+  return page.evaluate(() => (window as unknown as { __drawn: DrawnStep[] }).__drawn);
 }
 
 export async function runState(page: Page): Promise<string> {
@@ -255,4 +337,26 @@ export async function playableVideo(page: Page) {
     { timeout: 30_000 },
   );
   return video.evaluate((v: HTMLVideoElement) => ({ readyState: v.readyState, duration: v.duration, paused: v.paused, width: v.videoWidth }));
+}
+
+/** RGBA bytes of the result <video> (paused, then sought to each time in seconds), at its own size. */
+export async function videoFrames(page: Page, times: number[]): Promise<{ width: number; height: number; frames: number[][] }> {
+  const video = page.locator('vidlet-result-player video');
+  return video.evaluate(async (v: HTMLVideoElement, times: number[]) => {
+    v.pause();
+    const canvas = document.createElement('canvas');
+    canvas.width = v.videoWidth;
+    canvas.height = v.videoHeight;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    const frames: number[][] = [];
+    for (const t of times) {
+      await new Promise<void>((ok) => {
+        v.addEventListener('seeked', () => ok(), { once: true });
+        v.currentTime = t;
+      });
+      ctx.drawImage(v, 0, 0);
+      frames.push(Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data));
+    }
+    return { width: canvas.width, height: canvas.height, frames };
+  }, times);
 }
