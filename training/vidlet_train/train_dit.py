@@ -83,6 +83,9 @@ def parse_args(argv=None):
                     help="weight latent positions far from their frame's median up to 1 + this (0 = plain MSE)")
     ap.add_argument("--limit-clips", type=int, default=None)
     ap.add_argument("--final-every", type=float, default=5, help="minutes between final.pt (EMA) writes")
+    ap.add_argument("--warm-from", default=None,
+                    help="a compact checkpoint (ema, optional model; step, wall; no optimizer): continue its "
+                         "schedule from its step with a fresh optimizer — close to, not exactly, an uninterrupted run")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
@@ -115,6 +118,14 @@ def main(argv=None):
         step, wall = ck["step"], ck["wall"]
         set_rng_state(gen, ck["rng"])
         print(f"resumed at step {step}", flush=True)
+    elif args.warm_from:
+        ck = torch.load(args.warm_from, map_location="cpu", weights_only=False)
+        if DiTConfig(**ck["cfg"]) != cfg:
+            raise SystemExit(f"--warm-from {args.warm_from}: its DiT config {ck['cfg']} is not this run's {cfg.to_dict()}")
+        ema.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
+        model.load_state_dict({k: v.float() for k, v in ck.get("model", ck["ema"]).items()})
+        step, wall = ck["step"], ck.get("wall", 0.0)
+        print(f"warm start at step {step} from {args.warm_from}", flush=True)
     log = RunLog(args.out, dict(vars(args), dit=cfg.to_dict(), clips=len(data["latent"]), bf16=bf16,
                                 device=str(device)))
     start, last_ck, last_final, losses = time.time(), time.time(), time.time(), []
