@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  drawnLog, fillForm, playableVideo, recordSteps, runState, startServer, stepLog, videoFrames, waitForRunEnd, type App, type Server,
+  drawnLog, dropFile, fillForm, playableVideo, recordSteps, runState, startServer, stepLog, videoFrames, waitForRunEnd, type App, type Server,
 } from './harness';
 import { colourSpread, distinctColours, meanAbsDiff, offBackgroundShare } from './pixels';
 
@@ -195,16 +195,7 @@ describe('Vidlet in Chromium', () => {
       expect(bytes.length).toBeGreaterThan(100);
 
       await fillForm(page, { prompt: 'a different prompt', steps: 9, seed: 123 });
-      const dataTransfer = await page.evaluateHandle(
-        ({ bytes, name }) => {
-          const dt = new DataTransfer();
-          dt.items.add(new File([new Uint8Array(bytes)], name));
-          return dt;
-        },
-        { bytes, name },
-      );
-      await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
-      await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+      await dropFile(page, name, bytes);
       await page.getByText(`Settings restored from "${name}"`).waitFor({ timeout: 15_000 });
       await expect(promptBox(page).inputValue()).resolves.toBe(PROMPT);
       await expect(page.getByRole('spinbutton', { name: 'Seed' }).inputValue()).resolves.toBe('7');

@@ -8,7 +8,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { fillForm, playableVideo, runState, startServer, waitForRunEnd, type App, type Server } from './harness';
+import { dropFile, fillForm, playableVideo, runState, startServer, waitForRunEnd, type App, type Server } from './harness';
 
 /** Each case may download the model into its fresh profile and generate: minutes on a busy machine. */
 const CASE_TIMEOUT = 900_000;
@@ -151,16 +151,7 @@ it('a dropped file that is no Vidlet export is refused by name with what to drop
   await fillForm(page, { prompt: 'my own prompt', steps: 4, seed: 42 });
   const notice = page.locator('vidlet-prompt-form .notice.error[role="status"]');
   const drop = async (name: string, bytes: number[]) => {
-    const dataTransfer = await page.evaluateHandle(
-      ({ name, bytes }) => {
-        const dt = new DataTransfer();
-        dt.items.add(new File([new Uint8Array(bytes)], name));
-        return dt;
-      },
-      { name, bytes },
-    );
-    await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
-    await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+    await dropFile(page, name, bytes);
     await notice.filter({ hasText: `"${name}"` }).waitFor({ timeout: 15_000 });
     return ((await notice.textContent()) ?? '').trim();
   };

@@ -360,3 +360,17 @@ export async function videoFrames(page: Page, times: number[]): Promise<{ width:
     return { width: canvas.width, height: canvas.height, frames };
   }, times);
 }
+
+/** Drops a file with these bytes onto the app, as a person dragging it from the desktop would. */
+export async function dropFile(page: Page, name: string, bytes: number[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, bytes }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], name));
+      return dt;
+    },
+    { name, bytes },
+  );
+  await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
+  await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+}
