@@ -53,11 +53,13 @@ export interface StorageEstimate {
   free: number;
 }
 
-/** The parts of navigator.storage the cache uses (absent in Node, persist() absent in workers). */
+/**
+ * The part of navigator.storage the cache uses (absent in Node). persist() is not here: it is
+ * offered to pages only, not to the worker the cache lives in; the page asks for it
+ * (src/app/data/storage-persistence.ts).
+ */
 export interface StorageLike {
   estimate?: () => Promise<{ usage?: number; quota?: number }>;
-  persist?: () => Promise<boolean>;
-  persisted?: () => Promise<boolean>;
 }
 
 export interface ModelCacheOptions {
@@ -84,7 +86,6 @@ export class ModelCache {
   private readonly dbName: string;
   private readonly storeName: string;
   private readonly storage: StorageLike | null;
-  private persistRequested: Promise<boolean> | undefined;
 
   constructor(opts: ModelCacheOptions = {}) {
     this.dbName = opts.dbName ?? 'vidlet-models';
@@ -140,7 +141,6 @@ export class ModelCache {
    * once the file verified.
    */
   openWriter(model: string, file: PackageFile, into: Uint8Array, start: number): CacheWriter {
-    this.requestPersistence();
     // start is a chunk boundary, or the file's end when every chunk is stored (last one short).
     const existing = start >= file.bytes ? chunkCount(file.bytes, this.chunkBytes) : Math.floor(start / this.chunkBytes);
     return new CacheWriter(this, model, file, into, start, existing);
@@ -254,24 +254,6 @@ export class ModelCache {
     } catch {
       return null;
     }
-  }
-
-  /**
-   * Asks once per page for persistent storage, so the browser does not evict gigabytes of
-   * weights under storage pressure. Not available in workers (persist() is Window-only); the
-   * page may call this itself. Resolves false where refused or unsupported; never throws.
-   */
-  requestPersistence(): Promise<boolean> {
-    const storage = this.storage;
-    if (!storage?.persist) return Promise.resolve(false);
-    return (this.persistRequested ??= (async () => {
-      try {
-        if (storage.persisted && (await storage.persisted())) return true;
-        return await storage.persist!();
-      } catch {
-        return false;
-      }
-    })());
   }
 
   /** @internal */

@@ -183,6 +183,11 @@ it('"Delete cached model" frees the storage and the next Generate downloads it a
   expect(await waitForRunEnd(page)).toBe('done');
 
   const panel = page.locator('vidlet-model-panel');
+  // The page asked for persistent storage once the model was stored, and says what the browser answered.
+  const persistence = async () => ((await panel.locator('.persistence').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  await expect.poll(persistence, { timeout: 10_000 }).toMatch(
+    /Persistent storage (granted\. The browser keeps the cached model|not granted\. Without it the browser may delete the cached model)/,
+  );
   const button = panel.getByRole('button', { name: 'Delete cached model' });
   await button.waitFor();
   const cachedBytes = () =>

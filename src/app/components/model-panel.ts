@@ -1,12 +1,14 @@
 /**
  * The model card: which model, its size, the backend in use (and why), download progress on
- * first use, the storage the site uses, and deleting the cached copy.
+ * first use, the storage the site uses, whether the browser keeps it persistently, and deleting
+ * the cached copy.
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { EngineSession } from '../data/engine-session';
 import { formatBytes, formatDuration, formatSpeed } from '../data/format-units';
+import { persistenceNotice } from '../data/storage-persistence';
 import { engineContext } from '../contexts';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
@@ -28,6 +30,7 @@ export class ModelPanel extends LitElement {
     const storage = this.#watch.get(this.session.storage.state);
     const cachedName = model.kind === 'ready' ? model.info.name : storage?.models[0]?.name;
     const cachedBytes = cachedName ? this.session.storage.cachedBytes(cachedName) : undefined;
+    const persistence = persistenceNotice(this.#watch.get(this.session.storage.persistence));
     return html`
       <h2>Model</h2>
       ${model.kind === 'ready'
@@ -66,6 +69,11 @@ export class ModelPanel extends LitElement {
             </button>`
           : nothing}
       </div>
+      ${persistence
+        ? html`<p class="persistence ${persistence.granted ? 'granted' : 'not-granted'}">
+            <strong>${persistence.status}.</strong> <span class="muted">${persistence.explanation}</span>
+          </p>`
+        : nothing}
       ${this.problem ? html`<p class="error-text" role="alert">${this.problem}</p>` : nothing}
     `;
   }
@@ -170,6 +178,13 @@ export class ModelPanel extends LitElement {
         flex-wrap: wrap;
         border-top: 1px solid var(--line);
         padding-top: 12px;
+      }
+      .persistence {
+        margin: 0;
+        font-size: 13px;
+      }
+      .persistence.granted strong {
+        color: var(--ok);
       }
       button.small {
         padding: 6px 10px;

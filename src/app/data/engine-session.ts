@@ -99,6 +99,8 @@ export class EngineSession {
       await this.#options.onModelLoaded?.(info).catch((error) => console.error('After model load:', error));
       this.model.set({ kind: 'ready', info, loadMs: performance.now() - startedAt, fromCache: !sawNetwork });
       void this.storage.refresh().catch(() => {});
+      // The model is stored now; ask (once) that the browser not evict it.
+      void this.storage.keepPersistently();
       return info;
     } catch (error) {
       // A cancelled download is not a failure: the kept chunks make the next load resume.
