@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     // Integration and browser tests share 2 cores with onnxruntime; run files one at a time.
     fileParallelism: false,
+    // Each run builds the app for the browser tests into its own directory (tests/browser/build.ts).
+    globalSetup: ['tests/browser/global-setup.ts'],
   },
 });

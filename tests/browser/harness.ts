@@ -1,21 +1,21 @@
 /**
- * Browser-test harness: builds the app once (`vite build`, reused while no source changed),
- * serves it with `vite preview` on a free 127.0.0.1 port (with the COOP/COEP headers of
- * vite.config.ts), and launches Debian's chromium through playwright-core with a fresh
- * user-data dir. A test file calls `startApp()` in beforeAll and `stop()` in afterAll (one profile
- * for all its cases), or `startServer()` in beforeAll and `server.launch()` per case (each case on
- * its own empty profile, so any one can run alone).
+ * Browser-test harness: builds the app into the test run's own directory (build.ts: once per run,
+ * and a build of the same sources is reused), serves it with `vite preview` on a free 127.0.0.1
+ * port (with the COOP/COEP headers of vite.config.ts), and launches Debian's chromium through
+ * playwright-core with a fresh user-data dir. A test file calls `startApp()` in beforeAll and
+ * `stop()` in afterAll (one profile for all its cases), or `startServer()` in beforeAll and
+ * `server.launch()` per case (each case on its own empty profile, so any one can run alone).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { buildApp, makeRunDir } from './build';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const DIST = join(ROOT, 'node_modules/.cache/vidlet-browser-dist');
-const STAMP = join(DIST, '.vidlet-build-stamp');
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -30,36 +30,16 @@ export const CHROMIUM_ARGS = [
   '--js-flags=--expose-gc',
 ];
 
-/** Newest mtime of everything the bundle is built from. */
-function sourceStamp(): string {
-  let newest = 0;
-  let count = 0;
-  const walk = (path: string) => {
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      for (const name of readdirSync(path)) walk(join(path, name));
-    } else {
-      newest = Math.max(newest, st.mtimeMs);
-      count++;
-    }
-  };
-  for (const p of ['src', 'public', 'index.html', 'vite.config.ts', 'package.json']) {
-    const full = join(ROOT, p);
-    if (existsSync(full)) walk(full);
-  }
-  return `${newest}:${count}`;
-}
+let buildDir: string | undefined;
 
-export function buildApp(): string {
-  const stamp = sourceStamp();
-  if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === stamp) return DIST;
-  const result = spawnSync('npx', ['vite', 'build', '--outDir', DIST, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`vite build failed:\n${result.stdout}\n${result.stderr}`);
-  writeFileSync(STAMP, stamp);
-  return DIST;
+/** This run's build directory: global-setup.ts's under vitest; outside it (screenshot.ts) this process's own. */
+function runBuildDir(): string {
+  if (buildDir) return buildDir;
+  const provided = process.env.VITEST ? inject('browserBuildDir') : undefined;
+  if (provided) return (buildDir = provided);
+  const own = makeRunDir();
+  process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+  return (buildDir = own);
 }
 
 async function freePort(): Promise<number> {
@@ -110,7 +90,7 @@ export interface Server {
 }
 
 export async function startServer(): Promise<Server> {
-  const dist = buildApp();
+  const dist = buildApp(runBuildDir());
   const port = await freePort();
   const server = spawn(
     'npx',
