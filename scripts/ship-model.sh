@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKG=public/models/vidlet-tiny
-OUT=.tmp/ship
+OUT=$PWD/.tmp/ship  # absolute: some phases run from training/
 PY=training/.venv/bin/python
 mkdir -p "$OUT"
 abs() { (cd "$(dirname "$1")" && echo "$PWD/$(basename "$1")"); }
@@ -33,12 +33,12 @@ case "$phase" in
     # the package's own fp32 graphs, back in PyTorch: the adapters train on exactly what ships
     (cd training && timed .venv/bin/python -m vidlet_train.recover --out runs/ship \
       && timed .venv/bin/python -m vidlet_train.adapters.train_single --kind identity --name pip-solo \
-           --dit runs/ship/dit/final.pt --vae runs/ship/vae/final.pt --out runs/ship/adapters-solo ${PIP_ARGS:---steps 1000 --batch 8 --seed 6} \
+           --dit runs/ship/dit/final.pt --vae runs/ship/vae/final.pt --out runs/ship/adapters-solo ${PIP_ARGS:---steps 2500 --batch 8 --seed 6 --lr 2e-3 --pool 1024} \
       && timed .venv/bin/python -m vidlet_train.adapters.train_single --kind motion --name figure-eight-solo \
-           --dit runs/ship/dit/final.pt --vae runs/ship/vae/final.pt --out runs/ship/adapters-solo --steps 1000 --batch 8 --seed 7 \
+           --dit runs/ship/dit/final.pt --vae runs/ship/vae/final.pt --out runs/ship/adapters-solo --steps 1000 --batch 8 --seed 7 --pool 1024 \
       && cp runs/ship/adapters-solo/pip-solo.* runs/ship/adapters-solo/figure-eight-solo.* baselines/adapters/ \
       && timed .venv/bin/python -m vidlet_train.adapters.train --dit runs/ship/dit/final.pt --vae runs/ship/vae/final.pt \
-           --out runs/ship/adapters-pair --steps 800 --batch 8 --seed 5 --blender-lr 0.003 \
+           --out runs/ship/adapters-pair --steps 800 --batch 8 --seed 5 --blender-lr 0.003 --pool 512 \
            --identity-from baselines/adapters/pip-solo.safetensors --motion-from baselines/adapters/figure-eight-solo.safetensors \
       && timed .venv/bin/python -m vidlet_train.adapters.install --entries runs/ship/adapters-pair/manifest-entries.json --package ../$PKG)
     ;;
@@ -53,11 +53,11 @@ case "$phase" in
     ;;
   vae)
     (cd training && timed .venv/bin/python -m vidlet_train.judge --selftest 200 --prompts ../tests/fixtures/eval-prompts.json \
-      --through-vae ../$PKG --out ../$OUT/judge-vae.json --markdown ../$OUT/judge-vae.md)
+      --through-vae ../$PKG --out $OUT/judge-vae.json --markdown $OUT/judge-vae.md)
     ;;
   sheet)
     (cd training && timed .venv/bin/python -m vidlet_train.contact_sheet --prompts ../tests/fixtures/eval-prompts.json \
-      --clips ../$OUT/eval-ig --package ../$PKG --n 12 --out ../docs/images/eval-sheet.png)
+      --clips $OUT/eval-ig --package ../$PKG --n 12 --out ../docs/images/eval-sheet.png)
     ;;
   adaptereval)
     timed bash scripts/eval-adapters.sh $OUT/adapter-eval

@@ -438,3 +438,28 @@ def test_identity_specificity_rejects_a_field_of_the_mascots_colours():
     spec_stills = [identity_specificity(c) for c in stills]
     assert abs(spec_noise) < 0.1, spec_noise
     assert min(spec_stills) > 0.25, spec_stills
+
+
+def test_latent_pool_encodes_once_and_draws_encoded_clips():
+    from vidlet_train.adapters.objective import LatentPool
+
+    base, calls = tiny_base(), []
+    encode = base.encode_video
+    base.encode_video = lambda v: calls.append(v.shape[0]) or encode(v)
+    pool = LatentPool(base, identity_batch, 5, torch.Generator().manual_seed(3), chunk=2)
+    assert len(pool) == 5 and pool.x0.shape[0] == 5 and pool.d0.shape[0] == 5
+    assert calls == [2, 2, 2, 2, 1, 1]  # video and flow of chunks 2, 2, 1, nothing after
+    b = pool.noisy_batch(base, 4, torch.Generator().manual_seed(4))
+    assert calls == [2, 2, 2, 2, 1, 1] and b.xt.shape == (4, *pool.x0.shape[1:])
+    # x_t − t·v = (1 − t)·x0 + t·ε − t·(ε − x0) = x0: each sample is one of the pool's clips
+    x0 = b.xt - b.t.view(-1, 1, 1, 1, 1) * b.target_x
+    dist = ((x0[:, None] - pool.x0[None]) ** 2).flatten(2).sum(-1).min(1).values
+    assert torch.all(dist < 1e-8)
+
+
+def test_single_adapter_trains_from_a_pool():
+    from vidlet_train.adapters.single import SingleConfig, train_single
+
+    cfg = SingleConfig(steps=3, batch=2, rank=2, alpha=2, lr=1e-2, pool=4)
+    inj, losses, _ = train_single(tiny_base(), identity_batch, cfg, log=lambda s: None)
+    assert len(losses) == 3 and all(math.isfinite(v) for v in losses)

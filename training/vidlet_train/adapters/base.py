@@ -47,9 +47,12 @@ class BaseModel:
             tokens, mask = self.encode_text(missing)
             for i, c in enumerate(missing):
                 self._text_cache[c] = (tokens[i], mask[i])
+        # encoders that pad to the longest caption of a call give cached entries of several lengths
+        n = max(self._text_cache[c][1].shape[0] for c in captions)
+        pad = lambda x: torch.nn.functional.pad(x, (0, 0) * (x.dim() - 1) + (0, n - x.shape[0]))
         return (
-            torch.stack([self._text_cache[c][0] for c in captions]),
-            torch.stack([self._text_cache[c][1] for c in captions]),
+            torch.stack([pad(self._text_cache[c][0]) for c in captions]),
+            torch.stack([pad(self._text_cache[c][1]) for c in captions]),
         )
 
     @torch.no_grad()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
@@ -66,6 +67,8 @@ class DualRealConfig:
     # did), and the table learns how to share the blocks between them.
     identity_from: Optional[str] = None
     motion_from: Optional[str] = None
+    # > 0: each kind's clips drawn from this many encoded once (objective.LatentPool)
+    pool: int = 0
 
 
 @dataclass
@@ -122,14 +125,16 @@ def train_dualreal(
     result = DualRealResult(injection, blender, cfg)
     pooled_sum, pooled_n = None, 0
     start = time.time()
+    draw = {"identity": identity_batch, "motion": partial(motion_batch, path=cfg.motion_path)}
+    pools = {k: objective.LatentPool(base, fn, cfg.pool, gen) for k, fn in draw.items()} if cfg.pool > 0 else None
     base.dit.train()
     for step in range(1, cfg.steps + 1):
         active = "identity" if rng.random() < cfg.identity_ratio else "motion"
-        if active == "identity":
-            video, flow, captions = identity_batch(cfg.batch, base.video, gen)
+        if pools is not None:
+            batch = pools[active].noisy_batch(base, cfg.batch, gen)
         else:
-            video, flow, captions = motion_batch(cfg.batch, base.video, gen, cfg.motion_path)
-        batch = objective.noisy_batch(base, video, flow, captions, gen)
+            video, flow, captions = draw[active](cfg.batch, base.video, gen)
+            batch = objective.noisy_batch(base, video, flow, captions, gen)
         pooled = pool_text(batch.text, batch.mask)
         pooled_sum = pooled.sum(0) if pooled_sum is None else pooled_sum + pooled.sum(0)
         pooled_n += pooled.shape[0]

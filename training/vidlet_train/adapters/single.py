@@ -27,6 +27,7 @@ class SingleConfig:
     alpha: float = 8.0
     lr: float = 1e-3
     seed: int = 0
+    pool: int = 0  # > 0: draw from this many clips encoded once (objective.LatentPool)
 
 
 def train_single(
@@ -42,10 +43,14 @@ def train_single(
     opt = torch.optim.AdamW(inj.parameters("adapter"), lr=cfg.lr, weight_decay=0.0)
     losses: List[float] = []
     start = time.time()
+    pool = objective.LatentPool(base, batches, cfg.pool, gen) if cfg.pool > 0 else None
     base.dit.train()
     for step in range(1, cfg.steps + 1):
-        video, flow, captions = batches(cfg.batch, base.video, gen)
-        batch = objective.noisy_batch(base, video, flow, captions, gen)
+        if pool is not None:
+            batch = pool.noisy_batch(base, cfg.batch, gen)
+        else:
+            video, flow, captions = batches(cfg.batch, base.video, gen)
+            batch = objective.noisy_batch(base, video, flow, captions, gen)
         opt.zero_grad(set_to_none=True)
         loss = objective.loss(base, batch)
         loss.backward()

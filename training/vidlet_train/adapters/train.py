@@ -40,6 +40,7 @@ def main(argv=None) -> None:
     ap.add_argument("--identity-ratio", type=float, default=d.identity_ratio)
     ap.add_argument("--path", choices=["figure-eight", "zigzag"], default=d.motion_path)
     ap.add_argument("--seed", type=int, default=d.seed)
+    ap.add_argument("--pool", type=int, default=d.pool, help="encode this many clips of each kind once and draw batches from them (0: fresh clips)")
     ap.add_argument("--alone", type=float, default=d.alone,
                     help="share of samples trained with the other adapter off, so each adapter also works by itself (0 = plain DualReal)")
     ap.add_argument("--identity-from", help="train only the StageBlender, over this identity adapter (.safetensors, kept frozen)")
@@ -52,7 +53,7 @@ def main(argv=None) -> None:
     cfg = DualRealConfig(
         steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, blender_lr=args.blender_lr, groups=args.groups,
         c=args.c, identity_ratio=args.identity_ratio, motion_path=args.path, seed=args.seed,
-        blender_text=args.blender_text, alone=args.alone, identity_from=args.identity_from, motion_from=args.motion_from,
+        blender_text=args.blender_text, alone=args.alone, identity_from=args.identity_from, motion_from=args.motion_from, pool=args.pool,
     )
     result = train_dualreal(base, cfg)
     command = " ".join(shlex.quote(a) for a in ["python", "-m", "vidlet_train.adapters.train", *(argv or sys.argv[1:])])

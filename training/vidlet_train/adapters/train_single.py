@@ -41,11 +41,12 @@ def main(argv=None) -> None:
     ap.add_argument("--alpha", type=float, default=d.alpha)
     ap.add_argument("--lr", type=float, default=d.lr)
     ap.add_argument("--seed", type=int, default=d.seed)
+    ap.add_argument("--pool", type=int, default=d.pool, help="encode this many clips once and draw batches from them (0: a fresh clip every time)")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     base = load_base_model(args.dit, args.vae)
-    cfg = SingleConfig(steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, seed=args.seed)
+    cfg = SingleConfig(steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, seed=args.seed, pool=args.pool)
     if args.kind == "identity":
         batches, triggers = identity_batch, [IDENTITY_TRIGGER]
     else:
