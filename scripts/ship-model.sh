@@ -6,6 +6,7 @@
 #   VAE=training/runs/vae4/final.pt DIT=training/runs/dit-vae4/final.pt W=9 W2=5 bash scripts/ship-model.sh export
 #   bash scripts/ship-model.sh adapters    # retrain pip + figure-eight on the new base, StageBlender, install
 #   bash scripts/ship-model.sh evals       # engine clips of the held-out sets (IG on, paraphrases, IG off) + judge
+#   bash scripts/ship-model.sh judge       # (the judge part of evals alone)
 #   bash scripts/ship-model.sh vae         # ground truth through the package's VAE
 #   bash scripts/ship-model.sh sheet       # contact sheet of the held-out clips
 #   bash scripts/ship-model.sh adaptereval # scripts/eval-adapters.sh on the new pair
@@ -16,12 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKG=public/models/vidlet-tiny
 OUT=$PWD/.tmp/ship  # absolute: some phases run from training/
-PY=training/.venv/bin/python
 mkdir -p "$OUT"
 abs() { (cd "$(dirname "$1")" && echo "$PWD/$(basename "$1")"); }
 timed() { local t0=$SECONDS; "$@"; echo "[$(date +%H:%M)] $* — $((SECONDS - t0)) s" | tee -a "$OUT/times.log"; }
 
-phase=${1:?phase: export | adapters | evals | vae | sheet | adaptereval | bench}
+phase=${1:?phase: export | adapters | evals | judge | vae | sheet | adaptereval | bench}
 case "$phase" in
   export)
     : "${VAE:?VAE=path to the VAE final.pt}" "${DIT:?DIT=path to the DiT final.pt}" "${W:?W=CFG scale}" "${W2:?W2=Inner-Guidance scale}"
@@ -46,9 +46,12 @@ case "$phase" in
     timed npx tsx scripts/eval-engine.ts --prompts tests/fixtures/eval-prompts.json --out $OUT/eval-ig
     timed npx tsx scripts/eval-engine.ts --prompts tests/fixtures/eval-paraphrases.json --out $OUT/eval-para
     timed npx tsx scripts/eval-engine.ts --prompts tests/fixtures/eval-prompts.json --out $OUT/eval-noig --inner-guidance 0
+    bash "$0" judge
+    ;;
+  judge)
     for s in ig:eval-prompts para:eval-paraphrases noig:eval-prompts; do
-      $PY -m vidlet_train.judge --clips $OUT/eval-${s%%:*} --prompts tests/fixtures/${s#*:}.json \
-        --out $OUT/judge-${s%%:*}.json --markdown $OUT/judge-${s%%:*}.md
+      (cd training && .venv/bin/python -m vidlet_train.judge --clips $OUT/eval-${s%%:*} --prompts ../tests/fixtures/${s#*:}.json \
+        --out $OUT/judge-${s%%:*}.json --markdown $OUT/judge-${s%%:*}.md)
     done
     ;;
   vae)
