@@ -17,6 +17,7 @@ import torch
 
 from .dataset import load_shards
 from .dit import DiTConfig, VideoDiT
+from .timesteps import sample_t
 from .runtime import (RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state,
                       use_bf16)
 
@@ -39,10 +40,7 @@ def object_weights(x0: torch.Tensor, strength: float) -> torch.Tensor:
 def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP, object_weight=0.0):
     x0, d0, text, mask, empty_text, empty_mask = batch
     b, dev = x0.shape[0], x0.device
-    # half logit-normal (weight mid-trajectory), half uniform: logit-normal alone almost never shows
-    # the model t > 0.95, yet sampling starts at t = 1 and the first steps fix the layout and colours
-    t = torch.where(torch.rand(b, generator=gen) < 0.5, torch.sigmoid(torch.randn(b, generator=gen)),
-                    torch.rand(b, generator=gen)).to(dev)
+    t = sample_t(b, gen).to(dev)
     ex, ed = torch.randn(x0.shape, generator=gen).to(dev), torch.randn(d0.shape, generator=gen).to(dev)
     tt = t[:, None, None, None, None]
     xt, dt = (1 - tt) * x0 + tt * ex, (1 - tt) * d0 + tt * ed

@@ -1,6 +1,6 @@
 """The flow-matching objective adapters are trained with: the base model's own (VideoJAM joint
-appearance + motion loss, logit-normal t, docs/model-package.md conventions), so an adapter
-learns in the same space the base model was trained in.
+appearance + motion loss, the same t distribution `timesteps.sample_t`, docs/model-package.md
+conventions), so an adapter learns in the same space the base model was trained in.
 """
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Callable, List, Optional, Tuple
 
 import torch
 
+from ..timesteps import sample_t
 from .base import BaseModel
 
 
@@ -23,9 +24,6 @@ class NoisyBatch:
     mask: torch.Tensor
 
 
-def sample_t(batch: int, gen: torch.Generator) -> torch.Tensor:
-    """Logit-normal t, as the base DiT was trained (vidlet_train.train_dit): most weight mid-way."""
-    return torch.sigmoid(torch.randn(batch, generator=gen))
 
 
 def noisy_batch(base: BaseModel, video: torch.Tensor, flow: torch.Tensor, captions: List[str], gen: torch.Generator) -> NoisyBatch:

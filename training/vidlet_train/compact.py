@@ -1,0 +1,31 @@
+"""A DiT run's exact-resume checkpoint (runs/<run>/ckpt.pt, ~44 MB with the optimizer) as a compact
+copy worth committing (~11 MB): model and EMA weights in fp16, config, step and wall time.
+`train_dit --warm-from` continues its schedule from it (fresh optimizer); export takes its EMA.
+
+    python -m vidlet_train.compact runs/dit-ow4/ckpt.pt checkpoints/dit-ow4-4500.pt
+"""
+from __future__ import annotations
+
+import argparse
+
+import torch
+
+
+def compact(ck: dict) -> dict:
+    half = lambda d: {k: (v.half() if v.is_floating_point() else v) for k, v in d.items()}
+    return dict(ema=half(ck["ema"]), model=half(ck["model"]), cfg=ck["cfg"], step=ck["step"], wall=ck["wall"])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("src", help="a train_dit ckpt.pt")
+    ap.add_argument("dst")
+    args = ap.parse_args(argv)
+    ck = torch.load(args.src, map_location="cpu", weights_only=False)
+    out = compact(ck)
+    torch.save(out, args.dst)
+    print(f"{args.dst}: step {out['step']}, wall {out['wall']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
