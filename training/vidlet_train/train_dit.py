@@ -17,9 +17,9 @@ import torch
 
 from .dataset import load_shards
 from .dit import DiTConfig, VideoDiT
-from .timesteps import sample_t
 from .runtime import (RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state,
                       use_bf16)
+from .timesteps import sample_t
 
 TEXT_DROP = 0.10    # VideoJAM / CFG: learn u(x, d, empty)
 MOTION_DROP = 0.15  # VideoJAM: learn u(x, empty-motion, y)
