@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Cross-origin isolation (COOP + COEP) enables SharedArrayBuffer, which onnxruntime-web needs
 // for multithreaded WebAssembly (../shared/BROWSER.md: 2 threads roughly halved step times).
@@ -7,10 +9,53 @@ const isolation = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * What the page and the engine worker report as their build (src/build-version.ts): the package
+ * version unless VIDLET_BUILD names the deployment. The update test builds twice with two names.
+ */
+const version = process.env.VIDLET_BUILD || JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')).version;
+
+/** The brand colour of the favicon (index.html) and the icons (scripts/app-icons.ts). */
+const THEME = '#5b3df5';
+
 export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
+  define: { __VIDLET_VERSION__: JSON.stringify(version) },
+  plugins: [
+    // The service worker (Workbox generateSW) precaches the app shell: the page, its script, the
+    // engine worker and onnxruntime's .wasm, all from one build; src/app/data/app-shell.ts
+    // registers it and offers updates. Not the model (public/models/, ~150 MB): the engine keeps
+    // that, verified, in IndexedDB and loads it from there offline (src/store/browser-store.ts).
+    VitePWA({
+      registerType: 'prompt', // a new version waits until the user says Reload (never a mix of two builds)
+      injectRegister: false, // registered by app-shell.ts with workbox-window
+      manifest: {
+        name: 'Vidlet · text to video in your browser',
+        short_name: 'Vidlet',
+        description: 'Vidlet turns a sentence into a short video clip, entirely inside your browser.',
+        start_url: '.',
+        scope: '.',
+        display: 'standalone',
+        background_color: '#f7f6fb',
+        theme_color: THEME,
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        globPatterns: ['**/*.{html,js,mjs,css,wasm,svg}'], // + the manifest and its icons, added by the plugin
+        globIgnores: ['models/**'],
+        // onnxruntime's threaded wasm is ~27 MB; Workbox skips files over 2 MiB by default.
+        maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+        navigateFallbackDenylist: [/^\/models\//],
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
 });

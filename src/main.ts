@@ -5,10 +5,12 @@
 import './app/components/vidlet-app';
 import { AdapterLibrary } from './app/data/adapter-library';
 import { AdapterStore } from './app/data/adapter-store';
-import { EngineSession } from './app/data/engine-session';
+import { AppShell } from './app/data/app-shell';
+import { EngineSession, isActive } from './app/data/engine-session';
 import { HistoryStore } from './app/data/history-store';
 import { ModelStorage } from './app/data/model-storage';
 import { SettingsStore } from './app/data/settings-store';
+import { BUILD_VERSION } from './build-version';
 import { EngineClient } from './worker/engine-client';
 
 /** The embedded model, served next to the page (public/models/). */
@@ -26,7 +28,15 @@ session.model.subscribe((state) => {
   if (state.kind === 'ready') settings.applyModelDefaults(state.info);
 });
 
+// The service worker (built by vite-plugin-pwa into sw.js) exists only in a build, not on the dev server.
+const shell = new AppShell({
+  scriptUrl: new URL('sw.js', document.baseURI).href,
+  busy: () => isActive(session.run.value) || session.model.value.kind === 'loading',
+});
+shell.start(import.meta.env.PROD);
+
 const app = document.createElement('vidlet-app');
+app.shell = shell;
 app.session = session;
 app.settingsStore = settings;
 app.history = history;
@@ -45,4 +55,4 @@ void storage
   .catch(() => {}); // shown in the model panel
 
 // Tests and the console reach the live objects here; nothing in the app reads it.
-Object.assign(window, { vidlet: { engine, session, history, settings, storage, adapters } });
+Object.assign(window, { vidlet: { engine, session, history, settings, storage, adapters, shell, version: BUILD_VERSION } });

@@ -51,6 +51,11 @@ export class EngineClient implements Engine {
     return this.#call(() => this.#remote.loadModel(source, options, onProgress ? Comlink.proxy(onProgress) : undefined));
   }
 
+  /** The build the worker's script came from (src/build-version.ts). */
+  buildVersion(): Promise<string> {
+    return this.#call(() => this.#remote.buildVersion());
+  }
+
   analyzePrompt(prompt: string): Promise<PromptAnalysis> {
     return this.#call(() => this.#remote.analyzePrompt(prompt));
   }

@@ -19,6 +19,7 @@ import type {
 } from '../engine/types';
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { serializeError } from './error-transport';
+import { BUILD_VERSION } from '../build-version';
 
 /** What the model panel shows: bytes cached per model and the origin's usage and quota. */
 export interface CacheUsage {
@@ -58,6 +59,11 @@ export class EngineHost {
 
   analyzePrompt(prompt: string): Promise<PromptAnalysis> {
     return guard(() => this.#engine.analyzePrompt(prompt));
+  }
+
+  /** The build this worker's script came from (the page compares it with its own: one deployment, not a mix). */
+  buildVersion(): string {
+    return BUILD_VERSION;
   }
 
   /** Adds a user adapter; AdapterError / SafetensorsError cross as themselves (see guard). */

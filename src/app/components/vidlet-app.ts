@@ -16,7 +16,9 @@ import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
 import { toUserError, type UserError } from '../data/user-error';
 import { adapterContext, engineContext, historyContext, settingsContext } from '../contexts';
+import type { AppShell } from '../data/app-shell';
 import './adapter-panel';
+import './app-shell-bar';
 import './compare-view';
 import './error-banner';
 import './export-bar';
@@ -40,6 +42,8 @@ export class VidletApp extends LitElement {
   @provide({ context: settingsContext }) @property({ attribute: false }) settingsStore!: SettingsStore;
   @provide({ context: historyContext }) @property({ attribute: false }) history!: HistoryStore;
   @provide({ context: adapterContext }) @property({ attribute: false }) adapters!: AdapterLibrary;
+  /** Service worker updates and the install prompt; absent where the page has none (tests of components). */
+  @property({ attribute: false }) shell?: AppShell;
 
   @state() private dragging = false;
   @state() private appError?: UserError;
@@ -87,6 +91,7 @@ export class VidletApp extends LitElement {
             <p>Text to video, generated privately in your browser</p>
           </div>
         </div>
+        <vidlet-app-shell-bar .shell=${this.shell}></vidlet-app-shell-bar>
         <span class="status ${model.kind}">${this.#statusText(model.kind, modelName)}</span>
       </header>
 
@@ -277,9 +282,13 @@ export class VidletApp extends LitElement {
         display: flex;
         justify-content: space-between;
         align-items: center;
+        gap: 12px;
         padding: 18px 28px;
         max-width: 1320px;
         margin: 0 auto;
+      }
+      vidlet-app-shell-bar {
+        margin-left: auto;
       }
       .brand {
         display: flex;
