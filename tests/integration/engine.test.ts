@@ -1,16 +1,22 @@
 /**
  * The real engine on the shipped model files (public/models/vidlet-tiny), in Node with
  * onnxruntime-web's wasm backend. Few steps to stay fast on the shared 2-core machine.
+ * The default path (int8 on wasm) is pinned to a stored clip (tests/fixtures/engine-reference.json,
+ * tile means; helpers/clip-reference.ts says how its tolerance was measured). After shipping a new
+ * package, record it again: VIDLET_RECORD_REFERENCE=1 npx vitest run tests/integration/engine.test.ts
  */
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VidletEngine } from '../../src/engine/engine';
+import { chooseVariant } from '../../src/engine/backend';
+import { RUNTIME_COMPONENTS, VidletEngine } from '../../src/engine/engine';
 import { CancelledError } from '../../src/engine/errors';
 import type { Ort } from '../../src/engine/sessions';
 import type { GenerateRequest, StepPreview } from '../../src/engine/types';
 import { NodeFolderStore } from '../../src/store/node-store';
 import { available, SHIPPED_MODEL } from '../prerequisites';
+import { BLOCK, CLIP_TOLERANCE, largestTileDifference, tileMeans, type ClipReference } from './helpers/clip-reference';
 
 const MODEL = 'public/models/vidlet-tiny';
 const TITLE = 'VidletEngine on the shipped model (wasm, Node)';
@@ -42,6 +48,8 @@ function spyingOrt(batches: number[], textBatches: number[] = []): Ort {
 }
 
 const hash = (d: Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
+const REFERENCE = 'tests/fixtures/engine-reference.json';
+const RECORD = 'VIDLET_RECORD_REFERENCE=1 npx vitest run tests/integration/engine.test.ts';
 
 describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
   const batches: number[] = [];
@@ -63,14 +71,38 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
     expect(a.video.data.length).toBe(manifest.video.width * manifest.video.height * manifest.video.frames * 4);
     expect(previews.map((p) => p.step)).toEqual([1, 2]);
     expect(previews.every((p) => p.preview.data.length === p.preview.width * p.preview.height * p.preview.frames * 4)).toBe(true);
-    expect(previews[1]!.etaMs).toBeGreaterThanOrEqual(0);
-    // Not a constant image: the pixels vary.
-    expect(new Set(a.video.data).size).toBeGreaterThan(10);
+    // ETA = time per step so far × steps left + the previous run's decode time (none yet on a fresh engine).
+    expect(previews[0]!.etaMs).toBeGreaterThan(0);
+    expect(previews[1]!.etaMs).toBe(0);
 
-    const b = await engine.generate(base);
+    const later: StepPreview[] = [];
+    const b = await engine.generate(base, { onStep: (p) => later.push(p) });
     expect(hash(b.video.data)).toBe(hash(a.video.data));
+    expect(later[1]!.etaMs).toBe(a.timings.decodeMs);
+    expect(later[0]!.etaMs).toBeGreaterThan(later[1]!.etaMs);
     const c = await engine.generate({ ...base, seed: 8 });
     expect(hash(c.video.data)).not.toBe(hash(a.video.data));
+  });
+
+  it('the default path (int8 on wasm) gives the stored reference clip', async () => {
+    const r = await engine.generate(base);
+    expect(r.variant).toBe('int8');
+    const tiles = tileMeans(r.video);
+    if (process.env.VIDLET_RECORD_REFERENCE) {
+      const reference: ClipReference = {
+        about: `Tile means (${BLOCK}x${BLOCK} px, RGB, 8-bit levels) of the engine's default clip on wasm; written by: ${RECORD}`,
+        files: packageFiles(), request: { ...base }, frames: r.video.frames, width: r.video.width, height: r.video.height, block: BLOCK,
+        tiles: tiles.map((v) => Math.round(v * 10) / 10),
+      };
+      writeFileSync(REFERENCE, JSON.stringify(reference, null, 1).replace(/\n\s+(-?[\d.]+)(?=,|\n)/g, ' $1') + '\n');
+    }
+    expect(existsSync(REFERENCE), `${REFERENCE} is missing: record it with ${RECORD}`).toBe(true);
+    const ref = JSON.parse(readFileSync(REFERENCE, 'utf8')) as ClipReference;
+    expect(packageFiles(), `the package files differ from those ${REFERENCE} was recorded on; if the new package is intended, record it again: ${RECORD}`).toEqual(ref.files);
+    expect(ref.request).toEqual({ ...base });
+    const d = largestTileDifference(ref.tiles, tiles, r.video.width, r.video.height, ref.block);
+    console.log(`default clip vs stored reference: tile mean |Δ| max ${d.max.toFixed(3)} (${d.at}), mean ${d.mean.toFixed(4)} levels`);
+    expect(d.max, `largest tile difference at ${d.at}`).toBeLessThanOrEqual(CLIP_TOLERANCE);
   });
 
   it('runs all guidance passes in one denoiser call: Inner-Guidance B=3, CFG B=2, guidance 1 B=1', async () => {
@@ -151,3 +183,16 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
     await plain.unload();
   });
 });
+
+/** sha256 by path of every file the default wasm path reads (each runtime component's chosen variant, the tokenizer). */
+function packageFiles(): Record<string, string> {
+  const m = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+  const wasm = { backend: 'wasm', shaderF16: false, threads: 1, description: '', reason: '' } as const;
+  const out: Record<string, string> = {};
+  for (const c of RUNTIME_COMPONENTS) {
+    const variants = m.components[c].variants;
+    for (const f of variants[chooseVariant(c, variants, wasm).variant].files) out[f.path] = f.sha256;
+  }
+  out[m.text.tokenizer] = createHash('sha256').update(readFileSync(`${MODEL}/${m.text.tokenizer}`)).digest('hex');
+  return out;
+}
