@@ -2,18 +2,19 @@
  * Numerical guards on the shipped model files, so a new export cannot silently degrade clips:
  *  1. onnxruntime-web (wasm, what the engine runs) computes what native onnxruntime computes on
  *     the same fp32 graphs and inputs (per component, and for a whole generation).
- *  2. Every component for which the engine picks int8 on wasm by default stays close to its fp32
- *     graph (relative RMS error below INT8_TOLERANCE); one that does not must be excluded in
- *     backend.ts (FULL_PRECISION_ON_CPU). The text encoder was (its dynamic MatMulInteger int8 was
- *     47% off); its weight-only int8 (training/vidlet_train/quant.py) is the default now and is
- *     held to TEXT_ENCODER_TOLERANCE as well.
+ *  2. Every int8 variant the package ships stays close to its fp32 graph (relative RMS error below
+ *     INT8_TOLERANCE; the text encoder, which steers every step, below TEXT_ENCODER_TOLERANCE),
+ *     whichever variant the engine picks by default: a user can force int8 (--variant, the
+ *     settings), so a drifting int8 file must be fixed or not shipped. Separately, the engine's
+ *     wasm default is pinned (int8 unless backend.ts lists the component in FULL_PRECISION_ON_CPU),
+ *     so the default path is the bounded one.
  * Relative RMS error = ‖a − b‖ / ‖a‖ over all output values.
  */
 import { readFileSync } from 'node:fs';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, chooseVariant } from '../../src/engine/backend';
+import { chooseBackend, chooseVariant, FULL_PRECISION_ON_CPU } from '../../src/engine/backend';
 import { VidletEngine } from '../../src/engine/engine';
 import { gaussianNoise } from '../../src/engine/noise';
 import type { Ort } from '../../src/engine/sessions';
@@ -27,9 +28,9 @@ import { available, SHIPPED_MODEL } from '../prerequisites';
 const MODEL = 'public/models/vidlet-tiny';
 const TITLE = 'numerics of the shipped model files';
 const hasModel = available(SHIPPED_MODEL, TITLE);
-/** int8 may differ from fp32 by at most 5% relative RMS in the components the engine picks it for. */
+/** Every shipped int8 variant may differ from fp32 by at most 5% relative RMS. */
 const INT8_TOLERANCE = 0.05;
-/** The text encoder steers every step of a generation: its int8 must stay within 2% (measured 1.1%). */
+/** The text encoder steers every step of a generation: its int8 must stay within 2% (this test prints 1.0% on the shipped package). */
 const TEXT_ENCODER_TOLERANCE = 0.02;
 /** wasm vs native on the same fp32 graph: float reassociation only. */
 const RUNTIME_TOLERANCE = 1e-4;
@@ -121,22 +122,23 @@ describe.runIf(hasModel)(TITLE, () => {
     for (const [c, e] of Object.entries(errors)) expect(e, c).toBeLessThan(RUNTIME_TOLERANCE);
   }, 120_000);
 
-  it(`every component the engine runs in int8 on wasm is within ${INT8_TOLERANCE * 100}% of fp32`, async () => {
-    const errors: Record<string, { error: number; defaultVariant: Variant }> = {};
+  it(`every shipped int8 variant is within ${INT8_TOLERANCE * 100}% of fp32, and int8 is the wasm default`, async () => {
+    const errors: Record<string, number> = {};
     for (const c of COMPS) {
       const v = manifest.components[c].variants;
-      if (!v.fp32 || !v.int8) continue;
+      if (!v.int8) continue;
+      expect(v.fp32, `${c} ships int8 without the fp32 graph it is measured against`).toBeDefined();
       const fp32 = await run(ortWeb, manifest, c, 'fp32', 'wasm');
       const int8 = await run(ortWeb, manifest, c, 'int8', 'wasm');
-      errors[c] = { error: relRms(fp32, int8), defaultVariant: chooseVariant(c, v, wasm).variant };
+      errors[c] = relRms(fp32, int8);
+      expect(chooseVariant(c, v, wasm).variant, `wasm default of the ${c}`).toBe(FULL_PRECISION_ON_CPU.has(c) ? 'fp32' : 'int8');
     }
     console.log('relative RMS, int8 vs fp32 (wasm):', errors);
+    // The two large components are what int8 is for (a quarter of the download): both must ship it.
+    expect(Object.keys(errors)).toEqual(expect.arrayContaining(['textEncoder', 'denoiser']));
     for (const [c, e] of Object.entries(errors)) {
-      if (e.defaultVariant === 'int8') expect(e.error, `${c} int8 is the wasm default but differs from fp32 by ${(e.error * 100).toFixed(1)}%`).toBeLessThan(INT8_TOLERANCE);
-    }
-    if (errors.textEncoder) {
-      expect(errors.textEncoder.defaultVariant).toBe('int8');
-      expect(errors.textEncoder.error, 'text encoder int8 vs fp32').toBeLessThan(TEXT_ENCODER_TOLERANCE);
+      const bound = c === 'textEncoder' ? TEXT_ENCODER_TOLERANCE : INT8_TOLERANCE;
+      expect(e, `${c} int8 differs from fp32 by ${(e * 100).toFixed(1)}% (bound ${bound * 100}%)`).toBeLessThan(bound);
     }
   }, 120_000);
 
