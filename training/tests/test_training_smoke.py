@@ -24,8 +24,13 @@ SHIPPED = os.path.join(HERE, "..", "public", "models", "vidlet-tiny")
 INT8_CLIP_GAP = 1.0
 
 
-def run(*args, cwd):
-    subprocess.run([sys.executable, "-m", *args], cwd=cwd, check=True, env={**os.environ, "PYTHONPATH": HERE})
+def run(*args, cwd) -> str:
+    """Runs `python -m args`; its stdout (echoed, so a failing test shows it)."""
+    p = subprocess.run([sys.executable, "-m", *args], cwd=cwd, env={**os.environ, "PYTHONPATH": HERE},
+                       stdout=subprocess.PIPE, text=True)
+    print(p.stdout)
+    p.check_returncode()
+    return p.stdout
 
 
 TINY_VAE = ["--enc-hi", "8", "--enc-lo", "16", "--dec-lo", "16", "--dec-mid", "16", "--dec-hi", "8", "--dec-top", "8"]
@@ -45,7 +50,8 @@ def test_train_and_export_smoke(tmp_path):
     # stopped at step 2 and resumed: the same weights as the straight run (optimizer, RNG, pool restored)
     run(*vae, "--out", str(runs / "vae-resumed"), "--stop-at", "2", cwd=HERE)
     assert not (runs / "vae-resumed" / "final.pt").exists()
-    run(*vae, "--out", str(runs / "vae-resumed"), cwd=HERE)
+    # same weights alone would not tell a resume from a restart (both are seeded): it must say where it resumed
+    assert "resumed at step 2" in run(*vae, "--out", str(runs / "vae-resumed"), cwd=HERE)
     assert same_weights(runs / "vae" / "final.pt", runs / "vae-resumed" / "final.pt", "vae")
     final = [json.loads(line) for line in open(runs / "vae" / "log.jsonl")][-1]
     assert final["final"] and final["step"] == 3
@@ -56,8 +62,8 @@ def test_train_and_export_smoke(tmp_path):
     run(*dit, "--out", str(runs / "dit"), cwd=HERE)
     run(*dit, "--out", str(runs / "dit-resumed"), "--stop-at", "2", cwd=HERE)
     assert ends(runs / "dit-resumed") == [2]
-    run(*dit, "--out", str(runs / "dit-resumed"), cwd=HERE)
-    # the second start resumed at step 2 (not from scratch) and ended where the straight run did, same weights
+    assert "resumed at step 2" in run(*dit, "--out", str(runs / "dit-resumed"), cwd=HERE)
+    # the second start ended where the straight run did, with the same weights
     assert ends(runs / "dit-resumed") == [2, 3] and ends(runs / "dit") == [3]
     assert len(json.load(open(runs / "dit-resumed" / "run.json"))["starts"]) == 2
     assert same_weights(runs / "dit" / "final.pt", runs / "dit-resumed" / "final.pt", "ema")
