@@ -80,6 +80,12 @@ export interface PipelineOutput {
   calls: number;
 }
 
+/** Sizes of one sample's state: the video latent, the motion latent (0 without one), both. */
+interface StateSizes {
+  nLatent: number;
+  nMotion: number;
+}
+
 export async function runPipeline(
   cfg: PipelineConfig,
   parts: PipelineComponents,
@@ -92,42 +98,97 @@ export async function runPipeline(
   };
   const t0 = now();
   const [c, T, h, w] = cfg.latentDims;
-  const nLatent = c * T * h * w;
-  const nMotion = cfg.motionChannels ? cfg.motionChannels * T * h * w : 0;
-  const n = nLatent + nMotion;
+  const sizes: StateSizes = { nLatent: c * T * h * w, nMotion: cfg.motionChannels ? cfg.motionChannels * T * h * w : 0 };
   const plan = planGuidance(request.guidance, request.innerGuidance, cfg.motionChannels !== null);
-  const B = plan.passes.length;
-  const L = cfg.maxLength;
-  const H = cfg.hiddenSize;
 
-  // Text: the prompt, and the negative prompt (or "") only when an unconditional pass exists.
   checkCancel();
-  const needsUncond = plan.passes.includes('uncond');
-  const texts = needsUncond ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt];
-  const text = await parts.encodeText(texts);
-  assertFinite(text.hidden, 'text encoder');
+  const conditioning = await encodeConditioning(parts, plan, request, cfg.maxLength, cfg.hiddenSize);
   const tText = now();
-  const textBatch = new Float32Array(B * L * H);
-  const maskBatch = new Float32Array(B * L);
-  const motionFlag = new Float32Array(B);
-  plan.passes.forEach((kind, b) => {
-    const src = kind === 'uncond' ? 1 : 0; // motion-dropped keeps the prompt's text
-    textBatch.set(text.hidden.subarray(src * L * H, (src + 1) * L * H), b * L * H);
-    maskBatch.set(text.mask.subarray(src * L, (src + 1) * L), b * L);
-    motionFlag[b] = kind === 'motionDropped' ? 0 : 1;
-  });
-
-  // Initial noise: separate seeded streams for video and motion (same seed → same bits anywhere).
-  let x: Float32Array = new Float32Array(n);
-  x.set(gaussianNoise(request.seed, NoiseStream.video, nLatent), 0);
-  if (nMotion > 0) x.set(gaussianNoise(request.seed, NoiseStream.motion, nMotion), nLatent);
 
   const scheduler = createScheduler(request.sampler, request.seed);
   scheduler.setTimesteps(request.steps, cfg.scheduleShift);
+  const loop = await denoise(cfg, parts, request, hooks, { plan, conditioning, sizes, scheduler, t0, now, checkCancel });
+  checkCancel();
+
+  const tDec = now();
+  const { video, motion } = await decodeOutputs(cfg, parts, request, loop.x, sizes);
+  const decodeMs = now() - tDec;
+  return {
+    video,
+    motion,
+    batch: plan.passes.length,
+    calls: scheduler.calls.length,
+    timings: {
+      textEncoderMs: tText - t0,
+      denoiseMs: loop.denoiseMs,
+      stepMs: loop.callMs / scheduler.calls.length,
+      previewMs: loop.previewMs,
+      decodeMs,
+      totalMs: now() - t0,
+    },
+  };
+}
+
+/** The text inputs of every guidance pass, batched as the denoiser takes them: [B, L, H], [B, L], [B]. */
+interface Conditioning {
+  text: Float32Array;
+  textMask: Float32Array;
+  motionFlag: Float32Array;
+}
+
+/**
+ * Encodes the prompt, and the negative prompt (or "") only when an unconditional pass exists, in
+ * one text-encoder call, and lays the encodings out per pass. The motion-dropped pass keeps the
+ * prompt's text: it differs from the conditional pass only in its motion flag.
+ */
+async function encodeConditioning(parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest, L: number, H: number): Promise<Conditioning> {
+  const texts = plan.passes.includes('uncond') ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt];
+  const encoded = await parts.encodeText(texts);
+  assertFinite(encoded.hidden, 'text encoder');
+  const B = plan.passes.length;
+  const out: Conditioning = { text: new Float32Array(B * L * H), textMask: new Float32Array(B * L), motionFlag: new Float32Array(B) };
+  plan.passes.forEach((kind, b) => {
+    const src = kind === 'uncond' ? 1 : 0;
+    out.text.set(encoded.hidden.subarray(src * L * H, (src + 1) * L * H), b * L * H);
+    out.textMask.set(encoded.mask.subarray(src * L, (src + 1) * L), b * L);
+    out.motionFlag[b] = kind === 'motionDropped' ? 0 : 1;
+  });
+  return out;
+}
+
+/** The joint state [latent ; motion] at t = 1: separate seeded streams, so the same seed gives the same bits anywhere. */
+function initialNoise(seed: number, { nLatent, nMotion }: StateSizes): Float32Array {
+  const x = new Float32Array(nLatent + nMotion);
+  x.set(gaussianNoise(seed, NoiseStream.video, nLatent), 0);
+  if (nMotion > 0) x.set(gaussianNoise(seed, NoiseStream.motion, nMotion), nLatent);
+  return x;
+}
+
+interface LoopContext {
+  plan: GuidancePlan;
+  conditioning: Conditioning;
+  sizes: StateSizes;
+  scheduler: ReturnType<typeof createScheduler>;
+  /** Start of the whole generation, for elapsed and ETA. */
+  t0: number;
+  now: () => number;
+  checkCancel: () => void;
+}
+
+/** The sampling loop: one batched denoiser call per scheduler call, a preview at the end of every step. */
+async function denoise(
+  cfg: PipelineConfig,
+  parts: PipelineComponents,
+  request: GenerateRequest,
+  hooks: PipelineHooks,
+  { plan, conditioning, sizes, scheduler, t0, now, checkCancel }: LoopContext,
+): Promise<{ x: Float32Array; denoiseMs: number; callMs: number; previewMs: number }> {
+  const { nLatent, nMotion } = sizes;
+  const B = plan.passes.length;
+  let x = initialNoise(request.seed, sizes);
   const latentBatch = new Float32Array(B * nLatent);
   const motionBatch = nMotion > 0 ? new Float32Array(B * nMotion) : null;
   const timestep = new Float32Array(B);
-  let denoiseMs = 0;
   let callMs = 0;
   let previewMs = 0;
   let stepsDone = 0;
@@ -143,7 +204,8 @@ export async function runPipeline(
     }
     timestep.fill(call.t);
     const out = await parts.denoise({
-      B, latent: latentBatch, motion: motionBatch, timestep, text: textBatch, textMask: maskBatch, motionFlag,
+      B, latent: latentBatch, motion: motionBatch, timestep, text: conditioning.text, textMask: conditioning.textMask,
+      motionFlag: conditioning.motionFlag,
       loraScales: cfg.lora.scalesTensor(B, { stepIndex: call.stepIndex, t: call.t, steps: request.steps }),
     });
     callMs += now() - tc;
@@ -154,55 +216,51 @@ export async function runPipeline(
     const xIn = x;
     x = scheduler.step(v, call.t, call.tNext, x);
     checkCancel();
+    // Heun's predictor call does not end a step: the preview waits for its corrector.
     if (!call.endsStep) continue;
 
     stepsDone++;
-    // Preview of the clean-clip estimate x̂₀ = x_t − t·v (video part only).
     const tp = now();
-    const x0 = new Float32Array(nLatent);
-    for (let i = 0; i < nLatent; i++) x0[i] = xIn[i]! - call.t * v[i]!;
-    const pv = await parts.decodePreview(x0);
+    const pv = await parts.decodePreview(cleanEstimate(xIn, v, call.t, nLatent));
     previewMs += now() - tp;
-    const elapsed = now() - t0;
+    const elapsedMs = now() - t0;
     const perStep = (now() - tLoop) / stepsDone;
     hooks.onStep?.({
       step: stepsDone,
       steps: request.steps,
       t: call.tNext,
-      elapsedMs: elapsed,
+      elapsedMs,
       etaMs: perStep * (request.steps - stepsDone) + (hooks.decodeEstimateMs ?? 0),
       preview: videoToFrames(pv.data, pv.dims),
     });
   }
-  denoiseMs = now() - tLoop - previewMs;
-  checkCancel();
+  return { x, denoiseMs: now() - tLoop - previewMs, callMs, previewMs };
+}
 
-  const tDec = now();
+/** The clean-clip estimate x̂₀ = x_t − t·v of the video part (flow matching), which the preview shows. */
+function cleanEstimate(x: Float32Array, v: Float32Array, t: number, nLatent: number): Float32Array {
+  const x0 = new Float32Array(nLatent);
+  for (let i = 0; i < nLatent; i++) x0[i] = x[i]! - t * v[i]!;
+  return x0;
+}
+
+/** Decodes the final video latent, and the motion latent when asked. */
+async function decodeOutputs(
+  cfg: PipelineConfig,
+  parts: PipelineComponents,
+  request: GenerateRequest,
+  x: Float32Array,
+  { nLatent, nMotion }: StateSizes,
+): Promise<{ video: FramesRGBA; motion?: FramesRGBA }> {
   const decoded = await parts.decodeVideo(x.subarray(0, nLatent));
   assertFinite(decoded.data, 'VAE decoder');
   const video = videoToFrames(decoded.data, decoded.dims);
-  let motion: FramesRGBA | undefined;
-  if (request.decodeMotion && nMotion > 0) {
-    // The motion latent lives in the same VAE space (VideoJAM encodes the flow video with the same VAE).
-    if (cfg.motionChannels !== c) throw new RangeError(`motion latent has ${cfg.motionChannels} channels, the VAE decodes ${c}`);
-    const m = await parts.decodeVideo(x.slice(nLatent));
-    motion = videoToFrames(m.data, m.dims);
-  }
-  const decodeMs = now() - tDec;
-  return {
-    video,
-    motion,
-    batch: B,
-    calls: scheduler.calls.length,
-    timings: {
-      textEncoderMs: tText - t0,
-      denoiseMs,
-      stepMs: callMs / scheduler.calls.length,
-      previewMs,
-      decodeMs,
-      totalMs: now() - t0,
-    },
-  };
+  if (!request.decodeMotion || nMotion === 0) return { video };
+  // The motion latent lives in the same VAE space (VideoJAM encodes the flow video with the same VAE).
+  const c = cfg.latentDims[0];
+  if (cfg.motionChannels !== c) throw new RangeError(`motion latent has ${cfg.motionChannels} channels, the VAE decodes ${c}`);
+  const m = await parts.decodeVideo(x.slice(nLatent));
+  return { video, motion: videoToFrames(m.data, m.dims) };
 }
 
 /** Guided joint velocity [v_latent ; v_motion] of one sample from the batched outputs. */
