@@ -80,7 +80,7 @@ def vocabulary() -> list[str]:
     return training_vocabulary()
 
 
-def main():
+def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--vae", default="runs/vae/final.pt")
     ap.add_argument("--dit", default="runs/dit/final.pt")
@@ -96,54 +96,57 @@ def main():
     ap.add_argument("--steps", type=int, default=20, help="manifest schedule.defaultSteps")
     ap.add_argument("--shift", type=float, default=1.0,
                     help="manifest schedule.shift: t' = s t / (1 + (s - 1) t), s > 1 spends more steps at high noise")
-    args = ap.parse_args()
-    torch.manual_seed(args.seed)
-    os.makedirs(args.out, exist_ok=True)
-    out = lambda name: os.path.join(args.out, name)  # noqa: E731
-    errors = {}
+    return ap.parse_args(argv)
 
-    if args.vae == "random":  # untrained VAE of the final architecture, for wiring the engine
+
+def load_networks(vae_path: str, dit_path: str):
+    """(vae, preview decoder, DiT) in eval mode; "random" for either gives an untrained network of the
+    final architecture, for wiring the engine before training ends."""
+    if vae_path == "random":
         vae, prev = build_vae(VAEConfig().to_dict())
-        vae, prev = vae.eval(), prev.eval()
     else:
-        vae, prev = load_vae(args.vae, with_preview=True)
-    if args.dit == "random":
-        cfg = DiTConfig(latent_channels=vae.zc)
-        dit = VideoDiT(cfg)
+        vae, prev = load_vae(vae_path, with_preview=True)
+    if dit_path == "random":
+        dit = VideoDiT(DiTConfig(latent_channels=vae.zc))
         for p in dit.parameters():  # make a random net produce non-trivial output
             torch.nn.init.normal_(p, std=0.02)
     else:
-        ck = torch.load(args.dit)
-        cfg = DiTConfig(**ck["cfg"])
-        dit = VideoDiT(cfg)
+        ck = torch.load(dit_path)
+        dit = VideoDiT(DiTConfig(**ck["cfg"]))
         dit.load_state_dict(ck["ema"])
-    dit.eval()
-    zc, T, H, W = cfg.latent_channels, cfg.frames, cfg.height, cfg.width
-    B, L, S, D, P, R, C = 3, MAX_LENGTH, cfg.lora_slots, cfg.depth, cfg.lora_targets, cfg.lora_rank, cfg.dim
+    return vae.eval(), prev.eval(), dit.eval()
 
-    comps = {}
 
-    # text encoder (frozen, pretrained)
+# A component's graph files and tensor names: (file stem, input names, output names).
+Graphs = dict[str, tuple[str, list[str], list[str]]]
+
+
+def export_text_encoder(out, L: int, skip: bool, errors: dict) -> Graphs:
+    """The frozen pretrained MiniLM in fp32 and weight-only int8, or (skip) the files already in `out`
+    checked against PyTorch again."""
     te_in, te_out = ["input_ids", "attention_mask"], ["hidden"]
-    if not args.skip_text_encoder:
-        te = MiniLM.pretrained()
-        ids = torch.randint(1000, 5000, (2, L)); mask = torch.ones(2, L, dtype=torch.long); mask[1, 10:] = 0
+    te = MiniLM.pretrained()
+    ids = torch.randint(1000, 5000, (2, L)); mask = torch.ones(2, L, dtype=torch.long); mask[1, 10:] = 0
+    feeds = {"input_ids": ids, "attention_mask": mask}
+    if not skip:
         export_graph(te, (ids, mask), out("text_encoder.onnx"), te_in, te_out,
                      {"input_ids": {0: "b"}, "attention_mask": {0: "b"}, "hidden": {0: "b"}})
-        errors["textEncoder"] = check_graph(out("text_encoder.onnx"), te, {"input_ids": ids, "attention_mask": mask}, te_out)
+        errors["textEncoder"] = check_graph(out("text_encoder.onnx"), te, feeds, te_out)
         # weight-only int8 (quant.py): dynamic MatMulInteger int8 was 22-47% off on MiniLM's token states
         quantize_text_encoder(out("text_encoder.onnx"), out("text_encoder.int8.onnx"),
                               os.path.join(package_dir(), "tokenizer.json"), L)
-        errors["textEncoder.int8"] = check_graph(out("text_encoder.int8.onnx"), te, {"input_ids": ids, "attention_mask": mask}, te_out)
-    else:  # frozen and already exported: check the shipped files against PyTorch again
-        te = MiniLM.pretrained()
-        ids = torch.randint(1000, 5000, (2, L)); mask = torch.ones(2, L, dtype=torch.long); mask[1, 10:] = 0
+        errors["textEncoder.int8"] = check_graph(out("text_encoder.int8.onnx"), te, feeds, te_out)
+    else:
         for f, key in (("text_encoder.onnx", "textEncoder"), ("text_encoder.int8.onnx", "textEncoder.int8")):
             if os.path.exists(out(f)):
-                errors[key] = check_graph(out(f), te, {"input_ids": ids, "attention_mask": mask}, te_out)
-    comps["textEncoder"] = ("text_encoder", te_in, te_out)
+                errors[key] = check_graph(out(f), te, feeds, te_out)
+    return {"textEncoder": ("text_encoder", te_in, te_out)}
 
-    # denoiser
+
+def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict) -> Graphs:
+    """The DiT in fp32 and weight-only int8, checked at batch 3 and 2, and with all-zero LoRA scales."""
+    zc, T, H, W = cfg.latent_channels, cfg.frames, cfg.height, cfg.width
+    B, S, D, P, R, C = 3, cfg.lora_slots, cfg.depth, cfg.lora_targets, cfg.lora_rank, cfg.dim
     dn_in = ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", "lora_down", "lora_up"]
     dn_out = ["v_latent", "v_motion"]
     feeds = dict(latent=torch.randn(B, zc, T, H, W), motion=torch.randn(B, zc, T, H, W), timestep=torch.rand(B),
@@ -167,10 +170,13 @@ def main():
     empty = {**zero, "lora_down": np.zeros((S, D, P, R, C), np.float32), "lora_up": np.zeros((S, D, P, C, R), np.float32)}
     a, b = sess.run(dn_out, zero), sess.run(dn_out, empty)
     errors["denoiser.lora_zero_scale_vs_empty_slots"] = float(max(np.abs(x - y).max() for x, y in zip(a, b)))
-    comps["denoiser"] = ("denoiser", dn_in, dn_out)
+    return {"denoiser": ("denoiser", dn_in, dn_out)}
 
-    # decoders and encoder (diffusion-space latents at the boundary)
-    z = torch.randn(2, zc, T, H, W)
+
+def export_vae(vae, prev, cfg: DiTConfig, out, errors: dict) -> Graphs:
+    """The VAE decoder, preview decoder and encoder in fp32 and int8 (diffusion-space latents at the boundary)."""
+    graphs: Graphs = {}
+    z = torch.randn(2, cfg.latent_channels, cfg.frames, cfg.height, cfg.width)
     for name, module, io in [
         ("vaeDecoder", DiffusionLatentDecoder(vae), (["latent"], ["video"])),
         ("previewDecoder", DiffusionLatentDecoder(vae, prev), (["latent"], ["preview"])),
@@ -180,28 +186,35 @@ def main():
         errors[name] = check_graph(out(f"{fname}.onnx"), module, {"latent": z}, io[1])
         quantize_conv_weights(out(f"{fname}.onnx"), out(f"{fname}.int8.onnx"))
         errors[name + ".int8"] = check_graph(out(f"{fname}.int8.onnx"), module, {"latent": z}, io[1])
-        comps[name] = (fname, *io)
+        graphs[name] = (fname, *io)
     enc = DiffusionLatentEncoder(vae)
     vid = torch.rand(1, 3, 16, 128, 128) * 2 - 1
     export_graph(enc, (vid,), out("vae_encoder.onnx"), ["video"], ["latent"], {"video": {0: "b"}, "latent": {0: "b"}})
     errors["vaeEncoder"] = check_graph(out("vae_encoder.onnx"), enc, {"video": vid}, ["latent"])
     quantize_conv_weights(out("vae_encoder.onnx"), out("vae_encoder.int8.onnx"))
     errors["vaeEncoder.int8"] = check_graph(out("vae_encoder.int8.onnx"), enc, {"video": vid}, ["latent"])
-    comps["vaeEncoder"] = ("vae_encoder", ["video"], ["latent"])
+    graphs["vaeEncoder"] = ("vae_encoder", ["video"], ["latent"])
+    return graphs
 
-    check_tolerances(errors)
-    shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
-    json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
 
+def component_entries(graphs: Graphs, out) -> dict:
+    """manifest.components: role maps and, per variant present in `out`, its files with size and sha256."""
     def entry(path):
         return {"path": path, "bytes": os.path.getsize(out(path)), "sha256": sha256(out(path))}
 
     components = {}
-    for role, (fname, ins, outs) in comps.items():
+    for role, (fname, ins, outs) in graphs.items():
         variants = {"fp32": {"files": [entry(f"{fname}.onnx")]}}
         if os.path.exists(out(f"{fname}.int8.onnx")):
             variants["int8"] = {"files": [entry(f"{fname}.int8.onnx")]}
         components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants}
+    return components
+
+
+def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous: dict | None) -> dict:
+    """manifest.json (docs/model-package.md); adapters and blender come from `previous` (written by
+    the adapter exporter), since this export does not make them."""
+    zc = cfg.latent_channels
     manifest = {
         "format": "vidlet-model", "formatVersion": 1, "name": "vidlet-tiny",
         "displayName": "Vidlet tiny (embedded)",
@@ -210,30 +223,51 @@ def main():
         "license": "Apache-2.0 (text encoder: all-MiniLM-L6-v2, Apache-2.0)",
         "modelCard": "MODEL_CARD.md",
         "video": {"width": 128, "height": 128, "frames": 16, "fps": 8},
-        "latent": {"channels": zc, "frames": T, "height": H, "width": W,
+        "latent": {"channels": zc, "frames": cfg.frames, "height": cfg.height, "width": cfg.width,
                    "scale": per_channel(vae.scale), "shift": per_channel(vae.shift)},
         "motion": {"channels": zc},
         "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json"},
         "schedule": {"type": "flow-matching", "shift": args.shift, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
                      "defaultInnerGuidance": args.inner_guidance, "defaultSampler": "euler"},
         "components": components,
-        "lora": {"slots": ["identity", "motion"], "depth": D, "targets": ["attn.q", "attn.k", "attn.v", "attn.o"],
-                 "rank": R, "width": C},
+        "lora": {"slots": ["identity", "motion"], "depth": cfg.depth, "targets": ["attn.q", "attn.k", "attn.v", "attn.o"],
+                 "rank": cfg.lora_rank, "width": cfg.dim},
         "adapters": [],
     }
-    if os.path.exists(out("manifest.json")):  # keep adapters / blender written by the adapter exporter
-        old = json.load(open(out("manifest.json")))
-        for k in ("adapters", "blender"):
-            if old.get(k):
-                manifest[k] = old[k]
-    json.dump(manifest, open(out("manifest.json"), "w"), indent=2)
-    report = {"max_abs_error_vs_pytorch": errors, "dit": cfg.to_dict(),
-              "vae": vae.cfg.to_dict() if hasattr(vae, "cfg") else None,
-              "params": {"denoiser": sum(p.numel() for p in dit.parameters()),
-                         "vae_decoder": sum(p.numel() for p in vae.decoder.parameters()),
-                         "vae_encoder": sum(p.numel() for p in vae.encoder.parameters()),
-                         "preview_decoder": sum(p.numel() for p in prev.parameters())},
-              "bytes": {f["path"]: f["bytes"] for c in components.values() for v in c["variants"].values() for f in v["files"]}}
+    for k in ("adapters", "blender"):
+        if previous and previous.get(k):
+            manifest[k] = previous[k]
+    return manifest
+
+
+def export_report(errors: dict, vae, prev, dit: VideoDiT, cfg: DiTConfig, components: dict) -> dict:
+    return {"max_abs_error_vs_pytorch": errors, "dit": cfg.to_dict(),
+            "vae": vae.cfg.to_dict() if hasattr(vae, "cfg") else None,
+            "params": {"denoiser": sum(p.numel() for p in dit.parameters()),
+                       "vae_decoder": sum(p.numel() for p in vae.decoder.parameters()),
+                       "vae_encoder": sum(p.numel() for p in vae.encoder.parameters()),
+                       "preview_decoder": sum(p.numel() for p in prev.parameters())},
+            "bytes": {f["path"]: f["bytes"] for c in components.values() for v in c["variants"].values() for f in v["files"]}}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)  # the check inputs below are drawn in this order: text, denoiser, VAE
+    os.makedirs(args.out, exist_ok=True)
+    out = lambda name: os.path.join(args.out, name)  # noqa: E731
+    vae, prev, dit = load_networks(args.vae, args.dit)
+    cfg, L = dit.cfg, MAX_LENGTH
+    errors: dict[str, float] = {}
+    graphs = {**export_text_encoder(out, L, args.skip_text_encoder, errors),
+              **export_denoiser(dit, cfg, out, L, errors),
+              **export_vae(vae, prev, cfg, out, errors)}
+    check_tolerances(errors)  # before anything the engine reads is written
+    shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
+    json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
+    components = component_entries(graphs, out)
+    previous = json.load(open(out("manifest.json"))) if os.path.exists(out("manifest.json")) else None
+    json.dump(build_manifest(args, vae, cfg, components, L, previous), open(out("manifest.json"), "w"), indent=2)
+    report = export_report(errors, vae, prev, dit, cfg, components)
     json.dump(report, open(out("export_report.json"), "w"), indent=2)
     print(json.dumps(report, indent=1))
 
