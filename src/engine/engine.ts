@@ -492,8 +492,10 @@ function componentFiles(manifest: Manifest, variants: Record<RuntimeComponent, V
   return [...out.values()];
 }
 
-/** Up-front request checks with explicit errors (diffusers' check_inputs). */
-/** Refuses, before any work, a request outside the limits every layer shares (src/package/request.ts). */
+/**
+ * Refuses, before any work, a request outside the limits every layer shares (src/package/request.ts),
+ * with an error naming the field (diffusers' check_inputs).
+ */
 export function checkRequest(r: GenerateRequest & AdapterSettings): void {
   const bad = (field: string, why: string) => {
     throw new InvalidRequestError(`${field} ${why}`, { field });

@@ -79,13 +79,6 @@ export function combineGuidance(batched: Float32Array, plan: GuidancePlan): Floa
   return cfg(cond, part('motionDropped'), 1 + plan.w2);
 }
 
-/** Repeats one sample B times along a new leading batch axis. */
-export function repeatBatch(sample: Float32Array, B: number): Float32Array {
-  const out = new Float32Array(sample.length * B);
-  for (let b = 0; b < B; b++) out.set(sample, b * sample.length);
-  return out;
-}
-
 function checkSameLength(a: Float32Array, b: Float32Array): void {
   if (a.length !== b.length) throw new RangeError(`guidance inputs differ in length (${a.length} vs ${b.length})`);
 }

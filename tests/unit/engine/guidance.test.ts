@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cfg, combineGuidance, innerGuidance, planGuidance, repeatBatch } from '../../../src/engine/guidance';
+import { cfg, combineGuidance, innerGuidance, planGuidance } from '../../../src/engine/guidance';
 
 const f32 = (a: number[]) => Float32Array.from(a);
 
@@ -38,9 +38,5 @@ describe('guidance', () => {
     const pm = planGuidance(1, 3, true);
     expect(Array.from(combineGuidance(f32([...cond, ...nom]), pm))).toEqual([-2, 2, 6]);
     expect(() => combineGuidance(f32([1, 2, 3, 4, 5]), p2)).toThrow(/split/);
-  });
-
-  it('repeatBatch copies a sample per pass', () => {
-    expect(Array.from(repeatBatch(f32([1, 2]), 3))).toEqual([1, 2, 1, 2, 1, 2]);
   });
 });

@@ -1,10 +1,18 @@
+import { decode } from 'fast-png';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { frameBytes } from '../../../src/media/frames';
-import { decodePngRgba, encodeFramePng, toBase64 } from '../../../src/media/png';
+import { encodeFramePng, toBase64 } from '../../../src/media/png';
 import { encodeZip, frameFileName, readZipSettings } from '../../../src/media/zip';
 import { thumbnailDataUrl } from '../../../src/media/thumbnail';
 import { clipSettings, gradientClip } from './fixtures';
+
+/** The exports write 8-bit RGBA PNGs: anything else is a failure, not something to convert. */
+function decodePngRgba(bytes: Uint8Array): { width: number; height: number; data: Uint8ClampedArray } {
+  const png = decode(bytes);
+  expect([png.depth, png.channels, png.palette]).toEqual([8, 4, undefined]);
+  return { width: png.width, height: png.height, data: new Uint8ClampedArray(png.data) };
+}
 
 describe('PNG-zip export', () => {
   const video = gradientClip(37, 23, 12);
