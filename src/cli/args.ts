@@ -3,6 +3,7 @@
  * so the rules are unit-tested. Errors are UsageError with a message that names the flag.
  */
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parseLoraRequest } from '../engine/adapters/slot-plan';
 import {
   ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
@@ -139,18 +140,21 @@ export function parseCli(argv: readonly string[]): CliOptions {
   };
 }
 
+/**
+ * node:util parseArgs splits `--name value` / `--name=value` (a value may start with "-": `--seed -3`
+ * reaches the seed's own range check); it runs non-strict so that unknown flags, missing values and
+ * numbers get messages that name the flag and what to do, checked here against `spec`.
+ */
 function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, command: string): Record<string, string | number | boolean | string[]> {
+  const options = Object.fromEntries(Object.entries(spec).map(([name, f]) => [name, { type: f.kind === 'bool' ? 'boolean' : 'string', multiple: f.kind === 'list' } as const]));
+  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
   const out: Record<string, string | number | boolean | string[]> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument "${arg}": flags start with -- (vidlet help).`);
-    let name = arg.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
+  for (const t of tokens) {
+    if (t.kind !== 'option' || !t.rawName.startsWith('--')) {
+      const arg = args[t.index]!;
+      throw new UsageError(`Unexpected argument "${arg}": flags start with -- (vidlet help).`);
     }
+    const { name, value } = t;
     const f = spec[name];
     if (!f) throw new UsageError(`Unknown flag --${name} for vidlet ${command}; known: ${Object.keys(spec).map((k) => `--${k}`).join(' ')}.`);
     if (f.kind === 'bool') {
@@ -158,10 +162,7 @@ function parseFlags(args: readonly string[], spec: Record<string, FlagSpec>, com
       out[name] = true;
       continue;
     }
-    if (value === undefined) {
-      value = args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value.`);
-    }
+    if (value === undefined) throw new UsageError(`--${name} needs a value.`);
     if (f.kind === 'list') out[name] = [...((out[name] as string[] | undefined) ?? []), value]; // repeatable
     else if (f.kind === 'string') out[name] = value;
     else {
