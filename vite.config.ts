@@ -10,7 +10,7 @@ const isolation = {
 };
 
 /**
- * What the page and the engine worker report as their build (src/build-version.ts): the package
+ * What the page and the engine worker report as their build (src/build-info.ts): the package
  * version unless VIDLET_BUILD names the deployment. The update test builds twice with two names.
  */
 const version = process.env.VIDLET_BUILD || JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')).version;
@@ -18,13 +18,13 @@ const version = process.env.VIDLET_BUILD || JSON.parse(readFileSync(new URL('pac
 /** The brand colour of the favicon (index.html) and the icons (scripts/app-icons.ts). */
 const THEME = '#5b3df5';
 
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
-  define: { __VIDLET_VERSION__: JSON.stringify(version) },
+  define: { __VIDLET_VERSION__: JSON.stringify(version), __VIDLET_SERVICE_WORKER__: JSON.stringify(command === 'build') },
   plugins: [
     // The service worker (Workbox generateSW) precaches the app shell: the page, its script, the
     // engine worker and onnxruntime's .wasm, all from one build; src/app/data/app-shell.ts
@@ -58,4 +58,4 @@ export default defineConfig({
       },
     }),
   ],
-});
+}));

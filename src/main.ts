@@ -10,7 +10,7 @@ import { EngineSession, isActive } from './app/data/engine-session';
 import { HistoryStore } from './app/data/history-store';
 import { ModelStorage } from './app/data/model-storage';
 import { SettingsStore } from './app/data/settings-store';
-import { BUILD_VERSION } from './build-version';
+import { BUILD_VERSION, HAS_SERVICE_WORKER } from './build-info';
 import { EngineClient } from './worker/engine-client';
 
 /** The embedded model, served next to the page (public/models/). */
@@ -33,7 +33,7 @@ const shell = new AppShell({
   scriptUrl: new URL('sw.js', document.baseURI).href,
   busy: () => isActive(session.run.value) || session.model.value.kind === 'loading',
 });
-shell.start(import.meta.env.PROD);
+shell.start(HAS_SERVICE_WORKER);
 
 const app = document.createElement('vidlet-app');
 app.shell = shell;

@@ -51,7 +51,7 @@ export class EngineClient implements Engine {
     return this.#call(() => this.#remote.loadModel(source, options, onProgress ? Comlink.proxy(onProgress) : undefined));
   }
 
-  /** The build the worker's script came from (src/build-version.ts). */
+  /** The build the worker's script came from (src/build-info.ts). */
   buildVersion(): Promise<string> {
     return this.#call(() => this.#remote.buildVersion());
   }

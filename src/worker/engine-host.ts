@@ -19,7 +19,7 @@ import type {
 } from '../engine/types';
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { serializeError } from './error-transport';
-import { BUILD_VERSION } from '../build-version';
+import { BUILD_VERSION } from '../build-info';
 
 /** What the model panel shows: bytes cached per model and the origin's usage and quota. */
 export interface CacheUsage {

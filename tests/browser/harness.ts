@@ -89,8 +89,13 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** This run's build of the app (build.ts), for tests that serve it themselves (static-server.ts). */
+export function builtApp(): string {
+  return buildApp(runBuildDir());
+}
+
 export async function startServer(): Promise<Server> {
-  const dist = buildApp(runBuildDir());
+  const dist = builtApp();
   const port = await freePort();
   const server = spawn(
     'npx',
