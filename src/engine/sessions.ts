@@ -59,12 +59,21 @@ export async function createComponentSession(
     session = await ort.InferenceSession.create(graph.data, {
       executionProviders: [backend.backend],
       graphOptimizationLevel: 'all',
-      ...(external.length > 0 ? { externalData: external.map((f) => ({ path: f.path, data: f.data })) } : {}),
+      ...(external.length > 0 ? { externalData: external.map((f) => ({ path: besideGraph(graph.path, f.path), data: f.data })) } : {}),
       ...extraOptions,
     });
   } catch (e) {
     const msg = (e as Error)?.message ?? String(e);
     if (isDeviceLost(e)) throw new DeviceLostError(`The GPU device was lost while loading the ${name}: probably out of GPU memory. Close other GPU-heavy tabs and try again, or use the WebAssembly backend.`, { component: name });
+    if (/external data/i.test(msg)) {
+      const named = /external data file\W+([^"']+)/i.exec(msg)?.[1];
+      throw new ModelFormatError(
+        `Could not load the ${name} (${graph.path}, ${variant}): its graph keeps weights in the external data file ${named ? `"${named}"` : 'it names'}, ` +
+          `which was not given under that name. List it in manifest.components.${name}.variants.${variant}.files after the graph, in the graph's folder` +
+          (external.length > 0 ? ` (listed now: ${external.map((f) => f.path).join(', ')})` : '') + `. onnxruntime said: ${msg}`,
+        { component: name, file: graph.path, variant },
+      );
+    }
     const format = /protobuf|parse|invalid model|opset|not implemented|unsupported|ModelProto/i.test(msg);
     const Err = format ? ModelFormatError : ModelLoadError;
     throw new Err(
@@ -91,6 +100,17 @@ export async function createComponentSession(
   const inputs = check('inputs', requiredInputs, session.inputNames);
   const outputs = check('outputs', requiredOutputs, session.outputNames);
   return { name, variant, session, inputs, outputs };
+}
+
+/**
+ * The name onnxruntime looks an external data file up by: a graph names it relative to its own
+ * folder (ONNX `location`), while the manifest lists package paths, so a graph in a subfolder
+ * ("vae/model.onnx" with "vae/model.onnx.data") would otherwise miss its data (measured on a real
+ * graph in tests/integration/external-data.test.ts).
+ */
+export function besideGraph(graphPath: string, filePath: string): string {
+  const folder = graphPath.slice(0, graphPath.lastIndexOf('/') + 1);
+  return folder && filePath.startsWith(folder) ? filePath.slice(folder.length) : filePath;
 }
 
 /** Runs a component with role-named feeds; returns role-named outputs. */

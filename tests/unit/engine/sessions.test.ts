@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createComponentSession, isDeviceLost, runComponent, type Ort } from '../../../src/engine/sessions';
+import { besideGraph, createComponentSession, isDeviceLost, runComponent, type Ort } from '../../../src/engine/sessions';
 import type { BackendInfo } from '../../../src/engine/types';
 import type { Component } from '../../../src/store/types';
 
@@ -34,6 +34,13 @@ describe('sessions', () => {
     // Role-named feeds/outputs are mapped to the graph's own names.
     const out = await runComponent(s, { latent: {} as never });
     expect(Object.keys(out)).toEqual(['video']);
+  });
+
+  it('names external data relative to the graph\'s folder, as the graph itself does', () => {
+    expect(besideGraph('vae.onnx', 'vae.onnx.data')).toBe('vae.onnx.data');
+    expect(besideGraph('vae/model.onnx', 'vae/model.onnx.data')).toBe('model.onnx.data');
+    expect(besideGraph('a/b/model.onnx', 'a/b/w/1.bin')).toBe('w/1.bin');
+    expect(besideGraph('vae/model.onnx', 'shared/w.bin')).toBe('shared/w.bin'); // outside its folder: as listed
   });
 
   it('names a role the manifest does not map, or a tensor the graph lacks', async () => {
