@@ -6,13 +6,10 @@
  * per-depth scales are set before each denoiser call, so changing strengths or blending stages
  * (DualReal) never rebuilds a session. Every guidance pass uses the same scale row.
  */
-export interface LoraLayout {
-  slots: string[];
-  depth: number;
-  targets: string[];
-  rank: number;
-  width: number;
-}
+import type { Manifest } from '../store/types';
+
+/** The manifest's `lora` section: slot names, block depth, target projections, rank, width. */
+export type LoraLayout = Manifest['lora'];
 
 /** What an adapter contributes to one slot (compatible with adapters/adapter.ts LoadedAdapter). */
 export interface SlotWeights {

@@ -10,6 +10,7 @@
  * A disabled adapter is simply absent from `adapters`.
  */
 import type { AdapterChoice, AdapterInfo, AdapterSettings, BlendMode, BlenderInfo, CurveSpec } from '../../engine/types';
+import { evenBlockGroups } from '../../engine/adapters/block-groups';
 import { ADAPTER_STRENGTH, describeLimit, isWithin } from '../../package/request';
 
 export type BlendChoice = 'constant' | 'dualreal' | 'curve';
@@ -32,17 +33,9 @@ export function defaultCurve(groups: number[][]): CurveSpec {
   return { axis: 't', points: [[0, 1], [0.5, 1], [1, 1]], groups: groups.map((g) => g.slice()), multipliers: groups.map(() => 1) };
 }
 
-/** Contiguous, near-equal block groups (as src/engine/adapters/block-groups.ts evenBlockGroups). */
+/** Contiguous, near-equal block groups: the engine's split, with the count clamped to 1…depth. */
 export function evenGroups(depth: number, count = 3): number[][] {
-  const n = Math.max(1, Math.min(count, depth));
-  const out: number[][] = [];
-  let next = 0;
-  for (let g = 0; g < n; g++) {
-    const size = Math.floor(depth / n) + (g < depth % n ? 1 : 0);
-    out.push(Array.from({ length: size }, (_, i) => next + i));
-    next += size;
-  }
-  return out;
+  return evenBlockGroups(depth, Math.max(1, Math.min(count, depth)));
 }
 
 export function withBlendChoice(s: AdapterSettings, choice: BlendChoice, groups: number[][]): Adapters {

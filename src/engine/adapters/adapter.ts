@@ -8,12 +8,11 @@
  * to R) and up = (alpha/r)·B (rank columns, zero-padded to R). Padding rows/columns are zero, so
  * a rank-r adapter in a rank-R slot computes exactly (alpha/r)·B·A·x.
  */
-import type { Manifest } from '../../store/types';
+import type { LoraLayout } from '../lora-slots';
 import { parseAdapterDescription, type AdapterDescription } from './description';
 import { AdapterError } from './errors';
 import { parseSafetensors, tensorToFloat32, type SafetensorsTensor } from './safetensors';
 
-export type LoraLayout = Manifest['lora'];
 
 export interface LoadedAdapter {
   description: AdapterDescription;

@@ -4,7 +4,8 @@ export type { SafetensorsFile, SafetensorsTensor, SafetensorsDtype, ParseOptions
 export { parseAdapterDescription, ADAPTER_FORMAT, ADAPTER_FORMAT_VERSION } from './description';
 export type { AdapterDescription, AdapterKind } from './description';
 export { loadAdapter } from './adapter';
-export type { LoadedAdapter, AdapterInput, TargetModel, LoraLayout } from './adapter';
+export type { LoadedAdapter, AdapterInput, TargetModel } from './adapter';
+export type { LoraLayout } from '../lora-slots';
 export { evenBlockGroups, groupOfBlock } from './block-groups';
 export type { BlockGroups } from './block-groups';
 export { parseStageBlender, blenderAlpha, BLENDER_FORMAT, BLENDER_FORMAT_VERSION } from './stage-blender';
@@ -20,7 +21,8 @@ export {
 export type { StageSchedule, CurveSpec, StepContext, SlotAssignment } from './schedule';
 export { SafetensorsError, AdapterError, ScheduleError } from './errors';
 export { parseLoraRequest, planSlots } from './slot-plan';
-export type { BlendMode, LoraRequest, SlotPlan, SlotPlanEntry } from './slot-plan';
+export type { LoraRequest, SlotPlan, SlotPlanEntry } from './slot-plan';
+export type { BlendMode } from '../../package/request';
 export { scaleSource } from './scale-source';
 export type { SlotCallContext } from './scale-source';
 export { pairDroppedFiles } from './dropped-files';

@@ -8,8 +8,8 @@ import type { LoadedAdapter } from './adapter';
 import { AdapterError } from './errors';
 import { CONSTANT, type SlotAssignment } from './schedule';
 import type { StageBlender } from './stage-blender';
+import type { BlendMode } from '../../package/request';
 
-export type BlendMode = 'constant' | 'dualreal';
 
 /** One `--lora` request: adapter name and optional strength (default: its recommended one). */
 export interface LoraRequest {
