@@ -9,7 +9,8 @@
  * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
  * retries the failing call once.
  */
-import { parseManifest, requiredRoles } from '../store/manifest';
+import { requiredRoles } from '../package/components';
+import { parseManifest } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';

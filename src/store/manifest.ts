@@ -4,6 +4,7 @@
  * ignored (a newer exporter may add informational fields without a version bump); anything the
  * engine relies on is checked here so the engine can trust the object it gets.
  */
+import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles } from '../package/components';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
@@ -19,28 +20,6 @@ import {
 export { ManifestError };
 
 export const ADAPTER_KINDS: readonly AdapterEntry['kind'][] = ['identity', 'motion', 'style'];
-
-/** Roles each component must map to ONNX tensor names (docs/model-package.md, "Component I/O"). */
-export function requiredRoles(component: ComponentName, hasMotion: boolean): { inputs: string[]; outputs: string[] } {
-  switch (component) {
-    case 'textEncoder':
-      return { inputs: ['input_ids', 'attention_mask'], outputs: ['hidden'] };
-    case 'denoiser':
-      return {
-        inputs: [
-          'latent', ...(hasMotion ? ['motion'] : []), 'timestep', 'text', 'text_mask', 'motion_flag',
-          'lora_scales', 'lora_down', 'lora_up',
-        ],
-        outputs: ['v_latent', 'v_motion'],
-      };
-    case 'vaeDecoder':
-      return { inputs: ['latent'], outputs: ['video'] };
-    case 'previewDecoder':
-      return { inputs: ['latent'], outputs: ['preview'] };
-    case 'vaeEncoder':
-      return { inputs: ['video'], outputs: ['latent'] };
-  }
-}
 
 const SHA256 = /^[0-9a-fA-F]{64}$/;
 const NAME = /^[a-z0-9-]+$/;
@@ -182,19 +161,11 @@ function sha(v: unknown, field: string): string {
   return s.toLowerCase();
 }
 
-const COMPONENTS: { name: ComponentName; optional: boolean }[] = [
-  { name: 'textEncoder', optional: false },
-  { name: 'denoiser', optional: false },
-  { name: 'vaeDecoder', optional: false },
-  { name: 'previewDecoder', optional: false },
-  { name: 'vaeEncoder', optional: true },
-];
-
 function parseComponents(v: unknown, hasMotion: boolean, files: FileRegistry): Manifest['components'] {
   const c = obj(v, 'components');
   const out: Partial<Record<ComponentName, Component>> = {};
-  for (const { name, optional } of COMPONENTS) {
-    if (c[name] === undefined && optional) continue;
+  for (const name of COMPONENTS) {
+    if (c[name] === undefined && OPTIONAL_COMPONENTS.includes(name)) continue;
     out[name] = parseComponent(c[name], name, hasMotion, files);
   }
   return out as Manifest['components'];

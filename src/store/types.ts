@@ -30,7 +30,7 @@ export interface Component {
   variants: Partial<Record<Variant, ComponentVariant>>;
 }
 
-export type ComponentName = 'textEncoder' | 'denoiser' | 'vaeDecoder' | 'previewDecoder' | 'vaeEncoder';
+export type { ComponentName } from '../package/components';
 
 export interface AdapterEntry {
   name: string;

@@ -1,0 +1,32 @@
+/**
+ * The components a model package holds and the roles each maps to ONNX tensor names
+ * (docs/model-package.md, "Component I/O"): what the manifest parser requires of a package and
+ * what the engine feeds and reads, stated once.
+ */
+
+/** Every component a manifest may list; the vaeEncoder is optional (adapter training uses it). */
+export const COMPONENTS = ['textEncoder', 'denoiser', 'vaeDecoder', 'previewDecoder', 'vaeEncoder'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder'];
+
+/** Roles each component must map to ONNX tensor names; `motion` only for a joint appearance–motion model. */
+export function requiredRoles(component: ComponentName, hasMotion: boolean): { inputs: string[]; outputs: string[] } {
+  switch (component) {
+    case 'textEncoder':
+      return { inputs: ['input_ids', 'attention_mask'], outputs: ['hidden'] };
+    case 'denoiser':
+      return {
+        inputs: [
+          'latent', ...(hasMotion ? ['motion'] : []), 'timestep', 'text', 'text_mask', 'motion_flag',
+          'lora_scales', 'lora_down', 'lora_up',
+        ],
+        outputs: ['v_latent', 'v_motion'],
+      };
+    case 'vaeDecoder':
+      return { inputs: ['latent'], outputs: ['video'] };
+    case 'previewDecoder':
+      return { inputs: ['latent'], outputs: ['preview'] };
+    case 'vaeEncoder':
+      return { inputs: ['video'], outputs: ['latent'] };
+  }
+}
