@@ -11,6 +11,7 @@
  */
 import type { AdapterChoice, AdapterInfo, AdapterSettings, BlendMode, BlenderInfo, CurveSpec } from '../../engine/types';
 import { evenBlockGroups } from '../../engine/adapters/block-groups';
+import { checkCurvePoints } from '../../engine/adapters/schedule';
 import { ADAPTER_STRENGTH, describeLimit, isWithin } from '../../package/request';
 
 export type BlendChoice = 'constant' | 'dualreal' | 'curve';
@@ -98,10 +99,13 @@ export function validateAdapters(s: AdapterSettings): string[] {
     }
     const curve = a.schedule;
     if (curve) {
-      const xs = curve.points.map((p) => p[0]);
       if (curve.points.length < 1 || curve.points.length > MAX_CURVE_POINTS) problems.push(`Adapter "${a.name}": a curve needs 1 to ${MAX_CURVE_POINTS} points.`);
-      else if (!curve.points.every((p) => p.every(Number.isFinite)) || xs.some((x, i) => x < 0 || x > 1 || (i > 0 && x <= xs[i - 1]!))) {
-        problems.push(`Adapter "${a.name}": curve points need positions from 0 to 1, each after the one before, and numeric weights.`);
+      else {
+        try {
+          checkCurvePoints(curve); // the engine's own rule, so the form refuses what the engine would
+        } catch (e) {
+          problems.push(`Adapter "${a.name}": ${(e as Error).message}`);
+        }
       }
       if (curve.multipliers && !curve.multipliers.every(Number.isFinite)) problems.push(`Adapter "${a.name}": every block-group multiplier must be a number.`);
     }

@@ -66,11 +66,17 @@ export interface CurveSpec {
 
 export const CONSTANT: ConstantSchedule = { type: 'constant' };
 
-/** Validates a hand-set curve for a model of `depth` blocks. */
-export function curveSchedule(spec: CurveSpec, depth: number): CurveSchedule {
-  const fail = (field: string, why: string): never => {
-    throw new ScheduleError(field, `Strength curve: ${field} ${why}.`);
-  };
+const curveFail = (field: string, why: string): never => {
+  throw new ScheduleError(field, `Strength curve: ${field} ${why}.`);
+};
+
+/**
+ * The checks of a hand-set curve that need no model: its axis and its points (positions strictly
+ * ascending in [0, 1], finite weights). The page runs them on its form; curveSchedule adds the
+ * block groups, which need the model's depth. Throws ScheduleError naming the field.
+ */
+export function checkCurvePoints(spec: CurveSpec): void {
+  const fail = curveFail;
   const axis = spec.axis ?? 't';
   if (axis !== 't' && axis !== 'progress') fail('axis', `must be "t" or "progress", but it is ${JSON.stringify(axis)}`);
   if (!Array.isArray(spec.points)) fail('points', 'must be a list of [position, weight] pairs');
@@ -79,8 +85,15 @@ export function curveSchedule(spec: CurveSpec, depth: number): CurveSchedule {
     // String(NaN) rather than JSON.stringify(NaN), which would say "null".
     if (typeof p[1] !== 'number' || !Number.isFinite(p[1])) fail(`points[${i}][1]`, `is ${typeof p[1] === 'number' ? String(p[1]) : JSON.stringify(p[1])}, not a finite weight`);
   });
+  checkKnots(spec.points.map((p) => p[0]), 0, 1, (i, why) => fail(i === null ? 'points' : `points[${i}][0]`, why));
+}
+
+/** Validates a hand-set curve for a model of `depth` blocks. */
+export function curveSchedule(spec: CurveSpec, depth: number): CurveSchedule {
+  const fail = curveFail;
+  checkCurvePoints(spec);
+  const axis = spec.axis ?? 't';
   const at = spec.points.map((p) => p[0]);
-  checkKnots(at, 0, 1, (i, why) => fail(i === null ? 'points' : `points[${i}][0]`, why));
   let blockMultiplier: Float64Array | null = null;
   if (spec.groups !== undefined || spec.multipliers !== undefined) {
     const owner = groupOfBlock(spec.groups, depth, 'groups');

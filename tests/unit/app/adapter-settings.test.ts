@@ -107,7 +107,7 @@ describe('adapter settings', () => {
       expect.stringMatching(/"pip": strength/),
       expect.stringMatching(/"pip" is listed twice/),
       expect.stringMatching(/"wave": strength must be a number from -4 to 4/),
-      expect.stringMatching(/"curvy": curve points need positions from 0 to 1, each after the one before/),
+      expect.stringMatching(/"curvy": Strength curve: points\[1\]\[0\] is 0.5, not greater than the point before it \(0.5\); points must ascend/),
       expect.stringMatching(/"many": a curve needs 1 to 8 points/),
       expect.stringMatching(/"mult": every block-group multiplier/),
     ]);
