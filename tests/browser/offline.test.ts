@@ -83,6 +83,8 @@ describe('Vidlet as an installed web app', () => {
     expect(cached.some((u) => /^\/assets\/ort-wasm.*\.wasm$/.test(u))).toBe(true);
     expect(cached.filter((u) => u.startsWith('/models/'))).toEqual([]);
 
+    await page.getByText('Saved for offline use', { exact: true }).waitFor();
+
     server.offline = true;
     await context.setOffline(true);
     await reload(page);

@@ -1,6 +1,7 @@
 /**
  * What the installed-app layer offers (src/app/data/app-shell.ts): "A new version is ready —
- * Reload" when a newer build waits, and an Install button when Chrome offers to install the app.
+ * Reload" when a newer build waits (else "Saved for offline use" once the app shell is cached), and an
+ * Install button when Chrome offers to install the app.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -15,7 +16,7 @@ export class AppShellBar extends LitElement {
 
   override render() {
     if (!this.shell) return nothing;
-    const { update, installable } = this.#watch.get(this.shell.state);
+    const { update, installable, offlineReady } = this.#watch.get(this.shell.state);
     const message =
       update.kind === 'ready' || update.kind === 'applying'
         ? 'A new version is ready'
@@ -29,7 +30,9 @@ export class AppShellBar extends LitElement {
             ${update.kind === 'applying' ? 'Reloading…' : 'Reload'}
           </button>
         </div>`
-      : nothing}${installable
+      : offlineReady
+        ? html`<span class="offline" title="The app is saved in this browser: it opens and generates with no network once the model is downloaded">Saved for offline use</span>`
+        : nothing}${installable
       ? html`<button class="install" title="Install Vidlet as an app: it opens in its own window and works offline" @click=${() => void this.shell?.install()}>
           Install
         </button>`
@@ -45,6 +48,11 @@ export class AppShellBar extends LitElement {
         align-items: center;
         gap: 10px;
         flex-wrap: wrap;
+      }
+      .offline {
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--ok);
       }
       .update {
         display: flex;
