@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../engine/types';
 import { planGuidance } from '../engine/guidance';
+import { missingFromPair } from '../engine/adapters/slot-plan';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
 import type { GenerateOptions } from './args';
@@ -123,8 +124,7 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, drawSeed: () =
 /** Both adapters of the model's StageBlender table requested: they were trained under it, so
  * DualReal is the default blend for them (as in the page); --blend constant overrides. */
 function pairOfTable(o: GenerateOptions, info: ModelInfo): boolean {
-  const names = new Set((o.loras ?? []).map((l) => l.name));
-  return !!info.blender && names.has(info.blender.identity) && names.has(info.blender.motion);
+  return !!info.blender && missingFromPair(info.blender, (o.loras ?? []).map((l) => l.name)).length === 0;
 }
 
 /** Which guidance passes each denoiser call held, for the --json summary. */

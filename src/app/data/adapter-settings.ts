@@ -12,6 +12,7 @@
 import type { AdapterChoice, AdapterInfo, AdapterSettings, BlendMode, BlenderInfo, CurveSpec } from '../../engine/types';
 import { evenBlockGroups } from '../../engine/adapters/block-groups';
 import { checkCurvePoints } from '../../engine/adapters/schedule';
+import { missingFromPair } from '../../engine/adapters/slot-plan';
 import { ADAPTER_STRENGTH, describeLimit, isWithin } from '../../package/request';
 
 export type BlendChoice = 'constant' | 'dualreal' | 'curve';
@@ -70,8 +71,7 @@ export function withoutAdapter(s: AdapterSettings, name: string): Adapters {
 /** DualReal applies when the model ships a table and both adapters it was trained for are enabled. */
 export function dualRealProblem(blender: BlenderInfo | undefined, s: AdapterSettings, blenderProblem?: string): string | undefined {
   if (!blender) return blenderProblem ?? 'This model ships no StageBlender table, so DualReal blending is not available.';
-  const on = new Set((s.adapters ?? []).map((a) => a.name));
-  const missing = [blender.identity, blender.motion].filter((n) => !on.has(n));
+  const missing = missingFromPair(blender, (s.adapters ?? []).map((a) => a.name));
   if (missing.length) return `DualReal blends "${blender.identity}" (identity) with "${blender.motion}" (motion): enable ${missing.map((n) => `"${n}"`).join(' and ')}.`;
   return undefined;
 }

@@ -90,7 +90,7 @@ export function planSlots(
     const find = (name: string) => entries.findIndex((e) => e.adapter.description.name === name);
     const id = find(identity);
     const mo = find(motion);
-    if (id < 0 || mo < 0) {
+    if (missingFromPair(blender.table, entries.map((e) => e.adapter.description.name)).length > 0) {
       throw new AdapterError(
         blender.table.identity,
         'blender',
@@ -101,4 +101,14 @@ export function planSlots(
     assignments[mo] = { ...assignments[mo]!, schedule: { type: 'dualreal', blender, role: 'motion' } };
   }
   return { entries, assignments };
+}
+
+/**
+ * The adapters of a StageBlender table's pair that are not enabled. DualReal needs both (the table
+ * was trained for that pair), and with both enabled it is the default blend: the one rule the
+ * engine, the page and the CLI apply.
+ */
+export function missingFromPair(pair: { identity: string; motion: string }, enabled: Iterable<string>): string[] {
+  const on = new Set(enabled);
+  return [pair.identity, pair.motion].filter((n) => !on.has(n));
 }
