@@ -7,8 +7,8 @@
  *     scripts, engine worker, onnxruntime .wasm) and IndexedDB (the model);
  * (2) a second build is deployed at the same origin: the open app keeps running the build it came
  *     from, page and engine worker alike, and offers "A new version is ready — Reload"; Reload
- *     brings page and worker onto the new build together. Chrome's install prompt (headless
- *     Chromium fires it too) shows as an Install button that opens it.
+ *     brings page and worker onto the new build together, and an idle second tab follows by itself.
+ *     Chrome's install prompt (headless Chromium fires it too) shows as an Install button that opens it.
  * Each case on its own profile; 2 steps per generation (nothing here is about the picture).
  */
 import { spawnSync } from 'node:child_process';
@@ -98,7 +98,7 @@ describe('Vidlet as an installed web app', () => {
     expect(server.refused.filter((path) => path !== '/sw.js')).toEqual([]);
   });
 
-  it('(2) offers a newly deployed build, keeps page and worker on one build until Reload, then moves both; Install opens Chrome\'s prompt', { timeout: CASE_TIMEOUT }, async () => {
+  it('(2) offers a newly deployed build, keeps page and worker on one build until Reload, then moves both, and an idle tab follows; Install opens Chrome\'s prompt', { timeout: CASE_TIMEOUT }, async () => {
     const first = builtApp();
     const next = mkdtempSync(join(tmpdir(), 'vidlet-next-build-'));
     cleanups.push(() => rmSync(next, { recursive: true, force: true }));
@@ -116,6 +116,11 @@ describe('Vidlet as an installed web app', () => {
     await offlineReady(page);
     await reload(page); // the second visit: now the service worker serves the app
     expect(await versions(page)).toEqual({ page: VERSION, worker: VERSION });
+    // A second tab of the app, idle: when the first applies the update, it must follow by itself
+    // rather than keep running the old build under the new service worker.
+    const other = await app.context.newPage();
+    await other.goto(server.url);
+    await other.waitForFunction(() => 'vidlet' in window);
     const banner = page.getByText('A new version is ready');
     expect(await banner.count()).toBe(0);
 
@@ -130,6 +135,9 @@ describe('Vidlet as an installed web app', () => {
     await page.waitForFunction((v) => (window as unknown as Partial<VidletWindow>).vidlet?.version === v, NEXT, { timeout: 60_000, polling: 250 });
     expect(await versions(page)).toEqual({ page: NEXT, worker: NEXT });
     expect(await page.getByText('A new version is ready').count()).toBe(0);
+    await other.waitForFunction((v) => (window as unknown as Partial<VidletWindow>).vidlet?.version === v, NEXT, { timeout: 60_000, polling: 250 });
+    expect(await versions(other)).toEqual({ page: NEXT, worker: NEXT });
+    await other.close();
 
     // Chrome fires beforeinstallprompt by itself once the manifest and service worker make the app
     // installable (headless too); the page shows Install instead of Chrome's mini-infobar. The test
