@@ -11,6 +11,7 @@
 #   bash scripts/ship-model.sh sheet       # contact sheet of the held-out clips
 #   bash scripts/ship-model.sh adaptereval # scripts/eval-adapters.sh on the new pair
 #   bash scripts/ship-model.sh bench       # our engine vs native onnxruntime (BASE=.tmp/pkg-prev for the old package)
+#   bash scripts/ship-model.sh reference   # re-record the engine test's pinned clip (tests/fixtures/engine-reference.json)
 #
 # Adapters are tied to the base weights: never ship a new base without the adapters phase.
 set -euo pipefail
@@ -21,7 +22,7 @@ mkdir -p "$OUT"
 abs() { (cd "$(dirname "$1")" && echo "$PWD/$(basename "$1")"); }
 timed() { local t0=$SECONDS; "$@"; echo "[$(date +%H:%M)] $* — $((SECONDS - t0)) s" | tee -a "$OUT/times.log"; }
 
-phase=${1:?phase: export | adapters | evals | judge | vae | sheet | adaptereval | bench}
+phase=${1:?phase: export | adapters | evals | judge | vae | sheet | adaptereval | bench | reference}
 case "$phase" in
   export)
     : "${VAE:?VAE=path to the VAE final.pt}" "${DIT:?DIT=path to the DiT final.pt}" "${W:?W=CFG scale}" "${W2:?W2=Inner-Guidance scale}"
@@ -69,6 +70,10 @@ case "$phase" in
     for m in ${BASE:+"$BASE"} $PKG ${BASE:+"$BASE"} $PKG; do
       timed npx vidlet bench --model "$m" --json --repeats 3 | tee -a $OUT/bench.jsonl
     done
+    ;;
+  reference)
+    # the engine test pins the default clip to the package it was recorded on (sha256 of its files)
+    VIDLET_RECORD_REFERENCE=1 timed npx vitest run tests/integration/engine.test.ts
     ;;
   *) echo "unknown phase: $phase" >&2; exit 2 ;;
 esac
