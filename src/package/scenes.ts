@@ -122,8 +122,8 @@ export function planProblems(plan: ScenePlan, model?: SceneSupport): ScenePlanPr
   if (support.maxScenes === 1 && plan.length > 1) {
     out.push({
       kind: 'one-scene-model', blocking: false,
-      message: `This model makes one scene per clip (its package declares no multi-scene support): the ${plan.length} scenes ` +
-        `go to it as one prompt, joined by "then cut to", in one ${support.defaultFrames}-frame clip with no planned cuts.`,
+      message: `This model makes one scene per clip (its package declares no multi-scene support): it gets the ` +
+        `${plan.length} scenes as one prompt and makes one ${support.defaultFrames}-frame clip, with no planned cuts.`,
     });
     return out; // the lengths are not used, so nothing more to say about them
   }

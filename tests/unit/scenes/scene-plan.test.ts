@@ -70,8 +70,8 @@ describe('planProblems', () => {
     const problems = planProblems(plan(16, 16), single);
     expect(problems).toEqual([{
       kind: 'one-scene-model', blocking: false,
-      message: 'This model makes one scene per clip (its package declares no multi-scene support): the 2 scenes go to it ' +
-        'as one prompt, joined by "then cut to", in one 16-frame clip with no planned cuts.',
+      message: 'This model makes one scene per clip (its package declares no multi-scene support): it gets the 2 scenes ' +
+        'as one prompt and makes one 16-frame clip, with no planned cuts.',
     }]);
     expect(canMake(problems)).toBe(true);
     // one scene of another length cannot be made by a fixed-length model
