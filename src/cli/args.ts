@@ -9,7 +9,9 @@ import {
   ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
+import { MAX_SCENES, SCENE_FRAMES, DEFAULT_SCENE_FRAMES } from '../package/scenes';
 import { BACKENDS, VARIANTS, type Backend, type Variant } from '../package/variants';
+import { parseSceneFlag, planScenes, type SceneFlag } from './scene-flags';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -32,7 +34,10 @@ export interface CommonOptions {
 
 export interface GenerateOptions extends CommonOptions {
   command: 'generate';
+  /** --prompt as typed, or the --scene texts joined as the training captions join scenes. */
   prompt: string;
+  /** --scene TEXT[:FRAMES], repeatable: the clip's scenes in order (none: the scenes --prompt reads as). */
+  scenes: SceneFlag[];
   negative?: string;
   seed?: number;
   steps?: number;
@@ -83,6 +88,7 @@ const COMMON: Record<string, FlagSpec> = {
 const GENERATE: Record<string, FlagSpec> = {
   ...COMMON,
   prompt: { kind: 'string' },
+  scene: { kind: 'list' },
   negative: { kind: 'string' },
   seed: { kind: 'number' }, // seed, steps, guidance: whole or not, the request limits say
   steps: { kind: 'number' },
@@ -115,8 +121,11 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (repeats < 1) throw new UsageError(`--repeats must be ≥ 1, got ${repeats}.`);
     return { command, ...common, steps: within('steps', STEPS, flags.steps), repeats };
   }
-  const prompt = flags.prompt as string | undefined;
-  if (prompt === undefined || prompt.trim() === '') throw new UsageError('vidlet generate needs --prompt "…" (what the clip should show).');
+  const scenes = ((flags.scene as string[] | undefined) ?? []).map(parseSceneFlag);
+  const prompt = scenes.length > 0 ? scenePrompt(scenes, flags.prompt !== undefined) : (flags.prompt as string | undefined);
+  if (prompt === undefined || prompt.trim() === '') {
+    throw new UsageError('vidlet generate needs --prompt "…" (what the clip should show), or one --scene "…" per scene.');
+  }
   const out = (flags.out as string | undefined) ?? 'clip.mp4';
   const ext = out.toLowerCase().split('.').pop();
   if (!OUTPUT_EXTENSIONS.includes(ext as (typeof OUTPUT_EXTENSIONS)[number])) {
@@ -125,7 +134,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
   // The engine's limits, checked here so a bad value stops the run before the model loads
   // (and before a generation the export would then refuse).
   return {
-    command, ...common, prompt,
+    command, ...common, prompt, scenes,
     negative: flags.negative as string | undefined,
     seed: within('seed', SEED, flags.seed),
     steps: within('steps', STEPS, flags.steps),
@@ -205,6 +214,20 @@ function parseLoraText(text: string): LoraFlag {
   }
 }
 
+/**
+ * The prompt of --scene flags: their texts joined as the training captions join scenes, once the
+ * plan passes the contract (the loaded model's own limits are checked in generate.ts).
+ */
+function scenePrompt(flags: SceneFlag[], withPrompt: boolean): string {
+  if (withPrompt) {
+    throw new UsageError('Give --prompt or --scene, not both: with --scene, the scenes together are the prompt.');
+  }
+  const planned = planScenes({ scenes: flags });
+  const blocking = planned.problems.filter((p) => p.blocking);
+  if (blocking.length > 0) throw new UsageError(blocking.map((p) => `--scene: ${p.message}`).join('\n'));
+  return planned.prompt;
+}
+
 /** A number flag within its request limit (undefined: not given, the manifest's default applies). */
 function within(flag: string, limit: NumberLimit, value: unknown): number | undefined {
   if (value === undefined) return undefined;
@@ -220,7 +243,8 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 
 export const HELP = `vidlet — text-to-video on the same engine as the web page (onnxruntime-web, wasm, in Node)
 
-  vidlet generate --prompt "…" [--negative "…"] [--seed N] [--steps N] [--guidance W]
+  vidlet generate --prompt "…" | --scene "TEXT[:FRAMES]"…
+                  [--negative "…"] [--seed N] [--steps N] [--guidance W]
                   [--inner-guidance W2] [--sampler ${SAMPLER_NAMES.join('|')}]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
@@ -233,5 +257,8 @@ a random seed (printed), --out clip.mp4.
 --seed is ${describeLimit(SEED)}; --steps ${describeLimit(STEPS)};
 --guidance ${describeLimit(GUIDANCE)}; --inner-guidance ${describeLimit(INNER_GUIDANCE)};
 a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
+--scene, repeatable: one scene of the clip each, in order, up to ${MAX_SCENES}; FRAMES is
+${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's). A --prompt with
+"Scene 1: … Scene 2: …", "… then cut to …" or one scene per line is read the same way and said so.
 --guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
 (1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).`;

@@ -7,9 +7,11 @@ import { planGuidance } from '../engine/guidance';
 import { missingFromPair } from '../engine/adapters/slot-plan';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
-import type { GenerateOptions } from './args';
+import { singleSceneSupport } from '../package/scenes';
+import { UsageError, type GenerateOptions } from './args';
 import { loadNodeEngine } from './node-engine';
 import { formatBytes, formatMs, loadLine, StatusWriter, stepLine } from './progress';
+import { planScenes, sceneReport } from './scene-flags';
 
 export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   const status = new StatusWriter();
@@ -18,6 +20,16 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   const { engine, info } = await loadNodeEngine(opts, (p) => status.update(loadLine(p)));
   const loadMs = performance.now() - tLoad;
   status.done(`model ${info.displayName} (${info.variant}, ${formatBytes(info.bytes)}) on ${info.backend.description}: ${info.backend.reason}`);
+
+  // The scenes against this model's own limits (the contract's were checked before loading). The
+  // prompt is already the scenes' caption (args.ts); multi-scene generation itself is not wired yet.
+  const scenes = planScenes({ prompt: opts.prompt, scenes: opts.scenes ?? [] }, info.scenes ?? singleSceneSupport(info.video.frames));
+  const report = sceneReport(scenes);
+  for (const line of report.lines) process.stderr.write(`${line}\n`);
+  if (report.refusal) {
+    await engine.unload();
+    throw new UsageError(`--scene: ${report.refusal}`);
+  }
 
   // --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it.
   const addFile = async (file: string, flag: string) => {
@@ -100,6 +112,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       adapters: result.request.adapters ?? [],
       blend: result.request.blend ?? 'constant',
       backend: info.backend,
+      scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan },
     };
     stdout.write(`${JSON.stringify(summary)}\n`);
   }

@@ -148,6 +148,7 @@ export class VidletEngine implements Engine {
         adapters: listing.adapters,
         ...(listing.blender ? { blender: listing.blender } : {}),
         ...(listing.blenderProblem ? { blenderProblem: listing.blenderProblem } : {}),
+        ...(manifest.scenes ? { scenes: { ...manifest.scenes } } : {}),
         lora: { slots: manifest.lora.slots.slice(), depth: manifest.lora.depth },
         backend,
       };

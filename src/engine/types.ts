@@ -5,6 +5,7 @@
  * it runs. Everything that crosses this interface is structured-clonable.
  */
 import type { BlendMode, SamplerName } from '../package/request';
+import type { SceneSupport } from '../package/scenes';
 import type { Backend, Variant } from '../package/variants';
 import type { CurveSpec } from './adapters/schedule';
 
@@ -70,6 +71,11 @@ export interface ModelInfo {
   blender?: BlenderInfo;
   /** Why the shipped StageBlender table could not be read (then 'dualreal' fails with this reason). */
   blenderProblem?: string;
+  /**
+   * Multi-scene clips, as the package declares them (manifest "scenes"); absent: one scene of
+   * video.frames (singleSceneSupport in src/package/scenes.ts).
+   */
+  scenes?: SceneSupport;
   /** LoRA layout: slot names and the denoiser's block count (a curve's `groups` index these blocks). */
   lora: { slots: string[]; depth: number };
   backend: BackendInfo;

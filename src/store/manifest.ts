@@ -6,6 +6,7 @@
  */
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles } from '../package/components';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
+import { sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
 import {
@@ -83,6 +84,7 @@ export function parseManifest(json: unknown): Manifest {
     lora: parseLora(m.lora),
     adapters: parseAdapters(m.adapters, files),
     blender: m.blender === undefined ? undefined : parseFile(m.blender, 'blender', files, 'file'),
+    ...(m.scenes === undefined ? {} : { scenes: parseSceneSupport(m.scenes) }),
   };
   if (manifest.motion && manifest.motion.channels !== manifest.latent.channels) {
     // The motion latent is encoded by the same VAE as the video (VideoJAM), so it has the same channels.
@@ -213,6 +215,21 @@ function parseVariant(v: unknown, field: string, files: FileRegistry): Component
     out.requires = req.map((r, i) => str(r, join(join(field, 'requires'), i)));
   }
   return out;
+}
+
+/** Optional "scenes": how a model that makes multi-scene clips makes them (src/package/scenes.ts). */
+function parseSceneSupport(v: unknown): SceneSupport {
+  const o = obj(v, 'scenes');
+  const support: SceneSupport = {
+    maxScenes: int(o.maxScenes, 'scenes.maxScenes', 1),
+    minFrames: int(o.minFrames, 'scenes.minFrames', 1),
+    maxFrames: int(o.maxFrames, 'scenes.maxFrames', 1),
+    frameStep: o.frameStep === undefined ? 1 : int(o.frameStep, 'scenes.frameStep', 1),
+    defaultFrames: int(o.defaultFrames, 'scenes.defaultFrames', 1),
+  };
+  const problems = sceneSupportProblems(support);
+  if (problems.length > 0) fail('scenes', `cannot be used: ${problems.join('; ')}`);
+  return support;
 }
 
 function parseLora(v: unknown): Manifest['lora'] {

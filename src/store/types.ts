@@ -5,6 +5,7 @@
  * so it knows nothing of fetch, IndexedDB or the filesystem.
  */
 import type { SamplerName } from '../package/request';
+import type { SceneSupport } from '../package/scenes';
 import type { Variant } from '../package/variants';
 
 export const MANIFEST_FORMAT = 'vidlet-model';
@@ -79,6 +80,8 @@ export interface Manifest {
   lora: { slots: string[]; depth: number; targets: string[]; rank: number; width: number };
   adapters: AdapterEntry[];
   blender?: PackageFile;
+  /** Multi-scene support (#10); absent: one scene of video.frames. */
+  scenes?: SceneSupport;
 }
 
 export interface FileProgress {

@@ -1,0 +1,35 @@
+/** A package's optional "scenes" declaration, read by the manifest parser (src/store/manifest.ts). */
+import { describe, expect, it } from 'vitest';
+import { parseManifest } from '../../../src/store/manifest';
+import { ManifestError } from '../../../src/store/errors';
+import { validManifest } from '../store/manifest-fixture';
+
+const withScenes = (scenes: unknown) => ({ ...validManifest(), scenes });
+
+describe('manifest "scenes"', () => {
+  it('is optional: a package without it declares none', () => {
+    expect(parseManifest(validManifest()).scenes).toBeUndefined();
+  });
+
+  it('reads a declaration, frameStep defaulting to 1', () => {
+    expect(parseManifest(withScenes({ maxScenes: 3, minFrames: 8, maxFrames: 32, frameStep: 4, defaultFrames: 16 })).scenes)
+      .toEqual({ maxScenes: 3, minFrames: 8, maxFrames: 32, frameStep: 4, defaultFrames: 16 });
+    expect(parseManifest(withScenes({ maxScenes: 2, minFrames: 8, maxFrames: 16, defaultFrames: 16 })).scenes?.frameStep).toBe(1);
+  });
+
+  it('refuses one it cannot use, naming the field', () => {
+    const error = (scenes: unknown) => {
+      try {
+        parseManifest(withScenes(scenes));
+      } catch (e) {
+        expect(e).toBeInstanceOf(ManifestError);
+        return (e as Error).message;
+      }
+      throw new Error('expected a ManifestError');
+    };
+    expect(error({ maxScenes: 5, minFrames: 8, maxFrames: 32, defaultFrames: 16 })).toMatch(/^manifest\.scenes cannot be used: maxScenes must be a whole number from 1 to 3, got 5/);
+    expect(error({ maxScenes: 2, minFrames: 8, maxFrames: 32, frameStep: 4, defaultFrames: 18 })).toMatch(/defaultFrames \(18\) must be a multiple of frameStep \(4\)/);
+    expect(error({ maxScenes: 2, minFrames: 8, defaultFrames: 16 })).toMatch(/^manifest\.scenes\.maxFrames/);
+    expect(error('three')).toMatch(/^manifest\.scenes is the string "three", but must be an object/);
+  });
+});
