@@ -207,7 +207,7 @@ def rich_caption(rng: random.Random, scenes: list[SceneSpec]) -> tuple[str, list
         if len(pieces) == 1:
             body = pieces[0]
         elif not compact and rng.random() < 0.15:
-            body = f"scene 1: {pieces[0]}. cut to scene 2: {pieces[1]}"
+            body = ". cut to ".join(f"scene {i + 1}: {p}" for i, p in enumerate(pieces))
         else:
             body = _pick(rng, CUT_JOINERS, compact).lower().join(pieces)
         text = f"{opener} {body}" if opener else body

@@ -275,4 +275,4 @@ OBJECT_JOINERS = [" and ", ", and ", " while ", "; ", ", "]
 CUT_JOINERS = [" Then cut to ", ", then cut to ", ". Then cut to ", ". Cut to ", "; cut to ", " - cut to ",
                ", cut to ", " and then cut to ", ". Hard cut to ", " \u2014 cut to "]
 # glue words the caption forms use themselves ("scene 1: ... cut to scene 2: ...", "a star in red")
-CAPTION_GLUE = ["is", "that", "in", "with", "as", "while", "and", "then", "cut", "to", "hard", "scene", "1", "2", "an"]
+CAPTION_GLUE = ["is", "that", "in", "with", "as", "while", "and", "then", "cut", "to", "hard", "scene", "1", "2", "3", "an"]
