@@ -73,16 +73,16 @@ def _fix_articles(text: str) -> str:
     return re.sub(r"\ba (?=[aeiou])", "an ", text)
 
 
-def _colour(rng: random.Random, colour: str, compact: bool) -> str:
-    word = rng.choice(colour_words(colour))
-    if not compact and word not in ("dark",) and rng.random() < 0.12:
+def _colour(rng: random.Random, colour: str, compact: bool, modifier: bool = True) -> str:
+    word = _pick(rng, colour_words(colour), compact)
+    if modifier and not compact and word not in ("dark",) and rng.random() < 0.12:
         word = f"{rng.choice(COLOUR_MODIFIERS)} {word}"
     return word
 
 
 def _noun_phrase(rng: random.Random, o: ObjectSpec, compact: bool) -> tuple[str, str]:
     """-> (with an article, without): ("a red star", "red star"), sometimes "a star in red"."""
-    colour, shape = _colour(rng, o.colour, compact), rng.choice(shape_words(o.shape))
+    colour, shape = _colour(rng, o.colour, compact), _pick(rng, shape_words(o.shape), compact)
     bare = f"{shape} in {colour}" if not compact and rng.random() < 0.08 else f"{colour} {shape}"
     article = rng.choice(RICH_ARTICLES)
     return f"{_an(article, bare)} {bare}", bare
@@ -114,7 +114,7 @@ def _verb_phrases(rng: random.Random, o: ObjectSpec, compact: bool) -> tuple[str
 
 def _background(rng: random.Random, s: SceneSpec, compact: bool) -> tuple[str, str]:
     """-> (prepositional, fragment): ("on a blue background", "blue bg")."""
-    c, c2 = _colour(rng, s.bg_colour, True), _colour(rng, s.bg_colour2, True)
+    c, c2 = _colour(rng, s.bg_colour, compact, False), _colour(rng, s.bg_colour2, compact, False)
     prep = _pick(rng, RICH_BACKGROUNDS[s.background], compact).format(c=c, c2=c2)
     frag = _pick(rng, RICH_BACKGROUND_FRAGMENTS[s.background], compact).format(c=c, c2=c2)
     return prep, frag
@@ -207,7 +207,7 @@ def rich_caption(rng: random.Random, scenes: list[SceneSpec]) -> tuple[str, list
         if len(pieces) == 1:
             body = pieces[0]
         elif not compact and rng.random() < 0.15:
-            body = f"scene 1: {pieces[0]}. cut to scene 2: {pieces[1]}"
+            body = ". cut to ".join(f"scene {i + 1}: {p}" for i, p in enumerate(pieces))
         else:
             body = _pick(rng, CUT_JOINERS, compact).lower().join(pieces)
         text = f"{opener} {body}" if opener else body
@@ -235,7 +235,10 @@ def caption_scenes(rng: random.Random, scenes: list[SceneSpec], style: str = "ri
     if style not in STYLES:
         raise ValueError(f"caption style {style!r}: expected one of {STYLES}")
     if style == "template" or rng.random() < template_prob:
-        return template_caption(rng, scenes)
+        caption, scene_captions = template_caption(rng, scenes)
+        # the template never shortens itself: a two-scene, two-object one can outrun the text encoder
+        if style == "template" or _approx_tokens(caption) <= _MAX_APPROX_TOKENS:
+            return caption, scene_captions
     return rich_caption(rng, scenes)
 
 
