@@ -11,6 +11,8 @@ For each labelled (pair, dimension) with d = rA − rB:
                      separate calibration set of training-split pairs ("tie calibration", Deutsch et
                      al. 2023, which VideoAlign uses to score models that, like plain BT, have no tie
                      of their own). ε is reported beside it.
+  always_tie_baseline  accuracy with ties of calling every pair a tie (the share of ties): most proxy
+                     pairs tie in any one dimension, so accuracy with ties means little below this.
   nll                mean NLL of the labels under the model's own loss (BTT: all labels; BT: decisive).
 
 Compare two runs: python -m vidlet_train.reward.metrics runs/reward-btt runs/reward-bt
@@ -62,7 +64,8 @@ def dimension_metrics(d: torch.Tensor, labels: torch.Tensor, loss: str, epsilon:
     right_sign = ((d > 0) & (labels == A)) | ((d < 0) & (labels == B))
     out = {"n": int(len(labels)), "n_ties": int((labels == TIE).sum()), "n_decisive": int(decisive.sum()),
            "acc_without_ties": _mean(right_sign[decisive]),
-           "acc_with_ties": _mean(predict_outcome(d, tie_margin()) == labels) if len(labels) else None}
+           "acc_with_ties": _mean(predict_outcome(d, tie_margin()) == labels) if len(labels) else None,
+           "always_tie_baseline": _mean(labels == TIE)}
     if epsilon is not None:
         out["acc_with_ties_calibrated"] = _mean(predict_outcome(d, epsilon) == labels) if len(labels) else None
         out["tie_epsilon"] = round(epsilon, 4)
@@ -100,15 +103,15 @@ def evaluate(model, held: PairSet, loss: str, calib: PairSet | None = None) -> d
 
 def comparison_table(runs: list[str]) -> str:
     """Markdown: one row per run and dimension from each run's eval.json."""
-    lines = ["| run | loss | step | dim | acc w/o ties | acc w/ ties (θ=5 rule) | acc w/ ties (calibrated ε) | n |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | loss | step | dim | acc w/o ties | acc w/ ties (θ=5 rule) | acc w/ ties (calibrated ε) | all-tie baseline | n |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for run in runs:
         ev = json.load(open(os.path.join(run, "eval.json")))
         for name in SCORE_NAMES:
             m = ev["held_out"][name]
             lines.append(f"| {os.path.basename(os.path.normpath(run))} | {ev['loss']} | {ev['step']} | {name} | "
                          f"{m['acc_without_ties']} | {m['acc_with_ties']} | {m.get('acc_with_ties_calibrated')} "
-                         f"(ε {m.get('tie_epsilon')}) | {m['n']} |")
+                         f"(ε {m.get('tie_epsilon')}) | {m.get('always_tie_baseline')} | {m['n']} |")
     return "\n".join(lines)
 
 

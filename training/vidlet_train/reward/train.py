@@ -42,7 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--stop-at", type=int, default=None, help="step: save and stop early")
     ap.add_argument("--batch", type=int, default=16, help="pairs per step (2 clips each)")
     ap.add_argument("--pool", type=int, default=512, help="pairs rendered per pool")
-    ap.add_argument("--refresh", type=int, default=200, help="steps between fresh pools")
+    # a 128-pair pool reused for 100 steps of 8 (6 passes) was visibly overfitted: the loss jumped from
+    # 0.52 to 0.80 on the next pool (smoke run, README.md); 512 pairs per 100 steps of 16 is ~3 passes
+    ap.add_argument("--refresh", type=int, default=100, help="steps between fresh pools")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.01)
