@@ -107,13 +107,18 @@ def load_networks(vae_path: str, dit_path: str):
     else:
         vae, prev = load_vae(vae_path, with_preview=True)
     if dit_path == "random":
-        dit = VideoDiT(DiTConfig(latent_channels=vae.zc))
+        grid = 128 // vae.cfg.spatial if hasattr(vae, "cfg") else 16
+        dit = VideoDiT(DiTConfig(latent_channels=vae.zc, height=grid, width=grid))
         for p in dit.parameters():  # make a random net produce non-trivial output
             torch.nn.init.normal_(p, std=0.02)
     else:
         ck = torch.load(dit_path)
         dit = VideoDiT(DiTConfig(**ck["cfg"]))
         dit.load_state_dict(ck["ema"])
+    grid = 128 // vae.cfg.spatial if hasattr(vae, "cfg") else 16
+    if (dit.cfg.latent_channels, dit.cfg.height, dit.cfg.width) != (vae.zc, grid, grid):
+        raise SystemExit(f"{dit_path} was trained on {dit.cfg.latent_channels}x{dit.cfg.height}x{dit.cfg.width} latents, "
+                         f"{vae_path} makes {vae.zc}x{grid}x{grid}")
     return vae.eval(), prev.eval(), dit.eval()
 
 

@@ -276,6 +276,26 @@ class PackageVAE:
         return to_frames(self.round_trip(video))
 
 
+class CheckpointVAE(PackageVAE):
+    """A training checkpoint's VAE in PyTorch, for ablations before anything is exported: the same
+    round trip as PackageVAE (encoder mean, decoder), so the two figures compare."""
+
+    def __init__(self, path: str, threads: int = 2):
+        import torch
+        from .vae import load_vae
+        torch.set_num_threads(threads)
+        self.torch, self.vae = torch, load_vae(path)
+        self.video = {"frames": 16, "height": 128, "width": 128}
+
+    def encode(self, video: np.ndarray) -> np.ndarray:
+        with self.torch.no_grad():
+            return self.vae.encode(self.torch.from_numpy(np.asarray(video, np.float32)))[0].numpy()
+
+    def decode(self, latent: np.ndarray) -> np.ndarray:
+        with self.torch.no_grad():
+            return self.vae.decoder(self.torch.from_numpy(latent)).numpy()
+
+
 def score(seen: dict, want: dict) -> dict:
     return {k: seen.get(k) == want[k] for k in ("colour", "shape", "background", "direction")}
 
@@ -376,7 +396,8 @@ def main(argv=None):
     ap.add_argument("--clips")
     ap.add_argument("--prompts", help="prompt rows; with --selftest: judge these prompts' rendered ground truth")
     ap.add_argument("--selftest", type=int, default=0)
-    ap.add_argument("--through-vae", help="package folder: judge rendered clips after its VAE encoder+decoder")
+    ap.add_argument("--through-vae", help="package folder (or a VAE checkpoint .pt): judge rendered clips after "
+                                          "its VAE encoder+decoder")
     ap.add_argument("--write-prompts")
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--prompt-seed", type=int, default=424242)
@@ -397,7 +418,7 @@ def main(argv=None):
         frames_n, size = 16, 128
         vae = None
         if args.through_vae:  # the upper bound a generated clip can reach: the VAE's round trip
-            vae = PackageVAE(args.through_vae)
+            vae = (CheckpointVAE if args.through_vae.endswith(".pt") else PackageVAE)(args.through_vae)
             if vae.video["width"] != vae.video["height"]:
                 raise SystemExit("the world renders square clips only")
             frames_n, size = vae.video["frames"], vae.video["height"]

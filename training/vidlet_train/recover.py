@@ -32,7 +32,7 @@ from onnx import numpy_helper
 from .dit import DiTConfig, VideoDiT
 from .export import export_graph
 from .text_encoder import MAX_LENGTH
-from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, build_vae
+from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VAEConfig, build_vae
 
 
 class RecoveryError(RuntimeError):
@@ -124,7 +124,8 @@ def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None) -> tuple[torch.n
     params["vae.shift"], params["vae.scale"] = vae.shift, vae.scale
     fingerprint(params)
     torch.manual_seed(2)
-    z = torch.randn(1, vae.zc, 4, 16, 16)
+    grid = 128 // getattr(vae, "cfg", VAEConfig()).spatial
+    z = torch.randn(1, vae.zc, 4, grid, grid)
     video = torch.rand(1, 3, 16, 128, 128) * 2 - 1
     graphs = [
         ("vae_encoder.onnx", DiffusionLatentEncoder(vae), {"video": video}, ["latent"]),

@@ -104,7 +104,7 @@ def main(argv=None):
         cfg = VAEConfig(**base["cfg"])
     else:
         cfg = VAEConfig(**{k: getattr(args, k) for k in VAEConfig().to_dict()})
-    vae, prev = VideoVAE(cfg).to(device), PreviewDecoder(cfg.latent_channels).to(device)
+    vae, prev = VideoVAE(cfg).to(device), PreviewDecoder(cfg.latent_channels, spatial=cfg.spatial).to(device)
     if args.decoder_from:
         vae.load_state_dict(base["vae"]); prev.load_state_dict(base["preview"])
         vae.encoder.requires_grad_(False)

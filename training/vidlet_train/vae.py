@@ -1,4 +1,5 @@
-"""The video VAE: 16 latent channels at 4x time and 8x8 space compression (Wan 2.1's latent shape),
+"""The video VAE: 16 latent channels at 4x time and 8x8 space compression (Wan 2.1's latent shape;
+`spatial=4` keeps 4x4 instead),
 causal in time, with the decoder trained to tolerate noisy latents.
 
 Built for a CPU budget. Frames are folded into the batch so every spatial layer is a conv2d (in
@@ -29,6 +30,7 @@ class VAEConfig:
     dec_mid: int = 128    # latent grid, full frame rate
     dec_hi: int = 64      # 1/4 resolution
     dec_top: int = 32     # 1/2 resolution
+    spatial: int = 8      # space compression: 8 (Wan's, Allegro's) or 4 (the outline of a small object survives)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,14 +82,17 @@ class Encoder(nn.Module):
         super().__init__()
         self.inp = nn.Conv2d(3 * 4, cfg.enc_hi, 3, padding=1)             # 1/2 resolution
         self.r1 = ResBlock(cfg.enc_hi)
-        self.down = nn.Conv2d(cfg.enc_hi * 16 * 4, cfg.enc_lo, 1)         # 1/8 and 4 frames -> 1
+        if cfg.spatial not in (4, 8):
+            raise ValueError(f"spatial compression {cfg.spatial}: only 4 or 8 are built")
+        self.unshuffle = cfg.spatial // 2
+        self.down = nn.Conv2d(cfg.enc_hi * self.unshuffle ** 2 * 4, cfg.enc_lo, 1)  # latent grid, 4 frames -> 1
         self.r2, self.r3 = ResBlock(cfg.enc_lo), ResBlock(cfg.enc_lo)
         self.out = nn.Conv2d(cfg.enc_lo, 2 * cfg.latent_channels, 3, padding=1)
 
     def forward(self, x: torch.Tensor):
         b, _, t, _, _ = x.shape
         h = self.r1(self.inp(F.pixel_unshuffle(_fold(x), 2)), t)
-        h = F.pixel_unshuffle(h, 4)                                        # [B*T, C*16, H/8, W/8]
+        h = F.pixel_unshuffle(h, self.unshuffle)                           # [B*T, C*u*u, H/s, W/s]
         bt, c, hh, ww = h.shape
         h = h.reshape(b * t // 4, 4 * c, hh, ww).contiguous(memory_format=torch.channels_last)
         h = self.r3(self.r2(self.down(h), t // 4), t // 4)
@@ -103,7 +108,8 @@ class Decoder(nn.Module):
         self.lo = nn.ModuleList(ResBlock(cfg.dec_lo) for _ in range(cfg.dec_lo_blocks))
         self.tup = nn.Conv2d(cfg.dec_lo, 4 * cfg.dec_mid, 1)              # 1 latent frame -> 4 frames
         self.mid = ResBlock(cfg.dec_mid)
-        self.up1 = nn.Conv2d(cfg.dec_mid, 4 * cfg.dec_hi, 1)              # -> 1/4 resolution
+        self.up1_factor = cfg.spatial // 4                                 # 8x: 1/8 -> 1/4; 4x: stays
+        self.up1 = nn.Conv2d(cfg.dec_mid, self.up1_factor ** 2 * cfg.dec_hi, 1)  # -> 1/4 resolution
         self.hi = ResBlock(cfg.dec_hi)
         self.up2 = nn.Conv2d(cfg.dec_hi, 4 * cfg.dec_top, 1)              # -> 1/2 resolution
         self.top = ResBlock(cfg.dec_top)
@@ -119,7 +125,7 @@ class Decoder(nn.Module):
         bt, c4, hh, ww = h.shape
         h = h.reshape(bt, 4, c4 // 4, hh, ww).reshape(bt * 4, c4 // 4, hh, ww)
         h = self.mid(h.contiguous(memory_format=torch.channels_last), t)
-        h = self.hi(F.pixel_shuffle(self.up1(h), 2), t)
+        h = self.hi(F.pixel_shuffle(self.up1(h), self.up1_factor), t)
         h = self.top(F.pixel_shuffle(self.up2(h), 2), t)
         return _unfold(F.pixel_shuffle(self.out(F.silu(h)), 2), t)
 
@@ -149,15 +155,16 @@ class VideoVAE(nn.Module):
 class PreviewDecoder(nn.Module):
     """Latent -> 4 frames at 1/4 resolution: one cheap pass per denoising step in the page."""
 
-    def __init__(self, zc: int = 16, c: int = 64):
+    def __init__(self, zc: int = 16, c: int = 64, spatial: int = 8):
         super().__init__()
+        self.up = spatial // 4
         self.a = nn.Conv3d(zc, c, (1, 3, 3), padding=(0, 1, 1))
-        self.b = nn.Conv3d(c, 3 * 4, (1, 3, 3), padding=(0, 1, 1))
+        self.b = nn.Conv3d(c, 3 * self.up ** 2, (1, 3, 3), padding=(0, 1, 1))
 
     def forward(self, z):
         y = self.b(F.silu(self.a(z)))
         t = y.shape[2]
-        return torch.tanh(_unfold(F.pixel_shuffle(_fold(y), 2), t))
+        return torch.tanh(_unfold(F.pixel_shuffle(_fold(y), self.up), t))
 
 
 def build_vae(cfg: dict | None) -> tuple[nn.Module, PreviewDecoder]:
@@ -167,7 +174,7 @@ def build_vae(cfg: dict | None) -> tuple[nn.Module, PreviewDecoder]:
         vae = VideoVAEv1()
     else:
         vae = VideoVAE(VAEConfig(**cfg))
-    return vae, PreviewDecoder(vae.zc)
+    return vae, PreviewDecoder(vae.zc, spatial=getattr(vae, "cfg", VAEConfig()).spatial)
 
 
 def load_vae(path: str, with_preview: bool = False):
