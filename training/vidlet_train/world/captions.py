@@ -19,6 +19,7 @@ API:
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 
@@ -30,11 +31,28 @@ from .sample import ClipSpec, ObjectSpec, SceneSpec, describe_scene
 
 STYLES = ("rich", "template")
 TEMPLATE_PROB = 0.3  # the share of template wording in style="rich", so that wording stays covered
-_MAX_APPROX_TOKENS = 52  # a rich caption longer than this (estimated) is rewritten compactly (MiniLM: 64)
+# the share of rich-caption colours named from the big dictionary (colour_names.py) instead of the
+# catalogue's words: enough that the denoiser learns colour from thousands of names, few enough that
+# the common words stay the most practised
+DICTIONARY_COLOUR_PROB = 0.3
+# a rich caption longer than this many MiniLM tokens ([CLS] and [SEP] included) is rewritten
+# compactly: the encoder takes 64, and up to 3 more come from the final punctuation ("...")
+_MAX_TOKENS = 61
+
+
+@functools.cache
+def _dictionary_names() -> dict[str, list[str]]:
+    from .colour_names import load
+    return load()
 
 
 def colour_words(colour: str) -> list[str]:
     return COLOURS[colour][1] + RICH_COLOUR_EXTRA.get(colour, [])
+
+
+def any_colour_words(colour: str) -> list[str]:
+    """Every name a rich caption may give this colour: the catalogue's words and the dictionary's."""
+    return colour_words(colour) + _dictionary_names()[colour]
 
 
 def shape_words(shape: str) -> list[str]:
@@ -74,6 +92,9 @@ def _fix_articles(text: str) -> str:
 
 
 def _colour(rng: random.Random, colour: str, compact: bool, modifier: bool = True) -> str:
+    names = _dictionary_names()[colour]
+    if not compact and names and rng.random() < DICTIONARY_COLOUR_PROB:
+        return rng.choice(names)
     word = _pick(rng, colour_words(colour), compact)
     if modifier and not compact and word not in ("dark",) and rng.random() < 0.12:
         word = f"{rng.choice(COLOUR_MODIFIERS)} {word}"
@@ -192,15 +213,24 @@ def _case(text: str, mode: str) -> str:
     return re.sub(r"(^|[.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
 
 
-def _approx_tokens(text: str) -> int:
-    """A cheap estimate of the MiniLM token count (words, digits and punctuation marks; long words
-    count more, as the tokenizer splits them); within a few tokens of the truth on these captions."""
-    return sum(1 + len(w) // 7 for w in re.findall(r"[A-Za-z]+|\d|[^\w\s]", text))
+@functools.cache
+def _tokenizer():
+    from ..text_encoder import Tokenizer
+    tok = Tokenizer().tok
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def _tokens(text: str) -> int:
+    """The text encoder's own token count: dictionary colour names split into many word pieces, so
+    no estimate from letters holds for them."""
+    return len(_tokenizer().encode(text).ids)
 
 
 def rich_caption(rng: random.Random, scenes: list[SceneSpec]) -> tuple[str, list[str]]:
     best = None
-    for compact in (False, True, True, True):
+    for compact in (False,) + (True,) * 8:  # compact draws differ: a long two-scene clip may need several
         opener = rng.choice(RICH_OPENERS) if not compact and rng.random() < 0.25 else ""
         pieces = [rich_scene_caption(rng, s, compact, np_first=i == 0 and opener.endswith(" of"))
                   for i, s in enumerate(scenes)]
@@ -211,11 +241,12 @@ def rich_caption(rng: random.Random, scenes: list[SceneSpec]) -> tuple[str, list
         else:
             body = _pick(rng, CUT_JOINERS, compact).lower().join(pieces)
         text = f"{opener} {body}" if opener else body
-        if best is None or _approx_tokens(text) < _approx_tokens(best[0]):
-            best = text, pieces
-        if _approx_tokens(text) <= _MAX_APPROX_TOKENS:
+        n = _tokens(text)
+        if best is None or n < best[2]:
+            best = text, pieces, n
+        if n <= _MAX_TOKENS:
             break
-    text, pieces = best
+    text, pieces, _ = best
     text, pieces = _fix_articles(text), [_fix_articles(p) for p in pieces]
     text += rng.choices(["", ".", "!", "..."], [0.55, 0.3, 0.1, 0.05])[0]
     mode = rng.choices(["sentence", "lower", "upper", "title"], [0.5, 0.38, 0.06, 0.06])[0]
@@ -237,7 +268,7 @@ def caption_scenes(rng: random.Random, scenes: list[SceneSpec], style: str = "ri
     if style == "template" or rng.random() < template_prob:
         caption, scene_captions = template_caption(rng, scenes)
         # the template never shortens itself: a two-scene, two-object one can outrun the text encoder
-        if style == "template" or _approx_tokens(caption) <= _MAX_APPROX_TOKENS:
+        if style == "template" or _tokens(caption) <= _MAX_TOKENS:
             return caption, scene_captions
     return rich_caption(rng, scenes)
 
@@ -247,12 +278,12 @@ def recaption(rng: random.Random, spec: ClipSpec, style: str = "rich", template_
     return caption_scenes(rng, spec.scenes, style, template_prob)[0]
 
 
-def training_vocabulary() -> list[str]:
+def training_vocabulary(with_colour_names: bool = True) -> list[str]:
     """Every word a training caption (either style) can contain, lower case, sorted: walked from the
     word lists, so nothing depends on sampling. The page reports a prompt's other words as unknown."""
     texts: list[str] = []
     for c in COLOURS:
-        texts += colour_words(c)
+        texts += any_colour_words(c) if with_colour_names else colour_words(c)
     for s in SHAPES:
         texts += shape_words(s)
     texts += COLOUR_MODIFIERS + ARTICLES + RICH_ARTICLES + OPENERS + RICH_OPENERS + OBJECT_JOINERS + CUT_JOINERS
