@@ -10,7 +10,7 @@
  * retries the failing call once.
  */
 import { requiredRoles } from '../package/components';
-import { parseManifest } from '../store/manifest';
+import { parseManifest, variantFiles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';
@@ -256,7 +256,7 @@ export class VidletEngine implements Engine {
     for (const name of RUNTIME_COMPONENTS) {
       variants[name] = chooseVariant(name, manifest.components[name].variants, backend, options.variant ?? 'auto').variant;
     }
-    const totalBytes = componentFiles(manifest, variants).reduce((s, f) => s + f.bytes, 0);
+    const totalBytes = variantFiles(manifest, variants).reduce((s, f) => s + f.bytes, 0);
     const bytes = await this.readAll(store, signal, base, manifest, variants, totalBytes, onProgress);
     if (this.ortThreads === null) {
       configureOrt(this.ort, wasmThreads);
@@ -387,7 +387,7 @@ export class VidletEngine implements Engine {
   private async recreateSessions(m: Loaded): Promise<void> {
     await releaseSessions(Object.values(m.sessions));
     const bytes = new Map<string, Uint8Array>();
-    for (const f of componentFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
+    for (const f of variantFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
     // onnxruntime-web keeps using its lost device for new sessions; give them a new one
     // (measured in Chromium, see webgpu-device.ts).
     // Kept for every later session too (a next loadModel), which would also get the lost device.
@@ -485,13 +485,6 @@ export function loraRankAxisIsSymbolic(c: ComponentSession): boolean {
   const meta = (c.session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
   const entry = meta?.find((x) => x.name === name);
   return !!entry && entry.isTensor && typeof entry.shape?.[3] === 'string';
-}
-
-/** The files of the chosen variants (adapters are read separately, when the user picks one). */
-function componentFiles(manifest: Manifest, variants: Record<RuntimeComponent, Variant>): PackageFile[] {
-  const out = new Map<string, PackageFile>();
-  for (const name of RUNTIME_COMPONENTS) for (const f of manifest.components[name].variants[variants[name]]!.files) out.set(f.path, f);
-  return [...out.values()];
 }
 
 /**

@@ -270,8 +270,11 @@ function parseAdapters(v: unknown, files: FileRegistry): AdapterEntry[] {
   });
 }
 
-/** Every hash-listed file of the chosen variants (plus adapters and blender), for download planning. */
-export function listFiles(manifest: Manifest, variants: Partial<Record<ComponentName, Variant>>): PackageFile[] {
+/**
+ * The files of the chosen variants, each path once (a graph and its external data may be shared).
+ * This is what loading a model downloads; adapters are fetched when first used, by their own entries.
+ */
+export function variantFiles(manifest: Manifest, variants: Partial<Record<ComponentName, Variant>>): PackageFile[] {
   const out = new Map<string, PackageFile>();
   for (const [name, variant] of Object.entries(variants) as [ComponentName, Variant][]) {
     const component = manifest.components[name];
@@ -281,7 +284,5 @@ export function listFiles(manifest: Manifest, variants: Partial<Record<Component
     }
     for (const f of chosen.files) out.set(f.path, f);
   }
-  for (const a of manifest.adapters) out.set(a.file, { path: a.file, bytes: a.bytes, sha256: a.sha256 });
-  if (manifest.blender) out.set(manifest.blender.path, manifest.blender);
   return [...out.values()];
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ManifestError } from '../../../src/store/errors';
-import { listFiles, parseManifest } from '../../../src/store/manifest';
+import { parseManifest, variantFiles } from '../../../src/store/manifest';
 import { validManifest } from './manifest-fixture';
 import { allListedFiles } from '../../../src/store/check-package';
 import { NodeFolderStore } from '../../../src/store/node-store';
@@ -171,19 +171,18 @@ describe('parseManifest', () => {
   });
 });
 
-describe('listFiles', () => {
-  it('lists the chosen variants plus adapters and blender, each path once', () => {
+describe('variantFiles', () => {
+  it('lists the chosen variants, each path once, and no adapter', () => {
     const m = parseManifest(validManifest());
-    const files = listFiles(m, { textEncoder: 'int8', denoiser: 'fp32', vaeDecoder: 'fp32', previewDecoder: 'fp32' });
+    const files = variantFiles(m, { textEncoder: 'int8', denoiser: 'fp32', vaeDecoder: 'fp32', previewDecoder: 'fp32' });
     expect(files.map((f) => f.path)).toEqual([
       'text_encoder.int8.onnx', 'denoiser.onnx', 'denoiser.onnx.data', 'vae_decoder.onnx', 'preview_decoder.onnx',
-      'adapters/spin.safetensors', 'blender.json',
     ]);
   });
 
   it('names a variant the manifest lacks', () => {
     const m = parseManifest(validManifest());
-    expect(() => listFiles(m, { vaeDecoder: 'q4' })).toThrow(/components\.vaeDecoder\.variants\.q4 does not exist: choose one of fp32/);
+    expect(() => variantFiles(m, { vaeDecoder: 'q4' })).toThrow(/components\.vaeDecoder\.variants\.q4 does not exist: choose one of fp32/);
   });
 });
 
