@@ -4,10 +4,14 @@
  * what the engine feeds and reads, stated once.
  */
 
-/** Every component a manifest may list; the vaeEncoder is optional (adapter training uses it). */
-export const COMPONENTS = ['textEncoder', 'denoiser', 'vaeDecoder', 'previewDecoder', 'vaeEncoder'] as const;
+/**
+ * Every component a manifest may list. Optional: the vaeEncoder (adapter training uses it) and the
+ * rewardModel (#9: scores finished takes; a package has it exactly when it has a `reward` section,
+ * src/package/reward.ts).
+ */
+export const COMPONENTS = ['textEncoder', 'denoiser', 'vaeDecoder', 'previewDecoder', 'vaeEncoder', 'rewardModel'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
-export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder'];
+export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder', 'rewardModel'];
 
 /** Roles each component must map to ONNX tensor names; `motion` only for a joint appearance–motion model. */
 export function requiredRoles(component: ComponentName, hasMotion: boolean): { inputs: string[]; outputs: string[] } {
@@ -28,5 +32,9 @@ export function requiredRoles(component: ComponentName, hasMotion: boolean): { i
       return { inputs: ['latent'], outputs: ['preview'] };
     case 'vaeEncoder':
       return { inputs: ['video'], outputs: ['latent'] };
+    case 'rewardModel':
+      // video [B,3,T,H,W] in [-1,1] (the vaeDecoder's output), text [B,L,hidden] and text_mask [B,L]
+      // (the textEncoder's, as the denoiser takes them) → scores [B,3], features [B,F].
+      return { inputs: ['video', 'text', 'text_mask'], outputs: ['scores', 'features'] };
   }
 }

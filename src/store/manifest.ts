@@ -7,6 +7,7 @@
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles } from '../package/components';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
 import { sceneSupportProblems, type SceneSupport } from '../package/scenes';
+import { parseRewardSpec } from './manifest-reward';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
 import {
@@ -86,6 +87,9 @@ export function parseManifest(json: unknown): Manifest {
     blender: m.blender === undefined ? undefined : parseFile(m.blender, 'blender', files, 'file'),
     ...(m.scenes === undefined ? {} : { scenes: parseSceneSupport(m.scenes) }),
   };
+  // After the components, so a broken rewardModel is named before its reward section.
+  const reward = parseRewardSpec(m.reward, manifest.components.rewardModel !== undefined);
+  if (reward) manifest.reward = reward;
   if (manifest.motion && manifest.motion.channels !== manifest.latent.channels) {
     // The motion latent is encoded by the same VAE as the video (VideoJAM), so it has the same channels.
     fail('motion.channels', `is ${manifest.motion.channels}, but latent.channels is ${manifest.latent.channels}; the motion latent comes from the same VAE and must match`);

@@ -5,6 +5,7 @@
  * so it knows nothing of fetch, IndexedDB or the filesystem.
  */
 import type { SamplerName } from '../package/request';
+import type { RewardSpec } from '../package/reward';
 import type { SceneSupport } from '../package/scenes';
 import type { Variant } from '../package/variants';
 
@@ -76,12 +77,16 @@ export interface Manifest {
     vaeDecoder: Component;
     previewDecoder: Component;
     vaeEncoder?: Component;
+    /** Scores finished takes (#9); present exactly when `reward` is. */
+    rewardModel?: Component;
   };
   lora: { slots: string[]; depth: number; targets: string[]; rank: number; width: number };
   adapters: AdapterEntry[];
   blender?: PackageFile;
   /** Multi-scene support (#10); absent: one scene of video.frames. */
   scenes?: SceneSupport;
+  /** How to read the rewardModel's outputs (src/package/reward.ts); absent: the package scores nothing. */
+  reward?: RewardSpec;
 }
 
 export interface FileProgress {
