@@ -14,7 +14,9 @@ import { parseManifest, variantFiles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';
-import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
+import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError, NoRewardModelError } from './errors';
+import { runBestOf } from './best-of';
+import { scoreTakesWith, type RewardFeeds } from './reward-scores';
 import { LoraSlots } from './lora-slots';
 import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
 import {
@@ -27,10 +29,11 @@ import { AdapterShelf, adapterInfo } from './adapter-choice';
 import {
   ADAPTER_STRENGTH, BLEND_MODES, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem, type LimitedField,
 } from '../package/request';
+import type { TakeScore } from '../package/reward';
 import type { Variant } from '../package/variants';
 import type {
-  AdapterInfo, AdapterSettings, BackendInfo, Engine, GenerateCallbacks, GenerateRequest, GenerateResult, LoadOptions, LoadProgress, ModelInfo,
-  ModelSource, PromptAnalysis,
+  AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
+  GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis,
 } from './types';
 
 /** Components a generation needs (the VAE encoder is optional and not loaded for text-to-video). */
@@ -51,6 +54,13 @@ interface Loaded {
   textCache: Map<string, { hidden: Float32Array; mask: Float32Array }>;
   /** Shipped and user-added adapters, put into the LoRA slots per request. */
   adapters: AdapterShelf;
+  /** The load's variant option, for the reward model's variant when it loads. */
+  variantOption: Variant | 'auto';
+  /**
+   * The reward model's session, created on the first scoring call (not at load: only best-of-N and
+   * votes need it, and every load would otherwise read and verify its files); null until then.
+   */
+  reward: Promise<ComponentSession> | null;
 }
 
 export interface VidletEngineOptions {
@@ -75,7 +85,7 @@ const TEXT_CACHE_ENTRIES = 4;
 
 export class VidletEngine implements Engine {
   private loaded: Loaded | null = null;
-  private busy: 'load' | 'generate' | null = null;
+  private busy: 'load' | 'generate' | 'score' | null = null;
   private cancelRequested = false;
   /** Aborts the running load's downloads (see cancel()). */
   private loadAbort: AbortController | null = null;
@@ -151,11 +161,15 @@ export class VidletEngine implements Engine {
         ...(manifest.scenes ? { scenes: { ...manifest.scenes } } : {}),
         lora: { slots: manifest.lora.slots.slice(), depth: manifest.lora.depth },
         backend,
+        ...(manifest.reward ? { reward: { dimensions: [...manifest.reward.dimensions], features: manifest.reward.features, tieTheta: manifest.reward.tieTheta, video: { ...manifest.reward.video } } } : {}),
       };
       const previous = this.loaded;
-      this.loaded = { base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters };
+      this.loaded = {
+        base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        variantOption: options.variant ?? 'auto', reward: null,
+      };
       this.lastDecodeMs = undefined;
-      if (previous) await releaseSessions(Object.values(previous.sessions));
+      if (previous) await releaseAll(previous);
       return info;
     } catch (e) {
       // Aborted before any model file was under way (manifest, tokenizer): nothing to keep.
@@ -229,16 +243,64 @@ export class VidletEngine implements Engine {
     }
   }
 
+  /**
+   * Scores finished takes of `prompt` with the package's reward model, batched over takes; see
+   * Engine.scoreTakes. The prompt goes through the same text encoder (and cache) as generation.
+   */
+  async scoreTakes(takes: FramesRGBA[], prompt: string): Promise<TakeScore[]> {
+    const m = this.loaded;
+    if (!m) throw new ModelNotLoadedError();
+    const spec = requireReward(m);
+    if (!Array.isArray(takes) || takes.length === 0) throw new InvalidRequestError('takes must be a non-empty list of clips (FramesRGBA).', { field: 'takes' });
+    if (typeof prompt !== 'string') throw new InvalidRequestError('prompt must be text.', { field: 'prompt' });
+    takes.forEach((t, i) => {
+      if (!t || !ArrayBuffer.isView(t.data) || t.data.length !== t.width * t.height * t.frames * 4) {
+        throw new InvalidRequestError(`takes[${i}] is not a clip: it needs width, height, frames and width·height·frames·4 RGBA bytes in data.`, { field: 'takes' });
+      }
+    });
+    this.claim('score');
+    try {
+      await this.rewardSession(m);
+      const text = await this.encodeText(m, [prompt]);
+      return await scoreTakesWith((feeds) => this.runReward(m, feeds), spec, takes, {
+        ...text, maxLength: m.manifest.text.maxLength, hiddenSize: m.manifest.text.hiddenSize,
+      });
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /**
+   * Best-of-N (Engine.generateBestOf): refuses a package without a reward model, and loads the
+   * reward session, before the first take, so neither costs N generations first.
+   */
+  async generateBestOf(request: GenerateRequest & AdapterSettings, options: BestOfOptions, callbacks: BestOfCallbacks = {}): Promise<BestOfResult> {
+    const m = this.loaded;
+    if (!m) throw new ModelNotLoadedError();
+    requireReward(m);
+    checkRequest(request);
+    this.claim('score');
+    try {
+      await this.rewardSession(m);
+    } finally {
+      this.busy = null;
+    }
+    return runBestOf(
+      { generate: (r) => this.generate(r, { onStep: callbacks.onStep }), score: (takes, prompt) => this.scoreTakes(takes, prompt) },
+      request, options, callbacks,
+    );
+  }
+
   async cancel(): Promise<void> {
     if (this.busy === 'generate') this.cancelRequested = true;
     else if (this.busy === 'load') this.loadAbort?.abort();
   }
 
   async unload(): Promise<void> {
-    if (this.busy) throw new BusyError(`Cannot unload while a ${this.busy === 'load' ? 'model load' : 'generation'} is running; cancel it first.`);
+    if (this.busy) throw new BusyError(`Cannot unload while a ${JOB_NAMES[this.busy]} is running; cancel it first.`);
     const m = this.loaded;
     this.loaded = null;
-    if (m) await releaseSessions(Object.values(m.sessions));
+    if (m) await releaseAll(m);
   }
 
   /** Variants for a backend, their files through the store, and the sessions. */
@@ -282,11 +344,54 @@ export class VidletEngine implements Engine {
     };
   }
 
-  private claim(kind: 'load' | 'generate'): void {
+  private claim(kind: 'load' | 'generate' | 'score'): void {
     if (this.busy) {
-      throw new BusyError(`A ${this.busy === 'load' ? 'model load' : 'generation'} is already running; wait for it or cancel it before starting a ${kind === 'load' ? 'load' : 'generation'}.`);
+      throw new BusyError(`A ${JOB_NAMES[this.busy]} is already running; wait for it or cancel it before starting a ${JOB_NAMES[kind]}.`);
     }
     this.busy = kind;
+  }
+
+  /** The reward model's session, created once per load on first use, from the store's verified files. */
+  private rewardSession(m: Loaded): Promise<ComponentSession> {
+    if (!m.reward) {
+      m.reward = this.createRewardSession(m);
+      // A failed creation (corrupt file, unsupported graph) is retried on the next call, not cached.
+      m.reward.catch(() => {
+        if (this.loaded === m) m.reward = null;
+      });
+    }
+    return m.reward;
+  }
+
+  private async createRewardSession(m: Loaded): Promise<ComponentSession> {
+    const component = m.manifest.components.rewardModel!;
+    const variant = chooseVariant('rewardModel', component.variants, m.backend, m.variantOption).variant;
+    // The same verified path as the other components: variantFiles lists the files, the store checks each sha256.
+    const files = [];
+    for (const f of variantFiles(m.manifest, { rewardModel: variant })) files.push({ path: f.path, data: await this.store.getFile(m.base, f) });
+    const roles = requiredRoles('rewardModel', m.manifest.motion !== undefined);
+    const gpu = m.backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
+    return createComponentSession(this.ort, 'rewardModel', variant, component, files, m.backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(m.backend), ...gpu });
+  }
+
+  /** One reward-model call; a lost GPU device is recovered once, as in run(). */
+  private async runReward(m: Loaded, feeds: RewardFeeds) {
+    const { Tensor } = this.ort;
+    const tensors = {
+      video: new Tensor('float32', feeds.video.data, feeds.video.dims),
+      text: new Tensor('float32', feeds.text.data, feeds.text.dims),
+      text_mask: new Tensor('float32', feeds.textMask.data, feeds.textMask.dims),
+    };
+    let out;
+    try {
+      out = await runComponent(await this.rewardSession(m), tensors);
+    } catch (e) {
+      if (!isDeviceLost(e) || m.backend.backend !== 'webgpu') throw e;
+      await this.recreateSessions(m);
+      out = await runComponent(await this.rewardSession(m), tensors);
+    }
+    const read = (t: OrtTensor) => ({ data: t.data as Float32Array, dims: t.dims });
+    return { scores: read(out.scores!), features: read(out.features!) };
   }
 
   private async readTokenizer(store: ModelFileStore, base: string, manifest: Manifest): Promise<PromptTokenizer> {
@@ -386,6 +491,10 @@ export class VidletEngine implements Engine {
   /** After a lost GPU device: new sessions from the store's (cached, verified) files. */
   private async recreateSessions(m: Loaded): Promise<void> {
     await releaseSessions(Object.values(m.sessions));
+    // The reward session is on the lost device too: dropped, and made again on its next use.
+    const reward = m.reward;
+    m.reward = null;
+    if (reward) await releaseSessions([await reward.catch(() => null)].filter((s): s is ComponentSession => s !== null));
     const bytes = new Map<string, Uint8Array>();
     for (const f of variantFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
     // onnxruntime-web keeps using its lost device for new sessions; give them a new one
@@ -413,6 +522,39 @@ export class VidletEngine implements Engine {
     }
   }
 
+  /**
+   * hidden [n, L, H] and mask [n, L] for n texts in one text-encoder call. Keyed by the whole
+   * batch, not per text: the same batch gives the same bits, so a cached result is exactly what
+   * the encoder would return (same seed → same clip still holds).
+   */
+  private async encodeText(m: Loaded, texts: string[]): Promise<{ hidden: Float32Array; mask: Float32Array }> {
+    const { Tensor } = this.ort;
+    const { manifest } = m;
+    const L = manifest.text.maxLength;
+    const key = JSON.stringify(texts);
+    const hit = m.textCache.get(key);
+    if (hit && this.options.cacheText !== false) {
+      m.textCache.delete(key);
+      m.textCache.set(key, hit); // most recently used last
+      return { hidden: hit.hidden.slice(), mask: hit.mask.slice() };
+    }
+    const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
+    const out = await this.run(m, 'textEncoder', {
+      input_ids: new Tensor('int64', inputIds, [texts.length, L]),
+      attention_mask: new Tensor('int64', attentionMask, [texts.length, L]),
+    });
+    const hidden = out.hidden!;
+    if (hidden.dims.length !== 3 || hidden.dims[1] !== L || hidden.dims[2] !== manifest.text.hiddenSize) {
+      throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
+    }
+    const result = { hidden: (hidden.data as Float32Array).slice(), mask: Float32Array.from(attentionMask, Number) };
+    if (this.options.cacheText !== false) {
+      m.textCache.set(key, { hidden: result.hidden.slice(), mask: result.mask.slice() });
+      if (m.textCache.size > TEXT_CACHE_ENTRIES) m.textCache.delete(m.textCache.keys().next().value!);
+    }
+    return result;
+  }
+
   private components(m: Loaded): PipelineComponents {
     const { Tensor } = this.ort;
     const { manifest } = m;
@@ -431,32 +573,7 @@ export class VidletEngine implements Engine {
       return { data: t.data as Float32Array, dims: [...t.dims] };
     };
     return {
-      encodeText: async (texts) => {
-        // Keyed by the whole batch, not per text: the same batch gives the same bits, so a cached
-        // result is exactly what the encoder would return (same seed → same clip still holds).
-        const key = JSON.stringify(texts);
-        const hit = m.textCache.get(key);
-        if (hit && this.options.cacheText !== false) {
-          m.textCache.delete(key);
-          m.textCache.set(key, hit); // most recently used last
-          return { hidden: hit.hidden.slice(), mask: hit.mask.slice() };
-        }
-        const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
-        const out = await this.run(m, 'textEncoder', {
-          input_ids: new Tensor('int64', inputIds, [texts.length, L]),
-          attention_mask: new Tensor('int64', attentionMask, [texts.length, L]),
-        });
-        const hidden = out.hidden!;
-        if (hidden.dims.length !== 3 || hidden.dims[1] !== L || hidden.dims[2] !== manifest.text.hiddenSize) {
-          throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
-        }
-        const result = { hidden: (hidden.data as Float32Array).slice(), mask: Float32Array.from(attentionMask, Number) };
-        if (this.options.cacheText !== false) {
-          m.textCache.set(key, { hidden: result.hidden.slice(), mask: result.mask.slice() });
-          if (m.textCache.size > TEXT_CACHE_ENTRIES) m.textCache.delete(m.textCache.keys().next().value!);
-        }
-        return result;
-      },
+      encodeText: (texts) => this.encodeText(m, texts),
       denoise: async (b: DenoiserBatch) => {
         const dims = (c: number) => [b.B, c, lat[1]!, lat[2]!, lat[3]!];
         const feeds: Record<string, OrtTensor> = {
@@ -477,6 +594,25 @@ export class VidletEngine implements Engine {
       decodeVideo: (latent) => decode('vaeDecoder', latent),
     };
   }
+}
+
+const JOB_NAMES = { load: 'model load', generate: 'generation', score: 'scoring' } as const;
+
+/** The manifest's reward section, or NoRewardModelError saying what to do. */
+function requireReward(m: Loaded) {
+  if (m.manifest.reward && m.manifest.components.rewardModel) return m.manifest.reward;
+  throw new NoRewardModelError(
+    `${m.manifest.displayName} has no reward model (its manifest has no components.rewardModel and "reward" section), so takes cannot be scored or ranked. ` +
+      'Load a model package that ships one (docs/model-package.md, "Reward model"), or generate single takes.',
+    { model: m.manifest.name },
+  );
+}
+
+/** Every session of a load, the reward model's too when it was made. */
+async function releaseAll(m: Loaded): Promise<void> {
+  await releaseSessions(Object.values(m.sessions));
+  const reward = await m.reward?.catch(() => null);
+  if (reward) await releaseSessions([reward]);
 }
 
 /** True when the denoiser graph declares lora_down's rank axis (dim 3) symbolic, e.g. 'r'. */

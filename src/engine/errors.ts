@@ -67,6 +67,14 @@ export class InvalidRequestError extends EngineError {
   override name = 'InvalidRequestError';
 }
 
+/**
+ * Scoring (scoreTakes, best-of-N) asked of a model package that ships no reward model
+ * (manifest components.rewardModel + reward, docs/model-package.md).
+ */
+export class NoRewardModelError extends EngineError {
+  override name = 'NoRewardModelError';
+}
+
 /** A second generate/loadModel while one is running. */
 export class BusyError extends EngineError {
   override name = 'BusyError';
@@ -92,7 +100,7 @@ export interface SerializedEngineError {
 
 const CLASSES: Record<string, { prototype: Error }> = {
   EngineError, CancelledError, NoBackendError, ModelFormatError, ModelLoadError, DeviceLostError,
-  ModelNotLoadedError, InvalidRequestError, BusyError, GenerationError, InferenceError,
+  ModelNotLoadedError, InvalidRequestError, NoRewardModelError, BusyError, GenerationError, InferenceError,
   ManifestError, IntegrityError, SizeMismatchError, FileUnavailableError, StorageFullError,
   AbortError: DownloadAbortedError, AdapterError, SafetensorsError, ScheduleError,
 };

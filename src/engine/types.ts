@@ -5,6 +5,7 @@
  * it runs. Everything that crosses this interface is structured-clonable.
  */
 import type { BlendMode, SamplerName } from '../package/request';
+import type { RankBy, RewardDimension, TakeScore } from '../package/reward';
 import type { SceneSupport } from '../package/scenes';
 import type { Backend, Variant } from '../package/variants';
 import type { CurveSpec } from './adapters/schedule';
@@ -14,6 +15,7 @@ import type { CurveSpec } from './adapters/schedule';
  * and backend names in src/package/variants.ts. Re-exported so the engine's API stays one import.
  */
 export type { Backend, BlendMode, SamplerName, Variant };
+export type { RankBy, RewardDimension, TakeScore };
 
 /** Where a model package lives: a base URL (browser: '/models/vidlet-tiny/') or a folder (Node). */
 export interface ModelSource {
@@ -79,6 +81,50 @@ export interface ModelInfo {
   /** LoRA layout: slot names and the denoiser's block count (a curve's `groups` index these blocks). */
   lora: { slots: string[]; depth: number };
   backend: BackendInfo;
+  /**
+   * The package's reward model (manifest "reward"), which scoreTakes and generateBestOf use; absent:
+   * the package has none and both refuse with NoRewardModelError. Its session loads on first use.
+   */
+  reward?: RewardInfo;
+}
+
+/** What the page needs to know of a package's reward model (src/package/reward.ts RewardSpec). */
+export interface RewardInfo {
+  /** The order of the scores output (always the three of REWARD_DIMENSIONS). */
+  dimensions: RewardDimension[];
+  /** Length of TakeScore.features (a per-person taste head is fitted on them). */
+  features: number;
+  /** θ of Bradley–Terry with ties the scores were fitted with (src/votes/btt.ts). */
+  tieTheta: number;
+  /** The clip size the graph scores; takes of another size are resampled to it. */
+  video: { frames: number; height: number; width: number };
+}
+
+/** Best-of-N: how many takes (seeds seed, seed + 1, …) and what decides the best. */
+export interface BestOfOptions {
+  /** Takes to make, BEST_OF in src/package/reward.ts (1–16). */
+  n: number;
+  /** Default 'overall' (VQ + MQ + TA). */
+  rankBy?: RankBy;
+}
+
+export interface BestOfCallbacks extends GenerateCallbacks {
+  /** Before take `index` (0-based) of `count` starts, with its seed. */
+  onTake?(take: { index: number; count: number; seed: number }): void;
+}
+
+export interface ScoredTake {
+  seed: number;
+  score: TakeScore;
+  /** 1 = best. */
+  rank: number;
+  result: GenerateResult;
+}
+
+export interface BestOfResult {
+  rankBy: RankBy;
+  /** Every take, best first (ties: the lower seed first); takes[0] is the best. */
+  takes: ScoredTake[];
 }
 
 /** An adapter as the page lists it: its description's fields (docs/adapter-format.md). */
@@ -215,6 +261,14 @@ export interface Engine {
   /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
   addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo>;
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
+  /**
+   * Scores finished takes of one prompt with the package's reward model (its session loads on the
+   * first call), in the takes' order; takes of another size are resampled to ModelInfo.reward.video.
+   * NoRewardModelError when the package has none.
+   */
+  scoreTakes?(takes: FramesRGBA[], prompt: string): Promise<TakeScore[]>;
+  /** N takes from seeds request.seed, +1, …, scored and ranked (NoRewardModelError before any take without a reward model). */
+  generateBestOf?(request: GenerateRequest & AdapterSettings, options: BestOfOptions, callbacks?: BestOfCallbacks): Promise<BestOfResult>;
   /**
    * Cooperative: the running generation stops within one step with a CancelledError. During
    * loadModel it stops the download (CancelledError saying how much stays stored; the next load

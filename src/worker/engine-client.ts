@@ -8,7 +8,11 @@ import * as Comlink from 'comlink';
 import type {
   AdapterInfo,
   AdapterSettings,
+  BestOfCallbacks,
+  BestOfOptions,
+  BestOfResult,
   Engine,
+  FramesRGBA,
   GenerateCallbacks,
   GenerateRequest,
   GenerateResult,
@@ -18,6 +22,7 @@ import type {
   ModelSource,
   PromptAnalysis,
   StepPreview,
+  TakeScore,
 } from '../engine/types';
 import type { CacheUsage, EngineHost } from './engine-host';
 import { deserializeError } from './error-transport';
@@ -71,6 +76,28 @@ export class EngineClient implements Engine {
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult> {
     const onStep = callbacks?.onStep;
     return this.#call(() => this.#remote.generate(request, onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined));
+  }
+
+  /**
+   * Scores finished takes of one prompt with the loaded model's reward model, in the takes' order
+   * (the frames are copied to the worker; the caller keeps its own). Rejects with the engine's
+   * NoRewardModelError when the model has none (ModelInfo.reward is then absent).
+   */
+  scoreTakes(takes: FramesRGBA[], prompt: string): Promise<TakeScore[]> {
+    return this.#call(() => this.#remote.scoreTakes(takes, prompt));
+  }
+
+  /** N takes from seeds request.seed, +1, …, scored and ranked best first (Engine.generateBestOf). */
+  generateBestOf(request: GenerateRequest & AdapterSettings, options: BestOfOptions, callbacks?: BestOfCallbacks): Promise<BestOfResult> {
+    const { onStep, onTake } = callbacks ?? {};
+    return this.#call(() =>
+      this.#remote.generateBestOf(
+        request,
+        options,
+        onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined,
+        onTake ? Comlink.proxy((t: { index: number; count: number; seed: number }) => onTake(t)) : undefined,
+      ),
+    );
   }
 
   cancel(): Promise<void> {

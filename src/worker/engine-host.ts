@@ -7,7 +7,10 @@ import * as Comlink from 'comlink';
 import type {
   AdapterInfo,
   AdapterSettings,
+  BestOfOptions,
+  BestOfResult,
   Engine,
+  FramesRGBA,
   GenerateRequest,
   GenerateResult,
   LoadOptions,
@@ -16,6 +19,7 @@ import type {
   ModelSource,
   PromptAnalysis,
   StepPreview,
+  TakeScore,
 } from '../engine/types';
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { serializeError } from './error-transport';
@@ -89,6 +93,40 @@ export class EngineHost {
         return Comlink.transfer(result, uniqueTransferable(buffers));
       } finally {
         release(onStep);
+      }
+    });
+  }
+
+  /** Scores takes of one prompt with the model's reward model (NoRewardModelError crosses as itself). */
+  scoreTakes(takes: FramesRGBA[], prompt: string): Promise<TakeScore[]> {
+    return guard(async () => {
+      const engine = this.#engine;
+      if (!engine.scoreTakes) throw new Error('This engine cannot score takes.');
+      return engine.scoreTakes(takes, prompt);
+    });
+  }
+
+  /** Best-of-N; every take's frames are handed over, as generate's are. */
+  generateBestOf(
+    request: GenerateRequest & AdapterSettings,
+    options: BestOfOptions,
+    onStep?: Callback<StepPreview>,
+    onTake?: Callback<{ index: number; count: number; seed: number }>,
+  ): Promise<BestOfResult> {
+    return guard(async () => {
+      const engine = this.#engine;
+      if (!engine.generateBestOf) throw new Error('This engine cannot run best-of-N.');
+      try {
+        const result = await engine.generateBestOf(request, options, {
+          onStep: onStep ? (preview) => void onStep(preview) : undefined,
+          onTake: onTake ? (take) => void onTake(take) : undefined,
+        });
+        this.#generations += result.takes.length;
+        const buffers = result.takes.flatMap((t) => [t.result.video.data.buffer, ...(t.result.motion ? [t.result.motion.data.buffer] : [])]);
+        return Comlink.transfer(result, uniqueTransferable(buffers));
+      } finally {
+        release(onStep);
+        release(onTake);
       }
     });
   }
