@@ -9,6 +9,7 @@ import {
   ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
+import { BEST_OF, RANK_BY, type RankBy } from '../package/reward';
 import { MAX_SCENES, SCENE_FRAMES, DEFAULT_SCENE_FRAMES } from '../package/scenes';
 import { BACKENDS, VARIANTS, type Backend, type Variant } from '../package/variants';
 import { parseSceneFlag, planScenes, type SceneFlag } from './scene-flags';
@@ -55,6 +56,10 @@ export interface GenerateOptions extends CommonOptions {
   blend?: BlendMode;
   /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it). */
   adapterFiles: string[];
+  /** --best-of N: N takes from seeds seed, seed+1, …, ranked by the model's reward model; the best is written. */
+  bestOf?: number;
+  /** --rank-by (only with --best-of; default overall = VQ + MQ + TA). */
+  rankBy?: RankBy;
 }
 
 /** One --lora: `name` is '' for a file until the engine has read the file's description. */
@@ -100,6 +105,8 @@ const GENERATE: Record<string, FlagSpec> = {
   lora: { kind: 'list' },
   blend: { kind: 'string' },
   adapter: { kind: 'list' },
+  'best-of': { kind: 'number' },
+  'rank-by': { kind: 'string' },
 };
 const BENCH: Record<string, FlagSpec> = { ...COMMON, steps: { kind: 'number' }, repeats: { kind: 'int' } };
 
@@ -131,6 +138,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (!OUTPUT_EXTENSIONS.includes(ext as (typeof OUTPUT_EXTENSIONS)[number])) {
     throw new UsageError(`--out ${out}: the file name must end in .mp4, .webm, .gif or .zip (PNG frames).`);
   }
+  if (flags['rank-by'] !== undefined && flags['best-of'] === undefined) {
+    throw new UsageError('--rank-by only applies with --best-of N (it chooses which of the N takes is written).');
+  }
   // The engine's limits, checked here so a bad value stops the run before the model loads
   // (and before a generation the export would then refuse).
   return {
@@ -146,6 +156,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     loras: ((flags.lora as string[] | undefined) ?? []).map(parseLora),
     blend: flags.blend === undefined ? undefined : oneOf('blend', flags.blend as string, BLEND_MODES),
     adapterFiles: (flags.adapter as string[] | undefined) ?? [],
+    ...(flags['best-of'] === undefined ? {} : { bestOf: within('best-of', BEST_OF, flags['best-of']) }),
+    ...(flags['rank-by'] === undefined ? {} : { rankBy: oneOf('rank-by', flags['rank-by'] as string, RANK_BY) }),
   };
 }
 
@@ -249,6 +261,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
                   [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
+                  [--best-of N [--rank-by ${RANK_BY.join('|')}]]
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
@@ -261,4 +274,8 @@ a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
 ${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's). A --prompt with
 "Scene 1: … Scene 2: …", "… then cut to …" or one scene per line is read the same way and said so.
 --guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
-(1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).`;
+(1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).
+--best-of N (${describeLimit(BEST_OF)}): N takes from seeds seed, seed+1, …, scored by the model's
+reward model (VQ visual quality, MQ motion quality, TA text alignment); the best by --rank-by
+(overall = VQ + MQ + TA; equal scores go to the lower seed) is written to --out, and every take's
+scores are printed, best first. Needs a model package with a reward model.`;

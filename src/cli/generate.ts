@@ -9,6 +9,7 @@ import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
 import { singleSceneSupport } from '../package/scenes';
 import { UsageError, type GenerateOptions } from './args';
+import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
 import { loadNodeEngine } from './node-engine';
 import { formatBytes, formatMs, loadLine, StatusWriter, stepLine } from './progress';
 import { planScenes, sceneReport } from './scene-flags';
@@ -29,6 +30,12 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   if (report.refusal) {
     await engine.unload();
     throw new UsageError(`--scene: ${report.refusal}`);
+  }
+  // Before any take: a model without a reward model would otherwise cost N generations first.
+  const refusal = opts.bestOf === undefined ? undefined : bestOfRefusal(info);
+  if (refusal) {
+    await engine.unload();
+    throw new UsageError(refusal);
   }
 
   // --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it.
@@ -72,12 +79,27 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   };
   process.on('SIGINT', onSigint);
   let result;
+  let best;
   try {
-    result = await engine.generate(request, { onStep: (s) => status.update(stepLine(s), true) });
+    const onStep = (s: Parameters<typeof stepLine>[0]) => status.update(stepLine(s), true);
+    if (opts.bestOf === undefined) {
+      result = await engine.generate(request, { onStep });
+    } else {
+      const n = opts.bestOf;
+      best = await engine.generateBestOf(request, { n, rankBy: opts.rankBy ?? 'overall' }, {
+        onStep,
+        onTake: (t) => {
+          if (t.index > 0) status.done();
+          process.stderr.write(`take ${t.index + 1}/${n}, seed ${t.seed}\n`);
+        },
+      });
+      result = best.takes[0]!.result;
+    }
   } finally {
     process.off('SIGINT', onSigint);
   }
   status.done();
+  if (best) for (const line of rankingLines(best, opts.out)) process.stderr.write(`${line}\n`);
 
   const tEnc = performance.now();
   const settings = settingsFromResult(result);
@@ -113,6 +135,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       blend: result.request.blend ?? 'constant',
       backend: info.backend,
       scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan },
+      ...(best ? { bestOf: bestOfSummary(best) } : {}),
     };
     stdout.write(`${JSON.stringify(summary)}\n`);
   }
