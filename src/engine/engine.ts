@@ -14,9 +14,9 @@ import { parseManifest, variantFiles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';
-import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError, NoRewardModelError } from './errors';
+import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { runBestOf } from './best-of';
-import { scoreTakesWith, type RewardFeeds } from './reward-scores';
+import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './reward-scores';
 import { LoraSlots } from './lora-slots';
 import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
 import {
@@ -250,14 +250,8 @@ export class VidletEngine implements Engine {
   async scoreTakes(takes: FramesRGBA[], prompt: string): Promise<TakeScore[]> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
-    const spec = requireReward(m);
-    if (!Array.isArray(takes) || takes.length === 0) throw new InvalidRequestError('takes must be a non-empty list of clips (FramesRGBA).', { field: 'takes' });
-    if (typeof prompt !== 'string') throw new InvalidRequestError('prompt must be text.', { field: 'prompt' });
-    takes.forEach((t, i) => {
-      if (!t || !ArrayBuffer.isView(t.data) || t.data.length !== t.width * t.height * t.frames * 4) {
-        throw new InvalidRequestError(`takes[${i}] is not a clip: it needs width, height, frames and width·height·frames·4 RGBA bytes in data.`, { field: 'takes' });
-      }
-    });
+    const spec = requireReward(m.manifest);
+    checkTakes(takes, prompt);
     this.claim('score');
     try {
       await this.rewardSession(m);
@@ -277,7 +271,7 @@ export class VidletEngine implements Engine {
   async generateBestOf(request: GenerateRequest & AdapterSettings, options: BestOfOptions, callbacks: BestOfCallbacks = {}): Promise<BestOfResult> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
-    requireReward(m);
+    requireReward(m.manifest);
     checkRequest(request);
     this.claim('score');
     try {
@@ -597,16 +591,6 @@ export class VidletEngine implements Engine {
 }
 
 const JOB_NAMES = { load: 'model load', generate: 'generation', score: 'scoring' } as const;
-
-/** The manifest's reward section, or NoRewardModelError saying what to do. */
-function requireReward(m: Loaded) {
-  if (m.manifest.reward && m.manifest.components.rewardModel) return m.manifest.reward;
-  throw new NoRewardModelError(
-    `${m.manifest.displayName} has no reward model (its manifest has no components.rewardModel and "reward" section), so takes cannot be scored or ranked. ` +
-      'Load a model package that ships one (docs/model-package.md, "Reward model"), or generate single takes.',
-    { model: m.manifest.name },
-  );
-}
 
 /** Every session of a load, the reward model's too when it was made. */
 async function releaseAll(m: Loaded): Promise<void> {

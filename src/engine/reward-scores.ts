@@ -5,7 +5,8 @@
  * become a TakeScore per take with the dimensions named by the manifest's `reward.dimensions`.
  */
 import { overallScore, type RewardDimension, type RewardSpec, type TakeScore } from '../package/reward';
-import { ModelFormatError } from './errors';
+import type { Manifest } from '../store/types';
+import { InvalidRequestError, ModelFormatError, NoRewardModelError } from './errors';
 import { assertFinite } from './health';
 import { takeToRewardVideo, takeValueCount } from './reward-input';
 import type { FramesRGBA } from './types';
@@ -23,6 +24,27 @@ export interface RewardFeeds {
   text: { data: Float32Array; dims: number[] };
   /** [B, L], 1 = token, 0 = pad */
   textMask: { data: Float32Array; dims: number[] };
+}
+
+/** The manifest's reward section, or NoRewardModelError saying what to do. */
+export function requireReward(manifest: Manifest): RewardSpec {
+  if (manifest.reward && manifest.components.rewardModel) return manifest.reward;
+  throw new NoRewardModelError(
+    `${manifest.displayName} has no reward model (its manifest has no components.rewardModel and "reward" section), so takes cannot be scored or ranked. ` +
+      'Load a model package that ships one (docs/model-package.md, "Reward model"), or generate single takes.',
+    { model: manifest.name },
+  );
+}
+
+/** Refuses, before any work, takes that are not clips (they may come from the page over the worker). */
+export function checkTakes(takes: readonly FramesRGBA[], prompt: string): void {
+  if (!Array.isArray(takes) || takes.length === 0) throw new InvalidRequestError('takes must be a non-empty list of clips (FramesRGBA).', { field: 'takes' });
+  if (typeof prompt !== 'string') throw new InvalidRequestError('prompt must be text.', { field: 'prompt' });
+  takes.forEach((t, i) => {
+    if (!t || !ArrayBuffer.isView(t.data) || !(t.width >= 1 && t.height >= 1 && t.frames >= 1) || t.data.length !== t.width * t.height * t.frames * 4) {
+      throw new InvalidRequestError(`takes[${i}] is not a clip: it needs width, height, frames and width·height·frames·4 RGBA bytes in data.`, { field: 'takes' });
+    }
+  });
 }
 
 export type RunReward = (feeds: RewardFeeds) => Promise<{ scores: { data: Float32Array; dims: readonly number[] }; features: { data: Float32Array; dims: readonly number[] } }>;
