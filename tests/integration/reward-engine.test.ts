@@ -55,10 +55,10 @@ function makeTakes(): FramesRGBA[] {
 }
 
 async function nativeScores(dir: string, m: Manifest, info: ModelInfo, takes: FramesRGBA[], prompt: string): Promise<{ scores: Float32Array; features: Float32Array }> {
-  // 'basic': the graphs' own float arithmetic. At 'extended'/'all' native onnxruntime's CPU EP swaps
-  // the int8 graphs' weight-only DequantizeLinear → MatMul for an integer kernel that also quantizes
-  // the activations (measured: 0.005 off on the reward scores alone, 0.024 with the text encoder),
-  // which the wasm build does not do (its 'all' equals 'disabled' to 4e-7 on this graph).
+  // 'basic': the graphs' own float arithmetic. At 'all', native onnxruntime's CPU EP rewrites the
+  // int8 graphs' weight-only DequantizeLinear → MatMul / Conv into fused kernels whose results differ
+  // (measured: 0.005 off its own 'basic' on the reward scores alone, 0.024 with the text encoder);
+  // the wasm build's 'all' equals its 'disabled' to 4e-7 on this graph, so 'basic' is the reference.
   const opts = { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'basic' as const };
   const L = m.text.maxLength;
   const H = m.text.hiddenSize;
