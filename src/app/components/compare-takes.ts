@@ -14,7 +14,7 @@ import type { HistoryEntry } from '../data/history-store';
 import { SyncClock, frameAt } from '../data/sync-clock';
 import { TAKES, TakeBatch, batchProgress } from '../data/take-batch';
 import { scoreTable } from '../data/take-scores';
-import { sha256Hex, takeVoteRecord } from '../data/take-vote';
+import { manifestHash, takeVoteRecord } from '../data/take-vote';
 import { EMPTY_VOTE, isComplete, recordOutcomes, type VoteKeysState } from '../data/vote-keys';
 import type { VoteStore } from '../data/vote-store';
 import { isVariant } from '../../package/variants';
@@ -97,16 +97,10 @@ export class CompareTakes extends LitElement {
       if (take) drawFrame(canvas, take.video, frameAt(clock.time(), take.fps, take.video.frames));
     }
     const scrub = this.renderRoot.querySelector<HTMLInputElement>('input.scrub');
-    if (scrub && document.activeElement !== this) scrub.value = String(clock.time());
+    // Not while the user drags it.
+    if (scrub && (this.renderRoot as ShadowRoot).activeElement !== scrub) scrub.value = String(clock.time());
     this.#frame = requestAnimationFrame(this.#tick);
   };
-
-  async #modelHash(): Promise<string> {
-    const url = new URL('manifest.json', this.session.source.base);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`Could not read ${url.pathname} (HTTP ${response.status}) to record which model made the takes.`);
-    return sha256Hex(await response.arrayBuffer());
-  }
 
   async #save() {
     this.problem = this.saved = undefined;
@@ -120,7 +114,7 @@ export class CompareTakes extends LitElement {
         createdAt: Date.now(),
         a,
         b,
-        model: { name: model.info.name, hash: await this.#modelHash(), variant: model.info.variant },
+        model: { name: model.info.name, hash: await manifestHash(this.session.source.base), variant: model.info.variant },
         // The page does not know adapters' digests yet: a take with adapters is refused by name.
         adapterHashes: {},
         outcomes: recordOutcomes(this.vote),

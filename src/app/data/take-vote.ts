@@ -81,3 +81,14 @@ export async function sha256Hex(bytes: BufferSource): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return [...digest].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
+
+/**
+ * The model's hash as votes record it: the sha256 of the package's manifest.json, which lists
+ * every file's sha256 and so pins every variant's weights (src/votes/README.md).
+ */
+export async function manifestHash(base: string, fetcher: typeof fetch = fetch): Promise<string> {
+  const url = new URL('manifest.json', base);
+  const response = await fetcher(url);
+  if (!response.ok) throw new Error(`Could not read ${url.pathname} (HTTP ${response.status}) to know which model made the takes.`);
+  return sha256Hex(await response.arrayBuffer());
+}

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FALLBACK_SETTINGS } from '../../../src/app/data/generation-settings';
-import { sha256Hex, takeVoteRecord, type TakeVoteInput } from '../../../src/app/data/take-vote';
+import { manifestHash, sha256Hex, takeVoteRecord, type TakeVoteInput } from '../../../src/app/data/take-vote';
 import { parseVotesJsonl, votesToJsonl } from '../../../src/votes/vote-record';
 import { MODEL_HASH, PIP_HASH, PROMPT } from '../votes/fixtures';
 
@@ -51,5 +51,16 @@ describe('takeVoteRecord', () => {
 
   it('sha256Hex gives the standard digest', async () => {
     expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('manifestHash', () => {
+  it('is the sha256 of manifest.json under the base, and names the file when it cannot be read', async () => {
+    const asked: string[] = [];
+    const ok = (async (url: URL) => (asked.push(url.href), new Response('abc'))) as unknown as typeof fetch;
+    expect(await manifestHash('https://x.test/models/tiny/', ok)).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(asked).toEqual(['https://x.test/models/tiny/manifest.json']);
+    const missing = (async () => new Response('', { status: 404 })) as unknown as typeof fetch;
+    await expect(manifestHash('https://x.test/models/tiny/', missing)).rejects.toThrow('Could not read /models/tiny/manifest.json (HTTP 404)');
   });
 });
