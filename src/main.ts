@@ -10,6 +10,7 @@ import { EngineSession, isActive } from './app/data/engine-session';
 import { HistoryStore } from './app/data/history-store';
 import { ModelStorage } from './app/data/model-storage';
 import { SettingsStore } from './app/data/settings-store';
+import { VoteStore } from './app/data/vote-store';
 import { BUILD_VERSION, HAS_SERVICE_WORKER } from './build-info';
 import { EngineClient } from './worker/engine-client';
 
@@ -20,6 +21,7 @@ const engine = new EngineClient();
 const history = new HistoryStore();
 const settings = new SettingsStore();
 const storage = new ModelStorage(engine); // the worker owns the model cache; the page asks it
+const votes = new VoteStore();
 const adapters = new AdapterLibrary(engine, new AdapterStore());
 // Every model load (first use, after deleting the cached model) adds the user's adapters again.
 const session = new EngineSession(engine, history, storage, { source: { base: MODEL_BASE }, onModelLoaded: (info) => adapters.attach(info) });
@@ -41,6 +43,7 @@ app.session = session;
 app.settingsStore = settings;
 app.history = history;
 app.adapters = adapters;
+app.votes = votes;
 document.body.append(app);
 
 void history.load().catch((error) => console.error('History could not be read:', error));
@@ -55,4 +58,4 @@ void storage
   .catch(() => {}); // shown in the model panel
 
 // Tests and the console reach the live objects here; nothing in the app reads it.
-Object.assign(window, { vidlet: { engine, session, history, settings, storage, adapters, shell, version: BUILD_VERSION } });
+Object.assign(window, { vidlet: { engine, session, history, settings, storage, adapters, votes, shell, version: BUILD_VERSION } });

@@ -14,11 +14,13 @@ import { restoreRefusal } from '../data/restore-refusal';
 import { isActive, type EngineSession } from '../data/engine-session';
 import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
+import { VoteStore } from '../data/vote-store';
 import { toUserError, type UserError } from '../data/user-error';
 import { adapterContext, engineContext, historyContext, settingsContext } from '../contexts';
 import type { AppShell } from '../data/app-shell';
 import './adapter-panel';
 import './app-shell-bar';
+import './compare-takes';
 import './compare-view';
 import './error-banner';
 import './export-bar';
@@ -27,6 +29,8 @@ import './live-preview';
 import './model-panel';
 import './prompt-form';
 import './result-player';
+import './votes-panel';
+import type { VotesPanel } from './votes-panel';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
 
@@ -44,6 +48,8 @@ export class VidletApp extends LitElement {
   @provide({ context: adapterContext }) @property({ attribute: false }) adapters!: AdapterLibrary;
   /** Service worker updates and the install prompt; absent where the page has none (tests of components). */
   @property({ attribute: false }) shell?: AppShell;
+  /** Votes between takes (Compare takes); main.ts passes the page's, a component test gets its own. */
+  @property({ attribute: false }) votes: VoteStore = new VoteStore();
 
   @state() private dragging = false;
   @state() private appError?: UserError;
@@ -62,6 +68,7 @@ export class VidletApp extends LitElement {
     this.addEventListener('vidlet-compare-entry', (e) => void this.#compare(e.detail.id));
     this.addEventListener('vidlet-add-adapters', (e) => void this.#addAdapters(e.detail.files));
     this.addEventListener('vidlet-delete-adapter', (e) => void this.#deleteAdapter(e.detail.name));
+    this.addEventListener('vidlet-vote-saved', () => void this.renderRoot.querySelector<VotesPanel>('vidlet-votes-panel')?.refresh());
     window.addEventListener('dragenter', this.#dragEnter);
     window.addEventListener('dragover', this.#dragOver);
     window.addEventListener('dragleave', this.#dragLeave);
@@ -98,6 +105,10 @@ export class VidletApp extends LitElement {
       <main>
         <aside>
           <section class="card pad"><vidlet-prompt-form></vidlet-prompt-form></section>
+          <section class="card pad" aria-label="Compare takes">
+            <vidlet-compare-takes .session=${this.session} .votes=${this.votes} .settings=${() => this.settingsStore.settings.value}></vidlet-compare-takes>
+          </section>
+          <section class="card pad" aria-label="Votes"><vidlet-votes-panel .session=${this.session} .votes=${this.votes}></vidlet-votes-panel></section>
           <section class="card pad" aria-label="Adapters"><vidlet-adapter-panel></vidlet-adapter-panel></section>
           <section class="card pad"><vidlet-model-panel></vidlet-model-panel></section>
         </aside>

@@ -1,0 +1,94 @@
+/**
+ * Two takes and a vote → a VoteRecord (src/votes/vote-record.ts) that can make both takes again:
+ * the prompt and negative prompt, each take's full settings (seed, steps, guidance, sampler,
+ * adapters, blend), the model's name + sha256 + variant, and every used adapter's sha256.
+ * The record is read back through readVoteRecord before it is returned, so a vote the store or an
+ * export would refuse fails here, at Save, with the field named. Pure.
+ */
+import { VoteRecordError, readVoteRecord, type VoteDimension, type VoteRecord, type VoteTake } from '../../votes/vote-record';
+import type { Outcome } from '../../votes/btt';
+import type { Variant } from '../../package/variants';
+import type { GenerationSettings } from './generation-settings';
+
+/** A finished take as the compare view holds it (a history entry has these fields). */
+export interface TakeForVote {
+  id: string;
+  settings: GenerationSettings;
+  model: string;
+  variant: string;
+}
+
+/** The model both takes came from; `hash` is the sha256 of its manifest.json (see src/votes/README.md). */
+export interface VoteModel {
+  name: string;
+  hash: string;
+  variant: Variant;
+}
+
+export interface TakeVoteInput {
+  id: string;
+  createdAt: number;
+  a: TakeForVote;
+  b: TakeForVote;
+  model: VoteModel;
+  /** sha256 by adapter name, for every adapter either take used. */
+  adapterHashes: Record<string, string>;
+  outcomes: Partial<Record<VoteDimension, Outcome>>;
+}
+
+export function takeVoteRecord(input: TakeVoteInput): VoteRecord {
+  const { a, b, model } = input;
+  // A vote measures one model's clips: takes of two models (or variants) are not one comparison.
+  for (const t of [a, b]) {
+    if (t.model !== model.name || t.variant !== model.variant) {
+      throw new Error(`Take ${t.id} was made with ${t.model} (${t.variant}), not the loaded ${model.name} (${model.variant}): vote on takes of one model.`);
+    }
+  }
+  if (a.settings.prompt !== b.settings.prompt || (a.settings.negativePrompt ?? '') !== (b.settings.negativePrompt ?? '')) {
+    throw new Error('The two takes have different prompts: a vote compares takes of one prompt.');
+  }
+  const record: VoteRecord = {
+    version: 1,
+    id: input.id,
+    createdAt: input.createdAt,
+    prompt: a.settings.prompt,
+    negative: a.settings.negativePrompt ?? '',
+    model: model.name,
+    modelHash: model.hash,
+    variant: model.variant,
+    a: voteTake(a, input.adapterHashes),
+    b: voteTake(b, input.adapterHashes),
+    outcomes: { ...input.outcomes },
+  };
+  const read = readVoteRecord(JSON.parse(JSON.stringify(record)));
+  if (read.problems) throw new VoteRecordError(read.problems);
+  return read.record;
+}
+
+function voteTake(t: TakeForVote, hashes: Record<string, string>): VoteTake {
+  const adapterHashes: Record<string, string> = {};
+  for (const { name } of t.settings.adapters ?? []) {
+    const hash = hashes[name];
+    // Without the adapter's digest the take could not be made again exactly; say which one.
+    if (hash === undefined) throw new Error(`Take ${t.id} used adapter "${name}", whose sha256 is not known, so the vote could not make the take again.`);
+    adapterHashes[name] = hash;
+  }
+  return { settings: structuredClone(t.settings), adapterHashes, historyId: t.id };
+}
+
+/** sha256 of bytes as 64 lower-case hex digits (the manifest's digest form), by Web Crypto. */
+export async function sha256Hex(bytes: BufferSource): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return [...digest].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The model's hash as votes record it: the sha256 of the package's manifest.json, which lists
+ * every file's sha256 and so pins every variant's weights (src/votes/README.md).
+ */
+export async function manifestHash(base: string, fetcher: typeof fetch = fetch): Promise<string> {
+  const url = new URL('manifest.json', base);
+  const response = await fetcher(url);
+  if (!response.ok) throw new Error(`Could not read ${url.pathname} (HTTP ${response.status}) to know which model made the takes.`);
+  return sha256Hex(await response.arrayBuffer());
+}

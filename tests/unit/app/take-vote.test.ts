@@ -1,0 +1,66 @@
+/**
+ * takeVoteRecord: the record keeps everything to make both takes again, survives JSONL, and
+ * refuses takes of two models or prompts, an unknown adapter digest, or a bad hash, by name.
+ */
+import { describe, expect, it } from 'vitest';
+import { FALLBACK_SETTINGS } from '../../../src/app/data/generation-settings';
+import { manifestHash, sha256Hex, takeVoteRecord, type TakeVoteInput } from '../../../src/app/data/take-vote';
+import { parseVotesJsonl, votesToJsonl } from '../../../src/votes/vote-record';
+import { MODEL_HASH, PIP_HASH, PROMPT } from '../votes/fixtures';
+
+const settings = { ...FALLBACK_SETTINGS, prompt: PROMPT, negativePrompt: 'blurry', steps: 4, guidance: 4.5, sampler: 'euler' as const };
+const takeOf = (id: string, seed: number, extra = {}) => ({ id, settings: { ...settings, seed, ...extra }, model: 'vidlet-tiny', variant: 'int8' });
+
+function input(extra: Partial<TakeVoteInput> = {}): TakeVoteInput {
+  return {
+    id: 'v1',
+    createdAt: 1_790_000_000_000,
+    a: takeOf('h-a', 41),
+    b: takeOf('h-b', 42),
+    model: { name: 'vidlet-tiny', hash: MODEL_HASH.toUpperCase(), variant: 'int8' },
+    adapterHashes: {},
+    outcomes: { VQ: 'A', MQ: 'tie', TA: 'B' },
+    ...extra,
+  };
+}
+
+describe('takeVoteRecord', () => {
+  it('keeps prompt, negative, both seeds and settings, model name + hash + variant, and reads back from JSONL', () => {
+    const r = takeVoteRecord(input());
+    expect(r).toMatchObject({ prompt: PROMPT, negative: 'blurry', model: 'vidlet-tiny', modelHash: MODEL_HASH, variant: 'int8' });
+    expect(r.a.settings).toEqual({ ...settings, seed: 41 });
+    expect(r.b.settings.seed).toBe(42);
+    expect(r.a.historyId).toBe('h-a');
+    expect(parseVotesJsonl(votesToJsonl([r]))).toEqual({ records: [r], problems: [] });
+  });
+
+  it('records each used adapter\'s sha256 and refuses a take whose adapter digest is unknown', () => {
+    const adapters = [{ name: 'pip', strength: 0.8 }];
+    const r = takeVoteRecord(input({ a: takeOf('h-a', 41, { adapters }), adapterHashes: { pip: PIP_HASH, other: PIP_HASH } }));
+    expect(r.a.adapterHashes).toEqual({ pip: PIP_HASH });
+    expect(r.b.adapterHashes).toEqual({});
+    expect(() => takeVoteRecord(input({ a: takeOf('h-a', 41, { adapters }) }))).toThrow('adapter "pip", whose sha256 is not known');
+  });
+
+  it('refuses takes of another model or prompt, and a model hash that is not a sha256', () => {
+    expect(() => takeVoteRecord(input({ b: { ...takeOf('h-b', 42), variant: 'fp32' } }))).toThrow('Take h-b was made with vidlet-tiny (fp32)');
+    expect(() => takeVoteRecord(input({ b: takeOf('h-b', 42, { prompt: 'a cat' }) }))).toThrow('different prompts');
+    expect(() => takeVoteRecord(input({ model: { name: 'vidlet-tiny', hash: 'abc', variant: 'int8' } }))).toThrow('modelHash should be a sha256');
+    expect(() => takeVoteRecord(input({ outcomes: {} }))).toThrow('at least one of');
+  });
+
+  it('sha256Hex gives the standard digest', async () => {
+    expect(await sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describe('manifestHash', () => {
+  it('is the sha256 of manifest.json under the base, and names the file when it cannot be read', async () => {
+    const asked: string[] = [];
+    const ok = (async (url: URL) => (asked.push(url.href), new Response('abc'))) as unknown as typeof fetch;
+    expect(await manifestHash('https://x.test/models/tiny/', ok)).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(asked).toEqual(['https://x.test/models/tiny/manifest.json']);
+    const missing = (async () => new Response('', { status: 404 })) as unknown as typeof fetch;
+    await expect(manifestHash('https://x.test/models/tiny/', missing)).rejects.toThrow('Could not read /models/tiny/manifest.json (HTTP 404)');
+  });
+});
