@@ -164,3 +164,11 @@ export function cutFractions(cuts: readonly number[], frames: number): number[] 
   if (frames <= 0) return [];
   return cuts.filter((c) => c > 0 && c < frames).map((c) => c / frames);
 }
+
+/** Where a run's planned cuts fall, as fractions of its clip, for the live preview's marks. */
+export function plannedCutFractions(settings: { scenes?: ScenePlan }, model: Pick<ModelInfo, 'scenes' | 'video'> | undefined): number[] {
+  const plan = activePlan(settings);
+  if (!plan) return [];
+  const support = supportOf(model);
+  return cutFractions(plannedCuts(plan, support), plannedFrames(plan, support, model?.video.frames ?? 0));
+}
