@@ -22,7 +22,7 @@ describe('scene edits', () => {
   it('adds an empty scene of the model default, up to MAX_SCENES', () => {
     let plan = addScene(two, { ...multi, defaultFrames: 12 });
     expect(plan[2]).toEqual({ text: '', frames: 12 });
-    while (plan.length < MAX_SCENES + 2) plan = addScene(plan, multi);
+    for (let i = 0; i < MAX_SCENES + 2; i++) plan = addScene(plan, multi);
     expect(plan).toHaveLength(MAX_SCENES);
   });
 
