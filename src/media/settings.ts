@@ -9,15 +9,32 @@ import {
   ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, isWithin,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
+import { SCENE_FRAMES, MAX_SCENES, type ScenePlan } from '../package/scenes';
 import { BACKENDS, VARIANTS, type Backend, type Variant } from '../package/variants';
 import { SettingsError } from './errors';
 
 export const SETTINGS_APP = 'vidlet';
-export const SETTINGS_VERSION = 1;
+/**
+ * The newest version this app reads and writes. Version 2 (#10) added `scenes` and `sceneCheck`;
+ * a record without them is still written as version 1, so a one-prompt clip stays readable by an
+ * app from before scenes, which refuses version 2 with "update Vidlet" rather than dropping them.
+ */
+export const SETTINGS_VERSION = 2;
+/** The first version that may hold scenes. */
+export const SCENES_VERSION = 2;
+export type SettingsVersion = 1 | 2;
+
+/** What the cut detector found in the finished clip against what the plan asked for (#10). */
+export interface SceneCheck {
+  asked: number;
+  found: number;
+  /** Frames that start a new scene in the clip, ascending (src/media/cut-detector.ts). */
+  cuts: number[];
+}
 
 export interface ClipSettings {
   app: typeof SETTINGS_APP;
-  version: typeof SETTINGS_VERSION;
+  version: SettingsVersion;
   prompt: string;
   negativePrompt: string;
   seed: number;
@@ -41,6 +58,15 @@ export interface ClipSettings {
   adapters?: AdapterChoice[];
   /** How identity + motion adapters shared the blocks; absent = 'constant'. */
   blend?: BlendMode;
+  /** The scene plan the clip was made from (version 2); absent for a one-prompt clip. */
+  scenes?: ScenePlan;
+  /** Scenes found in the clip against scenes asked (version 2); absent when no plan was checked. */
+  sceneCheck?: SceneCheck;
+}
+
+/** The version a record must be written as: 2 only when it holds what version 1 cannot. */
+export function versionFor(settings: Pick<ClipSettings, 'scenes' | 'sceneCheck'>): SettingsVersion {
+  return settings.scenes !== undefined || settings.sceneCheck !== undefined ? SCENES_VERSION : 1;
 }
 
 /** The settings of a finished generation. */
@@ -48,7 +74,7 @@ export function settingsFromResult(result: GenerateResult, createdAt: Date = new
   const r = result.request;
   return {
     app: SETTINGS_APP,
-    version: SETTINGS_VERSION,
+    version: 1,
     prompt: r.prompt,
     negativePrompt: r.negativePrompt ?? '',
     seed: r.seed,
@@ -106,9 +132,12 @@ export function parseSettings(input: string | unknown): ClipSettings {
       `settings version ${o.version} is newer than this app (it reads version ${SETTINGS_VERSION}): update Vidlet to restore this clip.`,
     );
   }
+  if (o.version < SCENES_VERSION && (o.scenes !== undefined || o.sceneCheck !== undefined)) {
+    throw new SettingsError(`Settings version ${o.version} cannot hold scenes, yet these do; the file may be damaged.`);
+  }
   return {
     app: SETTINGS_APP,
-    version: SETTINGS_VERSION,
+    version: o.version as SettingsVersion,
     prompt: str(o, 'prompt'),
     negativePrompt: str(o, 'negativePrompt'),
     // The engine's limits: a clip it made can always be written, and one that reads back can be made again.
@@ -127,7 +156,34 @@ export function parseSettings(input: string | unknown): ClipSettings {
     createdAt: date(o, 'createdAt'),
     ...(o.adapters !== undefined ? { adapters: adapters(o.adapters) } : {}),
     ...(o.blend !== undefined ? { blend: oneOf(o, 'blend', BLEND_MODES) } : {}),
+    ...(o.scenes !== undefined ? { scenes: scenes(o.scenes) } : {}),
+    ...(o.sceneCheck !== undefined ? { sceneCheck: sceneCheck(o.sceneCheck) } : {}),
   };
+}
+
+/**
+ * The scene plan: texts and lengths within the contract (src/package/scenes.ts). A model's own
+ * narrower limits are checked when the plan is used, as the CLI does, so a clip whose model is
+ * not loaded still restores.
+ */
+function scenes(v: unknown): ScenePlan {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_SCENES) throw fieldError('scenes', `a list of 1 to ${MAX_SCENES} scenes`, v);
+  return v.map((s, i) => {
+    const field = `scenes[${i}]`;
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) throw fieldError(field, 'an object', s);
+    const o = s as Record<string, unknown>;
+    return { text: str(o, 'text', `${field}.text`), frames: limited(o, 'frames', SCENE_FRAMES, `${field}.frames`) };
+  });
+}
+
+function sceneCheck(v: unknown): SceneCheck {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw fieldError('sceneCheck', 'an object', v);
+  const o = v as Record<string, unknown>;
+  const cuts = o.cuts;
+  if (!Array.isArray(cuts) || !cuts.every((c) => Number.isSafeInteger(c) && (c as number) > 0)) {
+    throw fieldError('sceneCheck.cuts', 'a list of frame numbers above 0', cuts);
+  }
+  return { asked: int(o, 'asked', 1, 'sceneCheck.asked'), found: int(o, 'found', 1, 'sceneCheck.found'), cuts: (cuts as number[]).slice() };
 }
 
 /** The adapters list: names, optional strengths and curves (the engine checks curves against the model). */
@@ -179,8 +235,8 @@ function fieldError(field: string, expected: string, got: unknown): SettingsErro
   return new SettingsError(`The settings field "${field}" should be ${expected} but is ${JSON.stringify(got) ?? 'missing'}; the file may be damaged.`);
 }
 
-function str(o: Record<string, unknown>, field: string): string {
-  const v = o[field];
+function str(o: Record<string, unknown>, key: string, field: string = key): string {
+  const v = o[key];
   if (typeof v !== 'string') throw fieldError(field, 'a string', v);
   return v;
 }
@@ -203,8 +259,8 @@ function positive(o: Record<string, unknown>, field: string): number {
   return v;
 }
 
-function int(o: Record<string, unknown>, field: string, min: number): number {
-  const v = o[field];
+function int(o: Record<string, unknown>, key: string, min: number, field: string = key): number {
+  const v = o[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw fieldError(field, `an integer ≥ ${min}`, v);
   return v;
 }

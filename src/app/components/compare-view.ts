@@ -7,7 +7,8 @@ import type { HistoryEntry } from '../data/history-store';
 import './result-player';
 import { controls, tokens } from './theme';
 
-type Shown = Exclude<keyof GenerationSettings, 'blend'>;
+// 'scenes': the prompt already holds a plan's scene texts joined (scene lengths are not compared yet).
+type Shown = Exclude<keyof GenerationSettings, 'blend' | 'scenes'>;
 
 const LABELS: Record<Shown, string> = {
   prompt: 'Prompt',

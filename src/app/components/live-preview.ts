@@ -8,6 +8,7 @@ import { customElement, property, query } from 'lit/decorators.js';
 import type { LoadProgress, StepPreview } from '../../engine/types';
 import { formatBytes, formatDuration } from '../data/format-units';
 import { FrameLoop } from './frame-loop';
+import './cut-marks';
 import { controls, tokens } from './theme';
 
 @customElement('vidlet-live-preview')
@@ -18,6 +19,8 @@ export class LivePreview extends LitElement {
   @property({ type: Boolean }) finishing = false;
   @property({ type: Number }) fps = 8;
   @property({ type: Number }) startedAt = 0;
+  /** Where the scene plan's cuts fall, as fractions of the clip (#10); none for one prompt. */
+  @property({ attribute: false }) cuts: number[] = [];
 
   @query('canvas') private canvas?: HTMLCanvasElement;
   #loop = new FrameLoop(this);
@@ -54,6 +57,10 @@ export class LivePreview extends LitElement {
           </span>
         </div>
         <div class="bar"><span style="width:${Math.round(fraction * 100)}%"></span></div>
+        ${this.cuts.length
+          ? html`<vidlet-cut-marks class="planned-cuts" .fractions=${this.cuts} label="Planned cuts"></vidlet-cut-marks>
+              <span class="muted">${this.cuts.length + 1} scenes planned: the marks show where the cuts fall in the clip</span>`
+          : nothing}
       </div>
     `;
   }

@@ -13,11 +13,13 @@ import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession } from '../data/engine-session';
 import { validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
+import { checkPlan, supportOf } from '../data/scene-list-state';
 import type { SettingsStore } from '../data/settings-store';
 import { adapterContext, engineContext, settingsContext } from '../contexts';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
+import './scene-list';
 
 const SAMPLER_LABELS: Record<SamplerName, string> = {
   euler: 'Euler (fast)',
@@ -47,13 +49,18 @@ export class PromptForm extends LitElement {
     const notice = this.#watch.get(this.settingsStore.notice);
     const active = isActive(run);
     const hasMotion = model.kind === 'ready' ? model.info.hasMotion : true;
+    // With a scene list the scenes are the prompt (#10): the textarea gives way to the rows, and an
+    // invalid plan disables Generate with the reason.
+    const planned = Boolean(s.scenes?.length);
+    const blocked = planned ? checkPlan(s.scenes!, supportOf(model.kind === 'ready' ? model.info : undefined)).blockedBecause : undefined;
     this.#scheduleAnalysis(s.prompt, model.kind === 'ready');
 
     return html`
       <form @submit=${this.#submit} @keydown=${this.#keydown} novalidate>
         <div class="field">
-          <label for="prompt">Prompt</label>
+          <label for="prompt">${planned ? 'Scenes' : 'Prompt'}</label>
           <textarea
+            ?hidden=${planned}
             id="prompt"
             name="prompt"
             rows="4"
@@ -64,6 +71,7 @@ export class PromptForm extends LitElement {
             aria-invalid=${this.#problem('prompt') ? 'true' : 'false'}
           ></textarea>
           <div id="prompt-hint">${this.#promptHint()}</div>
+          <vidlet-scene-list></vidlet-scene-list>
         </div>
 
         <div class="field">
@@ -170,7 +178,8 @@ export class PromptForm extends LitElement {
             ? html`<button type="button" class="cancel" @click=${this.#cancel} ?disabled=${run.kind === 'cancelling'}>
                 ${run.kind === 'cancelling' ? 'Cancelling…' : 'Cancel'}
               </button>`
-            : html`<button type="submit" class="primary generate">Generate</button>`}
+            : html`<button type="submit" class="primary generate" ?disabled=${blocked !== undefined} aria-describedby="blocked">Generate</button>`}
+          ${blocked && !active ? html`<span id="blocked" class="error-text blocked">${blocked}</span>` : nothing}
           <span class="muted shortcut">${navigator.platform.includes('Mac') ? '⌘' : 'Ctrl'} + Enter</span>
         </div>
       </form>
@@ -236,7 +245,10 @@ export class PromptForm extends LitElement {
 
   #submit(e: Event) {
     e.preventDefault();
-    this.problems = validateSettings(this.settingsStore.settings.value);
+    const s = this.settingsStore.settings.value;
+    const model = this.session.model.value;
+    if (s.scenes?.length && !checkPlan(s.scenes, supportOf(model.kind === 'ready' ? model.info : undefined)).canGenerate) return; // the reason is shown by Generate
+    this.problems = validateSettings(s);
     if (this.problems.length === 0) this.dispatchEvent(vidletEvent('vidlet-generate', undefined));
   }
 
@@ -255,6 +267,9 @@ export class PromptForm extends LitElement {
     css`
       :host {
         display: block;
+      }
+      textarea[hidden] {
+        display: none;
       }
       form {
         display: grid;

@@ -8,6 +8,9 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import type { HistoryEntry } from '../data/history-store';
 import { formatDuration } from '../data/format-units';
 import { FrameLoop } from './frame-loop';
+import { cutFractions } from '../data/scene-list-state';
+import { cutSummary } from '../../media/cut-detector';
+import './cut-marks';
 import { controls, tokens } from './theme';
 
 @customElement('vidlet-result-player')
@@ -96,6 +99,16 @@ export class ResultPlayer extends LitElement {
         />
         <span class="muted count">frame ${this.frame + 1} / ${e.video.frames}</span>
       </div>
+      ${e.sceneCheck
+        ? html`<div class="scenes-found">
+            <vidlet-cut-marks .fractions=${cutFractions(e.sceneCheck.cuts, e.video.frames)} label="Cuts found"></vidlet-cut-marks>
+            <p class="muted" role="status">
+              ${cutSummary(e.sceneCheck.found, e.sceneCheck.asked)}${e.sceneCheck.cuts.length
+                ? ` (cuts at frame ${e.sceneCheck.cuts.map((c) => c + 1).join(', ')})`
+                : ''}
+            </p>
+          </div>`
+        : nothing}
       ${this.compact
         ? nothing
         : html`<p class="meta muted">

@@ -11,6 +11,7 @@ import { isAdapterFileName, type AdapterLibrary } from '../data/adapter-library'
 import { withoutAdapter } from '../data/adapter-settings';
 import { settingsFromFile } from '../data/clip-encoder';
 import { restoreRefusal } from '../data/restore-refusal';
+import { plannedCutFractions } from '../data/scene-list-state';
 import { isActive, type EngineSession } from '../data/engine-session';
 import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
@@ -146,6 +147,7 @@ export class VidletApp extends LitElement {
         .loading=${model.kind === 'loading' ? model.progress : undefined}
         .startedAt=${run.startedAt}
         .fps=${model.kind === 'ready' ? model.info.video.fps : 8}
+        .cuts=${plannedCutFractions(run.settings, model.kind === 'ready' ? model.info : undefined)}
         ?cancelling=${run.kind === 'cancelling'}
         ?finishing=${run.kind === 'finishing'}
       ></vidlet-live-preview>`;

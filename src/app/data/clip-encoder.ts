@@ -7,7 +7,7 @@ import type { FramesRGBA } from '../../engine/types';
 import { encodeClip } from '../../media/encode';
 import { MIME_TYPES } from '../../media/formats';
 import { restoreSettings } from '../../media/restore';
-import { SETTINGS_APP, SETTINGS_VERSION, type ClipSettings } from '../../media/settings';
+import { SETTINGS_APP, versionFor, type ClipSettings, type SceneCheck } from '../../media/settings';
 import type { GenerationSettings } from './generation-settings';
 
 export type ExportFormat = 'mp4' | 'webm' | 'gif' | 'zip';
@@ -27,13 +27,20 @@ export interface ClipOrigin {
   backend: string;
   fps: number;
   video: FramesRGBA;
+  /** Scenes found against scenes asked, when a scene plan was checked (#10). */
+  sceneCheck?: SceneCheck;
 }
 
 export function clipSettings(origin: ClipOrigin): ClipSettings {
   const s = origin.settings;
+  // Only when a plan was used, so one-prompt clips read exactly as before (and stay version 1).
+  const scenes = {
+    ...(s.scenes?.length ? { scenes: s.scenes.map((x) => ({ text: x.text, frames: x.frames })) } : {}),
+    ...(origin.sceneCheck ? { sceneCheck: { ...origin.sceneCheck, cuts: origin.sceneCheck.cuts.slice() } } : {}),
+  };
   return {
     app: SETTINGS_APP,
-    version: SETTINGS_VERSION,
+    version: versionFor(scenes),
     prompt: s.prompt,
     negativePrompt: s.negativePrompt ?? '',
     seed: s.seed,
@@ -51,6 +58,7 @@ export function clipSettings(origin: ClipOrigin): ClipSettings {
     createdAt: new Date().toISOString(),
     // Only when adapters were used, so clips without them read exactly as before.
     ...(s.adapters?.length ? { adapters: s.adapters, ...(s.blend ? { blend: s.blend } : {}) } : {}),
+    ...scenes,
   };
 }
 

@@ -8,6 +8,7 @@ import { makePlayableClip } from './clip-encoder';
 import { frameToPng } from './frames';
 import type { GenerationSettings } from './generation-settings';
 import { entryFromResult, type HistoryEntry, type HistoryStore } from './history-store';
+import { checkScenes, requestFromSettings } from './scene-run';
 import type { ModelStorage } from './model-storage';
 import { Observable } from './observable';
 import { isCancellation, toUserError, type UserError } from './user-error';
@@ -124,7 +125,7 @@ export class EngineSession {
         return undefined;
       }
       const result = await this.#engine.generate(
-        { ...settings, decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
+        { ...requestFromSettings(settings), decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
         { onStep: (step) => this.#onStep(settings, startedAt, step) },
       );
       // Cancel pressed while the last step or the decode ran: the user asked not to have it.
@@ -173,12 +174,17 @@ export class EngineSession {
   }
 
   async #finish(result: GenerateResult, settings: GenerationSettings): Promise<HistoryEntry> {
-    const origin = { settings, model: result.model, variant: result.variant, backend: result.backend, fps: result.fps, video: result.video };
+    const sceneCheck = checkScenes(settings, result.video);
+    const origin = {
+      settings, model: result.model, variant: result.variant, backend: result.backend, fps: result.fps, video: result.video,
+      ...(sceneCheck ? { sceneCheck } : {}),
+    };
     const [clip, thumbnail] = await Promise.all([
       makePlayableClip(origin),
       frameToPng(result.video, Math.floor(result.video.frames / 2)),
     ]);
     const entry = entryFromResult(result, settings, thumbnail, clip.blob);
+    if (sceneCheck) entry.sceneCheck = sceneCheck;
     if (!clip.blob) entry.clipProblem = clip.problem;
     try {
       await this.#history.add(entry);

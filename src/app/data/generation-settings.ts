@@ -5,9 +5,15 @@
  */
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../../engine/types';
 import { REQUEST_LIMITS, SAMPLER_NAMES, describeLimit, isSamplerName, isWithin, type LimitedField } from '../../package/request';
+import { MAX_SCENES, type ScenePlan } from '../../package/scenes';
 import { restoredAdapters, validateAdapters } from './adapter-settings';
 
-export type GenerationSettings = Omit<GenerateRequest, 'decodeMotion'> & AdapterSettings;
+/**
+ * `scenes` (#10): the scene list, when the user planned several scenes. `prompt` then holds the
+ * scenes joined (joinScenes), so the history and the heading read as before; the engine is sent
+ * promptForEngine (scene-list-state.ts), never `scenes` itself, which the request does not know.
+ */
+export type GenerationSettings = Omit<GenerateRequest, 'decodeMotion'> & AdapterSettings & { scenes?: ScenePlan };
 
 /** Used until a model is loaded; they mirror docs/model-package.md's example defaults. */
 export const FALLBACK_SETTINGS: GenerationSettings = {
@@ -47,7 +53,8 @@ const LABELS: Record<LimitedField, string> = { seed: 'Seed', steps: 'Steps', gui
  */
 export function validateSettings(s: GenerationSettings): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
-  if (s.prompt.trim() === '') problems.push({ field: 'prompt', message: 'Describe the clip you want in the prompt.' });
+  // With a scene list the plan's own check (checkPlan) names the empty scene instead.
+  if (!s.scenes?.length && s.prompt.trim() === '') problems.push({ field: 'prompt', message: 'Describe the clip you want in the prompt.' });
   for (const field of Object.keys(REQUEST_LIMITS) as LimitedField[]) {
     const limit = REQUEST_LIMITS[field];
     if (!isWithin(limit, s[field])) problems.push({ field, message: `${LABELS[field]} must be ${describeLimit(limit)}.` });
@@ -72,5 +79,17 @@ export function mergeRestoredSettings(current: GenerationSettings, restored: Par
   if (isSamplerName(restored.sampler)) merged.sampler = restored.sampler;
   // Adapters are part of what made the clip: a record without them (older files) means none.
   Object.assign(merged, restoredAdapters(restored));
+  // Likewise scenes: a record without them is a one-prompt clip. A plan is kept even when this
+  // model would refuse it (an empty scene, a length off its step): the list shows why, and the
+  // user's text survives a reload or a restore.
+  const scenes = restoredScenes(restored.scenes);
+  if (scenes) merged.scenes = scenes;
+  else delete merged.scenes;
   return merged;
+}
+
+function restoredScenes(v: unknown): ScenePlan | undefined {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_SCENES) return undefined;
+  const ok = v.every((s) => typeof s === 'object' && s !== null && typeof s.text === 'string' && Number.isFinite(s.frames));
+  return ok ? v.map((s: { text: string; frames: number }) => ({ text: s.text, frames: s.frames })) : undefined;
 }

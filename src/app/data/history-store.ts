@@ -7,6 +7,7 @@
  */
 import { createStore, del, delMany, entries, get, setMany, type UseStore } from 'idb-keyval';
 import type { FramesRGBA, GenerateResult } from '../../engine/types';
+import type { SceneCheck } from '../../media/settings';
 import type { GenerationSettings } from './generation-settings';
 import { Observable } from './observable';
 
@@ -29,6 +30,8 @@ export interface HistorySummary {
   thumbnail: Blob;
   /** Why there is no playable clip (no working video encoder in this browser). */
   clipProblem?: string;
+  /** Scenes the cut detector found against scenes the plan asked for (#10); absent for one prompt. */
+  sceneCheck?: SceneCheck;
 }
 
 export interface HistoryMedia {

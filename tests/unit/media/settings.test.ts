@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GenerateResult } from '../../../src/engine/types';
 import { SettingsError } from '../../../src/media/errors';
-import { parseSettings, serializeSettings, settingsFromResult } from '../../../src/media/settings';
+import { parseSettings, serializeSettings, settingsFromResult, versionFor } from '../../../src/media/settings';
 import { clipSettings, quadrantClip } from './fixtures';
 
 const base = clipSettings(quadrantClip(4, 4, 2), 8);
@@ -32,7 +32,28 @@ describe('settings record', () => {
   });
 
   it('rejects a newer version with the message the UI shows', () => {
-    expect(() => parseSettings(JSON.stringify({ ...base, version: 2 }))).toThrow('settings version 2 is newer than this app');
+    expect(() => parseSettings(JSON.stringify({ ...base, version: 3 }))).toThrow('settings version 3 is newer than this app (it reads version 2)');
+  });
+
+  // #10: version 2 adds the scene plan and what the cut detector found; version 1 still reads.
+  const plan = [{ text: 'a red ball', frames: 16 }, { text: 'a yellow star', frames: 24 }];
+  const check = { asked: 2, found: 2, cuts: [16] };
+
+  it('keeps a scene plan and its scene check through version 2, and writes version 1 without them', () => {
+    const v2 = { ...base, version: 2 as const, scenes: plan, sceneCheck: check };
+    expect(parseSettings(serializeSettings(v2))).toEqual(v2);
+    expect(versionFor(v2)).toBe(2);
+    expect(versionFor(base)).toBe(1);
+    expect(parseSettings(serializeSettings(base)).version).toBe(1);
+  });
+
+  it('refuses scenes in a version 1 record, and bad plans by field', () => {
+    expect(() => parseSettings({ ...base, scenes: plan })).toThrow(/version 1 cannot hold scenes/);
+    expect(() => parseSettings({ ...base, version: 2, scenes: [] })).toThrow(/"scenes" should be a list of 1 to 3 scenes/);
+    expect(() => parseSettings({ ...base, version: 2, scenes: [{ text: 'a', frames: 4 }] })).toThrow(/"scenes\[0\]\.frames" should be/);
+    expect(() => parseSettings({ ...base, version: 2, scenes: [{ frames: 16 }] })).toThrow(/"scenes\[0\]\.text" should be a string/);
+    expect(() => parseSettings({ ...base, version: 2, sceneCheck: { asked: 2, found: 0, cuts: [] } })).toThrow(/"sceneCheck\.found"/);
+    expect(() => parseSettings({ ...base, version: 2, sceneCheck: { asked: 2, found: 2, cuts: [0] } })).toThrow(/"sceneCheck\.cuts"/);
   });
 
   it('rejects broken JSON, non-objects and bad versions', () => {
