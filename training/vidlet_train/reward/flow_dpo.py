@@ -3,7 +3,7 @@ people preferred, on the frozen base (reference = the base without the adapter).
 
     cd training && .venv/bin/python -m vidlet_train.recover --package ../public/models/vidlet-tiny --out runs/prev
     .venv/bin/python -m vidlet_train.reward.flow_dpo --votes votes.jsonl --package ../public/models/vidlet-tiny \\
-        --dit runs/prev/… --vae runs/prev/… --out runs/flow-dpo --dimension overall --steps 300
+        --dit runs/prev/dit/final.pt --vae runs/prev/vae/final.pt --out runs/flow-dpo --dimension overall --steps 300
     .venv/bin/python -m vidlet_train.adapters.install --entries runs/flow-dpo/flow-dpo.entry.json --package ../public/models/vidlet-tiny
 
 Each decisive vote's two takes are made again by the page's own engine (reward/regenerate.py) and
