@@ -32,11 +32,12 @@ class RegenerationError(RuntimeError):
 
 
 def cli_command() -> List[str]:
-    """`npx tsx src/cli/main.ts`, run from the repository; refuses loudly when Node is missing."""
-    npx = shutil.which("npx")
-    if npx is None:
-        raise RegenerationError("Node (npx) is not on PATH: the takes are made again with the page's engine, `npx vidlet`; install Node 20+ and `npm ci` in the repository.")
-    return [npx, "tsx", str(REPO / "src" / "cli" / "main.ts")]
+    """`npx vidlet`'s launcher (bin/vidlet.mjs: registers tsx, runs src/cli/main.ts's main), run from
+    the repository; refuses loudly when Node is missing."""
+    node = shutil.which("node")
+    if node is None:
+        raise RegenerationError("Node is not on PATH: the takes are made again with the page's engine, `npx vidlet`; install Node 20+ and `npm ci` in the repository.")
+    return [node, str(REPO / "bin" / "vidlet.mjs")]
 
 
 def take_argv(settings: dict, variant: str, package: Path, out: Path) -> List[str]:
