@@ -8,6 +8,7 @@ distribution the base and every adapter were trained with.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -113,6 +114,5 @@ def export_flow_dpo(inj: LoRAInjection, base: BaseModel, out_dir: Path, name: st
     }
     entry = export_adapter(out_dir, name, "style", inj.state("adapter"), rank=cfg.rank, alpha=cfg.alpha,
                            base_model=base.name, trigger_words=[], recommended_strength=1.0, training=training)
-    import json
     (Path(out_dir) / f"{name}.entry.json").write_text(json.dumps(entry, indent=2) + "\n")
     return entry
