@@ -180,7 +180,10 @@ class VideoDiT(nn.Module):
         t = latent.shape[2]
         x = self.patch_in(self.patchify(torch.cat([latent, motion], 1)))
         mask = text_mask.to(x.dtype)
-        pooled = (text * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+        # The pooled caption (adaLN) is the tokens every frame sees: the global caption, not the
+        # scenes, so no scene's text reaches another's frames through it. All-ones: every token.
+        shared = mask if text_frame_mask is None else mask * text_frame_mask.to(x.dtype).amin(1)
+        pooled = (text * shared[..., None]).sum(1) / shared.sum(1, keepdim=True).clamp(min=1.0)
         c = self.t_mlp(timestep_embedding(timestep, 256)) + self.text_pool(pooled)
         text_bias = ((1.0 - mask) * -1e4)[:, None, None, :]
         if text_frame_mask is not None:
