@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latentSceneLengths, textFrameMask } from './scene-input';
+import { latentSceneLengths, textFrameMask } from '../../../src/engine/scene-input';
 
 describe('textFrameMask', () => {
   it('lets each latent frame see the global caption and its own scene only', () => {
