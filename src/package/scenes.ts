@@ -50,7 +50,18 @@ export interface SceneSupport {
   frameStep: number;
   /** A scene's length when the user gives none. */
   defaultFrames: number;
+  /**
+   * How the denoiser is told the scenes (docs/model-package.md "Scenes"). Absent or
+   * 'joined-caption': one caption, sceneCaption(plan). 'per-scene': the global caption's tokens
+   * then each scene's, with the denoiser's `text_frame_mask` [B,t,L'] letting latent frame f see
+   * the global caption and its own scene's tokens only (training/vidlet_train/scenes.py). Such a
+   * model's frameStep must be its VAE's frames per latent frame, so no latent frame holds a cut.
+   */
+  conditioning?: SceneConditioning;
 }
+
+export const SCENE_CONDITIONINGS = ['joined-caption', 'per-scene'] as const;
+export type SceneConditioning = (typeof SCENE_CONDITIONINGS)[number];
 
 /** A model that declares nothing about scenes: one scene, its own clip length. */
 export function singleSceneSupport(frames: number): SceneSupport {

@@ -6,7 +6,7 @@
  */
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles } from '../package/components';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
-import { sceneSupportProblems, type SceneSupport } from '../package/scenes';
+import { SCENE_CONDITIONINGS, sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { parseRewardSpec } from './manifest-reward';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
@@ -230,6 +230,7 @@ function parseSceneSupport(v: unknown): SceneSupport {
     maxFrames: int(o.maxFrames, 'scenes.maxFrames', 1),
     frameStep: o.frameStep === undefined ? 1 : int(o.frameStep, 'scenes.frameStep', 1),
     defaultFrames: int(o.defaultFrames, 'scenes.defaultFrames', 1),
+    ...(o.conditioning === undefined ? {} : { conditioning: oneOf(o.conditioning, 'scenes.conditioning', SCENE_CONDITIONINGS) }),
   };
   const problems = sceneSupportProblems(support);
   if (problems.length > 0) fail('scenes', `cannot be used: ${problems.join('; ')}`);

@@ -31,18 +31,22 @@ class DiTConfig:
     lora_slots: int = 2
     lora_rank: int = 8
     lora_targets: int = 4  # q, k, v, o
+    # Longest clip in latent frames the RoPE tables cover (issue #10: three 16-frame scenes = 12).
+    # Tables are t-major, so a shorter clip uses their first rows: T = `frames` is today's table.
+    max_frames: int = 12
 
     def to_dict(self):
         return asdict(self)
 
 
-def rope_tables(cfg: DiTConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos/sin [N, head_dim] for 3D RoPE: head dims split between time, height and width."""
+def rope_tables(cfg: DiTConfig, frames: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos/sin [N, head_dim] for 3D RoPE: head dims split between time, height and width.
+    Rows are t-major, so the table for T frames is the first T*h*w rows of any longer one."""
     hd = cfg.dim // cfg.heads
     dt = (hd // 4) // 2 * 2
     dh = ((hd - dt) // 2) // 2 * 2
     dw = hd - dt - dh
-    t, h, w = cfg.frames, cfg.height // cfg.patch, cfg.width // cfg.patch
+    t, h, w = frames or cfg.frames, cfg.height // cfg.patch, cfg.width // cfg.patch
     grid = torch.stack(torch.meshgrid(torch.arange(t), torch.arange(h), torch.arange(w), indexing="ij"), -1)
     grid = grid.reshape(-1, 3).float()
     parts = []
@@ -146,7 +150,7 @@ class VideoDiT(nn.Module):
         self.patch_out = nn.Linear(d, 2 * zc * p * p)
         nn.init.zeros_(self.ada_out.weight); nn.init.zeros_(self.ada_out.bias)
         nn.init.zeros_(self.patch_out.weight); nn.init.zeros_(self.patch_out.bias)
-        cos, sin = rope_tables(cfg)
+        cos, sin = rope_tables(cfg, max(cfg.frames, cfg.max_frames))
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
         hd = d // cfg.heads
@@ -160,28 +164,42 @@ class VideoDiT(nn.Module):
         x = x.reshape(b, c, t, h // p, p, w // p, p).permute(0, 2, 3, 5, 1, 4, 6)
         return x.reshape(b, t * (h // p) * (w // p), c * p * p)
 
-    def unpatchify(self, x):
+    def unpatchify(self, x, t: int):
         cfg, p = self.cfg, self.cfg.patch
         b = x.shape[0]
-        t, h, w = cfg.frames, cfg.height // p, cfg.width // p
+        h, w = cfg.height // p, cfg.width // p
         x = x.reshape(b, t, h, w, 2 * cfg.latent_channels, p, p).permute(0, 4, 1, 2, 5, 3, 6)
         return x.reshape(b, 2 * cfg.latent_channels, t, h * p, w * p)
 
     def forward(self, latent, motion, timestep, text, text_mask, motion_flag,
-                lora_scales=None, lora_down=None, lora_up=None):
+                lora_scales=None, lora_down=None, lora_up=None, text_frame_mask=None):
+        """text_frame_mask [B, t, L] (issue #10, docs/model-package.md "Scenes"): 1 where latent
+        frame f may attend to text token l, so each frame sees the global caption and its own
+        scene's text. None, or all ones, is today's model exactly: every frame sees every token."""
         motion = motion * motion_flag[:, None, None, None, None]
+        t = latent.shape[2]
         x = self.patch_in(self.patchify(torch.cat([latent, motion], 1)))
         mask = text_mask.to(x.dtype)
-        pooled = (text * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+        # The pooled caption (adaLN) is the tokens every frame sees: the global caption, not the
+        # scenes, so no scene's text reaches another's frames through it. All-ones: every token.
+        shared = mask if text_frame_mask is None else mask * text_frame_mask.to(x.dtype).amin(1)
+        pooled = (text * shared[..., None]).sum(1) / shared.sum(1, keepdim=True).clamp(min=1.0)
         c = self.t_mlp(timestep_embedding(timestep, 256)) + self.text_pool(pooled)
         text_bias = ((1.0 - mask) * -1e4)[:, None, None, :]
+        if text_frame_mask is not None:
+            # One row per video token: token n belongs to latent frame n // (h*w) (t-major patchify).
+            per_frame = mask[:, None, :] * text_frame_mask.to(x.dtype)  # [B, t, L]
+            per_token = per_frame.repeat_interleave(x.shape[1] // t, dim=1)  # [B, N, L]
+            text_bias = ((1.0 - per_token) * -1e4)[:, None]
+        n = x.shape[1]
+        cos, sin = self.rope_cos[:n], self.rope_sin[:n]
         for d, blk in enumerate(self.blocks):
             lora = None
             if lora_scales is not None:
                 sc = lora_scales[:, :, d]
                 lora = tuple((sc, lora_down[:, d, p], lora_up[:, d, p]) for p in range(4))
-            x = blk(x, c, text, text_bias, self.rope_cos, self.rope_sin, lora)
+            x = blk(x, c, text, text_bias, cos, sin, lora)
         sh, sc = self.ada_out(F.silu(c))[:, None].chunk(2, -1)
-        out = self.unpatchify(self.patch_out(self.norm_out(x) * (1 + sc) + sh))
+        out = self.unpatchify(self.patch_out(self.norm_out(x) * (1 + sc) + sh), t)
         zc = self.cfg.latent_channels
         return out[:, :zc], out[:, zc:]

@@ -1,0 +1,50 @@
+"""Multi-scene conditioning (issue #10): which text tokens each latent frame of a clip may see.
+
+The one rule, mirrored by the engine (src/engine/scene-input.ts) and stated in
+docs/model-package.md "Scenes": the denoiser's text input is the global caption's L tokens
+followed by each scene's L tokens (S > 1 scenes: (1 + S)·L tokens); latent frame f sees the
+global segment and the segment of the scene it lies in. One scene: the text is the caption alone
+(L tokens) and every frame sees all of it, which is today's single-scene input exactly.
+Scene boundaries fall on latent frames (FRAMES_PER_LATENT video frames), so no latent frame
+straddles a cut.
+"""
+from __future__ import annotations
+
+import torch
+
+FRAMES_PER_LATENT = 4  # the VAE packs 4 video frames into one latent frame
+
+
+def latent_scene_lengths(scene_frames: list[int]) -> list[int]:
+    """Video-frame scene lengths -> latent-frame lengths; refuses cuts inside a latent frame."""
+    bad = [n for n in scene_frames if n <= 0 or n % FRAMES_PER_LATENT]
+    if bad:
+        raise ValueError(f"scene lengths must be positive multiples of {FRAMES_PER_LATENT} frames "
+                         f"(a cut must fall between latent frames), got {scene_frames}")
+    return [n // FRAMES_PER_LATENT for n in scene_frames]
+
+
+def text_frame_mask(scene_latents: list[int], segment_len: int) -> torch.Tensor:
+    """[t, L'] float mask, t = sum(scene_latents): 1 where latent frame f may see text token l.
+    L' = segment_len for one scene, (1 + S)·segment_len for S > 1 (global caption first)."""
+    t = sum(scene_latents)
+    if len(scene_latents) == 1:
+        return torch.ones(t, segment_len)
+    s_count = len(scene_latents)
+    mask = torch.zeros(t, (1 + s_count) * segment_len)
+    mask[:, :segment_len] = 1.0  # the global caption: every frame
+    f0 = 0
+    for s, n in enumerate(scene_latents):
+        lo = (1 + s) * segment_len
+        mask[f0:f0 + n, lo:lo + segment_len] = 1.0
+        f0 += n
+    return mask
+
+
+def scene_text(global_hidden: torch.Tensor, global_mask: torch.Tensor,
+               scene_hidden: list[torch.Tensor], scene_masks: list[torch.Tensor]):
+    """The denoiser's text input for one clip: hidden [L', H] and text_mask [L'] in the order
+    text_frame_mask assumes. One scene: the global caption alone (today's input)."""
+    if len(scene_hidden) <= 1:
+        return global_hidden, global_mask
+    return torch.cat([global_hidden, *scene_hidden], 0), torch.cat([global_mask, *scene_masks], 0)
