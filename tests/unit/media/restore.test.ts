@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NotVidletError, SettingsError, UnsupportedFormatError } from '../../../src/media/errors';
 import { encodeClip } from '../../../src/media/encode';
 import { restoreSettings } from '../../../src/media/restore';
+import { SETTINGS_VERSION } from '../../../src/media/settings';
 import { muxVideo } from '../../../src/media/video-container';
 import { encodeAvcNode } from '../../../src/media/video-node';
 import { encodeRgbaPng } from '../../../src/media/png';
@@ -43,9 +44,9 @@ describe('restoreSettings', () => {
   });
 
   it('refuses settings from a newer version or another app, in any container', async () => {
-    const newer = zipSync({ 'settings.json': strToU8(JSON.stringify({ ...settings, version: 2 })) });
+    const newer = zipSync({ 'settings.json': strToU8(JSON.stringify({ ...settings, version: SETTINGS_VERSION + 1 })) });
     await expect(restoreSettings(newer)).rejects.toThrow(new SettingsError(
-      'settings version 2 is newer than this app (it reads version 1): update Vidlet to restore this clip.'));
+      `settings version ${SETTINGS_VERSION + 1} is newer than this app (it reads version ${SETTINGS_VERSION}): update Vidlet to restore this clip.`));
     const other = zipSync({ 'settings.json': strToU8(JSON.stringify({ ...settings, app: 'otherapp' })) });
     await expect(restoreSettings(other)).rejects.toThrow(/written by "otherapp"/);
   });
