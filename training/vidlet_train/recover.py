@@ -71,9 +71,42 @@ def locate(params: dict[str, torch.Tensor], exported: dict[str, np.ndarray]) -> 
     return found
 
 
-def load_located(params: dict[str, torch.Tensor], where: dict[str, tuple[str, str]], shipped: dict[str, np.ndarray]) -> None:
+def _auto_named(name: str) -> tuple[str, int] | None:
+    """('onnx::MatMul', 3382) for an exporter-made name, None for a parameter's own name."""
+    head, _, num = name.rpartition("_")
+    return (head, int(num)) if name.startswith("onnx::") and num.isdigit() else None
+
+
+def counterparts(probe: dict[str, np.ndarray], shipped: dict[str, np.ndarray]) -> dict[str, str]:
+    """probe initializer name -> the shipped graph's name for the same tensor.
+
+    Exporter-made names number values in tracing order, so any extra node (a slice, a reshape)
+    before a weight shifts its number between two versions of the export code. Their relative order
+    does not move: the k-th `onnx::MatMul_*` of a given shape in the probe is the k-th in the shipped
+    graph. Parameter-named initializers keep their names. The output check in main() catches a
+    wrong pairing."""
+    def ranked(inits):
+        groups: dict[tuple, list[tuple[int, str]]] = {}
+        for name, arr in inits.items():
+            auto = _auto_named(name)
+            if auto:
+                groups.setdefault((auto[0], arr.shape), []).append((auto[1], name))
+        return {k: [n for _, n in sorted(v)] for k, v in groups.items()}
+    mine, theirs = ranked(probe), ranked(shipped)
+    out = {name: name for name in probe if not _auto_named(name)}
+    for key, names in mine.items():
+        other = theirs.get(key, [])
+        if len(other) == len(names):
+            out.update(zip(names, other))
+    return out
+
+
+def load_located(params: dict[str, torch.Tensor], where: dict[str, tuple[str, str]], shipped: dict[str, np.ndarray],
+                 probe: dict[str, np.ndarray] | None = None) -> None:
+    names = counterparts(probe, shipped) if probe is not None else {}
     with torch.no_grad():
         for pname, (iname, how) in where.items():
+            iname = names.get(iname, iname)
             if iname not in shipped:
                 raise RecoveryError(f"the shipped graph has no initializer {iname} (for {pname}): was it exported by another version of vidlet_train.export?")
             arr = shipped[iname]
@@ -107,12 +140,13 @@ def recover_dit(package: Path, cfg: DiTConfig, tmp: Path) -> tuple[VideoDiT, flo
     dyn = {k: {0: "b"} for k in ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", *outs]}
     probe = str(tmp / "denoiser.probe.onnx")
     export_graph(dit, tuple(feeds.values()), probe, names, outs, dyn)
-    where = locate(params, initializers(probe))
+    probed = initializers(probe)
+    where = locate(params, probed)
     missing = sorted(set(params) - set(where))
     if missing:
         raise RecoveryError(f"could not find these DiT parameters in the exported graph: {missing[:8]}")
     path = str(package / "denoiser.onnx")
-    load_located(params, where, initializers(path))
+    load_located(params, where, initializers(path), probed)
     return dit, max_error(path, dit, feeds, outs)
 
 
@@ -133,11 +167,13 @@ def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None) -> tuple[torch.n
         ("preview_decoder.onnx", DiffusionLatentDecoder(vae, prev), {"latent": z}, ["preview"]),
     ]
     where: dict[str, tuple[str, str]] = {}
+    probed: dict[str, dict[str, np.ndarray]] = {}
     for fname, module, feeds, outs in graphs:
         probe = str(tmp / fname)
         (name_in,) = feeds
         export_graph(module, tuple(feeds.values()), probe, [name_in], outs, {name_in: {0: "b"}, outs[0]: {0: "b"}})
-        for pname, loc in locate(params, initializers(probe)).items():
+        probed[fname] = initializers(probe)
+        for pname, loc in locate(params, probed[fname]).items():
             where.setdefault(pname, (fname, *loc))  # type: ignore[arg-type]
     missing = sorted(set(params) - set(where))
     if missing:
@@ -145,7 +181,7 @@ def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None) -> tuple[torch.n
     shipped = {f: initializers(str(package / f)) for f, *_ in graphs}
     with torch.no_grad():
         for pname, (fname, iname, how) in where.items():  # type: ignore[misc]
-            load_located({pname: params[pname]}, {pname: (iname, how)}, shipped[fname])
+            load_located({pname: params[pname]}, {pname: (iname, how)}, shipped[fname], probed[fname])
     errors = {fname: max_error(str(package / fname), module, feeds, outs) for fname, module, feeds, outs in graphs}
     return vae, prev, errors
 
