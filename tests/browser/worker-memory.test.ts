@@ -62,7 +62,11 @@ it('(f) ten generations keep the worker memory flat', async () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await stepLog(page)).toEqual([1, 2]);
-    if (i === 2 || i === 10) samples.push(await measure(page));
+    // Every run is measured and logged, so a failure shows whether memory stepped once (a wasm
+    // heap growth: onnxruntime's heap only grows) or climbed run by run (a leak).
+    const m = await measure(page);
+    if (i === 2 || i === 10) samples.push(m);
+    console.log(`run ${i}: worker ${(m.workerBytes / MiB).toFixed(2)} MiB, page+worker ${(m.totalBytes / MiB).toFixed(2)} MiB`);
   }
   const [warm, last] = samples;
   console.log(
