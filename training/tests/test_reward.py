@@ -232,7 +232,7 @@ def test_training_smoke_learns_resumes_and_reports(tmp_path):
     # the loss falls on a fixed batch (the network and BTT are wired so that it can learn)
     torch.manual_seed(0)
     pairs = generate_pairs(8, 1, "train", size=32)
-    model = RewardModel(RewardConfig(size=32, widths=[8, 16, 32], features=16))
+    model = RewardModel(RewardConfig(size=32, widths=[8, 16, 32], features=16, match=4))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     video = torch.cat([torch.stack([p.a for p in pairs]), torch.stack([p.b for p in pairs])]).float() / 127.5 - 1
     text, mask = torch.randn(8, 64, 384).repeat(2, 1, 1), torch.ones(16, 64)
@@ -246,7 +246,7 @@ def test_training_smoke_learns_resumes_and_reports(tmp_path):
     assert losses[-1] < 0.7 * losses[0], losses
 
     # the command line end to end, then a resume to more steps
-    args = ["--out", str(tmp_path / "run"), "--steps", "4", "--size", "32", "--widths", "8,16,32", "--features", "16",
+    args = ["--out", str(tmp_path / "run"), "--steps", "4", "--size", "32", "--widths", "8,16,32", "--features", "16", "--match", "4",
             "--pool", "6", "--batch", "3", "--held-out", "6", "--calib", "4", "--threads", "1", "--bf16", "off"]
     train.main(args)
     train.main([*args[:3], "6", *args[4:]])
@@ -263,7 +263,7 @@ def test_export_matches_pytorch_in_onnxruntime(tmp_path):
     from vidlet_train.reward.model import RewardConfig, RewardModel
 
     torch.manual_seed(0)
-    model = RewardModel(RewardConfig(size=32, widths=[8, 16, 32], features=16)).eval()
+    model = RewardModel(RewardConfig(size=32, widths=[8, 16, 32], features=16, match=4)).eval()
     report = export_reward(model, str(tmp_path))
     err = report["max_abs_error_vs_pytorch"]
     assert err["fp32.scores"] < 1e-3 and err["fp32.features"] < 1e-3
@@ -274,3 +274,24 @@ def test_export_matches_pytorch_in_onnxruntime(tmp_path):
     assert comp["outputs"] == {"scores": "scores", "features": "features"}
     assert len(comp["variants"]["int8"]["files"][0]["sha256"]) == 64
     assert frag["reward"]["dimensions"] == ["VQ", "MQ", "TA"] and frag["reward"]["tieTheta"] == 5.0
+
+
+def test_mismatched_pairs_take_the_ta_winner_and_skip_identical_prompts():
+    from vidlet_train.reward.btt import A, B, TIE
+    from vidlet_train.reward.pairset import PairSet
+    from vidlet_train.reward.train import mismatched
+
+    n = 4
+    a = torch.arange(n, dtype=torch.uint8)[:, None, None, None, None].expand(n, 3, 2, 4, 4).clone()
+    b = a + 100
+    text = torch.stack([torch.full((5, 8), float(i)) for i in (0, 1, 1, 3)]).half()  # pairs 1 and 2: same prompt
+    outcomes = torch.tensor([[TIE, TIE, A], [TIE, TIE, B], [A, TIE, TIE], [TIE, B, B]])
+    batch = PairSet(a, b, text, torch.ones(n, 5, dtype=torch.uint8), outcomes, ["k"] * n)
+    clips, t, m, idx, is_b, out = mismatched(batch, 1.0, torch.Generator().manual_seed(0))
+    assert 1 not in idx.tolist() and len(idx) == 3  # pair 1's rolled prompt (pair 2's) is the same text
+    for k, i in enumerate(idx.tolist()):
+        assert bool(is_b[k]) == (outcomes[i, 2] == B).item()  # never the TA loser
+        assert int(clips[k].flatten()[0]) == (i + 100 if is_b[k] else i)
+        assert torch.equal(t[k], text[(i + 1) % n])
+    assert out[:, 2].eq(A).all() and out[:, :2].eq(TIE).all()
+    assert mismatched(batch, 0.0, torch.Generator()) == ()

@@ -46,7 +46,7 @@ def load_model(ckpt: str) -> RewardModel:
     if ckpt == "random":
         return RewardModel(RewardConfig()).eval()
     ck = torch.load(ckpt, map_location="cpu", weights_only=False)
-    model = RewardModel(RewardConfig(**ck["cfg"]))
+    model = RewardModel(RewardConfig(**{"match": 0, **ck["cfg"]}))  # configs before `match` had none
     model.load_state_dict(ck["model"])
     return model.eval()
 

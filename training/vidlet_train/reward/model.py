@@ -17,7 +17,13 @@ attention mask [B, L] (1 = token, 0 = pad), the same two tensors the denoiser ta
                       middle stage (FiLM) so early features can look for what the prompt names, and
                       the last stage's tokens attend to the text tokens (cross-attention) so TA can
                       compare the clip with each word.
-  head                mean and max over all video tokens -> LayerNorm(Linear) -> features [B, 64];
+  head                mean and max over all video tokens -> LayerNorm(Linear) -> the first
+                      `features − match` features; the last `match` are a product v ⊙ u of a video
+                      embedding v (Linear of the pooled tokens) and a prompt embedding u (an MLP of
+                      the prompt's mean token state), both layer-normalised: TA is agreement between
+                      clip and prompt, and a sum of products expresses agreement directly, where a
+                      linear read-out of pooled features has to discover it (the first design, with
+                      only FiLM and cross-attention, stayed at chance on TA: reward/README.md).
                       scores = Linear(features) [B, 3]. Scores are linear in the features, so the
                       page's per-person taste head (a linear map of the features, src/votes/taste-head.ts)
                       can express any weighting of VQ, MQ and TA and more.
@@ -44,6 +50,7 @@ class RewardConfig:
     widths: list[int] = field(default_factory=lambda: [32, 64, 128])
     heads: int = 4
     features: int = 64
+    match: int = 16  # of the features, how many are clip-prompt agreement products (0: none)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,8 +110,14 @@ class RewardModel(nn.Module):
         nn.init.zeros_(self.film.bias)
         self.pos = nn.Parameter(torch.zeros(1, d, cfg.frames // 2, 1, 1))  # when in the clip (space: convs know)
         self.cross = CrossAttention(d, cfg.heads)
-        self.to_features = nn.Linear(2 * d, cfg.features)
-        self.features_norm = nn.LayerNorm(cfg.features)
+        if not 0 <= cfg.match < cfg.features:
+            raise ValueError(f"match ({cfg.match}) must be at least 0 and below features ({cfg.features})")
+        self.to_features = nn.Linear(2 * d, cfg.features - cfg.match)
+        self.features_norm = nn.LayerNorm(cfg.features - cfg.match)
+        if cfg.match:
+            self.match_video = nn.Sequential(nn.Linear(2 * d, cfg.match), nn.LayerNorm(cfg.match))
+            self.match_text = nn.Sequential(nn.Linear(cfg.text_dim, d), nn.GELU(), nn.Linear(d, cfg.match),
+                                            nn.LayerNorm(cfg.match))
         self.to_scores = nn.Linear(cfg.features, len(SCORE_NAMES))
 
     def forward(self, video: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor):
@@ -126,6 +139,9 @@ class RewardModel(nn.Module):
         tokens = self.cross(tokens, t, mask)
         h = torch.cat([tokens.mean(1), tokens.amax(1)], -1)
         features = self.features_norm(self.to_features(h))
+        if self.cfg.match:
+            prompt = (text * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+            features = torch.cat([features, self.match_video(h) * self.match_text(prompt)], -1)
         return self.to_scores(features), features
 
 

@@ -19,7 +19,7 @@ import time
 import torch
 
 from ..runtime import RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state, use_bf16
-from .btt import A, B, pair_loss
+from .btt import A, B, TIE, pair_loss
 from .metrics import evaluate
 from .model import RewardConfig, RewardModel, count_params
 from .own import load_own_pairs
@@ -56,8 +56,37 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto")
     ap.add_argument("--widths", default="32,64,128", help="channels per stage")
     ap.add_argument("--features", type=int, default=64)
+    ap.add_argument("--match", type=int, default=16, help="features that are clip-prompt agreement products (model.py)")
+    ap.add_argument("--mismatch", type=float, default=0.5,
+                    help="share of each batch's pairs that also give a clip-vs-another-prompt TA pair (0: none)")
     ap.add_argument("--size", type=int, default=128, help="the package's video height = width (vidlet-tiny: 128)")
     return ap.parse_args(argv)
+
+
+def mismatched(batch: PairSet, share: float, gen: torch.Generator) -> tuple:
+    """Easy TA pairs made from the batch itself: a clip under its own prompt against the same clip
+    under another pair's prompt (the batch rolled by one). Another prompt of the procedural world
+    names other attributes almost always, so its own prompt wins TA; VQ and MQ tie, since the pixels
+    are the same, which also teaches those two dimensions to ignore the prompt. The clip is the one
+    its pair does not mark as the TA loser (an altered spec's clip would agree less with its prompt).
+    Pairs whose rolled prompt is the same text are left out. The hard TA pairs (one attribute
+    changed) come from pairs.py; these give the text-video binding many more examples per render.
+    -> () or (clips, text, mask, index into the batch, whether the clip is take b, outcomes)."""
+    k = int(round(len(batch) * share))
+    if k == 0 or len(batch) < 2:
+        return ()
+    idx = torch.randperm(len(batch), generator=gen)[:k]
+    other = (idx + 1) % len(batch)
+    texts = [batch.text[i] for i in range(len(batch))]
+    keep = torch.tensor([not torch.equal(texts[i], texts[j]) for i, j in zip(idx.tolist(), other.tolist())])
+    idx, other = idx[keep], other[keep]
+    if len(idx) == 0:
+        return ()
+    is_b = batch.outcomes[idx, 2] == B
+    clips = torch.where(is_b[:, None, None, None, None], batch.b[idx], batch.a[idx])
+    outcomes = torch.full((len(idx), 3), TIE, dtype=torch.long)
+    outcomes[:, 2] = A
+    return clips, batch.text[other], batch.mask[other], idx, is_b, outcomes
 
 
 def main(argv=None):
@@ -69,7 +98,7 @@ def main(argv=None):
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     os.makedirs(args.out, exist_ok=True)
 
-    cfg = RewardConfig(size=args.size, widths=[int(w) for w in args.widths.split(",")], features=args.features)
+    cfg = RewardConfig(size=args.size, widths=[int(w) for w in args.widths.split(",")], features=args.features, match=args.match)
     model = RewardModel(cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     gen = torch.Generator().manual_seed(args.seed)
@@ -146,12 +175,21 @@ def main(argv=None):
         outcomes = batch.outcomes.clone()
         flip = swap[:, None] & ((outcomes == A) | (outcomes == B))
         outcomes[flip] = 1 - outcomes[flip]
-        video = from_u8(torch.cat([a, b])).to(device)
-        text = batch.text.float().repeat(2, 1, 1).to(device)
-        mask = batch.mask.float().repeat(2, 1).to(device)
+        extra = mismatched(batch, args.mismatch, gen)
+        video = from_u8(torch.cat([a, b, *extra[:1]])).to(device)
+        text = torch.cat([batch.text, batch.text, *extra[1:2]]).float().to(device)
+        mask = torch.cat([batch.mask, batch.mask, *extra[2:3]]).float().to(device)
         with autocast(device, bf16):
             scores, _ = model(video, text, mask)
-        ra, rb = scores.float().chunk(2)
+        scores = scores.float()
+        n = len(batch)
+        ra, rb = scores[:n], scores[n:2 * n]
+        if extra:
+            # the same clip under its own prompt (in ra/rb) against under another pair's prompt
+            in_b = (extra[4] ^ swap[extra[3]]).to(device)  # after the A/B swap above
+            own = torch.where(in_b[:, None], rb[extra[3]], ra[extra[3]])
+            ra, rb = torch.cat([ra, own]), torch.cat([rb, scores[2 * n:]])
+            outcomes = torch.cat([outcomes, extra[5]])
         loss = pair_loss(ra, rb, outcomes.to(device), args.loss)
         opt.zero_grad(set_to_none=True)
         loss.backward()
