@@ -15,6 +15,17 @@ from __future__ import annotations
 import torch
 
 FRAMES_PER_LATENT = 4  # the VAE packs 4 video frames into one latent frame
+# The global caption of a plan: the scenes' texts joined as the template captions join scenes
+# (world/captions.py template_caption); mirrors src/package/scenes.ts sceneCaption, which the
+# page and CLI send as the prompt.
+CUT_JOINER = " Then cut to "
+_SCENE_END = ".,;:-–—… \t\n"
+
+
+def joined_caption(texts: list[str]) -> str:
+    """sceneCaption: trimmed texts, separators ending all but the last dropped, joined by CUT_JOINER."""
+    t = [x.strip() for x in texts]
+    return CUT_JOINER.join(x.rstrip(_SCENE_END) if i < len(t) - 1 else x for i, x in enumerate(t))
 
 
 def latent_scene_lengths(scene_frames: list[int]) -> list[int]:

@@ -36,7 +36,8 @@ describe('manifest "scenes"', () => {
   it('a per-scene package must map the denoiser\'s text_frame_mask role; others need not', () => {
     const perScene = { maxScenes: 3, minFrames: 8, maxFrames: 16, frameStep: 4, defaultFrames: 16, conditioning: 'per-scene' };
     expect(() => parseManifest(withScenes(perScene))).toThrow(/^manifest\.components\.denoiser\.inputs\.text_frame_mask is missing/);
-    const m = withScenes(perScene);
+    const m = validManifest();
+    m.scenes = perScene;
     m.components.denoiser.inputs.text_frame_mask = 'text_frame_mask';
     expect(parseManifest(m).scenes?.conditioning).toBe('per-scene');
     expect(parseManifest(m).components.denoiser.inputs.text_frame_mask).toBe('text_frame_mask');
