@@ -92,7 +92,7 @@ def build_scene_shard(vae, tok, te, n: int, seed: int, captions: int, device, bf
                       fresh: Callable[[str], bool], encode_texts, text_len: int) -> dict:
     specs = scene_specs(n, seed)
     latent, motion, latent_frames = encode_clips(vae, specs, device, bf16)
-    rng = random.Random(seed + 1)
+    rng = random.Random(f"scene-captions-{seed}")  # not seed + 1: that is the next shard's spec seed
     pairs = [clip_captions(rng, s, captions, fresh) for s in specs]
     # One text-encoder pass over every global caption then every scene caption ("" fills absent scenes).
     glob = [g for row in pairs for g, _ in row]
