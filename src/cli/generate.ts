@@ -7,7 +7,7 @@ import { planGuidance } from '../engine/guidance';
 import { missingFromPair } from '../engine/adapters/slot-plan';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
-import { singleSceneSupport } from '../package/scenes';
+import { canMake, singleSceneSupport } from '../package/scenes';
 import { UsageError, type GenerateOptions } from './args';
 import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
 import { loadNodeEngine } from './node-engine';
@@ -23,7 +23,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   status.done(`model ${info.displayName} (${info.variant}, ${formatBytes(info.bytes)}) on ${info.backend.description}: ${info.backend.reason}`);
 
   // The scenes against this model's own limits (the contract's were checked before loading). The
-  // prompt is already the scenes' caption (args.ts); multi-scene generation itself is not wired yet.
+  // prompt is already the scenes' caption (args.ts); the plan goes with it (below).
   const scenes = planScenes({ prompt: opts.prompt, scenes: opts.scenes ?? [] }, info.scenes ?? singleSceneSupport(info.video.frames));
   const report = sceneReport(scenes);
   for (const line of report.lines) process.stderr.write(`${line}\n`);
@@ -60,6 +60,9 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${lora.file}\n`);
   }
   const request = buildRequest(opts, info, () => randomSeed(() => webcrypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32));
+  // A plan of several scenes the model can make goes with its caption: a per-scene package makes
+  // each scene from its own text (#10); the engine refuses nothing canMake accepted here.
+  if (scenes.plan.length > 1 && canMake(scenes.problems)) request.scenes = scenes.plan;
   if (request.adapters) process.stderr.write(`adapters: ${request.adapters.map((a) => `${a.name}${a.strength !== undefined ? `:${a.strength}` : ''}`).join(', ')} (${request.blend ?? 'constant'})\n`);
   const analysis = await engine.analyzePrompt(request.prompt);
   if (analysis.unknownWords.length > 0) {
@@ -100,6 +103,9 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   }
   status.done();
   if (best) for (const line of rankingLines(best, opts.out)) process.stderr.write(`${line}\n`);
+  // The engine's word on the scenes (a one-caption package), unless sceneReport already said it.
+  const sceneNote = result.scenes?.note;
+  if (sceneNote && !report.lines.some((l) => l.includes(sceneNote))) process.stderr.write(`note: ${sceneNote}\n`);
 
   const tEnc = performance.now();
   const settings = settingsFromResult(result);
@@ -134,7 +140,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       adapters: result.request.adapters ?? [],
       blend: result.request.blend ?? 'constant',
       backend: info.backend,
-      scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan },
+      scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
       ...(best ? { bestOf: bestOfSummary(best) } : {}),
     };
     stdout.write(`${JSON.stringify(summary)}\n`);

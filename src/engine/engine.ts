@@ -10,6 +10,7 @@
  * retries the failing call once.
  */
 import { requiredRoles } from '../package/components';
+import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
@@ -204,17 +205,20 @@ export class VidletEngine implements Engine {
     this.cancelRequested = false;
     try {
       const { manifest } = m;
+      // Before any work: a plan this package cannot make is refused here (InvalidRequestError).
+      const scenes = planSceneRun(request.scenes, { scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames });
       await m.adapters.apply(m.lora, request.adapters, request.blend);
       const out = await runPipeline(
         {
-          latentDims: [manifest.latent.channels, manifest.latent.frames, manifest.latent.height, manifest.latent.width],
+          latentDims: [manifest.latent.channels, scenes.latentFrames, manifest.latent.height, manifest.latent.width],
           motionChannels: manifest.motion?.channels ?? null,
           maxLength: manifest.text.maxLength,
           hiddenSize: manifest.text.hiddenSize,
           scheduleShift: manifest.schedule.shift,
           lora: m.lora,
+          perScene: scenes.perScene,
         },
-        this.components(m),
+        this.components(m, scenes.latentFrames),
         request,
         {
           onStep: callbacks.onStep,
@@ -236,6 +240,7 @@ export class VidletEngine implements Engine {
         batch: out.batch,
         denoiserCalls: out.calls,
         unknownWords: m.tokenizer.unknownWords(request.prompt),
+        ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
       };
     } finally {
       this.cancelRequested = false;
@@ -471,7 +476,7 @@ export class VidletEngine implements Engine {
       for (const name of RUNTIME_COMPONENTS) {
         const component = manifest.components[name];
         const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        const roles = requiredRoles(name as ComponentName, hasMotion);
+        const roles = requiredRoles(name as ComponentName, hasMotion, manifest.scenes?.conditioning === 'per-scene');
         const outputs = name === 'denoiser' && !hasMotion ? ['v_latent'] : roles.outputs;
         sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
       }
@@ -549,11 +554,11 @@ export class VidletEngine implements Engine {
     return result;
   }
 
-  private components(m: Loaded): PipelineComponents {
+  /** The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames. */
+  private components(m: Loaded, latentFrames: number): PipelineComponents {
     const { Tensor } = this.ort;
     const { manifest } = m;
-    const L = manifest.text.maxLength;
-    const lat = [manifest.latent.channels, manifest.latent.frames, manifest.latent.height, manifest.latent.width];
+    const lat = [manifest.latent.channels, latentFrames, manifest.latent.height, manifest.latent.width];
     // The LoRA weight tensors are the same for every call of a run: build them once.
     // A denoiser exported with a symbolic rank axis gets only the rank the loaded adapters use
     // (1 when none): the same result, and at 1–3 B parameters hundreds of MB less per call.
@@ -570,6 +575,8 @@ export class VidletEngine implements Engine {
       encodeText: (texts) => this.encodeText(m, texts),
       denoise: async (b: DenoiserBatch) => {
         const dims = (c: number) => [b.B, c, lat[1]!, lat[2]!, lat[3]!];
+        // L' = maxLength, or (1 + S)·maxLength for a per-scene request (pipeline.ts encodeSceneConditioning)
+        const L = b.textMask.length / b.B;
         const feeds: Record<string, OrtTensor> = {
           latent: new Tensor('float32', b.latent, dims(lat[0]!)),
           timestep: new Tensor('float32', b.timestep, [b.B]),
@@ -581,6 +588,7 @@ export class VidletEngine implements Engine {
           lora_up: loraUp,
         };
         if (b.motion) feeds.motion = new Tensor('float32', b.motion, dims(manifest.motion!.channels));
+        if (b.textFrameMask) feeds.text_frame_mask = new Tensor('float32', b.textFrameMask, [b.B, lat[1]!, L]);
         const out = await this.run(m, 'denoiser', feeds);
         return { vLatent: out.v_latent!.data as Float32Array, vMotion: b.motion ? (out.v_motion!.data as Float32Array) : null };
       },

@@ -13,6 +13,7 @@ import { assertFinite } from './health';
 import type { LoraSlots } from './lora-slots';
 import { gaussianNoise, NoiseStream } from './noise';
 import { videoToFrames } from './preview';
+import { textFrameMask } from './scene-input';
 import { createScheduler } from './schedulers';
 import type { FramesRGBA, GenerateRequest, StageTimings, StepPreview } from './types';
 
@@ -24,10 +25,12 @@ export interface DenoiserBatch {
   motion: Float32Array | null;
   /** [B], t in [0, 1] */
   timestep: Float32Array;
-  /** [B, L, H] */
+  /** [B, L', H]: L' = L, or (1 + S)·L for a per-scene request (scene-input.ts) */
   text: Float32Array;
-  /** [B, L], 1 = token, 0 = pad */
+  /** [B, L'], 1 = token, 0 = pad */
   textMask: Float32Array;
+  /** [B, t, L'] for a per-scene package (docs/model-package.md "Scenes"); absent otherwise */
+  textFrameMask?: Float32Array;
   /** [B], 1 = motion present, 0 = dropped */
   motionFlag: Float32Array;
   /** [B, S, D] */
@@ -56,6 +59,12 @@ export interface PipelineConfig {
   hiddenSize: number;
   scheduleShift: number;
   lora: LoraSlots;
+  /**
+   * A 'per-scene' package's text layout for this request (scene-request.ts planSceneRun): latent
+   * frames per scene and the scenes' texts after the global caption (the prompt); null or absent:
+   * the prompt alone, no text_frame_mask.
+   */
+  perScene?: { sceneLatents: number[]; texts: string[] } | null;
 }
 
 export interface PipelineHooks {
@@ -102,7 +111,9 @@ export async function runPipeline(
   const plan = planGuidance(request.guidance, request.innerGuidance, cfg.motionChannels !== null);
 
   checkCancel();
-  const conditioning = await encodeConditioning(parts, plan, request, cfg.maxLength, cfg.hiddenSize);
+  const conditioning = cfg.perScene
+    ? await encodeSceneConditioning(parts, plan, request, cfg.perScene, cfg.maxLength, cfg.hiddenSize)
+    : await encodeConditioning(parts, plan, request, cfg.maxLength, cfg.hiddenSize);
   const tText = now();
 
   const scheduler = createScheduler(request.sampler, request.seed);
@@ -129,11 +140,12 @@ export async function runPipeline(
   };
 }
 
-/** The text inputs of every guidance pass, batched as the denoiser takes them: [B, L, H], [B, L], [B]. */
+/** The text inputs of every guidance pass, batched as the denoiser takes them: [B, L', H], [B, L'], [B] (and [B, t, L']). */
 interface Conditioning {
   text: Float32Array;
   textMask: Float32Array;
   motionFlag: Float32Array;
+  textFrameMask?: Float32Array;
 }
 
 /**
@@ -152,6 +164,42 @@ async function encodeConditioning(parts: PipelineComponents, plan: GuidancePlan,
     out.text.set(encoded.hidden.subarray(src * L * H, (src + 1) * L * H), b * L * H);
     out.textMask.set(encoded.mask.subarray(src * L, (src + 1) * L), b * L);
     out.motionFlag[b] = kind === 'motionDropped' ? 0 : 1;
+  });
+  return out;
+}
+
+/**
+ * encodeConditioning for a 'per-scene' package (training/vidlet_train/scenes.py is the rule): one
+ * text-encoder call for the prompt (the global caption), each scene's text and, with an
+ * unconditional pass, the negative prompt. Conditional passes get [prompt, scene 1, …, scene S];
+ * the unconditional pass the negative prompt in every segment (scenes.py unconditional_text, as
+ * training's caption dropout does); every pass the same text_frame_mask.
+ */
+async function encodeSceneConditioning(
+  parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest,
+  layout: { sceneLatents: number[]; texts: string[] }, L: number, H: number,
+): Promise<Conditioning> {
+  const uncond = plan.passes.includes('uncond');
+  const cond = [request.prompt, ...layout.texts];
+  const encoded = await parts.encodeText(uncond ? [...cond, request.negativePrompt ?? ''] : cond);
+  assertFinite(encoded.hidden, 'text encoder');
+  const segments = cond.length;
+  const width = segments * L;
+  const frameMask = textFrameMask(layout.sceneLatents, L);
+  if (frameMask.dims[1] !== width) throw new RangeError(`text_frame_mask is ${frameMask.dims[1]} tokens wide, the text ${width}`);
+  const B = plan.passes.length;
+  const out: Conditioning = {
+    text: new Float32Array(B * width * H), textMask: new Float32Array(B * width), motionFlag: new Float32Array(B),
+    textFrameMask: new Float32Array(B * frameMask.data.length),
+  };
+  plan.passes.forEach((kind, b) => {
+    for (let seg = 0; seg < segments; seg++) {
+      const src = kind === 'uncond' ? segments : seg; // the negative prompt is encoded after the scenes
+      out.text.set(encoded.hidden.subarray(src * L * H, (src + 1) * L * H), (b * segments + seg) * L * H);
+      out.textMask.set(encoded.mask.subarray(src * L, (src + 1) * L), (b * segments + seg) * L);
+    }
+    out.motionFlag[b] = kind === 'motionDropped' ? 0 : 1;
+    out.textFrameMask!.set(frameMask.data, b * frameMask.data.length);
   });
   return out;
 }
@@ -206,6 +254,7 @@ async function denoise(
     const out = await parts.denoise({
       B, latent: latentBatch, motion: motionBatch, timestep, text: conditioning.text, textMask: conditioning.textMask,
       motionFlag: conditioning.motionFlag,
+      ...(conditioning.textFrameMask ? { textFrameMask: conditioning.textFrameMask } : {}),
       loraScales: cfg.lora.scalesTensor(B, { stepIndex: call.stepIndex, t: call.t, steps: request.steps }),
     });
     callMs += now() - tc;

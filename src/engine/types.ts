@@ -6,7 +6,7 @@
  */
 import type { BlendMode, SamplerName } from '../package/request';
 import type { RankBy, RewardDimension, TakeScore } from '../package/reward';
-import type { SceneSupport } from '../package/scenes';
+import type { ScenePlan, SceneSupport } from '../package/scenes';
 import type { Backend, Variant } from '../package/variants';
 import type { CurveSpec } from './adapters/schedule';
 
@@ -167,6 +167,12 @@ export interface GenerateRequest {
   sampler: SamplerName;
   /** Also decode the jointly denoised motion latent (flow drawn as colour). */
   decodeMotion?: boolean;
+  /**
+   * The scene plan `prompt` was made from (issue #10; prompt = sceneCaption(scenes), the global
+   * caption). A package with scenes.conditioning 'per-scene' makes each scene from its own text
+   * and length; any other makes one clip from the prompt and says so in GenerateResult.scenes.
+   */
+  scenes?: ScenePlan;
 }
 
 /**
@@ -242,6 +248,11 @@ export interface GenerateResult {
   denoiserCalls?: number;
   /** Words of the prompt the model never saw in training (shown to the user, not dropped). */
   unknownWords: string[];
+  /**
+   * Set when the request had `scenes`: how many were asked and how many the model was conditioned
+   * on (1 for a package that takes one caption), with a note for the user when they differ.
+   */
+  scenes?: { asked: number; conditioned: number; note?: string };
 }
 
 export interface PromptAnalysis {

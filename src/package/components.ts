@@ -13,8 +13,11 @@ export const COMPONENTS = ['textEncoder', 'denoiser', 'vaeDecoder', 'previewDeco
 export type ComponentName = (typeof COMPONENTS)[number];
 export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder', 'rewardModel'];
 
-/** Roles each component must map to ONNX tensor names; `motion` only for a joint appearance–motion model. */
-export function requiredRoles(component: ComponentName, hasMotion: boolean): { inputs: string[]; outputs: string[] } {
+/**
+ * Roles each component must map to ONNX tensor names; `motion` only for a joint appearance–motion
+ * model, `text_frame_mask` only for a denoiser with per-scene conditioning (scenes.ts, #10).
+ */
+export function requiredRoles(component: ComponentName, hasMotion: boolean, perScene = false): { inputs: string[]; outputs: string[] } {
   switch (component) {
     case 'textEncoder':
       return { inputs: ['input_ids', 'attention_mask'], outputs: ['hidden'] };
@@ -22,7 +25,7 @@ export function requiredRoles(component: ComponentName, hasMotion: boolean): { i
       return {
         inputs: [
           'latent', ...(hasMotion ? ['motion'] : []), 'timestep', 'text', 'text_mask', 'motion_flag',
-          'lora_scales', 'lora_down', 'lora_up',
+          'lora_scales', 'lora_down', 'lora_up', ...(perScene ? ['text_frame_mask'] : []),
         ],
         outputs: ['v_latent', 'v_motion'],
       };

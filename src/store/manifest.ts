@@ -41,6 +41,8 @@ export function parseManifest(json: unknown): Manifest {
   const text = obj(m.text, 'text');
   const schedule = obj(m.schedule, 'schedule');
   const motion = m.motion === undefined ? undefined : { channels: int(obj(m.motion, 'motion').channels, 'motion.channels', 1) };
+  // Before the components: a per-scene package's denoiser must map the text_frame_mask role.
+  const scenes = m.scenes === undefined ? undefined : parseSceneSupport(m.scenes);
 
   const files = new FileRegistry();
   const manifest: Manifest = {
@@ -81,11 +83,11 @@ export function parseManifest(json: unknown): Manifest {
       defaultInnerGuidance: limited(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance', INNER_GUIDANCE),
       defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLER_NAMES),
     },
-    components: parseComponents(m.components, motion !== undefined, files),
+    components: parseComponents(m.components, motion !== undefined, files, scenes?.conditioning === 'per-scene'),
     lora: parseLora(m.lora),
     adapters: parseAdapters(m.adapters, files),
     blender: m.blender === undefined ? undefined : parseFile(m.blender, 'blender', files, 'file'),
-    ...(m.scenes === undefined ? {} : { scenes: parseSceneSupport(m.scenes) }),
+    ...(scenes === undefined ? {} : { scenes }),
   };
   // After the components, so a broken rewardModel is named before its reward section.
   const reward = parseRewardSpec(m.reward, manifest.components.rewardModel !== undefined);
@@ -167,20 +169,20 @@ function sha(v: unknown, field: string): string {
   return s.toLowerCase();
 }
 
-function parseComponents(v: unknown, hasMotion: boolean, files: FileRegistry): Manifest['components'] {
+function parseComponents(v: unknown, hasMotion: boolean, files: FileRegistry, perScene: boolean): Manifest['components'] {
   const c = obj(v, 'components');
   const out: Partial<Record<ComponentName, Component>> = {};
   for (const name of COMPONENTS) {
     if (c[name] === undefined && OPTIONAL_COMPONENTS.includes(name)) continue;
-    out[name] = parseComponent(c[name], name, hasMotion, files);
+    out[name] = parseComponent(c[name], name, hasMotion, files, perScene);
   }
   return out as Manifest['components'];
 }
 
-function parseComponent(v: unknown, name: ComponentName, hasMotion: boolean, files: FileRegistry): Component {
+function parseComponent(v: unknown, name: ComponentName, hasMotion: boolean, files: FileRegistry, perScene: boolean): Component {
   const field = `components.${name}`;
   const o = obj(v, field);
-  const roles = requiredRoles(name, hasMotion);
+  const roles = requiredRoles(name, hasMotion, perScene);
   const inputs = roleMap(o.inputs, join(field, 'inputs'), roles.inputs);
   const outputs = roleMap(o.outputs, join(field, 'outputs'), roles.outputs);
   const vf = join(field, 'variants');

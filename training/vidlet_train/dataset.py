@@ -4,6 +4,8 @@ diffusion-space latents, and encode several captions per clip with the frozen te
 python -m vidlet_train.dataset --vae runs/vae16/final.pt --n 12000 --captions 2 --out runs/data --seed 2
 Written in shards (runs/data/shard-00000.pt, ...), each a pure function of (seed, shard index):
 rerunning the command skips the shards already there and adds the missing ones.
+--scenes builds multi-scene clips instead (issue #10, scene_data.py): 2–3 scenes of 8–16 frames,
+each with its own caption, for train_scenes.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import torch
 
 from .data import from_u8, render_pool
 from .runtime import autocast, pick_device, save_atomic, use_bf16
+from .scene_data import build_scene_shard
 from .text_encoder import MiniLM, Tokenizer, encode_texts
 from .vae import load_vae
 from .world.captions import recaption
@@ -68,19 +71,28 @@ def build_shard(vae, tok, te, n: int, seed: int, captions: int, device, bf16: bo
                 captions=texts, specs=[s.to_dict() for s in specs], seed=seed)
 
 
+TENSORS = ("latent", "motion", "text", "mask")
+SCENE_TENSORS = ("latent_frames", "scene_text", "scene_mask", "scene_frames")  # --scenes shards only
+LISTS = ("captions", "specs", "scene_captions")
+
+
 def load_shards(path: str, limit: int | None = None) -> dict:
-    """The shards of a dataset folder concatenated (in index order), with its empty-prompt encoding."""
+    """The shards of a dataset folder concatenated (in index order), with its empty-prompt encoding.
+    A --scenes dataset also has SCENE_TENSORS and scene_captions."""
     files = sorted(glob.glob(os.path.join(path, "shard-*.pt")))
     if not files:
         raise FileNotFoundError(f"no shard-*.pt in {path}: build the dataset first (python -m vidlet_train.dataset)")
     shards = [torch.load(f, weights_only=False) for f in files]
-    data = {k: torch.cat([s[k] for s in shards]) for k in ("latent", "motion", "text", "mask")}
-    data["captions"] = [c for s in shards for c in s["captions"]]
-    data["specs"] = [c for s in shards for c in s["specs"]]
+    tensors = TENSORS + tuple(k for k in SCENE_TENSORS if k in shards[0])
+    data = {k: torch.cat([s[k] for s in shards]) for k in tensors}
+    for k in LISTS:
+        if k in shards[0]:
+            data[k] = [c for s in shards for c in s[k]]
     data.update(torch.load(os.path.join(path, "empty.pt")))
     if limit:
-        for k in ("latent", "motion", "text", "mask", "captions", "specs"):
-            data[k] = data[k][:limit]
+        for k in tensors + LISTS:
+            if k in data:
+                data[k] = data[k][:limit]
     return data
 
 
@@ -95,6 +107,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto")
+    ap.add_argument("--scenes", action="store_true",
+                    help="multi-scene clips with a caption per scene (issue #10, scene_data.py) instead of single-scene ones")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = pick_device(args.device)
@@ -112,8 +126,13 @@ def main(argv=None):
         path = os.path.join(args.out, f"shard-{k:05d}.pt")
         if os.path.exists(path):
             continue
-        shard = build_shard(vae, tok, te, min(args.shard, args.n - i), args.seed * 100_000 + k, args.captions,
-                            device, bf16)
+        n, seed = min(args.shard, args.n - i), args.seed * 100_000 + k
+        if args.scenes:
+            held = held_out_prompts()
+            shard = build_scene_shard(vae, tok, te, n, seed, args.captions, device, bf16,
+                                      lambda text: _norm(text) not in held, encode_texts, TEXT_LEN)
+        else:
+            shard = build_shard(vae, tok, te, n, seed, args.captions, device, bf16)
         save_atomic(shard, path)
         print(f"{path}: {len(shard['specs'])} clips, {time.time() - t0:.0f}s", flush=True)
 

@@ -22,7 +22,9 @@ import onnxruntime as ort
 import torch
 
 from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
+from .graph_io import is_per_scene
 from .judge import judge_clip, score, summarise
+from .scenes import FRAMES_PER_LATENT, joined_caption, latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
 from .text_encoder import Tokenizer
 
 
@@ -59,17 +61,24 @@ class Package:
         n = len(prompts)
         text, mask = self.encode_text(prompts)
         empty, empty_mask = self.encode_text([""])
-        x = np.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s)).numpy() for s in seeds])
-        d = np.stack([torch.randn(shape, generator=torch.Generator().manual_seed(s + 1)).numpy() for s in seeds])
+        # one denoiser call per step holds every pass, pass-major: [cond×n, uncond×n, motionDropped×n]
+        texts = {COND: (text, mask), UNCOND: (np.repeat(empty, n, 0), np.repeat(empty_mask, n, 0)),
+                 MOTION_DROPPED: (text, mask)}
+        # a per-scene package's denoiser always takes text_frame_mask: one scene, every frame sees every token
+        extra = {"text_frame_mask": np.ones((n, shape[1], text.shape[1]), np.float32)} if is_per_scene(self.m) else None
+        return self._sample(shape, seeds, texts, plan, steps, sch["shift"] if shift is None else shift, extra)
+
+    def _sample(self, shape, seeds: list[int], texts: dict, plan, steps: int, s: float, extra: dict | None = None):
+        """The Euler loop and the decode: texts[pass] = (text, mask) for the n clips; extra: inputs
+        every pass shares, per clip (text_frame_mask of a per-scene package)."""
+        n = len(seeds)
+        x = np.stack([torch.randn(shape, generator=torch.Generator().manual_seed(sd)).numpy() for sd in seeds])
+        d = np.stack([torch.randn(shape, generator=torch.Generator().manual_seed(sd + 1)).numpy() for sd in seeds])
         lo = self.m["lora"]
         S, D, P, R, C = len(lo["slots"]), lo["depth"], len(lo["targets"]), lo["rank"], lo["width"]
         down, up = np.zeros((S, D, P, R, C), np.float32), np.zeros((S, D, P, C, R), np.float32)
         ts = np.linspace(1.0, 0.0, steps + 1)
-        s = sch["shift"] if shift is None else shift
         ts = s * ts / (1 + (s - 1) * ts)
-        # one denoiser call per step holds every pass, pass-major: [cond×n, uncond×n, motionDropped×n]
-        texts = {COND: (text, mask), UNCOND: (np.repeat(empty, n, 0), np.repeat(empty_mask, n, 0)),
-                 MOTION_DROPPED: (text, mask)}
         B = len(plan.passes)
         for i in range(steps):
             t = ts[i]
@@ -82,6 +91,8 @@ class Package:
                 "motion_flag": np.concatenate([np.full(n, 0.0 if p == MOTION_DROPPED else 1.0) for p in plan.passes]).astype(np.float32),
                 "lora_scales": np.zeros((n * B, S, D), np.float32), "lora_down": down, "lora_up": up,
             }
+            for k, v in (extra or {}).items():
+                feeds[k] = np.concatenate([v] * B).astype(np.float32)  # the same for every pass
             vx, vd = self.sess["denoiser"].run(["v_latent", "v_motion"], feeds)
             guide = lambda v: combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)  # noqa: E731
             dt = ts[i] - ts[i + 1]
@@ -91,6 +102,35 @@ class Package:
             v = self.sess["vaeDecoder"].run(["video"], {"latent": x[j:j + 1].astype(np.float32)})[0][0]
             frames.append(((np.transpose(v, (1, 2, 3, 0)) + 1) * 127.5).round().clip(0, 255).astype(np.uint8))
         return np.stack(frames)
+
+    def generate_scenes(self, texts: list[str], frames: list[int], seed: int, steps: int | None = None,
+                        guidance: float | None = None, inner_guidance: float | None = None) -> np.ndarray:
+        """One clip of a scene plan -> uint8 frames [F, H, W, 3], as the engine makes it
+        (src/engine/scene-request.ts): a per-scene package conditions each scene on its own text
+        (scenes.py); any other gets the joined caption and makes one clip of its own length."""
+        caption = joined_caption(texts)
+        if not is_per_scene(self.m):
+            return self.generate([caption], [seed], steps, guidance, inner_guidance)[0]
+        sch = self.m["schedule"]
+        steps = steps or sch["defaultSteps"]
+        guidance = sch["defaultGuidance"] if guidance is None else guidance
+        inner_guidance = sch["defaultInnerGuidance"] if inner_guidance is None else inner_guidance
+        plan = plan_guidance(guidance, inner_guidance, has_motion="motion" in self.m)
+        lat, L = self.m["latent"], self.m["text"]["maxLength"]
+        if self.m["video"]["frames"] != FRAMES_PER_LATENT * lat["frames"]:
+            raise ValueError(f"{self.folder}: {self.m['video']['frames']} frames in {lat['frames']} latent frames; "
+                             f"scenes.py assumes {FRAMES_PER_LATENT} per latent frame")
+        layout = latent_scene_lengths(frames)
+        shape = (lat["channels"], sum(layout), lat["height"], lat["width"])
+        h, m = self.encode_text([caption] + (texts if len(texts) > 1 else []))
+        hidden, mask = scene_text(torch.from_numpy(h[0]), torch.from_numpy(m[0]),
+                                  [torch.from_numpy(x) for x in h[1:]], [torch.from_numpy(x) for x in m[1:]])
+        eh, em = self.encode_text([""])
+        uh, um = unconditional_text(torch.from_numpy(eh[0]), torch.from_numpy(em[0]), len(texts))
+        cond = (hidden[None].numpy(), mask[None].numpy())
+        texts_by_pass = {COND: cond, UNCOND: (uh[None].numpy(), um[None].numpy()), MOTION_DROPPED: cond}
+        fmask = text_frame_mask(layout, L)[None].numpy()
+        return self._sample(shape, [seed], texts_by_pass, plan, steps, sch["shift"], {"text_frame_mask": fmask})[0]
 
 
 def main():

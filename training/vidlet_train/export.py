@@ -19,6 +19,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from . import graph_io
 from .quant import quantize_conv_weights, quantize_text_encoder, quantize_weights_only
 from .dit import DiTConfig, VideoDiT
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
@@ -29,7 +30,8 @@ OPSET = 17
 # Largest accepted max |onnxruntime - PyTorch| per graph, on random inputs: fp32 is exact up to
 # kernel order; int8 weights cost more, the denoiser most (velocities of order 1). An export beyond
 # these fails before a manifest is written.
-TOLERANCE = {"fp32": 1e-3, "textEncoder.int8": 0.15, "denoiser.int8": 0.3, "vaeDecoder.int8": 0.1,
+TOLERANCE = {"fp32": 1e-3, "textEncoder.int8": 0.15, "denoiser.int8": 0.3, "denoiser.int8.scenes2": 0.3,
+             "denoiser.int8.scenes3": 0.3, "vaeDecoder.int8": 0.1, "vaeDecoder.int8.t3x": 0.1, "previewDecoder.int8.t3x": 0.1,
              "previewDecoder.int8": 0.1, "vaeEncoder.int8": 0.1, "denoiser.lora_zero_scale_vs_empty_slots": 0.0}
 
 
@@ -86,6 +88,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--dit", default="runs/dit/final.pt")
     ap.add_argument("--out", default="../public/models/vidlet-tiny")
     ap.add_argument("--skip-text-encoder", action="store_true", help="keep the existing text encoder files")
+    ap.add_argument("--scenes", action="store_true",
+                    help="a scene-trained DiT (train_scenes): declare per-scene conditioning in the manifest and give the "
+                         "denoiser its text_frame_mask input, with dynamic clip and text lengths (issue #10)")
     ap.add_argument("--seed", type=int, default=0)
     # guidance convention (docs/model-package.md, training/vidlet_train/guidance.py): the CFG scale w, 1 = off;
     # Inner-Guidance uses w1 = w - 1 with the manifest's defaultInnerGuidance as w2
@@ -148,19 +153,15 @@ def export_text_encoder(out, L: int, skip: bool, errors: dict) -> Graphs:
     return {"textEncoder": ("text_encoder", te_in, te_out)}
 
 
-def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict) -> Graphs:
-    """The DiT in fp32 and weight-only int8, checked at batch 3 and 2, and with all-zero LoRA scales."""
-    zc, T, H, W = cfg.latent_channels, cfg.frames, cfg.height, cfg.width
+def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict, per_scene: bool = False) -> Graphs:
+    """The DiT in fp32 and weight-only int8, checked at batch 3 and 2, and with all-zero LoRA scales.
+    per_scene (issue #10): with the text_frame_mask input (graph_io.py), checked on two- and
+    three-scene clips besides one scene, since its clip length and text length vary per request."""
     B, S, D, P, R, C = 3, cfg.lora_slots, cfg.depth, cfg.lora_targets, cfg.lora_rank, cfg.dim
-    dn_in = ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", "lora_down", "lora_up"]
-    dn_out = ["v_latent", "v_motion"]
-    feeds = dict(latent=torch.randn(B, zc, T, H, W), motion=torch.randn(B, zc, T, H, W), timestep=torch.rand(B),
-                 text=torch.randn(B, L, 384), text_mask=torch.ones(B, L), motion_flag=torch.tensor([1.0, 1.0, 0.0]),
-                 lora_scales=torch.rand(B, S, D), lora_down=torch.randn(S, D, P, R, C) * 0.1,
-                 lora_up=torch.randn(S, D, P, C, R) * 0.1)
-    feeds["text_mask"][1, 20:] = 0
-    dyn = {k: {0: "b"} for k in ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", *dn_out]}
-    export_graph(dit, tuple(feeds.values()), out("denoiser.onnx"), dn_in, dn_out, dyn)
+    dn_in, dn_out = graph_io.names(per_scene), graph_io.OUTPUTS
+    one_scene = [cfg.frames] if per_scene else None  # per-scene graphs always take the mask (all ones here)
+    feeds = graph_io.probe_feeds(cfg, L, B, [1.0, 1.0, 0.0], one_scene)
+    export_graph(dit, tuple(feeds.values()), out("denoiser.onnx"), dn_in, dn_out, graph_io.dynamic_axes(per_scene))
     errors["denoiser"] = check_graph(out("denoiser.onnx"), dit, feeds, dn_out)
     # weight-only int8 (DequantizeLinear -> MatMul): dynamic MatMulInteger also rounds the activations,
     # and on the 4-channel DiT that put the velocities 0.48 off (weight-only: 0.10)
@@ -169,6 +170,13 @@ def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict) ->
     # batch is dynamic (the engine batches 2 or 3 guidance passes): check batch 2 as well
     feeds2 = {k: (v[:2] if k not in ("lora_down", "lora_up") else v) for k, v in feeds.items()}
     errors["denoiser.batch2"] = check_graph(out("denoiser.onnx"), dit, feeds2, dn_out)
+    if per_scene:
+        # other clip and text lengths than the traced ones: two scenes (half the frames each) and three
+        half = max(1, cfg.frames // 2)
+        for name, layout in (("scenes2", [half, cfg.frames - half or 1]), ("scenes3", [cfg.frames] * 3)):
+            feeds_s = graph_io.probe_feeds(cfg, L, 2, [1.0, 0.0], layout)
+            errors[f"denoiser.{name}"] = check_graph(out("denoiser.onnx"), dit, feeds_s, dn_out)
+            errors[f"denoiser.int8.{name}"] = check_graph(out("denoiser.int8.onnx"), dit, feeds_s, dn_out)
     # LoRA slots with all scales 0 must give exactly the base model's output, whatever the slots hold
     sess = ort.InferenceSession(out("denoiser.onnx"), providers=["CPUExecutionProvider"])
     zero = {**{k: v.numpy() for k, v in feeds.items()}, "lora_scales": np.zeros((B, S, D), np.float32)}
@@ -178,19 +186,26 @@ def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict) ->
     return {"denoiser": ("denoiser", dn_in, dn_out)}
 
 
-def export_vae(vae, prev, cfg: DiTConfig, out, errors: dict) -> Graphs:
-    """The VAE decoder, preview decoder and encoder in fp32 and int8 (diffusion-space latents at the boundary)."""
+def export_vae(vae, prev, cfg: DiTConfig, out, errors: dict, per_scene: bool = False) -> Graphs:
+    """The VAE decoder, preview decoder and encoder in fp32 and int8 (diffusion-space latents at the boundary).
+    per_scene: the decoders take any number of latent frames (a clip is its scenes' lengths added up),
+    checked on a clip three times the traced length (three scenes)."""
     graphs: Graphs = {}
     z = torch.randn(2, cfg.latent_channels, cfg.frames, cfg.height, cfg.width)
+    z3 = torch.randn(1, cfg.latent_channels, 3 * cfg.frames, cfg.height, cfg.width) if per_scene else None
     for name, module, io in [
         ("vaeDecoder", DiffusionLatentDecoder(vae), (["latent"], ["video"])),
         ("previewDecoder", DiffusionLatentDecoder(vae, prev), (["latent"], ["preview"])),
     ]:
         fname = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-        export_graph(module, (z,), out(f"{fname}.onnx"), io[0], io[1], {io[0][0]: {0: "b"}, io[1][0]: {0: "b"}})
+        axes = graph_io.decoder_axes(per_scene)
+        export_graph(module, (z,), out(f"{fname}.onnx"), io[0], io[1], {io[0][0]: axes, io[1][0]: axes})
         errors[name] = check_graph(out(f"{fname}.onnx"), module, {"latent": z}, io[1])
         quantize_conv_weights(out(f"{fname}.onnx"), out(f"{fname}.int8.onnx"))
         errors[name + ".int8"] = check_graph(out(f"{fname}.int8.onnx"), module, {"latent": z}, io[1])
+        if per_scene:
+            errors[name + ".t3x"] = check_graph(out(f"{fname}.onnx"), module, {"latent": z3}, io[1])
+            errors[name + ".int8.t3x"] = check_graph(out(f"{fname}.int8.onnx"), module, {"latent": z3}, io[1])
         graphs[name] = (fname, *io)
     enc = DiffusionLatentEncoder(vae)
     vid = torch.rand(1, 3, 16, 128, 128) * 2 - 1
@@ -239,6 +254,8 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
                  "rank": cfg.lora_rank, "width": cfg.dim},
         "adapters": [],
     }
+    if args.scenes:
+        manifest["scenes"] = dict(graph_io.PER_SCENE)
     for k in ("adapters", "blender"):
         if previous and previous.get(k):
             manifest[k] = previous[k]
@@ -264,8 +281,8 @@ def main(argv=None):
     cfg, L = dit.cfg, MAX_LENGTH
     errors: dict[str, float] = {}
     graphs = {**export_text_encoder(out, L, args.skip_text_encoder, errors),
-              **export_denoiser(dit, cfg, out, L, errors),
-              **export_vae(vae, prev, cfg, out, errors)}
+              **export_denoiser(dit, cfg, out, L, errors, args.scenes),
+              **export_vae(vae, prev, cfg, out, errors, args.scenes)}
     check_tolerances(errors)  # before anything the engine reads is written
     shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
     json.dump(vocabulary(), open(out("vocabulary.json"), "w"))

@@ -29,6 +29,7 @@ import onnxruntime as ort
 import torch
 from onnx import numpy_helper
 
+from . import graph_io
 from .dit import DiTConfig, VideoDiT
 from .export import export_graph
 from .text_encoder import MAX_LENGTH
@@ -123,23 +124,16 @@ def max_error(path: str, module: torch.nn.Module, feeds: dict[str, torch.Tensor]
     return float(max(np.abs(a - b.numpy()).max() for a, b in zip(got, ref)))
 
 
-def recover_dit(package: Path, cfg: DiTConfig, tmp: Path) -> tuple[VideoDiT, float]:
+def recover_dit(package: Path, cfg: DiTConfig, tmp: Path, per_scene: bool = False) -> tuple[VideoDiT, float]:
+    """per_scene: the package's denoiser takes text_frame_mask (graph_io.py), so the probe does too."""
     dit = VideoDiT(cfg).eval()
     params = dict(dit.named_parameters())
     fingerprint(params)
-    zc, T, H, W = cfg.latent_channels, cfg.frames, cfg.height, cfg.width
-    B, L, S, D, P, R, C = 2, MAX_LENGTH, cfg.lora_slots, cfg.depth, cfg.lora_targets, cfg.lora_rank, cfg.dim
     torch.manual_seed(1)
-    feeds = dict(latent=torch.randn(B, zc, T, H, W), motion=torch.randn(B, zc, T, H, W), timestep=torch.rand(B),
-                 text=torch.randn(B, L, cfg.text_dim), text_mask=torch.ones(B, L), motion_flag=torch.tensor([1.0, 0.0]),
-                 lora_scales=torch.rand(B, S, D), lora_down=torch.randn(S, D, P, R, C) * 0.1,
-                 lora_up=torch.randn(S, D, P, C, R) * 0.1)
-    feeds["text_mask"][1, 20:] = 0
-    names = list(feeds)
-    outs = ["v_latent", "v_motion"]
-    dyn = {k: {0: "b"} for k in ["latent", "motion", "timestep", "text", "text_mask", "motion_flag", "lora_scales", *outs]}
+    feeds = graph_io.probe_feeds(cfg, MAX_LENGTH, 2, [1.0, 0.0], [cfg.frames] if per_scene else None)
+    names, outs = graph_io.names(per_scene), graph_io.OUTPUTS
     probe = str(tmp / "denoiser.probe.onnx")
-    export_graph(dit, tuple(feeds.values()), probe, names, outs, dyn)
+    export_graph(dit, tuple(feeds.values()), probe, names, outs, graph_io.dynamic_axes(per_scene))
     probed = initializers(probe)
     where = locate(params, probed)
     missing = sorted(set(params) - set(where))
@@ -150,7 +144,8 @@ def recover_dit(package: Path, cfg: DiTConfig, tmp: Path) -> tuple[VideoDiT, flo
     return dit, max_error(path, dit, feeds, outs)
 
 
-def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None) -> tuple[torch.nn.Module, PreviewDecoder, dict[str, float]]:
+def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None,
+                per_scene: bool = False) -> tuple[torch.nn.Module, PreviewDecoder, dict[str, float]]:
     vae, prev = build_vae(vae_cfg)
     vae, prev = vae.eval(), prev.eval()
     params = {f"vae.{k}": v for k, v in vae.named_parameters()}
@@ -171,7 +166,9 @@ def recover_vae(package: Path, tmp: Path, vae_cfg: dict | None) -> tuple[torch.n
     for fname, module, feeds, outs in graphs:
         probe = str(tmp / fname)
         (name_in,) = feeds
-        export_graph(module, tuple(feeds.values()), probe, [name_in], outs, {name_in: {0: "b"}, outs[0]: {0: "b"}})
+        # the encoder is batch-dynamic only; the decoders as the package exported them (graph_io.py)
+        axes = {0: "b"} if name_in == "video" else graph_io.decoder_axes(per_scene)
+        export_graph(module, tuple(feeds.values()), probe, [name_in], outs, {name_in: axes, outs[0]: axes})
         probed[fname] = initializers(probe)
         for pname, loc in locate(params, probed[fname]).items():
             where.setdefault(pname, (fname, *loc))  # type: ignore[arg-type]
@@ -196,10 +193,12 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     report = json.loads((args.package / "export_report.json").read_text())
     cfg = DiTConfig(**report["dit"])
+    manifest_path = args.package / "manifest.json"
+    per_scene = graph_io.is_per_scene(json.loads(manifest_path.read_text()) if manifest_path.exists() else None)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        dit, dit_err = recover_dit(args.package, cfg, tmp)
-        vae, prev, vae_err = recover_vae(args.package, tmp, report.get("vae"))
+        dit, dit_err = recover_dit(args.package, cfg, tmp, per_scene)
+        vae, prev, vae_err = recover_vae(args.package, tmp, report.get("vae"), per_scene)
     errors = {"denoiser.onnx": dit_err, **vae_err}
     bad = {k: v for k, v in errors.items() if not v <= args.tolerance}
     if bad:

@@ -6,13 +6,26 @@ followed by each scene's L tokens (S > 1 scenes: (1 + S)·L tokens); latent fram
 global segment and the segment of the scene it lies in. One scene: the text is the caption alone
 (L tokens) and every frame sees all of it, which is today's single-scene input exactly.
 Scene boundaries fall on latent frames (FRAMES_PER_LATENT video frames), so no latent frame
-straddles a cut.
+straddles a cut. The unconditional (CFG) pass keeps the frame mask and puts the empty (or
+negative) prompt in every segment: unconditional_text below; training's caption dropout does the
+same (train_scenes), so the engine's unconditional pass is one the model was trained on.
 """
 from __future__ import annotations
 
 import torch
 
 FRAMES_PER_LATENT = 4  # the VAE packs 4 video frames into one latent frame
+# The global caption of a plan: the scenes' texts joined as the template captions join scenes
+# (world/captions.py template_caption); mirrors src/package/scenes.ts sceneCaption, which the
+# page and CLI send as the prompt.
+CUT_JOINER = " Then cut to "
+_SCENE_END = ".,;:-–—… \t\n"
+
+
+def joined_caption(texts: list[str]) -> str:
+    """sceneCaption: trimmed texts, separators ending all but the last dropped, joined by CUT_JOINER."""
+    t = [x.strip() for x in texts]
+    return CUT_JOINER.join(x.rstrip(_SCENE_END) if i < len(t) - 1 else x for i, x in enumerate(t))
 
 
 def latent_scene_lengths(scene_frames: list[int]) -> list[int]:
@@ -48,3 +61,10 @@ def scene_text(global_hidden: torch.Tensor, global_mask: torch.Tensor,
     if len(scene_hidden) <= 1:
         return global_hidden, global_mask
     return torch.cat([global_hidden, *scene_hidden], 0), torch.cat([global_mask, *scene_masks], 0)
+
+
+def unconditional_text(empty_hidden: torch.Tensor, empty_mask: torch.Tensor, n_scenes: int):
+    """The unconditional pass's text for a clip of n_scenes: the empty (or negative) prompt in every
+    segment, [L', H] and [L'], the same width as scene_text's, so text_frame_mask applies as is."""
+    k = 1 if n_scenes <= 1 else 1 + n_scenes
+    return empty_hidden.repeat(k, 1), empty_mask.repeat(k)

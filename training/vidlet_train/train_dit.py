@@ -37,7 +37,10 @@ def object_weights(x0: torch.Tensor, strength: float) -> torch.Tensor:
     return wgt / wgt.mean(dim=(2, 3, 4), keepdim=True)
 
 
-def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP, object_weight=0.0):
+def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP, object_weight=0.0,
+                       text_frame_mask=None):
+    """text_frame_mask [B, t, L'] (multi-scene batches, train_scenes): empty_text then holds the
+    empty caption once per text segment, so a dropped caption empties every segment (scenes.py)."""
     x0, d0, text, mask, empty_text, empty_mask = batch
     b, dev = x0.shape[0], x0.device
     t = sample_t(b, gen).to(dev)
@@ -48,7 +51,7 @@ def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTIO
     text = torch.where(drop_text[:, None, None], empty_text.expand_as(text), text)
     mask = torch.where(drop_text[:, None], empty_mask.expand_as(mask), mask)
     flag = (torch.rand(b, generator=gen) >= motion_drop).float().to(dev)
-    vx, vd = model(xt, dt, t, text, mask, flag)
+    vx, vd = model(xt, dt, t, text, mask, flag, text_frame_mask=text_frame_mask)
     wgt = object_weights(x0, object_weight) if object_weight > 0 else 1.0
     return (wgt * (vx.float() - (ex - x0)) ** 2).mean() + (wgt * (vd.float() - (ed - d0)) ** 2).mean()
 
@@ -66,16 +69,15 @@ def sample_batch(data: dict, batch: int, gen: torch.Generator, device) -> tuple:
             f(data["empty_text"][:, :n_tok]), f(data["empty_mask"][:, :n_tok]))
 
 
-def parse_args(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="runs/data")
+def add_run_args(ap: argparse.ArgumentParser, steps: int, lr: float, warmup: int) -> None:
+    """The flags every DiT training run shares (train_dit, train_scenes): schedule, stops, resume."""
     ap.add_argument("--out", default="runs/dit")
-    ap.add_argument("--steps", type=int, default=60000, help="schedule length")
+    ap.add_argument("--steps", type=int, default=steps, help="schedule length")
     ap.add_argument("--stop-after", type=float, default=None, help="minutes: save and stop early")
     ap.add_argument("--stop-at", type=int, default=None, help="step: save and stop early")
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=5e-4)
-    ap.add_argument("--warmup", type=int, default=500)
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--warmup", type=int, default=warmup)
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--object-weight", type=float, default=0.0,
                     help="weight latent positions far from their frame's median up to 1 + this (0 = plain MSE)")
@@ -88,23 +90,32 @@ def parse_args(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="runs/data")
+    add_run_args(ap, steps=60000, lr=5e-4, warmup=500)
     for k in ("patch", "dim", "depth", "heads", "mlp_ratio"):
         ap.add_argument("--" + k.replace("_", "-"), type=int, default=getattr(DiTConfig(), k))
     return ap.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    device = pick_device(args.device)
-    bf16 = use_bf16(args.bf16, device)
+def load_compact(path: str) -> dict:
+    """A compact or final checkpoint's weights in fp32: {cfg, ema, model (ema if absent), step, wall}."""
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    ema = {k: v.float() for k, v in ck["ema"].items()}
+    return dict(cfg=ck["cfg"], ema=ema, model={k: v.float() for k, v in ck.get("model", ck["ema"]).items()},
+                step=ck.get("step", 0), wall=ck.get("wall", 0.0))
+
+
+def fit(args, cfg: DiTConfig, device, bf16: bool, draw, loss_of, run_info: dict, start: dict | None = None) -> None:
+    """The loop every DiT run shares, exactly resumable: rerunning continues from out/ckpt.pt; else
+    --warm-from continues a compact checkpoint's schedule; else `start` (weights, step 0) or a fresh
+    model. draw(gen) makes a batch (outside autocast: it only gathers and casts stored tensors);
+    loss_of(model, batch, gen) is its loss (under autocast)."""
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
-    data = load_shards(args.data, args.limit_clips)
-    zc, T, H, W = data["latent"].shape[1:]
-    cfg = DiTConfig(latent_channels=zc, frames=T, height=H, width=W,
-                    **{k: getattr(args, k) for k in ("patch", "dim", "depth", "heads", "mlp_ratio")})
     model = VideoDiT(cfg).to(device)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
@@ -117,33 +128,33 @@ def main(argv=None):
         set_rng_state(gen, ck["rng"])
         print(f"resumed at step {step}", flush=True)
     elif args.warm_from:
-        ck = torch.load(args.warm_from, map_location="cpu", weights_only=False)
+        ck = load_compact(args.warm_from)
         if DiTConfig(**ck["cfg"]) != cfg:
             raise SystemExit(f"--warm-from {args.warm_from}: its DiT config {ck['cfg']} is not this run's {cfg.to_dict()}")
-        ema.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
-        model.load_state_dict({k: v.float() for k, v in ck.get("model", ck["ema"]).items()})
-        step, wall = ck["step"], ck.get("wall", 0.0)
+        ema.load_state_dict(ck["ema"]); model.load_state_dict(ck["model"])
+        step, wall = ck["step"], ck["wall"]
         print(f"warm start at step {step} from {args.warm_from}", flush=True)
-    log = RunLog(args.out, dict(vars(args), dit=cfg.to_dict(), clips=len(data["latent"]), bf16=bf16,
-                                device=str(device)))
-    start, last_ck, last_final, losses = time.time(), time.time(), time.time(), []
+    elif start is not None:
+        ema.load_state_dict(start["ema"]); model.load_state_dict(start["ema"])
+    log = RunLog(args.out, dict(vars(args), dit=cfg.to_dict(), bf16=bf16, device=str(device), **run_info))
+    t_start, last_ck, last_final, losses = time.time(), time.time(), time.time(), []
 
     def save():
         save_atomic(dict(model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(), step=step,
-                         wall=wall + time.time() - start, cfg=cfg.to_dict(), rng=rng_state(gen)), ckpt_path)
+                         wall=wall + time.time() - t_start, cfg=cfg.to_dict(), rng=rng_state(gen)), ckpt_path)
 
     def save_final():
         save_atomic(dict(ema=ema.state_dict(), cfg=cfg.to_dict(), step=step), os.path.join(args.out, "final.pt"))
 
     stop = min(args.steps, args.stop_at or args.steps)
     while step < stop:
-        if args.stop_after is not None and time.time() - start > args.stop_after * 60:
+        if args.stop_after is not None and time.time() - t_start > args.stop_after * 60:
             break
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
-        batch = sample_batch(data, args.batch, gen, device)
+        batch = draw(gen)
         with autocast(device, bf16):
-            loss = flow_matching_loss(model, batch, gen, object_weight=args.object_weight)
+            loss = loss_of(model, batch, gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -155,7 +166,7 @@ def main(argv=None):
                 pe.lerp_(pm, 1 - decay)
         losses.append(loss.item())
         if step % 100 == 0:
-            log.log(step=step, wall_s=round(wall + time.time() - start), loss=round(sum(losses[-100:]) / len(losses[-100:]), 5),
+            log.log(step=step, wall_s=round(wall + time.time() - t_start), loss=round(sum(losses[-100:]) / len(losses[-100:]), 5),
                     lr=opt.param_groups[0]["lr"])
         if time.time() - last_ck > 300:
             save(); last_ck = time.time()
@@ -163,7 +174,23 @@ def main(argv=None):
             save_final(); last_final = time.time()
     save()
     save_final()
-    log.log(end=True, step=step, wall_s=round(wall + time.time() - start), seed=args.seed)
+    log.log(end=True, step=step, wall_s=round(wall + time.time() - t_start), seed=args.seed)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = pick_device(args.device)
+    bf16 = use_bf16(args.bf16, device)
+    data = load_shards(args.data, args.limit_clips)
+    zc, T, H, W = data["latent"].shape[1:]
+    cfg = DiTConfig(latent_channels=zc, frames=T, height=H, width=W,
+                    **{k: getattr(args, k) for k in ("patch", "dim", "depth", "heads", "mlp_ratio")})
+
+    fit(args, cfg, device, bf16, lambda gen: sample_batch(data, args.batch, gen, device),
+        lambda model, batch, gen: flow_matching_loss(model, batch, gen, object_weight=args.object_weight),
+        dict(clips=len(data["latent"])))
 
 
 if __name__ == "__main__":

@@ -30,10 +30,11 @@ describe('scene plan in the settings', () => {
     expect(validateSettings({ ...FALLBACK_SETTINGS, prompt: '' }).map((p) => p.field)).toEqual(['prompt']);
   });
 
-  it('reaches the engine as the scenes caption, without the page-only field', () => {
+  it('reaches the engine as the scenes caption with the plan; a one-scene plan or a prompt as the prompt alone', () => {
     const request = requestFromSettings(withPlan);
     expect(request.prompt).toBe(sceneCaption(plan));
-    expect('scenes' in request).toBe(false);
+    expect(request.scenes).toEqual(plan);
+    expect('scenes' in requestFromSettings({ ...withPlan, scenes: [plan[0]!] })).toBe(false);
     expect(requestFromSettings({ ...FALLBACK_SETTINGS, prompt: 'as typed, then cut to x' }).prompt).toBe('as typed, then cut to x');
   });
 });

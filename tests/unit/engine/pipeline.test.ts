@@ -95,4 +95,49 @@ describe('runPipeline', () => {
     const out = await runPipeline(cfg, fakes([], []), { ...req, steps: 1, decodeMotion: true });
     expect(out.motion?.frames).toBe(1);
   });
+
+  it('per-scene: global caption then each scene, negative prompt in every uncond segment, one text_frame_mask per pass', async () => {
+    const calls: DenoiserBatch[] = [];
+    const texts: string[][] = [];
+    const latentCounts: number[] = [];
+    const parts = fakes(calls, texts);
+    const denoise = parts.denoise;
+    parts.denoise = async (b) => {
+      latentCounts.push(b.latent.length / b.B);
+      calls.push({ ...b, textMask: b.textMask.slice(), textFrameMask: b.textFrameMask?.slice() } as DenoiserBatch);
+      const out = await denoise(b);
+      calls.splice(calls.length - 1, 1); // keep the copy above, not the fake's own
+      return out;
+    };
+    // two scenes of 1 and 2 latent frames: t = 3
+    const sceneCfg = { ...cfg, latentDims: [2, 3, 2, 2] as [number, number, number, number], perScene: { sceneLatents: [1, 2], texts: ['s1', 's2'] } };
+    await runPipeline(sceneCfg, parts, { ...req, steps: 1 });
+    expect(texts).toEqual([['p', 's1', 's2', 'n']]); // one encoder call: global, scenes, negative
+    const c = calls[0]!;
+    const W = 3 * L; // (1 + S)·L tokens
+    expect(c.text.length).toBe(3 * W * H);
+    expect(c.textMask.length).toBe(3 * W);
+    expect(latentCounts[0]).toBe(2 * 3 * 2 * 2);
+    const seg = (b: number, s: number) => c.text[(b * 3 + s) * L * H];
+    // cond [p, s1, s2] = [1, 2, 3]; uncond: the negative (4) in every segment; motion-dropped as cond
+    expect([0, 1, 2].map((s) => seg(0, s))).toEqual([1, 2, 3]);
+    expect([0, 1, 2].map((s) => seg(1, s))).toEqual([4, 4, 4]);
+    expect([0, 1, 2].map((s) => seg(2, s))).toEqual([1, 2, 3]);
+    // frame 0 (scene 1) sees the global caption and scene 1; frames 1–2 the global caption and scene 2; in every pass
+    const fm = c.textFrameMask!;
+    expect(fm.length).toBe(3 * 3 * W);
+    const row = (b: number, f: number) => Array.from({ length: 3 }, (_, s) => fm[(b * 3 + f) * W + s * L]);
+    for (const b of [0, 1, 2]) {
+      expect(row(b, 0)).toEqual([1, 1, 0]);
+      expect(row(b, 1)).toEqual([1, 0, 1]);
+      expect(row(b, 2)).toEqual([1, 0, 1]);
+    }
+  });
+
+  it('without perScene the denoiser gets no text_frame_mask and L tokens, as before #10', async () => {
+    const calls: DenoiserBatch[] = [];
+    await runPipeline(cfg, fakes(calls, []), { ...req, steps: 1 });
+    expect(calls[0]!.textFrameMask).toBeUndefined();
+    expect(calls[0]!.text.length).toBe(3 * L * H);
+  });
 });

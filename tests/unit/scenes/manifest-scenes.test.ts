@@ -32,4 +32,16 @@ describe('manifest "scenes"', () => {
     expect(error({ maxScenes: 2, minFrames: 8, defaultFrames: 16 })).toMatch(/^manifest\.scenes\.maxFrames/);
     expect(error('three')).toMatch(/^manifest\.scenes is the string "three", but must be an object/);
   });
+
+  it('a per-scene package must map the denoiser\'s text_frame_mask role; others need not', () => {
+    const perScene = { maxScenes: 3, minFrames: 8, maxFrames: 16, frameStep: 4, defaultFrames: 16, conditioning: 'per-scene' };
+    expect(() => parseManifest(withScenes(perScene))).toThrow(/^manifest\.components\.denoiser\.inputs\.text_frame_mask is missing/);
+    const m = validManifest();
+    m.scenes = perScene;
+    m.components.denoiser.inputs.text_frame_mask = 'text_frame_mask';
+    expect(parseManifest(m).scenes?.conditioning).toBe('per-scene');
+    expect(parseManifest(m).components.denoiser.inputs.text_frame_mask).toBe('text_frame_mask');
+    // joined-caption (or no conditioning): today's denoiser inputs are enough
+    expect(parseManifest(withScenes({ ...perScene, conditioning: 'joined-caption' })).scenes?.conditioning).toBe('joined-caption');
+  });
 });

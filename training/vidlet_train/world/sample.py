@@ -118,16 +118,23 @@ def describe_scene(rng: random.Random, s: SceneSpec) -> str:
 
 
 def sample_clip_spec(rng: random.Random, frames: int = 16, n_scenes: int = 1,
-                     two_object_prob: float = 0.2, style: str = "rich", template_prob: float = 0.3) -> ClipSpec:
-    """One clip: `n_scenes` scenes of (nearly) equal length with hard cuts between them.
+                     two_object_prob: float = 0.2, style: str = "rich", template_prob: float = 0.3,
+                     scene_frames: list[int] | None = None) -> ClipSpec:
+    """One clip: `n_scenes` scenes of (nearly) equal length with hard cuts between them, or of the
+    lengths `scene_frames` (which then sets the scene count; they must add up to `frames`).
 
     style="rich" (the default): the caption is the template wording with probability template_prob,
     else a rich one (world/captions.py: other verbs, word orders, fragments, case, punctuation).
     style="template": the original template wording only, drawn exactly as before rich captions.
     """
     from .captions import caption_scenes
-    lengths = [frames // n_scenes] * n_scenes
-    lengths[-1] += frames - sum(lengths)
+    if scene_frames is not None:
+        if sum(scene_frames) != frames:
+            raise ValueError(f"scene lengths {scene_frames} do not add up to the clip's {frames} frames")
+        lengths = list(scene_frames)
+    else:
+        lengths = [frames // n_scenes] * n_scenes
+        lengths[-1] += frames - sum(lengths)
     scenes = [sample_scene(rng, n, 2 if rng.random() < two_object_prob else 1) for n in lengths]
     caption, scene_captions = caption_scenes(rng, scenes, style, template_prob)
     return ClipSpec(scenes, caption, scene_captions)
