@@ -71,7 +71,12 @@ export function rankValue(s: Pick<TakeScore, RewardDimension | 'overall'>, by: R
  * on the order takes were scored in and a re-run of the same seeds picks the same take.
  */
 export function rankTakes<T extends { seed: number; score: Pick<TakeScore, RewardDimension | 'overall'> }>(takes: readonly T[], by: RankBy): T[] {
-  return [...takes].sort((a, b) => rankValue(b.score, by) - rankValue(a.score, by) || a.seed - b.seed);
+  return rankTakesBy(takes, (t) => rankValue(t.score, by));
+}
+
+/** rankTakes' rule for any score of a take (the page's taste head ranks by its own): highest first, the lower seed on a tie. */
+export function rankTakesBy<T extends { seed: number }>(takes: readonly T[], value: (take: T) => number): T[] {
+  return [...takes].sort((a, b) => value(b) - value(a) || a.seed - b.seed);
 }
 
 /** The seed of take i of a best-of-N run from `seed`: seed, seed + 1, …, wrapping past 2^32 − 1 to 0 (SEED's range). */

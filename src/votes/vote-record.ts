@@ -37,6 +37,13 @@ export interface VoteTake {
   adapterHashes: Record<string, string>;
   /** The history entry the take was voted from, while it exists (not needed to make the take again). */
   historyId?: string;
+  /**
+   * The reward model's feature vector of this take (TakeScore.features), kept when the takes were
+   * scored as they were voted on: the taste head is fitted on these, and the clip itself is not
+   * kept, so without them a vote could only be used after making both takes again. Absent when the
+   * model has no reward model; then both takes lack it (see readVoteRecord).
+   */
+  features?: number[];
 }
 
 export interface VoteRecord {
@@ -104,6 +111,13 @@ export function readVoteRecord(value: unknown): { record: VoteRecord; problems?:
   if (!isVariant(o.variant)) bad('variant', `one of ${VARIANTS.join(', ')}`, o.variant);
   const a = readTake(o.a, 'a', problems);
   const b = readTake(o.b, 'b', problems);
+  // Features compare two takes only when the same reward model gave both: one side alone, or two lengths, is a damaged record.
+  if (a && b && (a.features === undefined) !== (b.features === undefined)) {
+    const missing = a.features === undefined ? 'a' : 'b';
+    bad(`${missing}.features`, `the reward model's features, as take ${missing === 'a' ? 'b' : 'a'} has them (both takes or neither)`, undefined);
+  } else if (a?.features && b?.features && a.features.length !== b.features.length) {
+    problems.push({ field: 'b.features', message: `should be ${a.features.length} numbers, as many as a.features, got ${b.features.length}` });
+  }
 
   const outcomes: Partial<Record<VoteDimension, Outcome>> = {};
   if (!isObject(o.outcomes)) bad('outcomes', `an object with any of ${VOTE_DIMENSIONS.join(', ')}`, o.outcomes);
@@ -223,6 +237,10 @@ function readTake(v: unknown, field: string, problems: FieldProblem[]): VoteTake
     }
   }
   if (v.historyId !== undefined && typeof v.historyId !== 'string') bad(`${field}.historyId`, 'a string', v.historyId);
+  const features = v.features;
+  if (features !== undefined && !(Array.isArray(features) && features.length > 0 && features.every((x) => typeof x === 'number' && Number.isFinite(x)))) {
+    bad(`${field}.features`, "the reward model's features: a non-empty list of finite numbers", features);
+  }
   if (problems.length > before) return undefined;
 
   const settings: GenerationSettings = {
@@ -241,7 +259,12 @@ function readTake(v: unknown, field: string, problems: FieldProblem[]): VoteTake
     problems.push({ field: f, message: p.field === 'adapters' ? `— ${p.message}` : `— ${p.message.replace(/\.$/, '')}, got ${shown(s[p.field])}` });
   }
   if (problems.length > before) return undefined;
-  return { settings, adapterHashes: hashes, ...(v.historyId !== undefined ? { historyId: v.historyId as string } : {}) };
+  return {
+    settings,
+    adapterHashes: hashes,
+    ...(v.historyId !== undefined ? { historyId: v.historyId as string } : {}),
+    ...(features !== undefined ? { features: [...(features as number[])] } : {}),
+  };
 }
 
 /** The list's JSON shapes (names, curve arrays); strengths and curve points are validateSettings' to judge. */

@@ -1,20 +1,40 @@
 /**
  * The takes' reward scores as the compare view lists them: sorted by a column, and which take is
- * best of N by the overall score (rankTakes' rule: equal scores go to the lower seed, so the same
- * seeds always pick the same take). Pure.
+ * best of N (rankTakes' rule: equal scores go to the lower seed, so the same seeds always pick the
+ * same take). With a taste head (taste-state.ts's activeTaste) each take also gets its taste
+ * score, w·features, and best of N is by taste: the head is the person's own overall. Pure.
  */
-import { rankTakes, type RankBy, type TakeScore } from '../../package/reward';
+import { rankTakesBy, rankValue, type RankBy, type TakeScore } from '../../package/reward';
+import { tasteScore } from '../../votes/taste-head';
+
+/** A column of the scores table: the reward model's, or 'taste' (only with a taste head). */
+export type ScoreColumn = RankBy | 'taste';
 
 export interface ScoredRow {
   /** Index of the take in the batch (0 = take 1). */
   index: number;
   seed: number;
   score: TakeScore;
+  /** The taste head's score of the take; absent without a taste head. */
+  taste?: number;
 }
 
-/** Rows best first by `by`; `best` is the index of the best take overall. */
-export function scoreTable(seeds: readonly number[], scores: readonly TakeScore[], by: RankBy): { rows: ScoredRow[]; best: number } {
+/** Rows best first by `by`; `best` is the index of the best take: by taste with `tasteWeights`, else overall. */
+export function scoreTable(
+  seeds: readonly number[],
+  scores: readonly TakeScore[],
+  by: ScoreColumn,
+  tasteWeights?: readonly number[],
+): { rows: ScoredRow[]; best: number } {
   if (seeds.length !== scores.length) throw new Error(`${scores.length} scores for ${seeds.length} takes: the reward model must score every take.`);
-  const rows = seeds.map((seed, index) => ({ index, seed, score: scores[index]! }));
-  return { rows: rankTakes(rows, by), best: rankTakes(rows, 'overall')[0]?.index ?? -1 };
+  if (by === 'taste' && !tasteWeights) throw new Error('Takes can be ranked by taste only once a taste head is fitted and on.');
+  const rows: ScoredRow[] = seeds.map((seed, index) => {
+    const score = scores[index]!;
+    if (!tasteWeights) return { index, seed, score };
+    // A wrong length would silently score a prefix: refuse it (activeTaste checks this before).
+    if (score.features.length !== tasteWeights.length) throw new Error(`Take ${index + 1} has ${score.features.length} reward features but the taste head has ${tasteWeights.length} weights.`);
+    return { index, seed, score, taste: tasteScore(tasteWeights, score.features) };
+  });
+  const value = (column: ScoreColumn) => (r: ScoredRow) => (column === 'taste' ? r.taste! : rankValue(r.score, column));
+  return { rows: rankTakesBy(rows, value(by)), best: rankTakesBy(rows, value(tasteWeights ? 'taste' : 'overall'))[0]?.index ?? -1 };
 }

@@ -1,7 +1,8 @@
 /**
  * Two takes and a vote → a VoteRecord (src/votes/vote-record.ts) that can make both takes again:
  * the prompt and negative prompt, each take's full settings (seed, steps, guidance, sampler,
- * adapters, blend), the model's name + sha256 + variant, and every used adapter's sha256.
+ * adapters, blend), the model's name + sha256 + variant, every used adapter's sha256, and the
+ * reward model's features of both takes when they were scored (what the taste head is fitted on).
  * The record is read back through readVoteRecord before it is returned, so a vote the store or an
  * export would refuse fails here, at Save, with the field named. Pure.
  */
@@ -34,6 +35,8 @@ export interface TakeVoteInput {
   /** sha256 by adapter name, for every adapter either take used. */
   adapterHashes: Record<string, string>;
   outcomes: Partial<Record<VoteDimension, Outcome>>;
+  /** The reward model's features of take A and take B (TakeScore.features) when the takes were scored; the taste head is fitted on them. */
+  features?: { a: readonly number[]; b: readonly number[] };
 }
 
 export function takeVoteRecord(input: TakeVoteInput): VoteRecord {
@@ -56,8 +59,8 @@ export function takeVoteRecord(input: TakeVoteInput): VoteRecord {
     model: model.name,
     modelHash: model.hash,
     variant: model.variant,
-    a: voteTake(a, input.adapterHashes),
-    b: voteTake(b, input.adapterHashes),
+    a: voteTake(a, input.adapterHashes, input.features?.a),
+    b: voteTake(b, input.adapterHashes, input.features?.b),
     outcomes: { ...input.outcomes },
   };
   const read = readVoteRecord(JSON.parse(JSON.stringify(record)));
@@ -65,7 +68,7 @@ export function takeVoteRecord(input: TakeVoteInput): VoteRecord {
   return read.record;
 }
 
-function voteTake(t: TakeForVote, hashes: Record<string, string>): VoteTake {
+function voteTake(t: TakeForVote, hashes: Record<string, string>, features: readonly number[] | undefined): VoteTake {
   const adapterHashes: Record<string, string> = {};
   for (const { name } of t.settings.adapters ?? []) {
     const hash = hashes[name];
@@ -73,7 +76,7 @@ function voteTake(t: TakeForVote, hashes: Record<string, string>): VoteTake {
     if (hash === undefined) throw new Error(`Take ${t.id} used adapter "${name}", whose sha256 is not known, so the vote could not make the take again.`);
     adapterHashes[name] = hash;
   }
-  return { settings: structuredClone(t.settings), adapterHashes, historyId: t.id };
+  return { settings: structuredClone(t.settings), adapterHashes, historyId: t.id, ...(features ? { features: [...features] } : {}) };
 }
 
 /** sha256 of bytes as 64 lower-case hex digits (the manifest's digest form), by Web Crypto. */

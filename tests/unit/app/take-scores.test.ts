@@ -1,8 +1,11 @@
-/** scoreTable: sorted by the chosen column, best of N by overall with the lower seed winning a tie. */
+/**
+ * scoreTable: sorted by the chosen column, best of N by overall with the lower seed winning a tie;
+ * with a taste head, a taste score per take (w·features) and best of N by it.
+ */
 import { describe, expect, it } from 'vitest';
 import { scoreTable } from '../../../src/app/data/take-scores';
 
-const s = (VQ: number, MQ: number, TA: number) => ({ VQ, MQ, TA, overall: VQ + MQ + TA, features: [] });
+const s = (VQ: number, MQ: number, TA: number, features: number[] = []) => ({ VQ, MQ, TA, overall: VQ + MQ + TA, features });
 
 describe('scoreTable', () => {
   it('sorts by a column and marks the best take overall', () => {
@@ -20,5 +23,25 @@ describe('scoreTable', () => {
 
   it('refuses scores that do not match the takes', () => {
     expect(() => scoreTable([1, 2], [s(0, 0, 0)], 'overall')).toThrow('1 scores for 2 takes');
+  });
+
+  it('with taste weights: scores each take by w·features, sorts by taste, and marks the best by taste', () => {
+    // Overall prefers take 0 (3 > 1 > 0); the taste w = (2, −1) prefers take 2: 2·1 − 1·(−3) = 5.
+    const scores = [s(1, 1, 1, [1, 1]), s(1, 0, 0, [0, 0]), s(0, 0, 0, [1, -3])];
+    const table = scoreTable([10, 11, 12], scores, 'taste', [2, -1]);
+    expect(table.rows.map((r) => [r.index, r.taste])).toEqual([[2, 5], [0, 1], [1, 0]]);
+    expect(table.best).toBe(2);
+    // Sorting by another column keeps the taste score and the best take by taste.
+    const byOverall = scoreTable([10, 11, 12], scores, 'overall', [2, -1]);
+    expect(byOverall.rows.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect(byOverall.rows[0]!.taste).toBe(1);
+    expect(byOverall.best).toBe(2);
+    // Equal taste scores go to the lower seed, as every ranking does.
+    expect(scoreTable([9, 4], [s(0, 0, 0, [1, 0]), s(0, 0, 0, [1, 0])], 'taste', [1, 1]).best).toBe(1);
+  });
+
+  it('refuses ranking by taste without weights, and features of another length than the weights', () => {
+    expect(() => scoreTable([1], [s(0, 0, 0, [1])], 'taste')).toThrow('Takes can be ranked by taste only once a taste head is fitted and on.');
+    expect(() => scoreTable([1, 2], [s(0, 0, 0, [1, 2]), s(0, 0, 0, [1])], 'overall', [1, 1])).toThrow('Take 2 has 1 reward features but the taste head has 2 weights.');
   });
 });

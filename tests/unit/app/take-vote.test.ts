@@ -42,6 +42,14 @@ describe('takeVoteRecord', () => {
     expect(() => takeVoteRecord(input({ a: takeOf('h-a', 41, { adapters }) }))).toThrow('adapter "pip", whose sha256 is not known');
   });
 
+  it("keeps both takes' reward features when the takes were scored, and none when they were not", () => {
+    const r = takeVoteRecord(input({ features: { a: [0.25, -1], b: [2, 0.5] } }));
+    expect([r.a.features, r.b.features]).toEqual([[0.25, -1], [2, 0.5]]);
+    expect(parseVotesJsonl(votesToJsonl([r])).records[0]!.b.features).toEqual([2, 0.5]);
+    expect('features' in takeVoteRecord(input()).a).toBe(false);
+    expect(() => takeVoteRecord(input({ features: { a: [1, 2], b: [1] } }))).toThrow('b.features should be 2 numbers, as many as a.features, got 1');
+  });
+
   it('refuses takes of another model or prompt, and a model hash that is not a sha256', () => {
     expect(() => takeVoteRecord(input({ b: { ...takeOf('h-b', 42), variant: 'fp32' } }))).toThrow('Take h-b was made with vidlet-tiny (fp32)');
     expect(() => takeVoteRecord(input({ b: takeOf('h-b', 42, { prompt: 'a cat' }) }))).toThrow('different prompts');

@@ -153,6 +153,21 @@ describe('vote records as JSONL', () => {
     expect(read.record).toEqual(vote('x'));
   });
 
+  it("keeps both takes' reward features, reads records without them, and refuses features on one side, of two lengths or not numbers", () => {
+    const scored = vote('f', { a: take(7, { features: [0.5, -1.25, 3] }), b: take(8, { features: [0, 2, -0.125] }) });
+    expect(parseVotesJsonl(votesToJsonl([scored, vote('plain')])).records).toEqual([scored, vote('plain')]);
+    expect(readVoteRecord(vote('plain')).record!.a.features).toBeUndefined();
+    const oneSide = problemsOf({ ...scored, b: take(8) });
+    expect(oneSide.fields).toEqual([{ field: 'b.features', message: "should be the reward model's features, as take a has them (both takes or neither), got nothing" }]);
+    const lengths = problemsOf({ ...scored, b: take(8, { features: [1, 2] }) });
+    expect(lengths.fields).toEqual([{ field: 'b.features', message: 'should be 3 numbers, as many as a.features, got 2' }]);
+    for (const features of [[], [1, 'x', 3], 'many', [1, null, 2]]) {
+      const p = problemsOf({ ...scored, a: { ...take(7), features } });
+      expect(p.fields.map((f) => f.field)).toEqual(['a.features']);
+      expect(p.fields[0].message).toMatch(/^should be the reward model's features: a non-empty list of finite numbers, got /);
+    }
+  });
+
   it('refuses to write a record that would not read back', () => {
     const bad = { ...vote('x'), outcomes: {} };
     expect(() => votesToJsonl([vote('ok'), bad])).toThrow(VoteRecordError);
