@@ -1,0 +1,1 @@
+"""Converts published open video models (diffusers layout) into Vidlet packages (docs/model-package.md)."""

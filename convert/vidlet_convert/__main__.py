@@ -1,0 +1,58 @@
+"""python -m vidlet_convert wan --from DIR --out PKG [options]"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .onnx_io import SHARD_BYTES
+from .package import ConversionError
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="python -m vidlet_convert")
+    sub = ap.add_subparsers(dest="family", required=True)
+    wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
+    wan.add_argument("--from", dest="src", required=True, help="the checkpoint folder (model_index.json, transformer/, ...)")
+    wan.add_argument("--out", required=True, help="the package folder to write")
+    wan.add_argument("--variants", default="fp32,int8", type=lambda s: s.split(","),
+                     help="comma-separated; fp32 is always made first (int8 is quantized from it)")
+    # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps, umT5 prompts of 512 tokens,
+    # 50 steps, CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
+    wan.add_argument("--frames", type=int, default=81)
+    wan.add_argument("--height", type=int, default=480)
+    wan.add_argument("--width", type=int, default=832)
+    wan.add_argument("--fps", type=int, default=16)
+    wan.add_argument("--max-length", type=int, default=512)
+    wan.add_argument("--steps", type=int, default=50)
+    wan.add_argument("--guidance", type=float, default=5.0)
+    wan.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
+    wan.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
+    wan.add_argument("--name", default="wan21-t2v-1-3b")
+    wan.add_argument("--display-name", default="Wan 2.1 T2V 1.3B")
+    wan.add_argument("--license", default="Apache-2.0 (Wan 2.1 weights by Wan-AI / Alibaba)")
+    args = ap.parse_args(argv)
+    if "fp32" not in args.variants:
+        ap.error("--variants must include fp32 (the other variants are made from it)")
+    args.variants = ["fp32"] + [v for v in args.variants if v != "fp32"]
+    unknown = set(args.variants) - {"fp32", "int8"}
+    if unknown:
+        ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8)")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from .wan import convert
+
+    try:
+        report = convert(args)
+    except ConversionError as e:
+        print(f"vidlet_convert: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

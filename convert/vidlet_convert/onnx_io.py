@@ -1,0 +1,108 @@
+"""Export a module to ONNX with the dynamo exporter, write its weights as external-data shards, and
+measure it against PyTorch in onnxruntime.
+
+Why dynamo: the legacy TorchScript exporter fails on the diffusers Wan modules (rms_norm,
+_upsample_nearest_exact*; issue #11). Why shards: browsers cap an ArrayBuffer and a protobuf at
+~2 GB, so a graph keeps no weights inline and no shard exceeds `shard_bytes` (docs/model-package.md:
+the variant's files after the graph are its external data, named relative to the graph's folder).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+
+import numpy as np
+import onnx
+import torch
+from onnx import external_data_helper
+
+OPSET = 18
+SHARD_BYTES = 1 << 30  # 1 GiB: well under the ~2 GB browser cap, few files for a 5.7 GB fp32 DiT
+INLINE_BYTES = 1024  # tensors this small stay in the graph (shape constants, norms' eps, ...)
+
+
+def export(module: torch.nn.Module, args: tuple, input_names: list[str], output_names: list[str],
+           dynamic_batch: list[str]) -> onnx.ModelProto:
+    """The module's graph with its weights loaded in memory. `dynamic_batch` names the inputs whose
+    axis 0 is the batch (the engine batches the cond and uncond passes)."""
+    batch = torch.export.Dim("batch", min=1, max=8)
+    names = list(input_names)
+    dynamic_shapes = tuple({0: batch} if n in dynamic_batch else None for n in names)
+    with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:  # noqa: SIM117
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(module, args, input_names=input_names, output_names=output_names,
+                                    dynamic_shapes=dynamic_shapes, opset_version=OPSET, dynamo=True,
+                                    optimize=True, verbose=False)
+        # through a file so onnx.load gives an ordinary ModelProto with every weight in memory
+        path = os.path.join(tmp, "m.onnx")
+        program.save(path, external_data=True)
+        model = onnx.load(path, load_external_data=True)
+    # The exporter records each node's Python stack trace and module path as metadata: ~400 KB per
+    # Wan block (most of the tiny fixture's graph file), useless to the engine.
+    for node in model.graph.node:
+        del node.metadata_props[:]
+        node.doc_string = ""
+    return model
+
+
+def save_sharded(model: onnx.ModelProto, path: str, shard_bytes: int = SHARD_BYTES) -> list[str]:
+    """Write `path` (the graph) and `path.data`, `path.1.data`, ... (the weights, each at most
+    `shard_bytes` unless one tensor alone is larger). Returns the file names written, graph first,
+    relative to the graph's folder. Modifies `model` (its weights become external references)."""
+    folder, base = os.path.dirname(path) or ".", os.path.basename(path)
+    shards: list[str] = []
+    handle, used = None, 0
+    try:
+        for t in _tensors(model):
+            if not t.HasField("raw_data") or len(t.raw_data) < INLINE_BYTES:
+                continue
+            size = len(t.raw_data)
+            if handle is None or used + size > shard_bytes and used > 0:
+                if handle:
+                    handle.close()
+                shards.append(f"{base}.data" if not shards else f"{base}.{len(shards)}.data")
+                handle, used = open(os.path.join(folder, shards[-1]), "wb"), 0
+            handle.write(t.raw_data)
+            external_data_helper.set_external_data(t, location=shards[-1], offset=used, length=size)
+            t.data_location = onnx.TensorProto.EXTERNAL
+            t.ClearField("raw_data")
+            used += size
+    finally:
+        if handle:
+            handle.close()
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+    return [base, *shards]
+
+
+def _tensors(model: onnx.ModelProto):
+    """Every initializer, in subgraphs too. Constant nodes' tensors stay inline, as onnx's own
+    convert_model_to_external_data leaves them by default (not every runtime reads them external)."""
+    yield from external_data_helper._get_initializer_tensors(model)
+
+
+def to_raw_data(model: onnx.ModelProto) -> None:
+    """Store every tensor's values in raw_data (the sharder and the quantizer read only raw_data)."""
+    for t in _tensors(model):
+        if t.data_location != onnx.TensorProto.EXTERNAL and not t.HasField("raw_data"):
+            arr = onnx.numpy_helper.to_array(t)
+            t.CopyFrom(onnx.numpy_helper.from_array(arr, t.name))
+
+
+def run(path: str, feeds: dict[str, np.ndarray], output_names: list[str]) -> list[np.ndarray]:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    return sess.run(output_names, feeds)
+
+
+def max_error(path: str, module: torch.nn.Module, feeds: dict[str, torch.Tensor], output_names: list[str]) -> float:
+    """Largest |onnxruntime − PyTorch| over the outputs, on the given inputs."""
+    got = run(path, {k: v.numpy() for k, v in feeds.items()}, output_names)
+    with torch.no_grad():
+        ref = module(*feeds.values())
+    ref = ref if isinstance(ref, (tuple, list)) else (ref,)
+    return float(max(np.abs(g - r.numpy()).max() for g, r in zip(got, ref)))

@@ -1,0 +1,82 @@
+"""The package's bookkeeping: file entries with size and sha256, the tolerance check, tokenizer.json,
+manifest.json and the model-card stub (docs/model-package.md)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+# Largest accepted error per graph, relative to the largest |PyTorch output| on the same random
+# inputs (so a text encoder whose states reach hundreds and a decoder in [-1,1] are judged alike).
+# fp32 differs from PyTorch only by kernel order; weight-only int8 rounds each weight to 1/254 of
+# its channel's range. An export beyond these fails before manifest.json is written.
+TOLERANCE = {"fp32": 1e-4, "int8": 5e-2}
+
+
+class ConversionError(RuntimeError):
+    pass
+
+
+def check_tolerances(errors: dict[str, dict]) -> None:
+    over = [f"{k} {e['relative']:.3g} > {TOLERANCE[e['variant']]}" for k, e in errors.items()
+            if not e["relative"] <= TOLERANCE[e["variant"]]]
+    if over:
+        raise ConversionError("converted graphs differ from PyTorch beyond tolerance: " + ", ".join(over))
+
+
+def sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_entries(out_dir: str, names: list[str]) -> list[dict]:
+    return [{"path": n, "bytes": os.path.getsize(os.path.join(out_dir, n)), "sha256": sha256(os.path.join(out_dir, n))}
+            for n in names]
+
+
+def write_tokenizer(src: str, dst: str, pad_id: int, pad_token: str) -> None:
+    """tokenizer.json with an explicit padding block: the engine pads to text.maxLength itself
+    (src/engine/tokenizer.ts) but takes the pad id from here, else `[PAD]`, else 0."""
+    tok = json.load(open(src, encoding="utf-8"))
+    tok["padding"] = {"strategy": "BatchLongest", "direction": "Right", "pad_to_multiple_of": None,
+                      "pad_id": pad_id, "pad_type_id": 0, "pad_token": pad_token}
+    tok["truncation"] = None
+    json.dump(tok, open(dst, "w", encoding="utf-8"), ensure_ascii=False)
+
+
+def model_card(info: dict) -> str:
+    """MODEL_CARD.md: what was converted, from what, how, and how close each graph is."""
+    rows = "\n".join(f"| {k} | {e['variant']} | {e['max_abs']:.3g} | {e['relative']:.3g} |"
+                     for k, e in info["errors"].items())
+    sizes = "\n".join(f"| {c} | {v} | {b / 1e6:.2f} MB |" for (c, v), b in info["sizes"].items())
+    return f"""# {info['displayName']}
+
+Converted by Vidlet's converter (`convert/`, `python -m vidlet_convert {info['family']}`) from the diffusers
+checkpoint `{info['source']}` (pipeline `{info['pipeline']}`). The weights are the publisher's; their licence
+applies: **{info['license']}**. Vidlet changed no weight; int8 variants round each weight to int8 with one
+scale per output channel.
+
+* Converted with torch {info['versions']['torch']}, diffusers {info['versions']['diffusers']},
+  transformers {info['versions']['transformers']}, onnx {info['versions']['onnx']}, opset {info['opset']},
+  in {info['seconds']:.0f} s.
+* Video {info['video']}; latent {info['latent']}; text max length {info['maxLength']}.
+* Sampler: flow-matching Euler, shift {info['shift']} (the publisher's pipeline uses {info['publisherScheduler']};
+  Euler over the same shifted sigmas is what the engine runs).
+* Preview decoder: a linear latent→RGB map fitted to this VAE (R² {info['previewFit']['r2']:.3f}
+  on N(0,1) latents).
+
+## Error against PyTorch (random inputs; relative = max abs / max |PyTorch|)
+
+| graph | variant | max abs | relative |
+|---|---|---|---|
+{rows}
+
+## Sizes
+
+| component | variant | bytes |
+|---|---|---|
+{sizes}
+"""

@@ -1,0 +1,185 @@
+"""Wan 2.1 T2V (diffusers layout) → Vidlet package.
+
+python -m vidlet_convert wan --from Wan2.1-T2V-1.3B-Diffusers --out pkg/wan21-1.3b
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import onnx
+import torch
+
+from . import onnx_io
+from .package import ConversionError, check_tolerances, file_entries, model_card, write_tokenizer
+from .preview import fit_linear_preview
+from .quant import quantize_int8
+from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
+
+# graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
+GRAPHS = {
+    "textEncoder": ("text_encoder", ["input_ids", "attention_mask"], ["hidden"], ["input_ids", "attention_mask"]),
+    "denoiser": ("denoiser", ["latent", "timestep", "text", "text_mask"], ["v_latent"],
+                 ["latent", "timestep", "text", "text_mask"]),
+    # the causal decoder's frame cache is traced for batch 1; the engine decodes one clip at a time
+    "vaeDecoder": ("vae_decoder", ["latent"], ["video"], []),
+    "previewDecoder": ("preview_decoder", ["latent"], ["preview"], ["latent"]),
+}
+
+
+# Components that get the int8 variant: the two large ones (umT5-XXL 5.7 B and the DiT 1.4 B
+# parameters; the VAE decoder is ~0.07 B). Per-channel int8 of the causal VAE's 3D convolutions
+# measured 0.73 relative error on the tiny random fixture (convert/README.md), so the VAE and the
+# preview stay fp32 and the engine takes fp32 for a component without the variant asked for.
+INT8_ROLES = ("textEncoder", "denoiser")
+
+
+def load(src: str):
+    """(tokenizer.json path, text encoder, transformer, vae, model_index, scheduler config) from a
+    diffusers Wan checkpoint folder."""
+    from diffusers import AutoencoderKLWan, WanTransformer3DModel
+    from transformers import UMT5EncoderModel
+
+    index = json.load(open(os.path.join(src, "model_index.json")))
+    if index.get("_class_name") != "WanPipeline":
+        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `wan` converts WanPipeline "
+                              "(text-to-video) checkpoints")
+    tok = os.path.join(src, "tokenizer", "tokenizer.json")
+    if not os.path.exists(tok):
+        raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")
+    # eager attention: with SDPA, the dynamo exporter's decompositions fail on umT5's output reshape once
+    # the batch is dynamic ("Cannot view a tensor with shape [b,16,4,8] and strides ..."); eager is the
+    # same arithmetic as matmul-softmax-matmul, which is also what runs right on WebGPU (issue #11)
+    te = UMT5EncoderModel.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
+                                          attn_implementation="eager").eval()
+    tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval()
+    vae = AutoencoderKLWan.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
+    sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
+    sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
+    return tok, te, tr, vae, index, sched
+
+
+def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
+    """Wan's VAE: frame 0 alone, then 4 frames per latent frame (so frames = 4k + 1); 8×8 pixels."""
+    tf = 2 ** sum(vae.config.temperal_downsample)
+    sf = 2 ** len(vae.config.temperal_downsample)
+    if (frames - 1) % tf or height % (sf * 2) or width % (sf * 2):
+        raise ConversionError(f"frames must be {tf}k+1 and height/width multiples of {sf * 2} "
+                              f"(VAE {sf}x, patch 2); got {frames}x{height}x{width}")
+    return (frames - 1) // tf + 1, height // sf, width // sf
+
+
+def example_inputs(te, tr, grid, max_length: int, seed: int) -> dict[str, dict[str, torch.Tensor]]:
+    """Random inputs per graph for export and for the error check: two prompts, the second padded
+    after 3 tokens (so the mask matters), batch 2 for the denoiser (the engine's cond + uncond)."""
+    g = torch.Generator().manual_seed(seed)
+    t, h, w = grid
+    ids = torch.randint(3, te.config.vocab_size, (2, max_length), generator=g)
+    mask = torch.ones(2, max_length, dtype=torch.long)
+    mask[1, 3:] = 0
+    ids[1, 3:] = 0
+    c = tr.config.in_channels
+    text_mask = mask.float()
+    return {
+        "textEncoder": {"input_ids": ids, "attention_mask": mask},
+        "denoiser": {"latent": torch.randn(2, c, t, h, w, generator=g), "timestep": torch.tensor([0.9, 0.3]),
+                     "text": torch.randn(2, max_length, tr.config.text_dim, generator=g), "text_mask": text_mask},
+        "vaeDecoder": {"latent": torch.randn(1, c, t, h, w, generator=g)},
+        "previewDecoder": {"latent": torch.randn(2, c, t, h, w, generator=g)},
+    }
+
+
+def error(path, module, feeds, outputs, variant) -> dict:
+    got = onnx_io.run(path, {k: v.numpy() for k, v in feeds.items()}, outputs)
+    with torch.no_grad():
+        ref = module(*feeds.values())
+    ref = ref if isinstance(ref, (tuple, list)) else (ref,)
+    abs_err = max(float(np.abs(a - b.numpy()).max()) for a, b in zip(got, ref))
+    peak = max(float(b.abs().max()) for b in ref)
+    return {"variant": variant, "max_abs": abs_err, "peak": peak, "relative": abs_err / max(peak, 1e-12)}
+
+
+def convert(args) -> dict:
+    import diffusers
+    import transformers
+
+    started = time.time()
+    os.makedirs(args.out, exist_ok=True)
+    out = lambda name: os.path.join(args.out, name)  # noqa: E731
+    tok, te, tr, vae, index, sched = load(args.src)
+    grid = latent_grid(vae, args.frames, args.height, args.width)
+    preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
+    modules = {"textEncoder": WanTextEncoder(te).eval(), "denoiser": WanDenoiser(tr).eval(),
+               "vaeDecoder": WanVaeDecoder(vae).eval(), "previewDecoder": preview.eval()}
+    feeds = example_inputs(te, tr, grid, args.max_length, args.seed)
+    errors, components, sizes = {}, {}, {}
+    for role, (stem, ins, outs, dyn) in GRAPHS.items():
+        t0 = time.time()
+        model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn)
+        onnx_io.to_raw_data(model)
+        variants = {}
+        for variant in args.variants:
+            if variant == "int8" and role not in INT8_ROLES:
+                continue
+            if variant == "int8":
+                model = onnx.load(out(f"{stem}.onnx"))  # the fp32 graph written just before, weights loaded
+                onnx_io.to_raw_data(model)
+                if quantize_int8(model) == 0:
+                    continue  # nothing large enough to quantize: int8 would be fp32 under another name
+            name = f"{stem}.onnx" if variant == "fp32" else f"{stem}.{variant}.onnx"
+            files = onnx_io.save_sharded(model, out(name), args.shard_bytes)
+            errors[f"{role}.{variant}"] = error(out(name), modules[role], feeds[role], outs, variant)
+            variants[variant] = {"files": file_entries(args.out, files)}
+            sizes[(role, variant)] = sum(f["bytes"] for f in variants[variant]["files"])
+        # batch is dynamic where the engine batches: check batch 1 too (the exporter specialises easily)
+        if dyn:
+            one = {k: (v[:1] if k in dyn else v) for k, v in feeds[role].items()}
+            errors[f"{role}.fp32.batch1"] = error(out(f"{stem}.onnx"), modules[role], one, outs, "fp32")
+        components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants,
+                            "seconds": round(time.time() - t0, 1)}
+        del model
+    check_tolerances(errors)  # before anything the engine reads is written
+    write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
+    shift, scale = latent_normalisation(vae)
+    info = describe(args, index, sched, grid, shift, scale, components, te.config.d_model)
+    seconds = time.time() - started
+    card = {**info, "family": "wan", "source": os.path.abspath(args.src), "pipeline": index["_class_name"],
+            "errors": errors, "sizes": sizes, "opset": onnx_io.OPSET, "seconds": seconds, "previewFit": fit,
+            "maxLength": args.max_length, "shift": info["schedule"]["shift"],
+            "publisherScheduler": sched.get("_class_name", "unknown"),
+            "versions": {"torch": torch.__version__, "diffusers": diffusers.__version__,
+                         "transformers": transformers.__version__, "onnx": onnx.__version__}}
+    open(out("MODEL_CARD.md"), "w").write(model_card(card))
+    for c in components.values():
+        c.pop("seconds")
+    json.dump(info, open(out("manifest.json"), "w"), indent=2)
+    report = {"seconds": seconds, "errors": errors, "preview_fit": fit,
+              "bytes": {f"{c}.{v}": b for (c, v), b in sizes.items()},
+              "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
+                         "denoiser": sum(p.numel() for p in tr.parameters()),
+                         "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
+    json.dump(report, open(out("convert_report.json"), "w"), indent=2)
+    return report
+
+
+def describe(args, index, sched, grid, shift, scale, components, hidden: int) -> dict:
+    """manifest.json. No `motion` (Wan has no VideoJAM head) and no `lora` (no slots in the graph):
+    the contract additions this needs are written in convert/README.md."""
+    t, h, w = grid
+    return {
+        "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
+        "description": f"Wan 2.1 text-to-video converted from the diffusers checkpoint ({index['_class_name']}).",
+        "license": args.license, "modelCard": "MODEL_CARD.md",
+        "video": {"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps},
+        "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
+        "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length,
+                 "hiddenSize": hidden},
+        "schedule": {"type": "flow-matching", "shift": float(sched.get("flow_shift", sched.get("shift", 3.0))),
+                     "defaultSteps": args.steps, "defaultGuidance": args.guidance, "defaultInnerGuidance": 0.0,
+                     "defaultSampler": "euler"},
+        "components": components,
+        "adapters": [],
+    }
+
