@@ -71,21 +71,21 @@ def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, in
     return (frames - 1) // tf + 1, height // sf, width // sf
 
 
-def example_inputs(te, tr, grid, max_length: int, seed: int) -> dict[str, dict[str, torch.Tensor]]:
+def example_inputs(vocab: int, channels: int, text_dim: int, grid, max_length: int, seed: int) -> dict:
     """Random inputs per graph for export and for the error check: two prompts, the second padded
     after 3 tokens (so the mask matters), batch 2 for the denoiser (the engine's cond + uncond)."""
     g = torch.Generator().manual_seed(seed)
     t, h, w = grid
-    ids = torch.randint(3, te.config.vocab_size, (2, max_length), generator=g)
+    ids = torch.randint(3, vocab, (2, max_length), generator=g)
     mask = torch.ones(2, max_length, dtype=torch.long)
     mask[1, 3:] = 0
     ids[1, 3:] = 0
-    c = tr.config.in_channels
+    c = channels
     text_mask = mask.float()
     return {
         "textEncoder": {"input_ids": ids, "attention_mask": mask},
         "denoiser": {"latent": torch.randn(2, c, t, h, w, generator=g), "timestep": torch.tensor([0.9, 0.3]),
-                     "text": torch.randn(2, max_length, tr.config.text_dim, generator=g), "text_mask": text_mask},
+                     "text": torch.randn(2, max_length, text_dim, generator=g), "text_mask": text_mask},
         "vaeDecoder": {"latent": torch.randn(1, c, t, h, w, generator=g)},
         "previewDecoder": {"latent": torch.randn(2, c, t, h, w, generator=g)},
     }
@@ -113,7 +113,8 @@ def convert(args) -> dict:
     preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
     modules = {"textEncoder": WanTextEncoder(te).eval(), "denoiser": WanDenoiser(tr).eval(),
                "vaeDecoder": WanVaeDecoder(vae).eval(), "previewDecoder": preview.eval()}
-    feeds = example_inputs(te, tr, grid, args.max_length, args.seed)
+    feeds = example_inputs(te.config.vocab_size, tr.config.in_channels, tr.config.text_dim, grid, args.max_length,
+                           args.seed)
     errors, components, sizes = {}, {}, {}
     for role, (stem, ins, outs, dyn) in GRAPHS.items():
         t0 = time.time()
