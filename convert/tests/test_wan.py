@@ -10,25 +10,13 @@ import pytest
 import torch
 
 from vidlet_convert import onnx_io
-from vidlet_convert.__main__ import main, parse_args
-from vidlet_convert.fixture import make_fixture
+from vidlet_convert.__main__ import parse_args
 from vidlet_convert.package import TOLERANCE, ConversionError, check_tolerances, sha256
 
-FRAMES, HEIGHT, WIDTH, L, SHARD = 9, 32, 32, 16, 64 * 1024
+from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
 # One full sampling through the package (onnxruntime) against WanPipeline (PyTorch), same noise:
 # fp32 graphs differ by kernel order only, which 4 Euler steps and the VAE cannot amplify past this.
 SAMPLE_TOLERANCE = {"fp32": 1e-4, "int8": 0.1}
-
-
-@pytest.fixture(scope="module")
-def converted(tmp_path_factory):
-    src = str(tmp_path_factory.mktemp("wan-tiny"))
-    out = str(tmp_path_factory.mktemp("pkg"))
-    make_fixture(src, seed=0)
-    rc = main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
-               str(WIDTH), "--max-length", str(L), "--steps", "4", "--shard-bytes", str(SHARD), "--name", "wan-tiny"])
-    assert rc == 0
-    return src, out
 
 
 def test_every_graph_within_tolerance_and_recorded(converted):

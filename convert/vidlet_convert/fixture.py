@@ -7,7 +7,7 @@ unk 2, `</s>` appended), only narrower and shallower, with seeded random weights
 writes exactly the folders the published checkpoint has (model_index.json, transformer/, vae/,
 text_encoder/, tokenizer/, scheduler/).
 
-python -m vidlet_convert.fixture OUT_DIR
+python -m vidlet_convert.fixture OUT_DIR [--wide]
 """
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ VAE = dict(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temper
 TEXT = dict(vocab_size=64, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, relative_attention_num_buckets=8,
             relative_attention_max_distance=16, feed_forward_proj="gated-gelu", pad_token_id=0, eos_token_id=1,
             decoder_start_token_id=0)
+# "Wide": every width of the published checkpoints (Wan 2.1 T2V 1.3B's DiT: 12 heads of 128, FFN 8960,
+# text 4096; umT5-XXL: d_model 4096, 64 heads of 64, FFN 10240, 32 buckets; the Wan VAE's defaults are
+# the published VAE), but one block each and a 64-token vocabulary: the real per-layer arithmetic and
+# int8 error at real widths, in ~1.2 GB instead of ~29 GB.
+WIDE_TRANSFORMER = {**TRANSFORMER, "num_attention_heads": 12, "attention_head_dim": 128, "text_dim": 4096,
+                    "ffn_dim": 8960, "num_layers": 1, "rope_max_seq_len": 1024}
+WIDE_VAE: dict = {}
+WIDE_TEXT = {**TEXT, "d_model": 4096, "d_kv": 64, "d_ff": 10240, "num_layers": 1, "num_heads": 64,
+             "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128}
 WORDS = ["a", "red", "blue", "green", "ball", "cube", "cat", "dog", "runs", "jumps", "on", "the", "beach", "city",
          "at", "night", "slowly", "fast", "camera", "pans", "left", "right", "shoe", "product", "shot"]
 
@@ -49,23 +58,23 @@ def build_tokenizer():
                                    model_max_length=512)
 
 
-def build_pipeline(seed: int = 0):
+def build_pipeline(seed: int = 0, wide: bool = False):
     """A WanPipeline of tiny real modules with seeded random weights (each module re-seeded, so
-    changing one config leaves the others' weights as they were)."""
+    changing one config leaves the others' weights as they were); `wide`: the real widths, one block."""
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
     torch.manual_seed(seed)
-    transformer = WanTransformer3DModel(**TRANSFORMER)
+    transformer = WanTransformer3DModel(**(WIDE_TRANSFORMER if wide else TRANSFORMER))
     torch.manual_seed(seed + 1)
-    vae = AutoencoderKLWan(**VAE)
+    vae = AutoencoderKLWan(**(WIDE_VAE if wide else VAE))
     # Random latent statistics (the real ones are per-channel and far from 0/1): the package must
     # carry them per channel, and a test with mean 0 / std 1 would not notice if it did not.
     g = torch.Generator().manual_seed(seed + 2)
     vae.register_to_config(latents_mean=(torch.randn(16, generator=g) * 0.5).tolist(),
                            latents_std=(torch.rand(16, generator=g) * 2 + 0.5).tolist())
     torch.manual_seed(seed + 3)
-    text_encoder = UMT5EncoderModel(UMT5Config(**TEXT))
+    text_encoder = UMT5EncoderModel(UMT5Config(**(WIDE_TEXT if wide else TEXT)))
     # Wan's published scheduler is UniPC; the engine samples with Euler over shifted flow sigmas,
     # which is FlowMatchEulerDiscreteScheduler (shift 3.0 is Wan 2.1's 480p flow_shift).
     scheduler = FlowMatchEulerDiscreteScheduler(shift=3.0)
@@ -74,12 +83,12 @@ def build_pipeline(seed: int = 0):
     return pipe
 
 
-def make_fixture(out_dir: str, seed: int = 0):
-    pipe = build_pipeline(seed)
+def make_fixture(out_dir: str, seed: int = 0, wide: bool = False):
+    pipe = build_pipeline(seed, wide)
     pipe.save_pretrained(out_dir)
     return pipe
 
 
 if __name__ == "__main__":
-    make_fixture(sys.argv[1])
+    make_fixture(sys.argv[1], wide="--wide" in sys.argv[2:])
     print(sys.argv[1])

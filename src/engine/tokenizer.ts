@@ -96,21 +96,29 @@ export class PromptTokenizer {
   words(text: string): string[] {
     const normalized = this.tok.normalizer ? this.tok.normalizer.normalize(text) : text;
     const words = this.tok.pre_tokenizer ? this.tok.pre_tokenizer.pre_tokenize(normalized) : normalized.split(/\s+/);
-    return words.filter((w) => w.length > 0);
+    // @huggingface/tokenizers' Metaspace (T5/umT5) returns the whole prompt as one string with "▁"
+    // for spaces, ignoring its `split: true`: split at each "▁", keeping the mark on the word as the
+    // model's pieces have it ("▁red").
+    const split = words.flatMap((w) => (w.includes('\u2581') ? w.split(/(?=\u2581)/u) : [w]));
+    return split.filter((w) => w.length > 0 && w !== '\u2581');
   }
 
   /** Words that are [UNK] to the tokenizer or outside the training vocabulary, each once, in order. */
   unknownWords(text: string): string[] {
     const out: string[] = [];
     for (const word of this.words(text)) {
-      if (out.includes(word)) continue;
+      // SentencePiece-style pre-tokenizers (Metaspace: T5/umT5) mark a word start with "▁": not shown.
+      const shown = word.replace(/^\u2581+/u, '');
+      if (shown.length === 0 || out.includes(shown)) continue;
       const pieces = this.tok.model ? this.tok.model.encode([word]) : [word];
       // Any word the tokenizer turns into [UNK] is reported (symbols such as ⟁ or emoji included).
-      const isUnk = this.unkId !== undefined && pieces.some((p) => this.tok.token_to_id(p) === this.unkId);
+      // A Unigram model (T5) returns a piece it has no id for as the piece itself, which encodes as
+      // the unknown id: so a piece without an id counts as unknown too.
+      const isUnk = this.unkId !== undefined && pieces.some((p) => (this.tok.token_to_id(p) ?? this.unkId) === this.unkId);
       // Punctuation alone is never "outside the vocabulary" (the vocabulary lists words only).
-      const isWordLike = /[\p{L}\p{N}\p{So}]/u.test(word);
-      const outsideVocabulary = isWordLike && this.vocabulary !== null && !this.vocabulary.has(word);
-      if (isUnk || outsideVocabulary) out.push(word);
+      const isWordLike = /[\p{L}\p{N}\p{So}]/u.test(shown);
+      const outsideVocabulary = isWordLike && this.vocabulary !== null && !this.vocabulary.has(shown);
+      if (isUnk || outsideVocabulary) out.push(shown);
     }
     return out;
   }

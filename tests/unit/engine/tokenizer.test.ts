@@ -64,6 +64,17 @@ describe('unknown words', () => {
     expect(unk).not.toContain('red');
   });
 
+  it('reports words a Unigram (T5-style) tokenizer has no piece for, without the "▁" word mark', () => {
+    // The converter's tiny Wan fixture tokenizer (convert/vidlet_convert/fixture.py): pieces for a few
+    // words and their letters; "z" and "q" have none, so they encode as <unk> (id 2).
+    const t5 = JSON.parse(readFileSync('tests/fixtures/t5-unigram-tokenizer.json', 'utf8'));
+    const tok = new PromptTokenizer(t5, 16, ['a', 'red', 'ball', 'zebra', 'quiz']);
+    expect(tok.encode('a zebra').ids.slice(0, 4)).toContain(2);
+    expect(tok.unknownWords('a red zebra quiz ball')).toEqual(['zebra', 'quiz']);
+    const outside = new PromptTokenizer(t5, 16, ['a', 'ball']);
+    expect(outside.unknownWords('a red ball')).toEqual(['red']);
+  });
+
   it('reports words outside the training vocabulary, once each, never punctuation', () => {
     const tok = new PromptTokenizer(tokenizerJson, 64, ['a', 'red', 'circle', 'moves', 'left']);
     expect(tok.unknownWords('A red circle moves left, a crimson zeppelin moves; zeppelin!')).toEqual(['crimson', 'zeppelin']);

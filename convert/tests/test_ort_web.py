@@ -1,0 +1,65 @@
+"""The converted graphs in onnxruntime-web (wasm, Node: what the engine runs without WebGPU) against
+onnxruntime, every component and variant of the tiny package, weights in several external-data
+shards loaded the way src/engine/sessions.ts passes them."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from vidlet_convert import onnx_io
+from vidlet_convert.wan import example_inputs
+
+HERE = os.path.dirname(__file__)
+REPO = os.path.dirname(os.path.dirname(HERE))
+# Same graph, same inputs, two builds of onnxruntime (native CPU, wasm SIMD): kernel order only.
+WEB_TOLERANCE = 1e-5
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-web")),
+    reason="needs node and the project's node_modules (onnxruntime-web)")
+
+
+def run_web(graph: str, external: list[str], feeds: dict[str, np.ndarray], outputs: list[str], tmp) -> list[np.ndarray]:
+    spec = {"graph": graph, "external": external, "outputs": outputs, "out": str(tmp), "feeds": {}}
+    for name, a in feeds.items():
+        path = os.path.join(tmp, f"in-{name}.bin")
+        a.tofile(path)
+        spec["feeds"][name] = {"dtype": str(a.dtype), "dims": list(a.shape), "file": path}
+    spec_path = os.path.join(tmp, "spec.json")
+    json.dump(spec, open(spec_path, "w"))
+    subprocess.run(["node", os.path.join(HERE, "ort_web_run.mjs"), spec_path], check=True, cwd=REPO, timeout=300)
+    written = json.load(open(os.path.join(tmp, "outputs.json")))
+    return [np.fromfile(written[n]["file"], np.float32).reshape(written[n]["dims"]) for n in outputs]
+
+
+def test_every_graph_runs_the_same_in_onnxruntime_web(converted, tmp_path):
+    _, out = converted
+    manifest = json.load(open(os.path.join(out, "manifest.json")))
+    comps = manifest["components"]
+    lt = manifest["latent"]
+
+    # vocabulary 64: the fixture's (tests/conftest.py); any id below it is a valid token
+    feeds = example_inputs(64, lt["channels"], manifest["text"]["hiddenSize"], (lt["frames"], lt["height"], lt["width"]),
+                           manifest["text"]["maxLength"], seed=3)
+    checked = 0
+    for role, comp in comps.items():
+        for variant, v in comp["variants"].items():
+            graph = os.path.join(out, v["files"][0]["path"])
+            names = list(comp["outputs"].values())
+            f = {comp["inputs"][k]: t.numpy() for k, t in feeds[role].items()}
+            native = onnx_io.run(graph, f, names)
+            d = tmp_path / f"{role}-{variant}"
+            d.mkdir()
+            web = run_web(graph, [x["path"] for x in v["files"][1:]], f, names, str(d))
+            for a, b in zip(native, web):
+                assert a.shape == b.shape
+                rel = float(np.abs(a - b).max()) / max(float(np.abs(a).max()), 1e-12)
+                print(f"{role}.{variant}: onnxruntime-web vs onnxruntime relative {rel:.3g}")
+                assert rel <= WEB_TOLERANCE, (role, variant, rel)
+            checked += 1
+    assert checked == 6  # 4 fp32 graphs + int8 text encoder and denoiser

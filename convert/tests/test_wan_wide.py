@@ -1,0 +1,29 @@
+"""The published widths (Wan 2.1 1.3B DiT, umT5-XXL, the Wan VAE), one block per stack, random weights:
+the per-layer arithmetic the real checkpoint runs, converted and checked against PyTorch.
+Run with `pytest -m wide` (~1.6 GB written to a temporary folder)."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from vidlet_convert.__main__ import main
+from vidlet_convert.fixture import make_fixture
+from vidlet_convert.package import TOLERANCE
+
+
+@pytest.mark.wide
+def test_real_widths_convert_within_tolerance(tmp_path):
+    src, out = str(tmp_path / "wan-wide"), str(tmp_path / "pkg")
+    make_fixture(src, seed=0, wide=True)
+    assert main(["wan", "--from", src, "--out", out, "--frames", "9", "--height", "64", "--width", "64",
+                 "--max-length", "32", "--name", "wan-wide"]) == 0
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    print(json.dumps({k: e["relative"] for k, e in report["errors"].items()}, indent=1))
+    for k, e in report["errors"].items():
+        assert e["relative"] <= TOLERANCE[e["variant"]] and e["peak"] > 0, k
+    # int8 stores one byte per weight: the variants are ~4x smaller than fp32
+    for role in ("textEncoder", "denoiser"):
+        ratio = report["bytes"][f"{role}.int8"] / report["bytes"][f"{role}.fp32"]
+        assert 0.24 < ratio < 0.27, (role, ratio)
