@@ -62,4 +62,4 @@ def test_every_graph_runs_the_same_in_onnxruntime_web(converted, tmp_path):
                 print(f"{role}.{variant}: onnxruntime-web vs onnxruntime relative {rel:.3g}")
                 assert rel <= WEB_TOLERANCE, (role, variant, rel)
             checked += 1
-    assert checked == 6  # 4 fp32 graphs + int8 text encoder and denoiser
+    assert checked == 8  # 4 fp32 graphs + int8 and q4 text encoder and denoiser

@@ -16,7 +16,8 @@ from vidlet_convert.package import TOLERANCE, ConversionError, check_tolerances,
 from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
 # One full sampling through the package (onnxruntime) against WanPipeline (PyTorch), same noise:
 # fp32 graphs differ by kernel order only, which 4 Euler steps and the VAE cannot amplify past this.
-SAMPLE_TOLERANCE = {"fp32": 1e-4, "int8": 0.1}
+# Measured: fp32 6e-7, int8 0.0033, q4 0.040 (latent, relative); video errors are smaller.
+SAMPLE_TOLERANCE = {"fp32": 1e-4, "int8": 0.02, "q4": 0.15}
 
 
 def test_every_graph_within_tolerance_and_recorded(converted):
@@ -28,7 +29,8 @@ def test_every_graph_within_tolerance_and_recorded(converted):
     for k, e in report["errors"].items():
         assert e["relative"] <= TOLERANCE[e["variant"]], k
         assert e["peak"] > 0, f"{k}: the check compared all-zero outputs"
-    assert "denoiser.int8" in keys and "textEncoder.int8" in keys
+    for role in ("textEncoder", "denoiser"):
+        assert {f"{role}.int8", f"{role}.q4"} <= keys
 
 
 def test_manifest_files_exist_with_sizes_and_hashes(converted):
@@ -86,7 +88,7 @@ def engine_tokenize(tokenizer_json: str, prompt: str) -> tuple[np.ndarray, np.nd
     return np.array([ids + [pad] * (L - len(ids))], np.int64), np.array([mask], np.int64)
 
 
-@pytest.mark.parametrize("variant", ["fp32", "int8"])
+@pytest.mark.parametrize("variant", ["fp32", "int8", "q4"])
 def test_package_sampling_matches_wan_pipeline(converted, variant):
     """Text encoder → 4 Euler steps with CFG 5 → VAE decoder, in onnxruntime from the package, against
     diffusers' WanPipeline with the same scheduler and noise."""
@@ -127,5 +129,5 @@ def test_package_sampling_matches_wan_pipeline(converted, variant):
     vid_err = float(np.abs(video - ref).max())
     print(f"{variant}: latent relative {lat_err:.3g}, video max abs {vid_err:.3g}")
     assert lat_err <= SAMPLE_TOLERANCE[variant] and vid_err <= 2 * SAMPLE_TOLERANCE[variant]
-    # the comparison is not vacuous: the sampled latent moved away from the noise
-    assert float(np.abs(x - noise.numpy()).max()) > 10 * SAMPLE_TOLERANCE[variant]
+    # the comparison is not vacuous: the sampled latent moved away from the noise (by 2.4 here)
+    assert float(np.abs(x - noise.numpy()).max()) > 1.0

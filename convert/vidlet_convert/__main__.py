@@ -15,7 +15,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
     wan.add_argument("--from", dest="src", required=True, help="the checkpoint folder (model_index.json, transformer/, ...)")
     wan.add_argument("--out", required=True, help="the package folder to write")
-    wan.add_argument("--variants", default="fp32,int8", type=lambda s: s.split(","),
+    wan.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
                      help="comma-separated; fp32 is always made first (int8 is quantized from it)")
     # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps, umT5 prompts of 512 tokens,
     # 50 steps, CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
@@ -35,9 +35,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     if "fp32" not in args.variants:
         ap.error("--variants must include fp32 (the other variants are made from it)")
     args.variants = ["fp32"] + [v for v in args.variants if v != "fp32"]
-    unknown = set(args.variants) - {"fp32", "int8"}
+    unknown = set(args.variants) - {"fp32", "int8", "q4"}
     if unknown:
-        ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8)")
+        ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8, q4)")
     return args
 
 

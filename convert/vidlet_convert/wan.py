@@ -15,7 +15,9 @@ import torch
 from . import onnx_io
 from .package import ConversionError, check_tolerances, file_entries, model_card, write_tokenizer
 from .preview import fit_linear_preview
-from .quant import quantize_int8
+from .quant import quantize_int8, quantize_q4
+
+QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
 from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
 
 # graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
@@ -29,11 +31,11 @@ GRAPHS = {
 }
 
 
-# Components that get the int8 variant: the two large ones (umT5-XXL 5.7 B and the DiT 1.4 B
+# Components that get the int8 and q4 variants: the two large ones (umT5-XXL 5.7 B and the DiT 1.4 B
 # parameters; the VAE decoder is 0.07 B, 0.29 GB in fp32). The engine takes fp32 for a component
 # without the variant asked for. Per-channel int8 of the VAE's 3D convolutions measured 0.029 max abs
 # at the real widths (one block) but 0.73 on the tiny fixture's 3-channel convolutions (convert/README.md).
-INT8_ROLES = ("textEncoder", "denoiser")
+QUANT_ROLES = ("textEncoder", "denoiser")
 
 
 def load(src: str):
@@ -122,13 +124,13 @@ def convert(args) -> dict:
         onnx_io.to_raw_data(model)
         variants = {}
         for variant in args.variants:
-            if variant == "int8" and role not in INT8_ROLES:
+            if variant != "fp32" and role not in QUANT_ROLES:
                 continue
-            if variant == "int8":
+            if variant != "fp32":
                 model = onnx.load(out(f"{stem}.onnx"))  # the fp32 graph written just before, weights loaded
                 onnx_io.to_raw_data(model)
-                if quantize_int8(model) == 0:
-                    continue  # nothing large enough to quantize: int8 would be fp32 under another name
+                if QUANTIZERS[variant](model) == 0:
+                    continue  # nothing large enough to quantize: the variant would be fp32 under another name
             name = f"{stem}.onnx" if variant == "fp32" else f"{stem}.{variant}.onnx"
             files = onnx_io.save_sharded(model, out(name), args.shard_bytes)
             errors[f"{role}.{variant}"] = error(out(name), modules[role], feeds[role], outs, variant)
