@@ -31,6 +31,8 @@ def test_every_graph_within_tolerance_and_recorded(converted):
         assert e["peak"] > 0, f"{k}: the check compared all-zero outputs"
     for role in ("textEncoder", "denoiser"):
         assert {f"{role}.int8", f"{role}.q4"} <= keys
+    # 3 latent frames of 4x4 in patches of 1x2x2 = 12 tokens; 2 heads, batch 2, float32
+    assert report["attention"] == {"tokens": 12, "heads": 2, "scoresBytesBatch2": 2 * 2 * 12 * 12 * 4}
 
 
 def test_manifest_files_exist_with_sizes_and_hashes(converted):

@@ -17,11 +17,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan.add_argument("--out", required=True, help="the package folder to write")
     wan.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
                      help="comma-separated; fp32 is always made first (int8 is quantized from it)")
-    # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps, umT5 prompts of 512 tokens,
-    # 50 steps, CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
-    wan.add_argument("--frames", type=int, default=81)
-    wan.add_argument("--height", type=int, default=480)
-    wan.add_argument("--width", type=int, default=832)
+    # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps (32,760 video tokens: one
+    # attention's scores for a batch of 2 would take 103 GB). The default is a clip a browser can hold:
+    # 33 frames of 416x240 (3,510 tokens, 1.2 GB of scores); umT5 prompts of 512 tokens, 50 steps,
+    # CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
+    wan.add_argument("--frames", type=int, default=33)
+    wan.add_argument("--height", type=int, default=240)
+    wan.add_argument("--width", type=int, default=416)
     wan.add_argument("--fps", type=int, default=16)
     wan.add_argument("--max-length", type=int, default=512)
     wan.add_argument("--steps", type=int, default=50)

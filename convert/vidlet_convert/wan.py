@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -73,6 +74,17 @@ def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, in
     return (frames - 1) // tf + 1, height // sf, width // sf
 
 
+def attention_size(tr, grid) -> dict:
+    """Video tokens and the bytes of one self-attention's scores [2, heads, N, N] in float32: the exported
+    graph computes MatMul–Softmax–MatMul (fused attention was wrong on WebGPU, issue #11), so a step
+    needs a buffer this large, which bounds the clip size a browser can run."""
+    pt, ph, pw = tr.config.patch_size
+    t, h, w = grid
+    n = (t // pt) * (h // ph) * (w // pw)
+    return {"tokens": n, "heads": tr.config.num_attention_heads,
+            "scoresBytesBatch2": 2 * tr.config.num_attention_heads * n * n * 4}
+
+
 def example_inputs(vocab: int, channels: int, text_dim: int, grid, max_length: int, seed: int) -> dict:
     """Random inputs per graph for export and for the error check: two prompts, the second padded
     after 3 tokens (so the mask matters), batch 2 for the denoiser (the engine's cond + uncond)."""
@@ -112,6 +124,11 @@ def convert(args) -> dict:
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     tok, te, tr, vae, index, sched = load(args.src)
     grid = latent_grid(vae, args.frames, args.height, args.width)
+    attention = attention_size(tr, grid)
+    if attention["scoresBytesBatch2"] > 2 << 30:
+        print(f"vidlet_convert: warning: {attention['tokens']} video tokens; one attention's scores for the engine's "
+              f"batch of 2 take {attention['scoresBytesBatch2'] / 2**30:.1f} GiB, beyond most browsers' GPU buffers. "
+              "Choose fewer --frames or a smaller --height/--width.", file=sys.stderr)
     preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
     modules = {"textEncoder": WanTextEncoder(te).eval(), "denoiser": WanDenoiser(tr).eval(),
                "vaeDecoder": WanVaeDecoder(vae).eval(), "previewDecoder": preview.eval()}
@@ -160,7 +177,7 @@ def convert(args) -> dict:
     open(out("MODEL_CARD.md"), "w").write(model_card(card))
     component_seconds = {role: c.pop("seconds") for role, c in components.items()}
     json.dump(info, open(out("manifest.json"), "w"), indent=2)
-    report = {"seconds": seconds, "component_seconds": component_seconds, "errors": errors, "preview_fit": fit,
+    report = {"seconds": seconds, "component_seconds": component_seconds, "attention": attention, "errors": errors, "preview_fit": fit,
               "bytes": {f"{c}.{v}": b for (c, v), b in sizes.items()},
               "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
                          "denoiser": sum(p.numel() for p in tr.parameters()),
