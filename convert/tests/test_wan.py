@@ -133,3 +133,17 @@ def test_package_sampling_matches_wan_pipeline(converted, variant):
     assert lat_err <= SAMPLE_TOLERANCE[variant] and vid_err <= 2 * SAMPLE_TOLERANCE[variant]
     # the comparison is not vacuous: the sampled latent moved away from the noise (by 2.4 here)
     assert float(np.abs(x - noise.numpy()).max()) > 1.0
+
+
+def test_conversion_stops_before_the_manifest_beyond_tolerance(converted, tmp_path, monkeypatch):
+    """The gate end to end: with an int8 tolerance no weight rounding can meet, the command fails and
+    writes no manifest.json, so the engine never sees the package."""
+    from vidlet_convert import package
+    from vidlet_convert.__main__ import main
+
+    src, _ = converted
+    monkeypatch.setitem(package.TOLERANCE, "int8", 1e-9)
+    out = str(tmp_path / "pkg")
+    assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
+                 str(WIDTH), "--max-length", str(L), "--variants", "fp32,int8"]) == 1
+    assert not os.path.exists(os.path.join(out, "manifest.json"))
