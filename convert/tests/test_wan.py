@@ -147,3 +147,18 @@ def test_conversion_stops_before_the_manifest_beyond_tolerance(converted, tmp_pa
     assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
                  str(WIDTH), "--max-length", str(L), "--variants", "fp32,int8"]) == 1
     assert not os.path.exists(os.path.join(out, "manifest.json"))
+
+
+def test_only_some_components_writes_their_graphs_and_no_manifest(converted, tmp_path):
+    """--only: the graphs asked for, checked as usual, and no manifest (a part is not a package)."""
+    from vidlet_convert.__main__ import main
+
+    src, _ = converted
+    out = str(tmp_path / "part")
+    assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
+                 str(WIDTH), "--max-length", str(L), "--only", "denoiser", "--variants", "fp32,q4"]) == 0
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    assert set(report["components"]) == {"denoiser"} and set(report["components"]["denoiser"]["variants"]) == {"fp32", "q4"}
+    assert report["errors"]["denoiser.q4"]["relative"] <= TOLERANCE["q4"] and report["peak_rss_bytes"] > 0
+    assert not os.path.exists(os.path.join(out, "manifest.json"))
+    assert not os.path.exists(os.path.join(out, "text_encoder.onnx"))

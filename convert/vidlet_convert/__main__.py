@@ -28,6 +28,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan.add_argument("--max-length", type=int, default=512)
     wan.add_argument("--steps", type=int, default=50)
     wan.add_argument("--guidance", type=float, default=5.0)
+    wan.add_argument("--only", default="textEncoder,denoiser,vaeDecoder,previewDecoder", type=lambda s: s.split(","),
+                     help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
+                          "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
     wan.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
     wan.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
     wan.add_argument("--name", default="wan21-t2v-1-3b")
@@ -40,6 +43,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     unknown = set(args.variants) - {"fp32", "int8", "q4"}
     if unknown:
         ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8, q4)")
+    bad = set(args.only) - {"textEncoder", "denoiser", "vaeDecoder", "previewDecoder"}
+    if bad:
+        ap.error(f"--only: unknown components {sorted(bad)}")
     return args
 
 
