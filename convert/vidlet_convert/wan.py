@@ -20,6 +20,7 @@ from .quant import quantize_int8, quantize_q4
 
 QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
 from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
+from .wan_vae_frames import export_frame_decoder
 
 # graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
 GRAPHS = {
@@ -172,6 +173,9 @@ def convert(args) -> dict:
         components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants,
                             "seconds": round(time.time() - t0, 1)}
         del model
+    # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
+    frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors) \
+        if "vaeDecoder" in roles else None
     check_tolerances(errors)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
         report = {"seconds": time.time() - started, "components": components, "errors": errors,
@@ -194,6 +198,8 @@ def convert(args) -> dict:
                          "transformers": transformers.__version__, "onnx": onnx.__version__}}
     open(out("MODEL_CARD.md"), "w").write(model_card(card))
     component_seconds = {role: c.pop("seconds") for role, c in components.items()}
+    if frames:
+        info["vaeDecoderFrames"] = frames  # unknown keys are ignored by today's parser (src/store/manifest.ts)
     json.dump(info, open(out("manifest.json"), "w"), indent=2)
     report = {"seconds": seconds, "component_seconds": component_seconds, "peak_rss_bytes": peak_rss(),
               "attention": attention, "errors": errors, "preview_fit": fit,
