@@ -1,5 +1,8 @@
 """Wan's VAE decoder one latent frame at a time, with its causal cache as explicit graph inputs and
-outputs — so a browser decodes a long clip in memory bounded by one latent frame (4 video frames).
+outputs — so one pair of graphs decodes a clip of any length (the whole-clip graph is traced for one),
+and the engine can show, hand on or cancel a clip frame group by frame group. It is not a memory
+win in itself: the whole-clip graph is the same per-frame loop unrolled, and onnxruntime reuses its
+buffers (measured in convert/README.md).
 
 AutoencoderKLWan.decode already runs its decoder latent frame by latent frame, each causal
 convolution keeping the last two frames it saw in a Python list (`feat_cache`). Frames 0 and 1 are
