@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-ort.env.wasm.numThreads = 1;
+ort.env.wasm.numThreads = spec.threads ?? 1;
 const folder = dirname(spec.graph);
+const t0 = performance.now();
 const session = await ort.InferenceSession.create(readFileSync(spec.graph), {
   executionProviders: ['wasm'],
   // as src/engine/sessions.ts passes them: the path the graph names, relative to its folder
@@ -21,8 +22,10 @@ for (const [name, f] of Object.entries(spec.feeds)) {
   const data = new typed[f.dtype](buf.buffer, buf.byteOffset, buf.byteLength / typed[f.dtype].BYTES_PER_ELEMENT);
   feeds[name] = new ort.Tensor(f.dtype, data, f.dims);
 }
+const t1 = performance.now();
 const out = await session.run(feeds);
-const written = {};
+const t2 = performance.now();
+const written = { timings: { loadMs: t1 - t0, runMs: t2 - t1 } };
 for (const name of spec.outputs) {
   const t = out[name];
   writeFileSync(join(spec.out, `${name}.bin`), Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));

@@ -33,7 +33,7 @@ def run_web(graph: str, external: list[str], feeds: dict[str, np.ndarray], outpu
     spec_path = os.path.join(tmp, "spec.json")
     json.dump(spec, open(spec_path, "w"))
     subprocess.run(["node", os.path.join(HERE, "ort_web_run.mjs"), spec_path], check=True, cwd=REPO, timeout=300)
-    written = json.load(open(os.path.join(tmp, "outputs.json")))
+    written = json.load(open(os.path.join(tmp, "outputs.json")))  # + timings (loadMs, runMs)
     return [np.fromfile(written[n]["file"], np.float32).reshape(written[n]["dims"]) for n in outputs]
 
 
@@ -62,4 +62,14 @@ def test_every_graph_runs_the_same_in_onnxruntime_web(converted, tmp_path):
                 print(f"{role}.{variant}: onnxruntime-web vs onnxruntime relative {rel:.3g}")
                 assert rel <= WEB_TOLERANCE, (role, variant, rel)
             checked += 1
-    assert checked == 6  # 4 fp32 graphs + int8 text encoder and denoiser
+    assert checked == 8  # 4 fp32 graphs + int8 and q4 text encoder and denoiser
+
+
+def test_web_step_runs_a_graph_once_and_reports(converted):
+    """python -m vidlet_convert.web_step (the full-size scale test's tool) on the tiny q4 denoiser."""
+    from vidlet_convert.web_step import web_step
+
+    _, out = converted
+    r = web_step(os.path.join(out, "denoiser.q4.onnx"))
+    assert r["web_vs_native_relative"] <= WEB_TOLERANCE and r["runMs"] > 0 and r["node_peak_rss_bytes"] > 0
+    assert r["inputs"]["latent"] == [2, 16, 3, 4, 4]  # the symbolic batch run at 2, as the engine's CFG batch

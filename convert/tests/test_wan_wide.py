@@ -27,3 +27,5 @@ def test_real_widths_convert_within_tolerance(tmp_path):
     for role in ("textEncoder", "denoiser"):
         ratio = report["bytes"][f"{role}.int8"] / report["bytes"][f"{role}.fp32"]
         assert 0.24 < ratio < 0.27, (role, ratio)
+        # q4: ~5 bits a MatMul weight, the rest int8
+        assert report["bytes"][f"{role}.q4"] < 0.8 * report["bytes"][f"{role}.int8"], role

@@ -15,17 +15,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
     wan.add_argument("--from", dest="src", required=True, help="the checkpoint folder (model_index.json, transformer/, ...)")
     wan.add_argument("--out", required=True, help="the package folder to write")
-    wan.add_argument("--variants", default="fp32,int8", type=lambda s: s.split(","),
+    wan.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
                      help="comma-separated; fp32 is always made first (int8 is quantized from it)")
-    # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps, umT5 prompts of 512 tokens,
-    # 50 steps, CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
-    wan.add_argument("--frames", type=int, default=81)
-    wan.add_argument("--height", type=int, default=480)
-    wan.add_argument("--width", type=int, default=832)
+    # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps (32,760 video tokens: one
+    # attention's scores for a batch of 2 would take 103 GB). The default is a clip a browser can hold:
+    # 33 frames of 416x240 (3,510 tokens, 1.2 GB of scores); umT5 prompts of 512 tokens, 50 steps,
+    # CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
+    wan.add_argument("--frames", type=int, default=33)
+    wan.add_argument("--height", type=int, default=240)
+    wan.add_argument("--width", type=int, default=416)
     wan.add_argument("--fps", type=int, default=16)
     wan.add_argument("--max-length", type=int, default=512)
     wan.add_argument("--steps", type=int, default=50)
     wan.add_argument("--guidance", type=float, default=5.0)
+    wan.add_argument("--only", default="textEncoder,denoiser,vaeDecoder,previewDecoder", type=lambda s: s.split(","),
+                     help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
+                          "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
     wan.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
     wan.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
     wan.add_argument("--name", default="wan21-t2v-1-3b")
@@ -35,9 +40,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     if "fp32" not in args.variants:
         ap.error("--variants must include fp32 (the other variants are made from it)")
     args.variants = ["fp32"] + [v for v in args.variants if v != "fp32"]
-    unknown = set(args.variants) - {"fp32", "int8"}
+    unknown = set(args.variants) - {"fp32", "int8", "q4"}
     if unknown:
-        ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8)")
+        ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8, q4)")
+    bad = set(args.only) - {"textEncoder", "denoiser", "vaeDecoder", "previewDecoder"}
+    if bad:
+        ap.error(f"--only: unknown components {sorted(bad)}")
     return args
 
 

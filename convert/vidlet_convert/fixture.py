@@ -7,7 +7,7 @@ unk 2, `</s>` appended), only narrower and shallower, with seeded random weights
 writes exactly the folders the published checkpoint has (model_index.json, transformer/, vae/,
 text_encoder/, tokenizer/, scheduler/).
 
-python -m vidlet_convert.fixture OUT_DIR [--wide]
+python -m vidlet_convert.fixture OUT_DIR [--wide] [--dit-layers N]
 """
 from __future__ import annotations
 
@@ -58,14 +58,18 @@ def build_tokenizer():
                                    model_max_length=512)
 
 
-def build_pipeline(seed: int = 0, wide: bool = False):
+def build_pipeline(seed: int = 0, wide: bool = False, dit_layers: int | None = None):
     """A WanPipeline of tiny real modules with seeded random weights (each module re-seeded, so
-    changing one config leaves the others' weights as they were); `wide`: the real widths, one block."""
+    changing one config leaves the others' weights as they were); `wide`: the real widths, one block;
+    `dit_layers`: that many transformer blocks (30 with `wide` is Wan 2.1 1.3B's DiT, 1.42 B parameters)."""
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
     torch.manual_seed(seed)
-    transformer = WanTransformer3DModel(**(WIDE_TRANSFORMER if wide else TRANSFORMER))
+    config = dict(WIDE_TRANSFORMER if wide else TRANSFORMER)
+    if dit_layers:
+        config["num_layers"] = dit_layers
+    transformer = WanTransformer3DModel(**config)
     torch.manual_seed(seed + 1)
     vae = AutoencoderKLWan(**(WIDE_VAE if wide else VAE))
     # Random latent statistics (the real ones are per-channel and far from 0/1): the package must
@@ -83,12 +87,14 @@ def build_pipeline(seed: int = 0, wide: bool = False):
     return pipe
 
 
-def make_fixture(out_dir: str, seed: int = 0, wide: bool = False):
-    pipe = build_pipeline(seed, wide)
+def make_fixture(out_dir: str, seed: int = 0, wide: bool = False, dit_layers: int | None = None):
+    pipe = build_pipeline(seed, wide, dit_layers)
     pipe.save_pretrained(out_dir)
     return pipe
 
 
 if __name__ == "__main__":
-    make_fixture(sys.argv[1], wide="--wide" in sys.argv[2:])
+    rest = sys.argv[2:]
+    layers = int(rest[rest.index("--dit-layers") + 1]) if "--dit-layers" in rest else None
+    make_fixture(sys.argv[1], wide="--wide" in rest, dit_layers=layers)
     print(sys.argv[1])

@@ -28,7 +28,9 @@ def export(module: torch.nn.Module, args: tuple, input_names: list[str], output_
     axis 0 is the batch (the engine batches the cond and uncond passes)."""
     batch = torch.export.Dim("batch", min=1, max=8)
     names = list(input_names)
-    dynamic_shapes = tuple({0: batch} if n in dynamic_batch else None for n in names)
+    # None when nothing is dynamic: a module taking *args (the VAE frame step's cache) has a nested
+    # input structure a flat tuple would not match
+    dynamic_shapes = tuple({0: batch} if n in dynamic_batch else None for n in names) if dynamic_batch else None
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:  # noqa: SIM117
         warnings.simplefilter("ignore")
         program = torch.onnx.export(module, args, input_names=input_names, output_names=output_names,

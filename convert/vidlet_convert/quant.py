@@ -70,3 +70,21 @@ def quantize_int8(model: onnx.ModelProto) -> int:
     del g.node[:]
     g.node.extend(nodes)
     return len(new_nodes)
+
+
+def quantize_q4(model: onnx.ModelProto, block_size: int = 32) -> int:
+    """4-bit: every MatMul with a constant 2D weight becomes onnxruntime's MatMulNBits (symmetric,
+    one scale per `block_size` weights along K: ~5 bits a weight with the fp32 scales); the weights
+    MatMulNBits does not take (Gemm: Wan's timestep projection, 14 M parameters at the published width;
+    Conv; Gather) get weight-only int8 as above. Returns the MatMuls quantized. Modifies `model`'s
+    graph in place (the quantizer builds a new one; it is copied back)."""
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    before = sum(n.op_type == "MatMul" for n in model.graph.node)
+    q = MatMulNBitsQuantizer(model, block_size=block_size, is_symmetric=True)
+    q.process()
+    out = q.model.model
+    if out is not model:
+        model.CopyFrom(out)
+    quantize_int8(model)
+    return before - sum(n.op_type == "MatMul" for n in model.graph.node)

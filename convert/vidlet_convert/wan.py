@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import numpy as np
@@ -15,8 +16,11 @@ import torch
 from . import onnx_io
 from .package import ConversionError, check_tolerances, file_entries, model_card, write_tokenizer
 from .preview import fit_linear_preview
-from .quant import quantize_int8
+from .quant import quantize_int8, quantize_q4
+
+QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
 from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
+from .wan_vae_frames import export_frame_decoder
 
 # graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
 GRAPHS = {
@@ -29,18 +33,21 @@ GRAPHS = {
 }
 
 
-# Components that get the int8 variant: the two large ones (umT5-XXL 5.7 B and the DiT 1.4 B
+# Components that get the int8 and q4 variants: the two large ones (umT5-XXL 5.7 B and the DiT 1.4 B
 # parameters; the VAE decoder is 0.07 B, 0.29 GB in fp32). The engine takes fp32 for a component
 # without the variant asked for. Per-channel int8 of the VAE's 3D convolutions measured 0.029 max abs
 # at the real widths (one block) but 0.73 on the tiny fixture's 3-channel convolutions (convert/README.md).
-INT8_ROLES = ("textEncoder", "denoiser")
+QUANT_ROLES = ("textEncoder", "denoiser")
 
 
-def load(src: str):
-    """(tokenizer.json path, text encoder, transformer, vae, model_index, scheduler config) from a
-    diffusers Wan checkpoint folder."""
+def load(src: str, roles):
+    """(tokenizer.json path, text encoder, its config, transformer, its config, vae, model_index,
+    scheduler config) from a diffusers Wan checkpoint folder. The text encoder and the transformer are
+    loaded only when `roles` converts them (None otherwise): umT5-XXL alone is 22.7 GB in float32."""
+    from types import SimpleNamespace
+
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
-    from transformers import UMT5EncoderModel
+    from transformers import UMT5Config, UMT5EncoderModel
 
     index = json.load(open(os.path.join(src, "model_index.json")))
     if index.get("_class_name") != "WanPipeline":
@@ -52,13 +59,16 @@ def load(src: str):
     # eager attention: with SDPA, the dynamo exporter's decompositions fail on umT5's output reshape once
     # the batch is dynamic ("Cannot view a tensor with shape [b,16,4,8] and strides ..."); eager is the
     # same arithmetic as matmul-softmax-matmul, which is also what runs right on WebGPU (issue #11)
+    te_cfg = UMT5Config.from_pretrained(os.path.join(src, "text_encoder"))
     te = UMT5EncoderModel.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
-                                          attn_implementation="eager").eval()
-    tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval()
+                                          attn_implementation="eager").eval() if "textEncoder" in roles else None
+    tr_cfg = SimpleNamespace(**WanTransformer3DModel.load_config(os.path.join(src, "transformer")))
+    tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval() \
+        if "denoiser" in roles else None
     vae = AutoencoderKLWan.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
     sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
     sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
-    return tok, te, tr, vae, index, sched
+    return tok, te, te_cfg, tr, tr_cfg, vae, index, sched
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
@@ -69,6 +79,22 @@ def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, in
         raise ConversionError(f"frames must be {tf}k+1 and height/width multiples of {sf * 2} "
                               f"(VAE {sf}x, patch 2); got {frames}x{height}x{width}")
     return (frames - 1) // tf + 1, height // sf, width // sf
+
+
+def peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def attention_size(cfg, grid) -> dict:
+    """Video tokens and the bytes of one self-attention's scores [2, heads, N, N] in float32: the exported
+    graph computes MatMul–Softmax–MatMul (fused attention was wrong on WebGPU, issue #11), so a step
+    needs a buffer this large, which bounds the clip size a browser can run."""
+    pt, ph, pw = cfg.patch_size
+    t, h, w = grid
+    n = (t // pt) * (h // ph) * (w // pw)
+    return {"tokens": n, "heads": cfg.num_attention_heads, "scoresBytesBatch2": 2 * cfg.num_attention_heads * n * n * 4}
 
 
 def example_inputs(vocab: int, channels: int, text_dim: int, grid, max_length: int, seed: int) -> dict:
@@ -108,27 +134,33 @@ def convert(args) -> dict:
     started = time.time()
     os.makedirs(args.out, exist_ok=True)
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
-    tok, te, tr, vae, index, sched = load(args.src)
+    roles = [r for r in GRAPHS if r in args.only]
+    tok, te, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
     grid = latent_grid(vae, args.frames, args.height, args.width)
+    attention = attention_size(tr_cfg, grid)
+    if attention["scoresBytesBatch2"] > 2 << 30:
+        print(f"vidlet_convert: warning: {attention['tokens']} video tokens; one attention's scores for the engine's "
+              f"batch of 2 take {attention['scoresBytesBatch2'] / 2**30:.1f} GiB, beyond most browsers' GPU buffers. "
+              "Choose fewer --frames or a smaller --height/--width.", file=sys.stderr)
     preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
-    modules = {"textEncoder": WanTextEncoder(te).eval(), "denoiser": WanDenoiser(tr).eval(),
+    modules = {"textEncoder": te and WanTextEncoder(te).eval(), "denoiser": tr and WanDenoiser(tr).eval(),
                "vaeDecoder": WanVaeDecoder(vae).eval(), "previewDecoder": preview.eval()}
-    feeds = example_inputs(te.config.vocab_size, tr.config.in_channels, tr.config.text_dim, grid, args.max_length,
-                           args.seed)
+    feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.text_dim, grid, args.max_length, args.seed)
     errors, components, sizes = {}, {}, {}
-    for role, (stem, ins, outs, dyn) in GRAPHS.items():
+    for role in roles:
+        stem, ins, outs, dyn = GRAPHS[role]
         t0 = time.time()
         model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn)
         onnx_io.to_raw_data(model)
         variants = {}
         for variant in args.variants:
-            if variant == "int8" and role not in INT8_ROLES:
+            if variant != "fp32" and role not in QUANT_ROLES:
                 continue
-            if variant == "int8":
+            if variant != "fp32":
                 model = onnx.load(out(f"{stem}.onnx"))  # the fp32 graph written just before, weights loaded
                 onnx_io.to_raw_data(model)
-                if quantize_int8(model) == 0:
-                    continue  # nothing large enough to quantize: int8 would be fp32 under another name
+                if QUANTIZERS[variant](model) == 0:
+                    continue  # nothing large enough to quantize: the variant would be fp32 under another name
             name = f"{stem}.onnx" if variant == "fp32" else f"{stem}.{variant}.onnx"
             files = onnx_io.save_sharded(model, out(name), args.shard_bytes)
             errors[f"{role}.{variant}"] = error(out(name), modules[role], feeds[role], outs, variant)
@@ -141,7 +173,16 @@ def convert(args) -> dict:
         components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants,
                             "seconds": round(time.time() - t0, 1)}
         del model
+    # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
+    frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors) \
+        if "vaeDecoder" in roles else None
     check_tolerances(errors)  # before anything the engine reads is written
+    if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
+        report = {"seconds": time.time() - started, "components": components, "errors": errors,
+                  "peak_rss_bytes": peak_rss(), "attention": attention,
+                  "params": {r: sum(p.numel() for p in modules[r].parameters()) for r in roles}}
+        json.dump(report, open(out("convert_report.json"), "w"), indent=2)
+        return report
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, shift, scale, components, te.config.d_model)
@@ -157,8 +198,11 @@ def convert(args) -> dict:
                          "transformers": transformers.__version__, "onnx": onnx.__version__}}
     open(out("MODEL_CARD.md"), "w").write(model_card(card))
     component_seconds = {role: c.pop("seconds") for role, c in components.items()}
+    if frames:
+        info["vaeDecoderFrames"] = frames  # unknown keys are ignored by today's parser (src/store/manifest.ts)
     json.dump(info, open(out("manifest.json"), "w"), indent=2)
-    report = {"seconds": seconds, "component_seconds": component_seconds, "errors": errors, "preview_fit": fit,
+    report = {"seconds": seconds, "component_seconds": component_seconds, "peak_rss_bytes": peak_rss(),
+              "attention": attention, "errors": errors, "preview_fit": fit,
               "bytes": {f"{c}.{v}": b for (c, v), b in sizes.items()},
               "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
                          "denoiser": sum(p.numel() for p in tr.parameters()),
