@@ -10,6 +10,7 @@ import { EngineSession, isActive } from './app/data/engine-session';
 import { HistoryStore } from './app/data/history-store';
 import { ModelStorage } from './app/data/model-storage';
 import { SettingsStore } from './app/data/settings-store';
+import { TasteStore } from './app/data/taste-store';
 import { VoteStore } from './app/data/vote-store';
 import { BUILD_VERSION, HAS_SERVICE_WORKER } from './build-info';
 import { EngineClient } from './worker/engine-client';
@@ -22,6 +23,7 @@ const history = new HistoryStore();
 const settings = new SettingsStore();
 const storage = new ModelStorage(engine); // the worker owns the model cache; the page asks it
 const votes = new VoteStore();
+const taste = new TasteStore();
 const adapters = new AdapterLibrary(engine, new AdapterStore());
 // Every model load (first use, after deleting the cached model) adds the user's adapters again.
 const session = new EngineSession(engine, history, storage, { source: { base: MODEL_BASE }, onModelLoaded: (info) => adapters.attach(info) });
@@ -44,6 +46,7 @@ app.settingsStore = settings;
 app.history = history;
 app.adapters = adapters;
 app.votes = votes;
+app.taste = taste;
 document.body.append(app);
 
 void history.load().catch((error) => console.error('History could not be read:', error));

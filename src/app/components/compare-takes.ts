@@ -1,19 +1,23 @@
 /**
  * "Compare takes": N takes (2–4) of the form's prompt from seeds seed, seed + 1, … (TakeBatch),
  * with the batch's progress and Cancel; then the takes side by side on one shared clock
- * (SyncClock: play, pause, scrub), their reward scores when the model has a reward model, the pair
- * to vote on (when N > 2), the vote bar and Save, which stores the vote in the VoteStore.
+ * (SyncClock: play, pause, scrub), their reward scores when the model has a reward model (with a
+ * taste column, and best of N by taste, while the person's taste head is on and fits this model),
+ * the pair to vote on (when N > 2), the vote bar and Save, which stores the vote in the VoteStore
+ * with both takes' reward features when they were scored (the taste head is fitted on those).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { RankBy, TakeScore } from '../../package/reward';
+import type { TakeScore } from '../../package/reward';
 import { drawFrame } from '../data/frames';
 import type { EngineSession } from '../data/engine-session';
 import type { GenerationSettings } from '../data/generation-settings';
 import type { HistoryEntry } from '../data/history-store';
 import { SyncClock, frameAt } from '../data/sync-clock';
 import { TAKES, TakeBatch, batchProgress } from '../data/take-batch';
-import { scoreTable } from '../data/take-scores';
+import { activeTaste } from '../data/taste-state';
+import type { TasteStore } from '../data/taste-store';
+import { scoreTable, type ScoreColumn } from '../data/take-scores';
 import { manifestHash, takeVoteRecord } from '../data/take-vote';
 import { EMPTY_VOTE, isComplete, recordOutcomes, type VoteKeysState } from '../data/vote-keys';
 import type { VoteStore } from '../data/vote-store';
@@ -22,12 +26,14 @@ import './vote-bar';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
 
-type Scores = { kind: 'none' } | { kind: 'pending' } | { kind: 'scored'; scores: TakeScore[] } | { kind: 'error'; message: string };
+/** `modelHash`: the sha256 of the manifest of the model that scored the takes (undefined when it could not be read); the taste head applies only to its own model. */
+type Scores = { kind: 'none' } | { kind: 'pending' } | { kind: 'scored'; scores: TakeScore[]; modelHash?: string } | { kind: 'error'; message: string };
 
 @customElement('vidlet-compare-takes')
 export class CompareTakes extends LitElement {
   @property({ attribute: false }) session!: EngineSession;
   @property({ attribute: false }) votes!: VoteStore;
+  @property({ attribute: false }) taste!: TasteStore;
   /** The form's settings when the batch starts. */
   @property({ attribute: false }) settings!: () => GenerationSettings;
 
@@ -36,7 +42,7 @@ export class CompareTakes extends LitElement {
   @state() private pair: [number, number] = [0, 1];
   @state() private vote: VoteKeysState = EMPTY_VOTE;
   @state() private scores: Scores = { kind: 'none' };
-  @state() private sortBy: RankBy = 'overall';
+  @state() private sortBy: ScoreColumn = 'overall';
   @state() private saved?: string;
   @state() private problem?: string;
   #batch?: TakeBatch;
@@ -81,7 +87,14 @@ export class CompareTakes extends LitElement {
     }
     this.scores = { kind: 'pending' };
     try {
-      this.scores = { kind: 'scored', scores: await score(takes.map((t) => t.video), takes[0]!.settings.prompt) };
+      const scores = await score(takes.map((t) => t.video), takes[0]!.settings.prompt);
+      let modelHash: string | undefined;
+      try {
+        modelHash = await manifestHash(this.session.source.base);
+      } catch {
+        modelHash = undefined; // the scores stand; only the taste head, which needs the model's identity, is left out
+      }
+      this.scores = { kind: 'scored', scores, modelHash };
     } catch (error) {
       this.scores = { kind: 'error', message: error instanceof Error ? error.message : String(error) };
     }
@@ -109,6 +122,7 @@ export class CompareTakes extends LitElement {
       const model = this.session.model.value;
       if (model.kind !== 'ready') throw new Error('The model is not loaded, so the vote cannot say which model made the takes.');
       if (!isVariant(model.info.variant)) throw new Error(`Unknown variant ${model.info.variant}.`);
+      const scored = this.scores.kind === 'scored' ? this.scores.scores : undefined;
       const record = takeVoteRecord({
         id: crypto.randomUUID(),
         createdAt: Date.now(),
@@ -118,6 +132,7 @@ export class CompareTakes extends LitElement {
         // The page does not know adapters' digests yet: a take with adapters is refused by name.
         adapterHashes: {},
         outcomes: recordOutcomes(this.vote),
+        ...(scored ? { features: { a: scored[this.pair[0]]!.features, b: scored[this.pair[1]]!.features } } : {}),
       });
       await this.votes.add(record);
       this.saved = `Vote saved (${this.pair[0] + 1} vs ${this.pair[1] + 1}).`;
@@ -194,10 +209,17 @@ export class CompareTakes extends LitElement {
     return `${side}take ${i + 1}`;
   }
 
+  /** The taste head's weights for these scores, or why it does not rank them; undefined when it is off or not fitted. */
+  #taste(s: Extract<Scores, { kind: 'scored' }>) {
+    return activeTaste(this.#watch.get(this.taste.state), s.modelHash, s.scores[0]?.features.length ?? 0);
+  }
+
   #bestMark(i: number) {
     if (this.scores.kind !== 'scored') return nothing;
-    const { best } = scoreTable(this.takes.map((t) => t.settings.seed), this.scores.scores, 'overall');
-    return best === i ? html` <strong class="best">best of ${this.takes.length}</strong>` : nothing;
+    const taste = this.#taste(this.scores);
+    const weights = taste && 'weights' in taste ? taste.weights : undefined;
+    const { best } = scoreTable(this.takes.map((t) => t.settings.seed), this.scores.scores, 'overall', weights);
+    return best === i ? html` <strong class="best">best of ${this.takes.length}${weights ? ' by your taste' : ''}</strong>` : nothing;
   }
 
   #scoresView() {
@@ -205,14 +227,21 @@ export class CompareTakes extends LitElement {
     if (s.kind === 'none') return html`<p class="muted no-reward">This model has no reward model, so the takes are not scored.</p>`;
     if (s.kind === 'pending') return html`<p class="muted">Scoring the takes…</p>`;
     if (s.kind === 'error') return html`<p class="problem" role="alert">The takes could not be scored: ${s.message}</p>`;
-    const { rows, best } = scoreTable(this.takes.map((t) => t.settings.seed), s.scores, this.sortBy);
-    const head = (by: RankBy, label: string) => html`<th><button class="link ${this.sortBy === by ? 'on' : ''}" @click=${() => (this.sortBy = by)}>${label}</button></th>`;
+    const taste = this.#taste(s);
+    const weights = taste && 'weights' in taste ? taste.weights : undefined;
+    // A taste column chosen earlier falls back to overall while the head is off.
+    const sortBy = this.sortBy === 'taste' && !weights ? 'overall' : this.sortBy;
+    const { rows, best } = scoreTable(this.takes.map((t) => t.settings.seed), s.scores, sortBy, weights);
+    const head = (by: ScoreColumn, label: string) => html`<th><button class="link ${sortBy === by ? 'on' : ''}" @click=${() => (this.sortBy = by)}>${label}</button></th>`;
     return html`<table class="scores">
-      <tr><th>Take</th>${head('vq', 'VQ')}${head('mq', 'MQ')}${head('ta', 'TA')}${head('overall', 'Overall')}</tr>
-      ${rows.map(
-        (r) => html`<tr class=${r.index === best ? 'best' : ''}><td>take ${r.index + 1}</td>${[r.score.VQ, r.score.MQ, r.score.TA, r.score.overall].map((v) => html`<td>${v.toFixed(2)}</td>`)}</tr>`,
-      )}
-    </table>`;
+        <tr><th>Take</th>${head('vq', 'VQ')}${head('mq', 'MQ')}${head('ta', 'TA')}${head('overall', 'Overall')}${weights ? head('taste', 'Taste') : nothing}</tr>
+        ${rows.map(
+          (r) => html`<tr class=${r.index === best ? 'best' : ''}><td>take ${r.index + 1}</td>${[r.score.VQ, r.score.MQ, r.score.TA, r.score.overall, ...(r.taste !== undefined ? [r.taste] : [])].map(
+            (v) => html`<td>${v.toFixed(2)}</td>`,
+          )}</tr>`,
+        )}
+      </table>
+      ${taste && 'why' in taste ? html`<p class="muted taste-why">${taste.why}</p>` : nothing}`;
   }
 
   static override styles = [

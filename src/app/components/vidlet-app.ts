@@ -15,6 +15,7 @@ import { plannedCutFractions } from '../data/scene-list-state';
 import { isActive, type EngineSession } from '../data/engine-session';
 import type { HistoryEntry, HistoryStore } from '../data/history-store';
 import type { SettingsStore } from '../data/settings-store';
+import { TasteStore } from '../data/taste-store';
 import { VoteStore } from '../data/vote-store';
 import { toUserError, type UserError } from '../data/user-error';
 import { adapterContext, engineContext, historyContext, settingsContext } from '../contexts';
@@ -51,6 +52,8 @@ export class VidletApp extends LitElement {
   @property({ attribute: false }) shell?: AppShell;
   /** Votes between takes (Compare takes); main.ts passes the page's, a component test gets its own. */
   @property({ attribute: false }) votes: VoteStore = new VoteStore();
+  /** The taste head fitted on the votes, shared by the votes panel (which fits it) and Compare takes (which ranks by it). */
+  @property({ attribute: false }) taste: TasteStore = new TasteStore();
 
   @state() private dragging = false;
   @state() private appError?: UserError;
@@ -107,9 +110,9 @@ export class VidletApp extends LitElement {
         <aside>
           <section class="card pad"><vidlet-prompt-form></vidlet-prompt-form></section>
           <section class="card pad" aria-label="Compare takes">
-            <vidlet-compare-takes .session=${this.session} .votes=${this.votes} .settings=${() => this.settingsStore.settings.value}></vidlet-compare-takes>
+            <vidlet-compare-takes .session=${this.session} .votes=${this.votes} .taste=${this.taste} .settings=${() => this.settingsStore.settings.value}></vidlet-compare-takes>
           </section>
-          <section class="card pad" aria-label="Votes"><vidlet-votes-panel .session=${this.session} .votes=${this.votes}></vidlet-votes-panel></section>
+          <section class="card pad" aria-label="Votes"><vidlet-votes-panel .session=${this.session} .votes=${this.votes} .taste=${this.taste}></vidlet-votes-panel></section>
           <section class="card pad" aria-label="Adapters"><vidlet-adapter-panel></vidlet-adapter-panel></section>
           <section class="card pad"><vidlet-model-panel></vidlet-model-panel></section>
         </aside>

@@ -1,21 +1,24 @@
 /**
  * The stored votes: how many, export as JSONL (a download), import JSONL (file input; the counts,
  * duplicates skipped and every bad line are shown), and which votes the installed model cannot
- * make again. The taste head is not fitted here yet (see src/app/README.md).
+ * make again. Under them, the taste panel fits the person's taste head on these votes.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { VoteRecord } from '../../votes/vote-record';
 import type { EngineSession } from '../data/engine-session';
 import { manifestHash } from '../data/take-vote';
+import type { TasteStore } from '../data/taste-store';
 import type { VoteStore } from '../data/vote-store';
 import { importSummary, mismatchNotes } from '../data/vote-summary';
+import './taste-panel';
 import { controls, tokens } from './theme';
 
 @customElement('vidlet-votes-panel')
 export class VotesPanel extends LitElement {
   @property({ attribute: false }) session!: EngineSession;
   @property({ attribute: false }) votes!: VoteStore;
+  @property({ attribute: false }) taste!: TasteStore;
 
   @state() private list: VoteRecord[] = [];
   @state() private notes: string[] = [];
@@ -87,6 +90,7 @@ export class VotesPanel extends LitElement {
         : nothing}
       ${this.notes.map((note) => html`<p class="mismatch">${note}</p>`)}
       ${this.problem ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}
+      <vidlet-taste-panel .taste=${this.taste} .records=${this.list}></vidlet-taste-panel>
     `;
   }
 
