@@ -1,9 +1,10 @@
 /**
  * Compare takes and votes end to end in Chromium, on a fresh profile: two takes of one prompt
- * (seeds 7 and 8, 2 steps: the machine has 2 shared cores), shown side by side; the shipped model
- * has no reward model, so the page says so and shows no scores; a vote by keyboard (1 0 2 →
- * VQ A, MQ tie, TA B) is saved, is still there after a reload, and the exported JSONL holds it
- * with everything needed to make both takes again (prompt, seeds, steps, model sha256).
+ * (seeds 7 and 8, 2 steps: the machine has 2 shared cores), shown side by side and scored by the
+ * shipped reward model (VQ, MQ, TA, overall = their sum); a vote by keyboard (1 0 2 → VQ A, MQ tie,
+ * TA B) is saved, is still there after a reload, and the exported JSONL holds it with everything
+ * needed to make both takes again (prompt, seeds, steps, model sha256) and both takes' reward
+ * features (a taste head is fitted on those).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -44,8 +45,17 @@ describe('Compare takes and vote in Chromium', () => {
     await page.getByText(/take [12] of 2/).first().waitFor({ timeout: 600_000 });
     await page.locator('vidlet-compare-takes canvas[data-take="1"]').waitFor({ timeout: 600_000 });
     expect(await page.locator('vidlet-compare-takes figcaption').allTextContents()).toEqual(['A: take 1 · seed 7', 'B: take 2 · seed 8']);
-    await page.getByText('This model has no reward model, so the takes are not scored.').waitFor();
-    expect(await page.locator('vidlet-compare-takes table.scores').count()).toBe(0);
+    const rows = page.locator('vidlet-compare-takes table.scores tr');
+    await rows.nth(2).waitFor({ timeout: 120_000 });
+    expect(await rows.count()).toBe(3); // the header and one row per take
+    for (const i of [1, 2]) {
+      const cells = (await rows.nth(i).locator('td').allTextContents()).map((t) => t.trim());
+      expect(cells[0]).toMatch(/^take [12]$/);
+      const [vq, mq, ta, overall] = cells.slice(1).map(Number);
+      for (const v of [vq, mq, ta, overall]) expect(Number.isFinite(v)).toBe(true);
+      expect(Math.abs(vq! + mq! + ta! - overall!)).toBeLessThanOrEqual(0.02); // shown to 2 decimals
+    }
+    await page.locator('vidlet-compare-takes .best').waitFor();
 
     const save = page.getByRole('button', { name: 'Save vote' });
     expect(await save.isDisabled()).toBe(true);
@@ -78,5 +88,11 @@ describe('Compare takes and vote in Chromium', () => {
     expect([vote.a.settings.seed, vote.b.settings.seed]).toEqual([7, 8]);
     expect([vote.a.settings.steps, vote.b.settings.steps]).toEqual([2, 2]);
     expect(vote.a.settings.prompt).toBe(PROMPT);
+    const features = JSON.parse(readFileSync('public/models/vidlet-tiny/manifest.json', 'utf8')).reward.features;
+    for (const take of [vote.a, vote.b]) {
+      expect(take.features).toHaveLength(features);
+      expect(take.features.every(Number.isFinite)).toBe(true);
+    }
+    expect(vote.a.features).not.toEqual(vote.b.features);
   });
 });

@@ -17,6 +17,10 @@ const MODEL = 'public/models/vidlet-tiny';
 const shipped = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
 const fragment = JSON.parse(readFileSync('tests/fixtures/reward/manifest-fragment.json', 'utf8'));
 const withReward = { ...shipped, components: { ...shipped.components, ...fragment.components }, reward: fragment.reward };
+/** The shipped package with its reward model taken out. */
+const { rewardModel: _rewardModel, ...plainComponents } = shipped.components;
+const { reward: _reward, ...plainRest } = shipped;
+const withoutReward = { ...plainRest, components: plainComponents };
 
 /** Serves a manifest and the real tokenizer; "model files" are their path as bytes; records every file read. */
 function store(manifest: unknown, reads: string[]): ModelFileStore {
@@ -85,7 +89,7 @@ async function engineFor(manifest: typeof withReward, log: Log, reads: string[])
 describe('VidletEngine reward scoring', () => {
   it('a package without a reward model: ModelInfo.reward absent; scoring and best-of refused before any work', async () => {
     const log: Log = { runs: [], failRewardCreates: 0 };
-    const { engine, info } = await engineFor(shipped, log, []);
+    const { engine, info } = await engineFor(withoutReward, log, []);
     expect(info.reward).toBeUndefined();
     const e = await engine.scoreTakes([take()], 'a red ball').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(NoRewardModelError);

@@ -145,7 +145,8 @@ def main(argv=None):
     run = os.path.join(os.path.dirname(args.ckpt), "run.json")
     if args.ckpt != "random" and os.path.exists(run):
         starts = json.load(open(run))["starts"]
-        training = {"command": " ".join(starts[0]["argv"]), "commit": starts[-1]["commit"]}
+        # argv[0] is the script's path on the training machine; the card wants the command to type.
+        training = {"command": " ".join(["python -m vidlet_train.reward.train", *starts[0]["argv"][1:]]), "commit": starts[-1]["commit"]}
     json.dump(manifest_fragment(args.out, model.cfg, training), open(os.path.join(args.out, "manifest-fragment.json"), "w"), indent=2)
     json.dump(report, open(os.path.join(args.out, "export_report.json"), "w"), indent=2)
     print(json.dumps(report, indent=1))
