@@ -55,7 +55,9 @@ describe('Compare takes and vote in Chromium', () => {
       for (const v of [vq, mq, ta, overall]) expect(Number.isFinite(v)).toBe(true);
       expect(Math.abs(vq! + mq! + ta! - overall!)).toBeLessThanOrEqual(0.02); // shown to 2 decimals
     }
-    await page.locator('vidlet-compare-takes .best').waitFor();
+    // The best take by overall is marked under its clip and in the table.
+    await page.locator('vidlet-compare-takes strong.best').getByText('best of 2').waitFor();
+    expect(await page.locator('vidlet-compare-takes tr.best').count()).toBe(1);
 
     const save = page.getByRole('button', { name: 'Save vote' });
     expect(await save.isDisabled()).toBe(true);
