@@ -477,8 +477,7 @@ export class VidletEngine implements Engine {
         const component = manifest.components[name];
         const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
         const roles = requiredRoles(name as ComponentName, hasMotion, manifest.scenes?.conditioning === 'per-scene');
-        const outputs = name === 'denoiser' && !hasMotion ? ['v_latent'] : roles.outputs;
-        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
+        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions) as ComponentSession[]);

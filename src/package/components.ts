@@ -14,8 +14,11 @@ export type ComponentName = (typeof COMPONENTS)[number];
 export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder', 'rewardModel'];
 
 /**
- * Roles each component must map to ONNX tensor names; `motion` only for a joint appearance–motion
- * model, `text_frame_mask` only for a denoiser with per-scene conditioning (scenes.ts, #10).
+ * Roles each component must map to ONNX tensor names. The motion roles (`motion`, `motion_flag`,
+ * `v_motion`) only for a joint appearance–motion (VideoJAM) model, i.e. one with a `motion`
+ * section: converted models such as Wan have none. `text_frame_mask` only for a denoiser with
+ * per-scene conditioning (scenes.ts, #10). A role a package maps beyond these is fed when the
+ * engine has it (runComponent), so a motionless package may still map `motion_flag`.
  */
 export function requiredRoles(component: ComponentName, hasMotion: boolean, perScene = false): { inputs: string[]; outputs: string[] } {
   switch (component) {
@@ -24,10 +27,10 @@ export function requiredRoles(component: ComponentName, hasMotion: boolean, perS
     case 'denoiser':
       return {
         inputs: [
-          'latent', ...(hasMotion ? ['motion'] : []), 'timestep', 'text', 'text_mask', 'motion_flag',
+          'latent', ...(hasMotion ? ['motion', 'motion_flag'] : []), 'timestep', 'text', 'text_mask',
           'lora_scales', 'lora_down', 'lora_up', ...(perScene ? ['text_frame_mask'] : []),
         ],
-        outputs: ['v_latent', 'v_motion'],
+        outputs: ['v_latent', ...(hasMotion ? ['v_motion'] : [])],
       };
     case 'vaeDecoder':
       return { inputs: ['latent'], outputs: ['video'] };

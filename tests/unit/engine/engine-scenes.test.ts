@@ -4,16 +4,11 @@
  * per-scene conditioning gets today's inputs and the result says the plan was one caption.
  */
 import { readFileSync } from 'node:fs';
-import { Tensor } from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import type { EnvironmentProbe } from '../../../src/engine/backend';
 import { VidletEngine } from '../../../src/engine/engine';
-import type { Ort } from '../../../src/engine/sessions';
 import type { GenerateRequest } from '../../../src/engine/types';
-import { parseManifest } from '../../../src/store/manifest';
-import type { ModelFileStore, PackageFile } from '../../../src/store/types';
+import { cpu, fakeOrt, MODEL, storeFor } from './fake-package';
 
-const MODEL = 'public/models/vidlet-tiny';
 const shipped = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
 
 /** The shipped manifest declaring per-scene conditioning (what export --scenes writes). */
@@ -22,57 +17,6 @@ function perSceneManifest() {
   m.scenes = { maxScenes: 3, minFrames: 8, maxFrames: 16, frameStep: 4, defaultFrames: 16, conditioning: 'per-scene' };
   m.components.denoiser.inputs.text_frame_mask = 'text_frame_mask';
   return m;
-}
-
-const cpu: () => Promise<EnvironmentProbe> = async () => ({ webgpu: null, wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false });
-
-/** A store serving `json` and the real tokenizer; model files are their path as bytes. */
-function storeFor(json: unknown): ModelFileStore {
-  return {
-    readManifest: async () => json,
-    readText: async (_b, path) => readFileSync(`${MODEL}/${path}`, 'utf8'),
-    getFile: async (_b, f: PackageFile) => new TextEncoder().encode(f.path),
-  };
-}
-
-/** Fake sessions whose denoiser records its feeds' dims (by the graph's tensor names). */
-function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]): Ort {
-  const manifest = parseManifest(json);
-  const byFile = new Map<string, keyof typeof manifest.components>();
-  for (const [name, c] of Object.entries(manifest.components)) for (const v of Object.values(c.variants)) for (const f of v!.files) byFile.set(f.path, name as never);
-  const { text } = manifest;
-  const zeros = (dims: number[]) => new Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
-  return {
-    env: { wasm: {} },
-    Tensor,
-    InferenceSession: {
-      create: async (bytes: Uint8Array) => {
-        const name = byFile.get(new TextDecoder().decode(bytes))!;
-        const comp = manifest.components[name]!;
-        return {
-          inputNames: Object.values(comp.inputs),
-          outputNames: Object.values(comp.outputs),
-          release: async () => {},
-          run: async (feeds: Record<string, Tensor>) => {
-            const B = Object.values(feeds)[0]!.dims[0]!;
-            switch (name) {
-              case 'textEncoder':
-                return { hidden: zeros([B, text.maxLength, text.hiddenSize]) };
-              case 'denoiser':
-                denoiserFeeds.push(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]])));
-                return { v_latent: zeros([...feeds.latent!.dims]), v_motion: zeros([...feeds.motion!.dims]) };
-              case 'previewDecoder':
-                return { preview: zeros([1, 3, 1, 2, 2]) };
-              default: {
-                const t = feeds.latent!.dims[2]!; // the decoder makes 4 frames per latent frame
-                return { video: zeros([1, 3, 4 * t, 8, 8]) };
-              }
-            }
-          },
-        };
-      },
-    },
-  } as unknown as Ort;
 }
 
 const plan = [{ text: 'a red ball bounces on white', frames: 8 }, { text: 'a blue star spins on yellow', frames: 16 }];

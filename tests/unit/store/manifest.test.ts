@@ -56,14 +56,20 @@ describe('parseManifest', () => {
     expect(parseManifest(m).adapters[0].sha256).toBe('abcdef'.padEnd(64, '0'));
   });
 
-  it('does not require the motion role without manifest.motion, but requires it with', () => {
+  it('does not require the motion roles without manifest.motion (a converted model such as Wan), but requires each with it', () => {
     const m = validManifest();
     delete m.motion;
     delete m.components.denoiser.inputs.motion;
-    expect(parseManifest(m).motion).toBeUndefined();
-    const withMotion = validManifest();
-    delete withMotion.components.denoiser.inputs.motion;
-    expect(errorOf(withMotion).field).toBe('components.denoiser.inputs.motion');
+    delete m.components.denoiser.inputs.motion_flag;
+    delete m.components.denoiser.outputs.v_motion;
+    const parsed = parseManifest(m);
+    expect(parsed.motion).toBeUndefined();
+    expect(Object.keys(parsed.components.denoiser.outputs)).toEqual(['v_latent']);
+    for (const [roles, role] of [['inputs', 'motion'], ['inputs', 'motion_flag'], ['outputs', 'v_motion']] as const) {
+      const withMotion = validManifest();
+      delete withMotion.components.denoiser[roles][role];
+      expect(errorOf(withMotion).field).toBe(`components.denoiser.${roles}.${role}`);
+    }
   });
 
   it('accepts an optional vaeEncoder and checks its roles', () => {

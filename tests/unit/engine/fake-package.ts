@@ -1,0 +1,68 @@
+/**
+ * A package served from memory and run by a fake onnxruntime (no wasm), for engine tests that check
+ * what the engine feeds the graphs: the store serves a manifest and the real tokenizer, model files
+ * are their own path as bytes, and the denoiser records its feeds' dims under the graph's tensor
+ * names (equal to the roles in the shipped manifest).
+ */
+import { readFileSync } from 'node:fs';
+import { Tensor } from 'onnxruntime-web';
+import type { EnvironmentProbe } from '../../../src/engine/backend';
+import type { Ort } from '../../../src/engine/sessions';
+import { parseManifest } from '../../../src/store/manifest';
+import type { ModelFileStore, PackageFile } from '../../../src/store/types';
+
+export const MODEL = 'public/models/vidlet-tiny';
+
+export const cpu: () => Promise<EnvironmentProbe> = async () => ({ webgpu: null, wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false });
+
+/** A store serving `json` and the real tokenizer; model files are their path as bytes. */
+export function storeFor(json: unknown): ModelFileStore {
+  return {
+    readManifest: async () => json,
+    readText: async (_b, path) => readFileSync(`${MODEL}/${path}`, 'utf8'),
+    getFile: async (_b, f: PackageFile) => new TextEncoder().encode(f.path),
+  };
+}
+
+/**
+ * Fake sessions: zeros of the right shapes; the denoiser pushes its feeds' dims onto
+ * `denoiserFeeds` and returns `v_motion` only when fed `motion`.
+ */
+export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]): Ort {
+  const manifest = parseManifest(json);
+  const byFile = new Map<string, keyof typeof manifest.components>();
+  for (const [name, c] of Object.entries(manifest.components)) for (const v of Object.values(c.variants)) for (const f of v!.files) byFile.set(f.path, name as never);
+  const { text } = manifest;
+  const zeros = (dims: number[]) => new Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+  return {
+    env: { wasm: {} },
+    Tensor,
+    InferenceSession: {
+      create: async (bytes: Uint8Array) => {
+        const name = byFile.get(new TextDecoder().decode(bytes))!;
+        const comp = manifest.components[name]!;
+        return {
+          inputNames: Object.values(comp.inputs),
+          outputNames: Object.values(comp.outputs),
+          release: async () => {},
+          run: async (feeds: Record<string, Tensor>) => {
+            const B = Object.values(feeds)[0]!.dims[0]!;
+            switch (name) {
+              case 'textEncoder':
+                return { hidden: zeros([B, text.maxLength, text.hiddenSize]) };
+              case 'denoiser':
+                denoiserFeeds.push(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]])));
+                return { v_latent: zeros([...feeds.latent!.dims]), ...(feeds.motion ? { v_motion: zeros([...feeds.motion.dims]) } : {}) };
+              case 'previewDecoder':
+                return { preview: zeros([1, 3, 1, 2, 2]) };
+              default: {
+                const t = feeds.latent!.dims[2]!; // the decoder makes 4 frames per latent frame
+                return { video: zeros([1, 3, 4 * t, 8, 8]) };
+              }
+            }
+          },
+        };
+      },
+    },
+  } as unknown as Ort;
+}
