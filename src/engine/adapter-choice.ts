@@ -55,8 +55,18 @@ export class AdapterShelf {
     }
   }
 
+  /** A model exported without LoRA slots (no `lora` section, as converted models are) takes no adapter. */
+  private requireSlots(): void {
+    if (this.manifest.lora.slots.length > 0) return;
+    throw new InvalidRequestError(
+      `${this.manifest.name} has no LoRA slots (its manifest has no "lora" section), so it takes no adapters: generate without them, or load a model exported with slots.`,
+      { field: 'adapters' },
+    );
+  }
+
   /** Validates an adapter against this model and keeps it under its description's name. */
   add(weights: Uint8Array, description: unknown, source?: string): LoadedAdapter {
+    this.requireSlots();
     const a = loadAdapter({ weights, description, source }, { name: this.manifest.name, lora: this.manifest.lora });
     this.loaded.set(a.description.name, a);
     return a;
@@ -96,6 +106,7 @@ export class AdapterShelf {
       this.slotsFromRequest = false;
       return;
     }
+    this.requireSlots();
     const requests = [];
     for (const c of choices) requests.push({ adapter: await this.get(c.name), strength: c.strength });
     // Hand-set curves are checked before any slot changes, so a bad one leaves the slots as they were.

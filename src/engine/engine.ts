@@ -9,7 +9,7 @@
  * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
  * retries the failing call once.
  */
-import { requiredRoles } from '../package/components';
+import { packageFeatures, requiredRoles } from '../package/components';
 import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
@@ -368,7 +368,7 @@ export class VidletEngine implements Engine {
     // The same verified path as the other components: variantFiles lists the files, the store checks each sha256.
     const files = [];
     for (const f of variantFiles(m.manifest, { rewardModel: variant })) files.push({ path: f.path, data: await this.store.getFile(m.base, f) });
-    const roles = requiredRoles('rewardModel', m.manifest.motion !== undefined);
+    const roles = requiredRoles('rewardModel', packageFeatures(m.manifest));
     const gpu = m.backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
     return createComponentSession(this.ort, 'rewardModel', variant, component, files, m.backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(m.backend), ...gpu });
   }
@@ -468,7 +468,6 @@ export class VidletEngine implements Engine {
     bytes: Map<string, Uint8Array>,
     extraOptions: Record<string, unknown> = {},
   ): Promise<Record<RuntimeComponent, ComponentSession>> {
-    const hasMotion = manifest.motion !== undefined;
     const sessions: Partial<Record<RuntimeComponent, ComponentSession>> = {};
     // After a device loss, onnxruntime-web's own device is dead: sessions go on the fresh one.
     const gpu = backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
@@ -476,7 +475,7 @@ export class VidletEngine implements Engine {
       for (const name of RUNTIME_COMPONENTS) {
         const component = manifest.components[name];
         const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        const roles = requiredRoles(name as ComponentName, hasMotion, manifest.scenes?.conditioning === 'per-scene');
+        const roles = requiredRoles(name as ComponentName, packageFeatures(manifest));
         sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
       }
     } catch (e) {
@@ -561,10 +560,13 @@ export class VidletEngine implements Engine {
     // The LoRA weight tensors are the same for every call of a run: build them once.
     // A denoiser exported with a symbolic rank axis gets only the rank the loaded adapters use
     // (1 when none): the same result, and at 1–3 B parameters hundreds of MB less per call.
-    const rank = loraRankAxisIsSymbolic(m.sessions.denoiser) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
-    const lora = m.lora.packed(rank);
-    const loraDown = new Tensor('float32', lora.down, lora.downDims);
-    const loraUp = new Tensor('float32', lora.up, lora.upDims);
+    // A package without LoRA slots (a converted model) has no LoRA inputs to feed.
+    let loraFeeds: Record<string, OrtTensor> = {};
+    if (m.lora.S > 0) {
+      const rank = loraRankAxisIsSymbolic(m.sessions.denoiser) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
+      const lora = m.lora.packed(rank);
+      loraFeeds = { lora_down: new Tensor('float32', lora.down, lora.downDims), lora_up: new Tensor('float32', lora.up, lora.upDims) };
+    }
     const decode = async (name: 'previewDecoder' | 'vaeDecoder', latent: Float32Array): Promise<DecodedVideo> => {
       const out = await this.run(m, name, { latent: new Tensor('float32', latent, [1, ...lat]) });
       const t = out[name === 'vaeDecoder' ? 'video' : 'preview']!;
@@ -582,9 +584,7 @@ export class VidletEngine implements Engine {
           text: new Tensor('float32', b.text, [b.B, L, manifest.text.hiddenSize]),
           text_mask: new Tensor('float32', b.textMask, [b.B, L]),
           motion_flag: new Tensor('float32', b.motionFlag, [b.B]),
-          lora_scales: new Tensor('float32', b.loraScales, [b.B, m.lora.S, m.lora.D]),
-          lora_down: loraDown,
-          lora_up: loraUp,
+          ...(m.lora.S > 0 ? { lora_scales: new Tensor('float32', b.loraScales, [b.B, m.lora.S, m.lora.D]), ...loraFeeds } : {}),
         };
         if (b.motion) feeds.motion = new Tensor('float32', b.motion, dims(manifest.motion!.channels));
         if (b.textFrameMask) feeds.text_frame_mask = new Tensor('float32', b.textFrameMask, [b.B, lat[1]!, L]);

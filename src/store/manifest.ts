@@ -4,7 +4,7 @@
  * ignored (a newer exporter may add informational fields without a version bump); anything the
  * engine relies on is checked here so the engine can trust the object it gets.
  */
-import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles } from '../package/components';
+import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } from '../package/components';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
 import { SCENE_CONDITIONINGS, sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { parseRewardSpec } from './manifest-reward';
@@ -43,6 +43,9 @@ export function parseManifest(json: unknown): Manifest {
   const motion = m.motion === undefined ? undefined : { channels: int(obj(m.motion, 'motion').channels, 'motion.channels', 1) };
   // Before the components: a per-scene package's denoiser must map the text_frame_mask role.
   const scenes = m.scenes === undefined ? undefined : parseSceneSupport(m.scenes);
+  // Before the components too: a package with LoRA slots must map the lora_* roles.
+  const lora = parseLora(m.lora);
+  const has: PackageFeatures = { motion: motion !== undefined, lora: lora.slots.length > 0, perScene: scenes?.conditioning === 'per-scene' };
 
   const files = new FileRegistry();
   const manifest: Manifest = {
@@ -83,9 +86,9 @@ export function parseManifest(json: unknown): Manifest {
       defaultInnerGuidance: limited(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance', INNER_GUIDANCE),
       defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLER_NAMES),
     },
-    components: parseComponents(m.components, motion !== undefined, files, scenes?.conditioning === 'per-scene'),
-    lora: parseLora(m.lora),
-    adapters: parseAdapters(m.adapters, files),
+    components: parseComponents(m.components, has, files),
+    lora,
+    adapters: parseAdapters(m.adapters, files, has.lora),
     blender: m.blender === undefined ? undefined : parseFile(m.blender, 'blender', files, 'file'),
     ...(scenes === undefined ? {} : { scenes }),
   };
@@ -169,20 +172,20 @@ function sha(v: unknown, field: string): string {
   return s.toLowerCase();
 }
 
-function parseComponents(v: unknown, hasMotion: boolean, files: FileRegistry, perScene: boolean): Manifest['components'] {
+function parseComponents(v: unknown, has: PackageFeatures, files: FileRegistry): Manifest['components'] {
   const c = obj(v, 'components');
   const out: Partial<Record<ComponentName, Component>> = {};
   for (const name of COMPONENTS) {
     if (c[name] === undefined && OPTIONAL_COMPONENTS.includes(name)) continue;
-    out[name] = parseComponent(c[name], name, hasMotion, files, perScene);
+    out[name] = parseComponent(c[name], name, has, files);
   }
   return out as Manifest['components'];
 }
 
-function parseComponent(v: unknown, name: ComponentName, hasMotion: boolean, files: FileRegistry, perScene: boolean): Component {
+function parseComponent(v: unknown, name: ComponentName, has: PackageFeatures, files: FileRegistry): Component {
   const field = `components.${name}`;
   const o = obj(v, field);
-  const roles = requiredRoles(name, hasMotion, perScene);
+  const roles = requiredRoles(name, has);
   const inputs = roleMap(o.inputs, join(field, 'inputs'), roles.inputs);
   const outputs = roleMap(o.outputs, join(field, 'outputs'), roles.outputs);
   const vf = join(field, 'variants');
@@ -239,7 +242,9 @@ function parseSceneSupport(v: unknown): SceneSupport {
   return support;
 }
 
+/** Without a `lora` section a package has no slots: its denoiser takes no LoRA inputs, and no adapters load. */
 function parseLora(v: unknown): Manifest['lora'] {
+  if (v === undefined) return { slots: [], depth: 0, targets: [], rank: 0, width: 0 };
   const o = obj(v, 'lora');
   const lora = {
     slots: uniqueStrings(o.slots, 'lora.slots'),
@@ -255,8 +260,11 @@ function parseLora(v: unknown): Manifest['lora'] {
   return lora;
 }
 
-function parseAdapters(v: unknown, files: FileRegistry): AdapterEntry[] {
+function parseAdapters(v: unknown, files: FileRegistry, hasLora: boolean): AdapterEntry[] {
   const list = arr(v, 'adapters');
+  if (list.length > 0 && !hasLora) {
+    fail('adapters', `lists ${list.length} adapter${list.length === 1 ? '' : 's'}, but the package has no "lora" section, so its denoiser has no slots to load them into`, 'add the "lora" section the denoiser was exported with, or remove the adapters');
+  }
   const names = new Set<string>();
   return list.map((a, i) => {
     const field = join('adapters', i);

@@ -20,7 +20,7 @@ import { gaussianNoise } from '../../src/engine/noise';
 import type { Ort } from '../../src/engine/sessions';
 import { PromptTokenizer } from '../../src/engine/tokenizer';
 import type { GenerateRequest, Variant } from '../../src/engine/types';
-import { requiredRoles } from '../../src/package/components';
+import { packageFeatures, requiredRoles } from '../../src/package/components';
 import { parseManifest } from '../../src/store/manifest';
 import { NodeFolderStore } from '../../src/store/node-store';
 import type { ComponentName, Manifest } from '../../src/store/types';
@@ -83,12 +83,12 @@ async function run(ort: typeof ortWeb, m: Manifest, c: Comp, variant: Variant, e
   try {
     const raw = inputs(m, c);
     const feeds: Record<string, ortWeb.Tensor> = {};
-    for (const role of requiredRoles(c as ComponentName, m.motion !== undefined).inputs) {
+    for (const role of requiredRoles(c as ComponentName, packageFeatures(m)).inputs) {
       const r = raw[role]!;
       feeds[comp.inputs[role]!] = new ort.Tensor(r.type, r.data, r.dims);
     }
     const out = await s.run(feeds);
-    return requiredRoles(c as ComponentName, m.motion !== undefined).outputs.filter((o) => comp.outputs[o]).map((o) => out[comp.outputs[o]!]!.data as Float32Array);
+    return requiredRoles(c as ComponentName, packageFeatures(m)).outputs.filter((o) => comp.outputs[o]).map((o) => out[comp.outputs[o]!]!.data as Float32Array);
   } finally {
     await s.release();
   }

@@ -95,7 +95,9 @@ export class AdapterPanel extends LitElement {
           up <strong>${m.name}</strong>; without it the adapter may show little.
         </p>`,
       )}
-      ${lib.lora && enabled.length > lib.lora.slots.length
+      ${lib.lora && lib.lora.slots.length === 0
+        ? html`<p class="warn no-slots" role="status">This model has no adapter slots, so it takes no adapters: generate without them.</p>`
+        : lib.lora && enabled.length > lib.lora.slots.length
         ? html`<p class="warn" role="status">
             This model has ${lib.lora.slots.length} adapter slots (${lib.lora.slots.join(', ')}): enable at most ${lib.lora.slots.length} adapters at once.
           </p>`

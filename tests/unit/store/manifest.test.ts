@@ -72,6 +72,15 @@ describe('parseManifest', () => {
     }
   });
 
+  it('takes a package without a lora section as one without slots: no LoRA roles, no adapters', () => {
+    const m = validManifest();
+    delete m.lora;
+    m.adapters = [];
+    delete m.blender;
+    for (const role of ['lora_scales', 'lora_down', 'lora_up']) delete m.components.denoiser.inputs[role];
+    expect(parseManifest(m).lora).toEqual({ slots: [], depth: 0, targets: [], rank: 0, width: 0 });
+  });
+
   it('accepts an optional vaeEncoder and checks its roles', () => {
     const m = validManifest();
     m.components.vaeEncoder = { inputs: { video: 'v' }, outputs: { latent: 'z' }, variants: { fp32: { files: [{ path: 'enc.onnx', bytes: 1, sha256: '9'.repeat(64) }] } } };
@@ -150,7 +159,8 @@ describe('parseManifest', () => {
     ['path protocol-relative', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = '//evil.example/b.onnx')],
     ['path data url', 'components.vaeDecoder.variants.fp32.files[0].path', (m) => (m.components.vaeDecoder.variants.fp32.files[0].path = 'data:application/octet-stream,AAAA')],
     ['same path two hashes', 'components.previewDecoder.variants.fp32.files[0].path', (m) => (m.components.previewDecoder.variants.fp32.files[0].path = 'vae_decoder.onnx')],
-    ['lora missing', 'lora', (m) => delete m.lora],
+    ['adapters without lora', 'adapters', (m) => delete m.lora],
+    ['lora slots without the denoiser role', 'components.denoiser.inputs.lora_scales', (m) => delete m.components.denoiser.inputs.lora_scales],
     ['lora slots empty', 'lora.slots', (m) => (m.lora.slots = [])],
     ['lora slots duplicate', 'lora.slots', (m) => (m.lora.slots = ['identity', 'identity'])],
     ['lora depth zero', 'lora.depth', (m) => (m.lora.depth = 0)],
