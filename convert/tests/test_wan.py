@@ -40,6 +40,8 @@ def test_manifest_files_exist_with_sizes_and_hashes(converted):
     m = json.load(open(os.path.join(out, "manifest.json")))
     assert m["latent"]["channels"] == 16 and (m["latent"]["frames"], m["latent"]["height"]) == (3, 4)
     assert len(m["latent"]["scale"]) == 16 and len(m["latent"]["shift"]) == 16
+    assert m["schedule"]["spacing"] == "diffusers"  # the grid WanPipeline samples on (checked below)
+    assert "motion" not in m and "lora" not in m and m["adapters"] == []
     for c in m["components"].values():
         for v in c["variants"].values():
             for f in v["files"]:

@@ -223,7 +223,8 @@ def describe(args, index, sched, grid, shift, scale, components, hidden: int) ->
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length,
                  "hiddenSize": hidden},
-        "schedule": {"type": "flow-matching", "shift": float(sched.get("flow_shift", sched.get("shift", 3.0))),
+        # "diffusers" spacing: the sigma grid the publisher's pipeline samples on (src/package/schedule.ts).
+        "schedule": {"type": "flow-matching", "shift": float(sched.get("flow_shift", sched.get("shift", 3.0))), "spacing": "diffusers",
                      "defaultSteps": args.steps, "defaultGuidance": args.guidance, "defaultInnerGuidance": 0.0,
                      "defaultSampler": "euler"},
         "components": components,

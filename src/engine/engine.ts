@@ -215,6 +215,7 @@ export class VidletEngine implements Engine {
           maxLength: manifest.text.maxLength,
           hiddenSize: manifest.text.hiddenSize,
           scheduleShift: manifest.schedule.shift,
+          scheduleSpacing: manifest.schedule.spacing,
           lora: m.lora,
           perScene: scenes.perScene,
         },

@@ -14,7 +14,7 @@ import type { LoraSlots } from './lora-slots';
 import { gaussianNoise, NoiseStream } from './noise';
 import { videoToFrames } from './preview';
 import { textFrameMask } from './scene-input';
-import { createScheduler } from './schedulers';
+import { createScheduler, type SigmaSpacing } from './schedulers';
 import type { FramesRGBA, GenerateRequest, StageTimings, StepPreview } from './types';
 
 export interface DenoiserBatch {
@@ -58,6 +58,8 @@ export interface PipelineConfig {
   maxLength: number;
   hiddenSize: number;
   scheduleShift: number;
+  /** The manifest's schedule.spacing. */
+  scheduleSpacing: SigmaSpacing;
   lora: LoraSlots;
   /**
    * A 'per-scene' package's text layout for this request (scene-request.ts planSceneRun): latent
@@ -117,7 +119,7 @@ export async function runPipeline(
   const tText = now();
 
   const scheduler = createScheduler(request.sampler, request.seed);
-  scheduler.setTimesteps(request.steps, cfg.scheduleShift);
+  scheduler.setTimesteps(request.steps, cfg.scheduleShift, cfg.scheduleSpacing);
   const loop = await denoise(cfg, parts, request, hooks, { plan, conditioning, sizes, scheduler, t0, now, checkCancel });
   checkCancel();
 

@@ -6,6 +6,7 @@
  */
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } from '../package/components';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
+import { SIGMA_SPACINGS } from '../package/schedule';
 import { SCENE_CONDITIONINGS, sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { parseRewardSpec } from './manifest-reward';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
@@ -80,6 +81,7 @@ export function parseManifest(json: unknown): Manifest {
     schedule: {
       type: oneOf(schedule.type, 'schedule.type', ['flow-matching'] as const),
       shift: positiveNum(schedule.shift, 'schedule.shift'),
+      spacing: schedule.spacing === undefined ? 'vidlet' : oneOf(schedule.spacing, 'schedule.spacing', SIGMA_SPACINGS),
       // The defaults become the page's and the CLI's requests: they obey the same limits.
       defaultSteps: limited(schedule.defaultSteps, 'schedule.defaultSteps', STEPS),
       defaultGuidance: limited(schedule.defaultGuidance, 'schedule.defaultGuidance', GUIDANCE),

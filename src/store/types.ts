@@ -6,6 +6,7 @@
  */
 import type { SamplerName } from '../package/request';
 import type { RewardSpec } from '../package/reward';
+import type { SigmaSpacing } from '../package/schedule';
 import type { SceneSupport } from '../package/scenes';
 import type { Variant } from '../package/variants';
 
@@ -66,6 +67,8 @@ export interface Manifest {
   schedule: {
     type: 'flow-matching';
     shift: number;
+    /** How the sampling times are spaced before the shift (src/engine/schedulers/timesteps.ts); 'vidlet' when absent. */
+    spacing: SigmaSpacing;
     defaultSteps: number;
     defaultGuidance: number;
     defaultInnerGuidance: number;

@@ -9,7 +9,7 @@
  */
 import { Gaussian, NoiseStream, Xoshiro128 } from '../noise';
 import type { Scheduler, SchedulerCall } from './types';
-import { eulerUpdate, flowSigmas } from './timesteps';
+import { eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
 
 export class FlowMatchEulerAncestral implements Scheduler {
   readonly name = 'euler-ancestral' as const;
@@ -24,8 +24,8 @@ export class FlowMatchEulerAncestral implements Scheduler {
     this.gauss = new Gaussian(new Xoshiro128(seed, NoiseStream.ancestral));
   }
 
-  setTimesteps(steps: number, shift: number): void {
-    this.sigmas = flowSigmas(steps, shift);
+  setTimesteps(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): void {
+    this.sigmas = flowSigmas(steps, shift, spacing);
     this.calls = this.sigmas.slice(0, -1).map((t, i) => ({ t, tNext: this.sigmas[i + 1]!, stepIndex: i, endsStep: true }));
     this.gauss = new Gaussian(new Xoshiro128(this.seed, NoiseStream.ancestral)); // same seed → same run
   }

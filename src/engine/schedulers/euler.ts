@@ -1,14 +1,14 @@
 /** First-order flow-matching Euler (diffusers FlowMatchEulerDiscreteScheduler). */
 import type { Scheduler, SchedulerCall } from './types';
-import { eulerUpdate, flowSigmas } from './timesteps';
+import { eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
 
 export class FlowMatchEuler implements Scheduler {
   readonly name = 'euler' as const;
   sigmas: number[] = [];
   calls: SchedulerCall[] = [];
 
-  setTimesteps(steps: number, shift: number): void {
-    this.sigmas = flowSigmas(steps, shift);
+  setTimesteps(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): void {
+    this.sigmas = flowSigmas(steps, shift, spacing);
     this.calls = this.sigmas.slice(0, -1).map((t, i) => ({ t, tNext: this.sigmas[i + 1]!, stepIndex: i, endsStep: true }));
   }
 

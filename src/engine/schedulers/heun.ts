@@ -5,7 +5,7 @@
  * first order (as diffusers does), so n steps cost 2n − 1 model calls.
  */
 import type { Scheduler, SchedulerCall } from './types';
-import { eulerUpdate, flowSigmas } from './timesteps';
+import { eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
 
 export class FlowMatchHeun implements Scheduler {
   readonly name = 'heun' as const;
@@ -14,8 +14,8 @@ export class FlowMatchHeun implements Scheduler {
   /** Predictor state between the two calls of a step. */
   private pending: { x: Float32Array; v: Float32Array; t: number; tNext: number } | null = null;
 
-  setTimesteps(steps: number, shift: number): void {
-    this.sigmas = flowSigmas(steps, shift);
+  setTimesteps(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): void {
+    this.sigmas = flowSigmas(steps, shift, spacing);
     this.pending = null;
     const calls: SchedulerCall[] = [];
     for (let i = 0; i < steps; i++) {

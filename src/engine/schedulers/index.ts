@@ -11,7 +11,7 @@ import type { Scheduler } from './types';
 
 export type { Scheduler, SchedulerCall } from './types';
 export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral };
-export { flowSigmas, shiftTimestep } from './timesteps';
+export { flowSigmas, shiftTimestep, type SigmaSpacing } from './timesteps';
 
 /** A fresh scheduler; `seed` drives Euler-ancestral's re-noising. */
 export function createScheduler(name: SamplerName, seed: number): Scheduler {

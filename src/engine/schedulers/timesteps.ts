@@ -1,4 +1,7 @@
 /** Timestep grids shared by the flow-matching schedulers. */
+import type { SigmaSpacing } from '../../package/schedule';
+
+export type { SigmaSpacing };
 
 /**
  * Timestep shift (SD3 / docs/model-package.md): t' = s·t / (1 + (s−1)·t). s > 1 spends more
@@ -8,13 +11,26 @@ export function shiftTimestep(t: number, shift: number): number {
   return (shift * t) / (1 + (shift - 1) * t);
 }
 
-/** n + 1 times, linear from 1 to 0 and then shifted; the last is exactly 0. */
-export function flowSigmas(steps: number, shift: number): number[] {
+/** Training steps of diffusers' flow-matching schedulers: the smallest sigma before the shift is 1/1000. */
+const DIFFUSERS_TRAIN_STEPS = 1000;
+
+/**
+ * n + 1 times from exactly 1 to exactly 0, shifted. 'vidlet' spacing: linear from 1 to 0;
+ * 'diffusers': n times linear from 1 to shift(1/1000), then 0.
+ */
+export function flowSigmas(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): number[] {
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be an integer ≥ 1, got ${steps}`);
   if (!(shift > 0) || !Number.isFinite(shift)) throw new RangeError(`shift must be a positive number, got ${shift}`);
   const out: number[] = [];
-  for (let i = 0; i <= steps; i++) out.push(shiftTimestep(1 - i / steps, shift));
-  out[steps] = 0;
+  if (spacing === 'diffusers') {
+    // diffusers shifts its sigma_min once in __init__ and the whole grid again in set_timesteps.
+    const last = shiftTimestep(1 / DIFFUSERS_TRAIN_STEPS, shift);
+    for (let i = 0; i < steps; i++) out.push(shiftTimestep(steps === 1 ? 1 : 1 + ((last - 1) * i) / (steps - 1), shift));
+    out.push(0);
+  } else {
+    for (let i = 0; i <= steps; i++) out.push(shiftTimestep(1 - i / steps, shift));
+    out[steps] = 0;
+  }
   out[0] = 1;
   return out;
 }

@@ -4,6 +4,7 @@
  * x_t = (1−t)·x₀ + t·ε, the model predicts v = ε − x₀, an Euler step is x ← x − Δt·v.
  */
 import type { SamplerName } from '../types';
+import type { SigmaSpacing } from './timesteps';
 
 /** One denoiser evaluation the pipeline must make, in order. */
 export interface SchedulerCall {
@@ -23,7 +24,7 @@ export interface Scheduler {
   readonly sigmas: readonly number[];
   /** Denoiser calls for the whole run (n for Euler/Euler-a, 2n − 1 for Heun). */
   readonly calls: readonly SchedulerCall[];
-  setTimesteps(steps: number, shift: number): void;
+  setTimesteps(steps: number, shift: number, spacing?: SigmaSpacing): void;
   /** v predicted at (x, t) → the sample at tNext. Returns a new array; `x` is not modified. */
   step(v: Float32Array, t: number, tNext: number, x: Float32Array): Float32Array;
 }

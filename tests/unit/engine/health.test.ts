@@ -44,7 +44,7 @@ describe('health checks', () => {
       decodeVideo: async () => ({ data: new Float32Array(3), dims: [1, 3, 1, 1, 1] }),
     };
     const cfg = {
-      latentDims: [1, 1, 2, 2] as [number, number, number, number], motionChannels: null, maxLength: 2, hiddenSize: 2, scheduleShift: 1,
+      latentDims: [1, 1, 2, 2] as [number, number, number, number], motionChannels: null, maxLength: 2, hiddenSize: 2, scheduleShift: 1, scheduleSpacing: 'vidlet' as const,
       lora: new LoraSlots({ slots: ['identity'], depth: 1, targets: ['q'], rank: 1, width: 1 }),
     };
     const steps: number[] = [];

@@ -14,7 +14,7 @@ const cfg = {
   motionChannels: 2,
   maxLength: L,
   hiddenSize: H,
-  scheduleShift: 1,
+  scheduleShift: 1, scheduleSpacing: 'vidlet' as const,
   lora: new LoraSlots({ slots: ['identity'], depth: 2, targets: ['q'], rank: 1, width: 2 }),
 };
 const req: GenerateRequest = { prompt: 'p', negativePrompt: 'n', seed: 1, steps: 3, guidance: 5, innerGuidance: 3, sampler: 'euler' };

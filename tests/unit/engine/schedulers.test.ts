@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   createScheduler, flowSigmas, FlowMatchEuler, FlowMatchEulerAncestral, FlowMatchHeun, shiftTimestep, type Scheduler,
@@ -24,6 +25,23 @@ describe('timesteps', () => {
     expect(shiftTimestep(0.5, 1)).toBe(0.5);
     expect(() => flowSigmas(0, 1)).toThrow(/steps/);
     expect(() => flowSigmas(3, 0)).toThrow(/shift/);
+  });
+
+  it("'diffusers' spacing is diffusers' FlowMatchEulerDiscreteScheduler grid (tests/fixtures/sigmas, made by diffusers)", () => {
+    const ref = JSON.parse(readFileSync('tests/fixtures/sigmas/diffusers-flow-sigmas.json', 'utf8')) as { cases: { steps: number; shift: number; sigmas: number[] }[] };
+    expect(ref.cases.length).toBeGreaterThan(10);
+    for (const c of ref.cases) {
+      const ours = flowSigmas(c.steps, c.shift, 'diffusers');
+      expect(ours).toHaveLength(c.sigmas.length);
+      // diffusers computes in float32
+      ours.forEach((x, i) => expect(Math.abs(x - c.sigmas[i]!), `steps ${c.steps} shift ${c.shift} [${i}]`).toBeLessThan(1e-6));
+    }
+    // The two spacings differ where it matters for a converted model: the last step before 0.
+    expect(flowSigmas(4, 3, 'vidlet')[3]).toBeCloseTo(0.5, 12);
+    expect(flowSigmas(4, 3, 'diffusers')[3]).toBeCloseTo(0.00893, 5);
+    const euler = new FlowMatchEuler();
+    euler.setTimesteps(4, 3, 'diffusers');
+    expect(euler.sigmas).toEqual(flowSigmas(4, 3, 'diffusers'));
   });
 });
 

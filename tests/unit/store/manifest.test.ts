@@ -126,6 +126,7 @@ describe('parseManifest', () => {
     ['vocabulary absolute', 'text.vocabulary', (m) => (m.text.vocabulary = '/vocab.json')],
     ['schedule type', 'schedule.type', (m) => (m.schedule.type = 'ddpm')],
     ['schedule shift zero', 'schedule.shift', (m) => (m.schedule.shift = 0)],
+    ['schedule spacing unknown', 'schedule.spacing', (m) => (m.schedule.spacing = 'karras')],
     ['steps zero', 'schedule.defaultSteps', (m) => (m.schedule.defaultSteps = 0)],
     ['negative guidance', 'schedule.defaultGuidance', (m) => (m.schedule.defaultGuidance = -1)],
     ['inner guidance missing', 'schedule.defaultInnerGuidance', (m) => delete m.schedule.defaultInnerGuidance],
