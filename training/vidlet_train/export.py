@@ -232,8 +232,10 @@ def component_entries(graphs: Graphs, out) -> dict:
 
 
 def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous: dict | None) -> dict:
-    """manifest.json (docs/model-package.md); adapters and blender come from `previous` (written by
-    the adapter exporter), since this export does not make them."""
+    """manifest.json (docs/model-package.md); adapters, blender and the reward model come from
+    `previous` (written by the adapter and reward exporters), since this export does not make them.
+    The reward model reads finished clips and the frozen text encoder's output, so a new DiT or VAE
+    leaves it valid."""
     zc = cfg.latent_channels
     manifest = {
         "format": "vidlet-model", "formatVersion": 1, "name": "vidlet-tiny",
@@ -256,9 +258,11 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
     }
     if args.scenes:
         manifest["scenes"] = dict(graph_io.PER_SCENE)
-    for k in ("adapters", "blender"):
+    for k in ("adapters", "blender", "reward"):
         if previous and previous.get(k):
             manifest[k] = previous[k]
+    if previous and "reward" in manifest:
+        manifest["components"]["rewardModel"] = previous["components"]["rewardModel"]
     return manifest
 
 
