@@ -9,7 +9,7 @@ import pytest
 
 from vidlet_train.dataset import held_out_prompts, _norm
 from vidlet_train.judge import to_frames, truth_spec
-from vidlet_train.scene_eval import count_scenes, held_out_plans, scene_spans, summarise_scenes
+from vidlet_train.scene_eval import count_scenes, found_cuts, held_out_plans, match_cuts, scene_spans, summarise_scenes
 from vidlet_train.scenes import joined_caption
 from vidlet_train.world import ClipSpec, render_clips
 
@@ -40,6 +40,18 @@ def test_summary_mae_and_per_scene_accuracy():
     assert s["by_asked"]["2"] == {"plans": 1, "mean_found": 1.0, "mae": 1.0}
     assert s["per_scene_judge"]["shape"] == pytest.approx(4 / 6) and s["per_scene_judge"]["all"] == pytest.approx(4 / 6)
     assert summarise_scenes([{**r, "found": r["asked"]} for r in rows])["met"]
+    assert "cuts" not in s  # rows without cut frames: no cut figures
+
+
+def test_planned_cuts_found_and_extra_cuts():
+    assert match_cuts([16, 32], [16, 20, 33]) == (2, 1)  # 33 is within a frame of 32; 20 is extra
+    assert match_cuts([16], [4, 8]) == (0, 2)
+    assert match_cuts([], []) == (0, 0)
+    assert match_cuts([16], [15, 16]) == (1, 1)  # one found cut matches one planned cut
+    ok = {"colour": True, "shape": True, "background": True, "direction": True}
+    rows = [{"asked": 2, "found": 4, "scene_scores": [ok, ok], "planned_cuts": [16], "cuts": [4, 16, 20]},
+            {"asked": 3, "found": 2, "scene_scores": [ok, ok, ok], "planned_cuts": [16, 32], "cuts": [24]}]
+    assert summarise_scenes(rows)["cuts"] == {"planned": 3, "planned_found": 1, "extra": 3}
 
 
 def test_joined_caption_is_the_pages_scene_caption():
@@ -62,3 +74,4 @@ def test_the_page_detector_counts_rendered_scenes(tmp_path):
         clips.append({"file": f"{name}.rgba", "frames": f, "width": 64, "height": 64})
     json.dump({"clips": clips}, open(tmp_path / "clips.json", "w"))
     assert count_scenes(str(tmp_path)) == [1, 2]
+    assert found_cuts(str(tmp_path)) == [[], [16]]

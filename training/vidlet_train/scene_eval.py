@@ -55,10 +55,29 @@ def scene_spans(plan_frames: list[int], clip_frames: int) -> list[tuple[int, int
 
 
 def count_scenes(out: str) -> list[int]:
-    """Runs scripts/count-scenes.ts on the clips written in `out`; scenes found per clip."""
+    """Runs scripts/count-scenes.ts on the clips written in `out`; scenes found per clip (their cut
+    frames are then in found.json, read by found_cuts)."""
     subprocess.run(["npx", "tsx", os.path.join("scripts", "count-scenes.ts"), "--dir", os.path.abspath(out)],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return [f["scenes"] for f in json.load(open(os.path.join(out, "found.json")))["found"]]
+
+
+def found_cuts(out: str) -> list[list[int]]:
+    """The cut frames count_scenes found, per clip."""
+    return [f["cuts"] for f in json.load(open(os.path.join(out, "found.json")))["found"]]
+
+
+def match_cuts(planned: list[int], found: list[int], tolerance: int = 1) -> tuple[int, int]:
+    """(planned cuts found within `tolerance` frames, found cuts matching no planned one). A count
+    alone hides a model that misses a planned cut and jumps elsewhere; this tells the two apart."""
+    left = sorted(found)
+    hit = 0
+    for p in planned:
+        near = [c for c in left if abs(c - p) <= tolerance]
+        if near:
+            left.remove(min(near, key=lambda c: abs(c - p)))
+            hit += 1
+    return hit, len(left)
 
 
 def summarise_scenes(rows: list[dict]) -> dict:
@@ -74,8 +93,13 @@ def summarise_scenes(rows: list[dict]) -> dict:
     if judged:
         acc["all"] = float(np.mean([all(s[a] for a in ATTRIBUTES) for s in judged]))
     mae = err(rows)
-    return {"plans": len(rows), "mae": mae, "target_mae": TARGET_MAE, "met": mae is not None and mae <= TARGET_MAE,
-            "by_asked": by, "per_scene_judge": acc, "scenes_judged": len(judged)}
+    summary = {"plans": len(rows), "mae": mae, "target_mae": TARGET_MAE, "met": mae is not None and mae <= TARGET_MAE,
+               "by_asked": by, "per_scene_judge": acc, "scenes_judged": len(judged)}
+    if rows and all("cuts" in r and "planned_cuts" in r for r in rows):
+        matched = [match_cuts(r["planned_cuts"], r["cuts"]) for r in rows]
+        summary["cuts"] = {"planned": sum(len(r["planned_cuts"]) for r in rows), "planned_found": sum(h for h, _ in matched),
+                           "extra": sum(x for _, x in matched)}
+    return summary
 
 
 def main(argv=None):
@@ -104,10 +128,11 @@ def main(argv=None):
         rgba.tofile(os.path.join(args.out, name))
         clips.append({"file": name, "frames": f, "width": w, "height": h})
         scene_scores = [score(judge_clip(video[a:b]), s["row"]) for (a, b), s in zip(scene_spans(lengths, f), p["scenes"])]
-        rows.append({"id": p["id"], "asked": len(texts), "frames": f, "texts": texts, "scene_scores": scene_scores})
+        rows.append({"id": p["id"], "asked": len(texts), "frames": f, "texts": texts, "scene_scores": scene_scores,
+                     "planned_cuts": [a for a, _ in scene_spans(lengths, f)[1:]]})
     json.dump({"clips": clips}, open(os.path.join(args.out, "clips.json"), "w"))
-    for r, found in zip(rows, count_scenes(args.out)):
-        r["found"] = found
+    for r, found, cuts in zip(rows, count_scenes(args.out), found_cuts(args.out)):
+        r["found"], r["cuts"] = found, cuts
     if not args.keep_clips:
         for c in clips:
             os.remove(os.path.join(args.out, c["file"]))
