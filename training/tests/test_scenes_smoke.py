@@ -77,8 +77,12 @@ def test_export_recover_and_measure_a_scene_package(runs):
     out = run("vidlet_train.recover", "--package", str(pkg), "--out", str(runs / "rec"), cwd=HERE)
     assert max(json.loads(out)["max_abs_error_vs_shipped_onnx"].values()) < 1e-4
     run("vidlet_train.scene_eval", "--package", str(pkg), "--variant", "fp32", "--plans", "3", "--steps", "1",
-        "--out", str(runs / "eval"), cwd=HERE)
+        "--out", str(runs / "eval"), "--truth-data", str(runs / "scn"), "--truth-clips", "2", cwd=HERE)
     report = json.load(open(runs / "eval" / "report.json"))
     assert report["per_scene_conditioning"] and report["plans"] == 3 and report["scenes_judged"] == 6
     assert [r["frames"] for r in report["rows"]] == [16, 32, 48]  # each plan made at its own length
     assert all(1 <= r["found"] <= 48 for r in report["rows"])
+    # the cut figures, and the same for ground truth through the package's VAE
+    assert report["cuts"]["planned"] == 3 and 0 <= report["cuts"]["planned_found"] <= 3
+    truth = report["truth"]
+    assert truth["clips"] == 2 and truth["cuts"]["planned"] >= 2  # dataset --scenes clips have 2-3 scenes

@@ -17,6 +17,7 @@ plan here was trained on.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import random
@@ -24,6 +25,7 @@ import subprocess
 import time
 
 import numpy as np
+import torch
 
 from .dataset import FIXTURES
 from .evaluate import Package
@@ -102,6 +104,33 @@ def summarise_scenes(rows: list[dict]) -> dict:
     return summary
 
 
+def truth_cuts(pkg: Package, data: str, n: int, out: str) -> dict:
+    """Ground truth through the same VAE and detector: the first n clips of a multi-scene dataset,
+    their latents decoded by the package's VAE decoder, counted by the page's detector. Cuts the
+    model's clips have beyond these come from the denoiser."""
+    if not is_per_scene(pkg.m):
+        raise SystemExit(f"--truth-data needs a per-scene package (export --scenes): {pkg.folder}'s VAE decoder takes one clip length")
+    os.makedirs(out, exist_ok=True)
+    sd = torch.load(sorted(glob.glob(os.path.join(data, "shard-*.pt")))[0], weights_only=False)
+    clips, rows = [], []
+    for i in range(min(n, len(sd["latent_frames"]))):
+        t = int(sd["latent_frames"][i])
+        v = pkg.sess["vaeDecoder"].run(["video"], {"latent": sd["latent"][i:i + 1, :, :t].float().numpy()})[0][0]
+        video = ((np.transpose(v, (1, 2, 3, 0)) + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+        f, h, w, _ = video.shape
+        np.concatenate([video, np.full((f, h, w, 1), 255, np.uint8)], -1).tofile(os.path.join(out, f"truth{i:03d}.rgba"))
+        clips.append({"file": f"truth{i:03d}.rgba", "frames": f, "width": w, "height": h})
+        lengths = [int(x) for x in sd["scene_frames"][i].tolist() if x > 0]
+        rows.append({"asked": len(lengths), "planned_cuts": [a for a, _ in scene_spans(lengths, f)[1:]], "scene_scores": []})
+    json.dump({"clips": clips}, open(os.path.join(out, "clips.json"), "w"))
+    for r, found, cuts in zip(rows, count_scenes(out), found_cuts(out)):
+        r["found"], r["cuts"] = found, cuts
+    for c in clips:
+        os.remove(os.path.join(out, c["file"]))
+    summary = summarise_scenes(rows)
+    return {"data": os.path.abspath(data), "clips": len(rows), "mae": summary["mae"], "cuts": summary["cuts"]}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--package", default=os.path.join(ROOT, "public", "models", "vidlet-tiny"))
@@ -112,6 +141,10 @@ def main(argv=None):
     ap.add_argument("--out", default="runs/scene-eval")
     ap.add_argument("--keep-clips", action="store_true", help="keep the raw RGBA clips (3 MB each at 48 frames)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--truth-data", default=None,
+                    help="a dataset --scenes folder: also count the cuts in its first clips' ground-truth latents "
+                         "decoded by the package's VAE (what the detector and VAE alone give)")
+    ap.add_argument("--truth-clips", type=int, default=40)
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     pkg = Package(args.package, args.variant, args.threads)
@@ -138,6 +171,8 @@ def main(argv=None):
             os.remove(os.path.join(args.out, c["file"]))
     report = {"package": os.path.abspath(args.package), "variant": args.variant, "per_scene_conditioning": per_scene,
               "seconds": round(time.time() - t0), **summarise_scenes(rows), "rows": rows}
+    if args.truth_data:
+        report["truth"] = truth_cuts(pkg, args.truth_data, args.truth_clips, os.path.join(args.out, "truth"))
     json.dump(report, open(os.path.join(args.out, "report.json"), "w"), indent=1)
     print(json.dumps({k: v for k, v in report.items() if k != "rows"}, indent=1))
 
