@@ -2,7 +2,6 @@
 count through the page's own cut detector (scripts/count-scenes.ts) on rendered clips."""
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
@@ -60,7 +59,6 @@ def test_joined_caption_is_the_pages_scene_caption():
     assert joined_caption(["one  "]) == "one"
 
 
-@pytest.mark.skipif(shutil.which("npx") is None, reason="needs node (scripts/count-scenes.ts)")
 def test_the_page_detector_counts_rendered_scenes(tmp_path):
     rows = json.load(open(os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "eval-prompts.json")))
     a = next(r for r in rows if r["background"] == "white")
