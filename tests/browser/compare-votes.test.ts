@@ -44,7 +44,6 @@ describe('Compare takes and vote in Chromium', () => {
     // Progress names the take and the step while the batch runs.
     await page.getByText(/take [12] of 2/).first().waitFor({ timeout: 600_000 });
     await page.locator('vidlet-compare-takes canvas[data-take="1"]').waitFor({ timeout: 600_000 });
-    expect(await page.locator('vidlet-compare-takes figcaption').allTextContents()).toEqual(['A: take 1 · seed 7', 'B: take 2 · seed 8']);
     const rows = page.locator('vidlet-compare-takes table.scores tr');
     await rows.nth(2).waitFor({ timeout: 120_000 });
     expect(await rows.count()).toBe(3); // the header and one row per take
@@ -55,8 +54,11 @@ describe('Compare takes and vote in Chromium', () => {
       for (const v of [vq, mq, ta, overall]) expect(Number.isFinite(v)).toBe(true);
       expect(Math.abs(vq! + mq! + ta! - overall!)).toBeLessThanOrEqual(0.02); // shown to 2 decimals
     }
-    // The best take by overall is marked under its clip and in the table.
+    // Once scored, the best take by overall is marked under its clip (and only there) and in the table.
     await page.locator('vidlet-compare-takes strong.best').getByText('best of 2').waitFor();
+    const captions = (await page.locator('vidlet-compare-takes figcaption').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(captions.map((c) => c.replace(/ best of 2$/, ''))).toEqual(['A: take 1 · seed 7', 'B: take 2 · seed 8']);
+    expect(captions.filter((c) => c.endsWith(' best of 2'))).toHaveLength(1);
     expect(await page.locator('vidlet-compare-takes tr.best').count()).toBe(1);
 
     const save = page.getByRole('button', { name: 'Save vote' });
