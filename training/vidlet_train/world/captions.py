@@ -28,6 +28,7 @@ from .catalog import (ARTICLES, BACKGROUNDS, CAMERA_MOVES, CAPTION_GLUE, COLOUR_
                       RICH_BACKGROUNDS, RICH_CAMERA, RICH_COLOUR_EXTRA, RICH_MOTIONS, RICH_OPENERS,
                       RICH_SHAPE_EXTRA, SHAPES)
 from .sample import ClipSpec, ObjectSpec, SceneSpec, describe_scene
+from ..scenes import CUT_JOINER  # the engine's joiner too (src/package/scenes.ts sceneCaption)
 
 STYLES = ("rich", "template")
 TEMPLATE_PROB = 0.3  # the share of template wording in style="rich", so that wording stays covered
@@ -68,7 +69,7 @@ def template_caption(rng: random.Random, scenes: list[SceneSpec]) -> tuple[str, 
     opener = rng.choice(OPENERS)
     if opener:
         scene_captions = [c[0].lower() + c[1:] for c in scene_captions]
-    caption = opener + " Then cut to ".join(scene_captions)
+    caption = opener + CUT_JOINER.join(scene_captions)
     return caption.strip(), scene_captions
 
 
