@@ -54,6 +54,16 @@ def text_frame_mask(scene_latents: list[int], segment_len: int) -> torch.Tensor:
     return mask
 
 
+def within_scene_pairs(scene_latents: list[int]) -> torch.Tensor:
+    """[t - 1] bool: True where latent frames f and f + 1 lie in the same scene (no cut between)."""
+    same = torch.ones(sum(scene_latents) - 1, dtype=torch.bool)
+    edge = 0
+    for n in scene_latents[:-1]:
+        edge += n
+        same[edge - 1] = False
+    return same
+
+
 def scene_text(global_hidden: torch.Tensor, global_mask: torch.Tensor,
                scene_hidden: list[torch.Tensor], scene_masks: list[torch.Tensor]):
     """The denoiser's text input for one clip: hidden [L', H] and text_mask [L'] in the order

@@ -37,10 +37,24 @@ def object_weights(x0: torch.Tensor, strength: float) -> torch.Tensor:
     return wgt / wgt.mean(dim=(2, 3, 4), keepdim=True)
 
 
+def temporal_difference_loss(err: torch.Tensor, same_scene: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean square of the change in velocity error [B, C, T, H, W] between adjacent latent frames
+    (only pairs in the same scene, same_scene [T - 1] bool). An error shared by neighbouring frames
+    costs nothing here; one that differs from frame to frame is what a viewer sees as a jump at a
+    latent-frame boundary, so this term pushes the errors to be consistent in time."""
+    d2 = (err[:, :, 1:] - err[:, :, :-1]).pow(2).mean(dim=(0, 1, 3, 4))  # [T - 1]
+    if same_scene is None:
+        return d2.mean()
+    keep = same_scene.to(d2.device, d2.dtype)
+    return (d2 * keep).sum() / keep.sum().clamp(min=1)
+
+
 def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP, object_weight=0.0,
-                       text_frame_mask=None):
+                       text_frame_mask=None, temporal_weight=0.0, same_scene=None):
     """text_frame_mask [B, t, L'] (multi-scene batches, train_scenes): empty_text then holds the
-    empty caption once per text segment, so a dropped caption empties every segment (scenes.py)."""
+    empty caption once per text segment, so a dropped caption empties every segment (scenes.py).
+    temporal_weight > 0 adds temporal_difference_loss on the video velocity (same_scene: which
+    adjacent latent frames share a scene; None = all)."""
     x0, d0, text, mask, empty_text, empty_mask = batch
     b, dev = x0.shape[0], x0.device
     t = sample_t(b, gen).to(dev)
@@ -53,7 +67,11 @@ def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTIO
     flag = (torch.rand(b, generator=gen) >= motion_drop).float().to(dev)
     vx, vd = model(xt, dt, t, text, mask, flag, text_frame_mask=text_frame_mask)
     wgt = object_weights(x0, object_weight) if object_weight > 0 else 1.0
-    return (wgt * (vx.float() - (ex - x0)) ** 2).mean() + (wgt * (vd.float() - (ed - d0)) ** 2).mean()
+    err_x = vx.float() - (ex - x0)
+    loss = (wgt * err_x ** 2).mean() + (wgt * (vd.float() - (ed - d0)) ** 2).mean()
+    if temporal_weight > 0:
+        loss = loss + temporal_weight * temporal_difference_loss(err_x, same_scene)
+    return loss
 
 
 def sample_batch(data: dict, batch: int, gen: torch.Generator, device) -> tuple:

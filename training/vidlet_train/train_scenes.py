@@ -19,7 +19,7 @@ from .dataset import load_shards
 from .dit import DiTConfig
 from .runtime import pick_device, use_bf16
 from .scene_data import MAX_LATENT_FRAMES
-from .scenes import latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
+from .scenes import latent_scene_lengths, scene_text, text_frame_mask, unconditional_text, within_scene_pairs
 from .train_dit import add_run_args, fit, flow_matching_loss, load_compact, sample_batch
 
 
@@ -30,6 +30,9 @@ def parse_args(argv=None):
     ap.add_argument("--scene-data", default="runs/data-scenes", help="multi-scene dataset (dataset --scenes)")
     ap.add_argument("--multi-prob", type=float, default=0.5,
                     help="share of batches drawn from the multi-scene clips; the rest keep single-scene quality")
+    ap.add_argument("--temporal-weight", type=float, default=0.0,
+                    help="weight of the loss on frame-to-frame changes of the velocity error within a scene "
+                         "(train_dit.temporal_difference_loss; 0 = off)")
     # A fine-tune: a tenth of train_dit's peak LR and a short warm-up, so the base is adapted, not relearnt.
     add_run_args(ap, steps=4000, lr=5e-5, warmup=100)
     return ap.parse_args(argv)
@@ -45,7 +48,7 @@ def scene_groups(sd: dict) -> dict[tuple[int, ...], torch.Tensor]:
 
 
 def sample_scene_batch(sd: dict, groups: dict, batch: int, gen: torch.Generator, device) -> tuple:
-    """A multi-scene batch: (train_dit batch tuple, text_frame_mask [B, t, (1 + S)·n_tok]).
+    """A multi-scene batch: (train_dit batch tuple, text_frame_mask [B, t, (1 + S)·n_tok], layout).
     A layout is drawn in proportion to its clips; texts are trimmed to the batch's longest segment."""
     keys = list(groups)
     sizes = torch.tensor([len(groups[k]) for k in keys], dtype=torch.float)
@@ -66,7 +69,7 @@ def sample_scene_batch(sd: dict, groups: dict, batch: int, gen: torch.Generator,
     fmask = text_frame_mask(list(layout), n_tok).expand(batch, -1, -1)
     f = lambda x: x.float().to(device)  # noqa: E731
     return ((f(sd["latent"][idx, :, :t]), f(sd["motion"][idx, :, :t]), f(torch.stack(texts)), f(torch.stack(masks)),
-             f(empty_h[None]), f(empty_m[None])), f(fmask))
+             f(empty_h[None]), f(empty_m[None])), f(fmask), layout)
 
 
 def main(argv=None):
@@ -97,11 +100,13 @@ def main(argv=None):
         # One draw decides the batch's kind, from the run's generator, so a resume replays it exactly.
         if float(torch.rand(1, generator=gen)) < args.multi_prob:
             return sample_scene_batch(scenes, groups, args.batch, gen, device)
-        return sample_batch(single, args.batch, gen, device), None
+        return sample_batch(single, args.batch, gen, device), None, None
 
     def loss_of(model, drawn, gen):
-        batch, fmask = drawn
-        return flow_matching_loss(model, batch, gen, object_weight=args.object_weight, text_frame_mask=fmask)
+        batch, fmask, layout = drawn
+        return flow_matching_loss(model, batch, gen, object_weight=args.object_weight, text_frame_mask=fmask,
+                                  temporal_weight=args.temporal_weight,
+                                  same_scene=None if layout is None else within_scene_pairs(list(layout)))
 
     fit(args, cfg, device, bf16, draw, loss_of, dict(clips=len(single["latent"]), scene_clips=len(scenes["latent"]),
                                                  base=args.base, layouts={str(k): len(v) for k, v in groups.items()}),
