@@ -14,6 +14,10 @@
  * meaning as the manifest's defaults and `python -m vidlet_train.evaluate --guidance/--inner-guidance`
  * (docs/model-package.md); unset, they are the manifest's defaults.
  *
+ * --score also scores every clip with the package's reward model (Engine.scoreTakes, the page's
+ * scorer) and writes scores.json, { id: { VQ, MQ, TA, overall } }: the reward win rate of one run
+ * over another (`python -m vidlet_train.reward.win_rate`) is read from two such files.
+ *
  * One model load for all prompts; each prompt carries its own seed, so two runs that differ only
  * in --inner-guidance compare the same prompts from the same noise.
  */
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     lora: { type: 'string', multiple: true },
     adapter: { type: 'string', multiple: true },
     blend: { type: 'string' },
+    score: { type: 'boolean', default: false },
   },
 });
 
@@ -66,6 +71,7 @@ const adapterSettings: AdapterSettings = values.lora?.length
   : {};
 const started = Date.now();
 const stepMs: number[] = [];
+const scores: Record<string, { VQ: number; MQ: number; TA: number; overall: number }> = {};
 for (const p of prompts.slice(0, limit)) {
   const result = await engine.generate({
     prompt: p.prompt,
@@ -79,6 +85,10 @@ for (const p of prompts.slice(0, limit)) {
   stepMs.push(result.timings.stepMs);
   const zip = await exportClip(result.video, result.fps, settingsFromResult(result), 'zip');
   writeFileSync(join(values.out!, `${p.id}.zip`), zip.bytes);
+  if (values.score) {
+    const [{ VQ, MQ, TA, overall }] = await engine.scoreTakes!([result.video], p.prompt);
+    scores[p.id] = { VQ, MQ, TA, overall };
+  }
   process.stderr.write(`\r${p.id} ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 const summary = {
@@ -87,4 +97,5 @@ const summary = {
   meanStepMs: stepMs.reduce((a, b) => a + b, 0) / stepMs.length, wallS: (Date.now() - started) / 1000,
 };
 writeFileSync(join(values.out!, 'run.json'), JSON.stringify(summary, null, 1));
+if (values.score) writeFileSync(join(values.out!, 'scores.json'), JSON.stringify(scores, null, 1));
 process.stderr.write(`\n${JSON.stringify(summary)}\n`);

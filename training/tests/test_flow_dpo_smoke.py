@@ -2,10 +2,12 @@
 adapter. The takes come from a stand-in for the CLI (seeded clips), so this tests everything after
 regeneration; regenerate.take_argv is checked separately against the CLI's flags."""
 import hashlib
+import io
 import json
 import math
 
 import torch
+from PIL import Image
 from safetensors import safe_open
 
 from test_adapters_smoke import tiny_base
@@ -62,3 +64,35 @@ def test_take_argv_asks_the_cli_for_the_take():
     flag = lambda f: argv[argv.index(f) + 1]  # noqa: E731
     assert (flag("--seed"), flag("--steps"), flag("--sampler"), flag("--variant"), flag("--lora")) == ("1", "4", "euler", "int8", "pip:0.8")
     assert "--decode-motion" in argv and flag("--out") == "t.zip"
+
+
+def test_take_cache_makes_each_take_once(tmp_path, monkeypatch):
+    import zipfile
+
+    from vidlet_train.reward import regenerate
+
+    calls = []
+
+    def fake_cli(settings, variant, package, out, threads):
+        calls.append(settings["seed"])
+        frame = io.BytesIO()
+        Image.new("RGB", (4, 4), (int(settings["seed"]) * 10, 0, 0)).save(frame, "PNG")
+        paths = out, out.with_suffix(".motion.zip")
+        for p in paths:
+            with zipfile.ZipFile(p, "w") as z:
+                z.writestr("frame-000.png", frame.getvalue())
+        return paths
+
+    monkeypatch.setattr(regenerate, "run_cli", fake_cli)
+    package, cache, work = tmp_path / "pkg", tmp_path / "cache", tmp_path / "work"
+    package.mkdir(); work.mkdir()
+    (package / "manifest.json").write_text('{"name": "m"}')
+    s = record("0" * 64)["a"]["settings"]
+    first, _ = regenerate.make_take(s, "int8", package, work, "a", cache=cache)
+    again, _ = regenerate.make_take(s, "int8", package, work, "b", cache=cache)
+    assert calls == [1] and torch.equal(first, again)
+    regenerate.make_take({**s, "seed": 2}, "int8", package, work, "c", cache=cache)  # other settings: made
+    (package / "manifest.json").write_text('{"name": "m", "files": "other weights"}')
+    regenerate.make_take(s, "int8", package, work, "d", cache=cache)  # other package: made again
+    assert calls == [1, 2, 1]
+    assert not list(cache.glob("*.part"))

@@ -12,6 +12,7 @@ encoded by the VAE; ties and votes not voted on the dimension are dropped. See r
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shlex
 import sys
@@ -66,6 +67,8 @@ def main(argv=None) -> None:
     ap.add_argument("--dit", help="PyTorch DiT checkpoint (from vidlet_train.recover)")
     ap.add_argument("--vae", help="PyTorch VAE checkpoint (from vidlet_train.recover)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--take-cache", type=Path, help="a folder of takes already made (scripted_votes --take-cache): "
+                                                     "a take found there by its key is read, not made again")
     d = DpoConfig()
     ap.add_argument("--steps", type=int, default=d.steps)
     ap.add_argument("--batch", type=int, default=d.batch)
@@ -87,7 +90,8 @@ def main(argv=None) -> None:
     base = load_base_model(args.dit, args.vae, name=name)
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.out) as work:
-        pairs = latent_pairs(base, votes, args.dimension, args.package, Path(work))
+        make = regenerate.make_take if args.take_cache is None else functools.partial(regenerate.make_take, cache=args.take_cache)
+        pairs = latent_pairs(base, votes, args.dimension, args.package, Path(work), make_take=make)
     cfg = DpoConfig(steps=args.steps, batch=args.batch, rank=args.rank, alpha=args.alpha, lr=args.lr, beta=args.beta, seed=args.seed)
     inj, losses, wall = train_flow_dpo(base, pairs, cfg)
     command = " ".join(shlex.quote(a) for a in ["python", "-m", "vidlet_train.reward.flow_dpo", *(argv or sys.argv[1:])])

@@ -12,6 +12,7 @@ how the base model and every adapter got their x0 (adapters.objective.noisy_batc
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -79,15 +80,41 @@ def read_frames_zip(path: Path) -> torch.Tensor:
     return torch.from_numpy(np.stack(frames)).permute(3, 0, 1, 2) / 127.5 - 1
 
 
-def make_take(settings: dict, variant: str, package: Path, work: Path, name: str, threads: int = 2) -> Tuple[torch.Tensor, torch.Tensor]:
-    """(clip, motion as RGB), each [3, T, H, W] in [-1, 1]."""
-    out = work / f"{name}.zip"
+def take_key(settings: dict, variant: str, package: Path) -> str:
+    """What decides a take's frames: its CLI flags (less the output path) and the package's manifest
+    (which holds every file's sha256). The engine is deterministic, so equal keys mean equal takes."""
+    flags = take_argv(settings, variant, Path("PACKAGE"), Path("OUT"))
+    h = hashlib.sha256(json.dumps(flags).encode())
+    h.update((Path(package) / "manifest.json").read_bytes())
+    return h.hexdigest()[:24]
+
+
+def make_take(settings: dict, variant: str, package: Path, work: Path, name: str, threads: int = 2,
+              cache: Path | None = None) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(clip, motion as RGB), each [3, T, H, W] in [-1, 1]. With `cache` (a folder), a take already
+    made with the same take_key is read from there instead of made again, and a new one is kept
+    there: the scripted voter and flow_dpo then make each take once."""
+    if cache is None:
+        return tuple(read_frames_zip(p) for p in run_cli(settings, variant, package, work / f"{name}.zip", threads))
+    cache = Path(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    key = take_key(settings, variant, package)
+    kept = cache / f"{key}.zip", cache / f"{key}.motion.zip"
+    if not all(p.exists() for p in kept):
+        for made, keep in zip(run_cli(settings, variant, package, work / f"{name}.zip", threads), kept):
+            shutil.copyfile(made, keep.with_suffix(".part"))
+            os.replace(keep.with_suffix(".part"), keep)  # a take interrupted mid-copy is never read back
+    return tuple(read_frames_zip(p) for p in kept)
+
+
+def run_cli(settings: dict, variant: str, package: Path, out: Path, threads: int) -> Tuple[Path, Path]:
+    """Makes the take with `vidlet generate`: (frames zip, motion-as-RGB zip)."""
     argv = cli_command() + take_argv(settings, variant, package, out) + ["--threads", str(threads)]
     r = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, env={**os.environ})
     if r.returncode != 0:
-        raise RegenerationError(f"`vidlet generate` failed for take {name} (exit {r.returncode}):\n{r.stderr[-2000:]}")
+        raise RegenerationError(f"`vidlet generate` failed for take {out.stem} (exit {r.returncode}):\n{r.stderr[-2000:]}")
     summary = json.loads(r.stdout)
     motion = summary["output"].get("motionPath")
     if not motion:
-        raise RegenerationError(f"the model has no motion stream, so take {name} has no motion latent (--decode-motion wrote nothing)")
-    return read_frames_zip(out), read_frames_zip(Path(motion))
+        raise RegenerationError(f"the model has no motion stream, so take {out.stem} has no motion latent (--decode-motion wrote nothing)")
+    return out, Path(motion)

@@ -15,6 +15,7 @@ votes were not a person's; nothing else in a record differs.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import tempfile
 import time
@@ -58,7 +59,11 @@ def main(argv=None, make_take=regenerate.make_take) -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--n", type=int, default=20, help="pairs to make (the first N prompts)")
     ap.add_argument("--variant", default="fp32")
+    ap.add_argument("--take-cache", type=Path, help="keep the takes here (regenerate.make_take's cache): "
+                                                     "flow_dpo --take-cache with the same folder reads them instead of making them again")
     args = ap.parse_args(argv)
+    if args.take_cache is not None:
+        make_take = functools.partial(make_take, cache=args.take_cache)
 
     manifest = json.loads((args.package / "manifest.json").read_text())
     model_hash = package_hash(args.package)
