@@ -18,6 +18,9 @@
  * scorer) and writes scores.json, { id: { VQ, MQ, TA, overall } }: the reward win rate of one run
  * over another (`python -m vidlet_train.reward.win_rate`) is read from two such files.
  *
+ * --seed-offset K makes every prompt's take from seed + K: K = 0…3 are best-of-4's takes (the
+ * engine's best-of-N uses seeds seed, seed + 1, …; `python -m vidlet_train.reward.best_of_eval`).
+ *
  * One model load for all prompts; each prompt carries its own seed, so two runs that differ only
  * in --inner-guidance compare the same prompts from the same noise.
  */
@@ -46,6 +49,7 @@ const { values } = parseArgs({
     adapter: { type: 'string', multiple: true },
     blend: { type: 'string' },
     score: { type: 'boolean', default: false },
+    'seed-offset': { type: 'string', default: '0' },
   },
 });
 
@@ -75,7 +79,7 @@ const scores: Record<string, { VQ: number; MQ: number; TA: number; overall: numb
 for (const p of prompts.slice(0, limit)) {
   const result = await engine.generate({
     prompt: p.prompt,
-    seed: p.seed,
+    seed: p.seed + Number(values['seed-offset']),
     steps: values.steps ? Number(values.steps) : info.defaults.steps,
     guidance: values.guidance ? Number(values.guidance) : info.defaults.guidance,
     innerGuidance: values['inner-guidance'] !== undefined ? Number(values['inner-guidance']) : info.defaults.innerGuidance,
