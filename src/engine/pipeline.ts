@@ -66,7 +66,7 @@ export interface PipelineConfig {
    * frames per scene and the scenes' texts after the global caption (the prompt); null or absent:
    * the prompt alone, no text_frame_mask.
    */
-  perScene?: { sceneLatents: number[]; texts: string[] } | null;
+  perScene?: { sceneLatents: number[]; texts: string[]; globalCaption: boolean } | null;
 }
 
 export interface PipelineHooks {
@@ -179,7 +179,7 @@ async function encodeConditioning(parts: PipelineComponents, plan: GuidancePlan,
  */
 async function encodeSceneConditioning(
   parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest,
-  layout: { sceneLatents: number[]; texts: string[] }, L: number, H: number,
+  layout: { sceneLatents: number[]; texts: string[]; globalCaption: boolean }, L: number, H: number,
 ): Promise<Conditioning> {
   const uncond = plan.passes.includes('uncond');
   const cond = [request.prompt, ...layout.texts];
@@ -187,7 +187,7 @@ async function encodeSceneConditioning(
   assertFinite(encoded.hidden, 'text encoder');
   const segments = cond.length;
   const width = segments * L;
-  const frameMask = textFrameMask(layout.sceneLatents, L);
+  const frameMask = textFrameMask(layout.sceneLatents, L, layout.globalCaption);
   if (frameMask.dims[1] !== width) throw new RangeError(`text_frame_mask is ${frameMask.dims[1]} tokens wide, the text ${width}`);
   const B = plan.passes.length;
   const out: Conditioning = {

@@ -17,9 +17,10 @@ export function latentSceneLengths(plan: ScenePlan, framesPerLatent: number): nu
 
 /**
  * text_frame_mask [t, L'] row-major: 1 where latent frame f may see token l. One scene: L' = L,
- * all ones (the single-scene input exactly). S > 1: L' = (1 + S)·L, global caption first.
+ * all ones (the single-scene input exactly). S > 1: L' = (1 + S)·L, global caption first, seen by
+ * every frame unless `globalCaption` is false (manifest scenes.globalCaption).
  */
-export function textFrameMask(sceneLatents: readonly number[], segmentLength: number): { data: Float32Array; dims: [number, number] } {
+export function textFrameMask(sceneLatents: readonly number[], segmentLength: number, globalCaption = true): { data: Float32Array; dims: [number, number] } {
   const t = sceneLatents.reduce((a, b) => a + b, 0);
   const width = sceneLatents.length === 1 ? segmentLength : (1 + sceneLatents.length) * segmentLength;
   const data = new Float32Array(t * width);
@@ -27,7 +28,7 @@ export function textFrameMask(sceneLatents: readonly number[], segmentLength: nu
   let f = 0;
   sceneLatents.forEach((n, s) => {
     for (let end = f + n; f < end; f++) {
-      data.fill(1, f * width, f * width + segmentLength); // the global caption
+      if (globalCaption) data.fill(1, f * width, f * width + segmentLength); // the global caption
       const lo = f * width + (1 + s) * segmentLength;
       data.fill(1, lo, lo + segmentLength); // this frame's own scene
     }

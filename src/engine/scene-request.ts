@@ -25,7 +25,7 @@ export interface SceneRun {
    * caption. sceneLatents: latent frames per scene; texts: the scenes' texts after the global
    * caption (the prompt), [] for one scene (the caption alone, text_frame_mask all ones).
    */
-  perScene: { sceneLatents: number[]; texts: string[] } | null;
+  perScene: { sceneLatents: number[]; texts: string[]; globalCaption: boolean } | null;
   /** Scenes the request asked for (1 without a plan) and scenes the model was conditioned on. */
   asked: number;
   conditioned: number;
@@ -35,10 +35,11 @@ export interface SceneRun {
 
 export function planSceneRun(plan: ScenePlan | undefined, model: SceneModel): SceneRun {
   const perScene = model.scenes?.conditioning === 'per-scene';
+  const globalCaption = model.scenes?.globalCaption ?? true;
   const asked = plan?.length ?? 1;
   if (!plan || plan.length === 0) {
     // No plan: the package's own clip length and the prompt alone (a per-scene graph still takes its mask, all ones).
-    return { latentFrames: model.latentFrames, perScene: perScene ? { sceneLatents: [model.latentFrames], texts: [] } : null, asked: 1, conditioned: 1 };
+    return { latentFrames: model.latentFrames, perScene: perScene ? { sceneLatents: [model.latentFrames], texts: [], globalCaption } : null, asked: 1, conditioned: 1 };
   }
   if (!perScene) {
     const note = plan.length > 1 ? oneCaptionNote(plan.length, model) : undefined;
@@ -49,7 +50,7 @@ export function planSceneRun(plan: ScenePlan | undefined, model: SceneModel): Sc
   const sceneLatents = latentSceneLengths(plan, model.videoFrames / model.latentFrames);
   return {
     latentFrames: sceneLatents.reduce((a, b) => a + b, 0),
-    perScene: { sceneLatents, texts: plan.length > 1 ? plan.map((s) => s.text.trim()) : [] },
+    perScene: { sceneLatents, texts: plan.length > 1 ? plan.map((s) => s.text.trim()) : [], globalCaption },
     asked,
     conditioned: plan.length,
   };

@@ -58,6 +58,13 @@ export interface SceneSupport {
    * model's frameStep must be its VAE's frames per latent frame, so no latent frame holds a cut.
    */
   conditioning?: SceneConditioning;
+  /**
+   * 'per-scene' only: whether latent frames see the global caption (default true). false: each
+   * frame sees its own scene's text alone and the pooled caption is empty — the global caption
+   * is the scenes joined by " Then cut to ", which a model trained on joined captions reads as
+   * "cut somewhere" and, seen by every frame, made frames inside a scene jump (#10).
+   */
+  globalCaption?: boolean;
 }
 
 export const SCENE_CONDITIONINGS = ['joined-caption', 'per-scene'] as const;

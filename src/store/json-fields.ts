@@ -43,6 +43,11 @@ export function str(v: unknown, field: string): string {
   return v;
 }
 
+export function bool(v: unknown, field: string): boolean {
+  if (typeof v !== 'boolean') fail(field, `is ${describe(v)}, but must be true or false`);
+  return v;
+}
+
 export function optStr(v: unknown, field: string): string | undefined {
   return v === undefined ? undefined : str(v, field);
 }

@@ -12,7 +12,7 @@ import { parseRewardSpec } from './manifest-reward';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
 import {
-  arr, describe, fail, int, join, limited, num, obj, oneOf, optStr, positiveNum, relPath, str, uniqueStrings,
+  arr, bool, describe, fail, int, join, limited, num, obj, oneOf, optStr, positiveNum, relPath, str, uniqueStrings,
   type Json,
 } from './json-fields';
 import {
@@ -238,7 +238,11 @@ function parseSceneSupport(v: unknown): SceneSupport {
     frameStep: o.frameStep === undefined ? 1 : int(o.frameStep, 'scenes.frameStep', 1),
     defaultFrames: int(o.defaultFrames, 'scenes.defaultFrames', 1),
     ...(o.conditioning === undefined ? {} : { conditioning: oneOf(o.conditioning, 'scenes.conditioning', SCENE_CONDITIONINGS) }),
+    ...(o.globalCaption === undefined ? {} : { globalCaption: bool(o.globalCaption, 'scenes.globalCaption') }),
   };
+  if (support.globalCaption !== undefined && support.conditioning !== 'per-scene') {
+    fail('scenes.globalCaption', 'only applies to "conditioning": "per-scene" (a one-caption model has no global segment)');
+  }
   const problems = sceneSupportProblems(support);
   if (problems.length > 0) fail('scenes', `cannot be used: ${problems.join('; ')}`);
   return support;

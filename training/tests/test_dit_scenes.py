@@ -48,6 +48,20 @@ def test_a_frame_sees_only_its_scene_and_the_global_caption():
     assert not torch.allclose(before[:, 4:], after[:, 4:], atol=1e-3)
 
 
+def test_without_the_global_caption_no_frame_depends_on_it():
+    # scenes.globalCaption false: changing the global caption changes nothing (cross-attention
+    # and the pooled caption, which is then the empty set of tokens every frame sees); a scene's text still does.
+    m = _model()
+    lens = latent_scene_lengths([16, 16])
+    g = torch.Generator().manual_seed(4)
+    glob, other, s1, s2 = (torch.randn(L, 8, generator=g) for _ in range(4))
+    ones = torch.ones(L)
+    fmask = text_frame_mask(lens, L, global_caption=False)[None]
+    run = lambda gl, a: _run(m, 8, *scene_text(gl, ones, [a, s2], [ones, ones]), fmask)  # noqa: E731
+    assert torch.equal(run(glob, s1), run(other, s1))
+    assert not torch.allclose(run(glob, s1), run(glob, other), atol=1e-3)
+
+
 def test_one_scene_is_todays_model_exactly():
     m = _model()
     g = torch.Generator().manual_seed(3)

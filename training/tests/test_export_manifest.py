@@ -14,8 +14,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED = os.path.join(HERE, "..", "..", "public", "models", "vidlet-tiny")
 
 
-def manifest(previous):
-    args = SimpleNamespace(shift=1.0, steps=20, guidance=3.0, inner_guidance=2.0, scenes=False)
+def manifest(previous, **flags):
+    args = SimpleNamespace(**{"shift": 1.0, "steps": 20, "guidance": 3.0, "inner_guidance": 2.0, "scenes": False,
+                              "no_global_caption": False, **flags})
     vae = SimpleNamespace(scale=torch.ones(4), shift=torch.zeros(4))
     return build_manifest(args, vae, DiTConfig(), {"denoiser": {"inputs": {}, "outputs": {}, "variants": {}}}, 64, previous)
 
@@ -32,3 +33,16 @@ def test_reward_model_adapters_and_blender_carried_over():
 def test_a_fresh_package_has_no_reward_model():
     m = manifest(None)
     assert "reward" not in m and "rewardModel" not in m["components"] and m["adapters"] == []
+
+
+def test_scenes_declared_with_or_without_the_global_caption():
+    from vidlet_train.export import parse_args
+    from vidlet_train.graph_io import sees_global_caption
+    plain = manifest(None, scenes=True)
+    assert plain["scenes"]["conditioning"] == "per-scene" and "globalCaption" not in plain["scenes"]
+    assert sees_global_caption(plain)
+    own = manifest(None, scenes=True, no_global_caption=True)
+    assert own["scenes"]["globalCaption"] is False and not sees_global_caption(own)
+    import pytest
+    with pytest.raises(SystemExit):
+        parse_args(["--no-global-caption"])  # without --scenes

@@ -22,7 +22,7 @@ import onnxruntime as ort
 import torch
 
 from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
-from .graph_io import is_per_scene
+from .graph_io import is_per_scene, sees_global_caption
 from .judge import judge_clip, score, summarise
 from .scenes import FRAMES_PER_LATENT, joined_caption, latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
 from .text_encoder import Tokenizer
@@ -129,7 +129,7 @@ class Package:
         uh, um = unconditional_text(torch.from_numpy(eh[0]), torch.from_numpy(em[0]), len(texts))
         cond = (hidden[None].numpy(), mask[None].numpy())
         texts_by_pass = {COND: cond, UNCOND: (uh[None].numpy(), um[None].numpy()), MOTION_DROPPED: cond}
-        fmask = text_frame_mask(layout, L)[None].numpy()
+        fmask = text_frame_mask(layout, L, sees_global_caption(self.m))[None].numpy()
         return self._sample(shape, [seed], texts_by_pass, plan, steps, sch["shift"], {"text_frame_mask": fmask})[0]
 
 

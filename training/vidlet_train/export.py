@@ -91,6 +91,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--scenes", action="store_true",
                     help="a scene-trained DiT (train_scenes): declare per-scene conditioning in the manifest and give the "
                          "denoiser its text_frame_mask input, with dynamic clip and text lengths (issue #10)")
+    ap.add_argument("--no-global-caption", action="store_true",
+                    help="with --scenes: a DiT post-trained with train_scenes --no-global-caption; writes "
+                         "scenes.globalCaption false, so the engine shows each frame its own scene's text only")
     ap.add_argument("--seed", type=int, default=0)
     # guidance convention (docs/model-package.md, training/vidlet_train/guidance.py): the CFG scale w, 1 = off;
     # Inner-Guidance uses w1 = w - 1 with the manifest's defaultInnerGuidance as w2
@@ -101,7 +104,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--steps", type=int, default=20, help="manifest schedule.defaultSteps")
     ap.add_argument("--shift", type=float, default=1.0,
                     help="manifest schedule.shift: t' = s t / (1 + (s - 1) t), s > 1 spends more steps at high noise")
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.no_global_caption and not args.scenes:
+        ap.error("--no-global-caption only applies with --scenes")
+    return args
 
 
 def load_networks(vae_path: str, dit_path: str):
@@ -257,7 +263,7 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
         "adapters": [],
     }
     if args.scenes:
-        manifest["scenes"] = dict(graph_io.PER_SCENE)
+        manifest["scenes"] = dict(graph_io.PER_SCENE, **({"globalCaption": False} if args.no_global_caption else {}))
     for k in ("adapters", "blender", "reward"):
         if previous and previous.get(k):
             manifest[k] = previous[k]

@@ -28,6 +28,12 @@ def is_per_scene(manifest: dict | None) -> bool:
     return bool(manifest and (manifest.get("scenes") or {}).get("conditioning") == "per-scene")
 
 
+def sees_global_caption(manifest: dict | None) -> bool:
+    """manifest scenes.globalCaption (default true): whether latent frames see the global caption
+    (scenes.text_frame_mask's global_caption)."""
+    return bool(((manifest or {}).get("scenes") or {}).get("globalCaption", True))
+
+
 def names(per_scene: bool) -> list[str]:
     return INPUTS + ([SCENE_INPUT] if per_scene else [])
 

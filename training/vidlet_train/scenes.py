@@ -37,15 +37,20 @@ def latent_scene_lengths(scene_frames: list[int]) -> list[int]:
     return [n // FRAMES_PER_LATENT for n in scene_frames]
 
 
-def text_frame_mask(scene_latents: list[int], segment_len: int) -> torch.Tensor:
+def text_frame_mask(scene_latents: list[int], segment_len: int, global_caption: bool = True) -> torch.Tensor:
     """[t, L'] float mask, t = sum(scene_latents): 1 where latent frame f may see text token l.
-    L' = segment_len for one scene, (1 + S)·segment_len for S > 1 (global caption first)."""
+    L' = segment_len for one scene, (1 + S)·segment_len for S > 1 (global caption first).
+    global_caption False (manifest scenes.globalCaption false): no frame sees the global segment,
+    each sees its own scene's text only, and the pooled caption (the tokens every frame sees) is
+    empty. The global caption is the scenes joined by CUT_JOINER, which the base model read as "cut
+    somewhere": seen by every frame, it made frames inside a scene jump (docs/model-package.md)."""
     t = sum(scene_latents)
     if len(scene_latents) == 1:
         return torch.ones(t, segment_len)
     s_count = len(scene_latents)
     mask = torch.zeros(t, (1 + s_count) * segment_len)
-    mask[:, :segment_len] = 1.0  # the global caption: every frame
+    if global_caption:
+        mask[:, :segment_len] = 1.0  # the global caption: every frame
     f0 = 0
     for s, n in enumerate(scene_latents):
         lo = (1 + s) * segment_len

@@ -30,6 +30,9 @@ def parse_args(argv=None):
     ap.add_argument("--scene-data", default="runs/data-scenes", help="multi-scene dataset (dataset --scenes)")
     ap.add_argument("--multi-prob", type=float, default=0.5,
                     help="share of batches drawn from the multi-scene clips; the rest keep single-scene quality")
+    ap.add_argument("--no-global-caption", action="store_true",
+                    help="each latent frame sees only its own scene's text (scenes.text_frame_mask global_caption=False; "
+                         "export --scenes then writes scenes.globalCaption false)")
     ap.add_argument("--temporal-weight", type=float, default=0.0,
                     help="weight of the loss on frame-to-frame changes of the velocity error within a scene "
                          "(train_dit.temporal_difference_loss; 0 = off)")
@@ -47,7 +50,7 @@ def scene_groups(sd: dict) -> dict[tuple[int, ...], torch.Tensor]:
     return {k: torch.tensor(v) for k, v in groups.items()}
 
 
-def sample_scene_batch(sd: dict, groups: dict, batch: int, gen: torch.Generator, device) -> tuple:
+def sample_scene_batch(sd: dict, groups: dict, batch: int, gen: torch.Generator, device, global_caption: bool = True) -> tuple:
     """A multi-scene batch: (train_dit batch tuple, text_frame_mask [B, t, (1 + S)·n_tok], layout).
     A layout is drawn in proportion to its clips; texts are trimmed to the batch's longest segment."""
     keys = list(groups)
@@ -66,7 +69,7 @@ def sample_scene_batch(sd: dict, groups: dict, batch: int, gen: torch.Generator,
                           [sm[b, s, :n_tok] for s in range(s_count)])
         texts.append(h); masks.append(m)
     empty_h, empty_m = unconditional_text(sd["empty_text"][0, :n_tok], sd["empty_mask"][0, :n_tok], s_count)
-    fmask = text_frame_mask(list(layout), n_tok).expand(batch, -1, -1)
+    fmask = text_frame_mask(list(layout), n_tok, global_caption).expand(batch, -1, -1)
     f = lambda x: x.float().to(device)  # noqa: E731
     return ((f(sd["latent"][idx, :, :t]), f(sd["motion"][idx, :, :t]), f(torch.stack(texts)), f(torch.stack(masks)),
              f(empty_h[None]), f(empty_m[None])), f(fmask), layout)
@@ -99,7 +102,7 @@ def main(argv=None):
     def draw(gen):
         # One draw decides the batch's kind, from the run's generator, so a resume replays it exactly.
         if float(torch.rand(1, generator=gen)) < args.multi_prob:
-            return sample_scene_batch(scenes, groups, args.batch, gen, device)
+            return sample_scene_batch(scenes, groups, args.batch, gen, device, not args.no_global_caption)
         return sample_batch(single, args.batch, gen, device), None, None
 
     def loss_of(model, drawn, gen):

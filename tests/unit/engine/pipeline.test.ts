@@ -110,7 +110,7 @@ describe('runPipeline', () => {
       return out;
     };
     // two scenes of 1 and 2 latent frames: t = 3
-    const sceneCfg = { ...cfg, latentDims: [2, 3, 2, 2] as [number, number, number, number], perScene: { sceneLatents: [1, 2], texts: ['s1', 's2'] } };
+    const sceneCfg = { ...cfg, latentDims: [2, 3, 2, 2] as [number, number, number, number], perScene: { sceneLatents: [1, 2], texts: ['s1', 's2'], globalCaption: true } };
     await runPipeline(sceneCfg, parts, { ...req, steps: 1 });
     expect(texts).toEqual([['p', 's1', 's2', 'n']]); // one encoder call: global, scenes, negative
     const c = calls[0]!;
@@ -132,6 +132,13 @@ describe('runPipeline', () => {
       expect(row(b, 1)).toEqual([1, 0, 1]);
       expect(row(b, 2)).toEqual([1, 0, 1]);
     }
+
+    // globalCaption false (manifest scenes.globalCaption): the same text, no frame sees the global segment
+    calls.length = 0;
+    await runPipeline({ ...sceneCfg, perScene: { ...sceneCfg.perScene, globalCaption: false } }, parts, { ...req, steps: 1 });
+    const own = calls[0]!.textFrameMask!;
+    expect(calls[0]!.text.length).toBe(3 * W * H);
+    expect([0, 1, 2].map((f) => Array.from({ length: 3 }, (_, s) => own[f * W + s * L]))).toEqual([[0, 1, 0], [0, 0, 1], [0, 0, 1]]);
   });
 
   it('without perScene the denoiser gets no text_frame_mask and L tokens, as before #10', async () => {

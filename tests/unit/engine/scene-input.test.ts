@@ -12,6 +12,17 @@ describe('textFrameMask', () => {
     ]);
   });
 
+  it('without the global caption (scenes.globalCaption false) each frame sees its own scene only', () => {
+    const { data, dims } = textFrameMask([1, 2], 2, false);
+    expect(dims).toEqual([3, 6]);
+    expect(Array.from(data)).toEqual([
+      0, 0, 1, 1, 0, 0,
+      0, 0, 0, 0, 1, 1,
+      0, 0, 0, 0, 1, 1,
+    ]);
+    expect(textFrameMask([4], 3, false).data.every((v) => v === 1)).toBe(true); // one scene: the caption alone, as before
+  });
+
   it('gives one scene all ones over the caption alone, the single-scene input', () => {
     const { data, dims } = textFrameMask([4], 3);
     expect(dims).toEqual([4, 3]);

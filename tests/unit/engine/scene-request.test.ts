@@ -12,13 +12,16 @@ const two = [{ text: 'a red ball bounces ', frames: 8 }, { text: 'a blue star sp
 describe('planSceneRun', () => {
   it('a per-scene package: each scene its own text and latent frames, the clip their sum', () => {
     expect(planSceneRun(two, sceneModel)).toEqual({
-      latentFrames: 6, perScene: { sceneLatents: [2, 4], texts: ['a red ball bounces', 'a blue star spins'] }, asked: 2, conditioned: 2,
+      latentFrames: 6, perScene: { sceneLatents: [2, 4], texts: ['a red ball bounces', 'a blue star spins'], globalCaption: true }, asked: 2, conditioned: 2,
     });
+    // the package's scenes.globalCaption reaches the pipeline (the frame mask's rule)
+    const ownOnly: SceneModel = { ...sceneModel, scenes: { ...perScene, globalCaption: false } };
+    expect(planSceneRun(two, ownOnly).perScene?.globalCaption).toBe(false);
   });
 
   it('one scene or no plan on a per-scene package: the caption alone, the mask still fed (all ones)', () => {
     expect(planSceneRun([{ text: 'x', frames: 12 }], sceneModel)).toMatchObject({ latentFrames: 3, perScene: { sceneLatents: [3], texts: [] } });
-    expect(planSceneRun(undefined, sceneModel)).toEqual({ latentFrames: 4, perScene: { sceneLatents: [4], texts: [] }, asked: 1, conditioned: 1 });
+    expect(planSceneRun(undefined, sceneModel)).toEqual({ latentFrames: 4, perScene: { sceneLatents: [4], texts: [], globalCaption: true }, asked: 1, conditioned: 1 });
   });
 
   it('a package without per-scene conditioning: one caption, its own length, and a note for the user', () => {

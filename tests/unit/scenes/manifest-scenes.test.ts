@@ -44,4 +44,18 @@ describe('manifest "scenes"', () => {
     // joined-caption (or no conditioning): today's denoiser inputs are enough
     expect(parseManifest(withScenes({ ...perScene, conditioning: 'joined-caption' })).scenes?.conditioning).toBe('joined-caption');
   });
+
+  it('reads globalCaption for a per-scene package and refuses it elsewhere or mistyped', () => {
+    const m = validManifest();
+    m.components.denoiser.inputs.text_frame_mask = 'text_frame_mask';
+    const perScene = { maxScenes: 3, minFrames: 8, maxFrames: 16, frameStep: 4, defaultFrames: 16, conditioning: 'per-scene' };
+    m.scenes = perScene;
+    expect(parseManifest(m).scenes?.globalCaption).toBeUndefined(); // absent: the global caption is seen (true)
+    m.scenes = { ...perScene, globalCaption: false };
+    expect(parseManifest(m).scenes?.globalCaption).toBe(false);
+    m.scenes = { ...perScene, globalCaption: 'no' };
+    expect(() => parseManifest(m)).toThrow(/^manifest\.scenes\.globalCaption is the string "no", but must be true or false/);
+    expect(() => parseManifest(withScenes({ ...perScene, conditioning: 'joined-caption', globalCaption: false })))
+      .toThrow(/^manifest\.scenes\.globalCaption only applies to "conditioning": "per-scene"/);
+  });
 });
