@@ -12,6 +12,7 @@ import pytest
 
 from vidlet_convert.__main__ import parse_args
 from vidlet_convert.schedule import MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, schedule_section, sigma_list_problem
+from vidlet_convert.wan import describe
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -58,6 +59,21 @@ def test_without_a_list_the_section_is_as_before():
     assert describe_schedule(section) == "`euler`, 50 steps by default on diffusers' sigma grid, shift 3, CFG 5"
 
 
+def manifest_for(argv: list[str]) -> dict:
+    """wan.describe (manifest.json) for the options in argv, on a made-up checkpoint's facts."""
+    return describe(parse_args(BASE + argv), {"_class_name": "WanPipeline"}, {"flow_shift": 3.0}, (3, 4, 4),
+                    [0.0] * 16, [1.0] * 16, {}, 32)
+
+
+def test_the_manifest_holds_the_options():
+    m = manifest_for(["--sigmas", "1,0.9375,0.8333,0.625", "--sampler", "x0-renoise", "--guidance", "1"])
+    assert m["schedule"] == {"type": "flow-matching", "sigmas": [1.0, 0.9375, 0.8333, 0.625], "defaultGuidance": 1.0,
+                             "defaultInnerGuidance": 0.0, "defaultSampler": "x0-renoise"}
+    # without --sigmas: the publisher's flow_shift on diffusers' grid, as before
+    assert manifest_for([])["schedule"] == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers", "defaultSteps": 50,
+                                            "defaultGuidance": 5.0, "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
+
+
 def test_python_rule_agrees_on_the_table():
     assert all(sigma_list_problem(l) is None for l in GOOD)
     assert all(sigma_list_problem(l) is not None for l in BAD)
@@ -68,8 +84,8 @@ def test_python_rule_agrees_on_the_table():
 def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
     """The engine's own rule (src/package/schedule.ts) and parser (src/store/manifest-schedule.ts) on the
     same lists and on the sections schedule_section writes, so the two languages cannot drift apart."""
-    sections = [schedule_section(publisher_shift=3, steps=None, guidance=1, sampler="x0-renoise", sigmas=LIST),
-                schedule_section(publisher_shift=3, steps=50, guidance=5, sampler="euler", sigmas=None)]
+    sections = [manifest_for(["--sigmas", ",".join(map(str, LIST)), "--sampler", "x0-renoise", "--guidance", "1"])["schedule"],
+                manifest_for([])["schedule"]]
     # JSON has no Infinity: the engine's rule for it is checked in its own unit tests
     lists = [l for l in GOOD + BAD if all(abs(x) != float("inf") for x in l)]
     cases = tmp_path / "cases.json"
