@@ -157,7 +157,7 @@ export class VidletEngine implements Engine {
           innerGuidance: manifest.schedule.defaultInnerGuidance,
           sampler: manifest.schedule.defaultSampler,
         },
-        ...(fixedSteps(manifest.schedule) !== undefined ? { fixedSteps: fixedSteps(manifest.schedule) } : {}),
+        ...(manifest.schedule.sigmas ? { fixedSteps: fixedSteps(manifest.schedule) } : {}),
         adapters: listing.adapters,
         ...(listing.blender ? { blender: listing.blender } : {}),
         ...(listing.blenderProblem ? { blenderProblem: listing.blenderProblem } : {}),
