@@ -1,13 +1,14 @@
 /**
  * Consistency-style multistep sampling for flow matching, the sampler many few-step distilled
- * models are published with (e.g. LCM / consistency distillations, and 1–4-step Wan 2.1
- * distillations): at each level predict the clean sample, then put it back at the next level with
- * FRESH noise, instead of following the ODE as Euler does:
+ * models are published with (issue #11: LCM-style consistency distillations, several 1–4-step
+ * Wan 2.1 distillations): at each level predict the clean sample, then put it back at the next
+ * level with FRESH noise, instead of following the ODE as Euler does:
  *   x̂₀ = x − t·v                       (x_t = (1−t)·x₀ + t·ε and v = ε − x₀, so x₀ = x_t − t·v)
  *   x  = (1 − tNext)·x̂₀ + tNext·ε'     (ε' from the seeded stream NoiseStream.renoise)
- * The last step (tNext = 0) returns x̂₀. A distilled model's x̂₀ is good from any level, so the
- * fresh noise costs nothing and corrects what a few large Euler steps would carry along. Works on
- * any grid (linear, diffusers', a package's explicit list).
+ * The last step (tNext = 0) returns x̂₀. Why fresh noise: such a model was trained to map any
+ * point at any level to its x₀, so each step may start again from a fresh sample of the next
+ * level, which is what its training saw; a few large Euler steps would instead carry each step's
+ * error along. Works on any grid (linear, diffusers', a package's explicit list).
  */
 import { Gaussian, NoiseStream, Xoshiro128 } from '../noise';
 import type { Scheduler, SchedulerCall } from './types';
