@@ -7,6 +7,7 @@ import sys
 
 from .onnx_io import SHARD_BYTES
 from .package import ConversionError
+from .schedule import SAMPLERS, parse_sigmas
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,8 +27,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan.add_argument("--width", type=int, default=416)
     wan.add_argument("--fps", type=int, default=16)
     wan.add_argument("--max-length", type=int, default=512)
-    wan.add_argument("--steps", type=int, default=50)
-    wan.add_argument("--guidance", type=float, default=5.0)
+    wan.add_argument("--steps", type=int, default=None, help="default steps (50); with --sigmas the list's length")
+    wan.add_argument("--guidance", type=float, default=5.0, help="default CFG scale w; 1 = no CFG (one pass a step)")
+    # A distilled checkpoint (e.g. a 4-step Wan 2.1 distillation) is sampled on the publisher's fixed list,
+    # often with the consistency-style x0-renoise sampler and no CFG: --sigmas 1,0.9375,0.8333,0.625
+    # --sampler x0-renoise --guidance 1 (docs/model-package.md, schedule.sigmas)
+    wan.add_argument("--sigmas", type=parse_sigmas, default=None,
+                     help="the publisher's noise levels, highest first, without the final 0 (fixes the step count)")
+    wan.add_argument("--sampler", choices=SAMPLERS, default="euler", help="the package's default sampler")
     wan.add_argument("--only", default="textEncoder,denoiser,vaeDecoder,previewDecoder", type=lambda s: s.split(","),
                      help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
                           "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
@@ -43,6 +50,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     unknown = set(args.variants) - {"fp32", "int8", "q4"}
     if unknown:
         ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8, q4)")
+    if args.sigmas is not None and args.steps not in (None, len(args.sigmas)):
+        ap.error(f"--steps {args.steps}: --sigmas lists {len(args.sigmas)} noise levels, which fixes the step count; "
+                 "leave --steps out")
+    if args.sigmas is None and args.steps is None:
+        args.steps = 50
+    if not 1 <= args.guidance <= 30:  # src/package/request.ts GUIDANCE, which the engine checks the default against
+        ap.error(f"--guidance must be a number from 1 to 30 (1 = no CFG), got {args.guidance:g}")
     bad = set(args.only) - {"textEncoder", "denoiser", "vaeDecoder", "previewDecoder"}
     if bad:
         ap.error(f"--only: unknown components {sorted(bad)}")

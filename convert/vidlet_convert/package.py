@@ -64,8 +64,7 @@ scale per output channel.
   transformers {info['versions']['transformers']}, onnx {info['versions']['onnx']}, opset {info['opset']},
   in {info['seconds']:.0f} s.
 * Video {info['video']}; latent {info['latent']}; text max length {info['maxLength']}.
-* Sampler: flow-matching Euler, shift {info['shift']}. The publisher's pipeline uses {info['publisherScheduler']}
-  and diffusers' sigma spacing, which the engine does not yet reproduce (convert/README.md, contract proposals).
+* Sampling defaults: {info['schedule']}. The publisher's pipeline uses {info['publisherScheduler']}.
 * Preview decoder: a linear latent→RGB map fitted to this VAE (R² {info['previewFit']['r2']:.3f}
   on N(0,1) latents).
 

@@ -17,6 +17,7 @@ from . import onnx_io
 from .package import ConversionError, check_tolerances, file_entries, model_card, write_tokenizer
 from .preview import fit_linear_preview
 from .quant import quantize_int8, quantize_q4
+from .schedule import describe_schedule, schedule_section
 
 QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
 from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
@@ -192,7 +193,7 @@ def convert(args) -> dict:
             "latent": f"{lt['channels']}x{lt['frames']}x{lt['height']}x{lt['width']} (per-channel shift/scale in the manifest)",
             "source": os.path.abspath(args.src), "pipeline": index["_class_name"],
             "errors": errors, "sizes": sizes, "opset": onnx_io.OPSET, "seconds": seconds, "previewFit": fit,
-            "maxLength": args.max_length, "shift": info["schedule"]["shift"],
+            "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown"),
             "versions": {"torch": torch.__version__, "diffusers": diffusers.__version__,
                          "transformers": transformers.__version__, "onnx": onnx.__version__}}
@@ -223,10 +224,9 @@ def describe(args, index, sched, grid, shift, scale, components, hidden: int) ->
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length,
                  "hiddenSize": hidden},
-        # "diffusers" spacing: the sigma grid the publisher's pipeline samples on (src/package/schedule.ts).
-        "schedule": {"type": "flow-matching", "shift": float(sched.get("flow_shift", sched.get("shift", 3.0))), "spacing": "diffusers",
-                     "defaultSteps": args.steps, "defaultGuidance": args.guidance, "defaultInnerGuidance": 0.0,
-                     "defaultSampler": "euler"},
+        # diffusers' grid with the publisher's shift, or a distilled checkpoint's own list (schedule.py)
+        "schedule": schedule_section(publisher_shift=sched.get("flow_shift", sched.get("shift", 3.0)), steps=args.steps,
+                                     guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas),
         "components": components,
         "adapters": [],
     }

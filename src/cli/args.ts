@@ -267,7 +267,8 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
 Progress goes to stderr; with --json one JSON object goes to stdout.
 Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/sampler from the model's manifest,
 a random seed (printed), --out clip.mp4.
---seed is ${describeLimit(SEED)}; --steps ${describeLimit(STEPS)};
+--seed is ${describeLimit(SEED)}; --steps ${describeLimit(STEPS)}, except that a distilled
+model with a fixed sigma list (schedule.sigmas) takes only its list's length;
 --guidance ${describeLimit(GUIDANCE)}; --inner-guidance ${describeLimit(INNER_GUIDANCE)};
 a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
 --scene, repeatable: one scene of the clip each, in order, up to ${MAX_SCENES}; FRAMES is

@@ -95,9 +95,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     prompt: 'a red ball bounces from left to right on a blue background',
     seed: 1, steps: opts.steps ?? d.steps, guidance: d.guidance, innerGuidance: d.innerGuidance, sampler: 'euler',
   };
-  // Warm-up (first runs allocate and JIT); not timed.
-  await ours.engine.generate({ ...request, steps: 1 });
-  await nat.engine.generate({ ...request, steps: 1 });
+  // Warm-up (first runs allocate and JIT); not timed. One step, or the count a distilled model fixes.
+  const warmSteps = ours.info.fixedSteps ?? 1;
+  await ours.engine.generate({ ...request, steps: warmSteps });
+  await nat.engine.generate({ ...request, steps: warmSteps });
   for (const t of [tOurs, tNative]) for (const c of COMPONENTS) t[c].ms.length = 0;
 
   const totOurs: number[] = [];

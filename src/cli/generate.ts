@@ -7,6 +7,7 @@ import { planGuidance } from '../engine/guidance';
 import { missingFromPair } from '../engine/adapters/slot-plan';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
+import { fixedStepsNote, stepsProblem } from '../package/schedule';
 import { canMake, singleSceneSupport } from '../package/scenes';
 import { UsageError, type GenerateOptions } from './args';
 import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
@@ -31,6 +32,14 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     await engine.unload();
     throw new UsageError(`--scene: ${report.refusal}`);
   }
+  // A distilled model takes only its own step count: a --steps asking another is refused by name
+  // (the engine would refuse the request in the same words), leaving it out takes the count.
+  const stepsRefused = stepsRefusal(opts.steps, info);
+  if (stepsRefused) {
+    await engine.unload();
+    throw new UsageError(stepsRefused);
+  }
+  if (info.fixedSteps !== undefined) process.stderr.write(`${fixedStepsNote(info.fixedSteps)}\n`);
   // Before any take: a model without a reward model would otherwise cost N generations first.
   const refusal = opts.bestOf === undefined ? undefined : bestOfRefusal(info);
   if (refusal) {
@@ -145,6 +154,12 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     };
     stdout.write(`${JSON.stringify(summary)}\n`);
   }
+}
+
+/** Why `--steps` cannot run on this model (one with a fixed sigma list), or undefined. */
+export function stepsRefusal(steps: number | undefined, info: Pick<ModelInfo, 'fixedSteps'>): string | undefined {
+  const problem = steps === undefined ? undefined : stepsProblem(steps, info.fixedSteps);
+  return problem && `--steps ${problem} Leave --steps out to take it.`;
 }
 
 /** The request: the user's flags over the model's manifest defaults. */

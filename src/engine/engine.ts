@@ -31,6 +31,7 @@ import {
   ADAPTER_STRENGTH, BLEND_MODES, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem, type LimitedField,
 } from '../package/request';
 import type { TakeScore } from '../package/reward';
+import { fixedSteps, stepsProblem } from '../package/schedule';
 import type { Variant } from '../package/variants';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
@@ -156,6 +157,7 @@ export class VidletEngine implements Engine {
           innerGuidance: manifest.schedule.defaultInnerGuidance,
           sampler: manifest.schedule.defaultSampler,
         },
+        ...(manifest.schedule.sigmas ? { fixedSteps: fixedSteps(manifest.schedule) } : {}),
         adapters: listing.adapters,
         ...(listing.blender ? { blender: listing.blender } : {}),
         ...(listing.blenderProblem ? { blenderProblem: listing.blenderProblem } : {}),
@@ -201,6 +203,7 @@ export class VidletEngine implements Engine {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
     checkRequest(request);
+    checkRequestForModel(request, m.manifest);
     this.claim('generate');
     this.cancelRequested = false;
     try {
@@ -216,6 +219,7 @@ export class VidletEngine implements Engine {
           hiddenSize: manifest.text.hiddenSize,
           scheduleShift: manifest.schedule.shift,
           scheduleSpacing: manifest.schedule.spacing,
+          ...(manifest.schedule.sigmas ? { scheduleSigmas: manifest.schedule.sigmas } : {}),
           lora: m.lora,
           perScene: scenes.perScene,
         },
@@ -279,6 +283,7 @@ export class VidletEngine implements Engine {
     if (!m) throw new ModelNotLoadedError();
     requireReward(m.manifest);
     checkRequest(request);
+    checkRequestForModel(request, m.manifest);
     this.claim('score');
     try {
       await this.rewardSession(m);
@@ -642,6 +647,15 @@ export function checkRequest(r: GenerateRequest & AdapterSettings): void {
     }
   }
   if (r.blend !== undefined && !isBlendMode(r.blend)) bad('blend', `must be one of ${BLEND_MODES.join(', ')}, got ${JSON.stringify(r.blend)}.`);
+}
+
+/**
+ * What only the loaded package decides about a request, refused before any work like checkRequest:
+ * a package with an explicit sigma list takes exactly that many steps (src/package/schedule.ts).
+ */
+function checkRequestForModel(r: GenerateRequest, manifest: Manifest): void {
+  const problem = stepsProblem(r.steps, fixedSteps(manifest.schedule));
+  if (problem) throw new InvalidRequestError(`steps ${problem}`, { field: 'steps' });
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 
 /** One independent stream per purpose, so adding e.g. motion noise never shifts video noise. */
-export const NoiseStream = { video: 1, motion: 2, ancestral: 3 } as const;
+export const NoiseStream = { video: 1, motion: 2, ancestral: 3, renoise: 4 } as const;
 
 export class Xoshiro128 {
   private s = new Uint32Array(4);

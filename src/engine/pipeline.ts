@@ -14,7 +14,7 @@ import type { LoraSlots } from './lora-slots';
 import { gaussianNoise, NoiseStream } from './noise';
 import { videoToFrames } from './preview';
 import { textFrameMask } from './scene-input';
-import { createScheduler, type SigmaSpacing } from './schedulers';
+import { createScheduler, samplingSigmas, type SigmaSpacing } from './schedulers';
 import type { FramesRGBA, GenerateRequest, StageTimings, StepPreview } from './types';
 
 export interface DenoiserBatch {
@@ -60,6 +60,8 @@ export interface PipelineConfig {
   scheduleShift: number;
   /** The manifest's schedule.spacing. */
   scheduleSpacing: SigmaSpacing;
+  /** The manifest's schedule.sigmas, a distilled model's fixed list (shift and spacing then do not apply). */
+  scheduleSigmas?: readonly number[];
   lora: LoraSlots;
   /**
    * A 'per-scene' package's text layout for this request (scene-request.ts planSceneRun): latent
@@ -119,7 +121,8 @@ export async function runPipeline(
   const tText = now();
 
   const scheduler = createScheduler(request.sampler, request.seed);
-  scheduler.setTimesteps(request.steps, cfg.scheduleShift, cfg.scheduleSpacing);
+  const grid = { shift: cfg.scheduleShift, spacing: cfg.scheduleSpacing, ...(cfg.scheduleSigmas ? { sigmas: cfg.scheduleSigmas } : {}) };
+  scheduler.setSigmas(samplingSigmas(grid, request.steps));
   const loop = await denoise(cfg, parts, request, hooks, { plan, conditioning, sizes, scheduler, t0, now, checkCancel });
   checkCancel();
 
@@ -206,7 +209,11 @@ async function encodeSceneConditioning(
   return out;
 }
 
-/** The joint state [latent ; motion] at t = 1: separate seeded streams, so the same seed gives the same bits anywhere. */
+/**
+ * The joint state [latent ; motion] at t = 1: separate seeded streams, so the same seed gives the
+ * same bits anywhere. Pure noise even when a package's sigma list starts below 1, as diffusers'
+ * flow-matching pipelines start (init_noise_sigma = 1) whatever their first sigma.
+ */
 function initialNoise(seed: number, { nLatent, nMotion }: StateSizes): Float32Array {
   const x = new Float32Array(nLatent + nMotion);
   x.set(gaussianNoise(seed, NoiseStream.video, nLatent), 0);

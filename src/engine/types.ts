@@ -67,6 +67,12 @@ export interface ModelInfo {
   hasMotion: boolean;
   /** The manifest's schedule defaults; guidance / innerGuidance as in GenerateRequest (CFG scale w, VideoJAM w2). */
   defaults: { steps: number; guidance: number; innerGuidance: number; sampler: SamplerName };
+  /**
+   * Present when the package samples on an explicit sigma list (a distilled model): every request
+   * must ask for exactly this many steps (defaults.steps is it). The page shows its step control
+   * fixed, the CLI refuses another --steps; fixedStepsNote in src/package/schedule.ts says why.
+   */
+  fixedSteps?: number;
   /** Adapters the model package ships (manifest.adapters), with what their descriptions say. */
   adapters: AdapterInfo[];
   /** The shipped StageBlender table (blend 'dualreal' is possible only with it, for its identity + motion pair). */

@@ -6,7 +6,11 @@
  * Pure data and checks: this module imports nothing, so every layer, the store included, may use it.
  */
 
-export const SAMPLER_NAMES = ['euler', 'heun', 'euler-ancestral'] as const;
+/**
+ * 'x0-renoise' is the consistency-style sampler of few-step distilled models (predict x₀, re-noise
+ * to the next level with fresh seeded noise: src/engine/schedulers/x0-renoise.ts).
+ */
+export const SAMPLER_NAMES = ['euler', 'heun', 'euler-ancestral', 'x0-renoise'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** How identity + motion adapters share the blocks: constant strengths, or DualReal's StageBlender table. */

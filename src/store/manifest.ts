@@ -5,10 +5,9 @@
  * engine relies on is checked here so the engine can trust the object it gets.
  */
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } from '../package/components';
-import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
-import { SIGMA_SPACINGS } from '../package/schedule';
 import { SCENE_CONDITIONINGS, sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { parseRewardSpec } from './manifest-reward';
+import { parseSchedule } from './manifest-schedule';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
 import {
@@ -40,7 +39,6 @@ export function parseManifest(json: unknown): Manifest {
   const video = obj(m.video, 'video');
   const latent = obj(m.latent, 'latent');
   const text = obj(m.text, 'text');
-  const schedule = obj(m.schedule, 'schedule');
   const motion = m.motion === undefined ? undefined : { channels: int(obj(m.motion, 'motion').channels, 'motion.channels', 1) };
   // Before the components: a per-scene package's denoiser must map the text_frame_mask role.
   const scenes = m.scenes === undefined ? undefined : parseSceneSupport(m.scenes);
@@ -78,16 +76,7 @@ export function parseManifest(json: unknown): Manifest {
       hiddenSize: int(text.hiddenSize, 'text.hiddenSize', 1),
       vocabulary: text.vocabulary === undefined ? undefined : relPath(text.vocabulary, 'text.vocabulary'),
     },
-    schedule: {
-      type: oneOf(schedule.type, 'schedule.type', ['flow-matching'] as const),
-      shift: positiveNum(schedule.shift, 'schedule.shift'),
-      spacing: schedule.spacing === undefined ? 'vidlet' : oneOf(schedule.spacing, 'schedule.spacing', SIGMA_SPACINGS),
-      // The defaults become the page's and the CLI's requests: they obey the same limits.
-      defaultSteps: limited(schedule.defaultSteps, 'schedule.defaultSteps', STEPS),
-      defaultGuidance: limited(schedule.defaultGuidance, 'schedule.defaultGuidance', GUIDANCE),
-      defaultInnerGuidance: limited(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance', INNER_GUIDANCE),
-      defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLER_NAMES),
-    },
+    schedule: parseSchedule(m.schedule),
     components: parseComponents(m.components, has, files),
     lora,
     adapters: parseAdapters(m.adapters, files, has.lora),

@@ -69,6 +69,11 @@ export interface Manifest {
     shift: number;
     /** How the sampling times are spaced before the shift (src/engine/schedulers/timesteps.ts); 'vidlet' when absent. */
     spacing: SigmaSpacing;
+    /**
+     * A distilled model's explicit noise levels, descending in (0, 1] (src/package/schedule.ts); when
+     * present, shift is 1, spacing 'vidlet' (neither applies) and defaultSteps is its length.
+     */
+    sigmas?: number[];
     defaultSteps: number;
     defaultGuidance: number;
     defaultInnerGuidance: number;

@@ -4,9 +4,9 @@
  * embedded, --json prints one parsable object, bad usage exits 2 with a message naming the flag.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { decode as decodePng } from 'fast-png';
 import { unzipSync } from 'fflate';
 import { GifReader } from 'omggif';
@@ -127,4 +127,42 @@ describe.runIf(hasModel)('vidlet CLI adapters', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no adapter "nobody"/);
   }, 120_000);
+});
+
+/**
+ * The shipped package as a distilled one (issue #11): a folder with the same files (linked) and a
+ * manifest whose schedule is an explicit two-level list, no CFG and x0-renoise by default.
+ */
+function distilledPackage(): string {
+  const pkg = join(dir, 'distilled');
+  mkdirSync(pkg);
+  for (const entry of readdirSync(MODEL)) if (entry !== 'manifest.json') symlinkSync(resolve(MODEL, entry), join(pkg, entry));
+  const m = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+  m.schedule = { ...m.schedule, sigmas: [1, 0.5], defaultGuidance: 1, defaultInnerGuidance: 0, defaultSampler: 'x0-renoise' };
+  delete m.schedule.shift;
+  delete m.schedule.defaultSteps;
+  writeFileSync(join(pkg, 'manifest.json'), JSON.stringify(m));
+  return pkg;
+}
+
+describe.runIf(hasModel)('vidlet CLI on a package with an explicit sigma list', () => {
+  it('takes the list\'s step count, says why, and refuses another --steps before generating', () => {
+    const pkg = distilledPackage();
+    const refused = join(dir, 'refused.gif');
+    const bad = vidlet(['generate', '--prompt', 'a red ball', '--model', pkg, '--steps', '20', '--out', refused, '--threads', '1']);
+    // exit 1, as the other refusals that need the loaded model (--scene, --best-of): 2 is for flags alone
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stderr).toMatch(/UsageError: --steps must be 2 for this model, got 20\. This model was distilled .* Leave --steps out to take it\./);
+    expect(bad.stderr).not.toMatch(/step 1\/2/);
+    expect(existsSync(refused)).toBe(false);
+
+    const out = join(dir, 'distilled.gif');
+    const r = vidlet(['generate', '--prompt', 'a red ball', '--model', pkg, '--seed', '3', '--out', out, '--json', '--threads', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/fixed list of 2 noise levels/);
+    const summary = JSON.parse(r.stdout.trim());
+    expect(summary.settings).toMatchObject({ steps: 2, guidance: 1, innerGuidance: 0, sampler: 'x0-renoise' });
+    expect(summary.batch).toBe(1); // no CFG: one pass a step
+    expect(existsSync(out)).toBe(true);
+  });
 });

@@ -11,7 +11,7 @@ import type { PromptAnalysis } from '../../engine/types';
 import type { AdapterLibrary } from '../data/adapter-library';
 import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession } from '../data/engine-session';
-import { validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
+import { stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
 import { checkPlan, supportOf } from '../data/scene-list-state';
 import type { SettingsStore } from '../data/settings-store';
@@ -25,6 +25,7 @@ const SAMPLER_LABELS: Record<SamplerName, string> = {
   euler: 'Euler (fast)',
   heun: 'Heun (2× model calls, smoother)',
   'euler-ancestral': 'Euler ancestral (more variety)',
+  'x0-renoise': 'x0 + re-noise (few-step distilled models)',
 };
 
 /** Wait this long after the last keystroke before asking the tokenizer about the prompt. */
@@ -49,6 +50,8 @@ export class PromptForm extends LitElement {
     const notice = this.#watch.get(this.settingsStore.notice);
     const active = isActive(run);
     const hasMotion = model.kind === 'ready' ? model.info.hasMotion : true;
+    // A distilled model with an explicit sigma list takes one step count: shown, locked, with why.
+    const steps = stepControl(s, model.kind === 'ready' ? model.info : undefined);
     // With a scene list the scenes are the prompt (#10): the textarea gives way to the rows, and an
     // invalid plan disables Generate with the reason.
     const planned = Boolean(s.scenes?.length);
@@ -110,7 +113,10 @@ export class PromptForm extends LitElement {
               type="number"
               min=${STEPS.min}
               max=${STEPS.max}
-              .value=${String(s.steps)}
+              .value=${String(steps.value)}
+              ?disabled=${steps.fixed}
+              title=${steps.note ?? nothing}
+              aria-describedby=${steps.fixed ? 'steps-note' : nothing}
               @change=${(e: Event) => this.#set({ steps: Number((e.target as HTMLInputElement).value) })}
             />
           </div>
@@ -129,6 +135,8 @@ export class PromptForm extends LitElement {
             />
           </div>
         </div>
+
+        ${steps.note ? html`<p id="steps-note" class="muted steps-note">${steps.note}</p>` : nothing}
 
         <details>
           <summary>Advanced</summary>

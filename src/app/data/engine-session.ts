@@ -6,7 +6,7 @@
 import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
 import { makePlayableClip } from './clip-encoder';
 import { frameToPng } from './frames';
-import type { GenerationSettings } from './generation-settings';
+import { settingsForModel, type GenerationSettings } from './generation-settings';
 import { entryFromResult, type HistoryEntry, type HistoryStore } from './history-store';
 import { checkScenes, requestFromSettings } from './scene-run';
 import type { ModelStorage } from './model-storage';
@@ -124,17 +124,19 @@ export class EngineSession {
         this.run.set({ kind: 'cancelled', afterSteps: 0 });
         return undefined;
       }
+      // A distilled model's fixed step count replaces the form's (generation-settings.ts).
+      const run = settingsForModel(settings, info);
       const result = await this.#engine.generate(
-        { ...requestFromSettings(settings), decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
-        { onStep: (step) => this.#onStep(settings, startedAt, step) },
+        { ...requestFromSettings(run), decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
+        { onStep: (step) => this.#onStep(run, startedAt, step) },
       );
       // Cancel pressed while the last step or the decode ran: the user asked not to have it.
       if (this.#cancelRequested) {
         this.run.set({ kind: 'cancelled', afterSteps: this.stepCount });
         return undefined;
       }
-      this.run.set({ kind: 'finishing', settings, startedAt, step: this.#lastStep() });
-      const entry = await this.#finish(result, settings);
+      this.run.set({ kind: 'finishing', settings: run, startedAt, step: this.#lastStep() });
+      const entry = await this.#finish(result, run);
       this.run.set({ kind: 'done', entry });
       return entry;
     } catch (error) {

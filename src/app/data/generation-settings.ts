@@ -6,6 +6,7 @@
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../../engine/types';
 import { REQUEST_LIMITS, SAMPLER_NAMES, describeLimit, isSamplerName, isWithin, type LimitedField } from '../../package/request';
 import { MAX_SCENES, type ScenePlan } from '../../package/scenes';
+import { fixedStepsNote, stepsFor } from '../../package/schedule';
 import { restoredAdapters, validateAdapters } from './adapter-settings';
 
 /**
@@ -37,6 +38,22 @@ export function withModelDefaults(current: GenerationSettings, model: ModelInfo)
     innerGuidance: model.hasMotion ? model.defaults.innerGuidance : 0,
     sampler: model.defaults.sampler,
   };
+}
+
+/**
+ * The settings a run on `model` uses: on a model with an explicit sigma list (ModelInfo.fixedSteps)
+ * its step count, whatever the form holds, so the request, the history entry and the exported
+ * settings all say what was run. The form keeps the user's own number for the next model.
+ */
+export function settingsForModel<S extends { steps: number }>(settings: S, model: Pick<ModelInfo, 'fixedSteps'>): S {
+  return { ...settings, steps: stepsFor(settings.steps, model.fixedSteps) };
+}
+
+/** What the form's step control shows: the settings' steps, or the model's fixed count, locked, and why. */
+export function stepControl(settings: { steps: number }, model?: Pick<ModelInfo, 'fixedSteps'>): { value: number; fixed: boolean; note?: string } {
+  const fixed = model?.fixedSteps;
+  if (fixed === undefined) return { value: settings.steps, fixed: false };
+  return { value: fixed, fixed: true, note: fixedStepsNote(fixed) };
 }
 
 export interface SettingsProblem {

@@ -9,7 +9,7 @@
  */
 import { Gaussian, NoiseStream, Xoshiro128 } from '../noise';
 import type { Scheduler, SchedulerCall } from './types';
-import { eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
+import { checkGrid, eulerUpdate, flowSigmas, oneCallPerStep, type SigmaSpacing } from './timesteps';
 
 export class FlowMatchEulerAncestral implements Scheduler {
   readonly name = 'euler-ancestral' as const;
@@ -25,8 +25,13 @@ export class FlowMatchEulerAncestral implements Scheduler {
   }
 
   setTimesteps(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): void {
-    this.sigmas = flowSigmas(steps, shift, spacing);
-    this.calls = this.sigmas.slice(0, -1).map((t, i) => ({ t, tNext: this.sigmas[i + 1]!, stepIndex: i, endsStep: true }));
+    this.setSigmas(flowSigmas(steps, shift, spacing));
+  }
+
+  setSigmas(sigmas: readonly number[]): void {
+    checkGrid(sigmas);
+    this.sigmas = [...sigmas];
+    this.calls = oneCallPerStep(sigmas);
     this.gauss = new Gaussian(new Xoshiro128(this.seed, NoiseStream.ancestral)); // same seed → same run
   }
 

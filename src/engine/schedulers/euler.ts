@@ -1,6 +1,6 @@
 /** First-order flow-matching Euler (diffusers FlowMatchEulerDiscreteScheduler). */
 import type { Scheduler, SchedulerCall } from './types';
-import { eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
+import { checkGrid, eulerUpdate, flowSigmas, oneCallPerStep, type SigmaSpacing } from './timesteps';
 
 export class FlowMatchEuler implements Scheduler {
   readonly name = 'euler' as const;
@@ -8,8 +8,13 @@ export class FlowMatchEuler implements Scheduler {
   calls: SchedulerCall[] = [];
 
   setTimesteps(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): void {
-    this.sigmas = flowSigmas(steps, shift, spacing);
-    this.calls = this.sigmas.slice(0, -1).map((t, i) => ({ t, tNext: this.sigmas[i + 1]!, stepIndex: i, endsStep: true }));
+    this.setSigmas(flowSigmas(steps, shift, spacing));
+  }
+
+  setSigmas(sigmas: readonly number[]): void {
+    checkGrid(sigmas);
+    this.sigmas = [...sigmas];
+    this.calls = oneCallPerStep(sigmas);
   }
 
   step(v: Float32Array, t: number, tNext: number, x: Float32Array): Float32Array {

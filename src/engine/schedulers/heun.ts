@@ -5,7 +5,7 @@
  * first order (as diffusers does), so n steps cost 2n − 1 model calls.
  */
 import type { Scheduler, SchedulerCall } from './types';
-import { eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
+import { checkGrid, eulerUpdate, flowSigmas, type SigmaSpacing } from './timesteps';
 
 export class FlowMatchHeun implements Scheduler {
   readonly name = 'heun' as const;
@@ -15,7 +15,13 @@ export class FlowMatchHeun implements Scheduler {
   private pending: { x: Float32Array; v: Float32Array; t: number; tNext: number } | null = null;
 
   setTimesteps(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet'): void {
-    this.sigmas = flowSigmas(steps, shift, spacing);
+    this.setSigmas(flowSigmas(steps, shift, spacing));
+  }
+
+  setSigmas(sigmas: readonly number[]): void {
+    checkGrid(sigmas);
+    this.sigmas = [...sigmas];
+    const steps = sigmas.length - 1;
     this.pending = null;
     const calls: SchedulerCall[] = [];
     for (let i = 0; i < steps; i++) {

@@ -8,12 +8,13 @@ import { FlowMatchEuler } from './euler';
 import { FlowMatchEulerAncestral } from './euler-ancestral';
 import { FlowMatchHeun } from './heun';
 import type { Scheduler } from './types';
+import { FlowMatchX0Renoise } from './x0-renoise';
 
 export type { Scheduler, SchedulerCall } from './types';
-export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral };
-export { flowSigmas, shiftTimestep, type SigmaSpacing } from './timesteps';
+export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral, FlowMatchX0Renoise };
+export { flowSigmas, samplingSigmas, shiftTimestep, type ScheduleGrid, type SigmaSpacing } from './timesteps';
 
-/** A fresh scheduler; `seed` drives Euler-ancestral's re-noising. */
+/** A fresh scheduler; `seed` drives the re-noising of Euler-ancestral and x0-renoise. */
 export function createScheduler(name: SamplerName, seed: number): Scheduler {
   switch (name) {
     case 'euler':
@@ -22,6 +23,8 @@ export function createScheduler(name: SamplerName, seed: number): Scheduler {
       return new FlowMatchHeun();
     case 'euler-ancestral':
       return new FlowMatchEulerAncestral(seed);
+    case 'x0-renoise':
+      return new FlowMatchX0Renoise(seed);
     default:
       throw new InvalidRequestError(`Unknown sampler "${String(name)}": use one of ${SAMPLER_NAMES.join(', ')}.`, { sampler: String(name) });
   }

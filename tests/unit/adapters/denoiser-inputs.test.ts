@@ -47,7 +47,7 @@ describe('what reaches the denoiser', () => {
     expect(slots.downDims).toEqual([2, 2, 4, 4, 8]);
   });
 
-  it.each(['euler', 'heun', 'euler-ancestral'] as const)('%s: every call gets the DualReal row for its own t, in every batch entry', (sampler) => {
+  it.each(['euler', 'heun', 'euler-ancestral', 'x0-renoise'] as const)('%s: every call gets the DualReal row for its own t, in every batch entry', (sampler) => {
     const pip = fixtureAdapter('fixture-pip', 'identity');
     const eight = fixtureAdapter('fixture-motion', 'motion');
     const plan = planSlots([{ adapter: pip, strength: 0.5 }, { adapter: eight, strength: 1 }], layout.slots, 'dualreal', blender);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_DIR, parseCli, parseLora, UsageError } from '../../../src/cli/args';
-import { buildRequest } from '../../../src/cli/generate';
+import { buildRequest, stepsRefusal } from '../../../src/cli/generate';
 import type { ModelInfo } from '../../../src/engine/types';
 
 describe('vidlet CLI arguments', () => {
@@ -21,6 +21,19 @@ describe('vidlet CLI arguments', () => {
     const info = { defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' } } as ModelInfo;
     if (o.command !== 'generate') throw new Error('expected generate');
     expect(buildRequest(o, info, () => 99)).toEqual({ prompt: 'p', seed: 99, steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' });
+  });
+
+  it('--steps on a model with a fixed sigma list: its count or nothing; another count is refused with the reason', () => {
+    const distilled = { fixedSteps: 8, defaults: { steps: 8, guidance: 1, innerGuidance: 0, sampler: 'x0-renoise' } } as ModelInfo;
+    expect(stepsRefusal(undefined, distilled)).toBeUndefined();
+    expect(stepsRefusal(8, distilled)).toBeUndefined();
+    expect(stepsRefusal(20, distilled)).toBe(
+      "--steps must be 8 for this model, got 20. This model was distilled to sample on a fixed list of 8 noise levels (its manifest's schedule.sigmas), so it always takes 8 steps. Leave --steps out to take it.",
+    );
+    expect(stepsRefusal(20, { ...distilled, fixedSteps: undefined })).toBeUndefined();
+    const o = parseCli(['generate', '--prompt', 'p', '--sampler', 'x0-renoise']);
+    if (o.command !== 'generate') throw new Error('expected generate');
+    expect(buildRequest(o, distilled, () => 1)).toMatchObject({ steps: 8, guidance: 1, sampler: 'x0-renoise' });
   });
 
   it('--lora takes a name or a .safetensors path, each with an optional strength', () => {

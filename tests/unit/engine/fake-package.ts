@@ -24,11 +24,19 @@ export function storeFor(json: unknown): ModelFileStore {
   };
 }
 
+/** Values the fake graphs saw, for tests that check what was fed rather than its shape. */
+export interface FakeSeen {
+  /** The denoiser's `timestep` feed of each call. */
+  timesteps: number[][];
+  /** The batch size of each text-encoder call. */
+  textBatches: number[];
+}
+
 /**
  * Fake sessions: zeros of the right shapes; the denoiser pushes its feeds' dims onto
- * `denoiserFeeds` and returns `v_motion` only when fed `motion`.
+ * `denoiserFeeds` and returns `v_motion` only when fed `motion`; `seen`, when given, collects values.
  */
-export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]): Ort {
+export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[], seen?: FakeSeen): Ort {
   const manifest = parseManifest(json);
   const byFile = new Map<string, keyof typeof manifest.components>();
   for (const [name, c] of Object.entries(manifest.components)) for (const v of Object.values(c.variants)) for (const f of v!.files) byFile.set(f.path, name as never);
@@ -49,9 +57,11 @@ export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]
             const B = Object.values(feeds)[0]!.dims[0]!;
             switch (name) {
               case 'textEncoder':
+                seen?.textBatches.push(B);
                 return { hidden: zeros([B, text.maxLength, text.hiddenSize]) };
               case 'denoiser':
                 denoiserFeeds.push(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]])));
+                seen?.timesteps.push(Array.from(feeds.timestep!.data as Float32Array));
                 return { v_latent: zeros([...feeds.latent!.dims]), ...(feeds.motion ? { v_motion: zeros([...feeds.motion.dims]) } : {}) };
               case 'previewDecoder':
                 return { preview: zeros([1, 3, 1, 2, 2]) };

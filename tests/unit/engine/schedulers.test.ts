@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Gaussian, gaussianNoise, NoiseStream, Xoshiro128 } from '../../../src/engine/noise';
 import {
-  createScheduler, flowSigmas, FlowMatchEuler, FlowMatchEulerAncestral, FlowMatchHeun, shiftTimestep, type Scheduler,
+  createScheduler, flowSigmas, FlowMatchEuler, FlowMatchEulerAncestral, FlowMatchHeun, FlowMatchX0Renoise, samplingSigmas,
+  shiftTimestep, type Scheduler,
 } from '../../../src/engine/schedulers';
+
+/** An 8-level list shaped like LTX-Video's distilled one (dense near 1, then large drops). */
+const LIST = [1, 0.9937, 0.9875, 0.9812, 0.975, 0.9094, 0.725, 0.4219];
 
 const f32 = (a: number[]) => Float32Array.from(a);
 
@@ -94,7 +99,7 @@ describe('exact flows land on the data point', () => {
   // Data is one point c; the ideal velocity at (x, t) is (x − c)/t, so every sampler ends at c.
   const c = f32([0.3, -0.7, 1.2]);
   const ideal = (x: Float32Array, t: number) => x.map((v, i) => (v - c[i]!) / t);
-  for (const name of ['euler', 'heun', 'euler-ancestral'] as const) {
+  for (const name of ['euler', 'heun', 'euler-ancestral', 'x0-renoise'] as const) {
     it(name, () => {
       const s = createScheduler(name, 11);
       s.setTimesteps(6, 2);
@@ -133,5 +138,93 @@ describe('Euler-ancestral', () => {
 
   it('unknown sampler names are refused', () => {
     expect(() => createScheduler('ddim' as never, 0)).toThrow(/Unknown sampler "ddim"/);
+  });
+});
+
+describe('explicit sigma lists (schedule.sigmas)', () => {
+  it('samplingSigmas: the list then 0, its length the only step count; shift and spacing do not apply', () => {
+    expect(samplingSigmas({ shift: 1, spacing: 'vidlet', sigmas: LIST }, 8)).toEqual([...LIST, 0]);
+    // the grid's shift and spacing are ignored with a list (the parser refuses a manifest holding both)
+    expect(samplingSigmas({ shift: 5, spacing: 'diffusers', sigmas: LIST }, 8)).toEqual([...LIST, 0]);
+    expect(() => samplingSigmas({ shift: 1, spacing: 'vidlet', sigmas: LIST }, 20)).toThrow(/steps must be 8 for this model, got 20/);
+    expect(samplingSigmas({ shift: 3, spacing: 'diffusers' }, 4)).toEqual(flowSigmas(4, 3, 'diffusers'));
+  });
+
+  it('every sampler steps through the list and then to 0 (Heun: 2n − 1 calls)', () => {
+    for (const name of ['euler', 'heun', 'euler-ancestral', 'x0-renoise'] as const) {
+      const s = createScheduler(name, 3);
+      s.setSigmas([0.8, 0.5, 0.2, 0]);
+      expect(s.sigmas).toEqual([0.8, 0.5, 0.2, 0]);
+      expect(s.calls.filter((c) => c.endsStep).map((c) => [c.t, c.tNext])).toEqual(
+        name === 'heun' ? [[0.5, 0.5], [0.2, 0.2], [0.2, 0]] : [[0.8, 0.5], [0.5, 0.2], [0.2, 0]],
+      );
+      expect(s.calls.length).toBe(name === 'heun' ? 5 : 3);
+    }
+  });
+
+  it('setSigmas refuses a grid that is not descending in (0, 1] and ending at 0', () => {
+    const s = new FlowMatchEuler();
+    expect(() => s.setSigmas([1, 0.5])).toThrow(/must end at 0/);
+    expect(() => s.setSigmas([0])).toThrow(/must end at 0 after at least one level/);
+    expect(() => s.setSigmas([1, 0.5, 0.7, 0])).toThrow(/sampling grid\[2\] is 0.7, but must be below the entry before it/);
+    expect(() => s.setSigmas([1.5, 0.5, 0])).toThrow(/sampling grid\[0\] is 1.5, but must be in \(0, 1\]/);
+  });
+});
+
+describe('x0-renoise (consistency-style: predict x₀, re-noise to the next level with fresh noise)', () => {
+  const x = f32([0.5, -1]);
+  const v = f32([0.25, 2]);
+
+  it('matches the hand computation on a 2-value tensor', () => {
+    const s = new FlowMatchX0Renoise(5);
+    s.setSigmas([0.5, 0.25, 0]);
+    // x̂₀ = x − 0.5·v = [0.375, −2]; x' = 0.75·x̂₀ + 0.25·ε, ε the first two normals of (seed 5, the renoise stream)
+    const g = new Gaussian(new Xoshiro128(5, NoiseStream.renoise));
+    const e = [g.next(), g.next()];
+    const out = s.step(v, 0.5, 0.25, x);
+    expect(out[0]).toBe(Math.fround(0.75 * 0.375 + 0.25 * e[0]!));
+    expect(out[1]).toBe(Math.fround(0.75 * -2 + 0.25 * e[1]!));
+    // the last step returns x̂₀ itself: no noise is added at 0
+    expect(Array.from(s.step(v, 0.5, 0, x))).toEqual([0.375, -2]);
+  });
+
+  it('its fresh noise is its own stream: not the initial video noise, not Euler-ancestral\'s', () => {
+    const s = new FlowMatchX0Renoise(5);
+    s.setSigmas([0.5, 0.25, 0]);
+    const zero = f32([0, 0, 0, 0]);
+    // x = 0, v = 0: x̂₀ = 0, so the step is 0.25·ε exactly (up to float32 rounding)
+    const eps = Array.from(s.step(zero, 0.5, 0.25, zero), (y) => y / 0.25);
+    for (const stream of [NoiseStream.video, NoiseStream.motion, NoiseStream.ancestral]) {
+      expect(eps[0]).not.toBeCloseTo(gaussianNoise(5, stream, 1)[0]!, 3);
+    }
+    expect(eps[0]).toBeCloseTo(gaussianNoise(5, NoiseStream.renoise, 1)[0]!, 5);
+  });
+
+  it('with a perfect velocity model (v = ε − x₀ for the data point x₀) it returns x₀, on any grid', () => {
+    const x0 = f32([0.3, -0.7, 1.2, 0.05]);
+    // At x = (1−t)·x₀ + t·ε the true velocity ε − x₀ is (x − x₀)/t.
+    const perfect = (x: Float32Array, t: number) => x.map((xi, i) => (xi - x0[i]!) / t);
+    const start = gaussianNoise(7, NoiseStream.video, 4);
+    for (const grid of [[...LIST, 0], [0.6, 0.3, 0], flowSigmas(4, 3, 'diffusers'), flowSigmas(1, 1)]) {
+      const s = new FlowMatchX0Renoise(7);
+      s.setSigmas(grid);
+      const out = run(s, start.slice(), perfect);
+      // exact up to float32 rounding of x − t·(x − x₀)/t
+      for (let i = 0; i < 4; i++) expect(Math.abs(out[i]! - x0[i]!), `grid ${grid} [${i}]`).toBeLessThan(1e-6);
+    }
+  });
+
+  it('is reproducible for a seed, differs for another, and setSigmas restarts its noise', () => {
+    const model = (x: Float32Array, t: number) => x.map((xi) => xi * (1 - t) + 0.1);
+    const once = (seed: number, s = new FlowMatchX0Renoise(seed)) => {
+      s.setSigmas([...LIST, 0]);
+      return Array.from(run(s, f32([0.2, -0.4, 0.9]), model));
+    };
+    const a = once(9);
+    expect(once(9)).toEqual(a);
+    expect(once(10)).not.toEqual(a);
+    const reused = new FlowMatchX0Renoise(9);
+    once(9, reused);
+    expect(once(9, reused)).toEqual(a);
   });
 });

@@ -107,7 +107,7 @@ describe('vote records as JSONL', () => {
       [{ seed: -1 }, 'a.settings.seed', /Seed must be a whole number from 0 to 4294967295, got -1/],
       [{ guidance: 0.5 }, 'a.settings.guidance', /Guidance scale must be a number from 1 to 30 \(1 = no text guidance\), got 0.5/],
       [{ innerGuidance: 31 }, 'a.settings.innerGuidance', /from 0 to 30/],
-      [{ sampler: 'ddim' }, 'a.settings.sampler', /Sampler must be one of euler, heun, euler-ancestral, got "ddim"/],
+      [{ sampler: 'ddim' }, 'a.settings.sampler', /Sampler must be one of euler, heun, euler-ancestral, x0-renoise, got "ddim"/],
       [{ prompt: ' ' }, 'a.settings.prompt', /Describe the clip/],
       [{ prompt: 5 }, 'a.settings.prompt', /should be a string, got 5/],
       [{ negativePrompt: false }, 'a.settings.negativePrompt', /should be a string, got false/],

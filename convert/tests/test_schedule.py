@@ -1,0 +1,103 @@
+"""--sigmas / --sampler / --guidance and the manifest's schedule section (schedule.py), without the
+converter's heavy dependencies: schedule.py is standard library only, and __main__ needs onnx + torch
+only for its imports (the training venv has both; diffusers is not needed)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from vidlet_convert.__main__ import parse_args
+from vidlet_convert.schedule import MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, schedule_section, sigma_list_problem
+from vidlet_convert.wan import describe
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+LIST = [1.0, 0.9937, 0.9875, 0.9812, 0.975, 0.9094, 0.725, 0.4219]
+BASE = ["wan", "--from", "ckpt", "--out", "pkg"]
+
+GOOD = [LIST, [1.0], [0.9, 0.5], [1 - i / 200 for i in range(200)]]
+BAD = [[], [1 - i / 201 for i in range(201)], [1.2, 0.5], [1.0, 0.5, 0.0], [1.0, -0.5], [1.0, 0.5, 0.5], [0.2, 0.6],
+       [0.5, 0.5 - 1e-12], [1.0, float("inf")]]
+
+
+def test_parse_sigmas_takes_the_publishers_list_and_refuses_a_bad_one():
+    assert parse_sigmas("1,0.9937,0.9875,0.9812,0.975,0.9094,0.725,0.4219") == LIST
+    for text, message in [("1,0.5,0", "entry 2 is 0.0, but must be in (0, 1]"), ("1,0.6,0.7", "entry 2 is 0.7, but must be below"),
+                          ("1,x", "not a comma-separated list"), ("", "not a comma-separated list")]:
+        with pytest.raises(Exception, match=message.replace("(", r"\(").replace(")", r"\)")):
+            parse_sigmas(text)
+
+
+def test_options_write_the_list_the_sampler_and_no_cfg():
+    args = parse_args(BASE + ["--sigmas", "1,0.9375,0.8333,0.625", "--sampler", "x0-renoise", "--guidance", "1"])
+    assert (args.sigmas, args.sampler, args.guidance, args.steps) == ([1.0, 0.9375, 0.8333, 0.625], "x0-renoise", 1.0, None)
+    section = schedule_section(publisher_shift=3.0, steps=args.steps, guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas)
+    # the list alone: shift, spacing and defaultSteps would contradict it (the engine refuses them)
+    assert section == {"type": "flow-matching", "sigmas": [1.0, 0.9375, 0.8333, 0.625], "defaultGuidance": 1.0,
+                       "defaultInnerGuidance": 0.0, "defaultSampler": "x0-renoise"}
+    assert "fixed list of 4 noise levels [1, 0.9375, 0.8333, 0.625]" in describe_schedule(section)
+    assert "no CFG" in describe_schedule(section)
+    # --steps equal to the list's length is harmless; another count is refused
+    assert parse_args(BASE + ["--sigmas", "1,0.5", "--steps", "2"]).steps == 2
+    with pytest.raises(SystemExit):
+        parse_args(BASE + ["--sigmas", "1,0.5", "--steps", "50"])
+    for bad in (["--sampler", "ddim"], ["--guidance", "0"], ["--sigmas", "1,2"]):
+        with pytest.raises(SystemExit):
+            parse_args(BASE + bad)
+
+
+def test_without_a_list_the_section_is_as_before():
+    args = parse_args(BASE)
+    assert (args.sigmas, args.steps, args.sampler, args.guidance) == (None, 50, "euler", 5.0)
+    section = schedule_section(publisher_shift=3, steps=args.steps, guidance=args.guidance, sampler=args.sampler, sigmas=None)
+    assert section == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers", "defaultSteps": 50, "defaultGuidance": 5.0,
+                       "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
+    assert describe_schedule(section) == "`euler`, 50 steps by default on diffusers' sigma grid, shift 3, CFG 5"
+
+
+def manifest_for(argv: list[str]) -> dict:
+    """wan.describe (manifest.json) for the options in argv, on a made-up checkpoint's facts."""
+    return describe(parse_args(BASE + argv), {"_class_name": "WanPipeline"}, {"flow_shift": 3.0}, (3, 4, 4),
+                    [0.0] * 16, [1.0] * 16, {}, 32)
+
+
+def test_the_manifest_holds_the_options():
+    m = manifest_for(["--sigmas", "1,0.9375,0.8333,0.625", "--sampler", "x0-renoise", "--guidance", "1"])
+    assert m["schedule"] == {"type": "flow-matching", "sigmas": [1.0, 0.9375, 0.8333, 0.625], "defaultGuidance": 1.0,
+                             "defaultInnerGuidance": 0.0, "defaultSampler": "x0-renoise"}
+    # without --sigmas: the publisher's flow_shift on diffusers' grid, as before
+    assert manifest_for([])["schedule"] == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers", "defaultSteps": 50,
+                                            "defaultGuidance": 5.0, "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
+
+
+def test_python_rule_agrees_on_the_table():
+    assert all(sigma_list_problem(l) is None for l in GOOD)
+    assert all(sigma_list_problem(l) is not None for l in BAD)
+
+
+@pytest.mark.skipif(shutil.which("npx") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "tsx")),
+                    reason="needs npx and the project's node_modules (tsx)")
+def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
+    """The engine's own rule (src/package/schedule.ts) and parser (src/store/manifest-schedule.ts) on the
+    same lists and on the sections schedule_section writes, so the two languages cannot drift apart."""
+    sections = [manifest_for(["--sigmas", ",".join(map(str, LIST)), "--sampler", "x0-renoise", "--guidance", "1"])["schedule"],
+                manifest_for([])["schedule"]]
+    # JSON has no Infinity: the engine's rule for it is checked in its own unit tests
+    lists = [l for l in GOOD + BAD if all(abs(x) != float("inf") for x in l)]
+    cases = tmp_path / "cases.json"
+    cases.write_text(json.dumps({"lists": lists, "schedules": sections}))
+    res = subprocess.run(["npx", "tsx", os.path.join(HERE, "schedule_check.ts"), str(cases)], cwd=REPO,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert tuple(got["samplers"]) == SAMPLERS
+    assert got["maxSigmas"] == MAX_SIGMAS
+    assert [p is None for p in got["lists"]] == [sigma_list_problem(l) is None for l in lists]
+    assert got["schedules"][0] == {"ok": {"type": "flow-matching", "shift": 1, "spacing": "vidlet", "sigmas": LIST,
+                                          "defaultSteps": 8, "defaultGuidance": 1, "defaultInnerGuidance": 0,
+                                          "defaultSampler": "x0-renoise"}}
+    assert got["schedules"][1]["ok"]["spacing"] == "diffusers" and got["schedules"][1]["ok"]["defaultSteps"] == 50

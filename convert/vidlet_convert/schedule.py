@@ -1,0 +1,77 @@
+"""The manifest's `schedule` section (docs/model-package.md) and the converter's --sigmas/--sampler/
+--guidance options. Standard library only, so it is tested without the converter's heavy venv.
+
+The rules for a sigma list are the engine's (src/package/schedule.ts): checked here too so that a bad
+--sigmas fails in a second rather than after an hour of export. tests/test_schedule.py runs the same
+cases through the engine's own rule (via npx tsx) so the two cannot drift apart.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import struct
+
+# src/package/request.ts SAMPLER_NAMES (cross-checked by tests/test_schedule.py)
+SAMPLERS = ("euler", "heun", "euler-ancestral", "x0-renoise")
+# src/package/schedule.ts MAX_SIGMAS (= the most steps a request may ask, src/package/request.ts STEPS)
+MAX_SIGMAS = 200
+
+
+def _f32(x: float) -> float:
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
+def sigma_list_problem(sigmas: list[float]) -> str | None:
+    """Why `sigmas` cannot be a package's schedule.sigmas, or None: non-empty, at most MAX_SIGMAS, each
+    finite in (0, 1], strictly descending (in float32 too, the denoiser's timestep precision)."""
+    if not sigmas:
+        return "is empty, but must list at least one noise level"
+    if len(sigmas) > MAX_SIGMAS:
+        return f"holds {len(sigmas)} noise levels, but at most {MAX_SIGMAS} are allowed (one denoiser call each)"
+    for i, s in enumerate(sigmas):
+        if not math.isfinite(s):
+            return f"entry {i} is {s}, but must be a finite number"
+        if not 0 < s <= 1:
+            return f"entry {i} is {s}, but must be in (0, 1]: leave out the final 0 (every run ends there)"
+        if i > 0 and not s < sigmas[i - 1]:
+            return f"entry {i} is {s}, but must be below the entry before it ({sigmas[i - 1]})"
+        if i > 0 and _f32(s) == _f32(sigmas[i - 1]):
+            return f"entry {i} is {s}, which the denoiser's float32 timestep cannot tell from the entry before it"
+    return None
+
+
+def parse_sigmas(text: str) -> list[float]:
+    """argparse type for --sigmas "1,0.9937,0.9875,...": the publisher's list, highest first, without 0."""
+    try:
+        sigmas = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers, like 1,0.9375,0.8333")
+    problem = sigma_list_problem(sigmas)
+    if problem:
+        raise argparse.ArgumentTypeError(f"the list {problem}")
+    return sigmas
+
+
+def schedule_section(*, publisher_shift: float, steps: int | None, guidance: float, sampler: str,
+                     sigmas: list[float] | None) -> dict:
+    """manifest.json's `schedule`. Without a list: the publisher's flow shift on diffusers' grid (what its
+    pipeline samples), `steps` by default. With one (a distilled checkpoint): the list alone, which fixes
+    the step count, so no shift, spacing or defaultSteps (the engine refuses them beside a list)."""
+    section = {"type": "flow-matching"}
+    if sigmas is None:
+        section.update({"shift": float(publisher_shift), "spacing": "diffusers", "defaultSteps": steps})
+    else:
+        section["sigmas"] = [float(s) for s in sigmas]
+    section.update({"defaultGuidance": float(guidance), "defaultInnerGuidance": 0.0, "defaultSampler": sampler})
+    return section
+
+
+def describe_schedule(section: dict) -> str:
+    """One line for MODEL_CARD.md."""
+    cfg = "no CFG (guidance 1)" if section["defaultGuidance"] == 1 else f"CFG {section['defaultGuidance']:g}"
+    if "sigmas" in section:
+        levels = ", ".join(f"{s:g}" for s in section["sigmas"])
+        return (f"`{section['defaultSampler']}` over the publisher's fixed list of {len(section['sigmas'])} noise levels "
+                f"[{levels}] then 0 (the step count is fixed), {cfg}")
+    return (f"`{section['defaultSampler']}`, {section['defaultSteps']} steps by default on diffusers' sigma grid, "
+            f"shift {section['shift']:g}, {cfg}")

@@ -1,0 +1,48 @@
+/**
+ * The manifest's `schedule` section (docs/model-package.md): the sampling defaults, the computed
+ * grid (shift, spacing) or a distilled model's explicit sigma list. The rules for the list and for
+ * what may stand beside it are src/package/schedule.ts's; this file reads the JSON and names the
+ * field that breaks them.
+ */
+import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
+import { DEFAULT_SHIFT, DEFAULT_SPACING, SIGMA_SPACINGS, sigmaListConflict, sigmaListProblem } from '../package/schedule';
+import { fail, join, limited, obj, oneOf, positiveNum, type Json } from './json-fields';
+import type { Manifest } from './types';
+
+export function parseSchedule(v: unknown): Manifest['schedule'] {
+  const schedule = obj(v, 'schedule');
+  const type = oneOf(schedule.type, 'schedule.type', ['flow-matching'] as const);
+  const grid = parseGrid(schedule);
+  return {
+    type,
+    ...grid,
+    // The defaults become the page's and the CLI's requests: they obey the same limits.
+    defaultGuidance: limited(schedule.defaultGuidance, 'schedule.defaultGuidance', GUIDANCE),
+    defaultInnerGuidance: limited(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance', INNER_GUIDANCE),
+    defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLER_NAMES),
+  };
+}
+
+/** The levels a run steps through: computed (shift, spacing, any step count) or a fixed list. */
+function parseGrid(schedule: Json): Pick<Manifest['schedule'], 'shift' | 'spacing' | 'sigmas' | 'defaultSteps'> {
+  if (schedule.sigmas === undefined) {
+    return {
+      shift: positiveNum(schedule.shift, 'schedule.shift'),
+      spacing: schedule.spacing === undefined ? DEFAULT_SPACING : oneOf(schedule.spacing, 'schedule.spacing', SIGMA_SPACINGS),
+      defaultSteps: limited(schedule.defaultSteps, 'schedule.defaultSteps', STEPS),
+    };
+  }
+  const sigmas = parseSigmas(schedule.sigmas);
+  const conflict = sigmaListConflict({ sigmas, shift: schedule.shift, spacing: schedule.spacing, defaultSteps: schedule.defaultSteps });
+  if (conflict) fail(`schedule.${conflict.field}`, conflict.problem, 'a distilled model\'s list is used as its publisher gives it; fix manifest.json or re-run the converter with --sigmas');
+  return { shift: DEFAULT_SHIFT, spacing: DEFAULT_SPACING, sigmas, defaultSteps: sigmas.length };
+}
+
+function parseSigmas(v: unknown): number[] {
+  const problem = sigmaListProblem(v);
+  if (problem) {
+    const field = problem.index === undefined ? 'schedule.sigmas' : join('schedule.sigmas', problem.index);
+    fail(field, problem.problem, 'give the distilled model\'s noise levels from its publisher, highest first, without the final 0');
+  }
+  return [...(v as number[])];
+}
