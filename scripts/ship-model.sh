@@ -4,6 +4,7 @@
 # commands are these.
 #
 #   VAE=training/runs/vae4/final.pt DIT=training/runs/dit-vae4/final.pt W=9 W2=5 bash scripts/ship-model.sh export
+#     (a scene-trained DiT: EXPORT_FLAGS="--scenes --no-global-caption", as it was trained)
 #   bash scripts/ship-model.sh adapters    # retrain pip + figure-eight on the new base, StageBlender, install
 #   bash scripts/ship-model.sh evals       # engine clips of the held-out sets (IG on, paraphrases, IG off) + judge
 #   bash scripts/ship-model.sh judge       # (the judge part of evals alone)
@@ -28,7 +29,7 @@ case "$phase" in
     : "${VAE:?VAE=path to the VAE final.pt}" "${DIT:?DIT=path to the DiT final.pt}" "${W:?W=CFG scale}" "${W2:?W2=Inner-Guidance scale}"
     VAE=$(abs "$VAE"); DIT=$(abs "$DIT")
     (cd training && timed .venv/bin/python -m vidlet_train.export --vae "$VAE" --dit "$DIT" --out ../$PKG \
-      --skip-text-encoder --guidance "$W" --inner-guidance "$W2")
+      --skip-text-encoder --guidance "$W" --inner-guidance "$W2" ${EXPORT_FLAGS:-})
     ;;
   adapters)
     # the package's own fp32 graphs, back in PyTorch: the adapters train on exactly what ships
