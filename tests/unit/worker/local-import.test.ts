@@ -20,12 +20,12 @@ import { EngineHost } from '../../../src/worker/engine-host';
 import { validManifest } from '../store/manifest-fixture';
 
 const CHUNK = 64;
-const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+const bytes = (n: number, seed: number): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** A small package whose files really hash to what its manifest lists (sizes span 1–3 chunks). */
 function realPackage(name = 'tiny-local') {
-  const weights: Record<string, Uint8Array> = {
+  const weights: Record<string, Uint8Array<ArrayBuffer>> = {
     'text_encoder.onnx': bytes(100, 1),
     'denoiser.onnx': bytes(150, 2),
     'denoiser.int8.onnx': bytes(40, 3),
@@ -122,7 +122,7 @@ describe('importLocalPackage', () => {
     const files = pkg.files
       .filter((f) => !f.path.endsWith('/preview_decoder.onnx'))
       .map((f) => (f.path.endsWith('/vae_decoder.onnx') ? { ...f, file: new Blob([bytes(63, 4)]) } : f));
-    const error = await clientFor(new EngineHost({} as Engine, cache)).importLocalPackage(files).catch((e: Error) => e);
+    const error = (await clientFor(new EngineHost({} as Engine, cache)).importLocalPackage(files).catch((e: Error) => e)) as Error;
     expect(error.name).toBe('PackageFilesError');
     expect(error.message).toContain('vae_decoder.onnx has 63 bytes, but the manifest lists 64');
     expect(error.message).toContain('preview_decoder.onnx is missing (the manifest lists it at components.previewDecoder.variants.fp32)');
