@@ -18,7 +18,8 @@ import type { SettingsStore } from '../data/settings-store';
 import { TasteStore } from '../data/taste-store';
 import { VoteStore } from '../data/vote-store';
 import { toUserError, type UserError } from '../data/user-error';
-import { adapterContext, engineContext, historyContext, settingsContext } from '../contexts';
+import { adapterContext, engineContext, historyContext, libraryContext, settingsContext } from '../contexts';
+import type { ModelLibrary } from '../data/model-library';
 import type { AppShell } from '../data/app-shell';
 import './adapter-panel';
 import './app-shell-bar';
@@ -48,6 +49,7 @@ export class VidletApp extends LitElement {
   @provide({ context: settingsContext }) @property({ attribute: false }) settingsStore!: SettingsStore;
   @provide({ context: historyContext }) @property({ attribute: false }) history!: HistoryStore;
   @provide({ context: adapterContext }) @property({ attribute: false }) adapters!: AdapterLibrary;
+  @provide({ context: libraryContext }) @property({ attribute: false }) library!: ModelLibrary;
   /** Service worker updates and the install prompt; absent where the page has none (tests of components). */
   @property({ attribute: false }) shell?: AppShell;
   /** Votes between takes (Compare takes); main.ts passes the page's, a component test gets its own. */
@@ -92,7 +94,7 @@ export class VidletApp extends LitElement {
     const model = this.#watch.get(this.session.model);
     const selected = this.#watch.get(this.history.selected);
     const compare = this.#watch.get(this.history.compare);
-    const modelName = model.kind === 'ready' ? model.info.displayName : 'Vidlet tiny';
+    const modelName = model.kind === 'ready' ? model.info.displayName : (this.library?.active.displayName ?? 'Vidlet tiny');
     return html`
       <header class="top">
         <div class="brand">

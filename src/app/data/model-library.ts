@@ -130,14 +130,18 @@ export class ModelLibrary {
     }
   }
 
-  /** Makes `id` the active model: the session unloads the current one and loads this one. Refused while a generation runs. */
+  /**
+   * Makes `id` the active model: the session unloads the current one and loads this one (resolving
+   * once the load ended, either way). Refused while a generation runs.
+   */
   async switchTo(session: EngineSession, id: string): Promise<void> {
     const next = withActive(this.embedded, this.state.value, id);
     if (isActive(session.run.value)) throw new LibraryError('A generation is running: let it finish or press Cancel, then switch models.');
     const entry = activeModel(this.embedded, next);
     await session.switchModel({ base: entry.base });
     this.state.set(next);
-    await session.ensureModel();
+    // A load that fails is the session's model state 'error', which the model panel shows.
+    await session.ensureModel().catch(() => {});
   }
 
   /**

@@ -44,6 +44,12 @@ export class SettingsStore {
     this.notice.set({ kind: 'info', text: `Settings restored from ${from}.` });
   }
 
+  /** Switching to another model takes its defaults (steps, guidance, sampler); prompt and seed stay. */
+  useModelDefaults(model: ModelInfo): void {
+    this.#hadSaved = true;
+    this.settings.update((s) => withModelDefaults(s, model));
+  }
+
   /** A first visit takes the model's defaults; a returning user keeps their own settings. */
   applyModelDefaults(model: ModelInfo): void {
     if (this.#hadSaved) return;
