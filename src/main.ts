@@ -34,13 +34,8 @@ const library = new ModelLibrary(EMBEDDED, engine); // the active choice, read b
 // Every model load (first use, after deleting the cached model) adds the user's adapters again.
 const session = new EngineSession(engine, history, storage, { source: { base: library.active.base }, onModelLoaded: (info) => adapters.attach(info) });
 
-// A first visit takes the model's defaults; switching to another model takes that model's.
-let lastReady: string | undefined;
 session.model.subscribe((state) => {
-  if (state.kind !== 'ready') return;
-  if (lastReady !== undefined && lastReady !== state.info.name) settings.useModelDefaults(state.info);
-  else settings.applyModelDefaults(state.info);
-  lastReady = state.info.name;
+  if (state.kind === 'ready') settings.modelReady(state.info);
 });
 
 // The service worker (built by vite-plugin-pwa into sw.js) exists only in a build, not on the dev server.
