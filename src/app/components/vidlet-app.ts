@@ -275,6 +275,12 @@ export class VidletApp extends LitElement {
     e.preventDefault();
     this.#dragDepth = 0;
     this.dragging = false;
+    const folder = [...(e.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry?.()).find((entry) => entry?.isDirectory);
+    if (folder) {
+      // Model packages are added where the models are listed, where the user then sees and confirms what fits.
+      this.settingsStore.notice.set({ kind: 'error', text: `"${folder.name}" is a folder. To add a model package, drop it on the list of models in the Model panel, or use "Add folder…" there.` });
+      return;
+    }
     const files = [...(e.dataTransfer?.files ?? [])];
     if (files.some((f) => isAdapterFileName(f.name))) return this.#addAdapters(files);
     const file = files[0];
