@@ -1,14 +1,13 @@
 /**
  * The installed models (#11): the list (embedded first) with Use / Remove, and adding a converted
- * package by its address or from a folder (picked, or dropped on this list). A package is shown
+ * package by its address or from a picked folder (a folder dropped anywhere on the page arrives
+ * here too: vidlet-app hands it to ModelLibrary.check, whose `pending` this renders). A package is shown
  * with its size, the weights this device would load and the storage left before it is added; one
  * that cannot fit is refused there, with the numbers, before anything is downloaded or stored.
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, query, state } from 'lit/decorators.js';
-import type { LocalFile } from '../../store/local-import';
-import { droppedFolderFiles } from '../data/dropped-folder';
+import { customElement, query } from 'lit/decorators.js';
 import { isActive, type EngineSession } from '../data/engine-session';
 import { formatBytes, formatDate } from '../data/format-units';
 import type { Candidate, ModelLibrary } from '../data/model-library';
@@ -24,10 +23,6 @@ const ORIGIN: Record<LibraryEntry['origin'], string> = { embedded: 'built in', u
 export class ModelLibraryView extends LitElement {
   @consume({ context: engineContext }) session!: EngineSession;
   @consume({ context: libraryContext }) library!: ModelLibrary;
-  @state() private candidate?: Candidate;
-  @state() private candidateFiles?: LocalFile[];
-  @state() private problem?: string;
-  @state() private busy = false;
   @query('input[type=url]') private urlInput!: HTMLInputElement;
   @query('input[type=file]') private folderInput!: HTMLInputElement;
   #watch = new Watch(this);
@@ -35,13 +30,16 @@ export class ModelLibraryView extends LitElement {
   override render() {
     const library = this.#watch.get(this.library.state);
     const activity = this.#watch.get(this.library.activity);
+    const pending = this.#watch.get(this.library.pending);
+    const problem = this.#watch.get(this.library.problem);
     const run = this.#watch.get(this.session.run);
     const model = this.#watch.get(this.session.model);
     const storage = this.#watch.get(this.session.storage.state);
     const active = this.library.active;
-    const locked = isActive(run) || this.busy;
+    const busy = activity.kind !== 'idle';
+    const locked = isActive(run) || busy || model.kind === 'loading';
     return html`
-      <ul class="models" aria-label="Installed models" @dragover=${this.#dragOver} @drop=${this.#drop}>
+      <ul class="models" aria-label="Installed models">
         ${this.library.models.map((e) => {
           const cached = storage?.models.find((m) => m.name === e.id)?.bytes;
           const size = e.bytes || (model.kind === 'ready' && model.info.name === e.id ? model.info.bytes : 0);
@@ -55,7 +53,7 @@ export class ModelLibraryView extends LitElement {
             <div class="row-actions">
               ${e.id === active.id
                 ? html`<span class="chip">Active</span>`
-                : html`<button class="small" ?disabled=${locked} title=${isActive(run) ? 'Not while a generation runs' : ''} @click=${() => this.#use(e)} aria-label="Use ${e.displayName}">Use</button>`}
+                : html`<button class="small" ?disabled=${locked} title=${isActive(run) ? 'Not while a generation runs' : ''} @click=${() => this.library.use(this.session, e.id)} aria-label="Use ${e.displayName}">Use</button>`}
               ${e.origin !== 'embedded'
                 ? html`<button class="small danger" ?disabled=${locked} @click=${() => this.#remove(e)} aria-label="Remove ${e.displayName}">Remove</button>`
                 : nothing}
@@ -64,9 +62,9 @@ export class ModelLibraryView extends LitElement {
         })}
       </ul>
       <form class="add" @submit=${this.#checkUrl}>
-        <input type="url" aria-label="Model address" placeholder="https://…/model-folder/ (holding manifest.json)" ?disabled=${this.busy} />
-        <button type="submit" class="small" ?disabled=${this.busy}>Check address</button>
-        <button type="button" class="small" ?disabled=${this.busy} @click=${() => this.folderInput.click()}>Add folder…</button>
+        <input type="url" aria-label="Model address" placeholder="https://…/model-folder/ (holding manifest.json)" ?disabled=${busy} />
+        <button type="submit" class="small" ?disabled=${busy}>Check address</button>
+        <button type="button" class="small" ?disabled=${busy} @click=${() => this.folderInput.click()}>Add folder…</button>
         <input type="file" webkitdirectory multiple hidden aria-label="Model folder" @change=${this.#picked} />
       </form>
       ${activity.kind === 'checking' ? html`<p class="muted" role="status">Checking ${activity.where}…</p>` : nothing}
@@ -75,15 +73,15 @@ export class ModelLibraryView extends LitElement {
             Storing and checking ${activity.progress ? `${activity.progress.path}: ${formatBytes(activity.progress.storedBytes)} of ${formatBytes(activity.progress.totalBytes)}` : 'files'}…
           </p>`
         : nothing}
-      ${this.candidate ? this.#candidateView(this.candidate) : nothing}
-      ${this.problem ? html`<p class="error-text library-problem" role="alert">${this.problem}</p>` : nothing}
-      ${library.added.length === 0 && !this.candidate
-        ? html`<p class="muted hint">Add a converted model (a folder with manifest.json, ONNX files and tokenizer.json) by its address, or drop the folder here.</p>`
+      ${pending ? this.#candidateView(pending.candidate, busy) : nothing}
+      ${problem ? html`<p class="error-text library-problem" role="alert">${problem}</p>` : nothing}
+      ${library.added.length === 0 && !pending
+        ? html`<p class="muted hint">Add a converted model (a folder with manifest.json, ONNX files and tokenizer.json) by its address, or drop the folder on the page.</p>`
         : nothing}
     `;
   }
 
-  #candidateView(c: Candidate) {
+  #candidateView(c: Candidate, busy: boolean) {
     const p = c.plan;
     const largest = p.components.reduce((a, b) => (b.bytes > a.bytes ? b : a), p.components[0]);
     const weights = p.components.reduce((n, x) => n + x.bytes, 0);
@@ -103,88 +101,28 @@ export class ModelLibraryView extends LitElement {
         ? html`<p class="error-text refusal" role="alert">Cannot add ${p.displayName}: ${c.problems.map((x) => x.message).join(' ')}</p>`
         : nothing}
       <div class="row-actions">
-        ${c.problems.length === 0 ? html`<button class="small primary" ?disabled=${this.busy} @click=${this.#add}>Add model</button>` : nothing}
-        <button class="small" ?disabled=${this.busy} @click=${() => this.#clear()}>${c.problems.length ? 'Close' : 'Cancel'}</button>
+        ${c.problems.length === 0 ? html`<button class="small primary" ?disabled=${busy} @click=${() => this.library.addPending()}>Add model</button>` : nothing}
+        <button class="small" ?disabled=${busy} @click=${() => this.library.dismissPending()}>${c.problems.length ? 'Close' : 'Cancel'}</button>
       </div>
     </div>`;
   }
 
-  #clear() {
-    this.candidate = undefined;
-    this.candidateFiles = undefined;
-  }
-
-  async #task(work: () => Promise<void>) {
-    this.busy = true;
-    this.problem = undefined;
-    try {
-      await work();
-    } catch (error) {
-      this.problem = error instanceof Error ? error.message : String(error);
-    } finally {
-      this.busy = false;
-    }
-  }
-
   #checkUrl = (e: Event) => {
     e.preventDefault();
-    this.#clear();
-    void this.#task(async () => {
-      this.candidate = await this.library.inspectUrl(this.urlInput.value);
+    void this.library.check({ url: this.urlInput.value }).then(() => {
+      if (this.library.pending.value) this.urlInput.value = '';
     });
   };
 
   #picked = () => {
     const files = [...(this.folderInput.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, file: f as Blob }));
     this.folderInput.value = '';
-    if (files.length > 0) void this.#inspectFolder(files);
+    if (files.length > 0) void this.library.check({ files });
   };
-
-  #dragOver = (e: DragEvent) => {
-    if (!e.dataTransfer?.types.includes('Files')) return;
-    e.preventDefault();
-  };
-
-  #drop = async (e: DragEvent) => {
-    if (!e.dataTransfer) return;
-    // The page's own drop (settings from a clip, adapters) must not see a model folder.
-    e.preventDefault();
-    e.stopPropagation();
-    const files = await droppedFolderFiles(e.dataTransfer);
-    if (!files) {
-      this.problem = 'Drop the model package folder itself (the one holding manifest.json) on this list.';
-      return;
-    }
-    await this.#inspectFolder(files);
-  };
-
-  #inspectFolder(files: LocalFile[]) {
-    this.#clear();
-    return this.#task(async () => {
-      this.candidate = await this.library.inspectFolder(files);
-      this.candidateFiles = files;
-    });
-  }
-
-  #add = () => {
-    const c = this.candidate;
-    if (!c) return;
-    void this.#task(async () => {
-      if (c.origin === 'url') {
-        this.library.addUrl(c);
-        this.urlInput.value = '';
-      } else await this.library.addFolder(c, this.candidateFiles ?? []);
-      this.#clear();
-    });
-  };
-
-  #use(entry: LibraryEntry) {
-    void this.#task(() => this.library.switchTo(this.session, entry.id));
-  }
 
   #remove(entry: LibraryEntry) {
     if (!confirm(`Remove ${entry.displayName}? Its stored files are deleted${entry.origin === 'url' ? '; add its address again to use it' : '; add the folder again to use it'}.`)) return;
-    void this.#task(() => this.library.remove(this.session, entry.id));
+    void this.library.removeReporting(this.session, entry.id);
   }
 
   static override styles = [

@@ -20,6 +20,7 @@ import { VoteStore } from '../data/vote-store';
 import { toUserError, type UserError } from '../data/user-error';
 import { adapterContext, engineContext, historyContext, libraryContext, settingsContext } from '../contexts';
 import type { ModelLibrary } from '../data/model-library';
+import { droppedFolderFiles } from '../data/dropped-folder';
 import type { AppShell } from '../data/app-shell';
 import './adapter-panel';
 import './app-shell-bar';
@@ -139,7 +140,7 @@ export class VidletApp extends LitElement {
       </main>
 
       ${this.dragging
-        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />or an adapter's .safetensors and .json to add it</div></div>`
+        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />an adapter's .safetensors and .json to add it,<br />or a model package folder to add the model</div></div>`
         : nothing}
     `;
   }
@@ -275,13 +276,15 @@ export class VidletApp extends LitElement {
     e.preventDefault();
     this.#dragDepth = 0;
     this.dragging = false;
-    const folder = [...(e.dataTransfer?.items ?? [])].map((i) => i.webkitGetAsEntry?.()).find((entry) => entry?.isDirectory);
-    if (folder) {
-      // Model packages are added where the models are listed, where the user then sees and confirms what fits.
-      this.settingsStore.notice.set({ kind: 'error', text: `"${folder.name}" is a folder. To add a model package, drop it on the list of models in the Model panel, or use "Add folder…" there.` });
-      return;
-    }
+    // Both read before any await: the drop's DataTransfer is emptied once this handler returns.
     const files = [...(e.dataTransfer?.files ?? [])];
+    const folder = e.dataTransfer ? droppedFolderFiles(e.dataTransfer) : undefined;
+    // A folder is a model package: the model library checks it and offers it in the model panel.
+    const folderFiles = await folder;
+    if (folderFiles) {
+      this.renderRoot.querySelector('vidlet-model-panel')?.scrollIntoView({ block: 'nearest' });
+      return this.library.check({ files: folderFiles });
+    }
     if (files.some((f) => isAdapterFileName(f.name))) return this.#addAdapters(files);
     const file = files[0];
     if (!file) return;

@@ -41,9 +41,19 @@ export type LibraryActivity =
   | { kind: 'importing'; progress?: ImportProgress }
   | { kind: 'removing'; id: string };
 
+/** A package looked at and shown to the user, waiting for "Add" (the files too, for a folder). */
+export interface Pending {
+  candidate: Candidate;
+  files?: LocalFile[];
+}
+
 export class ModelLibrary {
   readonly state: Observable<LibraryState>;
   readonly activity = new Observable<LibraryActivity>({ kind: 'idle' });
+  /** What the panel offers to add; set by check(), wherever the address or folder came from (a drop on the page too). */
+  readonly pending = new Observable<Pending | undefined>(undefined);
+  /** The last refusal or failure, in words for the user; cleared by the next action. */
+  readonly problem = new Observable<string | undefined>(undefined);
 
   constructor(
     readonly embedded: LibraryEntry,
@@ -61,6 +71,48 @@ export class ModelLibrary {
 
   get active(): LibraryEntry {
     return activeModel(this.embedded, this.state.value);
+  }
+
+  /** Looks at a typed address or a folder's files and offers the package (or says why not); never throws. */
+  check(source: { url: string } | { files: LocalFile[] }): Promise<void> {
+    return this.#report(async () => {
+      this.pending.set(undefined);
+      const candidate = 'url' in source ? await this.inspectUrl(source.url) : await this.inspectFolder(source.files);
+      this.pending.set({ candidate, ...('files' in source ? { files: source.files } : {}) });
+    });
+  }
+
+  /** Adds the offered package (a folder is stored first); never throws: a failure is `problem`. */
+  addPending(): Promise<void> {
+    return this.#report(async () => {
+      const pending = this.pending.value;
+      if (!pending) return;
+      if (pending.candidate.origin === 'url') this.addUrl(pending.candidate);
+      else await this.addFolder(pending.candidate, pending.files ?? []);
+      this.pending.set(undefined);
+    });
+  }
+
+  dismissPending(): void {
+    this.pending.set(undefined);
+  }
+
+  /** switchTo / remove for the panel: a refusal or failure becomes `problem`. */
+  use(session: EngineSession, id: string): Promise<void> {
+    return this.#report(() => this.switchTo(session, id));
+  }
+
+  removeReporting(session: EngineSession, id: string): Promise<void> {
+    return this.#report(() => this.remove(session, id));
+  }
+
+  async #report(work: () => Promise<void>): Promise<void> {
+    this.problem.set(undefined);
+    try {
+      await work();
+    } catch (error) {
+      this.problem.set(error instanceof Error ? error.message : String(error));
+    }
   }
 
   /**

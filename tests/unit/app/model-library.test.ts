@@ -146,6 +146,28 @@ describe('ModelLibrary: adding by address', () => {
   });
 });
 
+describe('ModelLibrary: what the panel drives (check, addPending, problem)', () => {
+  it('offers a checked package, adds it on addPending, and turns a refusal into `problem` without throwing', async () => {
+    const { f } = fakeFetch({ 'https://models.test/wan/manifest.json': [200, '{}'] });
+    const lib = new ModelLibrary(EMBEDDED, remote(plan()), memoryStorage(), f);
+    await lib.check({ url: 'nope' });
+    expect(lib.problem.value).toMatch(/"nope" is not a web address/);
+    expect(lib.pending.value).toBeUndefined();
+
+    await lib.check({ url: 'https://models.test/wan/' });
+    expect(lib.problem.value).toBeUndefined();
+    expect(lib.pending.value?.candidate).toMatchObject({ origin: 'url', where: 'https://models.test/wan/', storeBytes: 3e9 });
+    await lib.addPending();
+    expect(lib.pending.value).toBeUndefined();
+    expect(lib.models.map((e) => e.id)).toEqual(['vidlet-tiny', 'wan-small']);
+
+    await lib.check({ url: 'https://models.test/wan/' });
+    await lib.addPending();
+    expect(lib.problem.value).toMatch(/"wan-small" is already installed/);
+    expect(lib.models).toHaveLength(2);
+  });
+});
+
 describe('ModelLibrary: adding a folder', () => {
   const files = [{ path: 'wan/manifest.json', file: new Blob(['{}']) }, { path: 'wan/denoiser.onnx', file: new Blob(['x']) }];
 
