@@ -1,7 +1,7 @@
 /**
- * The model card: the installed models (model-library.ts: add, switch, remove), which model is loaded, its size, the backend in use (and why), download progress on
- * first use, the storage the site uses, whether the browser keeps it persistently, and deleting
- * the cached copy.
+ * The model card: the installed models (model-library.ts: add, switch, remove), the loaded model
+ * and its size, the backend in use (and why), download progress on first use, the storage the
+ * site uses, whether the browser keeps it persistently, and deleting the active model's cached copy.
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
