@@ -7,6 +7,7 @@
  * (read synchronously at start-up, so the first load already uses the active model).
  */
 import type { ImportedPackage, ImportProgress, LocalFile } from '../../store/local-import';
+import { packagePaths } from '../../store/package-files';
 import type { PackagePlan } from '../../worker/engine-host';
 import { isActive, type EngineSession } from './engine-session';
 import { fitProblems, type FitProblem } from './model-fit';
@@ -147,7 +148,8 @@ export class ModelLibrary {
     const folder = files[0]?.path.split('/')[0] ?? 'the folder';
     this.activity.set({ kind: 'checking', where: folder });
     try {
-      const manifestFile = files.find((f) => /^([^/]+\/)?manifest\.json$/.test(f.path));
+      // Where the worker's import will look for it (the same rule, src/store/package-files.ts).
+      const manifestFile = files[packagePaths(files.map((f) => f.path)).indexOf('manifest.json')];
       if (!manifestFile) throw new LibraryError(`There is no manifest.json at the top of "${folder}". Pick the package folder itself (the one holding manifest.json).`);
       let json: unknown;
       try {
