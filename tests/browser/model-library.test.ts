@@ -81,7 +81,7 @@ async function serveWithCopy(name: string, displayName: string) {
 
 type W = {
   vidlet: {
-    session: { model: { value: { kind: string; info?: { name: string } } }; source: { base: string } };
+    session: { model: { value: { kind: string; info?: { name: string; bytes: number } } }; source: { base: string } };
     storage: { refresh(): Promise<void>; state: { value?: { models: { name: string; bytes: number; completeFiles: number }[] } } };
     history: { entries: { value: { model: string }[] } };
     library: { models: { id: string }[]; active: { id: string } };
@@ -164,6 +164,8 @@ it('(1) adds a model by address (refusing a folder without a manifest), uses it,
   await library(page).getByRole('button', { name: 'Use Vidlet copy' }).click();
   await waitForModel(page, 'vidlet-copy');
   expect(fetched.filter((p) => p.endsWith('.onnx')).length).toBe(4);
+  // The size shown before adding is what the load then read (the same variant rule).
+  expect(await page.evaluate(() => (window as unknown as W).vidlet.session.model.value.info?.bytes)).toBe(loadBytes(manifest, variant!));
   expect(await library(page).locator('li.active').getAttribute('data-model')).toBe('vidlet-copy');
   await generate(page, 5);
   expect(await page.evaluate(() => (window as unknown as W).vidlet.history.entries.value.map((e) => e.model))).toEqual(['vidlet-copy']);

@@ -243,3 +243,32 @@ describe('ModelLibrary with an EngineSession: switching and removing', () => {
     expect(JSON.parse(store.getItem('vidlet.models.v1')!)).toEqual({ added: [], activeId: 'vidlet-tiny' });
   });
 });
+
+describe('EngineSession.switchModel during a download', () => {
+  it('stops the running load, then unloads and takes the new source', async () => {
+    let release!: () => void;
+    const calls: string[] = [];
+    const engine = {
+      loadModel: (source: ModelSource) => {
+        calls.push(`load ${source.base}`);
+        return new Promise<ModelInfo>((ok, fail) => {
+          release = () => fail(Object.assign(new Error('Download of x was cancelled.'), { name: 'AbortError' }));
+        });
+      },
+      cancel: async () => {
+        calls.push('cancel');
+        release();
+      },
+      unload: async () => void calls.push('unload'),
+    } as unknown as Engine;
+    const storage = new ModelStorage({ cacheUsage: async () => ({ models: [], estimate: null }), deleteCachedModel: async () => {} }, null);
+    const session = new EngineSession(engine, {} as HistoryStore, storage, { source: { base: EMBEDDED.base } });
+    const first = session.ensureModel().catch(() => 'stopped');
+    expect(session.model.value.kind).toBe('loading');
+    await session.switchModel({ base: wan.base });
+    expect(await first).toBe('stopped');
+    expect(calls).toEqual([`load ${EMBEDDED.base}`, 'cancel', 'unload']);
+    expect(session.source).toEqual({ base: wan.base });
+    expect(session.model.value.kind).toBe('idle');
+  });
+});
