@@ -15,6 +15,7 @@ import { parseManifest, variantFiles } from '../store/manifest';
 import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';
+import { chooseVariants, RUNTIME_COMPONENTS, type RuntimeComponent } from './load-plan';
 import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { runBestOf } from './best-of';
 import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './reward-scores';
@@ -38,9 +39,7 @@ import type {
   GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis,
 } from './types';
 
-/** Components a generation needs (the VAE encoder is optional and not loaded for text-to-video). */
-export const RUNTIME_COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
-type RuntimeComponent = (typeof RUNTIME_COMPONENTS)[number];
+export { RUNTIME_COMPONENTS };
 
 interface Loaded {
   base: string;
@@ -319,10 +318,7 @@ export class VidletEngine implements Engine {
     options: LoadOptions,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<{ variants: Record<RuntimeComponent, Variant>; sessions: Record<RuntimeComponent, ComponentSession>; totalBytes: number }> {
-    const variants = {} as Record<RuntimeComponent, Variant>;
-    for (const name of RUNTIME_COMPONENTS) {
-      variants[name] = chooseVariant(name, manifest.components[name].variants, backend, options.variant ?? 'auto').variant;
-    }
+    const variants = chooseVariants(manifest, backend, options.variant ?? 'auto');
     const totalBytes = variantFiles(manifest, variants).reduce((s, f) => s + f.bytes, 0);
     const bytes = await this.readAll(store, signal, base, manifest, variants, totalBytes, onProgress);
     if (this.ortThreads === null) {

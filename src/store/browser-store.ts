@@ -8,11 +8,14 @@
  * damaged part, so it is dropped and the file fetched once more from byte 0.
  * readManifest / readText: network first (so an updated model is seen), falling back to the
  * copy saved in IndexedDB when the network fails — a reload offline still loads the model.
+ * A package imported from a local folder (base `vidlet-local://…`, local-import.ts) has no network
+ * copy: everything comes from the cache, and a file missing there is an error, never a fetch.
  */
 import { ModelCache } from './cache';
 import { download, downloadToMemory, type DownloadProgress } from './download';
 import { DownloadAbortedError, FileUnavailableError, IntegrityError, SizeMismatchError, StorageFullError } from './errors';
 import { relPath } from './json-fields';
+import { isLocalBase } from './local-import';
 import { verifyFile } from './sha256';
 import type { FileProgress, ModelFileStore, PackageFile } from './types';
 
@@ -33,6 +36,7 @@ export interface BrowserStoreOptions {
 }
 
 const MODEL_NAME = /^[a-z0-9-]+$/;
+const NOT_STORED = 'this model was added from a folder on this device and is no longer stored in this browser; add the folder again';
 
 export class BrowserModelStore implements ModelFileStore {
   readonly cache: ModelCache;
@@ -58,6 +62,12 @@ export class BrowserModelStore implements ModelFileStore {
   async readManifest(rawBase: string): Promise<unknown> {
     const base = folderUrl(rawBase);
     const url = resolveUrl(base, 'manifest.json');
+    if (isLocalBase(base)) {
+      const saved = await this.cache.loadManifest(base).catch(() => undefined);
+      if (!saved) throw new FileUnavailableError('manifest.json', base, NOT_STORED);
+      this.names.set(base, saved.name);
+      return saved.json;
+    }
     let networkProblem: string;
     try {
       // no-cache: revalidate, so a re-exported model is noticed; the fallback below covers offline.
@@ -96,6 +106,11 @@ export class BrowserModelStore implements ModelFileStore {
     const base = folderUrl(rawBase);
     const url = resolveUrl(base, path);
     const name = await this.modelName(base);
+    if (isLocalBase(base)) {
+      const saved = await this.cache.loadText(name, path).catch(() => undefined);
+      if (saved === undefined) throw new FileUnavailableError(path, base, NOT_STORED);
+      return saved;
+    }
     let problem: string;
     try {
       const res = await this.fetchImpl(url, { cache: 'no-cache', signal: this.opts.signal });
@@ -140,6 +155,7 @@ export class BrowserModelStore implements ModelFileStore {
     };
 
     if (this.cacheBroken) {
+      if (isLocalBase(base)) throw new FileUnavailableError(file.path, base, NOT_STORED);
       const data = await downloadToMemory(url, downloadOpts);
       await verifyFile(file, data, url);
       return data;
@@ -171,6 +187,7 @@ export class BrowserModelStore implements ModelFileStore {
       return this.load(base, file, onProgress);
     }
 
+    if (isLocalBase(base)) throw new FileUnavailableError(file.path, base, NOT_STORED);
     // Fail before downloading, not after hundreds of MiB, when the browser already says there is no room.
     await this.ensureRoom(name, file.bytes - held);
 

@@ -150,7 +150,14 @@ export class ModelCache {
   async putChunk(model: string, file: PackageFile, index: number, data: Uint8Array, chunkBytes: number): Promise<void> {
     const len = chunkLength(index, file.bytes, chunkBytes);
     // slice(): structured clone of a view would store the view's whole underlying buffer.
-    const value = data.slice(index * chunkBytes, index * chunkBytes + len);
+    await this.putChunkBytes(model, file, index, data.slice(index * chunkBytes, index * chunkBytes + len), chunkBytes);
+  }
+
+  /** Stores `value`, exactly chunk `index` of `file`, and counts it in the record, atomically. */
+  async putChunkBytes(model: string, file: PackageFile, index: number, value: Uint8Array, chunkBytes = this.chunkBytes): Promise<void> {
+    if (value.length !== chunkLength(index, file.bytes, chunkBytes)) {
+      throw new RangeError(`chunk ${index} of ${file.path} has ${value.length} bytes, not ${chunkLength(index, file.bytes, chunkBytes)}`);
+    }
     const rec: FileRecord = {
       model, path: file.path, sha256: file.sha256.toLowerCase(), bytes: file.bytes, chunkBytes,
       chunks: index + 1, complete: false, updatedAt: Date.now(),

@@ -115,3 +115,14 @@ export function formatBytes(n: number): string {
   }
   return i === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[i]}`;
 }
+
+/** A package given as files (a picked folder) lacks files its manifest names, or has them at another size. */
+export class PackageFilesError extends Error {
+  override name = 'PackageFilesError';
+  constructor(readonly problems: { path: string; problem: string }[]) {
+    super(
+      `The folder is not a complete model package: ${problems.slice(0, 5).map((p) => `${p.path} ${p.problem}`).join('; ')}` +
+        `${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}. Nothing was stored; pick the whole package folder as the converter wrote it.`,
+    );
+  }
+}

@@ -24,7 +24,8 @@ import type {
   StepPreview,
   TakeScore,
 } from '../engine/types';
-import type { CacheUsage, EngineHost } from './engine-host';
+import type { ImportedPackage, ImportProgress, LocalFile } from '../store/local-import';
+import type { CacheUsage, EngineHost, PackagePlan } from './engine-host';
 import { deserializeError } from './error-transport';
 
 export class WorkerCrashedError extends Error {
@@ -116,6 +117,16 @@ export class EngineClient implements Engine {
   /** Deletes model `name` from the cache, in the worker; unload() it first. */
   deleteCachedModel(name: string): Promise<void> {
     return this.#call(() => this.#remote.deleteCachedModel(name));
+  }
+
+  /** The load plan of a manifest on this device (EngineHost.planPackage); rejects with ManifestError. */
+  planPackage(manifestJson: unknown, options?: LoadOptions): Promise<PackagePlan> {
+    return this.#call(() => this.#remote.planPackage(manifestJson, options));
+  }
+
+  /** Stores a picked folder's package in the worker's model cache (EngineHost.importLocalPackage). */
+  importLocalPackage(files: LocalFile[], onProgress?: (p: ImportProgress) => void): Promise<ImportedPackage> {
+    return this.#call(() => this.#remote.importLocalPackage(files, onProgress ? Comlink.proxy(onProgress) : undefined));
   }
 
   diagnostics(): Promise<{ generations: number; crossOriginIsolated: boolean }> {

@@ -22,6 +22,11 @@ import type {
   TakeScore,
 } from '../engine/types';
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
+import { chooseBackend, probeEnvironment, type EnvironmentProbe } from '../engine/backend';
+import { planLoad, type ComponentPlan } from '../engine/load-plan';
+import { parseManifest } from '../store/manifest';
+import { importPackageFiles, type ImportedPackage, type ImportProgress, type ImportTarget, type LocalFile } from '../store/local-import';
+import { listedBytes } from '../store/package-files';
 import { serializeError } from './error-transport';
 import { BUILD_VERSION } from '../build-info';
 
@@ -32,23 +37,83 @@ export interface CacheUsage {
   estimate: StorageEstimate | null;
 }
 
-/** The parts of the worker's ModelCache that the page may reach. */
-export type CacheAccess = Pick<ModelCache, 'listModels' | 'estimate' | 'deleteModel'>;
+/** The parts of the worker's ModelCache that the page may reach (listing, deleting, importing a folder). */
+export type CacheAccess = Pick<ModelCache, 'listModels' | 'estimate' | 'deleteModel'> & ImportTarget;
+
+/**
+ * What loading a package would take on this device, known before any weight is fetched: the
+ * variant of each component this backend would load and its bytes (load-plan.ts, the rule
+ * loadModel follows), and the storage estimate. The page's fit rule (src/app/data/model-fit.ts) judges it.
+ */
+export interface PackagePlan {
+  name: string;
+  displayName: string;
+  backend: 'webgpu' | 'wasm';
+  backendDescription: string;
+  components: ComponentPlan[];
+  /** Bytes a load downloads (the chosen variants' files). */
+  downloadBytes: number;
+  /** Bytes of every file the manifest lists (what importing a folder stores). */
+  listedBytes: number;
+  estimate: StorageEstimate | null;
+}
+
+export interface EngineHostOptions {
+  /** Replaces navigator.gpu probing in planPackage (tests). */
+  probe?: () => Promise<EnvironmentProbe>;
+}
 
 type Callback<T> = ((value: T) => void) & Partial<{ [Comlink.releaseProxy]: () => void }>;
 
 export class EngineHost {
   readonly #engine: Engine;
   readonly #cache: CacheAccess | undefined;
+  readonly #probe: () => Promise<EnvironmentProbe>;
   #generations = 0;
 
   /**
    * `cache` is the one the engine's store downloads into: the page asks the worker about it
    * instead of opening the same IndexedDB database beside a writer it cannot see.
    */
-  constructor(engine: Engine, cache?: CacheAccess) {
+  constructor(engine: Engine, cache?: CacheAccess, options: EngineHostOptions = {}) {
     this.#engine = engine;
     this.#cache = cache;
+    this.#probe = options.probe ?? probeEnvironment;
+  }
+
+  /** Parses a manifest (ManifestError names the field) and plans its load on this device; fetches nothing. */
+  planPackage(manifestJson: unknown, options?: LoadOptions): Promise<PackagePlan> {
+    return guard(async () => {
+      const manifest = parseManifest(manifestJson);
+      const backend = chooseBackend(await this.#probe(), options);
+      const plan = planLoad(manifest, backend, options?.variant ?? 'auto');
+      return {
+        name: manifest.name,
+        displayName: manifest.displayName,
+        backend: backend.backend,
+        backendDescription: backend.description,
+        components: plan.components,
+        downloadBytes: plan.bytes,
+        listedBytes: listedBytes(manifest),
+        estimate: (await this.#cache?.estimate()) ?? null,
+      };
+    });
+  }
+
+  /**
+   * Stores a package given as files (a picked folder; File objects are structured-cloned, not
+   * read, on the way here) in the model cache, each file sha256-checked; it then loads from
+   * `vidlet-local://<name>/` offline. PackageFilesError / IntegrityError name the file; a failure
+   * leaves nothing of the package stored.
+   */
+  importLocalPackage(files: LocalFile[], onProgress?: Callback<ImportProgress>): Promise<ImportedPackage> {
+    return guard(async () => {
+      try {
+        return await importPackageFiles(this.#requireCache(), files, onProgress ? (p) => void onProgress(p) : undefined);
+      } finally {
+        release(onProgress);
+      }
+    });
   }
 
   loadModel(source: ModelSource, options?: LoadOptions, onProgress?: Callback<LoadProgress>): Promise<ModelInfo> {

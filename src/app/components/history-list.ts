@@ -8,7 +8,9 @@ import { customElement } from 'lit/decorators.js';
 import { describeAdapters } from '../data/adapter-settings';
 import { formatDate } from '../data/format-units';
 import type { HistorySummary, HistoryStore } from '../data/history-store';
-import { historyContext } from '../contexts';
+import { historyContext, libraryContext } from '../contexts';
+import type { ModelLibrary } from '../data/model-library';
+import { madeWithNote } from '../data/model-library-state';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
@@ -16,6 +18,8 @@ import { Watch } from './watch';
 @customElement('vidlet-history-list')
 export class HistoryList extends LitElement {
   @consume({ context: historyContext }) history!: HistoryStore;
+  /** Absent outside the app (a component on its own): then no entry says which model made it. */
+  @consume({ context: libraryContext }) library?: ModelLibrary;
   #watch = new Watch(this);
   /** One object URL per thumbnail Blob, revoked when the entry goes away. */
   #thumbs = new Map<string, string>();
@@ -25,6 +29,8 @@ export class HistoryList extends LitElement {
     const selected = this.#watch.get(this.history.selected)?.id;
     const compare = this.#watch.get(this.history.compare)?.map((e) => e.id);
     this.#pruneThumbs(entries);
+    if (this.library) this.#watch.get(this.library.state);
+    const madeWith = (model: string) => (this.library ? madeWithNote(model, this.library.active, this.library.models) : undefined);
     return html`
       <header>
         <h2>History</h2>
@@ -39,6 +45,7 @@ export class HistoryList extends LitElement {
             <div class="body">
               <p class="prompt" title=${e.settings.prompt}>${e.settings.prompt}</p>
               <p class="muted">seed ${e.settings.seed} · ${e.settings.steps} steps · ${formatDate(e.createdAt)}</p>
+              ${madeWith(e.model) ? html`<p class="muted made-with">${madeWith(e.model)}</p>` : nothing}
               ${e.settings.adapters?.length ? html`<p class="muted adapters">Adapters: ${describeAdapters(e.settings)}</p>` : nothing}
               <div class="actions">
                 <button class="ghost" @click=${() => this.#send('vidlet-restore-entry', e.id)}>Use settings</button>

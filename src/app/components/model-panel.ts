@@ -1,7 +1,7 @@
 /**
- * The model card: which model, its size, the backend in use (and why), download progress on
- * first use, the storage the site uses, whether the browser keeps it persistently, and deleting
- * the cached copy.
+ * The model card: the installed models (model-library.ts: add, switch, remove), the loaded model
+ * and its size, the backend in use (and why), download progress on first use, the storage the
+ * site uses, whether the browser keeps it persistently, and deleting the active model's cached copy.
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
@@ -9,13 +9,16 @@ import { customElement, state } from 'lit/decorators.js';
 import type { EngineSession } from '../data/engine-session';
 import { formatBytes, formatDuration, formatSpeed } from '../data/format-units';
 import { persistenceNotice } from '../data/storage-persistence';
-import { engineContext } from '../contexts';
+import { engineContext, libraryContext } from '../contexts';
+import type { ModelLibrary } from '../data/model-library';
+import './model-library';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
 
 @customElement('vidlet-model-panel')
 export class ModelPanel extends LitElement {
   @consume({ context: engineContext }) session!: EngineSession;
+  @consume({ context: libraryContext }) library!: ModelLibrary;
   @state() private deleting = false;
   @state() private problem?: string;
   #watch = new Watch(this);
@@ -28,11 +31,15 @@ export class ModelPanel extends LitElement {
   override render() {
     const model = this.#watch.get(this.session.model);
     const storage = this.#watch.get(this.session.storage.state);
-    const cachedName = model.kind === 'ready' ? model.info.name : storage?.models[0]?.name;
+    this.#watch.get(this.library.state);
+    const active = this.library.active;
+    // A folder's package exists only in the cache: it is removed from the list, not "deleted as a cached copy".
+    const cachedName = active.origin === 'local' ? undefined : active.id;
     const cachedBytes = cachedName ? this.session.storage.cachedBytes(cachedName) : undefined;
     const persistence = persistenceNotice(this.#watch.get(this.session.storage.persistence));
     return html`
       <h2>Model</h2>
+      <vidlet-model-library></vidlet-model-library>
       ${model.kind === 'ready'
         ? html`<dl>
             <dt>Model</dt>

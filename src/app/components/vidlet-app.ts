@@ -18,7 +18,9 @@ import type { SettingsStore } from '../data/settings-store';
 import { TasteStore } from '../data/taste-store';
 import { VoteStore } from '../data/vote-store';
 import { toUserError, type UserError } from '../data/user-error';
-import { adapterContext, engineContext, historyContext, settingsContext } from '../contexts';
+import { adapterContext, engineContext, historyContext, libraryContext, settingsContext } from '../contexts';
+import type { ModelLibrary } from '../data/model-library';
+import { droppedFolderFiles } from '../data/dropped-folder';
 import type { AppShell } from '../data/app-shell';
 import './adapter-panel';
 import './app-shell-bar';
@@ -48,6 +50,7 @@ export class VidletApp extends LitElement {
   @provide({ context: settingsContext }) @property({ attribute: false }) settingsStore!: SettingsStore;
   @provide({ context: historyContext }) @property({ attribute: false }) history!: HistoryStore;
   @provide({ context: adapterContext }) @property({ attribute: false }) adapters!: AdapterLibrary;
+  @provide({ context: libraryContext }) @property({ attribute: false }) library!: ModelLibrary;
   /** Service worker updates and the install prompt; absent where the page has none (tests of components). */
   @property({ attribute: false }) shell?: AppShell;
   /** Votes between takes (Compare takes); main.ts passes the page's, a component test gets its own. */
@@ -92,7 +95,7 @@ export class VidletApp extends LitElement {
     const model = this.#watch.get(this.session.model);
     const selected = this.#watch.get(this.history.selected);
     const compare = this.#watch.get(this.history.compare);
-    const modelName = model.kind === 'ready' ? model.info.displayName : 'Vidlet tiny';
+    const modelName = model.kind === 'ready' ? model.info.displayName : (this.library?.active.displayName ?? 'Vidlet tiny');
     return html`
       <header class="top">
         <div class="brand">
@@ -137,7 +140,7 @@ export class VidletApp extends LitElement {
       </main>
 
       ${this.dragging
-        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />or an adapter's .safetensors and .json to add it</div></div>`
+        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />an adapter's .safetensors and .json to add it,<br />or a model package folder to add the model</div></div>`
         : nothing}
     `;
   }
@@ -273,7 +276,15 @@ export class VidletApp extends LitElement {
     e.preventDefault();
     this.#dragDepth = 0;
     this.dragging = false;
+    // Both read before any await: the drop's DataTransfer is emptied once this handler returns.
     const files = [...(e.dataTransfer?.files ?? [])];
+    const folder = e.dataTransfer ? droppedFolderFiles(e.dataTransfer) : undefined;
+    // A folder is a model package: the model library checks it and offers it in the model panel.
+    const folderFiles = await folder;
+    if (folderFiles) {
+      this.renderRoot.querySelector('vidlet-model-panel')?.scrollIntoView({ block: 'nearest' });
+      return this.library.check({ files: folderFiles });
+    }
     if (files.some((f) => isAdapterFileName(f.name))) return this.#addAdapters(files);
     const file = files[0];
     if (!file) return;

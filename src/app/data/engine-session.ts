@@ -58,6 +58,7 @@ export class EngineSession {
   readonly #engine: Engine;
   readonly #history: HistoryStore;
   readonly #options: EngineSessionOptions;
+  #source: ModelSource;
   #loading?: Promise<ModelInfo>;
   #cancelRequested = false;
 
@@ -70,6 +71,7 @@ export class EngineSession {
     this.#engine = engine;
     this.#history = history;
     this.#options = options;
+    this.#source = options.source;
   }
 
   get engine(): Engine {
@@ -77,7 +79,24 @@ export class EngineSession {
   }
 
   get source(): ModelSource {
-    return this.#options.source;
+    return this.#source;
+  }
+
+  /**
+   * Makes `source` the model later loads use: the current model is unloaded (a download under way
+   * is stopped; its finished chunks stay) and the state goes back to idle, so the caller's next
+   * ensureModel() loads the new one. Refused while a generation runs: it would lose its model.
+   */
+  async switchModel(source: ModelSource): Promise<void> {
+    if (isActive(this.run.value)) throw new Error('A generation is running: let it finish or press Cancel, then switch models.');
+    const loading = this.#loading;
+    if (loading) {
+      await this.#engine.cancel();
+      await loading.catch(() => {});
+    }
+    await this.#engine.unload();
+    this.#source = source;
+    this.model.set({ kind: 'idle' });
   }
 
   /** Loads the model once; concurrent callers share the same load. */
@@ -93,7 +112,7 @@ export class EngineSession {
     let sawNetwork = false;
     this.model.set({ kind: 'loading', startedAt });
     try {
-      const info = await this.#engine.loadModel(this.#options.source, this.#options.load, (progress) => {
+      const info = await this.#engine.loadModel(this.#source, this.#options.load, (progress) => {
         if (progress.phase === 'download' && !progress.fromCache) sawNetwork = true;
         this.model.set({ kind: 'loading', startedAt, progress });
       });

@@ -19,6 +19,8 @@ export class SettingsStore {
   /** A short message about the last restore ("Settings restored from clip.webm"). */
   readonly notice = new Observable<SettingsNotice | undefined>(undefined);
   #hadSaved: boolean;
+  /** The name of the last model that became ready (modelReady). */
+  #lastModel?: string;
 
   constructor(private readonly storage: Storage | undefined = globalThis.localStorage) {
     const saved = this.#read();
@@ -42,6 +44,20 @@ export class SettingsStore {
     this.#hadSaved = true;
     this.settings.update((s) => mergeRestoredSettings(s, restored));
     this.notice.set({ kind: 'info', text: `Settings restored from ${from}.` });
+  }
+
+  /**
+   * Called whenever a model is ready. The first one: a first visit takes its defaults, a returning
+   * user keeps their settings. Another model than the last one (a switch) gives its defaults
+   * (steps, guidance, sampler); prompt and seed stay.
+   */
+  modelReady(model: ModelInfo): void {
+    const switched = this.#lastModel !== undefined && this.#lastModel !== model.name;
+    this.#lastModel = model.name;
+    if (switched) {
+      this.#hadSaved = true;
+      this.settings.update((s) => withModelDefaults(s, model));
+    } else this.applyModelDefaults(model);
   }
 
   /** A first visit takes the model's defaults; a returning user keeps their own settings. */

@@ -1,0 +1,62 @@
+/**
+ * Whether a model package fits this device, decided before any weight is downloaded or stored:
+ * the bytes it needs against the storage the browser grants this site, and each onnxruntime
+ * session's weights against what WebAssembly memory can hold. Pure: the facts come in (the
+ * worker's load plan, navigator.storage.estimate()), the problems come out with their numbers.
+ */
+import { formatBytes } from './format-units';
+
+/**
+ * wasm32 addresses at most 4 GiB (memory64 is not what onnxruntime-web ships). onnxruntime-web
+ * copies a graph and its external data into its wasm heap to build a session, on WebGPU too (the
+ * weights reach the GPU from there), so no one component may exceed it.
+ */
+export const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
+
+export interface FitFacts {
+  /** Bytes that must be written to this site's storage (the download, or a local folder's files). */
+  storeBytes: number;
+  /** navigator.storage.estimate(); null where the browser gives none (then storage is not judged). */
+  estimate: { usage: number; quota: number; free: number } | null;
+  backend: 'webgpu' | 'wasm';
+  /** The variant of each component this device would load, with its files' bytes. */
+  components: { name: string; variant: string; bytes: number }[];
+}
+
+export interface FitProblem {
+  kind: 'storage' | 'component-memory' | 'wasm-memory';
+  message: string;
+}
+
+export function fitProblems(f: FitFacts): FitProblem[] {
+  const problems: FitProblem[] = [];
+  if (f.estimate && f.estimate.quota > 0 && f.storeBytes > f.estimate.free) {
+    problems.push({
+      kind: 'storage',
+      message:
+        `It needs ${formatBytes(f.storeBytes)} of storage, but this browser lets the site use only ${formatBytes(f.estimate.free)} more ` +
+        `(${formatBytes(f.estimate.usage)} used of ${formatBytes(f.estimate.quota)}). Free disk space or delete other models, then try again.`,
+    });
+  }
+  for (const c of f.components) {
+    if (c.bytes > WASM_MEMORY_BYTES) {
+      problems.push({
+        kind: 'component-memory',
+        message:
+          `Its ${c.name} (${c.variant}) is ${formatBytes(c.bytes)}, more than the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory can hold, ` +
+          'so onnxruntime-web cannot load it in any browser. Use a package with a smaller variant (q4) of it.',
+      });
+    }
+  }
+  // On the wasm backend every session lives in the one wasm heap, so their weights add up.
+  const total = f.components.reduce((n, c) => n + c.bytes, 0);
+  if (f.backend === 'wasm' && total > WASM_MEMORY_BYTES && problems.every((p) => p.kind !== 'component-memory')) {
+    problems.push({
+      kind: 'wasm-memory',
+      message:
+        `Its weights add up to ${formatBytes(total)} on WebAssembly (this device has no usable WebGPU), more than the ` +
+        `${formatBytes(WASM_MEMORY_BYTES)} one WebAssembly memory holds. It needs a browser with WebGPU, or a smaller package.`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,53 @@
+/** The fit rule: a package is refused, with its numbers, when its storage or memory needs exceed this device's. */
+import { describe, expect, it } from 'vitest';
+import { fitProblems, WASM_MEMORY_BYTES, type FitFacts } from '../../../src/app/data/model-fit';
+
+const GB = 1e9;
+const tiny: FitFacts = {
+  storeBytes: 40e6,
+  estimate: { usage: 1 * GB, quota: 10 * GB, free: 9 * GB },
+  backend: 'wasm',
+  components: [
+    { name: 'textEncoder', variant: 'int8', bytes: 24e6 },
+    { name: 'denoiser', variant: 'int8', bytes: 10e6 },
+  ],
+};
+
+describe('fitProblems', () => {
+  it('finds nothing wrong with a small package on a roomy device', () => {
+    expect(fitProblems(tiny)).toEqual([]);
+  });
+
+  it('refuses a download larger than the free quota, saying both numbers', () => {
+    const problems = fitProblems({ ...tiny, storeBytes: 9.5 * GB });
+    expect(problems.map((p) => p.kind)).toEqual(['storage']);
+    expect(problems[0].message).toContain('9.50 GB of storage');
+    expect(problems[0].message).toContain('only 9.00 GB more');
+    expect(problems[0].message).toContain('1.00 GB used of 10.0 GB');
+  });
+
+  it('exactly the free space fits; no estimate (or no quota) leaves storage unjudged', () => {
+    expect(fitProblems({ ...tiny, storeBytes: 9 * GB })).toEqual([]);
+    expect(fitProblems({ ...tiny, storeBytes: 1e15, estimate: null })).toEqual([]);
+    expect(fitProblems({ ...tiny, storeBytes: 1e15, estimate: { usage: 0, quota: 0, free: 0 } })).toEqual([]);
+  });
+
+  it('refuses a component whose weights exceed wasm memory, on WebGPU too, naming it and its variant', () => {
+    const big = { ...tiny, backend: 'webgpu' as const, components: [{ name: 'denoiser', variant: 'fp16', bytes: WASM_MEMORY_BYTES + 1 }] };
+    const problems = fitProblems(big);
+    expect(problems.map((p) => p.kind)).toEqual(['component-memory']);
+    expect(problems[0].message).toMatch(/denoiser \(fp16\) is 4\.29 GB, more than the 4\.29 GB/);
+    expect(fitProblems({ ...big, components: [{ name: 'denoiser', variant: 'fp16', bytes: WASM_MEMORY_BYTES }] })).toEqual([]);
+  });
+
+  it('on wasm the components share one heap: their sum is limited; on WebGPU it is not', () => {
+    const components = [
+      { name: 'textEncoder', variant: 'fp32', bytes: 2.5 * GB },
+      { name: 'denoiser', variant: 'fp32', bytes: 2.5 * GB },
+    ];
+    const wasm = fitProblems({ ...tiny, components });
+    expect(wasm.map((p) => p.kind)).toEqual(['wasm-memory']);
+    expect(wasm[0].message).toContain('5.00 GB');
+    expect(fitProblems({ ...tiny, backend: 'webgpu', components })).toEqual([]);
+  });
+});
