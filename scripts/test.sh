@@ -7,3 +7,6 @@ bash scripts/ensure-system-deps.sh
 npx tsc --noEmit -p .
 npx vitest run
 training/.venv/bin/python -m pytest -q training/tests
+# The converter's schedule rules need only onnx + torch (the training venv); its other tests need
+# convert/setup.sh's venv (diffusers, transformers), about 11 minutes to build, so they stay out.
+(cd convert && ../training/.venv/bin/python -B -m pytest -q -p no:cacheprovider tests/test_schedule.py)
