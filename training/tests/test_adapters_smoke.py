@@ -373,7 +373,7 @@ def test_committed_cross_language_fixture_matches_the_exporter(tmp_path):
 
 
 def test_smoke_on_base_checkpoint(tmp_path):
-    """Two DualReal steps on the real base model (DiT + VAE checkpoints, text encoder), < 1 minute."""
+    """Two DualReal steps on the real base model (DiT + VAE checkpoints, text encoder), about a minute."""
     from vidlet_train.adapters import checkpoint
 
     try:
@@ -392,7 +392,9 @@ def test_smoke_on_base_checkpoint(tmp_path):
     entries = export_dualreal(result, base, tmp_path, command="pytest smoke")
     down, up = slot_tensors([tmp_path / e["file"] for e in entries["adapters"]], base.depth, base.dit.cfg.lora_rank, base.width)
     assert torch.isfinite(down).all() and torch.isfinite(up).all()
-    assert time.time() - start < 60
+    # A hang guard, not a benchmark: wall time depends on what else the machine runs (106 s niced
+    # beside a training run against ~40 s alone), and a timing bound that tight would flake.
+    assert time.time() - start < 600
 
 
 def test_scores_tell_the_mascot_and_the_path_from_the_base_world():
