@@ -1,4 +1,8 @@
 /** A valid format-1 manifest built in code (tests must not depend on the trained model's export). */
+import { expect } from 'vitest';
+import { ManifestError } from '../../../src/store/errors';
+import { parseManifest } from '../../../src/store/manifest';
+
 export const SHA_A = 'a'.repeat(64);
 export const SHA_B = 'b'.repeat(64);
 
@@ -49,4 +53,15 @@ export function validManifest(): Record<string, any> {
     ],
     blender: { file: 'blender.json', bytes: 100, sha256: '8'.repeat(64) },
   };
+}
+
+/** The ManifestError parseManifest throws for `m` (fails the test when it throws none or another kind). */
+export function errorOf(m: unknown): ManifestError {
+  try {
+    parseManifest(m);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ManifestError);
+    return e as ManifestError;
+  }
+  throw new Error('parseManifest accepted a broken manifest');
 }

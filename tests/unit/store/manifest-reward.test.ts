@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ManifestError } from '../../../src/store/errors';
 import { parseManifest, variantFiles } from '../../../src/store/manifest';
-import { validManifest } from './manifest-fixture';
+import { errorOf, validManifest } from './manifest-fixture';
 
 const fragment = JSON.parse(readFileSync('tests/fixtures/reward/manifest-fragment.json', 'utf8'));
 
@@ -15,16 +15,6 @@ function withReward(): Record<string, any> {
   m.components.rewardModel = structuredClone(fragment.components.rewardModel);
   m.reward = structuredClone(fragment.reward);
   return m;
-}
-
-function errorOf(m: unknown): ManifestError {
-  try {
-    parseManifest(m);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('parseManifest accepted a broken manifest');
 }
 
 describe('manifest rewardModel + reward', () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManifestError } from '../../../src/store/errors';
 import { parseManifest } from '../../../src/store/manifest';
-import { validManifest } from './manifest-fixture';
+import { errorOf, validManifest } from './manifest-fixture';
 
 const LIST = [1, 0.9937, 0.9875, 0.9812, 0.975, 0.9094, 0.725, 0.4219];
 
@@ -15,16 +15,6 @@ function withSchedule(change: Record<string, unknown>, remove: string[] = []) {
   Object.assign(m.schedule, change);
   for (const k of remove) delete m.schedule[k];
   return m;
-}
-
-function errorOf(m: unknown): ManifestError {
-  try {
-    parseManifest(m);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('parseManifest accepted a broken manifest');
 }
 
 describe('schedule.sigmas', () => {

@@ -2,22 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ManifestError } from '../../../src/store/errors';
 import { parseManifest, variantFiles } from '../../../src/store/manifest';
-import { validManifest } from './manifest-fixture';
+import { errorOf, validManifest } from './manifest-fixture';
 import { allListedFiles } from '../../../src/store/check-package';
 import { NodeFolderStore } from '../../../src/store/node-store';
 import { available, SHIPPED_MODEL } from '../../prerequisites';
 
 type Mutation = [label: string, field: string, mutate: (m: Record<string, any>) => void];
-
-function errorOf(m: unknown): ManifestError {
-  try {
-    parseManifest(m);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('parseManifest accepted a broken manifest');
-}
 
 describe('parseManifest', () => {
   it('accepts a valid manifest and returns its typed contents', () => {
