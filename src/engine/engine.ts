@@ -677,7 +677,9 @@ function vaeTiling(manifest: Manifest, mode: VaeDecodePlan['mode'], option: VaeD
   for (const key of keys) {
     const s = sessions[key]!;
     const shape = latentShape(s);
-    if (shape && (typeof shape[3] === 'number' || typeof shape[4] === 'number')) {
+    // A fixed axis is a non-negative number; a dynamic one a name (or -1 when unnamed).
+    const fixed = (d: number | string | undefined) => typeof d === 'number' && d >= 0;
+    if (shape && (fixed(shape[3]) || fixed(shape[4]))) {
       const why = explicit && explicit !== 'auto' ? "the engine's vaeDecode.tiling option" : manifest.vaeTiling ? 'manifest.vaeTiling' : 'the memory budget';
       throw new ModelFormatError(
         `${why} asks for ${tiling.tile}×${tiling.tile} latent tiles, but the ${s.name} graph (${key}) takes latent [${shape.join(',')}], with fixed height and width; ` +

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { frameCalls, frameGraphRoles } from '../../../src/package/vae-decode';
+import { allListedFiles } from '../../../src/store/check-package';
 import { parseManifest } from '../../../src/store/manifest';
 import { errorOf, validManifest } from './manifest-fixture';
 
@@ -86,5 +87,18 @@ describe('manifest vaeTiling', () => {
     const m = validManifest();
     m.vaeTiling = hint;
     expect(errorOf(m).message).toMatch(message);
+  });
+});
+
+describe('the converted package as a whole', () => {
+  it('lists the frame pair among its files (check-package, a picked folder) and carries the tiling hint', () => {
+    const m = parseManifest(converted);
+    const listed = allListedFiles(m);
+    for (const part of ['first', 'next'] as const) {
+      for (const f of m.vaeDecoderFrames![part].variants.fp32!.files) {
+        expect(listed.find((l) => l.file.path === f.path)?.listedAt).toBe(`vaeDecoderFrames.${part}.variants.fp32`);
+      }
+    }
+    expect(m.vaeTiling).toEqual({ tile: 32, overlap: 8 });
   });
 });
