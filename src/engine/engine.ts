@@ -500,7 +500,7 @@ export class VidletEngine implements Engine {
     try {
       for (const spec of specs) {
         const files = spec.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        sessions[spec.key] = await createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
+        sessions[spec.key] = await createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions));

@@ -55,12 +55,14 @@ export interface SessionSpec {
   variant: Variant;
   roles: { inputs: string[]; outputs: string[] };
   files: PackageFile[];
+  /** Where the manifest lists the graph, for messages: 'components.denoiser', 'vaeDecoderFrames.next'. */
+  field: string;
 }
 
 export function planSessions(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: 'whole' | 'frames' = 'whole'): SessionSpec[] {
-  const spec = (key: SessionKey, component: RuntimeComponent, graph: Component, roles: { inputs: string[]; outputs: string[] }): SessionSpec => {
+  const spec = (key: SessionKey, component: RuntimeComponent, graph: Component, roles: { inputs: string[]; outputs: string[] }, field = `components.${component}`): SessionSpec => {
     const variant = chooseVariant(component, graph.variants, backend, forced).variant;
-    return { key, component, graph, variant, roles, files: graph.variants[variant]!.files };
+    return { key, component, graph, variant, roles, files: graph.variants[variant]!.files, field };
   };
   const out = (['textEncoder', 'denoiser', 'previewDecoder'] as const).map((name) =>
     spec(name, name, manifest.components[name], requiredRoles(name, packageFeatures(manifest))));
@@ -69,8 +71,8 @@ export function planSessions(manifest: Manifest, backend: BackendInfo, forced: V
     const roles = frameGraphRoles(pair);
     const graph = (g: typeof pair.first, r: typeof roles.first): Component => ({ inputs: r.inputs, outputs: r.outputs, variants: g.variants });
     const keys = (r: typeof roles.first) => ({ inputs: Object.keys(r.inputs), outputs: Object.keys(r.outputs) });
-    out.push(spec('vaeDecoderFirst', 'vaeDecoder', graph(pair.first, roles.first), keys(roles.first)));
-    out.push(spec('vaeDecoderNext', 'vaeDecoder', graph(pair.next, roles.next), keys(roles.next)));
+    out.push(spec('vaeDecoderFirst', 'vaeDecoder', graph(pair.first, roles.first), keys(roles.first), 'vaeDecoderFrames.first'));
+    out.push(spec('vaeDecoderNext', 'vaeDecoder', graph(pair.next, roles.next), keys(roles.next), 'vaeDecoderFrames.next'));
   } else {
     out.push(spec('vaeDecoder', 'vaeDecoder', manifest.components.vaeDecoder, requiredRoles('vaeDecoder', packageFeatures(manifest))));
   }

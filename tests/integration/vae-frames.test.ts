@@ -5,10 +5,13 @@
  * gives, at the float level (src/engine/vae-decode.ts over the raw sessions) and through the
  * engine (a generation with each, same seed).
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { VidletEngine } from '../../src/engine/engine';
+import { ModelFormatError } from '../../src/engine/errors';
 import type { Ort } from '../../src/engine/sessions';
 import type { FramesRGBA, GenerateRequest } from '../../src/engine/types';
 import { decodeLatent, type F32, type VaeGraphs } from '../../src/engine/vae-decode';
@@ -101,4 +104,20 @@ describe('the frame-by-frame VAE decoder of a converted Wan package', () => {
     // 8-bit frames: float differences of ~1e-6 may still round one level apart
     expect(maxAbs(frames.video.data, whole.video.data)).toBeLessThanOrEqual(1);
   }, 180_000);
+
+  it('a cache name the graph lacks is a ModelFormatError naming the frame graph and the cache entry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wan-tiny-'));
+    try {
+      cpSync(MODEL, dir, { recursive: true });
+      const m = JSON.parse(readFileSync(`${dir}/manifest.json`, 'utf8'));
+      m.vaeDecoderFrames.cache[3].input = 'no_such_cache';
+      writeFileSync(`${dir}/manifest.json`, JSON.stringify(m));
+      const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort);
+      const err = await engine.loadModel({ base: dir }, { numThreads: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelFormatError);
+      expect((err as Error).message).toMatch(/no output named "no_such_cache" \(manifest role cache\.3\).*Fix manifest\.vaeDecoderFrames\.first\.outputs or manifest\.vaeDecoderFrames\.cache\[3\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
