@@ -63,7 +63,10 @@ export async function decodeLatent(
   }
   // One cache per tile: each tile is its own causal stream through time.
   const caches: F32[][] = tiles.map(() => []);
-  const chunks: F32[] = [];
+  // The output is written in place once its length is known (after the first `next`: every `next`
+  // makes as many frames), rather than joined at the end, which would hold the video twice.
+  let firstChunk: F32 | null = null;
+  let video: F32 | null = null;
   let made = 0;
   for (const call of calls) {
     const part = sliceFrames(latent, call.start, call.count);
@@ -75,10 +78,21 @@ export async function decodeLatent(
       return step.video;
     });
     onChunk?.(made, chunk);
+    if (calls.length === 1) return chunk;
+    if (!firstChunk) {
+      firstChunk = chunk;
+    } else {
+      if (!video) {
+        const [, C, , H, W] = chunk.dims as [number, number, number, number, number];
+        const T = firstChunk.dims[2]! + (calls.length - 1) * chunk.dims[2]!;
+        video = { data: new Float32Array(C * T * H * W), dims: [1, C, T, H, W] };
+        writeFrames(video, firstChunk, 0);
+      }
+      writeFrames(video, chunk, made);
+    }
     made += chunk.dims[2]!;
-    chunks.push(chunk);
   }
-  return concatFrames(chunks);
+  return video!;
 }
 
 /** Decodes `latent` tile by tile with `decode` (in `tiles` order) and blends; one tile is passed straight through. */
@@ -102,19 +116,13 @@ export function sliceFrames(latent: F32, start: number, count: number): F32 {
   return { data: out, dims: [1, c, count, h, w] };
 }
 
-/** Chunks [1, C, Tk, H, W] joined along time. */
-export function concatFrames(chunks: F32[]): F32 {
-  if (chunks.length === 1) return chunks[0]!;
-  const [, C, , H, W] = chunks[0]!.dims as [number, number, number, number, number];
-  const T = chunks.reduce((n, c) => n + c.dims[2]!, 0);
-  const plane = H * W;
-  const out = new Float32Array(C * T * plane);
-  let t0 = 0;
-  for (const c of chunks) {
-    const Tk = c.dims[2]!;
-    if (c.dims[1] !== C || c.dims[3] !== H || c.dims[4] !== W) throw new RangeError(`decoded frames [${c.dims.join(',')}] do not match [${chunks[0]!.dims.join(',')}]`);
-    for (let ch = 0; ch < C; ch++) out.set(c.data.subarray(ch * Tk * plane, (ch + 1) * Tk * plane), (ch * T + t0) * plane);
-    t0 += Tk;
+/** Writes `chunk` [1, C, Tk, H, W] into `video` [1, C, T, H, W] from frame `t0`. */
+export function writeFrames(video: F32, chunk: F32, t0: number): void {
+  const [, C, T, H, W] = video.dims as [number, number, number, number, number];
+  const Tk = chunk.dims[2]!;
+  if (chunk.dims[1] !== C || chunk.dims[3] !== H || chunk.dims[4] !== W || t0 + Tk > T) {
+    throw new RangeError(`decoded frames [${chunk.dims.join(',')}] from frame ${t0} do not fit the video [${video.dims.join(',')}]`);
   }
-  return { data: out, dims: [1, C, T, H, W] };
+  const plane = H * W;
+  for (let ch = 0; ch < C; ch++) video.data.set(chunk.data.subarray(ch * Tk * plane, (ch + 1) * Tk * plane), (ch * T + t0) * plane);
 }
