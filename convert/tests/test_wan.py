@@ -180,3 +180,30 @@ def test_frame_by_frame_vae_decoder_matches_the_whole_decode(converted):
     for part in ("first", "next"):
         for f in frames[part]["variants"]["fp32"]["files"]:
             assert os.path.getsize(os.path.join(out, f["path"])) == f["bytes"]
+
+
+def test_cli_refuses_a_tiling_whose_tiles_cannot_advance():
+    for bad in ("8", "8,4", "1,0", "a,b"):
+        with pytest.raises(SystemExit):
+            parse_args(["wan", "--from", "x", "--out", "y", "--vae-tiling", bad])
+    assert parse_args(["wan", "--from", "x", "--out", "y", "--vae-tiling", "32,8"]).vae_tiling == (32, 8)
+
+
+def test_vae_tiling_exports_decoders_with_dynamic_height_and_width(converted, tmp_path):
+    """--vae-tiling: the whole-clip decoder and the frame pair take any latent height and width (the engine
+    decodes spatial tiles, src/engine/vae-tiles.ts), checked against PyTorch at a second size too."""
+    import onnx
+
+    from vidlet_convert.__main__ import main
+
+    src, _ = converted
+    out = str(tmp_path / "tiled")
+    assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
+                 str(WIDTH), "--max-length", str(L), "--only", "vaeDecoder", "--vae-tiling", "4,1"]) == 0
+    errors = json.load(open(os.path.join(out, "convert_report.json")))["errors"]
+    for key in ("vaeDecoder.fp32.otherSize", "vaeDecoderFrames.fp32.otherSize"):
+        assert errors[key]["relative"] <= TOLERANCE["fp32"] and errors[key]["peak"] > 0
+    for name in ("vae_decoder.onnx", "vae_decoder_first.onnx", "vae_decoder_next.onnx"):
+        latent = onnx.load(os.path.join(out, name), load_external_data=False).graph.input[0]
+        dims = [d.dim_param or d.dim_value for d in latent.type.tensor_type.shape.dim]
+        assert isinstance(dims[3], str) and isinstance(dims[4], str), (name, dims)

@@ -10,6 +10,17 @@ from .package import ConversionError
 from .schedule import SAMPLERS, parse_sigmas
 
 
+def parse_tiling(text: str) -> tuple[int, int]:
+    """argparse type for --vae-tiling TILE,OVERLAP (latent pixels), as src/package/vae-decode.ts requires."""
+    try:
+        tile, overlap = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not TILE,OVERLAP (two integers, latent pixels), like 32,8")
+    if tile < 2 or overlap < 0 or 2 * overlap >= tile:
+        raise argparse.ArgumentTypeError(f"{text!r}: TILE must be at least 2 and OVERLAP at least 0 and under half of TILE")
+    return tile, overlap
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m vidlet_convert")
     sub = ap.add_subparsers(dest="family", required=True)
@@ -38,6 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan.add_argument("--only", default="textEncoder,denoiser,vaeDecoder,previewDecoder", type=lambda s: s.split(","),
                      help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
                           "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
+    wan.add_argument("--vae-tiling", type=parse_tiling, default=None, metavar="TILE,OVERLAP",
+                     help="export the VAE decoders with dynamic height and width and write manifest vaeTiling: "
+                          "tiles of TILE latent pixels overlapping by OVERLAP (diffusers' Wan default: 32,8)")
     wan.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
     wan.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
     wan.add_argument("--name", default="wan21-t2v-1-3b")

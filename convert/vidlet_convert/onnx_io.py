@@ -23,14 +23,16 @@ INLINE_BYTES = 1024  # tensors this small stay in the graph (shape constants, no
 
 
 def export(module: torch.nn.Module, args: tuple, input_names: list[str], output_names: list[str],
-           dynamic_batch: list[str]) -> onnx.ModelProto:
+           dynamic_batch: list[str], dynamic_shapes=None) -> onnx.ModelProto:
     """The module's graph with its weights loaded in memory. `dynamic_batch` names the inputs whose
-    axis 0 is the batch (the engine batches the cond and uncond passes)."""
+    axis 0 is the batch (the engine batches the cond and uncond passes); `dynamic_shapes`, when given,
+    is passed to torch.onnx.export as it is instead (the VAE's dynamic height and width, --vae-tiling)."""
     batch = torch.export.Dim("batch", min=1, max=8)
     names = list(input_names)
     # None when nothing is dynamic: a module taking *args (the VAE frame step's cache) has a nested
     # input structure a flat tuple would not match
-    dynamic_shapes = tuple({0: batch} if n in dynamic_batch else None for n in names) if dynamic_batch else None
+    if dynamic_shapes is None:
+        dynamic_shapes = tuple({0: batch} if n in dynamic_batch else None for n in names) if dynamic_batch else None
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:  # noqa: SIM117
         warnings.simplefilter("ignore")
         program = torch.onnx.export(module, args, input_names=input_names, output_names=output_names,

@@ -82,6 +82,17 @@ def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, in
     return (frames - 1) // tf + 1, height // sf, width // sf
 
 
+def space_shapes() -> dict:
+    """torch.export dims for a latent [1, c, t, h, w] whose height and width are dynamic."""
+    return {3: torch.export.Dim("h", min=2, max=512), 4: torch.export.Dim("w", min=2, max=512)}
+
+
+def other_size(latent: torch.Tensor, seed: int) -> torch.Tensor:
+    """A latent like `latent` two pixels taller and four wider, to check dynamic spatial axes."""
+    b, c, t, h, w = latent.shape
+    return torch.randn(b, c, t, h + 2, w + 4, generator=torch.Generator().manual_seed(seed + 2))
+
+
 def peak_rss() -> int:
     import resource
 
@@ -151,7 +162,9 @@ def convert(args) -> dict:
     for role in roles:
         stem, ins, outs, dyn = GRAPHS[role]
         t0 = time.time()
-        model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn)
+        # --vae-tiling: the VAE decoder takes any latent height and width, so the engine can decode tiles
+        space = (space_shapes(),) if role == "vaeDecoder" and args.vae_tiling else None
+        model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn, space)
         onnx_io.to_raw_data(model)
         variants = {}
         for variant in args.variants:
@@ -171,11 +184,15 @@ def convert(args) -> dict:
         if dyn:
             one = {k: (v[:1] if k in dyn else v) for k, v in feeds[role].items()}
             errors[f"{role}.fp32.batch1"] = error(out(f"{stem}.onnx"), modules[role], one, outs, "fp32")
+        # dynamic height and width: check another size too (the exporter specialises easily)
+        if space:
+            other = {"latent": other_size(feeds[role]["latent"], args.seed)}
+            errors[f"{role}.fp32.otherSize"] = error(out(f"{stem}.onnx"), modules[role], other, outs, "fp32")
         components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants,
                             "seconds": round(time.time() - t0, 1)}
         del model
     # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
-    frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors) \
+    frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors, bool(args.vae_tiling)) \
         if "vaeDecoder" in roles else None
     check_tolerances(errors)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
@@ -200,7 +217,9 @@ def convert(args) -> dict:
     open(out("MODEL_CARD.md"), "w").write(model_card(card))
     component_seconds = {role: c.pop("seconds") for role, c in components.items()}
     if frames:
-        info["vaeDecoderFrames"] = frames  # unknown keys are ignored by today's parser (src/store/manifest.ts)
+        info["vaeDecoderFrames"] = frames  # src/package/vae-decode.ts: the engine decodes frame by frame with it
+    if args.vae_tiling:
+        info["vaeTiling"] = {"tile": args.vae_tiling[0], "overlap": args.vae_tiling[1]}
     json.dump(info, open(out("manifest.json"), "w"), indent=2)
     report = {"seconds": seconds, "component_seconds": component_seconds, "peak_rss_bytes": peak_rss(),
               "attention": attention, "errors": errors, "preview_fit": fit,

@@ -65,10 +65,13 @@ class WanVaeNextFrame(_Frames):
         return (out.clamp(-1.0, 1.0), *[feat[i] for i in self.slots])
 
 
-def export_frame_decoder(vae, grid, out_dir: str, shard_bytes: int, seed: int, errors: dict) -> dict | None:
+def export_frame_decoder(vae, grid, out_dir: str, shard_bytes: int, seed: int, errors: dict,
+                         dynamic_space: bool = False) -> dict | None:
     """Write vae_decoder_first.onnx and vae_decoder_next.onnx, check `first` + `next`… against the whole
     PyTorch decode of a random latent of the package's size (errors["vaeDecoderFrames.fp32"]), and
-    return the manifest entry (None for a one-frame latent)."""
+    return the manifest entry (None for a one-frame latent). `dynamic_space`: any latent height and
+    width (each cache tensor's spatial axes a multiple of them), checked at a second size as well
+    (errors["vaeDecoderFrames.fp32.otherSize"]), so the engine can decode spatial tiles."""
     import os
 
     import numpy as np
@@ -90,21 +93,39 @@ def export_frame_decoder(vae, grid, out_dir: str, shard_bytes: int, seed: int, e
     names = [f"cache_{k}" for k in range(len(slots))]
     new_names = [f"next_{n}" for n in names]
     path = lambda n: os.path.join(out_dir, n)  # noqa: E731
-    first_files = onnx_io.save_sharded(onnx_io.export(first, (z[:, :, :2],), ["latent"], ["video", *names], []),
+    shapes_first = shapes_next = None
+    if dynamic_space:
+        hd, wd = torch.export.Dim("h", min=2, max=512), torch.export.Dim("w", min=2, max=512)
+        scaled = lambda d, k: d if k == 1 else d * k  # noqa: E731  (the cache of an 8× upsampled level: 8h)
+        shapes_first = ({3: hd, 4: wd},)
+        shapes_next = ({3: hd, 4: wd}, tuple({3: scaled(hd, x.shape[3] // h), 4: scaled(wd, x.shape[4] // w)} for x in cache))
+    first_files = onnx_io.save_sharded(onnx_io.export(first, (z[:, :, :2],), ["latent"], ["video", *names], [], shapes_first),
                                        path("vae_decoder_first.onnx"), shard_bytes)
     next_files = onnx_io.save_sharded(onnx_io.export(nxt, (z[:, :, 2:3] if t > 2 else z[:, :, 1:2], *cache),
-                                                     ["latent", *names], ["video", *new_names], []),
+                                                     ["latent", *names], ["video", *new_names], [], shapes_next),
                                       path("vae_decoder_next.onnx"), shard_bytes)
-    o = onnx_io.run(path("vae_decoder_first.onnx"), {"latent": z[:, :, :2].numpy()}, ["video", *names])
-    video, cache = [o[0]], o[1:]
-    for i in range(2, t):
-        o = onnx_io.run(path("vae_decoder_next.onnx"), {"latent": z[:, :, i:i + 1].numpy(), **dict(zip(names, cache))},
-                        ["video", *new_names])
-        video.append(o[0])
-        cache = o[1:]
-    err = float(np.abs(np.concatenate(video, 2) - ref).max())
-    errors["vaeDecoderFrames.fp32"] = {"variant": "fp32", "max_abs": err, "peak": float(np.abs(ref).max()),
-                                       "relative": err / max(float(np.abs(ref).max()), 1e-12)}
+
+    def run_pair(z):
+        o = onnx_io.run(path("vae_decoder_first.onnx"), {"latent": z[:, :, :2].numpy()}, ["video", *names])
+        video, cache = [o[0]], o[1:]
+        for i in range(2, z.shape[2]):
+            o = onnx_io.run(path("vae_decoder_next.onnx"), {"latent": z[:, :, i:i + 1].numpy(), **dict(zip(names, cache))},
+                            ["video", *new_names])
+            video.append(o[0])
+            cache = o[1:]
+        return np.concatenate(video, 2)
+
+    def record(key, got, ref):
+        err = float(np.abs(got - ref).max())
+        errors[key] = {"variant": "fp32", "max_abs": err, "peak": float(np.abs(ref).max()),
+                       "relative": err / max(float(np.abs(ref).max()), 1e-12)}
+
+    record("vaeDecoderFrames.fp32", run_pair(z), ref)
+    if dynamic_space:
+        z2 = torch.randn(1, c, t, h + 2, w + 4, generator=torch.Generator().manual_seed(seed + 3))
+        with torch.no_grad():
+            ref2 = WanVaeDecoder(vae).eval()(z2).numpy()
+        record("vaeDecoderFrames.fp32.otherSize", run_pair(z2), ref2)
     return {
         "first": {"latentFrames": 2, "inputs": {"latent": "latent"}, "outputs": {"video": "video"},
                   "variants": {"fp32": {"files": file_entries(out_dir, first_files)}}},

@@ -12,10 +12,15 @@
 import { packageFeatures, requiredRoles } from '../package/components';
 import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
-import type { ComponentName, Manifest, ModelFileStore, PackageFile } from '../store/types';
+import type { Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';
-import { chooseVariants, RUNTIME_COMPONENTS, type RuntimeComponent } from './load-plan';
+import {
+  chooseVaeGraphs, planSessions, RUNTIME_COMPONENTS, sessionFiles, type RuntimeComponent, type SessionKey, type SessionSpec, type VaeDecodeOptions,
+} from './load-plan';
+import { decodeLatent, type F32, type VaeDecodePlan, type VaeGraphs } from './vae-decode';
+import { chooseTiling } from './vae-tiles';
+import { cacheRole, tilingProblems } from '../package/vae-decode';
 import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { runBestOf } from './best-of';
 import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './reward-scores';
@@ -46,7 +51,11 @@ interface Loaded {
   manifest: Manifest;
   backend: BackendInfo;
   variants: Record<RuntimeComponent, Variant>;
-  sessions: Record<RuntimeComponent, ComponentSession>;
+  /** What each session is made from (the VAE as the whole-clip graph or the frame pair). */
+  specs: SessionSpec[];
+  sessions: Partial<Record<SessionKey, ComponentSession>>;
+  /** Which VAE graphs decode, and over which spatial tiles (vae-decode.ts). */
+  vae: VaeDecodePlan;
   tokenizer: PromptTokenizer;
   lora: LoraSlots;
   bytes: number;
@@ -79,6 +88,8 @@ export interface VidletEngineOptions {
    * true: re-rolling the seed of a prompt skips the text encoder). The bench turns it off.
    */
   cacheText?: boolean;
+  /** How the VAE decodes: whole clip or frame by frame, and spatial tiling (load-plan.ts VaeDecodeOptions). */
+  vaeDecode?: VaeDecodeOptions;
 }
 
 /** Text-encoder batches kept (each is B·L·hidden floats: 2·64·384·4 B ≈ 200 KB for vidlet-tiny). */
@@ -139,7 +150,7 @@ export class VidletEngine implements Engine {
         backend = { ...wasm, reason: `WebGPU could not run this model (${e.message.slice(0, 200)}); using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      const { variants, sessions, totalBytes } = prepared;
+      const { variants, specs, sessions, vae, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
       const adapters = new AdapterShelf(this.store, source.base, manifest);
       const listing = await adapters.describe();
@@ -167,7 +178,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, variants, sessions, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, variants, specs, sessions, vae, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -226,6 +237,7 @@ export class VidletEngine implements Engine {
         request,
         {
           onStep: callbacks.onStep,
+          ...(callbacks.onFrames ? { onFrames: callbacks.onFrames } : {}),
           isCancelled: () => this.cancelRequested,
           yieldToEvents: nextTask,
           decodeEstimateMs: this.lastDecodeMs,
@@ -317,17 +329,31 @@ export class VidletEngine implements Engine {
     wasmThreads: number,
     options: LoadOptions,
     onProgress?: (p: LoadProgress) => void,
-  ): Promise<{ variants: Record<RuntimeComponent, Variant>; sessions: Record<RuntimeComponent, ComponentSession>; totalBytes: number }> {
-    const variants = chooseVariants(manifest, backend, options.variant ?? 'auto');
-    const totalBytes = variantFiles(manifest, variants).reduce((s, f) => s + f.bytes, 0);
-    const bytes = await this.readAll(store, signal, base, manifest, variants, totalBytes, onProgress);
+  ): Promise<{ variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; totalBytes: number }> {
+    const vaeOption = this.options.vaeDecode ?? {};
+    let mode: VaeDecodePlan['mode'];
+    try {
+      mode = chooseVaeGraphs(manifest, vaeOption.graphs);
+    } catch (e) {
+      throw new ModelLoadError(`${(e as Error).message}.`, { component: 'vaeDecoder' });
+    }
+    const specs = planSessions(manifest, backend, options.variant ?? 'auto', mode);
+    const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, specs.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
+    const totalBytes = sessionFiles(specs).reduce((s, f) => s + f.bytes, 0);
+    const bytes = await this.readAll(store, signal, base, specs, totalBytes, onProgress);
     if (this.ortThreads === null) {
       configureOrt(this.ort, wasmThreads);
       this.ortThreads = wasmThreads;
     }
     onProgress?.({ phase: 'session', loadedBytes: totalBytes, totalBytes });
-    const sessions = await this.createSessions(manifest, variants, backend, bytes);
-    return { variants, sessions, totalBytes };
+    const sessions = await this.createSessions(specs, backend, bytes);
+    try {
+      const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions) };
+      return { variants, specs, sessions, vae, totalBytes };
+    } catch (e) {
+      await releaseSessions(Object.values(sessions));
+      throw e;
+    }
   }
 
   /**
@@ -424,15 +450,14 @@ export class VidletEngine implements Engine {
     store: ModelFileStore,
     signal: AbortSignal,
     base: string,
-    manifest: Manifest,
-    variants: Record<RuntimeComponent, Variant>,
+    specs: SessionSpec[],
     totalBytes: number,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     let done = 0;
-    for (const name of RUNTIME_COMPONENTS) {
-      for (const file of manifest.components[name].variants[variants[name]]!.files) {
+    for (const spec of specs) {
+      for (const file of spec.files) {
         if (out.has(file.path)) continue;
         const cancelled = (keptOfFile: number) =>
           new CancelledError(
@@ -464,27 +489,24 @@ export class VidletEngine implements Engine {
   }
 
   private async createSessions(
-    manifest: Manifest,
-    variants: Record<RuntimeComponent, Variant>,
+    specs: SessionSpec[],
     backend: BackendInfo,
     bytes: Map<string, Uint8Array>,
     extraOptions: Record<string, unknown> = {},
-  ): Promise<Record<RuntimeComponent, ComponentSession>> {
-    const sessions: Partial<Record<RuntimeComponent, ComponentSession>> = {};
+  ): Promise<Partial<Record<SessionKey, ComponentSession>>> {
+    const sessions: Partial<Record<SessionKey, ComponentSession>> = {};
     // After a device loss, onnxruntime-web's own device is dead: sessions go on the fresh one.
     const gpu = backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
     try {
-      for (const name of RUNTIME_COMPONENTS) {
-        const component = manifest.components[name];
-        const files = component.variants[variants[name]]!.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        const roles = requiredRoles(name as ComponentName, packageFeatures(manifest));
-        sessions[name] = await createComponentSession(this.ort, name, variants[name], component, files, backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu });
+      for (const spec of specs) {
+        const files = spec.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
+        sessions[spec.key] = await createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
       }
     } catch (e) {
-      await releaseSessions(Object.values(sessions) as ComponentSession[]);
+      await releaseSessions(Object.values(sessions));
       throw e;
     }
-    return sessions as Record<RuntimeComponent, ComponentSession>;
+    return sessions;
   }
 
   /** After a lost GPU device: new sessions from the store's (cached, verified) files. */
@@ -495,23 +517,23 @@ export class VidletEngine implements Engine {
     m.reward = null;
     if (reward) await releaseSessions([await reward.catch(() => null)].filter((s): s is ComponentSession => s !== null));
     const bytes = new Map<string, Uint8Array>();
-    for (const f of variantFiles(m.manifest, m.variants)) bytes.set(f.path, await this.store.getFile(m.base, f));
+    for (const f of sessionFiles(m.specs)) bytes.set(f.path, await this.store.getFile(m.base, f));
     // onnxruntime-web keeps using its lost device for new sessions; give them a new one
     // (measured in Chromium, see webgpu-device.ts).
     // Kept for every later session too (a next loadModel), which would also get the lost device.
     if (m.backend.backend === 'webgpu') this.gpuDevice = await (this.options.newGpuDevice ?? requestFreshWebGpuDevice)().catch(() => null);
-    m.sessions = await this.createSessions(m.manifest, m.variants, m.backend, bytes);
+    m.sessions = await this.createSessions(m.specs, m.backend, bytes);
   }
 
   /** Runs one component call; a lost device is recovered once (new sessions, same call again). */
-  private async run(m: Loaded, name: RuntimeComponent, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+  private async run(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     try {
-      return await runComponent(m.sessions[name], feeds);
+      return await runComponent(m.sessions[name]!, feeds);
     } catch (e) {
       if (!isDeviceLost(e) || m.backend.backend !== 'webgpu') throw e;
       await this.recreateSessions(m);
       try {
-        return await runComponent(m.sessions[name], feeds);
+        return await runComponent(m.sessions[name]!, feeds);
       } catch (again) {
         if (isDeviceLost(again)) {
           throw new DeviceLostError('The GPU device was lost twice in one step: probably out of GPU memory. Close other GPU-heavy tabs, use a smaller model, or switch to the WebAssembly backend.', { component: name });
@@ -554,6 +576,27 @@ export class VidletEngine implements Engine {
     return result;
   }
 
+  /** The loaded VAE graphs as vae-decode.ts calls them: role-named tensors in, plain arrays out. */
+  private vaeGraphs(m: Loaded): VaeGraphs {
+    const { Tensor } = this.ort;
+    const tensor = (x: F32) => new Tensor('float32', x.data, x.dims);
+    const read = (t: OrtTensor): F32 => ({ data: t.data as Float32Array, dims: [...t.dims] });
+    const pair = m.manifest.vaeDecoderFrames;
+    if (m.vae.mode === 'whole' || !pair) {
+      return { whole: async (latent) => read((await this.run(m, 'vaeDecoder', { latent: tensor(latent) })).video!) };
+    }
+    const step = (out: Record<string, OrtTensor>) => ({ video: read(out.video!), cache: pair.cache.map((_, k) => read(out[cacheRole(k)]!)) });
+    return {
+      frames: {
+        latentFrames: { first: pair.first.latentFrames, next: pair.next.latentFrames },
+        first: async (latent) => step(await this.run(m, 'vaeDecoderFirst', { latent: tensor(latent) })),
+        next: async (latent, cache) => step(await this.run(m, 'vaeDecoderNext', {
+          latent: tensor(latent), ...Object.fromEntries(cache.map((c, k) => [cacheRole(k), tensor(c)])),
+        })),
+      },
+    };
+  }
+
   /** The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames. */
   private components(m: Loaded, latentFrames: number): PipelineComponents {
     const { Tensor } = this.ort;
@@ -565,14 +608,13 @@ export class VidletEngine implements Engine {
     // A package without LoRA slots (a converted model) has no LoRA inputs to feed.
     let loraFeeds: Record<string, OrtTensor> = {};
     if (m.lora.S > 0) {
-      const rank = loraRankAxisIsSymbolic(m.sessions.denoiser) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
+      const rank = loraRankAxisIsSymbolic(m.sessions.denoiser!) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
       const lora = m.lora.packed(rank);
       loraFeeds = { lora_down: new Tensor('float32', lora.down, lora.downDims), lora_up: new Tensor('float32', lora.up, lora.upDims) };
     }
-    const decode = async (name: 'previewDecoder' | 'vaeDecoder', latent: Float32Array): Promise<DecodedVideo> => {
-      const out = await this.run(m, name, { latent: new Tensor('float32', latent, [1, ...lat]) });
-      const t = out[name === 'vaeDecoder' ? 'video' : 'preview']!;
-      return { data: t.data as Float32Array, dims: [...t.dims] };
+    const decodePreview = async (latent: Float32Array): Promise<DecodedVideo> => {
+      const out = await this.run(m, 'previewDecoder', { latent: new Tensor('float32', latent, [1, ...lat]) });
+      return { data: out.preview!.data as Float32Array, dims: [...out.preview!.dims] };
     };
     return {
       encodeText: (texts) => this.encodeText(m, texts),
@@ -593,8 +635,8 @@ export class VidletEngine implements Engine {
         const out = await this.run(m, 'denoiser', feeds);
         return { vLatent: out.v_latent!.data as Float32Array, vMotion: b.motion ? (out.v_motion!.data as Float32Array) : null };
       },
-      decodePreview: (latent) => decode('previewDecoder', latent),
-      decodeVideo: (latent) => decode('vaeDecoder', latent),
+      decodePreview,
+      decodeVideo: (latent, onChunk) => decodeLatent({ data: latent, dims: [1, ...lat] }, this.vaeGraphs(m), m.vae, onChunk),
     };
   }
 }
@@ -614,6 +656,45 @@ export function loraRankAxisIsSymbolic(c: ComponentSession): boolean {
   const meta = (c.session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
   const entry = meta?.find((x) => x.name === name);
   return !!entry && entry.isTensor && typeof entry.shape?.[3] === 'string';
+}
+
+/**
+ * The spatial tiling a load decodes with (vae-tiles.ts chooseTiling), checked against the loaded
+ * decoder graphs: tiles need their latent input's height and width axes to be dynamic.
+ */
+function vaeTiling(manifest: Manifest, mode: VaeDecodePlan['mode'], option: VaeDecodeOptions, sessions: Partial<Record<SessionKey, ComponentSession>>) {
+  const explicit = option.tiling;
+  if (explicit && typeof explicit === 'object') {
+    const problem = tilingProblems(explicit)[0];
+    if (problem) throw new ModelLoadError(`The engine's vaeDecode.tiling.${problem[0]} is ${String(problem[0] === 'tile' ? explicit.tile : explicit.overlap)}, but ${problem[1]}.`, { component: 'vaeDecoder' });
+  }
+  const framesPerCall = mode === 'frames'
+    ? Math.max(manifest.vaeDecoderFrames!.first.latentFrames, manifest.vaeDecoderFrames!.next.latentFrames)
+    : manifest.latent.frames;
+  const tiling = chooseTiling({ h: manifest.latent.height, w: manifest.latent.width, framesPerCall }, manifest.vaeTiling, explicit, option.memoryBudgetBytes);
+  if (!tiling) return null;
+  const keys: SessionKey[] = mode === 'frames' ? ['vaeDecoderFirst', 'vaeDecoderNext'] : ['vaeDecoder'];
+  for (const key of keys) {
+    const s = sessions[key]!;
+    const shape = latentShape(s);
+    // A fixed axis is a non-negative number; a dynamic one a name (or -1 when unnamed).
+    const fixed = (d: number | string | undefined) => typeof d === 'number' && d >= 0;
+    if (shape && (fixed(shape[3]) || fixed(shape[4]))) {
+      const why = explicit && explicit !== 'auto' ? "the engine's vaeDecode.tiling option" : manifest.vaeTiling ? 'manifest.vaeTiling' : 'the memory budget';
+      throw new ModelFormatError(
+        `${why} asks for ${tiling.tile}×${tiling.tile} latent tiles, but the ${s.name} graph (${key}) takes latent [${shape.join(',')}], with fixed height and width; ` +
+          're-export it with dynamic spatial axes, or decode without tiling.',
+        { component: 'vaeDecoder' },
+      );
+    }
+  }
+  return tiling;
+}
+
+/** The declared shape of a session's latent input (numbers fixed, strings symbolic), when onnxruntime reports it. */
+function latentShape(c: ComponentSession): readonly (number | string)[] | undefined {
+  const meta = (c.session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
+  return meta?.find((x) => x.name === c.inputs.latent)?.shape;
 }
 
 /**

@@ -1,16 +1,83 @@
 /**
  * Which weights a load of a package uses on a backend, and their bytes: the one rule the engine's
  * loadModel follows and the page's "add a model" preview reports before anything is downloaded.
+ * The VAE is loaded as the whole-clip graph or as the frame-by-frame pair, never both (a real
+ * model's decoder is hundreds of MB), chosen by `chooseVaeGraphs`.
  */
-import { variantFiles } from '../store/manifest';
-import type { Manifest } from '../store/types';
+import { requiredRoles, packageFeatures } from '../package/components';
+import { frameCalls, frameGraphRoles } from '../package/vae-decode';
+import type { Component, Manifest, PackageFile } from '../store/types';
 import type { Variant } from '../package/variants';
 import { chooseVariant } from './backend';
 import type { BackendInfo } from './types';
+import type { Tiling } from './vae-tiles';
 
 /** Components a generation needs (the VAE encoder is optional and not loaded for text-to-video). */
 export const RUNTIME_COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
 export type RuntimeComponent = (typeof RUNTIME_COMPONENTS)[number];
+
+/** One onnxruntime session of a load: the frame pair makes two for the vaeDecoder. */
+export type SessionKey = RuntimeComponent | 'vaeDecoderFirst' | 'vaeDecoderNext';
+
+/** How the engine decodes video (VidletEngineOptions.vaeDecode; docs/model-package.md "Decoding in pieces"). */
+export interface VaeDecodeOptions {
+  /**
+   * 'auto' (default): the frame-by-frame pair when the package has one that can decode its
+   * latent length, else the whole-clip graph. 'whole' / 'frames' force one ('frames' fails to load
+   * a package without the pair).
+   */
+  graphs?: 'auto' | 'whole' | 'frames';
+  /** 'auto' (default): the package's `vaeTiling` hint, or the budget below; 'off'; or explicit latent tiles. */
+  tiling?: 'auto' | 'off' | Tiling;
+  /** Bytes one decoder call may use; with the package's `vaeTiling.bytesPerLatentPixel` it sizes the tiles. */
+  memoryBudgetBytes?: number;
+}
+
+/** Which VAE graphs a load creates; throws (a message for ModelLoadError) when 'frames' is forced but impossible. */
+export function chooseVaeGraphs(manifest: Manifest, option: VaeDecodeOptions['graphs'] = 'auto'): 'whole' | 'frames' {
+  const pair = manifest.vaeDecoderFrames;
+  const fits = pair !== undefined && frameCalls(manifest.latent.frames, pair) !== null;
+  if (option === 'whole') return 'whole';
+  if (option === 'frames') {
+    if (!pair) throw new Error(`${manifest.name} has no frame-by-frame VAE decoder (manifest.vaeDecoderFrames); decode with the whole-clip graph`);
+    if (!fits) throw new Error(`${manifest.name}'s frame-by-frame VAE decoder cannot decode its ${manifest.latent.frames} latent frames`);
+    return 'frames';
+  }
+  return fits ? 'frames' : 'whole';
+}
+
+/** What one session is made from: the graph's role maps, the required roles, the chosen variant's files. */
+export interface SessionSpec {
+  key: SessionKey;
+  /** The component it belongs to (messages, variant preference). */
+  component: RuntimeComponent;
+  graph: Component;
+  variant: Variant;
+  roles: { inputs: string[]; outputs: string[] };
+  files: PackageFile[];
+  /** Where the manifest lists the graph, for messages: 'components.denoiser', 'vaeDecoderFrames.next'. */
+  field: string;
+}
+
+export function planSessions(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: 'whole' | 'frames' = 'whole'): SessionSpec[] {
+  const spec = (key: SessionKey, component: RuntimeComponent, graph: Component, roles: { inputs: string[]; outputs: string[] }, field = `components.${component}`): SessionSpec => {
+    const variant = chooseVariant(component, graph.variants, backend, forced).variant;
+    return { key, component, graph, variant, roles, files: graph.variants[variant]!.files, field };
+  };
+  const out = (['textEncoder', 'denoiser', 'previewDecoder'] as const).map((name) =>
+    spec(name, name, manifest.components[name], requiredRoles(name, packageFeatures(manifest))));
+  const pair = manifest.vaeDecoderFrames;
+  if (vae === 'frames' && pair) {
+    const roles = frameGraphRoles(pair);
+    const graph = (g: typeof pair.first, r: typeof roles.first): Component => ({ inputs: r.inputs, outputs: r.outputs, variants: g.variants });
+    const keys = (r: typeof roles.first) => ({ inputs: Object.keys(r.inputs), outputs: Object.keys(r.outputs) });
+    out.push(spec('vaeDecoderFirst', 'vaeDecoder', graph(pair.first, roles.first), keys(roles.first), 'vaeDecoderFrames.first'));
+    out.push(spec('vaeDecoderNext', 'vaeDecoder', graph(pair.next, roles.next), keys(roles.next), 'vaeDecoderFrames.next'));
+  } else {
+    out.push(spec('vaeDecoder', 'vaeDecoder', manifest.components.vaeDecoder, requiredRoles('vaeDecoder', packageFeatures(manifest))));
+  }
+  return out;
+}
 
 export function chooseVariants(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto'): Record<RuntimeComponent, Variant> {
   const variants = {} as Record<RuntimeComponent, Variant>;
@@ -21,7 +88,7 @@ export function chooseVariants(manifest: Manifest, backend: BackendInfo, forced:
 export interface ComponentPlan {
   name: RuntimeComponent;
   variant: Variant;
-  /** The variant's files: graph plus external data, the bytes one onnxruntime session reads. */
+  /** The variant's files: graph plus external data, the bytes its onnxruntime session(s) read. */
   bytes: number;
 }
 
@@ -31,12 +98,19 @@ export interface LoadPlan {
   bytes: number;
 }
 
-export function planLoad(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto'): LoadPlan {
-  const variants = chooseVariants(manifest, backend, forced);
-  const components = RUNTIME_COMPONENTS.map((name) => ({
-    name,
-    variant: variants[name],
-    bytes: variantFiles(manifest, { [name]: variants[name] }).reduce((n, f) => n + f.bytes, 0),
-  }));
-  return { components, bytes: variantFiles(manifest, variants).reduce((n, f) => n + f.bytes, 0) };
+/** Each file once, in session order. */
+export function sessionFiles(specs: readonly SessionSpec[]): PackageFile[] {
+  const out = new Map<string, PackageFile>();
+  for (const s of specs) for (const f of s.files) out.set(f.path, f);
+  return [...out.values()];
 }
+
+export function planLoad(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: VaeDecodeOptions['graphs'] = 'auto'): LoadPlan {
+  const specs = planSessions(manifest, backend, forced, chooseVaeGraphs(manifest, vae));
+  const components = RUNTIME_COMPONENTS.map((name) => {
+    const mine = specs.filter((s) => s.component === name);
+    return { name, variant: mine[0]!.variant, bytes: sessionFiles(mine).reduce((n, f) => n + f.bytes, 0) };
+  });
+  return { components, bytes: sessionFiles(specs).reduce((n, f) => n + f.bytes, 0) };
+}
+

@@ -47,7 +47,11 @@ export interface PipelineComponents {
   encodeText(texts: string[]): Promise<{ hidden: Float32Array; mask: Float32Array }>;
   denoise(batch: DenoiserBatch): Promise<{ vLatent: Float32Array; vMotion: Float32Array | null }>;
   decodePreview(latent: Float32Array): Promise<DecodedVideo>;
-  decodeVideo(latent: Float32Array): Promise<DecodedVideo>;
+  /**
+   * The whole video; `onChunk` gets groups of frames [1, 3, Tc, H, W] as a frame-by-frame decoder
+   * makes them (src/engine/vae-decode.ts), the whole clip at once otherwise.
+   */
+  decodeVideo(latent: Float32Array, onChunk?: (firstFrame: number, chunk: DecodedVideo) => void): Promise<DecodedVideo>;
 }
 
 export interface PipelineConfig {
@@ -80,6 +84,8 @@ export interface PipelineHooks {
    * before the next step starts: ONNX Runtime's run() need not yield to the event loop at all.
    */
   yieldToEvents?(): Promise<void>;
+  /** Decoded video frames as the VAE makes them (several groups with a frame-by-frame decoder), before the clip is done. */
+  onFrames?(p: { firstFrame: number; frames: FramesRGBA }): void;
   /** Expected ms of the final decode (from an earlier run), for the ETA. */
   decodeEstimateMs?: number;
   now?(): number;
@@ -127,7 +133,7 @@ export async function runPipeline(
   checkCancel();
 
   const tDec = now();
-  const { video, motion } = await decodeOutputs(cfg, parts, request, loop.x, sizes);
+  const { video, motion } = await decodeOutputs(cfg, parts, request, loop.x, sizes, hooks.onFrames);
   const decodeMs = now() - tDec;
   return {
     video,
@@ -309,8 +315,12 @@ async function decodeOutputs(
   request: GenerateRequest,
   x: Float32Array,
   { nLatent, nMotion }: StateSizes,
+  onFrames?: PipelineHooks['onFrames'],
 ): Promise<{ video: FramesRGBA; motion?: FramesRGBA }> {
-  const decoded = await parts.decodeVideo(x.subarray(0, nLatent));
+  const decoded = await parts.decodeVideo(
+    x.subarray(0, nLatent),
+    onFrames && ((firstFrame, chunk) => onFrames({ firstFrame, frames: videoToFrames(chunk.data, chunk.dims) })),
+  );
   assertFinite(decoded.data, 'VAE decoder');
   const video = videoToFrames(decoded.data, decoded.dims);
   if (!request.decodeMotion || nMotion === 0) return { video };

@@ -51,6 +51,8 @@ export async function createComponentSession(
   requiredInputs: string[],
   requiredOutputs: string[],
   extraOptions: OrtNs.InferenceSession.SessionOptions = {},
+  /** Where the manifest lists this graph, for messages (the frame-by-frame VAE pair is not under components). */
+  field = `components.${name}`,
 ): Promise<ComponentSession> {
   const [graph, ...external] = files;
   if (!graph) throw new ModelFormatError(`The ${name} (${variant}) lists no files: re-export the model package.`, { component: name });
@@ -69,7 +71,7 @@ export async function createComponentSession(
       const named = /external data file\W+([^"']+)/i.exec(msg)?.[1];
       throw new ModelFormatError(
         `Could not load the ${name} (${graph.path}, ${variant}): its graph keeps weights in the external data file ${named ? `"${named}"` : 'it names'}, ` +
-          `which was not given under that name. List it in manifest.components.${name}.variants.${variant}.files after the graph, in the graph's folder` +
+          `which was not given under that name. List it in manifest.${field}.variants.${variant}.files after the graph, in the graph's folder` +
           (external.length > 0 ? ` (listed now: ${external.map((f) => f.path).join(', ')})` : '') + `. onnxruntime said: ${msg}`,
         { component: name, file: graph.path, variant },
       );
@@ -88,10 +90,10 @@ export async function createComponentSession(
     for (const role of roles) {
       const tensor = component[kind][role];
       if (tensor === undefined) {
-        throw new ModelFormatError(`manifest.components.${name}.${kind}.${role} is missing: the engine needs the ${role} ${kind.slice(0, -1)}.`, { component: name, role });
+        throw new ModelFormatError(`manifest.${field}.${kind}.${role} is missing: the engine needs the ${role} ${kind.slice(0, -1)}.`, { component: name, role });
       }
       if (!names.includes(tensor)) {
-        throw new ModelFormatError(`The ${name} graph has no ${kind.slice(0, -1)} named "${tensor}" (manifest role ${role}); it has ${names.join(', ')}. Fix manifest.components.${name}.${kind}.`, { component: name, role, tensor });
+        throw new ModelFormatError(`The ${name} graph has no ${kind.slice(0, -1)} named "${tensor}" (manifest role ${role}); it has ${names.join(', ')}. Fix manifest.${field}.${kind}${role.startsWith('cache.') ? ` or manifest.vaeDecoderFrames.cache[${role.slice(6)}]` : ''}.`, { component: name, role, tensor });
       }
       out[role] = tensor;
     }

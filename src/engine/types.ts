@@ -270,6 +270,11 @@ export interface PromptAnalysis {
 
 export interface GenerateCallbacks {
   onStep?(preview: StepPreview): void;
+  /**
+   * Finished video frames as the VAE decodes them, `firstFrame` the index of the first: a package
+   * with a frame-by-frame decoder reports each group as it comes, others the whole clip once.
+   */
+  onFrames?(p: { firstFrame: number; frames: FramesRGBA }): void;
 }
 
 export interface Engine {

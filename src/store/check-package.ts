@@ -32,6 +32,12 @@ export function allListedFiles(m: Manifest): { file: PackageFile; listedAt: stri
       for (const f of v?.files ?? []) if (!out.has(f.path)) out.set(f.path, { file: f, listedAt: `components.${name}.variants.${variant}` });
     }
   }
+  // The frame-by-frame VAE pair (src/package/vae-decode.ts): the engine may load it instead of components.vaeDecoder.
+  for (const part of ['first', 'next'] as const) {
+    for (const [variant, v] of Object.entries(m.vaeDecoderFrames?.[part].variants ?? {})) {
+      for (const f of v?.files ?? []) if (!out.has(f.path)) out.set(f.path, { file: f, listedAt: `vaeDecoderFrames.${part}.variants.${variant}` });
+    }
+  }
   m.adapters.forEach((a, i) => {
     if (!out.has(a.file)) out.set(a.file, { file: { path: a.file, bytes: a.bytes, sha256: a.sha256 }, listedAt: `adapters[${i}]` });
   });

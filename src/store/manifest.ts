@@ -8,6 +8,7 @@ import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } 
 import { SCENE_CONDITIONINGS, sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
+import { parseVaeDecoderFrames, parseVaeTiling } from './manifest-vae';
 import { isVariant, VARIANTS, type Variant } from '../package/variants';
 import { ManifestError } from './errors';
 import {
@@ -83,6 +84,11 @@ export function parseManifest(json: unknown): Manifest {
     blender: m.blender === undefined ? undefined : parseFile(m.blender, 'blender', files, 'file'),
     ...(scenes === undefined ? {} : { scenes }),
   };
+  // Optional ways to decode in bounded memory (src/package/vae-decode.ts); the whole-clip vaeDecoder stays required.
+  const frames = parseVaeDecoderFrames(m.vaeDecoderFrames, (v, field) => parseVariants(v, field, files));
+  if (frames) manifest.vaeDecoderFrames = frames;
+  const tiling = parseVaeTiling(m.vaeTiling);
+  if (tiling) manifest.vaeTiling = tiling;
   // After the components, so a broken rewardModel is named before its reward section.
   const reward = parseRewardSpec(m.reward, manifest.components.rewardModel !== undefined);
   if (reward) manifest.reward = reward;
@@ -179,8 +185,12 @@ function parseComponent(v: unknown, name: ComponentName, has: PackageFeatures, f
   const roles = requiredRoles(name, has);
   const inputs = roleMap(o.inputs, join(field, 'inputs'), roles.inputs);
   const outputs = roleMap(o.outputs, join(field, 'outputs'), roles.outputs);
-  const vf = join(field, 'variants');
-  const vo = obj(o.variants, vf);
+  return { inputs, outputs, variants: parseVariants(o.variants, join(field, 'variants'), files) };
+}
+
+/** A component's (or a frame decoder graph's) `variants`: at least one, each a known name. */
+function parseVariants(v: unknown, vf: string, files: FileRegistry): Partial<Record<Variant, ComponentVariant>> {
+  const vo = obj(v, vf);
   const keys = Object.keys(vo);
   if (keys.length === 0) fail(vf, 'is empty, but must hold at least one variant', `export at least one of ${VARIANTS.join(', ')}`);
   const variants: Partial<Record<Variant, ComponentVariant>> = {};
@@ -190,7 +200,7 @@ function parseComponent(v: unknown, name: ComponentName, has: PackageFeatures, f
     }
     variants[key] = parseVariant(vo[key], join(vf, key), files);
   }
-  return { inputs, outputs, variants };
+  return variants;
 }
 
 function roleMap(v: unknown, field: string, required: string[]): Record<string, string> {

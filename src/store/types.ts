@@ -8,6 +8,7 @@ import type { SamplerName } from '../package/request';
 import type { RewardSpec } from '../package/reward';
 import type { SigmaSpacing } from '../package/schedule';
 import type { SceneSupport } from '../package/scenes';
+import type { VaeDecoderFrames, VaeTilingHint } from '../package/vae-decode';
 import type { Variant } from '../package/variants';
 
 export const MANIFEST_FORMAT = 'vidlet-model';
@@ -95,6 +96,10 @@ export interface Manifest {
   scenes?: SceneSupport;
   /** How to read the rewardModel's outputs (src/package/reward.ts); absent: the package scores nothing. */
   reward?: RewardSpec;
+  /** The VAE decoder as a causal frame-by-frame pair (src/package/vae-decode.ts); absent: the whole-clip vaeDecoder only. */
+  vaeDecoderFrames?: VaeDecoderFrames;
+  /** The decoders' spatial axes are dynamic and may be tiled this way (src/package/vae-decode.ts). */
+  vaeTiling?: VaeTilingHint;
 }
 
 export interface FileProgress {
