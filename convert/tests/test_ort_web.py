@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from vidlet_convert import onnx_io
-from vidlet_convert.wan import example_inputs
+from vidlet_convert.components import example_inputs
 
 HERE = os.path.dirname(__file__)
 REPO = os.path.dirname(os.path.dirname(HERE))
