@@ -2,8 +2,11 @@
 
 Each wrapper does in the graph what diffusers' LTXPipeline does around the module, so the engine
 needs no LTX-specific arithmetic:
-* text encoder: T5's last hidden state as the pipeline takes it (`_get_t5_prompt_embeds` keeps the
-  padded rows; the transformer masks them in cross-attention with the attention mask);
+* text encoder: T5's last hidden state as the pipeline computes it: `_get_t5_prompt_embeds` runs T5
+  on the padded ids WITHOUT the attention mask (pad tokens are attended to inside T5) and keeps the
+  padded rows; the mask acts only in the transformer's cross-attention. So the graph takes the
+  contract's `attention_mask` and does not use it (the engine passes the same mask to the denoiser
+  as `text_mask`);
 * denoiser: the contract's latent [B,c,t,h,w] is packed into the transformer's tokens and its output
   unpacked with the pipeline's own `_pack_latents` / `_unpack_latents`; RoPE is traced for this
   clip's t/h/w with the pipeline's `rope_interpolation_scale` (VAE time ratio / frame rate, VAE space
@@ -35,8 +38,8 @@ class LtxTextEncoder(nn.Module):
         super().__init__()
         self.te = text_encoder
 
-    def forward(self, input_ids, attention_mask):
-        return self.te(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    def forward(self, input_ids, attention_mask):  # noqa: ARG002 (a contract input; see the module's docstring)
+        return self.te(input_ids=input_ids).last_hidden_state
 
 
 class LtxDenoiser(nn.Module):
