@@ -11,7 +11,8 @@ import time
 
 import torch
 
-from .components import GRAPHS, attention_size, example_inputs, export_components, peak_rss, selected_roles
+from .components import (GRAPHS, attention_size, example_inputs, export_components, peak_rss, selected_roles,
+                         write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation
 from .ltx_schedule import grid_difference, publisher_shift
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
@@ -83,11 +84,7 @@ def convert(args) -> dict:
     errors, components, sizes = export_components(modules, feeds, roles, args)
     check_tolerances(errors)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
-        report = {"seconds": time.time() - started, "components": components, "errors": errors,
-                  "peak_rss_bytes": peak_rss(), "attention": attention,
-                  "params": {r: sum(p.numel() for p in modules[r].parameters()) for r in roles}}
-        json.dump(report, open(out("convert_report.json"), "w"), indent=2)
-        return report
+        return write_partial_report(args.out, started, components, errors, attention, modules)
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, tokens, shift, scale, components, te.config.d_model)
