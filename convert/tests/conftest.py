@@ -20,3 +20,27 @@ def converted(tmp_path_factory):
     return src, out
 
 
+
+# LTX: 9 frames of 64x64 → latent 128x2x2x2 (8x time, 32x32 space), 8 video tokens
+LTX_FRAMES, LTX_HEIGHT, LTX_WIDTH, LTX_FPS = 9, 64, 64, 25
+LTX_STEPS, LTX_DECODE_T = 4, 0.05
+
+
+@pytest.fixture(scope="session")
+def ltx_converted(tmp_path_factory):
+    """The tiny LTX fixture (published scheduler config, shift_terminal 0.1) converted with --sigmas set to
+    the levels LTXPipeline samples at LTX_STEPS for this clip, so the package samples exactly what the
+    pipeline does (the default grid cannot: ltx_schedule.py). Returns (src, out, sigmas with the final 0)."""
+    from vidlet_convert.ltx_fixture import make_fixture as make_ltx
+    from vidlet_convert.ltx_schedule import pipeline_sigmas
+
+    src = str(tmp_path_factory.mktemp("ltx-tiny"))
+    out = str(tmp_path_factory.mktemp("ltx-pkg"))
+    pipe = make_ltx(src, seed=0)
+    sigmas = pipeline_sigmas(dict(pipe.scheduler.config), 8, LTX_STEPS)
+    rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT), "--width",
+               str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
+               "--sigmas", ",".join(repr(float(s)) for s in sigmas[:-1]), "--decode-timestep", str(LTX_DECODE_T),
+               "--name", "ltx-tiny"])
+    assert rc == 0
+    return src, out, sigmas

@@ -1,5 +1,5 @@
 """The converted graphs in onnxruntime-web (wasm, Node: what the engine runs without WebGPU) against
-onnxruntime, every component and variant of the tiny package, weights in several external-data
+onnxruntime, every component and variant of the tiny Wan and LTX packages, weights in several external-data
 shards loaded the way src/engine/sessions.ts passes them."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from vidlet_convert import onnx_io
-from vidlet_convert.wan import example_inputs
+from vidlet_convert.components import example_inputs
 
 HERE = os.path.dirname(__file__)
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -37,13 +37,14 @@ def run_web(graph: str, external: list[str], feeds: dict[str, np.ndarray], outpu
     return [np.fromfile(written[n]["file"], np.float32).reshape(written[n]["dims"]) for n in outputs]
 
 
-def test_every_graph_runs_the_same_in_onnxruntime_web(converted, tmp_path):
-    _, out = converted
+@pytest.mark.parametrize("package", ["converted", "ltx_converted"])
+def test_every_graph_runs_the_same_in_onnxruntime_web(package, request, tmp_path):
+    out = request.getfixturevalue(package)[1]
     manifest = json.load(open(os.path.join(out, "manifest.json")))
     comps = manifest["components"]
     lt = manifest["latent"]
 
-    # vocabulary 64: the fixture's (tests/conftest.py); any id below it is a valid token
+    # vocabulary 64: both fixtures' (fixture.py, ltx_fixture.py); any id below it is a valid token
     feeds = example_inputs(64, lt["channels"], manifest["text"]["hiddenSize"], (lt["frames"], lt["height"], lt["width"]),
                            manifest["text"]["maxLength"], seed=3)
     checked = 0
@@ -59,7 +60,7 @@ def test_every_graph_runs_the_same_in_onnxruntime_web(converted, tmp_path):
             for a, b in zip(native, web):
                 assert a.shape == b.shape
                 rel = float(np.abs(a - b).max()) / max(float(np.abs(a).max()), 1e-12)
-                print(f"{role}.{variant}: onnxruntime-web vs onnxruntime relative {rel:.3g}")
+                print(f"{package} {role}.{variant}: onnxruntime-web vs onnxruntime relative {rel:.3g}")
                 assert rel <= WEB_TOLERANCE, (role, variant, rel)
             checked += 1
     assert checked == 8  # 4 fp32 graphs + int8 and q4 text encoder and denoiser

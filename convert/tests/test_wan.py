@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 import torch
 
-from vidlet_convert import onnx_io
 from vidlet_convert.__main__ import parse_args
 from vidlet_convert.package import TOLERANCE, ConversionError, check_tolerances, sha256
 
 from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
+from package_sampler import sample
 # One full sampling through the package (onnxruntime) against WanPipeline (PyTorch), same noise:
 # fp32 graphs differ by kernel order only, which 4 Euler steps and the VAE cannot amplify past this.
 # Measured: fp32 6e-7, int8 0.0033, q4 0.040 (latent, relative); video errors are smaller.
@@ -81,17 +81,6 @@ def test_cli_refuses_variants_without_fp32():
         parse_args(["wan", "--from", "x", "--out", "y", "--variants", "int8"])
 
 
-def engine_tokenize(tokenizer_json: str, prompt: str) -> tuple[np.ndarray, np.ndarray]:
-    """As src/engine/tokenizer.ts: content cut to fit, special tokens added, padded with the pad id."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(tokenizer_json)
-    pad = json.load(open(tokenizer_json))["padding"]["pad_id"]
-    ids = tok.encode(prompt, add_special_tokens=True).ids[:L]
-    mask = [1] * len(ids) + [0] * (L - len(ids))
-    return np.array([ids + [pad] * (L - len(ids))], np.int64), np.array([mask], np.int64)
-
-
 @pytest.mark.parametrize("variant", ["fp32", "int8", "q4"])
 def test_package_sampling_matches_wan_pipeline(converted, variant):
     """Text encoder → 4 Euler steps with CFG 5 → VAE decoder, in onnxruntime from the package, against
@@ -108,25 +97,7 @@ def test_package_sampling_matches_wan_pipeline(converted, variant):
     ref_video = pipe(**kw, latents=noise.clone(), output_type="pt").frames  # [B,T,3,H,W] in [0,1]
     sigmas = pipe.scheduler.sigmas.numpy()  # the pipeline's last schedule: steps + 1 values, ending at 0
 
-    components = json.load(open(os.path.join(out, "manifest.json")))["components"]
-
-    def f(role):  # the variant's graph, or fp32 where the package has none (the engine's fallback)
-        variants = components[role]["variants"]
-        return os.path.join(out, variants.get(variant, variants["fp32"])["files"][0]["path"])
-
-    tj = os.path.join(out, "tokenizer.json")
-    ids_c, mask_c = engine_tokenize(tj, prompt)
-    ids_u, mask_u = engine_tokenize(tj, "")
-    ids, mask = np.concatenate([ids_c, ids_u]), np.concatenate([mask_c, mask_u])
-    (text,) = onnx_io.run(f("textEncoder"), {"input_ids": ids, "attention_mask": mask}, ["hidden"])
-    x = noise.numpy()
-    for t, t_next in zip(sigmas[:-1], sigmas[1:]):
-        (v,) = onnx_io.run(f("denoiser"), {"latent": np.concatenate([x, x]), "timestep": np.full(2, t, np.float32),
-                                           "text": text, "text_mask": mask.astype(np.float32)}, ["v_latent"])
-        v = v[1:] + w * (v[:1] - v[1:])  # docs/model-package.md: v = v(∅) + w·(v(y) − v(∅))
-        x = x - (t - t_next) * v  # Euler: x ← x − Δt·v
-    x = x.astype(np.float32)
-    (video,) = onnx_io.run(f("vaeDecoder"), {"latent": x}, ["video"])
+    x, video = sample(out, variant, prompt, noise.numpy(), sigmas, w)
 
     lat_err = float(np.abs(x - ref_latent.numpy()).max()) / float(ref_latent.abs().max())
     ref = ref_video.permute(0, 2, 1, 3, 4).numpy() * 2 - 1  # → [B,3,T,H,W] in [-1,1]

@@ -1,4 +1,4 @@
-"""python -m vidlet_convert wan --from DIR --out PKG [options]"""
+"""python -m vidlet_convert wan|ltx --from DIR --out PKG [options]"""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,9 @@ import sys
 from .onnx_io import SHARD_BYTES
 from .package import ConversionError
 from .schedule import SAMPLERS, parse_sigmas
+
+
+COMPONENTS = ("textEncoder", "denoiser", "vaeDecoder", "previewDecoder")
 
 
 def parse_tiling(text: str) -> tuple[int, int]:
@@ -21,42 +24,61 @@ def parse_tiling(text: str) -> tuple[int, int]:
     return tile, overlap
 
 
+def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: int, fps: int, max_length: int,
+               guidance: float, name: str, display_name: str, license: str) -> None:
+    """The options every family takes; the defaults are the family's."""
+    p.add_argument("--from", dest="src", required=True, help="the checkpoint folder (model_index.json, transformer/, ...)")
+    p.add_argument("--out", required=True, help="the package folder to write")
+    p.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
+                   help="comma-separated; fp32 is always made first (int8 is quantized from it)")
+    p.add_argument("--frames", type=int, default=frames)
+    p.add_argument("--height", type=int, default=height)
+    p.add_argument("--width", type=int, default=width)
+    p.add_argument("--fps", type=int, default=fps)
+    p.add_argument("--max-length", type=int, default=max_length)
+    p.add_argument("--steps", type=int, default=None, help="default steps (50); with --sigmas the list's length")
+    p.add_argument("--guidance", type=float, default=guidance, help="default CFG scale w; 1 = no CFG (one pass a step)")
+    # A distilled checkpoint is sampled on the publisher's fixed list, often with no CFG (and, for
+    # consistency-style distillations, the x0-renoise sampler): docs/model-package.md, schedule.sigmas
+    p.add_argument("--sigmas", type=parse_sigmas, default=None,
+                   help="the publisher's noise levels, highest first, without the final 0 (fixes the step count)")
+    p.add_argument("--sampler", choices=SAMPLERS, default="euler", help="the package's default sampler")
+    p.add_argument("--only", default=",".join(COMPONENTS), type=lambda s: s.split(","),
+                   help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
+                        "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
+    p.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
+    p.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
+    p.add_argument("--name", default=name)
+    p.add_argument("--display-name", default=display_name)
+    p.add_argument("--license", default=license)
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m vidlet_convert")
     sub = ap.add_subparsers(dest="family", required=True)
-    wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
-    wan.add_argument("--from", dest="src", required=True, help="the checkpoint folder (model_index.json, transformer/, ...)")
-    wan.add_argument("--out", required=True, help="the package folder to write")
-    wan.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
-                     help="comma-separated; fp32 is always made first (int8 is quantized from it)")
     # Wan 2.1 1.3B is published for 480p: 81 frames of 832x480 at 16 fps (32,760 video tokens: one
     # attention's scores for a batch of 2 would take 103 GB). The default is a clip a browser can hold:
     # 33 frames of 416x240 (3,510 tokens, 1.2 GB of scores); umT5 prompts of 512 tokens, 50 steps,
     # CFG 5, flow shift 3 (the shift is read from scheduler_config.json when it says one)
-    wan.add_argument("--frames", type=int, default=33)
-    wan.add_argument("--height", type=int, default=240)
-    wan.add_argument("--width", type=int, default=416)
-    wan.add_argument("--fps", type=int, default=16)
-    wan.add_argument("--max-length", type=int, default=512)
-    wan.add_argument("--steps", type=int, default=None, help="default steps (50); with --sigmas the list's length")
-    wan.add_argument("--guidance", type=float, default=5.0, help="default CFG scale w; 1 = no CFG (one pass a step)")
-    # A distilled checkpoint (e.g. a 4-step Wan 2.1 distillation) is sampled on the publisher's fixed list,
-    # often with the consistency-style x0-renoise sampler and no CFG: --sigmas 1,0.9375,0.8333,0.625
-    # --sampler x0-renoise --guidance 1 (docs/model-package.md, schedule.sigmas)
-    wan.add_argument("--sigmas", type=parse_sigmas, default=None,
-                     help="the publisher's noise levels, highest first, without the final 0 (fixes the step count)")
-    wan.add_argument("--sampler", choices=SAMPLERS, default="euler", help="the package's default sampler")
-    wan.add_argument("--only", default="textEncoder,denoiser,vaeDecoder,previewDecoder", type=lambda s: s.split(","),
-                     help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
-                          "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
+    wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
+    add_common(wan, frames=33, height=240, width=416, fps=16, max_length=512, guidance=5.0, name="wan21-t2v-1-3b",
+               display_name="Wan 2.1 T2V 1.3B", license="Apache-2.0 (Wan 2.1 weights by Wan-AI / Alibaba)")
     wan.add_argument("--vae-tiling", type=parse_tiling, default=None, metavar="TILE,OVERLAP",
                      help="export the VAE decoders with dynamic height and width and write manifest vaeTiling: "
                           "tiles of TILE latent pixels overlapping by OVERLAP (diffusers' Wan default: 32,8)")
-    wan.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
-    wan.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
-    wan.add_argument("--name", default="wan21-t2v-1-3b")
-    wan.add_argument("--display-name", default="Wan 2.1 T2V 1.3B")
-    wan.add_argument("--license", default="Apache-2.0 (Wan 2.1 weights by Wan-AI / Alibaba)")
+    # LTX-Video 2B's pipeline defaults are 161 frames of 704x512 at 25 fps (5,632 tokens; 32 heads: 8 GB
+    # of scores for a batch of 2). The default here: 49 frames of 640x384 (1,680 tokens, 0.72 GB), T5
+    # prompts of 128 tokens (the pipeline's max_sequence_length), 50 steps, CFG 3 (the pipeline's)
+    ltx = sub.add_parser("ltx", help="LTX-Video 2B (LTXPipeline) in the diffusers layout")
+    add_common(ltx, frames=49, height=384, width=640, fps=25, max_length=128, guidance=3.0, name="ltx-video-2b",
+               display_name="LTX-Video 2B",
+               license="LTX-Video 2B weights by Lightricks: the licence file published with the checkpoint applies "
+                       "(0.9.5: OpenRAIL-M with use restrictions); see convert/README.md")
+    # 0.9.1+ VAEs are timestep-conditioned: the pipeline decodes at `decode_timestep` (default 0; the
+    # publisher recommends 0.03-0.05 with a little noise). The noise part cannot be seeded through the
+    # contract's vaeDecoder (no noise input), so only the timestep is taken, the noise scale is 0.
+    ltx.add_argument("--decode-timestep", type=float, default=0.0,
+                     help="the VAE's decode timestep (timestep-conditioned VAEs only), baked into the graph")
     args = ap.parse_args(argv)
     if "fp32" not in args.variants:
         ap.error("--variants must include fp32 (the other variants are made from it)")
@@ -71,7 +93,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.steps = 50
     if not 1 <= args.guidance <= 30:  # src/package/request.ts GUIDANCE, which the engine checks the default against
         ap.error(f"--guidance must be a number from 1 to 30 (1 = no CFG), got {args.guidance:g}")
-    bad = set(args.only) - {"textEncoder", "denoiser", "vaeDecoder", "previewDecoder"}
+    bad = set(args.only) - set(COMPONENTS)
     if bad:
         ap.error(f"--only: unknown components {sorted(bad)}")
     return args
@@ -79,7 +101,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from .wan import convert
+    if args.family == "ltx":
+        from .ltx import convert
+    else:
+        from .wan import convert
 
     try:
         report = convert(args)

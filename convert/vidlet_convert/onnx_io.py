@@ -35,9 +35,13 @@ def export(module: torch.nn.Module, args: tuple, input_names: list[str], output_
         dynamic_shapes = tuple({0: batch} if n in dynamic_batch else None for n in names) if dynamic_batch else None
     with warnings.catch_warnings(), tempfile.TemporaryDirectory() as tmp:  # noqa: SIM117
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(module, args, input_names=input_names, output_names=output_names,
-                                    dynamic_shapes=dynamic_shapes, opset_version=OPSET, dynamo=True,
-                                    optimize=True, verbose=False)
+        # torch.export first, then ONNX from the program: torch.onnx.export's own capture defers shape
+        # guards to runtime asserts, and then cannot prove LTX's `temb.view(batch, -1, D)` has one row per
+        # sample once the batch is dynamic; plain torch.export proves it (same graph otherwise)
+        with torch.no_grad():
+            captured = torch.export.export(module, args, dynamic_shapes=dynamic_shapes, strict=False)
+        program = torch.onnx.export(captured, args, input_names=input_names, output_names=output_names,
+                                    opset_version=OPSET, dynamo=True, optimize=True, verbose=False)
         # through a file so onnx.load gives an ordinary ModelProto with every weight in memory
         path = os.path.join(tmp, "m.onnx")
         program.save(path, external_data=True)

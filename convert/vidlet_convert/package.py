@@ -80,3 +80,32 @@ scale per output channel.
 |---|---|---|
 {sizes}
 """
+
+
+def versions() -> dict:
+    import diffusers
+    import onnx
+    import torch
+    import transformers
+
+    return {"torch": torch.__version__, "diffusers": diffusers.__version__, "transformers": transformers.__version__,
+            "onnx": onnx.__version__}
+
+
+def write_package(out_dir: str, info: dict, card: dict, components: dict, sizes: dict, report: dict) -> dict:
+    """MODEL_CARD.md, manifest.json (`info`, whose `components` are `components` less their timing) and
+    convert_report.json; called only after the tolerance gate passed. `card` holds the family's fields
+    for model_card beyond the manifest's; returns the report."""
+    from .onnx_io import OPSET
+
+    v, lt = info["video"], info["latent"]
+    full = {**info, **card, "video": f"{v['width']}x{v['height']}, {v['frames']} frames at {v['fps']} fps",
+            "latent": f"{lt['channels']}x{lt['frames']}x{lt['height']}x{lt['width']} (per-channel shift/scale in the manifest)",
+            "errors": report["errors"], "sizes": sizes, "opset": OPSET, "seconds": report["seconds"],
+            "versions": versions()}
+    open(os.path.join(out_dir, "MODEL_CARD.md"), "w").write(model_card(full))
+    report["component_seconds"] = {role: c.pop("seconds") for role, c in components.items()}
+    report["bytes"] = {f"{c}.{v}": b for (c, v), b in sizes.items()}
+    json.dump(info, open(os.path.join(out_dir, "manifest.json"), "w"), indent=2)
+    json.dump(report, open(os.path.join(out_dir, "convert_report.json"), "w"), indent=2)
+    return report

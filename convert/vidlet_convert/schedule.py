@@ -53,13 +53,14 @@ def parse_sigmas(text: str) -> list[float]:
 
 
 def schedule_section(*, publisher_shift: float, steps: int | None, guidance: float, sampler: str,
-                     sigmas: list[float] | None) -> dict:
-    """manifest.json's `schedule`. Without a list: the publisher's flow shift on diffusers' grid (what its
-    pipeline samples), `steps` by default. With one (a distilled checkpoint): the list alone, which fixes
-    the step count, so no shift, spacing or defaultSteps (the engine refuses them beside a list)."""
+                     sigmas: list[float] | None, spacing: str = "diffusers") -> dict:
+    """manifest.json's `schedule`. Without a list: the publisher's flow shift on the grid its pipeline
+    samples (`spacing`: "diffusers" for WanPipeline's, "vidlet" for LTXPipeline's linspace), `steps` by
+    default. With one (a distilled checkpoint): the list alone, which fixes the step count, so no shift,
+    spacing or defaultSteps (the engine refuses them beside a list)."""
     section = {"type": "flow-matching"}
     if sigmas is None:
-        section.update({"shift": float(publisher_shift), "spacing": "diffusers", "defaultSteps": steps})
+        section.update({"shift": float(publisher_shift), "spacing": spacing, "defaultSteps": steps})
     else:
         section["sigmas"] = [float(s) for s in sigmas]
     section.update({"defaultGuidance": float(guidance), "defaultInnerGuidance": 0.0, "defaultSampler": sampler})
@@ -73,5 +74,6 @@ def describe_schedule(section: dict) -> str:
         levels = ", ".join(f"{s:g}" for s in section["sigmas"])
         return (f"`{section['defaultSampler']}` over the publisher's fixed list of {len(section['sigmas'])} noise levels "
                 f"[{levels}] then 0 (the step count is fixed), {cfg}")
-    return (f"`{section['defaultSampler']}`, {section['defaultSteps']} steps by default on diffusers' sigma grid, "
+    grid = "diffusers' sigma grid" if section["spacing"] == "diffusers" else "a linear sigma grid"
+    return (f"`{section['defaultSampler']}`, {section['defaultSteps']} steps by default on {grid}, "
             f"shift {section['shift']:g}, {cfg}")

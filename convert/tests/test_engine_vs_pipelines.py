@@ -1,0 +1,90 @@
+"""Vidlet's own engine (src/engine through `npx tsx`, onnxruntime-web wasm in Node: what
+`vidlet generate --model PKG` runs) on a converted package against the publisher's diffusers pipeline
+started from the engine's own initial noise for the seed (pipeline.ts initialNoise, written out by
+tests/engine_generate.ts): tokenizer, text encoder, the "" pass, CFG, the manifest's noise levels,
+Euler, the VAE graph and the frame conversion must all agree. Also: the engine's package checker
+accepts the package."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import FRAMES, HEIGHT, L, LTX_DECODE_T, LTX_FPS, LTX_FRAMES, LTX_HEIGHT, LTX_STEPS, LTX_WIDTH, WIDTH
+
+HERE = os.path.dirname(__file__)
+REPO = os.path.dirname(os.path.dirname(HERE))
+# The engine's frames are bytes, (v + 1)·127.5 rounded: fp32 graphs in wasm vs PyTorch differ by ~1e-5,
+# so a value near a rounding edge can land one level off; nothing more.
+MAX_LEVELS, MEAN_LEVELS = 1, 0.05
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("npx") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "tsx")),
+    reason="needs npx and the project's node_modules (tsx, onnxruntime-web)")
+
+
+def engine_generate(pkg: str, tmp, prompt: str, seed: int, steps: int, guidance: float) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(the engine's initial noise [c,t,h,w], its RGB frames [T,H,W,3] as uint8, result.json)."""
+    m = json.load(open(os.path.join(pkg, "manifest.json")))
+    spec = {"model": pkg, "variant": "fp32", "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
+            "out": str(tmp)}
+    path = os.path.join(tmp, "spec.json")
+    json.dump(spec, open(path, "w"))
+    subprocess.run(["npx", "tsx", os.path.join(HERE, "engine_generate.ts"), path], cwd=REPO, check=True, timeout=600)
+    lt, v = m["latent"], m["video"]
+    noise = np.fromfile(os.path.join(tmp, "noise.f32"), np.float32).reshape(lt["channels"], lt["frames"], lt["height"],
+                                                                            lt["width"])
+    rgba = np.fromfile(os.path.join(tmp, "video.u8"), np.uint8).reshape(v["frames"], v["height"], v["width"], 4)
+    return noise, rgba[..., :3], json.load(open(os.path.join(tmp, "result.json")))
+
+
+def compare(ours: np.ndarray, ref01: torch.Tensor, label: str) -> None:
+    """ref01: the pipeline's output_type="pt" frames [1,T,3,H,W] in [0,1]; the engine's bytes are
+    (v + 1)·127.5 = ref01·255, rounded."""
+    ref = ref01[0].permute(0, 2, 3, 1).numpy().astype(np.float64) * 255.0
+    d = np.abs(ours.astype(np.float64) - np.round(ref))
+    print(f"{label}: engine vs pipeline, mean |Δ| {d.mean():.4f} levels, max {d.max():.0f}; frames std {ref.std():.1f}")
+    assert d.max() <= MAX_LEVELS and d.mean() <= MEAN_LEVELS, label
+    assert ref.std() > 1.0, f"{label}: a flat video would make the comparison vacuous"
+
+
+def check_package(pkg: str) -> None:
+    r = subprocess.run(["npx", "tsx", "src/store/check-package-cli.ts", pkg], cwd=REPO, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_engine_generates_what_ltx_pipeline_generates(ltx_converted, tmp_path):
+    from diffusers import LTXPipeline
+
+    src, out, _ = ltx_converted
+    check_package(out)
+    prompt, seed, w = "a blue cube runs at night", 11, 3.0
+    noise, ours, result = engine_generate(out, tmp_path, prompt, seed, LTX_STEPS, w)
+    assert (result["batch"], result["denoiserCalls"]) == (2, LTX_STEPS)
+    pipe = LTXPipeline.from_pretrained(src, dtype=torch.float32)
+    latents = pipe._pack_latents(torch.from_numpy(noise)[None], 1, 1)
+    ref = pipe(prompt=prompt, negative_prompt="", height=LTX_HEIGHT, width=LTX_WIDTH, num_frames=LTX_FRAMES,
+               frame_rate=LTX_FPS, num_inference_steps=LTX_STEPS, guidance_scale=w, max_sequence_length=L,
+               decode_timestep=LTX_DECODE_T, decode_noise_scale=0.0, latents=latents, output_type="pt").frames
+    compare(ours, ref, "ltx")
+
+
+def test_engine_generates_what_wan_pipeline_generates(converted, tmp_path):
+    from diffusers import WanPipeline
+
+    src, out = converted
+    check_package(out)
+    prompt, seed, w, steps = "a red ball jumps on the beach", 5, 5.0, 4
+    noise, ours, result = engine_generate(out, tmp_path, prompt, seed, steps, w)
+    assert (result["batch"], result["denoiserCalls"]) == (2, steps)
+    pipe = WanPipeline.from_pretrained(src, dtype=torch.float32)
+    # the package's grid (shift 3 on diffusers' spacing) is the pipeline's FlowMatchEulerDiscreteScheduler's
+    ref = pipe(prompt=prompt, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=FRAMES, num_inference_steps=steps,
+               guidance_scale=w, max_sequence_length=L, latents=torch.from_numpy(noise)[None], output_type="pt").frames
+    compare(ours, ref, "wan")

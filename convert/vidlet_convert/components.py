@@ -1,0 +1,152 @@
+"""What every family's conversion shares: the four components' graph boundaries, the random inputs
+they are exported and checked on, and the export → variants → error-check loop.
+
+A family (wan.py, ltx.py) supplies the wrapped modules (each already at Vidlet's boundary,
+docs/model-package.md "Component I/O") and the latent grid; everything from here on is the same.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+import torch
+
+from . import onnx_io
+from .package import file_entries
+from .quant import quantize_int8, quantize_q4
+
+QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
+
+# graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
+GRAPHS = {
+    "textEncoder": ("text_encoder", ["input_ids", "attention_mask"], ["hidden"], ["input_ids", "attention_mask"]),
+    "denoiser": ("denoiser", ["latent", "timestep", "text", "text_mask"], ["v_latent"],
+                 ["latent", "timestep", "text", "text_mask"]),
+    # traced at batch 1: the engine decodes one clip at a time (and Wan's causal frame cache is per clip)
+    "vaeDecoder": ("vae_decoder", ["latent"], ["video"], []),
+    "previewDecoder": ("preview_decoder", ["latent"], ["preview"], ["latent"]),
+}
+
+# Components that get the int8 and q4 variants: the two large ones (the T5-family text encoders and
+# the DiTs; the VAE decoders are ~0.1 B parameters). The engine takes fp32 for a component without the
+# variant asked for. Per-channel int8 of Wan's VAE convolutions measured 0.029 max abs at the real
+# widths (one block) but 0.73 on the tiny fixture's 3-channel convolutions (convert/README.md).
+QUANT_ROLES = ("textEncoder", "denoiser")
+
+
+def selected_roles(only) -> list[str]:
+    return [r for r in GRAPHS if r in only]
+
+
+def peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def attention_size(tokens: int, heads: int) -> dict:
+    """Video tokens and the bytes of one self-attention's scores [2, heads, N, N] in float32: the exported
+    graph computes MatMul–Softmax–MatMul (fused attention was wrong on WebGPU, issue #11), so a step
+    needs a buffer this large, which bounds the clip size a browser can run. Warns above 2 GiB."""
+    a = {"tokens": tokens, "heads": heads, "scoresBytesBatch2": 2 * heads * tokens * tokens * 4}
+    if a["scoresBytesBatch2"] > 2 << 30:
+        print(f"vidlet_convert: warning: {tokens} video tokens; one attention's scores for the engine's batch of 2 "
+              f"take {a['scoresBytesBatch2'] / 2**30:.1f} GiB, beyond most browsers' GPU buffers. "
+              "Choose fewer --frames or a smaller --height/--width.", file=sys.stderr)
+    return a
+
+
+def example_inputs(vocab: int, channels: int, text_dim: int, grid, max_length: int, seed: int) -> dict:
+    """Random inputs per graph for export and for the error check: two prompts, the second padded
+    after 3 tokens (so the mask matters), batch 2 for the denoiser (the engine's cond + uncond)."""
+    g = torch.Generator().manual_seed(seed)
+    t, h, w = grid
+    ids = torch.randint(3, vocab, (2, max_length), generator=g)
+    mask = torch.ones(2, max_length, dtype=torch.long)
+    mask[1, 3:] = 0
+    ids[1, 3:] = 0
+    c = channels
+    return {
+        "textEncoder": {"input_ids": ids, "attention_mask": mask},
+        "denoiser": {"latent": torch.randn(2, c, t, h, w, generator=g), "timestep": torch.tensor([0.9, 0.3]),
+                     "text": torch.randn(2, max_length, text_dim, generator=g), "text_mask": mask.float()},
+        "vaeDecoder": {"latent": torch.randn(1, c, t, h, w, generator=g)},
+        "previewDecoder": {"latent": torch.randn(2, c, t, h, w, generator=g)},
+    }
+
+
+def error(path, module, feeds, outputs, variant) -> dict:
+    got = onnx_io.run(path, {k: v.numpy() for k, v in feeds.items()}, outputs)
+    with torch.no_grad():
+        ref = module(*feeds.values())
+    ref = ref if isinstance(ref, (tuple, list)) else (ref,)
+    abs_err = max(float(np.abs(a - b.numpy()).max()) for a, b in zip(got, ref))
+    peak = max(float(b.abs().max()) for b in ref)
+    return {"variant": variant, "max_abs": abs_err, "peak": peak, "relative": abs_err / max(peak, 1e-12)}
+
+
+def space_shapes() -> dict:
+    """torch.export dims for a latent [1, c, t, h, w] whose height and width are dynamic."""
+    return {3: torch.export.Dim("h", min=2, max=512), 4: torch.export.Dim("w", min=2, max=512)}
+
+
+def other_size(latent: torch.Tensor, seed: int) -> torch.Tensor:
+    """A latent like `latent` two pixels taller and four wider, to check dynamic spatial axes."""
+    b, c, t, h, w = latent.shape
+    return torch.randn(b, c, t, h + 2, w + 4, generator=torch.Generator().manual_seed(seed + 2))
+
+
+def export_components(modules: dict, feeds: dict, roles: list[str], args) -> tuple[dict, dict, dict]:
+    """Export each role's module, write its variants (fp32, then int8/q4 quantized from it) as sharded
+    files in args.out and measure each against PyTorch. Returns (errors, manifest components with a
+    `seconds` entry each, bytes per (role, variant)); nothing is gated here (package.check_tolerances)."""
+    out = lambda name: os.path.join(args.out, name)  # noqa: E731
+    errors, components, sizes = {}, {}, {}
+    for role in roles:
+        stem, ins, outs, dyn = GRAPHS[role]
+        t0 = time.time()
+        # --vae-tiling (wan): the VAE decoder takes any latent height and width, so the engine can decode tiles
+        space = (space_shapes(),) if role == "vaeDecoder" and getattr(args, "vae_tiling", None) else None
+        model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn, space)
+        onnx_io.to_raw_data(model)
+        variants = {}
+        for variant in args.variants:
+            if variant != "fp32" and role not in QUANT_ROLES:
+                continue
+            if variant != "fp32":
+                model = onnx.load(out(f"{stem}.onnx"))  # the fp32 graph written just before, weights loaded
+                onnx_io.to_raw_data(model)
+                if QUANTIZERS[variant](model) == 0:
+                    continue  # nothing large enough to quantize: the variant would be fp32 under another name
+            name = f"{stem}.onnx" if variant == "fp32" else f"{stem}.{variant}.onnx"
+            files = onnx_io.save_sharded(model, out(name), args.shard_bytes)
+            errors[f"{role}.{variant}"] = error(out(name), modules[role], feeds[role], outs, variant)
+            variants[variant] = {"files": file_entries(args.out, files)}
+            sizes[(role, variant)] = sum(f["bytes"] for f in variants[variant]["files"])
+        # batch is dynamic where the engine batches: check batch 1 too (the exporter specialises easily)
+        if dyn:
+            one = {k: (v[:1] if k in dyn else v) for k, v in feeds[role].items()}
+            errors[f"{role}.fp32.batch1"] = error(out(f"{stem}.onnx"), modules[role], one, outs, "fp32")
+        # dynamic height and width: check another size too (the exporter specialises easily)
+        if space:
+            other = {"latent": other_size(feeds[role]["latent"], args.seed)}
+            errors[f"{role}.fp32.otherSize"] = error(out(f"{stem}.onnx"), modules[role], other, outs, "fp32")
+        components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants,
+                            "seconds": round(time.time() - t0, 1)}
+        del model
+    return errors, components, sizes
+
+
+def write_partial_report(out_dir: str, started: float, components: dict, errors: dict, attention: dict,
+                         modules: dict) -> dict:
+    """--only: the graphs asked for and convert_report.json, but no manifest (a part is not a package)."""
+    import json
+
+    report = {"seconds": time.time() - started, "components": components, "errors": errors,
+              "peak_rss_bytes": peak_rss(), "attention": attention,
+              "params": {r: sum(p.numel() for p in modules[r].parameters()) for r in components}}
+    json.dump(report, open(os.path.join(out_dir, "convert_report.json"), "w"), indent=2)
+    return report

@@ -1,0 +1,126 @@
+"""LTX-Video 2B (diffusers layout, LTXPipeline) → Vidlet package.
+
+python -m vidlet_convert ltx --from LTX-Video --out pkg/ltx-video-2b
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import torch
+
+from .components import (GRAPHS, attention_size, example_inputs, export_components, peak_rss, selected_roles,
+                         write_partial_report)
+from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation
+from .ltx_schedule import grid_difference, publisher_shift
+from .package import ConversionError, check_tolerances, write_package, write_tokenizer
+from .preview import fit_linear_preview
+from .schedule import describe_schedule, schedule_section
+
+
+def load(src: str, roles):
+    """(tokenizer.json path, text encoder or None, its config, transformer or None, its config, vae,
+    model_index, scheduler config) from a diffusers LTX-Video checkpoint folder. The text encoder and the
+    transformer are loaded only when `roles` converts them: T5-XXL alone is 19 GB in float32."""
+    from types import SimpleNamespace
+
+    from diffusers import AutoencoderKLLTXVideo, LTXVideoTransformer3DModel
+    from transformers import T5Config, T5EncoderModel
+
+    index = json.load(open(os.path.join(src, "model_index.json")))
+    if index.get("_class_name") != "LTXPipeline":
+        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `ltx` converts LTXPipeline "
+                              "(text-to-video) checkpoints")
+    tok = os.path.join(src, "tokenizer", "tokenizer.json")
+    if not os.path.exists(tok):
+        raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")
+    # eager attention, as for umT5 (wan.py): the dynamo exporter's SDPA decomposition fails on T5's
+    # output reshape once the batch is dynamic; eager is the same MatMul–Softmax–MatMul
+    te_cfg = T5Config.from_pretrained(os.path.join(src, "text_encoder"))
+    te = T5EncoderModel.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
+                                        attn_implementation="eager").eval() if "textEncoder" in roles else None
+    tr_cfg = SimpleNamespace(**LTXVideoTransformer3DModel.load_config(os.path.join(src, "transformer")))
+    tr = LTXVideoTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval() \
+        if "denoiser" in roles else None
+    vae = AutoencoderKLLTXVideo.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
+    sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
+    sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
+    return tok, te, te_cfg, tr, tr_cfg, vae, index, sched
+
+
+def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
+    """LTX's VAE: frame 0 alone, then 8 frames per latent frame (frames = 8k + 1); 32×32 pixels."""
+    tf, sf = vae.temporal_compression_ratio, vae.spatial_compression_ratio
+    if (frames - 1) % tf or height % sf or width % sf:
+        raise ConversionError(f"frames must be {tf}k+1 and height/width multiples of {sf} (the VAE's factors); "
+                              f"got {frames}x{height}x{width}")
+    return (frames - 1) // tf + 1, height // sf, width // sf
+
+
+def convert(args) -> dict:
+    started = time.time()
+    os.makedirs(args.out, exist_ok=True)
+    out = lambda name: os.path.join(args.out, name)  # noqa: E731
+    roles = selected_roles(args.only)
+    tok, te, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
+    grid = latent_grid(vae, args.frames, args.height, args.width)
+    t, h, w = grid
+    tokens = (t // tr_cfg.patch_size_t) * (h // tr_cfg.patch_size) * (w // tr_cfg.patch_size)
+    attention = attention_size(tokens, tr_cfg.num_attention_heads)
+    decoder = LtxVaeDecoder(vae, args.decode_timestep).eval()
+    if decoder.noise_dropped:
+        print(f"vidlet_convert: warning: the VAE decoder injects random noise in {decoder.noise_dropped} places; the "
+              "package decodes without it (the contract's vaeDecoder has no noise input to seed)", file=sys.stderr)
+    channels = vae.config.latent_channels
+    # 128 channels + bias: 16 decodes of 3x4x4 latents give 768 rows for the 129 unknowns per colour
+    preview, fit = fit_linear_preview(decoder, channels, (min(t, 3), 4, 4), samples=16)
+    denoiser = tr and LtxDenoiser(tr, args.fps, vae.temporal_compression_ratio, vae.spatial_compression_ratio,
+                                  sched.get("num_train_timesteps", 1000)).eval()
+    modules = {"textEncoder": te and LtxTextEncoder(te).eval(), "denoiser": denoiser, "vaeDecoder": decoder,
+               "previewDecoder": preview.eval()}
+    feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.caption_channels, grid, args.max_length, args.seed)
+    errors, components, sizes = export_components(modules, feeds, roles, args)
+    check_tolerances(errors)  # before anything the engine reads is written
+    if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
+        return write_partial_report(args.out, started, components, errors, attention, modules)
+    write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
+    shift, scale = latent_normalisation(vae)
+    info = describe(args, index, sched, grid, tokens, shift, scale, components, te.config.d_model)
+    # the contract cannot say shift_terminal (ltx_schedule.py): how far the package's default grid is
+    # from the pipeline's at the default step count; 0 with --sigmas (the list is exact)
+    gap = 0.0 if args.sigmas else grid_difference(sched, tokens, args.steps)
+    if gap > 1e-6:
+        print(f"vidlet_convert: warning: the scheduler's shift_terminal {sched.get('shift_terminal')} cannot be written in "
+              f"the manifest; at {args.steps} steps the package's noise levels differ from LTXPipeline's by up to {gap:.3f}. "
+              "Pass --sigmas for an exact list.", file=sys.stderr)
+    card = {"family": "ltx", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
+            "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
+            "publisherScheduler": sched.get("_class_name", "unknown")}
+    report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
+              "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap,
+              "decode": {"timestep": decoder.decode_timestep, "noise_scale": 0.0,
+                         "injected_noise_dropped": decoder.noise_dropped},
+              "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
+                         "denoiser": sum(p.numel() for p in tr.parameters()),
+                         "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
+    return write_package(args.out, info, card, components, sizes, report)
+
+
+def describe(args, index, sched, grid, tokens, shift, scale, components, hidden: int) -> dict:
+    """manifest.json: no `motion`, no `lora` (as for Wan, convert/README.md); the schedule is the
+    pipeline's linear grid with its resolution-dependent shift for this clip (ltx_schedule.py)."""
+    t, h, w = grid
+    return {
+        "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
+        "description": f"LTX-Video text-to-video converted from the diffusers checkpoint ({index['_class_name']}).",
+        "license": args.license, "modelCard": "MODEL_CARD.md",
+        "video": {"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps},
+        "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
+        "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length, "hiddenSize": hidden},
+        "schedule": schedule_section(publisher_shift=publisher_shift(sched, tokens), steps=args.steps,
+                                     guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas, spacing="vidlet"),
+        "components": components,
+        "adapters": [],
+    }
