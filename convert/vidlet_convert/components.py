@@ -37,6 +37,39 @@ GRAPHS = {
 QUANT_ROLES = ("textEncoder", "denoiser")
 
 
+def load_checkpoint(src: str, pipeline: str, family: str, roles, te_classes, tr_class, vae_class):
+    """(tokenizer.json path, text encoder or None, its config, transformer or None, its config, vae,
+    model_index, scheduler config) from a diffusers checkpoint folder of `pipeline`. The text encoder
+    and the transformer are loaded only when `roles` converts them (T5-family encoders are 19–23 GB
+    in float32). te_classes = (config class, encoder class)."""
+    import json
+    from types import SimpleNamespace
+
+    from .package import ConversionError
+
+    index = json.load(open(os.path.join(src, "model_index.json")))
+    if index.get("_class_name") != pipeline:
+        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `{family}` converts {pipeline} "
+                              "(text-to-video) checkpoints")
+    tok = os.path.join(src, "tokenizer", "tokenizer.json")
+    if not os.path.exists(tok):
+        raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")
+    # eager attention: with SDPA, the dynamo exporter's decompositions fail on the T5 family's output
+    # reshape once the batch is dynamic ("Cannot view a tensor with shape [b,16,4,8] and strides ...");
+    # eager is the same MatMul–Softmax–MatMul, which is also what runs right on WebGPU (issue #11)
+    te_config, te_class = te_classes
+    te_cfg = te_config.from_pretrained(os.path.join(src, "text_encoder"))
+    te = te_class.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
+                                  attn_implementation="eager").eval() if "textEncoder" in roles else None
+    tr_cfg = SimpleNamespace(**tr_class.load_config(os.path.join(src, "transformer")))
+    tr = tr_class.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval() \
+        if "denoiser" in roles else None
+    vae = vae_class.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
+    sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
+    sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
+    return tok, te, te_cfg, tr, tr_cfg, vae, index, sched
+
+
 def selected_roles(only) -> list[str]:
     return [r for r in GRAPHS if r in only]
 

@@ -4,15 +4,14 @@ python -m vidlet_convert ltx --from LTX-Video --out pkg/ltx-video-2b
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
 import torch
 
-from .components import (GRAPHS, attention_size, example_inputs, export_components, peak_rss, selected_roles,
-                         write_partial_report)
+from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
+                         selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation
 from .ltx_schedule import grid_difference, publisher_shift
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
@@ -24,30 +23,10 @@ def load(src: str, roles):
     """(tokenizer.json path, text encoder or None, its config, transformer or None, its config, vae,
     model_index, scheduler config) from a diffusers LTX-Video checkpoint folder. The text encoder and the
     transformer are loaded only when `roles` converts them: T5-XXL alone is 19 GB in float32."""
-    from types import SimpleNamespace
-
     from diffusers import AutoencoderKLLTXVideo, LTXVideoTransformer3DModel
     from transformers import T5Config, T5EncoderModel
 
-    index = json.load(open(os.path.join(src, "model_index.json")))
-    if index.get("_class_name") != "LTXPipeline":
-        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `ltx` converts LTXPipeline "
-                              "(text-to-video) checkpoints")
-    tok = os.path.join(src, "tokenizer", "tokenizer.json")
-    if not os.path.exists(tok):
-        raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")
-    # eager attention, as for umT5 (wan.py): the dynamo exporter's SDPA decomposition fails on T5's
-    # output reshape once the batch is dynamic; eager is the same MatMul–Softmax–MatMul
-    te_cfg = T5Config.from_pretrained(os.path.join(src, "text_encoder"))
-    te = T5EncoderModel.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
-                                        attn_implementation="eager").eval() if "textEncoder" in roles else None
-    tr_cfg = SimpleNamespace(**LTXVideoTransformer3DModel.load_config(os.path.join(src, "transformer")))
-    tr = LTXVideoTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval() \
-        if "denoiser" in roles else None
-    vae = AutoencoderKLLTXVideo.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
-    sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
-    sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
-    return tok, te, te_cfg, tr, tr_cfg, vae, index, sched
+    return load_checkpoint(src, "LTXPipeline", "ltx", roles, (T5Config, T5EncoderModel), LTXVideoTransformer3DModel, AutoencoderKLLTXVideo)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:

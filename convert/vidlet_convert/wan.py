@@ -4,14 +4,13 @@ python -m vidlet_convert wan --from Wan2.1-T2V-1.3B-Diffusers --out pkg/wan21-1.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 
 import torch
 
-from .components import (GRAPHS, attention_size, example_inputs, export_components, peak_rss, selected_roles,
-                         write_partial_report)
+from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
+                         selected_roles, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
@@ -23,31 +22,10 @@ def load(src: str, roles):
     """(tokenizer.json path, text encoder, its config, transformer, its config, vae, model_index,
     scheduler config) from a diffusers Wan checkpoint folder. The text encoder and the transformer are
     loaded only when `roles` converts them (None otherwise): umT5-XXL alone is 22.7 GB in float32."""
-    from types import SimpleNamespace
-
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
-    index = json.load(open(os.path.join(src, "model_index.json")))
-    if index.get("_class_name") != "WanPipeline":
-        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `wan` converts WanPipeline "
-                              "(text-to-video) checkpoints")
-    tok = os.path.join(src, "tokenizer", "tokenizer.json")
-    if not os.path.exists(tok):
-        raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")
-    # eager attention: with SDPA, the dynamo exporter's decompositions fail on umT5's output reshape once
-    # the batch is dynamic ("Cannot view a tensor with shape [b,16,4,8] and strides ..."); eager is the
-    # same arithmetic as matmul-softmax-matmul, which is also what runs right on WebGPU (issue #11)
-    te_cfg = UMT5Config.from_pretrained(os.path.join(src, "text_encoder"))
-    te = UMT5EncoderModel.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
-                                          attn_implementation="eager").eval() if "textEncoder" in roles else None
-    tr_cfg = SimpleNamespace(**WanTransformer3DModel.load_config(os.path.join(src, "transformer")))
-    tr = WanTransformer3DModel.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval() \
-        if "denoiser" in roles else None
-    vae = AutoencoderKLWan.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
-    sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
-    sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
-    return tok, te, te_cfg, tr, tr_cfg, vae, index, sched
+    return load_checkpoint(src, "WanPipeline", "wan", roles, (UMT5Config, UMT5EncoderModel), WanTransformer3DModel, AutoencoderKLWan)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
