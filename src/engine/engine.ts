@@ -9,7 +9,7 @@
  * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
  * retries the failing call once.
  */
-import { packageFeatures, requiredRoles } from '../package/components';
+import { packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
 import type { Manifest, ModelFileStore, PackageFile } from '../store/types';
@@ -219,7 +219,9 @@ export class VidletEngine implements Engine {
     try {
       const { manifest } = m;
       // Before any work: a plan this package cannot make is refused here (InvalidRequestError).
-      const scenes = planSceneRun(request.scenes, { scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames });
+      const scenes = planSceneRun(request.scenes, {
+        scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames, sceneDenoiser: manifest.components.sceneDenoiser !== undefined,
+      });
       await m.adapters.apply(m.lora, request.adapters, request.blend);
       const out = await runPipeline(
         {
@@ -233,7 +235,7 @@ export class VidletEngine implements Engine {
           lora: m.lora,
           perScene: scenes.perScene,
         },
-        this.components(m, scenes.latentFrames),
+        this.components(m, scenes.latentFrames, scenes.denoiser),
         request,
         {
           onStep: callbacks.onStep,
@@ -597,8 +599,8 @@ export class VidletEngine implements Engine {
     };
   }
 
-  /** The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames. */
-  private components(m: Loaded, latentFrames: number): PipelineComponents {
+  /** The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames made by `denoiser`. */
+  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName): PipelineComponents {
     const { Tensor } = this.ort;
     const { manifest } = m;
     const lat = [manifest.latent.channels, latentFrames, manifest.latent.height, manifest.latent.width];
@@ -608,7 +610,7 @@ export class VidletEngine implements Engine {
     // A package without LoRA slots (a converted model) has no LoRA inputs to feed.
     let loraFeeds: Record<string, OrtTensor> = {};
     if (m.lora.S > 0) {
-      const rank = loraRankAxisIsSymbolic(m.sessions.denoiser!) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
+      const rank = loraRankAxisIsSymbolic(m.sessions[denoiser]!) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
       const lora = m.lora.packed(rank);
       loraFeeds = { lora_down: new Tensor('float32', lora.down, lora.downDims), lora_up: new Tensor('float32', lora.up, lora.upDims) };
     }
@@ -632,7 +634,7 @@ export class VidletEngine implements Engine {
         };
         if (b.motion) feeds.motion = new Tensor('float32', b.motion, dims(manifest.motion!.channels));
         if (b.textFrameMask) feeds.text_frame_mask = new Tensor('float32', b.textFrameMask, [b.B, lat[1]!, L]);
-        const out = await this.run(m, 'denoiser', feeds);
+        const out = await this.run(m, denoiser, feeds);
         return { vLatent: out.v_latent!.data as Float32Array, vMotion: b.motion ? (out.v_motion!.data as Float32Array) : null };
       },
       decodePreview,

@@ -16,8 +16,11 @@ import type { Tiling } from './vae-tiles';
 export const RUNTIME_COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
 export type RuntimeComponent = (typeof RUNTIME_COMPONENTS)[number];
 
-/** One onnxruntime session of a load: the frame pair makes two for the vaeDecoder. */
-export type SessionKey = RuntimeComponent | 'vaeDecoderFirst' | 'vaeDecoderNext';
+/**
+ * One onnxruntime session of a load: the frame pair makes two for the vaeDecoder, and a
+ * sceneDenoiser (components.ts denoiserFor) a second for the denoiser, with the same variant rules.
+ */
+export type SessionKey = RuntimeComponent | 'sceneDenoiser' | 'vaeDecoderFirst' | 'vaeDecoderNext';
 
 /** How the engine decodes video (VidletEngineOptions.vaeDecode; docs/model-package.md "Decoding in pieces"). */
 export interface VaeDecodeOptions {
@@ -64,8 +67,11 @@ export function planSessions(manifest: Manifest, backend: BackendInfo, forced: V
     const variant = chooseVariant(component, graph.variants, backend, forced).variant;
     return { key, component, graph, variant, roles, files: graph.variants[variant]!.files, field };
   };
+  const features = packageFeatures(manifest);
   const out = (['textEncoder', 'denoiser', 'previewDecoder'] as const).map((name) =>
-    spec(name, name, manifest.components[name], requiredRoles(name, packageFeatures(manifest))));
+    spec(name, name, manifest.components[name], requiredRoles(name, features)));
+  const scene = manifest.components.sceneDenoiser;
+  if (scene) out.push(spec('sceneDenoiser', 'denoiser', scene, requiredRoles('sceneDenoiser', features), 'components.sceneDenoiser'));
   const pair = manifest.vaeDecoderFrames;
   if (vae === 'frames' && pair) {
     const roles = frameGraphRoles(pair);
@@ -74,7 +80,7 @@ export function planSessions(manifest: Manifest, backend: BackendInfo, forced: V
     out.push(spec('vaeDecoderFirst', 'vaeDecoder', graph(pair.first, roles.first), keys(roles.first), 'vaeDecoderFrames.first'));
     out.push(spec('vaeDecoderNext', 'vaeDecoder', graph(pair.next, roles.next), keys(roles.next), 'vaeDecoderFrames.next'));
   } else {
-    out.push(spec('vaeDecoder', 'vaeDecoder', manifest.components.vaeDecoder, requiredRoles('vaeDecoder', packageFeatures(manifest))));
+    out.push(spec('vaeDecoder', 'vaeDecoder', manifest.components.vaeDecoder, requiredRoles('vaeDecoder', features)));
   }
   return out;
 }

@@ -1,10 +1,12 @@
 /**
  * How one generate request's scene plan (GenerateRequest.scenes, issue #10) is made by the loaded
  * package: per scene, through the denoiser's `text_frame_mask`, when the package declares
- * scenes.conditioning 'per-scene' (the manifest parser then guarantees the input, components.ts);
+ * scenes.conditioning 'per-scene' (the manifest parser then guarantees the input, components.ts),
+ * on its sceneDenoiser when it has one (components.ts denoiserFor);
  * otherwise as before: one caption (the request's prompt, sceneCaption of the plan), one clip of
  * the package's length, and a note saying so. Pure, so the decision is unit-tested without ORT.
  */
+import { denoiserFor, type DenoiserName } from '../package/components';
 import { planProblems, singleSceneSupport, type ScenePlan, type SceneSupport } from '../package/scenes';
 import { InvalidRequestError } from './errors';
 import { latentSceneLengths } from './scene-input';
@@ -15,9 +17,13 @@ export interface SceneModel {
   /** video.frames and latent.frames: their ratio is the VAE's frames per latent frame. */
   videoFrames: number;
   latentFrames: number;
+  /** The package has a sceneDenoiser (components.ts denoiserFor). */
+  sceneDenoiser?: boolean;
 }
 
 export interface SceneRun {
+  /** The graph that denoises this clip; the plain `denoiser` takes no text_frame_mask when the package has a sceneDenoiser. */
+  denoiser: DenoiserName;
   /** Latent frames of the clip (the denoiser's and decoders' t). */
   latentFrames: number;
   /**
@@ -37,19 +43,28 @@ export function planSceneRun(plan: ScenePlan | undefined, model: SceneModel): Sc
   const perScene = model.scenes?.conditioning === 'per-scene';
   const globalCaption = model.scenes?.globalCaption ?? true;
   const asked = plan?.length ?? 1;
+  const split = !!model.sceneDenoiser;
   if (!plan || plan.length === 0) {
     // No plan: the package's own clip length and the prompt alone (a per-scene graph still takes its mask, all ones).
-    return { latentFrames: model.latentFrames, perScene: perScene ? { sceneLatents: [model.latentFrames], texts: [], globalCaption } : null, asked: 1, conditioned: 1 };
+    const masked = perScene && !split;
+    return { denoiser: 'denoiser', latentFrames: model.latentFrames, perScene: masked ? { sceneLatents: [model.latentFrames], texts: [], globalCaption } : null, asked: 1, conditioned: 1 };
   }
   if (!perScene) {
     const note = plan.length > 1 ? oneCaptionNote(plan.length, model) : undefined;
-    return { latentFrames: model.latentFrames, perScene: null, asked, conditioned: 1, ...(note ? { note } : {}) };
+    return { denoiser: 'denoiser', latentFrames: model.latentFrames, perScene: null, asked, conditioned: 1, ...(note ? { note } : {}) };
   }
   const blocking = planProblems(plan, model.scenes).filter((p) => p.blocking);
   if (blocking.length > 0) throw new InvalidRequestError(blocking.map((p) => p.message).join(' '));
   const sceneLatents = latentSceneLengths(plan, model.videoFrames / model.latentFrames);
+  const denoiser = denoiserFor(split, plan.map((s) => s.frames), model.videoFrames);
+  const latentFrames = sceneLatents.reduce((a, b) => a + b, 0);
+  if (split && denoiser === 'denoiser') {
+    // One scene of the package's length on a package with a sceneDenoiser: the plain graph, as a prompt without a plan.
+    return { denoiser, latentFrames, perScene: null, asked, conditioned: 1 };
+  }
   return {
-    latentFrames: sceneLatents.reduce((a, b) => a + b, 0),
+    denoiser,
+    latentFrames,
     perScene: { sceneLatents, texts: plan.length > 1 ? plan.map((s) => s.text.trim()) : [], globalCaption },
     asked,
     conditioned: plan.length,

@@ -5,13 +5,28 @@
  */
 
 /**
- * Every component a manifest may list. Optional: the vaeEncoder (adapter training uses it) and the
+ * Every component a manifest may list. Optional: the vaeEncoder (adapter training uses it), the
  * rewardModel (#9: scores finished takes; a package has it exactly when it has a `reward` section,
- * src/package/reward.ts).
+ * src/package/reward.ts) and the sceneDenoiser (#10: see `denoiserFor`).
  */
-export const COMPONENTS = ['textEncoder', 'denoiser', 'vaeDecoder', 'previewDecoder', 'vaeEncoder', 'rewardModel'] as const;
+export const COMPONENTS = ['textEncoder', 'denoiser', 'vaeDecoder', 'previewDecoder', 'vaeEncoder', 'rewardModel', 'sceneDenoiser'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
-export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder', 'rewardModel'];
+export const OPTIONAL_COMPONENTS: readonly ComponentName[] = ['vaeEncoder', 'rewardModel', 'sceneDenoiser'];
+
+/** The two graphs that can denoise a clip. */
+export type DenoiserName = 'denoiser' | 'sceneDenoiser';
+
+/**
+ * Which graph denoises a clip (docs/model-package.md "Scenes"). A package with a sceneDenoiser
+ * (only with scenes.conditioning "per-scene") keeps its `denoiser` the plain single-scene graph,
+ * untouched by scene training, and makes everything else with the sceneDenoiser: a plan of
+ * several scenes, or one scene of another length than video.frames. Scene post-training cost the
+ * embedded DiT single-scene quality (#10), so the shipped single-scene clips stay the base model's.
+ */
+export function denoiserFor(hasSceneDenoiser: boolean, sceneFrames: readonly number[] | null, videoFrames: number): DenoiserName {
+  if (!hasSceneDenoiser || sceneFrames === null) return 'denoiser';
+  return sceneFrames.length === 1 && sceneFrames[0] === videoFrames ? 'denoiser' : 'sceneDenoiser';
+}
 
 /** What a package has beyond the minimum, which decides the denoiser's roles. */
 export interface PackageFeatures {
@@ -21,12 +36,15 @@ export interface PackageFeatures {
   lora: boolean;
   /** `scenes.conditioning` "per-scene" (scenes.ts, #10). */
   perScene: boolean;
+  /** A `sceneDenoiser` component: then it, not the `denoiser`, takes `text_frame_mask`. */
+  sceneDenoiser: boolean;
 }
 
 /**
  * Roles each component must map to ONNX tensor names. The motion roles (`motion`, `motion_flag`,
  * `v_motion`) only with a `motion` section and the LoRA roles only with a `lora` section:
- * converted models such as Wan have neither. `text_frame_mask` only for per-scene conditioning.
+ * converted models such as Wan have neither. `text_frame_mask` only for per-scene conditioning,
+ * on the sceneDenoiser when the package has one, else on the denoiser.
  * A role a package maps beyond these is fed when the engine has it (runComponent).
  */
 export function requiredRoles(component: ComponentName, has: PackageFeatures): { inputs: string[]; outputs: string[] } {
@@ -34,13 +52,16 @@ export function requiredRoles(component: ComponentName, has: PackageFeatures): {
     case 'textEncoder':
       return { inputs: ['input_ids', 'attention_mask'], outputs: ['hidden'] };
     case 'denoiser':
+    case 'sceneDenoiser': {
+      const frameMask = component === 'sceneDenoiser' || (has.perScene && !has.sceneDenoiser);
       return {
         inputs: [
           'latent', ...(has.motion ? ['motion', 'motion_flag'] : []), 'timestep', 'text', 'text_mask',
-          ...(has.lora ? ['lora_scales', 'lora_down', 'lora_up'] : []), ...(has.perScene ? ['text_frame_mask'] : []),
+          ...(has.lora ? ['lora_scales', 'lora_down', 'lora_up'] : []), ...(frameMask ? ['text_frame_mask'] : []),
         ],
         outputs: ['v_latent', ...(has.motion ? ['v_motion'] : [])],
       };
+    }
     case 'vaeDecoder':
       return { inputs: ['latent'], outputs: ['video'] };
     case 'previewDecoder':
@@ -55,6 +76,11 @@ export function requiredRoles(component: ComponentName, has: PackageFeatures): {
 }
 
 /** The features of a parsed manifest (src/store/types.ts Manifest), for requiredRoles. */
-export function packageFeatures(m: { motion?: unknown; lora: { slots: readonly string[] }; scenes?: { conditioning?: string } }): PackageFeatures {
-  return { motion: m.motion !== undefined, lora: m.lora.slots.length > 0, perScene: m.scenes?.conditioning === 'per-scene' };
+export function packageFeatures(m: { motion?: unknown; lora: { slots: readonly string[] }; scenes?: { conditioning?: string }; components: { sceneDenoiser?: unknown } }): PackageFeatures {
+  return {
+    motion: m.motion !== undefined,
+    lora: m.lora.slots.length > 0,
+    perScene: m.scenes?.conditioning === 'per-scene',
+    sceneDenoiser: m.components.sceneDenoiser !== undefined,
+  };
 }

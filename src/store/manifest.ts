@@ -45,7 +45,12 @@ export function parseManifest(json: unknown): Manifest {
   const scenes = m.scenes === undefined ? undefined : parseSceneSupport(m.scenes);
   // Before the components too: a package with LoRA slots must map the lora_* roles.
   const lora = parseLora(m.lora);
-  const has: PackageFeatures = { motion: motion !== undefined, lora: lora.slots.length > 0, perScene: scenes?.conditioning === 'per-scene' };
+  const sceneDenoiser = obj(m.components, 'components').sceneDenoiser !== undefined;
+  const has: PackageFeatures = { motion: motion !== undefined, lora: lora.slots.length > 0, perScene: scenes?.conditioning === 'per-scene', sceneDenoiser };
+  if (sceneDenoiser && !has.perScene) {
+    fail('components.sceneDenoiser', 'is present, but the package declares no per-scene conditioning (scenes.conditioning "per-scene"), so nothing would use it',
+      'add the "scenes" section the scene denoiser was exported with (export --scene-dit writes it), or remove components.sceneDenoiser');
+  }
 
   const files = new FileRegistry();
   const manifest: Manifest = {

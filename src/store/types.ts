@@ -88,6 +88,8 @@ export interface Manifest {
     vaeEncoder?: Component;
     /** Scores finished takes (#9); present exactly when `reward` is. */
     rewardModel?: Component;
+    /** Denoises scene plans (#10, components.ts denoiserFor); only with scenes.conditioning "per-scene". */
+    sceneDenoiser?: Component;
   };
   lora: { slots: string[]; depth: number; targets: string[]; rank: number; width: number };
   adapters: AdapterEntry[];

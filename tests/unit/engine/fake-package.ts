@@ -30,10 +30,12 @@ export interface FakeSeen {
   timesteps: number[][];
   /** The batch size of each text-encoder call. */
   textBatches: number[];
+  /** Which denoiser graph ran each call ('denoiser' or 'sceneDenoiser'); optional for older tests. */
+  denoisers?: string[];
 }
 
 /**
- * Fake sessions: zeros of the right shapes; the denoiser pushes its feeds' dims onto
+ * Fake sessions: zeros of the right shapes; either denoiser graph pushes its feeds' dims onto
  * `denoiserFeeds` and returns `v_motion` only when fed `motion`; `seen`, when given, collects values.
  */
 export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[], seen?: FakeSeen): Ort {
@@ -60,6 +62,8 @@ export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]
                 seen?.textBatches.push(B);
                 return { hidden: zeros([B, text.maxLength, text.hiddenSize]) };
               case 'denoiser':
+              case 'sceneDenoiser':
+                seen?.denoisers?.push(name);
                 denoiserFeeds.push(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, [...t.dims]])));
                 seen?.timesteps.push(Array.from(feeds.timestep!.data as Float32Array));
                 return { v_latent: zeros([...feeds.latent!.dims]), ...(feeds.motion ? { v_motion: zeros([...feeds.motion.dims]) } : {}) };

@@ -58,4 +58,25 @@ describe('manifest "scenes"', () => {
     expect(() => parseManifest(withScenes({ ...perScene, conditioning: 'joined-caption', globalCaption: false })))
       .toThrow(/^manifest\.scenes\.globalCaption only applies to "conditioning": "per-scene"/);
   });
+
+  it('a sceneDenoiser takes text_frame_mask and leaves the denoiser the plain graph; only with per-scene conditioning', () => {
+    const perScene = { maxScenes: 3, minFrames: 8, maxFrames: 16, frameStep: 4, defaultFrames: 16, conditioning: 'per-scene' };
+    const m = validManifest();
+    m.scenes = perScene;
+    m.components.sceneDenoiser = JSON.parse(JSON.stringify(m.components.denoiser));
+    m.components.sceneDenoiser.variants.fp32.files[0].path = 'scene_denoiser.onnx';
+    // the scene graph must map text_frame_mask ...
+    expect(() => parseManifest(m)).toThrow(/^manifest\.components\.sceneDenoiser\.inputs\.text_frame_mask is missing/);
+    m.components.sceneDenoiser.inputs.text_frame_mask = 'text_frame_mask';
+    // ... and the plain denoiser then needs none
+    const parsed = parseManifest(m);
+    expect(parsed.components.sceneDenoiser?.inputs.text_frame_mask).toBe('text_frame_mask');
+    expect(parsed.components.denoiser.inputs.text_frame_mask).toBeUndefined();
+    // without per-scene conditioning nothing would run it: refused, naming the field
+    for (const scenes of [undefined, { ...perScene, conditioning: 'joined-caption' }]) {
+      const bad = { ...m, scenes };
+      expect(() => parseManifest(bad)).toThrow(ManifestError);
+      expect(() => parseManifest(bad)).toThrow(/^manifest\.components\.sceneDenoiser is present, but the package declares no per-scene conditioning/);
+    }
+  });
 });
