@@ -9,6 +9,7 @@ import torch
 
 from vidlet_train.dit import DiTConfig
 from vidlet_train.export import build_manifest
+from vidlet_train.graph_io import PER_SCENE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED = os.path.join(HERE, "..", "..", "public", "models", "vidlet-tiny")
@@ -16,7 +17,7 @@ SHIPPED = os.path.join(HERE, "..", "..", "public", "models", "vidlet-tiny")
 
 def manifest(previous, **flags):
     args = SimpleNamespace(**{"shift": 1.0, "steps": 20, "guidance": 3.0, "inner_guidance": 2.0, "scenes": False,
-                              "no_global_caption": False, **flags})
+                              "scene_dit": None, "no_global_caption": False, **flags})
     vae = SimpleNamespace(scale=torch.ones(4), shift=torch.zeros(4))
     return build_manifest(args, vae, DiTConfig(), {"denoiser": {"inputs": {}, "outputs": {}, "variants": {}}}, 64, previous)
 
@@ -46,3 +47,5 @@ def test_scenes_declared_with_or_without_the_global_caption():
     import pytest
     with pytest.raises(SystemExit):
         parse_args(["--no-global-caption"])  # without --scenes
+    split = manifest(None, scene_dit="runs/dit-scenes/final.pt", no_global_caption=True)
+    assert split["scenes"] == dict(PER_SCENE, globalCaption=False)

@@ -22,7 +22,7 @@ import onnxruntime as ort
 import torch
 
 from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
-from .graph_io import is_per_scene, sees_global_caption
+from .graph_io import SCENE_DENOISER, denoiser_for, denoiser_takes_frame_mask, has_scene_denoiser, is_per_scene, sees_global_caption
 from .judge import judge_clip, score, summarise
 from .scenes import FRAMES_PER_LATENT, joined_caption, latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
 from .text_encoder import Tokenizer
@@ -32,10 +32,12 @@ class Package:
     def __init__(self, folder: str, variant: str = "fp32", threads: int = 2):
         self.folder = folder
         self.m = json.load(open(os.path.join(folder, "manifest.json")))
+        if has_scene_denoiser(self.m) and not is_per_scene(self.m):
+            raise ValueError(f"{folder}: a sceneDenoiser needs scenes.conditioning \"per-scene\" (docs/model-package.md)")
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
         self.sess = {}
-        for name in ("textEncoder", "denoiser", "vaeDecoder", "previewDecoder"):
+        for name in ("textEncoder", "denoiser", "vaeDecoder", "previewDecoder") + ((SCENE_DENOISER,) if has_scene_denoiser(self.m) else ()):
             comp = self.m["components"][name]
             v = comp["variants"].get(variant) or comp["variants"]["fp32"]
             self.sess[name] = ort.InferenceSession(os.path.join(folder, v["files"][0]["path"]), so,
@@ -64,13 +66,13 @@ class Package:
         # one denoiser call per step holds every pass, pass-major: [cond×n, uncond×n, motionDropped×n]
         texts = {COND: (text, mask), UNCOND: (np.repeat(empty, n, 0), np.repeat(empty_mask, n, 0)),
                  MOTION_DROPPED: (text, mask)}
-        # a per-scene package's denoiser always takes text_frame_mask: one scene, every frame sees every token
-        extra = {"text_frame_mask": np.ones((n, shape[1], text.shape[1]), np.float32)} if is_per_scene(self.m) else None
-        return self._sample(shape, seeds, texts, plan, steps, sch["shift"] if shift is None else shift, extra)
+        # a per-scene denoiser always takes text_frame_mask: one scene, every frame sees every token
+        extra = {"text_frame_mask": np.ones((n, shape[1], text.shape[1]), np.float32)} if denoiser_takes_frame_mask(self.m) else None
+        return self._sample("denoiser", shape, seeds, texts, plan, steps, sch["shift"] if shift is None else shift, extra)
 
-    def _sample(self, shape, seeds: list[int], texts: dict, plan, steps: int, s: float, extra: dict | None = None):
-        """The Euler loop and the decode: texts[pass] = (text, mask) for the n clips; extra: inputs
-        every pass shares, per clip (text_frame_mask of a per-scene package)."""
+    def _sample(self, denoiser: str, shape, seeds: list[int], texts: dict, plan, steps: int, s: float, extra: dict | None = None):
+        """The Euler loop on component `denoiser`, and the decode: texts[pass] = (text, mask) for the
+        n clips; extra: inputs every pass shares, per clip (text_frame_mask of a per-scene graph)."""
         n = len(seeds)
         x = np.stack([torch.randn(shape, generator=torch.Generator().manual_seed(sd)).numpy() for sd in seeds])
         d = np.stack([torch.randn(shape, generator=torch.Generator().manual_seed(sd + 1)).numpy() for sd in seeds])
@@ -93,7 +95,7 @@ class Package:
             }
             for k, v in (extra or {}).items():
                 feeds[k] = np.concatenate([v] * B).astype(np.float32)  # the same for every pass
-            vx, vd = self.sess["denoiser"].run(["v_latent", "v_motion"], feeds)
+            vx, vd = self.sess[denoiser].run(["v_latent", "v_motion"], feeds)
             guide = lambda v: combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)  # noqa: E731
             dt = ts[i] - ts[i + 1]
             x, d = x - dt * guide(vx), d - dt * guide(vd)
@@ -107,9 +109,12 @@ class Package:
                         guidance: float | None = None, inner_guidance: float | None = None) -> np.ndarray:
         """One clip of a scene plan -> uint8 frames [F, H, W, 3], as the engine makes it
         (src/engine/scene-request.ts): a per-scene package conditions each scene on its own text
-        (scenes.py); any other gets the joined caption and makes one clip of its own length."""
+        (scenes.py) on the graph denoiser_for picks; any other gets the joined caption and makes one
+        clip of its own length, and so does the plain denoiser of a package with a sceneDenoiser (one
+        scene of the package's length, as a prompt without a plan)."""
         caption = joined_caption(texts)
-        if not is_per_scene(self.m):
+        denoiser = denoiser_for(self.m, frames)
+        if denoiser == "denoiser" and not denoiser_takes_frame_mask(self.m):  # a graph without text_frame_mask
             return self.generate([caption], [seed], steps, guidance, inner_guidance)[0]
         sch = self.m["schedule"]
         steps = steps or sch["defaultSteps"]
@@ -130,7 +135,7 @@ class Package:
         cond = (hidden[None].numpy(), mask[None].numpy())
         texts_by_pass = {COND: cond, UNCOND: (uh[None].numpy(), um[None].numpy()), MOTION_DROPPED: cond}
         fmask = text_frame_mask(layout, L, sees_global_caption(self.m))[None].numpy()
-        return self._sample(shape, [seed], texts_by_pass, plan, steps, sch["shift"], {"text_frame_mask": fmask})[0]
+        return self._sample(denoiser, shape, [seed], texts_by_pass, plan, steps, sch["shift"], {"text_frame_mask": fmask})[0]
 
 
 def main():

@@ -4,6 +4,10 @@ against PyTorch in onnxruntime, plus manifest.json with sizes and sha256, tokeni
 python -m vidlet_train.export --vae runs/vae/final.pt --dit runs/dit/final.pt --out ../public/models/vidlet-tiny
 (--vae random / --dit random export randomly initialised networks of the final architecture, for
 wiring the engine before training ends)
+
+A scene plan package (issue #10) either has a scene-trained DiT as its only denoiser (--scenes) or
+keeps --dit as the plain single-scene denoiser and adds a scene-trained one as the sceneDenoiser
+(--scene-dit runs/dit-scenes/final.pt; graph_io.denoiser_for says which graph makes which clip).
 """
 from __future__ import annotations
 
@@ -30,9 +34,10 @@ OPSET = 17
 # Largest accepted max |onnxruntime - PyTorch| per graph, on random inputs: fp32 is exact up to
 # kernel order; int8 weights cost more, the denoiser most (velocities of order 1). An export beyond
 # these fails before a manifest is written.
-TOLERANCE = {"fp32": 1e-3, "textEncoder.int8": 0.15, "denoiser.int8": 0.3, "denoiser.int8.scenes2": 0.3,
-             "denoiser.int8.scenes3": 0.3, "vaeDecoder.int8": 0.1, "vaeDecoder.int8.t3x": 0.1, "previewDecoder.int8.t3x": 0.1,
-             "previewDecoder.int8": 0.1, "vaeEncoder.int8": 0.1, "denoiser.lora_zero_scale_vs_empty_slots": 0.0}
+DENOISER_TOLERANCE = {"int8": 0.3, "int8.scenes2": 0.3, "int8.scenes3": 0.3, "lora_zero_scale_vs_empty_slots": 0.0}
+TOLERANCE = {"fp32": 1e-3, "textEncoder.int8": 0.15, "vaeDecoder.int8": 0.1, "vaeDecoder.int8.t3x": 0.1,
+             "previewDecoder.int8.t3x": 0.1, "previewDecoder.int8": 0.1, "vaeEncoder.int8": 0.1,
+             **{f"{role}.{k}": v for role in ("denoiser", graph_io.SCENE_DENOISER) for k, v in DENOISER_TOLERANCE.items()}}
 
 
 class ExportError(RuntimeError):
@@ -71,6 +76,11 @@ def check_graph(path, module, feeds: dict, output_names) -> float:
     return float(max(np.abs(g - r.numpy()).max() for g, r in zip(got, ref)))
 
 
+def file_stem(role: str) -> str:
+    """A component's graph file name without extension: previewDecoder -> preview_decoder."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", role).lower()
+
+
 def per_channel(t: torch.Tensor) -> float | list[float]:
     """A scaling buffer as the manifest writes it: one number, or one per channel."""
     return float(t) if t.numel() == 1 else [float(x) for x in t.flatten()]
@@ -91,8 +101,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--scenes", action="store_true",
                     help="a scene-trained DiT (train_scenes): declare per-scene conditioning in the manifest and give the "
                          "denoiser its text_frame_mask input, with dynamic clip and text lengths (issue #10)")
+    ap.add_argument("--scene-dit", default=None,
+                    help="a train_scenes checkpoint (final or compact) exported beside --dit as components.sceneDenoiser: "
+                         "it makes scene plans while --dit stays the plain single-scene denoiser (issue #10)")
     ap.add_argument("--no-global-caption", action="store_true",
-                    help="with --scenes: a DiT post-trained with train_scenes --no-global-caption; writes "
+                    help="with --scenes or --scene-dit: a DiT post-trained with train_scenes --no-global-caption; writes "
                          "scenes.globalCaption false, so the engine shows each frame its own scene's text only")
     ap.add_argument("--seed", type=int, default=0)
     # guidance convention (docs/model-package.md, training/vidlet_train/guidance.py): the CFG scale w, 1 = off;
@@ -105,9 +118,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--shift", type=float, default=1.0,
                     help="manifest schedule.shift: t' = s t / (1 + (s - 1) t), s > 1 spends more steps at high noise")
     args = ap.parse_args(argv)
-    if args.no_global_caption and not args.scenes:
-        ap.error("--no-global-caption only applies with --scenes")
+    if args.scenes and args.scene_dit:
+        ap.error("--scenes and --scene-dit exclude each other: --scenes makes --dit the per-scene denoiser, "
+                 "--scene-dit keeps --dit plain and adds the scene DiT as the sceneDenoiser")
+    if args.no_global_caption and not makes_scene_plans(args):
+        ap.error("--no-global-caption only applies with --scenes or --scene-dit")
     return args
+
+
+def makes_scene_plans(args) -> bool:
+    """The package declares per-scene conditioning, on its denoiser (--scenes) or its sceneDenoiser."""
+    return bool(args.scenes or args.scene_dit)
 
 
 def load_networks(vae_path: str, dit_path: str):
@@ -117,20 +138,42 @@ def load_networks(vae_path: str, dit_path: str):
         vae, prev = build_vae(VAEConfig().to_dict())
     else:
         vae, prev = load_vae(vae_path, with_preview=True)
-    if dit_path == "random":
-        grid = 128 // vae.cfg.spatial if hasattr(vae, "cfg") else 16
-        dit = VideoDiT(DiTConfig(latent_channels=vae.zc, height=grid, width=grid))
-        for p in dit.parameters():  # make a random net produce non-trivial output
-            torch.nn.init.normal_(p, std=0.02)
-    else:
-        ck = torch.load(dit_path)
-        dit = VideoDiT(DiTConfig(**ck["cfg"]))
-        dit.load_state_dict(ck["ema"])
     grid = 128 // vae.cfg.spatial if hasattr(vae, "cfg") else 16
+    dit = load_dit(dit_path, vae.zc, grid)
     if (dit.cfg.latent_channels, dit.cfg.height, dit.cfg.width) != (vae.zc, grid, grid):
         raise SystemExit(f"{dit_path} was trained on {dit.cfg.latent_channels}x{dit.cfg.height}x{dit.cfg.width} latents, "
                          f"{vae_path} makes {vae.zc}x{grid}x{grid}")
     return vae.eval(), prev.eval(), dit.eval()
+
+
+def load_dit(path: str, zc: int, grid: int) -> VideoDiT:
+    """A checkpoint's EMA weights (train_dit/train_scenes final or compact), or "random"."""
+    if path == "random":
+        dit = VideoDiT(DiTConfig(latent_channels=zc, height=grid, width=grid))
+        for p in dit.parameters():  # make a random net produce non-trivial output
+            torch.nn.init.normal_(p, std=0.02)
+        return dit.eval()
+    ck = torch.load(path)
+    dit = VideoDiT(DiTConfig(**ck["cfg"]))
+    dit.load_state_dict(ck["ema"])
+    return dit.eval()
+
+
+# What a package states once for both denoisers: the latent layout (manifest.latent), the text
+# width and the LoRA slots (manifest.lora), which the engine feeds either graph alike.
+SHARED_DIT_FIELDS = ("latent_channels", "frames", "height", "width", "text_dim", "lora_slots", "lora_rank",
+                     "lora_targets", "depth", "dim")
+
+
+def load_scene_dit(path: str, dit: VideoDiT, dit_path: str) -> VideoDiT:
+    """--scene-dit, loaded as --dit is; it must share --dit's SHARED_DIT_FIELDS."""
+    scene = load_dit(path, dit.cfg.latent_channels, dit.cfg.height)
+    differ = [f"{k} {getattr(scene.cfg, k)} vs {getattr(dit.cfg, k)}" for k in SHARED_DIT_FIELDS
+              if getattr(scene.cfg, k) != getattr(dit.cfg, k)]
+    if differ:
+        raise SystemExit(f"--scene-dit {path} does not fit the package of --dit {dit_path} (one manifest latent, text and "
+                         f"lora section serves both denoisers): " + ", ".join(differ))
+    return scene
 
 
 # A component's graph files and tensor names: (file stem, input names, output names).
@@ -159,37 +202,40 @@ def export_text_encoder(out, L: int, skip: bool, errors: dict) -> Graphs:
     return {"textEncoder": ("text_encoder", te_in, te_out)}
 
 
-def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict, per_scene: bool = False) -> Graphs:
-    """The DiT in fp32 and weight-only int8, checked at batch 3 and 2, and with all-zero LoRA scales.
+def export_denoiser(dit: VideoDiT, cfg: DiTConfig, out, L: int, errors: dict, per_scene: bool = False,
+                    role: str = "denoiser") -> Graphs:
+    """A DiT as component `role` (denoiser or sceneDenoiser; files and error keys named after it) in
+    fp32 and weight-only int8, checked at batch 3 and 2, and with all-zero LoRA scales.
     per_scene (issue #10): with the text_frame_mask input (graph_io.py), checked on two- and
     three-scene clips besides one scene, since its clip length and text length vary per request."""
     B, S, D, P, R, C = 3, cfg.lora_slots, cfg.depth, cfg.lora_targets, cfg.lora_rank, cfg.dim
     dn_in, dn_out = graph_io.names(per_scene), graph_io.OUTPUTS
+    fp32, int8 = out(f"{file_stem(role)}.onnx"), out(f"{file_stem(role)}.int8.onnx")
     one_scene = [cfg.frames] if per_scene else None  # per-scene graphs always take the mask (all ones here)
     feeds = graph_io.probe_feeds(cfg, L, B, [1.0, 1.0, 0.0], one_scene)
-    export_graph(dit, tuple(feeds.values()), out("denoiser.onnx"), dn_in, dn_out, graph_io.dynamic_axes(per_scene))
-    errors["denoiser"] = check_graph(out("denoiser.onnx"), dit, feeds, dn_out)
+    export_graph(dit, tuple(feeds.values()), fp32, dn_in, dn_out, graph_io.dynamic_axes(per_scene))
+    errors[role] = check_graph(fp32, dit, feeds, dn_out)
     # weight-only int8 (DequantizeLinear -> MatMul): dynamic MatMulInteger also rounds the activations,
     # and on the 4-channel DiT that put the velocities 0.48 off (weight-only: 0.10)
-    quantize_weights_only(out("denoiser.onnx"), out("denoiser.int8.onnx"))
-    errors["denoiser.int8"] = check_graph(out("denoiser.int8.onnx"), dit, feeds, dn_out)
+    quantize_weights_only(fp32, int8)
+    errors[f"{role}.int8"] = check_graph(int8, dit, feeds, dn_out)
     # batch is dynamic (the engine batches 2 or 3 guidance passes): check batch 2 as well
     feeds2 = {k: (v[:2] if k not in ("lora_down", "lora_up") else v) for k, v in feeds.items()}
-    errors["denoiser.batch2"] = check_graph(out("denoiser.onnx"), dit, feeds2, dn_out)
+    errors[f"{role}.batch2"] = check_graph(fp32, dit, feeds2, dn_out)
     if per_scene:
         # other clip and text lengths than the traced ones: two scenes (half the frames each) and three
         half = max(1, cfg.frames // 2)
         for name, layout in (("scenes2", [half, cfg.frames - half or 1]), ("scenes3", [cfg.frames] * 3)):
             feeds_s = graph_io.probe_feeds(cfg, L, 2, [1.0, 0.0], layout)
-            errors[f"denoiser.{name}"] = check_graph(out("denoiser.onnx"), dit, feeds_s, dn_out)
-            errors[f"denoiser.int8.{name}"] = check_graph(out("denoiser.int8.onnx"), dit, feeds_s, dn_out)
+            errors[f"{role}.{name}"] = check_graph(fp32, dit, feeds_s, dn_out)
+            errors[f"{role}.int8.{name}"] = check_graph(int8, dit, feeds_s, dn_out)
     # LoRA slots with all scales 0 must give exactly the base model's output, whatever the slots hold
-    sess = ort.InferenceSession(out("denoiser.onnx"), providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(fp32, providers=["CPUExecutionProvider"])
     zero = {**{k: v.numpy() for k, v in feeds.items()}, "lora_scales": np.zeros((B, S, D), np.float32)}
     empty = {**zero, "lora_down": np.zeros((S, D, P, R, C), np.float32), "lora_up": np.zeros((S, D, P, C, R), np.float32)}
     a, b = sess.run(dn_out, zero), sess.run(dn_out, empty)
-    errors["denoiser.lora_zero_scale_vs_empty_slots"] = float(max(np.abs(x - y).max() for x, y in zip(a, b)))
-    return {"denoiser": ("denoiser", dn_in, dn_out)}
+    errors[f"{role}.lora_zero_scale_vs_empty_slots"] = float(max(np.abs(x - y).max() for x, y in zip(a, b)))
+    return {role: (file_stem(role), dn_in, dn_out)}
 
 
 def export_vae(vae, prev, cfg: DiTConfig, out, errors: dict, per_scene: bool = False) -> Graphs:
@@ -203,7 +249,7 @@ def export_vae(vae, prev, cfg: DiTConfig, out, errors: dict, per_scene: bool = F
         ("vaeDecoder", DiffusionLatentDecoder(vae), (["latent"], ["video"])),
         ("previewDecoder", DiffusionLatentDecoder(vae, prev), (["latent"], ["preview"])),
     ]:
-        fname = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+        fname = file_stem(name)
         axes = graph_io.decoder_axes(per_scene)
         export_graph(module, (z,), out(f"{fname}.onnx"), io[0], io[1], {io[0][0]: axes, io[1][0]: axes})
         errors[name] = check_graph(out(f"{fname}.onnx"), module, {"latent": z}, io[1])
@@ -262,7 +308,7 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
                  "rank": cfg.lora_rank, "width": cfg.dim},
         "adapters": [],
     }
-    if args.scenes:
+    if makes_scene_plans(args):
         manifest["scenes"] = dict(graph_io.PER_SCENE, **({"globalCaption": False} if args.no_global_caption else {}))
     for k in ("adapters", "blender", "reward"):
         if previous and previous.get(k):
@@ -272,34 +318,44 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
     return manifest
 
 
-def export_report(errors: dict, vae, prev, dit: VideoDiT, cfg: DiTConfig, components: dict) -> dict:
-    return {"max_abs_error_vs_pytorch": errors, "dit": cfg.to_dict(),
-            "vae": vae.cfg.to_dict() if hasattr(vae, "cfg") else None,
-            "params": {"denoiser": sum(p.numel() for p in dit.parameters()),
-                       "vae_decoder": sum(p.numel() for p in vae.decoder.parameters()),
-                       "vae_encoder": sum(p.numel() for p in vae.encoder.parameters()),
-                       "preview_decoder": sum(p.numel() for p in prev.parameters())},
-            "bytes": {f["path"]: f["bytes"] for c in components.values() for v in c["variants"].values() for f in v["files"]}}
+def export_report(errors: dict, vae, prev, dit: VideoDiT, cfg: DiTConfig, components: dict,
+                  scene_dit: VideoDiT | None = None) -> dict:
+    """export_report.json; "sceneDit" (the scene DiT's config, which recover.py rebuilds it from) only
+    with a sceneDenoiser."""
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    report = {"max_abs_error_vs_pytorch": errors, "dit": cfg.to_dict(),
+              "vae": vae.cfg.to_dict() if hasattr(vae, "cfg") else None,
+              "params": {"denoiser": count(dit), "vae_decoder": count(vae.decoder), "vae_encoder": count(vae.encoder),
+                         "preview_decoder": count(prev)},
+              "bytes": {f["path"]: f["bytes"] for c in components.values() for v in c["variants"].values() for f in v["files"]}}
+    if scene_dit is not None:
+        report["sceneDit"] = scene_dit.cfg.to_dict()
+        report["params"]["scene_denoiser"] = count(scene_dit)
+    return report
 
 
 def main(argv=None):
     args = parse_args(argv)
-    torch.manual_seed(args.seed)  # the check inputs below are drawn in this order: text, denoiser, VAE
+    # the check inputs below are drawn in this order: text, denoiser, sceneDenoiser, VAE
+    torch.manual_seed(args.seed)
     os.makedirs(args.out, exist_ok=True)
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     vae, prev, dit = load_networks(args.vae, args.dit)
+    scene_dit = load_scene_dit(args.scene_dit, dit, args.dit) if args.scene_dit else None
     cfg, L = dit.cfg, MAX_LENGTH
     errors: dict[str, float] = {}
     graphs = {**export_text_encoder(out, L, args.skip_text_encoder, errors),
-              **export_denoiser(dit, cfg, out, L, errors, args.scenes),
-              **export_vae(vae, prev, cfg, out, errors, args.scenes)}
+              **export_denoiser(dit, cfg, out, L, errors, args.scenes)}
+    if scene_dit is not None:
+        graphs.update(export_denoiser(scene_dit, scene_dit.cfg, out, L, errors, True, graph_io.SCENE_DENOISER))
+    graphs.update(export_vae(vae, prev, cfg, out, errors, makes_scene_plans(args)))
     check_tolerances(errors)  # before anything the engine reads is written
     shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
     json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
     components = component_entries(graphs, out)
     previous = json.load(open(out("manifest.json"))) if os.path.exists(out("manifest.json")) else None
     json.dump(build_manifest(args, vae, cfg, components, L, previous), open(out("manifest.json"), "w"), indent=2)
-    report = export_report(errors, vae, prev, dit, cfg, components)
+    report = export_report(errors, vae, prev, dit, cfg, components, scene_dit)
     json.dump(report, open(out("export_report.json"), "w"), indent=2)
     print(json.dumps(report, indent=1))
 

@@ -7,6 +7,10 @@ had: batch is its only dynamic axis. A "per-scene" package (issue #10) adds `tex
 [B, t, L'] and makes the latent frames t (the clip is the scenes' lengths added up) and the text
 length L' ((1 + S)·L for S scenes, scenes.py) dynamic too; its VAE and preview decoders take
 any number of latent frames.
+
+A per-scene package may split the work between two graphs (components.sceneDenoiser): then the
+`denoiser` stays the plain single-scene graph and the sceneDenoiser, laid out per-scene, makes
+every other clip (denoiser_for, the rule src/package/components.ts denoiserFor states too).
 """
 from __future__ import annotations
 
@@ -24,8 +28,36 @@ PER_SCENE = {"maxScenes": 3, "minFrames": 8, "maxFrames": 16, "frameStep": 4, "d
              "conditioning": "per-scene"}
 
 
+SCENE_DENOISER = "sceneDenoiser"
+
+
 def is_per_scene(manifest: dict | None) -> bool:
+    """The package makes per-scene plans (on whichever graph denoiser_for picks)."""
     return bool(manifest and (manifest.get("scenes") or {}).get("conditioning") == "per-scene")
+
+
+def has_scene_denoiser(manifest: dict | None) -> bool:
+    return bool(manifest and SCENE_DENOISER in (manifest.get("components") or {}))
+
+
+def scene_denoiser_component(manifest: dict | None) -> str:
+    """The component that makes a per-scene package's scene plans."""
+    return SCENE_DENOISER if has_scene_denoiser(manifest) else "denoiser"
+
+
+def denoiser_takes_frame_mask(manifest: dict | None) -> bool:
+    """Whether the `denoiser` component is laid out per-scene (names(True)); with a sceneDenoiser
+    beside it, it is the plain graph instead."""
+    return is_per_scene(manifest) and not has_scene_denoiser(manifest)
+
+
+def denoiser_for(manifest: dict, scene_frames: list[int] | None) -> str:
+    """The component that denoises a clip of these scene lengths (None: no plan). With a
+    sceneDenoiser, one scene of the package's own length stays on the plain `denoiser`, untouched by
+    scene post-training (which cost it single-scene quality, issue #10); every other plan goes to
+    the sceneDenoiser."""
+    own_length = scene_frames is None or (len(scene_frames) == 1 and scene_frames[0] == manifest["video"]["frames"])
+    return "denoiser" if own_length else scene_denoiser_component(manifest)
 
 
 def sees_global_caption(manifest: dict | None) -> bool:

@@ -1,5 +1,5 @@
-"""Rebuild the PyTorch checkpoints (runs/dit/final.pt, runs/vae/final.pt) from a model package's
-fp32 ONNX graphs.
+"""Rebuild the PyTorch checkpoints (runs/dit/final.pt, runs/vae/final.pt, and runs/dit-scenes/final.pt
+for a package with a sceneDenoiser) from a model package's fp32 ONNX graphs.
 
 Why: training/runs/ is not in git (hundreds of MB of caches), so a fresh clone has the shipped
 model only as ONNX. Adapter training (vidlet_train.adapters) and Python-side evaluation need the
@@ -31,7 +31,7 @@ from onnx import numpy_helper
 
 from . import graph_io
 from .dit import DiTConfig, VideoDiT
-from .export import export_graph
+from .export import export_graph, file_stem
 from .text_encoder import MAX_LENGTH
 from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, PreviewDecoder, VAEConfig, build_vae
 
@@ -124,22 +124,24 @@ def max_error(path: str, module: torch.nn.Module, feeds: dict[str, torch.Tensor]
     return float(max(np.abs(a - b.numpy()).max() for a, b in zip(got, ref)))
 
 
-def recover_dit(package: Path, cfg: DiTConfig, tmp: Path, per_scene: bool = False) -> tuple[VideoDiT, float]:
-    """per_scene: the package's denoiser takes text_frame_mask (graph_io.py), so the probe does too."""
+def recover_dit(package: Path, cfg: DiTConfig, tmp: Path, per_scene: bool = False,
+                fname: str = "denoiser.onnx") -> tuple[VideoDiT, float]:
+    """The DiT of graph `fname`. per_scene: that graph takes text_frame_mask (graph_io.py), so the
+    probe does too."""
     dit = VideoDiT(cfg).eval()
     params = dict(dit.named_parameters())
     fingerprint(params)
     torch.manual_seed(1)
     feeds = graph_io.probe_feeds(cfg, MAX_LENGTH, 2, [1.0, 0.0], [cfg.frames] if per_scene else None)
     names, outs = graph_io.names(per_scene), graph_io.OUTPUTS
-    probe = str(tmp / "denoiser.probe.onnx")
+    probe = str(tmp / f"probe.{fname}")
     export_graph(dit, tuple(feeds.values()), probe, names, outs, graph_io.dynamic_axes(per_scene))
     probed = initializers(probe)
     where = locate(params, probed)
     missing = sorted(set(params) - set(where))
     if missing:
         raise RecoveryError(f"could not find these DiT parameters in the exported graph: {missing[:8]}")
-    path = str(package / "denoiser.onnx")
+    path = str(package / fname)
     load_located(params, where, initializers(path), probed)
     return dit, max_error(path, dit, feeds, outs)
 
@@ -194,23 +196,37 @@ def main(argv=None) -> None:
     report = json.loads((args.package / "export_report.json").read_text())
     cfg = DiTConfig(**report["dit"])
     manifest_path = args.package / "manifest.json"
-    per_scene = graph_io.is_per_scene(json.loads(manifest_path.read_text()) if manifest_path.exists() else None)
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+    # the scene DiT's own config where the report has one (export --scene-dit writes it)
+    scene_cfg = DiTConfig(**report.get("sceneDit", report["dit"])) if graph_io.has_scene_denoiser(manifest) else None
+    scene_file = f"{file_stem(graph_io.SCENE_DENOISER)}.onnx"
+    dits: dict[str, tuple[VideoDiT, DiTConfig]] = {}
+    errors: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        dit, dit_err = recover_dit(args.package, cfg, tmp, per_scene)
-        vae, prev, vae_err = recover_vae(args.package, tmp, report.get("vae"), per_scene)
-    errors = {"denoiser.onnx": dit_err, **vae_err}
+        dit, errors["denoiser.onnx"] = recover_dit(args.package, cfg, tmp, graph_io.denoiser_takes_frame_mask(manifest))
+        dits["dit"] = (dit, cfg)
+        if scene_cfg is not None:
+            scene_dit, errors[scene_file] = recover_dit(args.package, scene_cfg, tmp, True, scene_file)
+            dits["dit-scenes"] = (scene_dit, scene_cfg)
+        # a per-scene package's decoders take any number of latent frames, whichever graph makes its plans
+        vae, prev, vae_err = recover_vae(args.package, tmp, report.get("vae"), graph_io.is_per_scene(manifest))
+    errors.update(vae_err)
     bad = {k: v for k, v in errors.items() if not v <= args.tolerance}
     if bad:
         raise RecoveryError(f"recovered weights do not reproduce the shipped graphs (max abs error {bad}); nothing written")
-    os.makedirs(args.out / "dit", exist_ok=True)
+    wrote = []
+    for run, (net, net_cfg) in dits.items():
+        os.makedirs(args.out / run, exist_ok=True)
+        torch.save({"cfg": net_cfg.to_dict(), "ema": net.state_dict(), "recovered_from": str(args.package)}, args.out / run / "final.pt")
+        wrote.append(str(args.out / run / "final.pt"))
     os.makedirs(args.out / "vae", exist_ok=True)
-    torch.save({"cfg": cfg.to_dict(), "ema": dit.state_dict(), "recovered_from": str(args.package)}, args.out / "dit" / "final.pt")
     vae_ck = {"vae": vae.state_dict(), "preview": prev.state_dict(), "recovered_from": str(args.package)}
     if report.get("vae"):  # packages before the VAE config carry the v1 VAE, which load_vae builds without one
         vae_ck["cfg"] = report["vae"]
     torch.save(vae_ck, args.out / "vae" / "final.pt")
-    print(json.dumps({"max_abs_error_vs_shipped_onnx": errors, "wrote": [str(args.out / "dit" / "final.pt"), str(args.out / "vae" / "final.pt")]}, indent=1))
+    wrote.append(str(args.out / "vae" / "final.pt"))
+    print(json.dumps({"max_abs_error_vs_shipped_onnx": errors, "wrote": wrote}, indent=1))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ accuracy (does scene k show what its text asked?).
 
 cd training && .venv/bin/python -m vidlet_train.scene_eval --package ../public/models/vidlet-tiny \\
     --plans 60 --variant int8 --out runs/scene-eval-base
-The same command on a per-scene package (export --scenes) gives the post-trained figure; on one
+The same command on a per-scene package (export --scenes, or --scene-dit: then each plan's row names
+the graph that made it, graph_io.denoiser_for) gives the post-trained figure; on one
 that takes one caption (today's shipped model) it gives the base model's figure, the plan reaching
 it as the joined caption in a clip of its own length, as the engine sends it.
 
@@ -29,7 +30,7 @@ import torch
 
 from .dataset import FIXTURES
 from .evaluate import Package
-from .graph_io import is_per_scene
+from .graph_io import denoiser_for, is_per_scene
 from .judge import ATTRIBUTES, judge_clip, score
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -109,7 +110,7 @@ def truth_cuts(pkg: Package, data: str, n: int, out: str) -> dict:
     their latents decoded by the package's VAE decoder, counted by the page's detector. Cuts the
     model's clips have beyond these come from the denoiser."""
     if not is_per_scene(pkg.m):
-        raise SystemExit(f"--truth-data needs a per-scene package (export --scenes): {pkg.folder}'s VAE decoder takes one clip length")
+        raise SystemExit(f"--truth-data needs a per-scene package (export --scenes or --scene-dit): {pkg.folder}'s VAE decoder takes one clip length")
     os.makedirs(out, exist_ok=True)
     sd = torch.load(sorted(glob.glob(os.path.join(data, "shard-*.pt")))[0], weights_only=False)
     clips, rows = [], []
@@ -162,6 +163,7 @@ def main(argv=None):
         clips.append({"file": name, "frames": f, "width": w, "height": h})
         scene_scores = [score(judge_clip(video[a:b]), s["row"]) for (a, b), s in zip(scene_spans(lengths, f), p["scenes"])]
         rows.append({"id": p["id"], "asked": len(texts), "frames": f, "texts": texts, "scene_scores": scene_scores,
+                     "denoiser": denoiser_for(pkg.m, lengths),
                      "planned_cuts": [a for a, _ in scene_spans(lengths, f)[1:]]})
     json.dump({"clips": clips}, open(os.path.join(args.out, "clips.json"), "w"))
     for r, found, cuts in zip(rows, count_scenes(args.out), found_cuts(args.out)):
