@@ -110,10 +110,15 @@ async function cachedModels(page: Page) {
 const library = (page: Page) => page.locator('vidlet-model-library');
 const rows = async (page: Page) => library(page).locator('li[data-model]').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.model));
 
+/** Every graph a generation may run: a scene denoiser loads with the model, so a plan works offline too. */
+function loadGraphs(manifest: Record<string, unknown>): string[] {
+  return ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder', ...((manifest.components as Record<string, unknown>).sceneDenoiser ? ['sceneDenoiser'] : [])];
+}
+
 /** Bytes the page downloads of `manifest` on this device: the variants its load plan chose (int8 on wasm, else fp32). */
 function loadBytes(manifest: Record<string, unknown>, variant: string): number {
   const components = manifest.components as Record<string, { variants: Record<string, { files: { bytes: number }[] }> }>;
-  return ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'].reduce((n, c) => n + components[c].variants[variant].files.reduce((m, f) => m + f.bytes, 0), 0);
+  return loadGraphs(manifest).reduce((n, c) => n + components[c]!.variants[variant]!.files.reduce((m, f) => m + f.bytes, 0), 0);
 }
 
 async function generate(page: Page, seed: number) {
@@ -163,7 +168,7 @@ it('(1) adds a model by address (refusing a folder without a manifest), uses it,
   // Use it: its weights come from its own address, and the clip is recorded as its.
   await library(page).getByRole('button', { name: 'Use Vidlet copy' }).click();
   await waitForModel(page, 'vidlet-copy');
-  expect(fetched.filter((p) => p.endsWith('.onnx')).length).toBe(4);
+  expect(fetched.filter((p) => p.endsWith('.onnx')).length).toBe(loadGraphs(manifest).length);
   // The size shown before adding is what the load then read (the same variant rule).
   expect(await page.evaluate(() => (window as unknown as W).vidlet.session.model.value.info?.bytes)).toBe(loadBytes(manifest, variant!));
   expect(await library(page).locator('li.active').getAttribute('data-model')).toBe('vidlet-copy');

@@ -2,8 +2,8 @@
  * The scene list in Chromium (#10): a typed two-scene prompt is offered as a list, the split is
  * accepted, the rows are reordered from the keyboard and a length is changed (and snapped), and a
  * few-step generation ends with the cut detector's "N scenes found of 2 asked" on the player.
- * The shipped model declares no multi-scene support, so it makes one scene and the list says so;
- * what this checks is the page's side, not how many cuts the model draws.
+ * The shipped model makes scene plans on its scene denoiser (8–16-frame scenes in steps of 4);
+ * what this checks is the page's side, not how many cuts the model draws (scene_eval measures that).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fillForm, recordSteps, startServer, stepLog, waitForRunEnd, type App, type Server } from './harness';
@@ -52,6 +52,10 @@ describe('scene list', () => {
     await expect.poll(() => length.inputValue()).toBe('64');
     // The figure before Generate: before the model is loaded the contract's lengths count (16 + 64).
     await page.getByText('80 frames in all').waitFor();
+    // A length the shipped model makes (its scenes are 8–16 frames), so the plan runs as asked.
+    await length.fill('12');
+    await length.press('Tab');
+    await page.getByText('28 frames in all').waitFor();
 
     await recordSteps(page);
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -61,7 +65,7 @@ describe('scene list', () => {
 
     // The plan is part of the history entry's settings: what the restore would bring back.
     const saved = await page.evaluate(() => (window as unknown as { vidlet: { history: { selected: { value?: { settings: { scenes?: { text: string; frames: number }[] }; sceneCheck?: { asked: number } } } } } }).vidlet.history.selected.value);
-    expect(saved?.settings.scenes?.map((s) => s.frames)).toEqual([16, 64]);
+    expect(saved?.settings.scenes?.map((s) => s.frames)).toEqual([16, 12]);
     expect(saved?.sceneCheck?.asked).toBe(2);
   });
 });

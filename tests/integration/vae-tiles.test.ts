@@ -139,6 +139,6 @@ describe.runIf(available(SHIPPED_MODEL, 'tiling refused on fixed spatial axes'))
     const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort, { vaeDecode: { tiling: { tile: 8, overlap: 2 } } });
     const err = await engine.loadModel({ base: 'public/models/vidlet-tiny' }, { numThreads: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelFormatError);
-    expect((err as Error).message).toMatch(/asks for 8×8 latent tiles, but the vaeDecoder graph \(vaeDecoder\) takes latent \[b,4,4,16,16\], with fixed height and width/);
+    expect((err as Error).message).toMatch(/asks for 8×8 latent tiles, but the vaeDecoder graph \(vaeDecoder\) takes latent \[b,4,t,16,16\], with fixed height and width/);
   }, 120_000);
 });

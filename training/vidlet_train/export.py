@@ -98,6 +98,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--dit", default="runs/dit/final.pt")
     ap.add_argument("--out", default="../public/models/vidlet-tiny")
     ap.add_argument("--skip-text-encoder", action="store_true", help="keep the existing text encoder files")
+    ap.add_argument("--keep-vocabulary", action="store_true",
+                    help="keep the package's vocabulary.json: re-exporting a DiT trained on older caption word lists "
+                         "must not claim the words added since")
     ap.add_argument("--scenes", action="store_true",
                     help="a scene-trained DiT (train_scenes): declare per-scene conditioning in the manifest and give the "
                          "denoiser its text_frame_mask input, with dynamic clip and text lengths (issue #10)")
@@ -351,7 +354,8 @@ def main(argv=None):
     graphs.update(export_vae(vae, prev, cfg, out, errors, makes_scene_plans(args)))
     check_tolerances(errors)  # before anything the engine reads is written
     shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
-    json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
+    if not (args.keep_vocabulary and os.path.exists(out("vocabulary.json"))):
+        json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
     components = component_entries(graphs, out)
     previous = json.load(open(out("manifest.json"))) if os.path.exists(out("manifest.json")) else None
     json.dump(build_manifest(args, vae, cfg, components, L, previous), open(out("manifest.json"), "w"), indent=2)

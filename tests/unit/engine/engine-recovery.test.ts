@@ -68,6 +68,7 @@ function fakeOrt(ctl: Control): Ort {
               case 'textEncoder':
                 return { hidden: zeros([B, text.maxLength, text.hiddenSize]) };
               case 'denoiser':
+              case 'sceneDenoiser':
                 if (ctl.denoiserFailures > 0) {
                   ctl.denoiserFailures--;
                   throw new Error(ctl.failure);
@@ -85,6 +86,9 @@ function fakeOrt(ctl: Control): Ort {
   } as unknown as Ort;
 }
 
+/** Sessions a load of the shipped package makes: text encoder, denoiser, scene denoiser, preview and VAE decoders. */
+const SESSIONS = 4 + (manifest.components.sceneDenoiser ? 1 : 0);
+
 const req: GenerateRequest = { prompt: 'a red ball', seed: 1, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };
 
 describe('VidletEngine failure handling', () => {
@@ -94,18 +98,18 @@ describe('VidletEngine failure handling', () => {
     const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu, newGpuDevice: async () => freshDevice });
     const info = await engine.loadModel({ base: MODEL });
     expect(info.backend.backend).toBe('webgpu');
-    expect(ctl.creates).toBe(4);
+    expect(ctl.creates).toBe(SESSIONS);
     ctl.denoiserFailures = 1;
     const r = await engine.generate(req);
     expect(r.video.frames).toBe(manifest.video.frames);
-    expect(ctl.creates).toBe(8); // all four sessions recreated once
+    expect(ctl.creates).toBe(2 * SESSIONS); // every session recreated once
     // ... on a NEW device: onnxruntime-web would otherwise reuse the lost one (webgpu-device.ts).
-    expect(ctl.providers!.slice(0, 4)).toEqual(['webgpu', 'webgpu', 'webgpu', 'webgpu']);
-    expect(ctl.providers!.slice(4)).toEqual(Array(4).fill({ name: 'webgpu', device: freshDevice }));
+    expect(ctl.providers!.slice(0, SESSIONS)).toEqual(Array(SESSIONS).fill('webgpu'));
+    expect(ctl.providers!.slice(SESSIONS)).toEqual(Array(SESSIONS).fill({ name: 'webgpu', device: freshDevice }));
     // A later load keeps using the fresh device.
     await engine.loadModel({ base: MODEL });
-    expect(ctl.providers!.slice(8)).toEqual(Array(4).fill({ name: 'webgpu', device: freshDevice }));
-    ctl.creates = 8;
+    expect(ctl.providers!.slice(2 * SESSIONS)).toEqual(Array(SESSIONS).fill({ name: 'webgpu', device: freshDevice }));
+    ctl.creates = 2 * SESSIONS;
 
     ctl.denoiserFailures = 2; // lost again on the retry
     await expect(engine.generate(req)).rejects.toMatchObject({ name: 'DeviceLostError', message: expect.stringMatching(/twice/) });
@@ -118,7 +122,7 @@ describe('VidletEngine failure handling', () => {
     const engine = new VidletEngine(store, fakeOrt(ctl), { probe: cpu });
     await engine.loadModel({ base: MODEL });
     await expect(engine.generate(req)).rejects.toMatchObject({ name: 'InferenceError', message: expect.stringMatching(/denoiser failed to run: bad allocation/) });
-    expect(ctl.creates).toBe(4);
+    expect(ctl.creates).toBe(SESSIONS);
     expect((await engine.generate(req)).batch).toBe(3);
   });
 
