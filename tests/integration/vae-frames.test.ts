@@ -14,30 +14,13 @@ import { VidletEngine } from '../../src/engine/engine';
 import { ModelFormatError } from '../../src/engine/errors';
 import type { Ort } from '../../src/engine/sessions';
 import type { FramesRGBA, GenerateRequest } from '../../src/engine/types';
-import { decodeLatent, type F32, type VaeGraphs } from '../../src/engine/vae-decode';
-import { cacheRole, frameGraphRoles } from '../../src/package/vae-decode';
+import { decodeLatent } from '../../src/engine/vae-decode';
 import { parseManifest } from '../../src/store/manifest';
 import { NodeFolderStore } from '../../src/store/node-store';
-import type { ComponentVariant } from '../../src/store/types';
+import { seededLatent, vaeGraphs } from './helpers/vae-graphs';
 
 const MODEL = 'tests/fixtures/wan-tiny';
 const manifest = parseManifest(JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8')));
-
-/** A session of a variant's files as the engine passes them (graph bytes, external data by name). */
-async function session(v: ComponentVariant | undefined): Promise<ortWeb.InferenceSession> {
-  const [graph, ...data] = v!.files;
-  return ortWeb.InferenceSession.create(readFileSync(`${MODEL}/${graph!.path}`), {
-    externalData: data.map((f) => ({ path: f.path, data: readFileSync(`${MODEL}/${f.path}`) })),
-  });
-}
-
-/** A seeded N(0,1)-like latent [1, c, t, h, w]. */
-function latent(dims: number[], seed: number): F32 {
-  let s = seed;
-  const u = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) + 1) / (2 ** 31 + 1);
-  const data = new Float32Array(dims.reduce((a, b) => a * b)).map(() => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-  return { data, dims };
-}
 
 function maxAbs(a: Float32Array | Uint8ClampedArray, b: Float32Array | Uint8ClampedArray): number {
   expect(a.length).toBe(b.length);
@@ -50,26 +33,9 @@ describe('the frame-by-frame VAE decoder of a converted Wan package', () => {
   it('gives the whole-clip graph’s video, frame group by frame group', async () => {
     const pair = manifest.vaeDecoderFrames!;
     expect(pair).toBeDefined();
-    const roles = frameGraphRoles(pair);
-    const [whole, first, next] = await Promise.all([
-      session(manifest.components.vaeDecoder.variants.fp32), session(pair.first.variants.fp32), session(pair.next.variants.fp32),
-    ]);
-    const t = (x: F32) => new ortWeb.Tensor('float32', x.data, x.dims);
-    const read = (x: ortWeb.Tensor): F32 => ({ data: x.data as Float32Array, dims: [...x.dims] });
-    const step = (out: ortWeb.InferenceSession.OnnxValueMapType, r: Record<string, string>) =>
-      ({ video: read(out[r.video!]!), cache: pair.cache.map((_, k) => read(out[r[cacheRole(k)]!]!)) });
-    const graphs: VaeGraphs = {
-      whole: async (x) => read((await whole.run({ [manifest.components.vaeDecoder.inputs.latent!]: t(x) }))[manifest.components.vaeDecoder.outputs.video!]!),
-      frames: {
-        latentFrames: { first: pair.first.latentFrames, next: pair.next.latentFrames },
-        first: async (x) => step(await first.run({ [roles.first.inputs.latent!]: t(x) }), roles.first.outputs),
-        next: async (x, cache) => step(await next.run({
-          [roles.next.inputs.latent!]: t(x), ...Object.fromEntries(cache.map((c, k) => [roles.next.inputs[cacheRole(k)]!, t(c)])),
-        }), roles.next.outputs),
-      },
-    };
+    const graphs = await vaeGraphs(MODEL, manifest, { whole: true, frames: true });
     const { channels, frames, height, width } = manifest.latent;
-    const z = latent([1, channels, frames, height, width], 11);
+    const z = seededLatent([1, channels, frames, height, width], 11);
     const ref = await decodeLatent(z, graphs, { mode: 'whole', tiling: null });
     const chunks: [number, number][] = [];
     const got = await decodeLatent(z, graphs, { mode: 'frames', tiling: null }, (f, c) => chunks.push([f, c.dims[2]!]));

@@ -19,12 +19,11 @@ import { VidletEngine } from '../../src/engine/engine';
 import { ModelFormatError } from '../../src/engine/errors';
 import type { Ort } from '../../src/engine/sessions';
 import type { GenerateRequest } from '../../src/engine/types';
-import { decodeLatent, type F32, type VaeGraphs } from '../../src/engine/vae-decode';
-import { cacheRole, frameGraphRoles } from '../../src/package/vae-decode';
+import { decodeLatent, type F32 } from '../../src/engine/vae-decode';
 import { parseManifest } from '../../src/store/manifest';
 import { NodeFolderStore } from '../../src/store/node-store';
-import type { ComponentVariant } from '../../src/store/types';
 import { available, SHIPPED_MODEL } from '../prerequisites';
+import { seededLatent, vaeGraphs } from './helpers/vae-graphs';
 
 const MODEL = 'tests/fixtures/wan-tiny';
 const PSNR_FLOOR = 20;
@@ -32,42 +31,8 @@ const PSNR_FLOOR = 20;
 const PSNR_FLOOR_ENGINE = 19;
 const manifest = parseManifest(JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8')));
 
-async function session(v: ComponentVariant | undefined): Promise<ortWeb.InferenceSession> {
-  const [graph, ...data] = v!.files;
-  return ortWeb.InferenceSession.create(readFileSync(`${MODEL}/${graph!.path}`), {
-    externalData: data.map((f) => ({ path: f.path, data: readFileSync(`${MODEL}/${f.path}`) })),
-  });
-}
-
 /** The package's decoders as vae-decode.ts calls them. */
-async function graphs(): Promise<VaeGraphs> {
-  const pair = manifest.vaeDecoderFrames!;
-  const roles = frameGraphRoles(pair);
-  const [whole, first, next] = await Promise.all([
-    session(manifest.components.vaeDecoder.variants.fp32), session(pair.first.variants.fp32), session(pair.next.variants.fp32),
-  ]);
-  const t = (x: F32) => new ortWeb.Tensor('float32', x.data, x.dims);
-  const read = (x: ortWeb.Tensor): F32 => ({ data: x.data as Float32Array, dims: [...x.dims] });
-  const step = (out: ortWeb.InferenceSession.OnnxValueMapType, r: Record<string, string>) =>
-    ({ video: read(out[r.video!]!), cache: pair.cache.map((_, k) => read(out[r[cacheRole(k)]!]!)) });
-  return {
-    whole: async (x) => read((await whole.run({ [manifest.components.vaeDecoder.inputs.latent!]: t(x) }))[manifest.components.vaeDecoder.outputs.video!]!),
-    frames: {
-      latentFrames: { first: pair.first.latentFrames, next: pair.next.latentFrames },
-      first: async (x) => step(await first.run({ [roles.first.inputs.latent!]: t(x) }), roles.first.outputs),
-      next: async (x, cache) => step(await next.run({
-        [roles.next.inputs.latent!]: t(x), ...Object.fromEntries(cache.map((c, k) => [roles.next.inputs[cacheRole(k)]!, t(c)])),
-      }), roles.next.outputs),
-    },
-  };
-}
-
-function latent(dims: number[], seed: number): F32 {
-  let s = seed;
-  const u = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) + 1) / (2 ** 31 + 1);
-  const data = new Float32Array(dims.reduce((a, b) => a * b)).map(() => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
-  return { data, dims };
-}
+const graphs = () => vaeGraphs(MODEL, manifest, { whole: true, frames: true });
 
 /** Max abs difference and PSNR for video in [-1, 1] (peak-to-peak 2). */
 function compare(a: F32, b: F32): { maxAbs: number; psnr: number } {
@@ -86,7 +51,7 @@ describe('tiled VAE decoding on the converted Wan package', () => {
   it('decodes a larger latent in overlapping tiles close to the whole decode, with either decoder', async () => {
     const g = await graphs();
     // 3 latent frames of 12 × 16 (96 × 128 pixels), three times the package's own size: the graphs' axes are dynamic.
-    const z = latent([1, manifest.latent.channels, 3, 12, 16], 5);
+    const z = seededLatent([1, manifest.latent.channels, 3, 12, 16], 5);
     const whole = await decodeLatent(z, g, { mode: 'whole', tiling: null });
     const frames = await decodeLatent(z, g, { mode: 'frames', tiling: null });
     expect(compare(frames, whole).maxAbs).toBeLessThan(1e-5);
