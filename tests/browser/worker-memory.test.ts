@@ -5,11 +5,16 @@
  * the app has through COOP/COEP), summing the breakdown entries attributed to the worker
  * (scope DedicatedWorkerGlobalScope). It counts the worker's JS heap including ArrayBuffers it
  * keeps alive, so a leaked result clip, preview frame buffer, tensor-data copy or comlink
- * callback port per generation grows it. We compare after generation 2 (warm: sessions
- * created, first-run allocations done) with after generation 10; a leak of just one output
- * clip per run (frames × H × W × 4 bytes, 1 MiB for the embedded model) would add 8 MiB there,
- * far above the allowance below. What it cannot see: memory inside onnxruntime's wasm heap
- * that is reused (the heap only grows), and GPU buffers.
+ * callback port per generation grows it; a leak of just one output clip per run (frames × H ×
+ * W × 4 bytes, 1 MiB for the embedded model) adds 8 MiB over runs 3–10.
+ *
+ * It also counts onnxruntime's wasm heap, which only grows, by emscripten's rule of about a fifth
+ * of its size at a time (~28 MiB here). With threaded wasm the peak of a run depends on how the
+ * threads interleave, so that one growth can come at run 1 or at run 9: seen in CI as
+ * 147.97 → 176.46 MiB between runs 8 and 9, flat before and after. So the check is on the shape
+ * of the curve, not its two ends: at most one jump, and everything else flat. A per-run leak
+ * cannot hide in that: small ones add up outside the jump, large ones make several jumps.
+ * What it cannot see: a leak inside the wasm heap smaller than its growth step, and GPU buffers.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -52,6 +57,9 @@ async function measure(page: Page): Promise<Measurement> {
   });
 }
 
+/** A one-way heap growth, not GC noise: larger than anything else the check allows. */
+const JUMP_BYTES = 2 * 2 ** 20;
+
 it('(f) ten generations keep the worker memory flat', async () => {
   const { page } = app;
   const MiB = 2 ** 20;
@@ -62,22 +70,25 @@ it('(f) ten generations keep the worker memory flat', async () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await stepLog(page)).toEqual([1, 2]);
-    // Every run is measured and logged, so a failure shows whether memory stepped once (a wasm
-    // heap growth: onnxruntime's heap only grows) or climbed run by run (a leak).
     const m = await measure(page);
-    if (i === 2 || i === 10) samples.push(m);
+    samples.push(m);
     console.log(`run ${i}: worker ${(m.workerBytes / MiB).toFixed(2)} MiB, page+worker ${(m.totalBytes / MiB).toFixed(2)} MiB`);
   }
-  const [warm, last] = samples;
+  // The worker was seen by the measurement (otherwise the checks below prove nothing).
+  expect(samples[1].workerBytes).toBeGreaterThan(0);
+  // From run 2 (warm: sessions created, first-run allocations done) to run 10.
+  const deltas = samples.slice(2).map((m, i) => m.workerBytes - samples[i + 1].workerBytes);
+  const jumps = deltas.filter((d) => d > JUMP_BYTES);
+  const drift = deltas.filter((d) => d <= JUMP_BYTES).reduce((a, b) => a + b, 0);
   console.log(
-    `worker memory after run 2: ${(warm.workerBytes / MiB).toFixed(2)} MiB, after run 10: ${(last.workerBytes / MiB).toFixed(2)} MiB ` +
-      `(page+worker total ${(warm.totalBytes / MiB).toFixed(1)} → ${(last.totalBytes / MiB).toFixed(1)} MiB; scopes ${last.scopes.join(', ')})`,
+    `worker memory, runs 3–10 against the run before: ${deltas.map((d) => (d / MiB).toFixed(2)).join(', ')} MiB; ` +
+      `${jumps.length} jump(s), ${(drift / MiB).toFixed(2)} MiB outside them (scopes ${samples[9].scopes.join(', ')})`,
   );
-  // The worker was seen by the measurement (otherwise the check below proves nothing).
-  expect(warm.workerBytes).toBeGreaterThan(0);
-  // Eight more generations may add at most 2 MiB (GC timing noise), not a clip per run.
-  expect(last.workerBytes - warm.workerBytes).toBeLessThan(2 * MiB);
+  expect(jumps.length).toBeLessThanOrEqual(1);
+  // Eight more generations may add at most 2 MiB outside a heap growth (GC timing noise), not a clip per run.
+  expect(drift).toBeLessThan(2 * MiB);
   // The page keeps history summaries only (clips stay in IndexedDB until played): it must not
   // grow by a clip per run either (before that split it grew ~2.1 MiB per run here).
-  expect(last.totalBytes - last.workerBytes - (warm.totalBytes - warm.workerBytes)).toBeLessThan(6 * MiB);
+  const pageBytes = (m: Measurement) => m.totalBytes - m.workerBytes;
+  expect(pageBytes(samples[9]) - pageBytes(samples[1])).toBeLessThan(6 * MiB);
 }, 900_000);
