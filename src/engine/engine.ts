@@ -174,6 +174,7 @@ export class VidletEngine implements Engine {
         ...(manifest.scenes ? { scenes: { ...manifest.scenes } } : {}),
         lora: { slots: manifest.lora.slots.slice(), depth: manifest.lora.depth },
         backend,
+        vaeDecode: { graphs: vae.mode, tiling: vae.tiling && { tile: vae.tiling.tile, overlap: vae.tiling.overlap } },
         ...(manifest.reward ? { reward: { dimensions: [...manifest.reward.dimensions], features: manifest.reward.features, tieTheta: manifest.reward.tieTheta, video: { ...manifest.reward.video } } } : {}),
       };
       const previous = this.loaded;

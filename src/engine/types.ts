@@ -92,6 +92,13 @@ export interface ModelInfo {
    * the package has none and both refuse with NoRewardModelError. Its session loads on first use.
    */
   reward?: RewardInfo;
+  /**
+   * How this load decodes the video (VidletEngineOptions.vaeDecode over what the package offers):
+   * 'frames' decodes group by group and reports each through onFrames as it comes, so a caller
+   * shows decoding progress only then; 'whole' decodes the clip in one call (onFrames once, at
+   * the end). `tiling`: the latent tiles each call is cut into, or null.
+   */
+  vaeDecode?: { graphs: 'whole' | 'frames'; tiling: { tile: number; overlap: number } | null };
 }
 
 /** What the page needs to know of a package's reward model (src/package/reward.ts RewardSpec). */
@@ -273,6 +280,8 @@ export interface GenerateCallbacks {
   /**
    * Finished video frames as the VAE decodes them, `firstFrame` the index of the first: a package
    * with a frame-by-frame decoder reports each group as it comes, others the whole clip once.
+   * Each call's frames are new and not kept by the engine: the receiver may keep them (the worker
+   * hands them to the page without a copy).
    */
   onFrames?(p: { firstFrame: number; frames: FramesRGBA }): void;
 }

@@ -25,7 +25,7 @@ import type {
   TakeScore,
 } from '../engine/types';
 import type { ImportedPackage, ImportProgress, LocalFile } from '../store/local-import';
-import type { CacheUsage, EngineHost, PackagePlan } from './engine-host';
+import type { CacheUsage, DecodedFrames, EngineHost, PackagePlan } from './engine-host';
 import { deserializeError } from './error-transport';
 
 export class WorkerCrashedError extends Error {
@@ -75,8 +75,15 @@ export class EngineClient implements Engine {
   }
 
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult> {
-    const onStep = callbacks?.onStep;
-    return this.#call(() => this.#remote.generate(request, onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined));
+    const { onStep, onFrames } = callbacks ?? {};
+    return this.#call(() =>
+      this.#remote.generate(
+        request,
+        onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined,
+        // Only when asked: the worker then converts and sends every decoded group of frames.
+        onFrames ? Comlink.proxy((p: DecodedFrames) => onFrames(p)) : undefined,
+      ),
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ import type {
   BestOfResult,
   Engine,
   FramesRGBA,
+  GenerateCallbacks,
   GenerateRequest,
   GenerateResult,
   LoadOptions,
@@ -62,6 +63,9 @@ export interface EngineHostOptions {
   /** Replaces navigator.gpu probing in planPackage (tests). */
   probe?: () => Promise<EnvironmentProbe>;
 }
+
+/** One group of decoded video frames (GenerateCallbacks.onFrames). */
+export type DecodedFrames = Parameters<NonNullable<GenerateCallbacks['onFrames']>>[0];
 
 type Callback<T> = ((value: T) => void) & Partial<{ [Comlink.releaseProxy]: () => void }>;
 
@@ -144,12 +148,15 @@ export class EngineHost {
     });
   }
 
-  generate(request: GenerateRequest & AdapterSettings, onStep?: Callback<StepPreview>): Promise<GenerateResult> {
+  generate(request: GenerateRequest & AdapterSettings, onStep?: Callback<StepPreview>, onFrames?: Callback<DecodedFrames>): Promise<GenerateResult> {
     return guard(async () => {
       try {
         const result = await this.#engine.generate(request, {
           // Fire-and-forget: the page renders the preview while the next step runs.
           onStep: onStep ? (preview) => void onStep(preview) : undefined,
+          // The engine keeps no reference to a group's frames (GenerateCallbacks.onFrames), so
+          // they are handed over, not copied: a long clip's groups would otherwise double in memory.
+          ...(onFrames ? { onFrames: (p: DecodedFrames) => void onFrames(Comlink.transfer(p, uniqueTransferable([p.frames.data.buffer]))) } : {}),
         });
         this.#generations++;
         // The frames are handed over, not copied: the worker keeps no reference to them.
@@ -158,6 +165,7 @@ export class EngineHost {
         return Comlink.transfer(result, uniqueTransferable(buffers));
       } finally {
         release(onStep);
+        release(onFrames);
       }
     });
   }

@@ -1,11 +1,13 @@
 /**
  * The live preview while a clip is generated: the engine's current estimate of the clean clip
  * (decoded by the small preview decoder after every step) playing as a loop, with step n/N,
- * elapsed time and the estimated time left.
+ * elapsed time and the estimated time left. When a frame-by-frame VAE decoder sends finished
+ * frames after the last step, it plays those instead, with which frames are being decoded.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import type { LoadProgress, StepPreview } from '../../engine/types';
+import { decodedFraction, decodingLine, type DecodedSoFar } from '../data/decoded-frames';
 import { formatBytes, formatDuration } from '../data/format-units';
 import { FrameLoop } from './frame-loop';
 import './cut-marks';
@@ -14,6 +16,8 @@ import { controls, tokens } from './theme';
 @customElement('vidlet-live-preview')
 export class LivePreview extends LitElement {
   @property({ attribute: false }) step?: StepPreview;
+  /** The finished frames so far (a frame-by-frame decoder); absent: the step preview is shown. */
+  @property({ attribute: false }) decoded?: DecodedSoFar;
   @property({ attribute: false }) loading?: LoadProgress;
   @property({ type: Boolean }) cancelling = false;
   @property({ type: Boolean }) finishing = false;
@@ -39,21 +43,30 @@ export class LivePreview extends LitElement {
 
   override render() {
     const step = this.step;
+    const decoded = this.decoded;
     const elapsed = performance.now() - this.startedAt;
-    const fraction = step ? step.step / step.steps : 0;
+    const fraction = decoded ? decodedFraction(decoded) : step ? step.step / step.steps : 0;
     return html`
       <div class="frame">
-        <canvas aria-label="Live preview of the clip being generated" data-step=${step?.step ?? 0}></canvas>
-        ${step ? nothing : html`<div class="placeholder"><div class="spinner"></div><p>${this.#phaseText()}</p></div>`}
+        <canvas
+          aria-label=${decoded ? 'The finished frames decoded so far' : 'Live preview of the clip being generated'}
+          data-step=${step?.step ?? 0}
+          data-decoded=${decoded?.frames.frames ?? 0}
+        ></canvas>
+        ${step || decoded ? nothing : html`<div class="placeholder"><div class="spinner"></div><p>${this.#phaseText()}</p></div>`}
         ${this.cancelling ? html`<div class="badge">Cancelling…</div>` : nothing}
       </div>
       <div class="status" role="status" aria-live="polite">
         <div class="line">
-          <strong class="step">${step ? `Step ${step.step} / ${step.steps}` : this.#phaseText()}</strong>
+          ${decoded
+            ? html`<strong class="decoding">${this.finishing ? `All ${decoded.total} frames decoded` : decodingLine(decoded)}</strong>`
+            : html`<strong class="step">${step ? `Step ${step.step} / ${step.steps}` : this.#phaseText()}</strong>`}
           <span class="muted">
-            ${formatDuration(elapsed)} elapsed${step
-              ? html` · <span class="eta">${this.finishing ? 'decoding…' : `about ${formatDuration(step.etaMs)} left`}</span>`
-              : nothing}
+            ${formatDuration(elapsed)} elapsed${decoded
+              ? html` · <span class="eta">${this.finishing ? 'making the clip…' : 'decoding…'}</span>`
+              : step
+                ? html` · <span class="eta">${this.finishing ? 'decoding…' : `about ${formatDuration(step.etaMs)} left`}</span>`
+                : nothing}
           </span>
         </div>
         <div class="bar"><span style="width:${Math.round(fraction * 100)}%"></span></div>
@@ -85,7 +98,8 @@ export class LivePreview extends LitElement {
   }
 
   override updated(): void {
-    if (this.step) this.#loop.play(this.canvas, this.step.preview, this.fps);
+    const frames = this.decoded?.frames ?? this.step?.preview;
+    if (frames) this.#loop.play(this.canvas, frames, this.fps);
   }
 
   static override styles = [

@@ -150,6 +150,7 @@ export class VidletApp extends LitElement {
       const model = this.session.model.value;
       return html`<vidlet-live-preview
         .step=${'step' in run ? run.step : undefined}
+        .decoded=${'decoded' in run ? run.decoded : undefined}
         .loading=${model.kind === 'loading' ? model.progress : undefined}
         .startedAt=${run.startedAt}
         .fps=${model.kind === 'ready' ? model.info.video.fps : 8}

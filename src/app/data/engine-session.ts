@@ -5,10 +5,12 @@
  */
 import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
 import { makePlayableClip } from './clip-encoder';
+import { addDecodedGroup, finishedDecoding, type DecodedGroup, type DecodedSoFar } from './decoded-frames';
 import { frameToPng } from './frames';
 import { settingsForModel, type GenerationSettings } from './generation-settings';
 import { entryFromResult, type HistoryEntry, type HistoryStore } from './history-store';
 import { checkScenes, requestFromSettings } from './scene-run';
+import { activePlan, plannedFrames, supportOf } from './scene-list-state';
 import type { ModelStorage } from './model-storage';
 import { Observable } from './observable';
 import { isCancellation, toUserError, type UserError } from './user-error';
@@ -23,9 +25,10 @@ export type ModelState =
 export type RunState =
   | { kind: 'idle' }
   | { kind: 'starting'; settings: GenerationSettings; startedAt: number }
-  | { kind: 'running'; settings: GenerationSettings; startedAt: number; step: StepPreview }
-  | { kind: 'finishing'; settings: GenerationSettings; startedAt: number; step?: StepPreview }
-  | { kind: 'cancelling'; settings: GenerationSettings; startedAt: number; step?: StepPreview }
+  /** `decoded`: the finished frames so far, once a frame-by-frame decoder has sent any (decoded-frames.ts). */
+  | { kind: 'running'; settings: GenerationSettings; startedAt: number; step: StepPreview; decoded?: DecodedSoFar }
+  | { kind: 'finishing'; settings: GenerationSettings; startedAt: number; step?: StepPreview; decoded?: DecodedSoFar }
+  | { kind: 'cancelling'; settings: GenerationSettings; startedAt: number; step?: StepPreview; decoded?: DecodedSoFar }
   /** `note`: what the cancel left behind, e.g. how much of a model download stays stored. */
   | { kind: 'cancelled'; afterSteps: number; note?: string }
   | { kind: 'done'; entry: HistoryEntry }
@@ -145,16 +148,21 @@ export class EngineSession {
       }
       // A distilled model's fixed step count replaces the form's (generation-settings.ts).
       const run = settingsForModel(settings, info);
+      // Decoded frames are asked for only from a frame-by-frame decoder: a one-call decoder would
+      // send the whole clip just before the result brings it again.
+      const onFrames = info.vaeDecode?.graphs === 'frames' ? this.#framesListener(run, info) : undefined;
       const result = await this.#engine.generate(
         { ...requestFromSettings(run), decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
-        { onStep: (step) => this.#onStep(run, startedAt, step) },
+        { onStep: (step) => this.#onStep(run, startedAt, step), ...(onFrames ? { onFrames } : {}) },
       );
       // Cancel pressed while the last step or the decode ran: the user asked not to have it.
       if (this.#cancelRequested) {
         this.run.set({ kind: 'cancelled', afterSteps: this.stepCount });
         return undefined;
       }
-      this.run.set({ kind: 'finishing', settings: run, startedAt, step: this.#lastStep() });
+      // The clip itself replaces the joined groups: the page holds the frames once while it encodes.
+      const decoded = this.#decoded() && finishedDecoding(result.video);
+      this.run.set({ kind: 'finishing', settings: run, startedAt, step: this.#lastStep(), ...(decoded ? { decoded } : {}) });
       const entry = await this.#finish(result, run);
       this.run.set({ kind: 'done', entry });
       return entry;
@@ -175,6 +183,31 @@ export class EngineSession {
     else if (isActive(state)) this.run.set({ kind: 'running', settings, startedAt, step });
   }
 
+  #framesListener(settings: GenerationSettings, info: ModelInfo): (group: DecodedGroup) => void {
+    // The clip's length as planned; addDecodedGroup takes more if more come.
+    const expectedFrames = plannedFrames(activePlan(settings), supportOf(info), info.video.frames);
+    return (group) => this.#onFrames(group, expectedFrames);
+  }
+
+  #onFrames(group: DecodedGroup, expectedFrames: number): void {
+    const state = this.run.value;
+    if (state.kind !== 'running' && state.kind !== 'cancelling') return;
+    let decoded: DecodedSoFar;
+    try {
+      decoded = addDecodedGroup(state.decoded, group, expectedFrames);
+    } catch (error) {
+      // Only the preview of the decode is lost; the finished clip still comes with the result.
+      console.error('Decoded frames not shown:', error);
+      return;
+    }
+    this.run.set({ ...state, decoded });
+  }
+
+  #decoded(): DecodedSoFar | undefined {
+    const state = this.run.value;
+    return isActive(state) && 'decoded' in state ? state.decoded : undefined;
+  }
+
   #lastStep(): StepPreview | undefined {
     const state = this.run.value;
     return isActive(state) && 'step' in state ? state.step : undefined;
@@ -184,7 +217,8 @@ export class EngineSession {
     const state = this.run.value;
     if (!isActive(state) || state.kind === 'cancelling') return;
     this.#cancelRequested = true;
-    this.run.set({ kind: 'cancelling', settings: state.settings, startedAt: state.startedAt, step: this.#lastStep() });
+    const decoded = this.#decoded();
+    this.run.set({ kind: 'cancelling', settings: state.settings, startedAt: state.startedAt, step: this.#lastStep(), ...(decoded ? { decoded } : {}) });
     await this.#engine.cancel();
   }
 
