@@ -28,9 +28,9 @@ LTX_STEPS, LTX_DECODE_T = 4, 0.05
 
 @pytest.fixture(scope="session")
 def ltx_converted(tmp_path_factory):
-    """The tiny LTX fixture (published scheduler config, shift_terminal 0.1) converted with --sigmas set to
-    the levels LTXPipeline samples at LTX_STEPS for this clip, so the package samples exactly what the
-    pipeline does (the default grid cannot: ltx_schedule.py). Returns (src, out, sigmas with the final 0)."""
+    """The tiny LTX fixture (published scheduler config, shift_terminal 0.1) converted with its default grid
+    (shift exp(mu) for this clip and shiftTerminal 0.1) and LTX_STEPS default steps, which the engine turns
+    into the levels LTXPipeline samples. Returns (src, out, the pipeline's sigmas with the final 0)."""
     from vidlet_convert.ltx_fixture import make_fixture as make_ltx
     from vidlet_convert.ltx_schedule import pipeline_sigmas
 
@@ -40,7 +40,7 @@ def ltx_converted(tmp_path_factory):
     sigmas = pipeline_sigmas(dict(pipe.scheduler.config), 8, LTX_STEPS)
     rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT), "--width",
                str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
-               "--sigmas", ",".join(repr(float(s)) for s in sigmas[:-1]), "--decode-timestep", str(LTX_DECODE_T),
+               "--steps", str(LTX_STEPS), "--decode-timestep", str(LTX_DECODE_T),
                "--name", "ltx-tiny"])
     assert rc == 0
     return src, out, sigmas

@@ -3,7 +3,8 @@
 // publisher's diffusers pipeline started from the same noise.
 // npx tsx convert/tests/engine_generate.ts SPEC.json — SPEC: { model, variant, prompt, seed, steps,
 // guidance, out }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
-// pipeline.ts initialNoise), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json.
+// pipeline.ts initialNoise), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json (with stepLevels:
+// the noise level each step ended at).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
@@ -16,14 +17,16 @@ const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
 ortWeb.env.logLevel = 'error';
 const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort);
 const info = await engine.loadModel({ base: resolve(spec.model) }, { variant: spec.variant, numThreads: 1 });
+// the level each step ended at, so a test sees the engine's own schedule (src/engine/schedulers/timesteps.ts)
+const stepLevels: number[] = [];
 const result = await engine.generate({
   prompt: spec.prompt, seed: spec.seed, steps: spec.steps, guidance: spec.guidance, innerGuidance: 0, sampler: 'euler',
-});
+}, { onStep: (p) => stepLevels.push(p.t) });
 const manifest = JSON.parse(readFileSync(join(spec.model, 'manifest.json'), 'utf8'));
 const { channels: c, frames: t, height: h, width: w } = manifest.latent;
 writeFileSync(join(spec.out, 'noise.f32'), gaussianNoise(spec.seed, NoiseStream.video, c * t * h * w));
 writeFileSync(join(spec.out, 'video.u8'), result.video.data);
 writeFileSync(join(spec.out, 'result.json'), JSON.stringify({
   variant: result.variant, backend: result.backend, batch: result.batch, denoiserCalls: result.denoiserCalls,
-  frames: result.video.frames, height: result.video.height, width: result.video.width, model: info.name,
+  frames: result.video.frames, height: result.video.height, width: result.video.width, model: info.name, stepLevels,
 }));

@@ -62,8 +62,12 @@ def check_package(pkg: str) -> None:
 def test_engine_generates_what_ltx_pipeline_generates(ltx_converted, tmp_path):
     from diffusers import LTXPipeline
 
+    """The package has no list: the engine makes LTXPipeline's levels itself from the manifest's shift and
+    shiftTerminal (the published scheduler's shift_terminal 0.1)."""
     src, out, _ = ltx_converted
     check_package(out)
+    schedule = json.load(open(os.path.join(out, "manifest.json")))["schedule"]
+    assert schedule["shiftTerminal"] == 0.1 and "sigmas" not in schedule
     prompt, seed, w = "a blue cube runs at night", 11, 3.0
     noise, ours, result = engine_generate(out, tmp_path, prompt, seed, LTX_STEPS, w)
     assert (result["batch"], result["denoiserCalls"]) == (2, LTX_STEPS)
@@ -72,6 +76,9 @@ def test_engine_generates_what_ltx_pipeline_generates(ltx_converted, tmp_path):
     ref = pipe(prompt=prompt, negative_prompt="", height=LTX_HEIGHT, width=LTX_WIDTH, num_frames=LTX_FRAMES,
                frame_rate=LTX_FPS, num_inference_steps=LTX_STEPS, guidance_scale=w, max_sequence_length=L,
                decode_timestep=LTX_DECODE_T, decode_noise_scale=0.0, latents=latents, output_type="pt").frames
+    levels = np.abs(np.array(result["stepLevels"]) - pipe.scheduler.sigmas.numpy()[1:])
+    print(f"ltx: engine's levels {result['stepLevels']} vs the pipeline's, max |Δ| {levels.max():.2g}")
+    assert levels.max() < 1e-6
     compare(ours, ref, "ltx")
 
 

@@ -55,9 +55,12 @@ def test_manifest_describes_the_ltx_latent_and_files(ltx_converted):
     assert np.allclose(lt["shift"], vae.latents_mean.numpy(), atol=1e-6)
     assert np.allclose(lt["scale"], vae.config.scaling_factor / vae.latents_std.numpy(), rtol=1e-6)
     assert len(set(lt["scale"])) > 100  # really per channel, not one number repeated
-    # the distilled-style list written by --sigmas, exactly, and nothing that would contradict it
-    assert m["schedule"]["sigmas"] == pytest.approx(list(sigmas[:-1]), abs=1e-12)
-    assert not {"shift", "spacing", "defaultSteps"} & set(m["schedule"])
+    # the pipeline's grid in the contract's terms: shift exp(mu) for 8 tokens on the linear spacing, stretched to
+    # the scheduler's shift_terminal; no list
+    s = m["schedule"]
+    assert (s["spacing"], s["shiftTerminal"], s["defaultSteps"]) == ("vidlet", 0.1, LTX_STEPS) and "sigmas" not in s
+    assert s["shift"] == pytest.approx(math.exp(0.95 + 1.1 * (8 - 1024) / 3072))
+    assert np.abs(package_grid(m) - sigmas).max() < 1e-6
     assert m["text"] == {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 32}
     assert "motion" not in m and "lora" not in m and m["adapters"] == []
     for c in m["components"].values():
@@ -67,44 +70,60 @@ def test_manifest_describes_the_ltx_latent_and_files(ltx_converted):
                 assert os.path.getsize(p) == f["bytes"] and sha256(p) == f["sha256"]
 
 
-def test_default_schedule_is_the_pipelines_shift_and_names_what_it_cannot_say():
-    """Without --sigmas: shift = exp(mu) for the clip's token count on the linear grid equals LTXPipeline's
-    levels exactly when the scheduler has no shift_terminal; with the published 0.1 it cannot (recorded)."""
+def package_grid(m: dict) -> np.ndarray:
+    """The levels the engine samples on a package without a list, at its default step count (the engine's own
+    code is checked against diffusers in tests/unit/package/schedule-terminal.test.ts and, through the
+    engine, in tests/test_engine_vs_pipelines.py)."""
+    from vidlet_convert.ltx_schedule import contract_sigmas
+
+    s = m["schedule"]
+    return contract_sigmas(s["shift"], s["defaultSteps"], s.get("shiftTerminal"))
+
+
+def test_default_schedule_is_the_pipelines_shift_and_terminal():
+    """Without --sigmas: shift = exp(mu) for the clip's token count on the linear grid, stretched to the
+    scheduler's shift_terminal, equals LTXPipeline's levels; the stretch is what closes the gap."""
     from vidlet_convert.ltx_fixture import SCHEDULER
-    from vidlet_convert.ltx_schedule import contract_sigmas, grid_difference, pipeline_sigmas, publisher_shift
+    from vidlet_convert.ltx_schedule import contract_sigmas, grid_difference, pipeline_sigmas, publisher_shift, publisher_terminal
 
     plain = {**SCHEDULER, "shift_terminal": None}
+    assert (publisher_terminal(SCHEDULER), publisher_terminal(plain), publisher_terminal({"shift_terminal": 0})) == (0.1, None, None)
     for tokens in (8, 1680, 5632):
-        for steps in (1, 4, 50):
+        for steps in (1, 2, 4, 50):
             got = contract_sigmas(publisher_shift(plain, tokens), steps)
             assert np.abs(got - pipeline_sigmas(plain, tokens, steps)).max() < 1e-6, (tokens, steps)
+            if steps > 1:  # diffusers' stretch of one level is 0/0
+                got = contract_sigmas(publisher_shift(SCHEDULER, tokens), steps, 0.1)
+                assert np.abs(got - pipeline_sigmas(SCHEDULER, tokens, steps)).max() < 1e-6, (tokens, steps)
     # 1680 tokens (the converter's default clip): mu = 0.95 + 1.1 * (1680 - 1024) / 3072
     assert publisher_shift(plain, 1680) == pytest.approx(math.exp(0.95 + 1.1 * 656 / 3072))
-    assert grid_difference(SCHEDULER, 1680, 50) > 0.01  # shift_terminal 0.1 moves the last levels
+    assert grid_difference(SCHEDULER, 1680, 50) < 1e-6
+    # without the stretch the grid would be off by what the converter used to warn about
+    unstretched = contract_sigmas(publisher_shift(SCHEDULER, 1680), 50)
+    assert np.abs(unstretched - pipeline_sigmas(SCHEDULER, 1680, 50)).max() == pytest.approx(0.037, abs=0.001)
 
 
-def test_default_conversion_writes_the_shift_and_reports_the_terminal_gap(ltx_converted, tmp_path):
-    """A plain `ltx` conversion (no --sigmas): spacing "vidlet", shift exp(mu), defaultSteps 50, CFG 3, and
-    the gap to the pipeline's shift_terminal grid in convert_report.json (only the small graphs, fast)."""
+def test_sigmas_conversion_writes_the_list_alone(ltx_converted, tmp_path):
+    """`ltx --sigmas L` (a distilled checkpoint's list): the list, exactly, and nothing that would contradict
+    it — no shift, spacing, shiftTerminal or defaultSteps (only the small graphs, fast)."""
     from vidlet_convert.__main__ import main
 
-    src, _, _ = ltx_converted
+    src, _, sigmas = ltx_converted
     out = str(tmp_path / "pkg")
     assert main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT),
-                 "--width", str(LTX_WIDTH), "--max-length", str(L), "--variants", "fp32"]) == 0
-    m = json.load(open(os.path.join(out, "manifest.json")))
-    s = m["schedule"]
-    assert (s["spacing"], s["defaultSteps"], s["defaultGuidance"]) == ("vidlet", 50, 3.0)
-    assert s["shift"] == pytest.approx(math.exp(0.95 + 1.1 * (8 - 1024) / 3072))
-    report = json.load(open(os.path.join(out, "convert_report.json")))
-    assert report["schedule_vs_pipeline_max_abs"] > 0.01
+                 "--width", str(LTX_WIDTH), "--max-length", str(L), "--variants", "fp32",
+                 "--sigmas", ",".join(repr(float(s)) for s in sigmas[:-1])]) == 0
+    s = json.load(open(os.path.join(out, "manifest.json")))["schedule"]
+    assert s["sigmas"] == pytest.approx(list(sigmas[:-1]), abs=1e-12)
+    assert not {"shift", "spacing", "shiftTerminal", "defaultSteps"} & set(s)
+    assert json.load(open(os.path.join(out, "convert_report.json")))["schedule_vs_pipeline_max_abs"] == 0.0
 
 
 @pytest.mark.parametrize("variant", ["fp32", "int8", "q4"])
 def test_package_sampling_matches_ltx_pipeline(ltx_converted, variant):
-    """Text encoder → 4 Euler steps with CFG 3 → VAE decoder at decode_timestep 0.05, in onnxruntime from the
-    package, against diffusers' LTXPipeline (its own scheduler, resolution shift and shift_terminal) from
-    the same noise."""
+    """Text encoder → 4 Euler steps with CFG 3 over the package's grid (shift and shiftTerminal) → VAE decoder
+    at decode_timestep 0.05, in onnxruntime from the package, against diffusers' LTXPipeline (its own
+    scheduler, resolution shift and shift_terminal) from the same noise."""
     from diffusers import LTXPipeline
 
     src, out, sigmas = ltx_converted
@@ -118,10 +137,11 @@ def test_package_sampling_matches_ltx_pipeline(ltx_converted, variant):
     ref_tokens = pipe(**kw, latents=packed.clone(), output_type="latent").frames
     ref_latent = pipe._unpack_latents(ref_tokens, *GRID, 1, 1)
     ref_video = pipe(**kw, latents=packed.clone(), output_type="pt").frames  # [B,T,3,H,W] in [0,1]
-    # the pipeline sampled the levels the package lists
-    assert np.abs(pipe.scheduler.sigmas.numpy() - sigmas).max() < 1e-6
+    # the pipeline sampled the levels the package's grid makes
+    grid = package_grid(json.load(open(os.path.join(out, "manifest.json"))))
+    assert np.abs(pipe.scheduler.sigmas.numpy() - grid).max() < 1e-6
 
-    x, video = sample(out, variant, prompt, noise.numpy(), sigmas.astype(np.float32), w)
+    x, video = sample(out, variant, prompt, noise.numpy(), grid.astype(np.float32), w)
 
     lat_err = float(np.abs(x - ref_latent.numpy()).max()) / float(ref_latent.abs().max())
     ref = ref_video.permute(0, 2, 1, 3, 4).numpy() * 2 - 1  # → [B,3,T,H,W] in [-1,1]

@@ -11,7 +11,8 @@ import subprocess
 import pytest
 
 from vidlet_convert.__main__ import parse_args
-from vidlet_convert.schedule import MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, schedule_section, sigma_list_problem
+from vidlet_convert.schedule import (MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, schedule_section, shift_terminal_problem,
+                                     sigma_list_problem)
 from vidlet_convert.wan import describe
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,6 +75,22 @@ def test_the_manifest_holds_the_options():
                                             "defaultGuidance": 5.0, "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
 
 
+TERMINALS = [0.1, 1e-6, 0.999, 0, 1, -0.1, 1.5, "0.1", None, True]
+
+
+def test_shift_terminal_is_written_on_a_computed_grid_only():
+    """LTX's scheduler shift_terminal becomes schedule.shiftTerminal beside shift and spacing; a list takes none."""
+    section = schedule_section(publisher_shift=3.27, steps=50, guidance=3, sampler="euler", sigmas=None, spacing="vidlet",
+                               shift_terminal=0.1)
+    assert section == {"type": "flow-matching", "shift": 3.27, "spacing": "vidlet", "shiftTerminal": 0.1, "defaultSteps": 50,
+                       "defaultGuidance": 3.0, "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
+    assert describe_schedule(section) == "`euler`, 50 steps by default on a linear sigma grid, shift 3.27 stretched to end at 0.1, CFG 3"
+    assert "shiftTerminal" not in schedule_section(publisher_shift=1, steps=None, guidance=1, sampler="euler", sigmas=[1.0, 0.5],
+                                                   spacing="vidlet", shift_terminal=0.1)
+    with pytest.raises(ValueError, match=r"shift_terminal is 1, but must be in \(0, 1\)"):
+        schedule_section(publisher_shift=1, steps=4, guidance=1, sampler="euler", sigmas=None, shift_terminal=1)
+
+
 def test_python_rule_agrees_on_the_table():
     assert all(sigma_list_problem(l) is None for l in GOOD)
     assert all(sigma_list_problem(l) is not None for l in BAD)
@@ -85,11 +102,13 @@ def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
     """The engine's own rule (src/package/schedule.ts) and parser (src/store/manifest-schedule.ts) on the
     same lists and on the sections schedule_section writes, so the two languages cannot drift apart."""
     sections = [manifest_for(["--sigmas", ",".join(map(str, LIST)), "--sampler", "x0-renoise", "--guidance", "1"])["schedule"],
-                manifest_for([])["schedule"]]
+                manifest_for([])["schedule"],
+                schedule_section(publisher_shift=3.27, steps=50, guidance=3, sampler="euler", sigmas=None, spacing="vidlet",
+                                 shift_terminal=0.1)]
     # JSON has no Infinity: the engine's rule for it is checked in its own unit tests
     lists = [l for l in GOOD + BAD if all(abs(x) != float("inf") for x in l)]
     cases = tmp_path / "cases.json"
-    cases.write_text(json.dumps({"lists": lists, "schedules": sections}))
+    cases.write_text(json.dumps({"lists": lists, "terminals": TERMINALS, "schedules": sections}))
     res = subprocess.run(["npx", "tsx", os.path.join(HERE, "schedule_check.ts"), str(cases)], cwd=REPO,
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
@@ -101,3 +120,6 @@ def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
                                           "defaultSteps": 8, "defaultGuidance": 1, "defaultInnerGuidance": 0,
                                           "defaultSampler": "x0-renoise"}}
     assert got["schedules"][1]["ok"]["spacing"] == "diffusers" and got["schedules"][1]["ok"]["defaultSteps"] == 50
+    assert got["schedules"][2]["ok"]["shiftTerminal"] == 0.1
+    # the same values refused, in the same words
+    assert got["terminals"] == [shift_terminal_problem(v) for v in TERMINALS]

@@ -13,7 +13,7 @@ import torch
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation
-from .ltx_schedule import grid_difference, publisher_shift
+from .ltx_schedule import grid_difference, publisher_shift, publisher_terminal
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
@@ -67,13 +67,12 @@ def convert(args) -> dict:
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, tokens, shift, scale, components, te.config.d_model)
-    # the contract cannot say shift_terminal (ltx_schedule.py): how far the package's default grid is
-    # from the pipeline's at the default step count; 0 with --sigmas (the list is exact)
+    # the package's default grid (shift and shiftTerminal) against the scheduler's own at the default
+    # step count: float error only, or the conversion is wrong (with --sigmas the list is exact)
     gap = 0.0 if args.sigmas else grid_difference(sched, tokens, args.steps)
-    if gap > 1e-6:
-        print(f"vidlet_convert: warning: the scheduler's shift_terminal {sched.get('shift_terminal')} cannot be written in "
-              f"the manifest; at {args.steps} steps the package's noise levels differ from LTXPipeline's by up to {gap:.3f}. "
-              "Pass --sigmas for an exact list.", file=sys.stderr)
+    if gap > 1e-5:
+        raise ConversionError(f"the package's noise levels at {args.steps} steps differ from LTXPipeline's by up to {gap:.3g}; "
+                              "ltx_schedule.py does not express this scheduler config")
     card = {"family": "ltx", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
@@ -89,7 +88,8 @@ def convert(args) -> dict:
 
 def describe(args, index, sched, grid, tokens, shift, scale, components, hidden: int) -> dict:
     """manifest.json: no `motion`, no `lora` (as for Wan, convert/README.md); the schedule is the
-    pipeline's linear grid with its resolution-dependent shift for this clip (ltx_schedule.py)."""
+    pipeline's linear grid with its resolution-dependent shift for this clip and the scheduler's
+    shift_terminal (ltx_schedule.py)."""
     t, h, w = grid
     return {
         "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
@@ -99,7 +99,8 @@ def describe(args, index, sched, grid, tokens, shift, scale, components, hidden:
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length, "hiddenSize": hidden},
         "schedule": schedule_section(publisher_shift=publisher_shift(sched, tokens), steps=args.steps,
-                                     guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas, spacing="vidlet"),
+                                     guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas, spacing="vidlet",
+                                     shift_terminal=publisher_terminal(sched)),
         "components": components,
         "adapters": [],
     }

@@ -8,6 +8,7 @@ cases through the engine's own rule (via npx tsx) so the two cannot drift apart.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import struct
 
@@ -52,15 +53,32 @@ def parse_sigmas(text: str) -> list[float]:
     return sigmas
 
 
+def shift_terminal_problem(value) -> str | None:
+    """Why `value` cannot be schedule.shiftTerminal, or None: a finite number in (0, 1) (the engine's rule,
+    src/package/schedule.ts shiftTerminalProblem; tests/test_schedule.py runs both on the same values)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"is {json.dumps(value)}, but must be a number in (0, 1), like 0.1"
+    if not 0 < value < 1:
+        return f"is {value}, but must be in (0, 1): the noise level the grid's last step before 0 is stretched to"
+    return None
+
+
 def schedule_section(*, publisher_shift: float, steps: int | None, guidance: float, sampler: str,
-                     sigmas: list[float] | None, spacing: str = "diffusers") -> dict:
+                     sigmas: list[float] | None, spacing: str = "diffusers", shift_terminal: float | None = None) -> dict:
     """manifest.json's `schedule`. Without a list: the publisher's flow shift on the grid its pipeline
-    samples (`spacing`: "diffusers" for WanPipeline's, "vidlet" for LTXPipeline's linspace), `steps` by
-    default. With one (a distilled checkpoint): the list alone, which fixes the step count, so no shift,
-    spacing or defaultSteps (the engine refuses them beside a list)."""
+    samples (`spacing`: "diffusers" for WanPipeline's, "vidlet" for LTXPipeline's linspace), stretched to
+    the scheduler's `shift_terminal` when it has one (`shiftTerminal`), `steps` by default. With a list (a
+    distilled checkpoint): the list alone, which fixes the step count, so no shift, spacing, shiftTerminal
+    or defaultSteps (the engine refuses them beside a list)."""
     section = {"type": "flow-matching"}
     if sigmas is None:
-        section.update({"shift": float(publisher_shift), "spacing": spacing, "defaultSteps": steps})
+        section.update({"shift": float(publisher_shift), "spacing": spacing})
+        if shift_terminal is not None:
+            problem = shift_terminal_problem(shift_terminal)
+            if problem:
+                raise ValueError(f"the scheduler's shift_terminal {problem}")
+            section["shiftTerminal"] = float(shift_terminal)
+        section["defaultSteps"] = steps
     else:
         section["sigmas"] = [float(s) for s in sigmas]
     section.update({"defaultGuidance": float(guidance), "defaultInnerGuidance": 0.0, "defaultSampler": sampler})
@@ -75,5 +93,6 @@ def describe_schedule(section: dict) -> str:
         return (f"`{section['defaultSampler']}` over the publisher's fixed list of {len(section['sigmas'])} noise levels "
                 f"[{levels}] then 0 (the step count is fixed), {cfg}")
     grid = "diffusers' sigma grid" if section["spacing"] == "diffusers" else "a linear sigma grid"
+    terminal = f" stretched to end at {section['shiftTerminal']:g}" if "shiftTerminal" in section else ""
     return (f"`{section['defaultSampler']}`, {section['defaultSteps']} steps by default on {grid}, "
-            f"shift {section['shift']:g}, {cfg}")
+            f"shift {section['shift']:g}{terminal}, {cfg}")

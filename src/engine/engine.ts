@@ -232,6 +232,7 @@ export class VidletEngine implements Engine {
           hiddenSize: manifest.text.hiddenSize,
           scheduleShift: manifest.schedule.shift,
           scheduleSpacing: manifest.schedule.spacing,
+          ...(manifest.schedule.shiftTerminal === undefined ? {} : { scheduleShiftTerminal: manifest.schedule.shiftTerminal }),
           ...(manifest.schedule.sigmas ? { scheduleSigmas: manifest.schedule.sigmas } : {}),
           lora: m.lora,
           perScene: scenes.perScene,

@@ -64,6 +64,8 @@ export interface PipelineConfig {
   scheduleShift: number;
   /** The manifest's schedule.spacing. */
   scheduleSpacing: SigmaSpacing;
+  /** The manifest's schedule.shiftTerminal (the computed grid's stretch), when it has one. */
+  scheduleShiftTerminal?: number;
   /** The manifest's schedule.sigmas, a distilled model's fixed list (shift and spacing then do not apply). */
   scheduleSigmas?: readonly number[];
   lora: LoraSlots;
@@ -127,7 +129,12 @@ export async function runPipeline(
   const tText = now();
 
   const scheduler = createScheduler(request.sampler, request.seed);
-  const grid = { shift: cfg.scheduleShift, spacing: cfg.scheduleSpacing, ...(cfg.scheduleSigmas ? { sigmas: cfg.scheduleSigmas } : {}) };
+  const grid = {
+    shift: cfg.scheduleShift,
+    spacing: cfg.scheduleSpacing,
+    ...(cfg.scheduleShiftTerminal === undefined ? {} : { shiftTerminal: cfg.scheduleShiftTerminal }),
+    ...(cfg.scheduleSigmas ? { sigmas: cfg.scheduleSigmas } : {}),
+  };
   scheduler.setSigmas(samplingSigmas(grid, request.steps));
   const loop = await denoise(cfg, parts, request, hooks, { plan, conditioning, sizes, scheduler, t0, now, checkCancel });
   checkCancel();

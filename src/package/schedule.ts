@@ -36,9 +36,28 @@ export interface ScheduleGrid {
   /**
    * An explicit descending list of noise levels in (0, 1], as the publisher of a distilled model
    * gives it; the sampler steps through them and then to 0. It fixes the step count to its length,
-   * and `shift` and `spacing` do not apply to it.
+   * and `shift`, `spacing` and `shiftTerminal` do not apply to it.
    */
   sigmas?: readonly number[];
+  /**
+   * The last level before 0 that the computed grid is stretched to (manifest `schedule.shiftTerminal`,
+   * diffusers' `shift_terminal`); absent: no stretch. See shiftTerminalProblem.
+   */
+  shiftTerminal?: number;
+}
+
+/**
+ * Why `v` cannot be a package's `schedule.shiftTerminal`, or undefined when it can: a finite number in
+ * (0, 1). It is diffusers' FlowMatchEulerDiscreteScheduler `shift_terminal` (LTX-Video's published
+ * scheduler config sets 0.1): after the shift, the grid's levels before the final 0 are stretched by
+ * 1 − σ ← (1 − σ)·(1 − terminal)/(1 − σ_last), so that the first stays 1 and the last becomes `terminal`
+ * (src/engine/schedulers/timesteps.ts stretchToTerminal). 0 would make the last step end where it
+ * starts; 1 is pure noise, where the first level already is.
+ */
+export function shiftTerminalProblem(v: unknown): string | undefined {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return `is ${shown(v)}, but must be a number in (0, 1), like 0.1`;
+  if (!(v > 0 && v < 1)) return `is ${v}, but must be in (0, 1): the noise level the grid's last step before 0 is stretched to`;
+  return undefined;
 }
 
 /** A problem with an explicit sigma list: `index` names the bad entry, absent for the list as a whole. */
@@ -73,17 +92,17 @@ export function sigmaListProblem(list: unknown): SigmaListProblem | undefined {
 
 /** A `schedule` field that contradicts an explicit sigma list, and why. */
 export interface ScheduleConflict {
-  field: 'shift' | 'spacing' | 'defaultSteps';
+  field: 'shift' | 'spacing' | 'shiftTerminal' | 'defaultSteps';
   problem: string;
 }
 
 /**
  * The fields beside `sigmas` that would be ambiguous, or undefined. A list is used as it is, so a
- * shift other than 1 or a spacing other than the default would be silently ignored: refused, so
- * that a converter that meant to shift the list finds out. `defaultSteps` may be left out (it is
+ * shift other than 1, a spacing other than the default or any shiftTerminal would be silently
+ * ignored: refused, so that a converter that meant to shift or stretch the list finds out. `defaultSteps` may be left out (it is
  * the list's length); when given it must be that length.
  */
-export function sigmaListConflict(schedule: { sigmas: readonly number[]; shift?: unknown; spacing?: unknown; defaultSteps?: unknown }): ScheduleConflict | undefined {
+export function sigmaListConflict(schedule: { sigmas: readonly number[]; shift?: unknown; spacing?: unknown; shiftTerminal?: unknown; defaultSteps?: unknown }): ScheduleConflict | undefined {
   const n = schedule.sigmas.length;
   const why = `schedule.sigmas gives the ${n} noise levels explicitly, and they are used as they are`;
   if (schedule.shift !== undefined && schedule.shift !== DEFAULT_SHIFT) {
@@ -91,6 +110,9 @@ export function sigmaListConflict(schedule: { sigmas: readonly number[]; shift?:
   }
   if (schedule.spacing !== undefined && schedule.spacing !== DEFAULT_SPACING) {
     return { field: 'spacing', problem: `is ${shown(schedule.spacing)}, but ${why}; leave spacing out` };
+  }
+  if (schedule.shiftTerminal !== undefined) {
+    return { field: 'shiftTerminal', problem: `is ${shown(schedule.shiftTerminal)}, but ${why}; leave shiftTerminal out, or stretch the list's numbers` };
   }
   if (schedule.defaultSteps !== undefined && schedule.defaultSteps !== n) {
     return { field: 'defaultSteps', problem: `is ${shown(schedule.defaultSteps)}, but ${why}, so a run takes exactly ${n}; leave defaultSteps out or make it ${n}` };

@@ -1,11 +1,11 @@
 /**
  * The manifest's `schedule` section (docs/model-package.md): the sampling defaults, the computed
- * grid (shift, spacing) or a distilled model's explicit sigma list. The rules for the list and for
+ * grid (shift, spacing, shiftTerminal) or a distilled model's explicit sigma list. The rules for the list and for
  * what may stand beside it are src/package/schedule.ts's; this file reads the JSON and names the
  * field that breaks them.
  */
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
-import { DEFAULT_SHIFT, DEFAULT_SPACING, SIGMA_SPACINGS, sigmaListConflict, sigmaListProblem } from '../package/schedule';
+import { DEFAULT_SHIFT, DEFAULT_SPACING, SIGMA_SPACINGS, shiftTerminalProblem, sigmaListConflict, sigmaListProblem } from '../package/schedule';
 import { fail, join, limited, obj, oneOf, positiveNum, type Json } from './json-fields';
 import type { Manifest } from './types';
 
@@ -24,16 +24,17 @@ export function parseSchedule(v: unknown): Manifest['schedule'] {
 }
 
 /** The levels a run steps through: computed (shift, spacing, any step count) or a fixed list. */
-function parseGrid(schedule: Json): Pick<Manifest['schedule'], 'shift' | 'spacing' | 'sigmas' | 'defaultSteps'> {
+function parseGrid(schedule: Json): Pick<Manifest['schedule'], 'shift' | 'spacing' | 'shiftTerminal' | 'sigmas' | 'defaultSteps'> {
   if (schedule.sigmas === undefined) {
     return {
       shift: positiveNum(schedule.shift, 'schedule.shift'),
       spacing: schedule.spacing === undefined ? DEFAULT_SPACING : oneOf(schedule.spacing, 'schedule.spacing', SIGMA_SPACINGS),
+      ...(schedule.shiftTerminal === undefined ? {} : { shiftTerminal: parseShiftTerminal(schedule.shiftTerminal) }),
       defaultSteps: limited(schedule.defaultSteps, 'schedule.defaultSteps', STEPS),
     };
   }
   const sigmas = parseSigmas(schedule.sigmas);
-  const conflict = sigmaListConflict({ sigmas, shift: schedule.shift, spacing: schedule.spacing, defaultSteps: schedule.defaultSteps });
+  const conflict = sigmaListConflict({ sigmas, shift: schedule.shift, spacing: schedule.spacing, shiftTerminal: schedule.shiftTerminal, defaultSteps: schedule.defaultSteps });
   if (conflict) fail(`schedule.${conflict.field}`, conflict.problem, 'a distilled model\'s list is used as its publisher gives it; fix manifest.json or re-run the converter with --sigmas');
   return { shift: DEFAULT_SHIFT, spacing: DEFAULT_SPACING, sigmas, defaultSteps: sigmas.length };
 }
@@ -45,4 +46,10 @@ function parseSigmas(v: unknown): number[] {
     fail(field, problem.problem, 'give the distilled model\'s noise levels from its publisher, highest first, without the final 0');
   }
   return [...(v as number[])];
+}
+
+function parseShiftTerminal(v: unknown): number {
+  const problem = shiftTerminalProblem(v);
+  if (problem) fail('schedule.shiftTerminal', problem, 'give the publisher scheduler\'s shift_terminal (LTX-Video: 0.1), or leave the field out for no stretch');
+  return v as number;
 }

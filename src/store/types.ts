@@ -70,6 +70,8 @@ export interface Manifest {
     shift: number;
     /** How the sampling times are spaced before the shift (src/engine/schedulers/timesteps.ts); 'vidlet' when absent. */
     spacing: SigmaSpacing;
+    /** The computed grid's last level before 0, stretched to (src/package/schedule.ts shiftTerminalProblem); absent: no stretch. */
+    shiftTerminal?: number;
     /**
      * A distilled model's explicit noise levels, descending in (0, 1] (src/package/schedule.ts); when
      * present, shift is 1, spacing 'vidlet' (neither applies) and defaultSteps is its length.

@@ -73,3 +73,32 @@ describe('schedule.sigmas', () => {
     });
   }
 });
+
+describe('schedule.shiftTerminal', () => {
+  it('is taken on a computed grid, absent when left out', () => {
+    expect(parseManifest(withSchedule({ shift: 3.27, shiftTerminal: 0.1 })).schedule).toMatchObject({ shift: 3.27, spacing: 'vidlet', shiftTerminal: 0.1 });
+    expect('shiftTerminal' in parseManifest(validManifest()).schedule).toBe(false);
+  });
+
+  const bad: [value: unknown, message: RegExp][] = [
+    [0, /^manifest\.schedule\.shiftTerminal is 0, but must be in \(0, 1\): the noise level the grid's last step before 0 is stretched to: give the publisher scheduler's shift_terminal \(LTX-Video: 0\.1\)/],
+    [1, /is 1, but must be in \(0, 1\)/],
+    [1.5, /is 1.5, but must be in \(0, 1\)/],
+    ['0.1', /is "0.1", but must be a number in \(0, 1\), like 0\.1/],
+    [null, /is null, but must be a number in \(0, 1\)/],
+  ];
+  for (const [value, message] of bad) {
+    it(`refuses ${JSON.stringify(value)}, naming the field`, () => {
+      const e = errorOf(withSchedule({ shiftTerminal: value }));
+      expect(e).toBeInstanceOf(ManifestError);
+      expect(e.field).toBe('schedule.shiftTerminal');
+      expect(e.message).toMatch(message);
+    });
+  }
+
+  it('is refused beside sigmas (it would be ignored)', () => {
+    const e = errorOf(withSchedule({ sigmas: LIST, shiftTerminal: 0.1 }, ['shift', 'defaultSteps']));
+    expect(e.field).toBe('schedule.shiftTerminal');
+    expect(e.message).toMatch(/is 0\.1, but schedule\.sigmas gives the 8 noise levels explicitly.*leave shiftTerminal out, or stretch the list's numbers/);
+  });
+});
