@@ -12,7 +12,9 @@ import {
 import { BEST_OF, RANK_BY, type RankBy } from '../package/reward';
 import { MAX_SCENES, SCENE_FRAMES, DEFAULT_SCENE_FRAMES } from '../package/scenes';
 import { BACKENDS, VARIANTS, type Backend, type Variant } from '../package/variants';
+import type { VaeDecodeOptions } from '../engine/load-plan';
 import { parseSceneFlag, planScenes, type SceneFlag } from './scene-flags';
+import { parseVaeFlags, VAE_GRAPHS } from './vae-flags';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -60,6 +62,8 @@ export interface GenerateOptions extends CommonOptions {
   bestOf?: number;
   /** --rank-by (only with --best-of; default overall = VQ + MQ + TA). */
   rankBy?: RankBy;
+  /** --vae-graphs, --vae-tiling, --vae-memory-budget: the engine's vaeDecode option (absent: the engine's defaults). */
+  vaeDecode?: VaeDecodeOptions;
 }
 
 /** One --lora: `name` is '' for a file until the engine has read the file's description. */
@@ -107,6 +111,9 @@ const GENERATE: Record<string, FlagSpec> = {
   adapter: { kind: 'list' },
   'best-of': { kind: 'number' },
   'rank-by': { kind: 'string' },
+  'vae-graphs': { kind: 'string' },
+  'vae-tiling': { kind: 'string' },
+  'vae-memory-budget': { kind: 'number' },
 };
 const BENCH: Record<string, FlagSpec> = { ...COMMON, steps: { kind: 'number' }, repeats: { kind: 'int' } };
 
@@ -141,6 +148,16 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (flags['rank-by'] !== undefined && flags['best-of'] === undefined) {
     throw new UsageError('--rank-by only applies with --best-of N (it chooses which of the N takes is written).');
   }
+  let vaeDecode: VaeDecodeOptions | undefined;
+  try {
+    vaeDecode = parseVaeFlags({
+      graphs: flags['vae-graphs'] as string | undefined,
+      tiling: flags['vae-tiling'] as string | undefined,
+      budgetMib: flags['vae-memory-budget'] as number | undefined,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   // The engine's limits, checked here so a bad value stops the run before the model loads
   // (and before a generation the export would then refuse).
   return {
@@ -158,6 +175,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     adapterFiles: (flags.adapter as string[] | undefined) ?? [],
     ...(flags['best-of'] === undefined ? {} : { bestOf: within('best-of', BEST_OF, flags['best-of']) }),
     ...(flags['rank-by'] === undefined ? {} : { rankBy: oneOf('rank-by', flags['rank-by'] as string, RANK_BY) }),
+    ...(vaeDecode ? { vaeDecode } : {}),
   };
 }
 
@@ -262,6 +280,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
                   [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
                   [--best-of N [--rank-by ${RANK_BY.join('|')}]]
+                  [--vae-graphs ${VAE_GRAPHS.join('|')}] [--vae-tiling auto|off|TILE,OVERLAP] [--vae-memory-budget MIB]
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
@@ -279,4 +298,10 @@ ${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's)
 --best-of N (${describeLimit(BEST_OF)}): N takes from seeds seed, seed+1, …, scored by the model's
 reward model (VQ visual quality, MQ motion quality, TA text alignment); the best by --rank-by
 (overall = VQ + MQ + TA; equal scores go to the lower seed) is written to --out, and every take's
-scores are printed, best first. Needs a model package with a reward model.`;
+scores are printed, best first. Needs a model package with a reward model.
+How the VAE decodes (docs/model-package.md "Decoding in pieces"; default auto, the package decides):
+--vae-graphs frames decodes with the package's frame-by-frame decoder, a group of frames per call
+(an error if it has none), whole with the one-call decoder; --vae-tiling TILE,OVERLAP cuts each
+call into latent tiles of TILE pixels sharing OVERLAP (2·OVERLAP < TILE), off never tiles;
+--vae-memory-budget MIB sizes the tiles so one decoder call fits in MIB MiB (with --vae-tiling
+auto, for a package whose vaeTiling gives bytesPerLatentPixel). The status line says which ran.`;

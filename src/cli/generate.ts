@@ -12,16 +12,23 @@ import { canMake, singleSceneSupport } from '../package/scenes';
 import { UsageError, type GenerateOptions } from './args';
 import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
 import { loadNodeEngine } from './node-engine';
-import { formatBytes, formatMs, loadLine, StatusWriter, stepLine } from './progress';
+import { formatBytes, formatMs, framesLine, loadLine, StatusWriter, stepLine } from './progress';
 import { planScenes, sceneReport } from './scene-flags';
+import { vaeDecodeLine, withVaeFlags } from './vae-flags';
 
 export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.WritableStream = process.stdout): Promise<void> {
   const status = new StatusWriter();
   const format = formatFromPath(opts.out); // fail on a bad --out before loading anything
   const tLoad = performance.now();
-  const { engine, info } = await loadNodeEngine(opts, (p) => status.update(loadLine(p)));
+  const { engine, info } = await loadNodeEngine(opts, (p) => status.update(loadLine(p)), undefined, opts.vaeDecode ? { vaeDecode: opts.vaeDecode } : {})
+    .catch((e: unknown) => {
+      throw withVaeFlags(e, opts.vaeDecode);
+    });
   const loadMs = performance.now() - tLoad;
   status.done(`model ${info.displayName} (${info.variant}, ${formatBytes(info.bytes)}) on ${info.backend.description}: ${info.backend.reason}`);
+  // Said when there was a choice (flags, or a package that decodes in pieces), not for every one-call decoder.
+  const vae = info.vaeDecode;
+  if (vae && (opts.vaeDecode || vae.graphs === 'frames' || vae.tiling)) process.stderr.write(`${vaeDecodeLine(vae)}\n`);
 
   // The scenes against this model's own limits (the contract's were checked before loading). The
   // prompt is already the scenes' caption (args.ts); the plan goes with it (below).
@@ -95,7 +102,12 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   try {
     const onStep = (s: Parameters<typeof stepLine>[0]) => status.update(stepLine(s), true);
     if (opts.bestOf === undefined) {
-      result = await engine.generate(request, { onStep });
+      // Groups of frames come one by one only from a frame-by-frame decoder: say which are being decoded.
+      const expected = request.scenes ? request.scenes.reduce((n, s) => n + s.frames, 0) : info.video.frames;
+      const onFrames = info.vaeDecode?.graphs === 'frames'
+        ? (p: { firstFrame: number; frames: { frames: number } }) => status.update(framesLine(p.firstFrame, p.frames.frames, expected), true)
+        : undefined;
+      result = await engine.generate(request, { onStep, ...(onFrames ? { onFrames } : {}) });
     } else {
       const n = opts.bestOf;
       best = await engine.generateBestOf(request, { n, rankBy: opts.rankBy ?? 'overall' }, {
@@ -149,6 +161,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       adapters: result.request.adapters ?? [],
       blend: result.request.blend ?? 'constant',
       backend: info.backend,
+      ...(info.vaeDecode ? { vaeDecode: info.vaeDecode } : {}),
       scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
       ...(best ? { bestOf: bestOfSummary(best) } : {}),
     };

@@ -28,6 +28,12 @@ export function stepLine(s: StepPreview): string {
   return `step ${s.step}/${s.steps}  t=${s.t.toFixed(3)}  elapsed ${formatMs(s.elapsedMs)}  eta ${formatMs(s.etaMs)}`;
 }
 
+/** "decoding frames 6–9 of 17" (1-based, inclusive) for a group of `count` frames from `first`; `total` is what the clip should have. */
+export function framesLine(first: number, count: number, total: number): string {
+  const end = first + count;
+  return `decoding ${count === 1 ? `frame ${end}` : `frames ${first + 1}–${end}`} of ${Math.max(total, end)}`;
+}
+
 /** Writes status lines: rewritten in place on a terminal, one per line otherwise (logs, CI). */
 export class StatusWriter {
   private last = '';
