@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .text_adapter import TextAdapter
+
 
 @dataclass
 class DiTConfig:
@@ -34,6 +36,9 @@ class DiTConfig:
     # Longest clip in latent frames the RoPE tables cover (issue #10: three 16-frame scenes = 12).
     # Tables are t-major, so a shorter clip uses their first rows: T = `frames` is today's table.
     max_frames: int = 12
+    # Hidden width of the text adapter's MLP (text_adapter.py); 0: no adapter, the text
+    # encoder's states go to the blocks as they are.
+    text_adapter: int = 0
 
     def to_dict(self):
         return asdict(self)
@@ -144,6 +149,7 @@ class VideoDiT(nn.Module):
         self.patch_in = nn.Linear(2 * zc * p * p, d)
         self.t_mlp = nn.Sequential(nn.Linear(256, d), nn.SiLU(), nn.Linear(d, d))
         self.text_pool = nn.Linear(cfg.text_dim, d)
+        self.text_adapter = TextAdapter(cfg.text_dim, cfg.text_adapter) if cfg.text_adapter else None
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
         self.norm_out = nn.LayerNorm(d, elementwise_affine=False, eps=1e-6)
         self.ada_out = nn.Linear(d, 2 * d)
@@ -180,6 +186,10 @@ class VideoDiT(nn.Module):
         t = latent.shape[2]
         x = self.patch_in(self.patchify(torch.cat([latent, motion], 1)))
         mask = text_mask.to(x.dtype)
+        if self.text_adapter is not None:
+            if text_frame_mask is not None:
+                raise ValueError("the text adapter mixes tokens across scenes; a per-scene text mask needs a DiT without one")
+            text = self.text_adapter(text, mask)
         # The pooled caption (adaLN) is the tokens every frame sees: the global caption, not the
         # scenes, so no scene's text reaches another's frames through it. All-ones: every token.
         shared = mask if text_frame_mask is None else mask * text_frame_mask.to(x.dtype).amin(1)

@@ -127,16 +127,21 @@ def load_compact(path: str) -> dict:
                 step=ck.get("step", 0), wall=ck.get("wall", 0.0))
 
 
-def fit(args, cfg: DiTConfig, device, bf16: bool, draw, loss_of, run_info: dict, start: dict | None = None) -> None:
+def fit(args, cfg: DiTConfig, device, bf16: bool, draw, loss_of, run_info: dict, start: dict | None = None,
+        trainable=None) -> None:
     """The loop every DiT run shares, exactly resumable: rerunning continues from out/ckpt.pt; else
     --warm-from continues a compact checkpoint's schedule; else `start` (weights, step 0) or a fresh
     model. draw(gen) makes a batch (outside autocast: it only gathers and casts stored tensors);
-    loss_of(model, batch, gen) is its loss (under autocast)."""
+    loss_of(model, batch, gen) is its loss (under autocast). trainable(name) picks the parameters the
+    optimizer moves (default: all); the others stay as loaded."""
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "ckpt.pt")
     model = VideoDiT(cfg).to(device)
     ema = copy.deepcopy(model).requires_grad_(False)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    if trainable is not None:
+        for name, p in model.named_parameters():
+            p.requires_grad_(trainable(name))
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
     gen = torch.Generator().manual_seed(args.seed)
     step, wall = 0, 0.0
     if os.path.exists(ckpt_path):
