@@ -3,6 +3,7 @@ the package against PyTorch and against diffusers' own WanPipeline sampling from
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import numpy as np
@@ -162,16 +163,41 @@ def test_cli_refuses_a_tiling_whose_tiles_cannot_advance():
 
 def test_vae_tiling_exports_decoders_with_dynamic_height_and_width(converted, tmp_path):
     """--vae-tiling: the whole-clip decoder and the frame pair take any latent height and width (the engine
-    decodes spatial tiles, src/engine/vae-tiles.ts), checked against PyTorch at a second size too."""
+    decodes spatial tiles, src/engine/vae-tiles.ts), checked against PyTorch at a second size too; the
+    manifest's vaeTiling gets the measured bytesPerLatentPixel (vae_memory.py)."""
     import onnx
 
     from vidlet_convert.__main__ import main
+    from vidlet_convert.vae_memory import SIDES, peak_bytes
 
     src, _ = converted
     out = str(tmp_path / "tiled")
     assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
-                 str(WIDTH), "--max-length", str(L), "--only", "vaeDecoder", "--vae-tiling", "4,1"]) == 0
-    errors = json.load(open(os.path.join(out, "convert_report.json")))["errors"]
+                 str(WIDTH), "--max-length", str(L), "--variants", "fp32", "--vae-tiling", "4,1"]) == 0
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    errors = report["errors"]
+    # bytesPerLatentPixel: the largest per-pixel slope of the three graphs, each per its frames per call
+    memory = report["vae_memory"]
+    graphs = memory["graphs"]
+    assert set(graphs) == {"vaeDecoder", "vaeDecoderFrames.first", "vaeDecoderFrames.next"}
+    assert [graphs[g]["framesPerCall"] for g in sorted(graphs)] == [3, 2, 2]  # latent t = 3; the pair: max(2, 1)
+    worst = max(g["bytesPerLatentPixel"] for g in graphs.values())
+    assert memory["bytesPerLatentPixel"] == math.ceil(worst)
+    for name, g in graphs.items():
+        print(f"{name}: {g['bytesPerLatentPixel']:.0f} B per latent pixel and frame; peaks "
+              + ", ".join(f"{r['side']}²: {r['peak'] / 2**20:.1f} MiB" for r in g["runs"]))
+        # the decode, not the session's load, set each peak; the slope is several MB, not allocator noise
+        assert all(r["runAboveLoad"] > 2**20 for r in g["runs"]), name
+        assert g["runs"][1]["peak"] - g["runs"][0]["peak"] > 4 * 2**20, name
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert m["vaeTiling"] == {"tile": 4, "overlap": 1, "bytesPerLatentPixel": memory["bytesPerLatentPixel"]}
+    # honest: the two-size line predicts the whole graph's peak at a third, larger size within 10%
+    g = graphs["vaeDecoder"]
+    side = SIDES[-1] + SIDES[-1] // 2
+    got = peak_bytes(os.path.join(out, "vae_decoder.onnx"), {"latent": [1, 16, 3, side, side]})["peak"]
+    predicted = g["runs"][0]["peak"] + g["bytesPerLatentPixel"] * 3 * (side ** 2 - SIDES[0] ** 2)
+    print(f"vaeDecoder at {side}²: peak {got / 2**20:.1f} MiB, predicted {predicted / 2**20:.1f} MiB")
+    assert abs(got - predicted) <= 0.1 * (got - g["runs"][0]["peakBeforeRun"])
     for key in ("vaeDecoder.fp32.otherSize", "vaeDecoderFrames.fp32.otherSize"):
         assert errors[key]["relative"] <= TOLERANCE["fp32"] and errors[key]["peak"] > 0
     for name in ("vae_decoder.onnx", "vae_decoder_first.onnx", "vae_decoder_next.onnx"):

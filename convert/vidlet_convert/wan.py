@@ -14,6 +14,7 @@ from .components import (GRAPHS, attention_size, example_inputs, export_componen
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
+from .vae_memory import measure as measure_decode_memory
 from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
 from .wan_vae_frames import export_frame_decoder
 
@@ -61,20 +62,27 @@ def convert(args) -> dict:
     frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors, bool(args.vae_tiling)) \
         if "vaeDecoder" in roles else None
     check_tolerances(errors)  # before anything the engine reads is written
+    # the tiles' memory per latent pixel, for an engine given a memory budget (vae_memory.py)
+    memory = measure_decode_memory(args.out, {"channels": vae.config.z_dim, "frames": grid[0], "height": grid[1],
+                                              "width": grid[2]},
+                                   out(components["vaeDecoder"]["variants"]["fp32"]["files"][0]["path"]), frames) \
+        if args.vae_tiling and "vaeDecoder" in roles else None
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
-        return write_partial_report(args.out, started, components, errors, attention, modules)
+        return write_partial_report(args.out, started, components, errors, attention, modules,
+                                    {"vae_memory": memory} if memory else None)
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, shift, scale, components, te.config.d_model)
     if frames:
         info["vaeDecoderFrames"] = frames  # src/package/vae-decode.ts: the engine decodes frame by frame with it
     if args.vae_tiling:
-        info["vaeTiling"] = {"tile": args.vae_tiling[0], "overlap": args.vae_tiling[1]}
+        info["vaeTiling"] = {"tile": args.vae_tiling[0], "overlap": args.vae_tiling[1],
+                             "bytesPerLatentPixel": memory["bytesPerLatentPixel"]}
     card = {"family": "wan", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit,
+              "preview_fit": fit, **({"vae_memory": memory} if memory else {}),
               "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
                          "denoiser": sum(p.numel() for p in tr.parameters()),
                          "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
