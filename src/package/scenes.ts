@@ -103,6 +103,25 @@ export function sceneSupportProblems(s: SceneSupport): string[] {
   return out;
 }
 
+/**
+ * Why a per-scene package's scene lengths cannot be cut between latent frames, or undefined: its VAE
+ * packs video.frames / latent.frames frames into each latent frame, so that must be a whole number
+ * and frameStep a multiple of it (vidlet-tiny: 16 / 4 = 4, frameStep 4). Otherwise a scene of a length
+ * the package allows would end inside a latent frame and the engine could not make the plan
+ * (scene-input.ts latentSceneLengths). A one-caption package makes its own length whatever the plan.
+ */
+export function sceneFramingProblem(s: SceneSupport, videoFrames: number, latentFrames: number): { field: 'video.frames' | 'scenes.frameStep'; problem: string } | undefined {
+  if (s.conditioning !== 'per-scene') return undefined;
+  const perLatent = videoFrames / latentFrames;
+  if (!Number.isInteger(perLatent)) {
+    return { field: 'video.frames', problem: `is ${videoFrames}, but with scenes.conditioning "per-scene" it must be a whole multiple of latent.frames (${latentFrames}), so each scene is a whole number of latent frames` };
+  }
+  if (s.frameStep % perLatent !== 0) {
+    return { field: 'scenes.frameStep', problem: `is ${s.frameStep}, but with scenes.conditioning "per-scene" it must be a multiple of the ${perLatent} video frames each latent frame holds (video.frames / latent.frames), so every cut falls between latent frames` };
+  }
+  return undefined;
+}
+
 /** Frames of the whole clip. */
 export function clipFrames(plan: ScenePlan): number {
   return plan.reduce((sum, s) => sum + s.frames, 0);

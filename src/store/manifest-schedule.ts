@@ -6,6 +6,7 @@
  */
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
 import { DEFAULT_SHIFT, DEFAULT_SPACING, SIGMA_SPACINGS, shiftTerminalProblem, sigmaListConflict, sigmaListProblem } from '../package/schedule';
+import { computedGridProblem } from '../package/sigma-grid';
 import { fail, join, limited, obj, oneOf, positiveNum, type Json } from './json-fields';
 import type { Manifest } from './types';
 
@@ -26,12 +27,19 @@ export function parseSchedule(v: unknown): Manifest['schedule'] {
 /** The levels a run steps through: computed (shift, spacing, any step count) or a fixed list. */
 function parseGrid(schedule: Json): Pick<Manifest['schedule'], 'shift' | 'spacing' | 'shiftTerminal' | 'sigmas' | 'defaultSteps'> {
   if (schedule.sigmas === undefined) {
-    return {
+    const grid = {
       shift: positiveNum(schedule.shift, 'schedule.shift'),
       spacing: schedule.spacing === undefined ? DEFAULT_SPACING : oneOf(schedule.spacing, 'schedule.spacing', SIGMA_SPACINGS),
       ...(schedule.shiftTerminal === undefined ? {} : { shiftTerminal: parseShiftTerminal(schedule.shiftTerminal) }),
       defaultSteps: limited(schedule.defaultSteps, 'schedule.defaultSteps', STEPS),
     };
+    // The shift alone first, so the field named is the one that breaks the grid.
+    const advice = 'give the publisher scheduler\'s shift (flow-matching models use about 1–20) and shift_terminal, or a list in schedule.sigmas';
+    const byShift = computedGridProblem(grid.shift, grid.spacing);
+    if (byShift) fail('schedule.shift', `is ${grid.shift}, which gives noise levels the engine cannot step through: ${byShift.problem}`, advice);
+    const byTerminal = grid.shiftTerminal === undefined ? undefined : computedGridProblem(grid.shift, grid.spacing, grid.shiftTerminal);
+    if (byTerminal) fail('schedule.shiftTerminal', `is ${grid.shiftTerminal}, which with shift ${grid.shift} gives noise levels the engine cannot step through: ${byTerminal.problem}`, advice);
+    return grid;
   }
   const sigmas = parseSigmas(schedule.sigmas);
   const conflict = sigmaListConflict({ sigmas, shift: schedule.shift, spacing: schedule.spacing, shiftTerminal: schedule.shiftTerminal, defaultSteps: schedule.defaultSteps });

@@ -5,7 +5,8 @@
  * engine relies on is checked here so the engine can trust the object it gets.
  */
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } from '../package/components';
-import { SCENE_CONDITIONINGS, sceneSupportProblems, type SceneSupport } from '../package/scenes';
+import { SCENE_CONDITIONINGS, sceneFramingProblem, sceneSupportProblems, type SceneSupport } from '../package/scenes';
+import { tensorSizeProblem } from '../package/tensor-size';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
 import { parseVaeDecoderFrames, parseVaeTiling } from './manifest-vae';
@@ -97,11 +98,30 @@ export function parseManifest(json: unknown): Manifest {
   // After the components, so a broken rewardModel is named before its reward section.
   const reward = parseRewardSpec(m.reward, manifest.components.rewardModel !== undefined);
   if (reward) manifest.reward = reward;
+  checkTensorSizes(manifest);
+  const framing = scenes && sceneFramingProblem(scenes, manifest.video.frames, manifest.latent.frames);
+  if (framing) fail(framing.field, framing.problem);
   if (manifest.motion && manifest.motion.channels !== manifest.latent.channels) {
     // The motion latent is encoded by the same VAE as the video (VideoJAM), so it has the same channels.
     fail('motion.channels', `is ${manifest.motion.channels}, but latent.channels is ${manifest.latent.channels}; the motion latent comes from the same VAE and must match`);
   }
   return manifest;
+}
+
+/** The tensors the engine builds from the manifest's numbers must fit a browser (src/package/tensor-size.ts). */
+function checkTensorSizes(m: Manifest): void {
+  const { video, latent, text, lora } = m;
+  const tensors: [string, number[]][] = [
+    ['video', [3, video.frames, video.height, video.width]],
+    ['latent', [latent.channels, latent.frames, latent.height, latent.width]],
+    ['text', [text.maxLength, text.hiddenSize]],
+    ['lora', [lora.slots.length, lora.depth, lora.targets.length, lora.rank, lora.width]],
+  ];
+  if (m.reward) tensors.push(['reward.video', [3, m.reward.video.frames, m.reward.video.height, m.reward.video.width]]);
+  for (const [field, dims] of tensors) {
+    const problem = tensorSizeProblem(dims);
+    if (problem) fail(field, problem);
+  }
 }
 
 function parseFormat(m: Json): void {
