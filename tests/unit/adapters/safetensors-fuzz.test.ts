@@ -1,22 +1,16 @@
 /**
  * Damaged files must fail with a SafetensorsError (a message for the user), never with a
- * RangeError, a TypeError or an out-of-bounds read. Seeded mutations of a valid file: flipped
- * bytes in the length field and header, truncations, and edited header numbers.
+ * RangeError, a TypeError or an out-of-bounds read (issue #13). Seeded mutations of a valid file:
+ * flipped bytes in the length field and header, truncations, edited header numbers, and
+ * structure-aware edits of the header JSON (dtype, shape, data_offsets, __metadata__, tensor
+ * names); a file that parses must then load as an adapter or fail with an AdapterError.
  */
 import { describe, expect, it } from 'vitest';
-import { SafetensorsError } from '../../../src/engine/adapters/errors';
+import { loadAdapter, type TargetModel } from '../../../src/engine/adapters/adapter';
+import { AdapterError, SafetensorsError } from '../../../src/engine/adapters/errors';
 import { parseSafetensors, tensorToFloat32 } from '../../../src/engine/adapters/safetensors';
-import { encodeSafetensors } from './build-safetensors';
-
-// mulberry32: small seeded PRNG so a failure is reproducible.
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { intBelow, mulberry32 as rng, pick, type Random } from '../fuzz-random';
+import { encodeSafetensors, rawSafetensors } from './build-safetensors';
 
 const valid = encodeSafetensors(
   {
@@ -81,4 +75,113 @@ describe('parseSafetensors under random damage', () => {
       }
     }
   });
+
+  it(`${STRUCTURED} structure-aware header edits give SafetensorsError, AdapterError or a loaded adapter`, () => {
+    const counts = { loaded: 0, adapterError: 0, rejected: 0 };
+    for (let seed = 1; seed <= STRUCTURED; seed++) {
+      const bytes = editedAdapterFile(rng(seed));
+      try {
+        counts[loadEdited(bytes)]++;
+      } catch (e) {
+        throw new Error(`structured header edit, seed ${seed} (editedAdapterFile(rng(${seed}))): ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    console.log(`safetensors structured fuzz: ${JSON.stringify(counts)}`);
+    expect(counts.rejected).toBeGreaterThan(STRUCTURED / 2);
+    expect(counts.loaded).toBeGreaterThan(0);
+  });
 });
+
+const STRUCTURED = 7000;
+
+// An adapter for a small model, so a file that parses is also checked by loadAdapter.
+const model: TargetModel = { name: 'vidlet-test', lora: { slots: ['identity'], depth: 2, targets: ['attn.q', 'attn.v'], rank: 2, width: 3 } };
+const description = { format: 'vidlet-adapter', formatVersion: 1, name: 'pip', kind: 'identity', baseModel: 'vidlet-test', triggerWords: ['pip'], recommendedStrength: 1 };
+const seq = (n: number) => Array.from({ length: n }, (_, i) => (i + 1) / 8);
+const adapter = encodeSafetensors(
+  {
+    'blocks.0.attn.q.lora_A.weight': { shape: [2, 3], values: seq(6) },
+    'blocks.0.attn.q.lora_B.weight': { dtype: 'F16', shape: [3, 2], values: seq(6) },
+    'blocks.1.attn.v.lora_A.weight': { dtype: 'BF16', shape: [2, 3], values: seq(6) },
+    'base_model.model.blocks.1.attn.v.lora_B.weight': { shape: [3, 2], values: seq(6) },
+  },
+  { rank: '2', alpha: '4', base_model: 'vidlet-test' },
+);
+const adapterHeaderEnd = 8 + new DataView(adapter.buffer).getUint32(0, true);
+const adapterHeader = JSON.parse(new TextDecoder().decode(adapter.subarray(8, adapterHeaderEnd))) as Record<string, any>;
+const adapterData = adapter.subarray(adapterHeaderEnd);
+
+const ODD: unknown[] = [
+  null, true, 0, -1, 1, 2.5, 1e308, 2 ** 53, 2 ** 53 - 1, 2 ** 32, -0, '', '2', 'NaN', 'F64', 'I8', 'f32', 'F32 ', 'BF16', 'F16', 'F32',
+  [], {}, [0], [0, 0], [0, 0, 0], [-1, 4], [4, 0], [0, 2 ** 53], ['0', '4'], [null, 4], [2, 3], [3, 2], [2, 3, 1], [1e308], [0.5, 2],
+  'x'.repeat(1000), '\u0000', 'ünïcödé',
+];
+const NAMES = ['__metadata__', '__proto__', 'constructor', 'blocks.0.attn.q.lora_A.weight', 'blocks.99.attn.q.lora_A.weight', 'blocks.01.attn.q.lora_A.weight',
+  'blocks.0.attn.x.lora_A.weight', 'blocks.1e3.attn.q.lora_B.weight', '', 'x'];
+
+/** The valid adapter with 1–3 edits of its header JSON; the data region kept, grown or cut. */
+function editedAdapterFile(random: Random): Uint8Array {
+  const header = JSON.parse(JSON.stringify(adapterHeader)) as Record<string, any>;
+  const put = (o: object, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  const edits = 1 + intBelow(random, 3);
+  for (let i = 0; i < edits; i++) {
+    const names = Object.keys(header);
+    const name = pick(random, names);
+    const entry = header[name];
+    const field = name === '__metadata__' ? pick(random, ['rank', 'alpha', 'base_model', 'x']) : pick(random, ['dtype', 'shape', 'data_offsets']);
+    switch (intBelow(random, 8)) {
+      case 0: // a field set to a value of any kind
+        if (entry && typeof entry === 'object') put(entry, field, structuredClone(pick(random, ODD)));
+        break;
+      case 1: // a field removed
+        if (entry && typeof entry === 'object') delete entry[field];
+        break;
+      case 2: // one number of shape or data_offsets nudged
+        if (entry && Array.isArray(entry[field]) && entry[field].length > 0) {
+          const a = entry[field] as unknown[];
+          const j = intBelow(random, a.length);
+          a[j] = typeof a[j] === 'number' ? pick(random, [(a[j] as number) + 1, (a[j] as number) - 1, (a[j] as number) * 2, 0, -(a[j] as number)]) : 0;
+        }
+        break;
+      case 3: // the entry itself replaced
+        put(header, name, structuredClone(pick(random, ODD)));
+        break;
+      case 4: // the entry renamed
+        delete header[name];
+        put(header, pick(random, NAMES), entry);
+        break;
+      case 5: // an entry duplicated under another name (overlapping bytes)
+        put(header, pick(random, NAMES), structuredClone(entry));
+        break;
+      case 6: // shape and dtype swapped between two tensors
+        {
+          const other = header[pick(random, names)];
+          if (entry && other && typeof entry === 'object' && typeof other === 'object') [entry.shape, other.shape, entry.dtype, other.dtype] = [other.shape, entry.shape, other.dtype, entry.dtype];
+        }
+        break;
+      default: // __metadata__ values of another kind, or the whole section replaced
+        if (random() < 0.5) put(header, '__metadata__', structuredClone(pick(random, ODD)));
+        else put(header.__metadata__ !== null && typeof header.__metadata__ === 'object' ? header.__metadata__ : header, pick(random, ['rank', 'alpha', 'base_model']), pick(random, ['0', '-2', '1e400', '2.5', '3', 'nan', ' ', 'other-model', 2, null]));
+    }
+  }
+  let data = adapterData;
+  const cut = intBelow(random, 6);
+  if (cut === 0) data = adapterData.subarray(0, intBelow(random, adapterData.length));
+  else if (cut === 1) data = new Uint8Array([...adapterData, ...new Uint8Array(1 + intBelow(random, 8))]);
+  return rawSafetensors(JSON.stringify(header), data);
+}
+
+/** Parses, reads and loads the file as an adapter; a SafetensorsError or AdapterError is a refusal, anything else throws. */
+function loadEdited(bytes: Uint8Array): 'loaded' | 'adapterError' | 'rejected' {
+  if (attempt(bytes) === 'rejected') return 'rejected';
+  try {
+    const a = loadAdapter({ weights: bytes, description }, model);
+    const n = model.lora.depth * model.lora.targets.length * model.lora.rank * model.lora.width;
+    if (a.down.length !== n || a.up.length !== n) throw new Error(`an adapter of ${a.down.length}/${a.up.length} values, a slot holds ${n}`);
+    return 'loaded';
+  } catch (e) {
+    if (e instanceof AdapterError && e.message.length > 0) return 'adapterError';
+    throw e;
+  }
+}
+
