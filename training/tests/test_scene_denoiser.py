@@ -14,14 +14,12 @@ from vidlet_train import export, graph_io, recover, scene_eval
 from vidlet_train.dit import DiTConfig, VideoDiT
 from vidlet_train.evaluate import Package
 from vidlet_train.text_encoder import MAX_LENGTH
+from package_export import export_with_shipped_text_encoder
 from tiny_vae import save_tiny_vae
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHIPPED = os.path.join(HERE, "..", "..", "public", "models", "vidlet-tiny")
 TINY = DiTConfig(latent_channels=4, height=16, width=16, dim=32, depth=2, heads=2)
 PROMPT = "a red circle moves left on a blue background"
 OTHER = "a green star spins on a black background"
-TEXT_ENCODER = ("text_encoder", ["input_ids", "attention_mask"], ["hidden"])
 
 
 def random_dit(seed: int, cfg: DiTConfig = TINY) -> dict:
@@ -36,22 +34,12 @@ def random_dit(seed: int, cfg: DiTConfig = TINY) -> dict:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    # the package's committed text encoder: a clone without it is broken, so this fails rather than skips
-    assert os.path.exists(os.path.join(SHIPPED, "text_encoder.onnx")), f"no shipped text encoder in {SHIPPED}"
     runs = tmp_path_factory.mktemp("scene-denoiser")
     save_tiny_vae(runs / "vae.pt")
     torch.save(random_dit(1), runs / "dit.pt")
     torch.save(random_dit(2), runs / "scene.pt")
-    pkg = runs / "pkg"
-    pkg.mkdir()
-    for f in ("text_encoder.onnx", "text_encoder.int8.onnx"):
-        os.symlink(os.path.abspath(os.path.join(SHIPPED, f)), pkg / f)
-    with pytest.MonkeyPatch.context() as mp:
-        # the frozen shipped text encoder is linked, not re-exported nor re-checked against MiniLM
-        # (test_training_smoke checks it): that check alone would be most of this export's time
-        mp.setattr(export, "export_text_encoder", lambda out, L, skip, errors: {"textEncoder": TEXT_ENCODER})
-        export.main(["--vae", str(runs / "vae.pt"), "--dit", str(runs / "dit.pt"), "--scene-dit", str(runs / "scene.pt"),
-                     "--out", str(pkg), "--skip-text-encoder", "--steps", "1"])
+    export_with_shipped_text_encoder(runs / "pkg", ["--vae", str(runs / "vae.pt"), "--dit", str(runs / "dit.pt"),
+                                                    "--scene-dit", str(runs / "scene.pt"), "--steps", "1"])
     return runs
 
 

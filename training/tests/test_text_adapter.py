@@ -8,16 +8,14 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from vidlet_train import export, graph_io, recover, train_text_adapter
+from vidlet_train import graph_io, recover, train_text_adapter
 from vidlet_train.dit import DiTConfig, VideoDiT
 from vidlet_train.text_encoder import MAX_LENGTH
 from vidlet_train.train_dit import fit, flow_matching_loss
+from package_export import export_with_shipped_text_encoder
 from tiny_vae import save_tiny_vae
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SHIPPED = os.path.join(HERE, "..", "..", "public", "models", "vidlet-tiny")
 TINY = DiTConfig(latent_channels=4, height=16, width=16, dim=32, depth=2, heads=2)
-TEXT_ENCODER = ("text_encoder", ["input_ids", "attention_mask"], ["hidden"])
 
 
 def random_weights(cfg: DiTConfig, seed: int) -> dict:
@@ -75,20 +73,11 @@ def test_the_adapter_refuses_a_per_scene_mask():
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
-    assert os.path.exists(os.path.join(SHIPPED, "text_encoder.onnx")), f"no shipped text encoder in {SHIPPED}"
     runs = tmp_path_factory.mktemp("text-adapter")
     save_tiny_vae(runs / "vae.pt")
     cfg = DiTConfig(**{**TINY.to_dict(), "text_adapter": 48})
     torch.save(dict(cfg=cfg.to_dict(), ema=random_weights(cfg, 2)), runs / "dit.pt")
-    pkg = runs / "pkg"
-    pkg.mkdir()
-    for f in ("text_encoder.onnx", "text_encoder.int8.onnx"):
-        os.symlink(os.path.abspath(os.path.join(SHIPPED, f)), pkg / f)
-    with pytest.MonkeyPatch.context() as mp:
-        # the shipped text encoder is linked, not re-exported (test_scene_denoiser does the same)
-        mp.setattr(export, "export_text_encoder", lambda out, L, skip, errors: {"textEncoder": TEXT_ENCODER})
-        export.main(["--vae", str(runs / "vae.pt"), "--dit", str(runs / "dit.pt"), "--out", str(pkg),
-                     "--skip-text-encoder", "--steps", "1"])
+    export_with_shipped_text_encoder(runs / "pkg", ["--vae", str(runs / "vae.pt"), "--dit", str(runs / "dit.pt"), "--steps", "1"])
     return runs, cfg
 
 
