@@ -1,7 +1,6 @@
 """The text adapter (issue #8, paraphrases) on tiny random weights: a fresh one changes nothing,
 training moves it alone, and it goes through export and recover inside the denoiser graph."""
 import json
-import os
 
 import numpy as np
 import onnxruntime as ort
