@@ -5,14 +5,13 @@
  * structured-cloned as in the browser). The cache is a real ModelCache on fake-indexeddb.
  */
 import 'fake-indexeddb/auto';
-import * as Comlink from 'comlink';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelStorage } from '../../../src/app/data/model-storage';
 import type { Engine } from '../../../src/engine/types';
 import { ModelCache } from '../../../src/store/cache';
 import type { PackageFile } from '../../../src/store/types';
-import { EngineClient } from '../../../src/worker/engine-client';
 import { EngineHost } from '../../../src/worker/engine-host';
+import { clientFor } from './client-for';
 
 const CHUNK = 16;
 const BASE = 'http://models.test/tiny/';
@@ -43,20 +42,6 @@ const usage = {
   estimate: { usage: 1000, quota: 5000, free: 4000 },
 };
 
-const open: (() => void)[] = [];
-afterEach(() => open.splice(0).forEach((close) => close()));
-
-/** An EngineClient talking to `host` as it would to the worker. */
-function clientFor(host: EngineHost): EngineClient {
-  const { port1, port2 } = new MessageChannel();
-  Comlink.expose(host, port2);
-  const client = new EngineClient(Object.assign(port1, { terminate: () => port1.close() }) as unknown as Worker);
-  open.push(() => {
-    client.terminate();
-    port2.close();
-  });
-  return client;
-}
 
 describe('EngineHost cache calls', () => {
   it('cacheUsage lists the cached models and the storage estimate', async () => {

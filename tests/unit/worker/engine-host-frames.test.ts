@@ -4,29 +4,14 @@
  * is structured-cloned as in the browser), each group arrives on the page in order, and its buffer
  * is transferred, not copied. Without onFrames the engine is not asked for decoded frames at all.
  */
-import * as Comlink from 'comlink';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Engine, FramesRGBA, GenerateCallbacks, GenerateRequest, GenerateResult } from '../../../src/engine/types';
-import { EngineClient } from '../../../src/worker/engine-client';
 import { EngineHost } from '../../../src/worker/engine-host';
+import { clientFor } from './client-for';
 
 const request: GenerateRequest = { prompt: 'p', seed: 1, steps: 1, guidance: 1, innerGuidance: 0, sampler: 'euler' };
 const group = (first: number, n: number): FramesRGBA => ({ width: 1, height: 1, frames: n, data: new Uint8ClampedArray(n * 4).fill(first + 1) });
 
-const open: (() => void)[] = [];
-afterEach(() => open.splice(0).forEach((close) => close()));
-
-/** An EngineClient talking to `host` as it would to the worker. */
-function clientFor(host: EngineHost): EngineClient {
-  const { port1, port2 } = new MessageChannel();
-  Comlink.expose(host, port2);
-  const client = new EngineClient(Object.assign(port1, { terminate: () => port1.close() }) as unknown as Worker);
-  open.push(() => {
-    client.terminate();
-    port2.close();
-  });
-  return client;
-}
 
 describe('EngineHost.generate with onFrames', () => {
   it('each group reaches the page in order, its buffer handed over; onStep still arrives', async () => {

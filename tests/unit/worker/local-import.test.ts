@@ -7,17 +7,16 @@
  * bytes this device would load, before anything is fetched.
  */
 import 'fake-indexeddb/auto';
-import * as Comlink from 'comlink';
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnvironmentProbe } from '../../../src/engine/backend';
 import type { Engine } from '../../../src/engine/types';
 import { BrowserModelStore } from '../../../src/store/browser-store';
 import { ModelCache } from '../../../src/store/cache';
 import { localBase, type LocalFile } from '../../../src/store/local-import';
-import { EngineClient } from '../../../src/worker/engine-client';
 import { EngineHost } from '../../../src/worker/engine-host';
 import { validManifest } from '../store/manifest-fixture';
+import { clientFor } from './client-for';
 
 const CHUNK = 64;
 const bytes = (n: number, seed: number): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
@@ -56,19 +55,6 @@ let dbN = 0;
 const freshCache = () => new ModelCache({ dbName: `local-import-${dbN++}`, chunkBytes: CHUNK, storage: { estimate: async () => ({ usage: 0, quota: 1e6 }) } });
 const wasmOnly: EnvironmentProbe = { webgpu: null, webgpuProblem: 'none here', wasm: true, hardwareConcurrency: 2, crossOriginIsolated: false, isNode: false };
 
-const open: (() => void)[] = [];
-afterEach(() => open.splice(0).forEach((close) => close()));
-
-function clientFor(host: EngineHost): EngineClient {
-  const { port1, port2 } = new MessageChannel();
-  Comlink.expose(host, port2);
-  const client = new EngineClient(Object.assign(port1, { terminate: () => port1.close() }) as unknown as Worker);
-  open.push(() => {
-    client.terminate();
-    port2.close();
-  });
-  return client;
-}
 
 const noFetch = (async (url: string) => {
   throw new Error(`fetched ${url}`);
