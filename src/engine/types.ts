@@ -8,6 +8,7 @@ import type { BlendMode, SamplerName } from '../package/request';
 import type { RankBy, RewardDimension, TakeScore } from '../package/reward';
 import type { ScenePlan, SceneSupport } from '../package/scenes';
 import type { Backend, Variant } from '../package/variants';
+import type { Manifest } from '../store/types';
 import type { CurveSpec } from './adapters/schedule';
 
 /**
@@ -85,7 +86,7 @@ export interface ModelInfo {
    */
   scenes?: SceneSupport;
   /** LoRA layout: slot names and the denoiser's block count (a curve's `groups` index these blocks). */
-  lora: { slots: string[]; depth: number };
+  lora: Pick<Manifest['lora'], 'slots' | 'depth'>;
   backend: BackendInfo;
   /**
    * The package's reward model (manifest "reward"), which scoreTakes and generateBestOf use; absent:

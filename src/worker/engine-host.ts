@@ -49,7 +49,7 @@ export type CacheAccess = Pick<ModelCache, 'listModels' | 'estimate' | 'deleteMo
 export interface PackagePlan {
   name: string;
   displayName: string;
-  backend: 'webgpu' | 'wasm';
+  backend: ModelInfo['backend']['backend'];
   backendDescription: string;
   components: ComponentPlan[];
   /** Bytes a load downloads (the chosen variants' files). */

@@ -12,7 +12,7 @@ import { customElement, state } from 'lit/decorators.js';
 import type { AdapterLibrary } from '../data/adapter-library';
 import {
   blendChoiceOf, completesBlenderPair, dualRealProblem, evenGroups, missingTriggerWords, withAdapterCurve, withAdapterEnabled, withAdapterStrength,
-  withBlendChoice, withoutAdapter, type BlendChoice,
+  BLEND_CHOICES, withBlendChoice, withoutAdapter, type BlendChoice,
 } from '../data/adapter-settings';
 import type { EngineSession } from '../data/engine-session';
 import type { SettingsStore } from '../data/settings-store';
@@ -111,7 +111,7 @@ export class AdapterPanel extends LitElement {
     return html`<fieldset>
         <legend>Schedule</legend>
         <div class="choices" role="radiogroup" aria-label="Blend">
-          ${(['constant', 'dualreal', 'curve'] as const).map((c) => {
+          ${BLEND_CHOICES.map((c) => {
             const disabled = c === 'dualreal' && !!dualProblem && choice !== 'dualreal';
             return html`<label class=${disabled ? 'off' : ''} title=${c === 'dualreal' && dualProblem ? dualProblem : ''}>
               <input type="radio" name="blend" value=${c} .checked=${choice === c} ?disabled=${disabled} @change=${() => this.#setBlend(c)} />${BLEND_LABELS[c]}

@@ -27,7 +27,7 @@ export interface AdapterLibraryState {
   blender?: BlenderInfo;
   blenderProblem?: string;
   /** The loaded model's LoRA layout; undefined until a model is loaded. */
-  lora?: { slots: string[]; depth: number };
+  lora?: ModelInfo['lora'];
 }
 
 /** Dropped files that do not make an adapter (a lone .safetensors or .json, a name clash…). */

@@ -13,9 +13,11 @@ import type { AdapterChoice, AdapterInfo, AdapterSettings, BlendMode, BlenderInf
 import { evenBlockGroups } from '../../engine/adapters/block-groups';
 import { checkCurvePoints } from '../../engine/adapters/schedule';
 import { missingFromPair } from '../../engine/adapters/slot-plan';
-import { ADAPTER_STRENGTH, describeLimit, isWithin } from '../../package/request';
+import { ADAPTER_STRENGTH, BLEND_MODES, describeLimit, isWithin } from '../../package/request';
 
-export type BlendChoice = 'constant' | 'dualreal' | 'curve';
+/** The engine's blend modes, plus the panel's own 'curve' (blend 'constant' with hand-set curves). */
+export const BLEND_CHOICES = [...BLEND_MODES, 'curve'] as const;
+export type BlendChoice = (typeof BLEND_CHOICES)[number];
 
 /** The strength slider's range, where the shipped adapters are useful; typed values may go to ADAPTER_STRENGTH. */
 export const STRENGTH_RANGE = { min: -1, max: 2, step: 0.05 } as const;

@@ -4,6 +4,7 @@
  * session's weights against what WebAssembly memory can hold. Pure: the facts come in (the
  * worker's load plan, navigator.storage.estimate()), the problems come out with their numbers.
  */
+import type { Backend } from '../../package/variants';
 import { formatBytes } from './format-units';
 
 /**
@@ -18,7 +19,7 @@ export interface FitFacts {
   storeBytes: number;
   /** navigator.storage.estimate(); null where the browser gives none (then storage is not judged). */
   estimate: { usage: number; quota: number; free: number } | null;
-  backend: 'webgpu' | 'wasm';
+  backend: Backend;
   /** The variant of each component this device would load, with its files' bytes. */
   components: { name: string; variant: string; bytes: number }[];
 }

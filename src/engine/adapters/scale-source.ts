@@ -4,6 +4,7 @@
  * lora_scales. The pipeline passes the call's `t` (the value it feeds the denoiser's `timestep`,
  * after the schedule shift; Heun's corrector call has its own t) and its step index.
  */
+import type { LoraLayout } from '../lora-slots';
 import { ScheduleError } from './errors';
 import { loraScalesForStep, type SlotAssignment } from './schedule';
 
@@ -21,7 +22,7 @@ export interface SlotCallContext {
  */
 export function scaleSource(
   assignments: readonly SlotAssignment[],
-  layout: { slots: readonly string[]; depth: number },
+  layout: Pick<LoraLayout, 'slots' | 'depth'>,
 ): (ctx: SlotCallContext) => Float32Array {
   const shape = { slots: layout.slots.length, depth: layout.depth };
   const list = assignments.slice();
