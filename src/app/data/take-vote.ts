@@ -9,6 +9,7 @@
 import { VoteRecordError, readVoteRecord, type VoteDimension, type VoteRecord, type VoteTake } from '../../votes/vote-record';
 import type { Outcome } from '../../votes/btt';
 import type { Variant } from '../../package/variants';
+import { sha256Hex } from '../../store/sha256';
 import type { GenerationSettings } from './generation-settings';
 
 /** A finished take as the compare view holds it (a history entry has these fields). */
@@ -79,19 +80,14 @@ function voteTake(t: TakeForVote, hashes: Record<string, string>, features: read
   return { settings: structuredClone(t.settings), adapterHashes, historyId: t.id, ...(features ? { features: [...features] } : {}) };
 }
 
-/** sha256 of bytes as 64 lower-case hex digits (the manifest's digest form), by Web Crypto. */
-export async function sha256Hex(bytes: BufferSource): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return [...digest].map((x) => x.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * The model's hash as votes record it: the sha256 of the package's manifest.json, which lists
- * every file's sha256 and so pins every variant's weights (src/votes/README.md).
+ * every file's sha256 and so pins every variant's weights (src/votes/README.md). Hashed like the
+ * model files (src/store/sha256.ts), so it works where crypto.subtle is missing (plain http).
  */
 export async function manifestHash(base: string, fetcher: typeof fetch = fetch): Promise<string> {
   const url = new URL('manifest.json', base);
   const response = await fetcher(url);
   if (!response.ok) throw new Error(`Could not read ${url.pathname} (HTTP ${response.status}) to know which model made the takes.`);
-  return sha256Hex(await response.arrayBuffer());
+  return sha256Hex(new Uint8Array(await response.arrayBuffer()));
 }
