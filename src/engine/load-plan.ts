@@ -85,12 +85,6 @@ export function planSessions(manifest: Manifest, backend: BackendInfo, forced: V
   return out;
 }
 
-export function chooseVariants(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto'): Record<RuntimeComponent, Variant> {
-  const variants = {} as Record<RuntimeComponent, Variant>;
-  for (const name of RUNTIME_COMPONENTS) variants[name] = chooseVariant(name, manifest.components[name].variants, backend, forced).variant;
-  return variants;
-}
-
 export interface ComponentPlan {
   name: RuntimeComponent;
   variant: Variant;

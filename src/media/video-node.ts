@@ -15,9 +15,6 @@ import { frameBytes } from './frames';
 import { type EncodedVideo, type VideoCodecName, VIDEO_INPUT_FORMATS, videoBitrate } from './video-container';
 import { rgbaToI420 } from './yuv';
 
-/** Codecs this module can encode, for the error message of the caller. */
-export const NODE_VIDEO_CODECS: readonly VideoCodecName[] = ['avc', 'vp9', 'vp8'];
-
 /** H.264 (Constrained Baseline) with minih264. `video` must have even sizes. */
 export async function encodeAvcNode(video: FramesRGBA, fps: number): Promise<EncodedVideo> {
   const mod = (await import('h264-mp4-encoder')) as unknown as typeof import('h264-mp4-encoder') & { default?: typeof import('h264-mp4-encoder') };

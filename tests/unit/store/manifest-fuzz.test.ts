@@ -19,7 +19,7 @@ import { MAX_TENSOR_ELEMENTS } from '../../../src/package/tensor-size';
 import { cacheProblems, frameCalls, frameGraphRoles } from '../../../src/package/vae-decode';
 import { VARIANTS } from '../../../src/package/variants';
 import { InvalidRequestError, NoBackendError } from '../../../src/engine/errors';
-import { chooseVaeGraphs, chooseVariants, planLoad, planSessions } from '../../../src/engine/load-plan';
+import { chooseVaeGraphs, planLoad, planSessions } from '../../../src/engine/load-plan';
 import { LoraSlots } from '../../../src/engine/lora-slots';
 import { planSceneRun } from '../../../src/engine/scene-request';
 import { checkGrid, samplingSigmas } from '../../../src/engine/schedulers/timesteps';
@@ -230,8 +230,9 @@ function laterStages(m: Manifest): void {
         for (const s of specs ?? []) if (!s.files.length) throw new Error(`${s.key} has no files`);
       }
     }
-    const chosen = orNoBackend(() => chooseVariants(m, backend));
-    if (chosen) variantFiles(m, chosen);
+    // The files of the variants a default load picks (the engine's own plan).
+    const chosen = orNoBackend(() => planLoad(m, backend));
+    if (chosen) variantFiles(m, Object.fromEntries(chosen.components.map((c) => [c.name, c.variant])));
   }
 
   checkGrid(samplingSigmas(m.schedule, m.schedule.defaultSteps));
