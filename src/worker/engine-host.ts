@@ -150,14 +150,20 @@ export class EngineHost {
 
   generate(request: GenerateRequest & AdapterSettings, onStep?: Callback<StepPreview>, onFrames?: Callback<DecodedFrames>): Promise<GenerateResult> {
     return guard(async () => {
+      const delivering: unknown[] = [];
       try {
         const result = await this.#engine.generate(request, {
           // Fire-and-forget: the page renders the preview while the next step runs.
           onStep: onStep ? (preview) => void onStep(preview) : undefined,
           // The engine keeps no reference to a group's frames (GenerateCallbacks.onFrames), so
           // they are handed over, not copied: a long clip's groups would otherwise double in memory.
-          ...(onFrames ? { onFrames: (p: DecodedFrames) => void onFrames(Comlink.transfer(p, uniqueTransferable([p.frames.data.buffer]))) } : {}),
+          ...(onFrames ? { onFrames: (p: DecodedFrames) => void delivering.push(onFrames(Comlink.transfer(p, uniqueTransferable([p.frames.data.buffer])))) } : {}),
         });
+        // The groups travel on the callback's own port, the result on the worker's; each call
+        // through the proxy settles once the page's callback returned. Without this wait the
+        // result could reach the page before the last group, which the page then drops (its run
+        // is finishing), so the decoding display would skip the clip's end.
+        await Promise.allSettled(delivering);
         this.#generations++;
         // The frames are handed over, not copied: the worker keeps no reference to them.
         const buffers = [result.video.data.buffer];

@@ -178,9 +178,15 @@ export class EngineSession {
   #onStep(settings: GenerationSettings, startedAt: number, step: StepPreview): void {
     this.stepCount++;
     const state = this.run.value;
-    // A late step after Cancel keeps the "Cancelling" state but still shows the newest preview.
-    if (state.kind === 'cancelling') this.run.set({ ...state, step });
-    else if (isActive(state)) this.run.set({ kind: 'running', settings, startedAt, step });
+    // A late step after Cancel keeps the "Cancelling" state but still shows the newest preview;
+    // one after the result came keeps "finishing" (the step preview is not shown then).
+    if (state.kind === 'cancelling' || state.kind === 'finishing') this.run.set({ ...state, step });
+    else if (isActive(state)) {
+      // Steps and decoded frames come from the worker on different ports, so the last step can
+      // arrive after the first decoded group: it must not drop the frames decoded so far.
+      const decoded = 'decoded' in state ? state.decoded : undefined;
+      this.run.set({ kind: 'running', settings, startedAt, step, ...(decoded ? { decoded } : {}) });
+    }
   }
 
   #framesListener(settings: GenerationSettings, info: ModelInfo): (group: DecodedGroup) => void {

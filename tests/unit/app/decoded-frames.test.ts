@@ -97,6 +97,35 @@ describe('EngineSession and decoded frames', () => {
     expect(states.filter((s) => s.kind === 'running').every((s) => s.kind === 'running' && s.step === preview)).toBe(true);
   });
 
+  it('a step arriving after the first group (steps and frames cross on different ports) keeps the frames decoded so far', async () => {
+    const info = { hasMotion: false, video: { width: 2, height: 1, frames: 9, fps: 8 }, vaeDecode: { graphs: 'frames', tiling: null } } as ModelInfo;
+    const engine = {
+      loadModel: async () => info,
+      generate: async (_r: unknown, cb: GenerateCallbacks) => {
+        cb.onStep?.(preview);
+        cb.onFrames?.({ firstFrame: 0, frames: frames(0, 5) });
+        cb.onStep?.(preview);
+        cb.onFrames?.({ firstFrame: 5, frames: frames(5, 4) });
+        throw new Error('stop before the clip is encoded');
+      },
+    } as unknown as Engine;
+    const storage = { refresh: async () => {}, keepPersistently: async () => {} } as unknown as ModelStorage;
+    const session = new EngineSession(engine, {} as HistoryStore, storage, { source: { base: 'x' } });
+    const states: RunState[] = [];
+    session.run.subscribe((s) => states.push(s));
+    await session.generate({ ...FALLBACK_SETTINGS, prompt: 'a red ball' });
+    const running = states.flatMap((s) => (s.kind === 'running' ? [s] : []));
+    expect(running.map((s) => (s.decoded ? decodingLine(s.decoded) : null))).toEqual([
+      null,
+      'Decoding frames 1–5 of 9',
+      'Decoding frames 1–5 of 9',
+      'Decoding frames 6–9 of 9',
+    ]);
+    const last = running.at(-1)!;
+    expect(last.step).toBe(preview);
+    expect(bytes(last.decoded!)).toEqual(bytes(finishedDecoding(frames(0, 9))));
+  });
+
   it('a one-call decoder (or an engine that does not say) is not asked for decoded frames', async () => {
     for (const graphs of ['whole', undefined] as const) {
       const { asked, states } = await runWith(graphs, []);

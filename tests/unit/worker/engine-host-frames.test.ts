@@ -40,6 +40,37 @@ describe('EngineHost.generate with onFrames', () => {
     expect(sent.map((f) => f.data.byteLength)).toEqual([0, 0]);
   });
 
+  it('the result reaches the page only after every group did (they travel on another port)', async () => {
+    const host = new EngineHost({
+      generate: async (_r: unknown, cb: GenerateCallbacks) => {
+        for (const [first, n] of [[0, 5], [5, 4]] as const) cb.onFrames?.({ firstFrame: first, frames: group(first, n) });
+        return { video: group(0, 9) } as GenerateResult;
+      },
+    } as Engine);
+    let open!: () => void;
+    const gate = new Promise<void>((ok) => (open = ok));
+    const got: number[] = [];
+    let handled = 0;
+    let resolved = false;
+    const run = clientFor(host)
+      .generate(request, {
+        // The page still handling the last group (an async callback stands in for a slow one).
+        onFrames: async (p) => {
+          got.push(p.firstFrame);
+          if (p.firstFrame === 5) await gate;
+          handled++;
+        },
+      })
+      .then((r) => ((resolved = true), r));
+    await vi.waitFor(() => expect(got).toEqual([0, 5]));
+    // Time enough for the result to arrive were it not waiting for the page.
+    await new Promise((ok) => setTimeout(ok, 100));
+    expect(resolved).toBe(false);
+    open();
+    expect((await run).video.frames).toBe(9);
+    expect(handled).toBe(2);
+  });
+
   it('without onFrames the engine gets no onFrames (it then converts no decoded groups)', async () => {
     const seen: GenerateCallbacks[] = [];
     const host = new EngineHost({
