@@ -7,6 +7,12 @@
  * to drop everything and bytes restart at 0, so a file is never stitched from two versions.
  * Network errors, 5xx, 408 and 429 are retried with exponential backoff; the attempt counter
  * resets whenever bytes arrived, so a long download over a flaky link still finishes.
+ * Offline: once bytes of the file are in hand, a failure while the browser says it is offline
+ * (navigator.onLine false: the machine lost its network, in pages and workers alike) spends no
+ * retry. The download waits for the connection, however long, and then asks for the rest with
+ * Range, so the bytes already fetched are not fetched again (the chunk cache alone would keep
+ * only whole 64 MiB chunks, i.e. nothing of a smaller file). Before the first byte it fails
+ * after its retries as usual: nothing would be lost, and the user is told at once.
  * Abort: the AbortSignal cancels the fetch, the body read and any backoff wait.
  */
 import { DownloadAbortedError, FileUnavailableError } from './errors';
@@ -43,6 +49,10 @@ export interface DownloadOptions {
   progressIntervalMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
+  /** Whether the browser says it is online (default: navigator.onLine, true where it is absent). */
+  online?: () => boolean;
+  /** How often to look at `online` while waiting for the connection to come back (default 1000 ms). */
+  offlinePollMs?: number;
 }
 
 /** An HTTP status that no retry will fix. */
@@ -59,6 +69,7 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
   const total = opts.totalBytes;
   const interval = opts.progressIntervalMs ?? 100;
   const name = fileName(url);
+  const online = opts.online ?? browserOnline;
 
   let held = opts.start ?? 0;
   let restarted = false;
@@ -142,6 +153,12 @@ export async function download(url: string, opts: DownloadOptions): Promise<{ re
       if (e instanceof SinkFailure) throw e.error;
       if (opts.signal?.aborted) throw new DownloadAbortedError(name);
       if (e instanceof FatalHttp) throw new FileUnavailableError(name, url, e.message);
+      if (held > 0 && !online()) {
+        // The network is gone, not the server: wait for it instead of giving up on the bytes held.
+        while (!online()) await sleep(opts.offlinePollMs ?? 1000, opts.signal, name);
+        attempt = 0;
+        continue;
+      }
       // Reached further than ever before: a fresh failure, so the retry budget starts over.
       // (Measured against the best so far, not this attempt, so a server that ignores Range
       // and cuts at the same place every time still runs out of retries.)
@@ -196,6 +213,10 @@ function fileName(url: string): string {
   } catch {
     return url;
   }
+}
+
+function browserOnline(): boolean {
+  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, name: string): void {
