@@ -10,6 +10,7 @@
 import { availableParallelism } from 'node:os';
 import * as ortWeb from 'onnxruntime-web';
 import { MAX_WASM_THREADS } from '../engine/backend';
+import { RUNTIME_COMPONENTS, type RuntimeComponent } from '../engine/load-plan';
 import type { Ort } from '../engine/sessions';
 import type { GenerateRequest } from '../engine/types';
 import type { Manifest } from '../store/types';
@@ -17,8 +18,9 @@ import type { BenchOptions } from './args';
 import { loadNodeEngine } from './node-engine';
 import { formatMs } from './progress';
 
-const COMPONENTS = ['textEncoder', 'denoiser', 'previewDecoder', 'vaeDecoder'] as const;
-type Comp = (typeof COMPONENTS)[number];
+/** The components a generation runs, in the engine's own list. */
+const COMPONENTS = RUNTIME_COMPONENTS;
+type Comp = RuntimeComponent;
 
 export interface BenchRow {
   component: Comp | 'generation';
@@ -70,9 +72,26 @@ export function timedOrt(ort: Ort, manifest: () => Manifest | null, timings: Tim
   return new Proxy(ort, { get: (target, key) => (key === 'InferenceSession' ? InferenceSession : (target as Record<string | symbol, unknown>)[key]) }) as Ort;
 }
 
+/**
+ * onnxruntime-node, the native baseline. It is a dev dependency: its native binaries are large and
+ * `vidlet generate` never needs them, so an install without dev dependencies (`npm install
+ * --omit=dev`) lacks it, and the bench says so instead of failing on a bare module error.
+ */
+async function nativeOrt(): Promise<Ort> {
+  try {
+    return (await import('onnxruntime-node')) as unknown as Ort;
+  } catch (e) {
+    throw new Error(
+      'vidlet bench compares with onnxruntime-node, a development dependency this install does not have ' +
+        `(${e instanceof Error ? e.message.split('\n')[0] : String(e)}). Run npm install in the repository (with dev dependencies) to add it; vidlet generate does not need it.`,
+      { cause: e },
+    );
+  }
+}
+
 export async function runBench(opts: BenchOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<BenchReport> {
   const threads = opts.threads ?? Math.min(MAX_WASM_THREADS, availableParallelism());
-  const native = (await import('onnxruntime-node')) as unknown as Ort;
+  const native = await nativeOrt();
   const empty = (): Timings => ({ textEncoder: { ms: [], batch: 0 }, denoiser: { ms: [], batch: 0 }, previewDecoder: { ms: [], batch: 0 }, vaeDecoder: { ms: [], batch: 0 } });
   const tOurs = empty();
   const tNative = empty();
