@@ -101,17 +101,19 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   let best;
   try {
     const onStep = (s: Parameters<typeof stepLine>[0]) => status.update(stepLine(s), true);
+    // Groups of frames come one by one only from a frame-by-frame decoder: say which are being
+    // decoded (of each take, for best-of-N).
+    const expected = request.scenes ? request.scenes.reduce((n, s) => n + s.frames, 0) : info.video.frames;
+    const onFrames = info.vaeDecode?.graphs === 'frames'
+      ? (p: { firstFrame: number; frames: { frames: number } }) => status.update(framesLine(p.firstFrame, p.frames.frames, expected), true)
+      : undefined;
     if (opts.bestOf === undefined) {
-      // Groups of frames come one by one only from a frame-by-frame decoder: say which are being decoded.
-      const expected = request.scenes ? request.scenes.reduce((n, s) => n + s.frames, 0) : info.video.frames;
-      const onFrames = info.vaeDecode?.graphs === 'frames'
-        ? (p: { firstFrame: number; frames: { frames: number } }) => status.update(framesLine(p.firstFrame, p.frames.frames, expected), true)
-        : undefined;
       result = await engine.generate(request, { onStep, ...(onFrames ? { onFrames } : {}) });
     } else {
       const n = opts.bestOf;
       best = await engine.generateBestOf(request, { n, rankBy: opts.rankBy ?? 'overall' }, {
         onStep,
+        ...(onFrames ? { onFrames } : {}),
         onTake: (t) => {
           if (t.index > 0) status.done();
           process.stderr.write(`take ${t.index + 1}/${n}, seed ${t.seed}\n`);

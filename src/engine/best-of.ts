@@ -7,10 +7,11 @@
 import { BEST_OF, isRankBy, RANK_BY, rankTakes, takeSeed, type RankBy, type TakeScore } from '../package/reward';
 import { limitProblem } from '../package/request';
 import { InvalidRequestError } from './errors';
-import type { AdapterSettings, BestOfCallbacks, BestOfOptions, BestOfResult, FramesRGBA, GenerateRequest, GenerateResult } from './types';
+import type { AdapterSettings, BestOfCallbacks, BestOfOptions, BestOfResult, FramesRGBA, GenerateCallbacks, GenerateRequest, GenerateResult } from './types';
 
 export interface BestOfParts {
-  generate(request: GenerateRequest & AdapterSettings): Promise<GenerateResult>;
+  /** One take, reporting its steps and decoded frames as a single generation does. */
+  generate(request: GenerateRequest & AdapterSettings, callbacks: GenerateCallbacks): Promise<GenerateResult>;
   score(takes: FramesRGBA[], prompt: string): Promise<TakeScore[]>;
 }
 
@@ -31,10 +32,14 @@ export async function runBestOf(
 ): Promise<BestOfResult> {
   const { n, rankBy } = checkBestOf(options);
   const results: GenerateResult[] = [];
+  // Each take's steps and decoded frames go to the caller as they come (onTake said which take:
+  // its frames count from 0 again).
+  const { onStep, onFrames } = callbacks;
+  const perTake: GenerateCallbacks = { ...(onStep ? { onStep } : {}), ...(onFrames ? { onFrames } : {}) };
   for (let i = 0; i < n; i++) {
     const seed = takeSeed(request.seed, i);
     callbacks.onTake?.({ index: i, count: n, seed });
-    results.push(await parts.generate({ ...request, seed }));
+    results.push(await parts.generate({ ...request, seed }, perTake));
   }
   // Scored after all takes, in one batched call: the reward session then runs once per N, and a
   // cancelled run costs no scoring.

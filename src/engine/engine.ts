@@ -306,7 +306,7 @@ export class VidletEngine implements Engine {
       this.busy = null;
     }
     return runBestOf(
-      { generate: (r) => this.generate(r, { onStep: callbacks.onStep }), score: (takes, prompt) => this.scoreTakes(takes, prompt) },
+      { generate: (r, cb) => this.generate(r, cb), score: (takes, prompt) => this.scoreTakes(takes, prompt) },
       request, options, callbacks,
     );
   }

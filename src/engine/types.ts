@@ -122,6 +122,7 @@ export interface BestOfOptions {
   rankBy?: RankBy;
 }
 
+/** onStep and onFrames report each take as GenerateCallbacks do a single generation (frames from 0 again per take). */
 export interface BestOfCallbacks extends GenerateCallbacks {
   /** Before take `index` (0-based) of `count` starts, with its seed. */
   onTake?(take: { index: number; count: number; seed: number }): void;

@@ -97,13 +97,15 @@ export class EngineClient implements Engine {
 
   /** N takes from seeds request.seed, +1, …, scored and ranked best first (Engine.generateBestOf). */
   generateBestOf(request: GenerateRequest & AdapterSettings, options: BestOfOptions, callbacks?: BestOfCallbacks): Promise<BestOfResult> {
-    const { onStep, onTake } = callbacks ?? {};
+    const { onStep, onTake, onFrames } = callbacks ?? {};
     return this.#call(() =>
       this.#remote.generateBestOf(
         request,
         options,
         onStep ? Comlink.proxy((p: StepPreview) => onStep(p)) : undefined,
         onTake ? Comlink.proxy((t: { index: number; count: number; seed: number }) => onTake(t)) : undefined,
+        // Only when asked, as in generate: each take's decoded groups, from frame 0 again.
+        onFrames ? Comlink.proxy((p: DecodedFrames) => onFrames(p)) : undefined,
       ),
     );
   }

@@ -185,27 +185,33 @@ export class EngineHost {
     });
   }
 
-  /** Best-of-N; every take's frames are handed over, as generate's are. */
+  /** Best-of-N; every take's frames are handed over, as generate's are, and so are its decoded groups. */
   generateBestOf(
     request: GenerateRequest & AdapterSettings,
     options: BestOfOptions,
     onStep?: Callback<StepPreview>,
     onTake?: Callback<{ index: number; count: number; seed: number }>,
+    onFrames?: Callback<DecodedFrames>,
   ): Promise<BestOfResult> {
     return guard(async () => {
       const engine = this.#engine;
       if (!engine.generateBestOf) throw new Error('This engine cannot run best-of-N.');
+      const delivering: unknown[] = [];
       try {
         const result = await engine.generateBestOf(request, options, {
           onStep: onStep ? (preview) => void onStep(preview) : undefined,
           onTake: onTake ? (take) => void onTake(take) : undefined,
+          // As in generate: handed over, and the result waits until the page had every group.
+          ...(onFrames ? { onFrames: (p: DecodedFrames) => void delivering.push(onFrames(Comlink.transfer(p, uniqueTransferable([p.frames.data.buffer])))) } : {}),
         });
+        await Promise.allSettled(delivering);
         this.#generations += result.takes.length;
         const buffers = result.takes.flatMap((t) => [t.result.video.data.buffer, ...(t.result.motion ? [t.result.motion.data.buffer] : [])]);
         return Comlink.transfer(result, uniqueTransferable(buffers));
       } finally {
         release(onStep);
         release(onTake);
+        release(onFrames);
       }
     });
   }

@@ -130,6 +130,17 @@ describe('VidletEngine reward scoring', () => {
     expect(log.runs.filter((r) => r === 'denoiser')).toEqual([]);
   });
 
+  it("best-of-N reports each take's decoded frames, as generate does (a one-call decoder: the whole clip once per take)", async () => {
+    const { engine } = await engineFor(withReward, { runs: [], failRewardCreates: 0 }, []);
+    const log: string[] = [];
+    const best = await engine.generateBestOf(req, { n: 2 }, {
+      onTake: (t) => log.push(`take ${t.index + 1}`),
+      onFrames: (p) => log.push(`frames ${p.firstFrame}+${p.frames.frames} ${p.frames.width}×${p.frames.height}`),
+    });
+    expect(log).toEqual(['take 1', 'frames 0+16 128×128', 'take 2', 'frames 0+16 128×128']);
+    expect(best.takes).toHaveLength(2);
+  });
+
   it('refuses takes that are not clips, naming the field', async () => {
     const { engine } = await engineFor(withReward, { runs: [], failRewardCreates: 0 }, []);
     await expect(engine.scoreTakes([], 'p')).rejects.toBeInstanceOf(InvalidRequestError);

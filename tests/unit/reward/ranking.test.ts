@@ -74,6 +74,45 @@ describe('runBestOf', () => {
     expect(result.takes[0]!.result.video.data[0]).toBe(101); // each score stays with its own clip
   });
 
+  it("passes each take's steps and decoded frames on as they come, as a single generation does", async () => {
+    const log: string[] = [];
+    await runBestOf(
+      {
+        generate: async (r, cb) => {
+          cb.onStep?.({ step: 1, steps: 1, t: 1, elapsedMs: 0, etaMs: 0, preview: clip(r.seed) });
+          for (const [first, n] of [[0, 5], [5, 4]] as const) cb.onFrames?.({ firstFrame: first, frames: { ...clip(r.seed), frames: n } });
+          return { request: r, video: clip(r.seed) } as GenerateResult;
+        },
+        score: async (takes) => takes.map(() => score(0, 0, 0)),
+      },
+      request,
+      { n: 2 },
+      {
+        onTake: (t) => log.push(`take ${t.index + 1}/${t.count}`),
+        onStep: (s) => log.push(`step ${s.step} of ${s.preview.data[0]}`),
+        onFrames: (p) => log.push(`frames ${p.firstFrame}+${p.frames.frames} of ${p.frames.data[0]}`),
+      },
+    );
+    expect(log).toEqual([
+      'take 1/2', 'step 1 of 100', 'frames 0+5 of 100', 'frames 5+4 of 100',
+      'take 2/2', 'step 1 of 101', 'frames 0+5 of 101', 'frames 5+4 of 101',
+    ]);
+  });
+
+  it('asks a take for no decoded frames when the caller did not (the engine then converts none)', async () => {
+    const asked: string[][] = [];
+    await runBestOf(
+      {
+        generate: async (r, cb) => (asked.push(Object.keys(cb)), { request: r, video: clip(r.seed) } as GenerateResult),
+        score: async (takes) => takes.map(() => score(0, 0, 0)),
+      },
+      request,
+      { n: 2 },
+      { onStep: () => {} },
+    );
+    expect(asked).toEqual([['onStep'], ['onStep']]);
+  });
+
   it('refuses a bad n or rankBy before any work, naming the field', () => {
     const bad = (o: object) => {
       try {

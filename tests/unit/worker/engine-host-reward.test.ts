@@ -9,6 +9,7 @@ import { NoRewardModelError } from '../../../src/engine/errors';
 import type { BestOfResult, Engine, FramesRGBA, GenerateResult, TakeScore } from '../../../src/engine/types';
 import { EngineHost } from '../../../src/worker/engine-host';
 import { deserializeError } from '../../../src/worker/error-transport';
+import { clientFor } from './client-for';
 
 const clip = (): FramesRGBA => ({ frames: 1, height: 1, width: 1, data: new Uint8ClampedArray(4) });
 const score: TakeScore = { VQ: 1, MQ: 2, TA: 3, overall: 6, features: [0.5] };
@@ -56,5 +57,30 @@ describe('EngineHost reward calls', () => {
     remote[Comlink.releaseProxy]();
     port1.close();
     port2.close();
+  });
+
+  it("generateBestOf through the page's client: each take's decoded groups arrive in order, handed over, before the result", async () => {
+    const sent: FramesRGBA[] = [];
+    const group = (seed: number, n: number): FramesRGBA => ({ frames: n, height: 1, width: 1, data: new Uint8ClampedArray(n * 4).fill(seed) });
+    const host = new EngineHost({
+      generateBestOf: async (_r, _o, cb) => {
+        for (const seed of [1, 2]) {
+          cb?.onTake?.({ index: seed - 1, count: 2, seed });
+          for (const [first, n] of [[0, 5], [5, 4]] as const) {
+            const frames = group(seed, n);
+            sent.push(frames);
+            cb?.onFrames?.({ firstFrame: first, frames });
+          }
+        }
+        return { rankBy: 'overall', takes: [] } as BestOfResult;
+      },
+    } as Engine);
+    const got: string[] = [];
+    await clientFor(host).generateBestOf({ prompt: 'p', seed: 1, steps: 1, guidance: 1, innerGuidance: 0, sampler: 'euler' }, { n: 2 }, {
+      onFrames: (p) => void got.push(`${p.frames.data[0]}: ${p.firstFrame}+${p.frames.frames}`),
+    });
+    // Every group is on the page when the result is (the worker waits for them).
+    expect(got).toEqual(['1: 0+5', '1: 5+4', '2: 0+5', '2: 5+4']);
+    expect(sent.map((f) => f.data.byteLength)).toEqual([0, 0, 0, 0]);
   });
 });
