@@ -304,4 +304,5 @@ How the VAE decodes (docs/model-package.md "Decoding in pieces"; default auto, t
 (an error if it has none), whole with the one-call decoder; --vae-tiling TILE,OVERLAP cuts each
 call into latent tiles of TILE pixels sharing OVERLAP (2·OVERLAP < TILE), off never tiles;
 --vae-memory-budget MIB sizes the tiles so one decoder call fits in MIB MiB (with --vae-tiling
-auto, for a package whose vaeTiling gives bytesPerLatentPixel). The status line says which ran.`;
+auto; a package whose vaeTiling gives no bytesPerLatentPixel refuses it). The status line says
+which ran.`;

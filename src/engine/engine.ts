@@ -341,6 +341,10 @@ export class VidletEngine implements Engine {
     } catch (e) {
       throw new ModelLoadError(`${(e as Error).message}.`, { component: 'vaeDecoder' });
     }
+    // Refused before any download, as a forced 'frames' is: a budget the package cannot use would
+    // otherwise be dropped without a word and the decode run at the package's own tile size.
+    const budgetProblem = memoryBudgetProblem(manifest, vaeOption);
+    if (budgetProblem) throw new ModelLoadError(budgetProblem, { component: 'vaeDecoder' });
     const specs = planSessions(manifest, backend, options.variant ?? 'auto', mode);
     const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, specs.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
     const totalBytes = sessionFiles(specs).reduce((s, f) => s + f.bytes, 0);
@@ -693,6 +697,26 @@ function vaeTiling(manifest: Manifest, mode: VaeDecodePlan['mode'], option: VaeD
     }
   }
   return tiling;
+}
+
+/**
+ * Why the engine's vaeDecode.memoryBudgetBytes cannot size this package's tiles (it needs the
+ * package's vaeTiling.bytesPerLatentPixel), or undefined when it can or is not asked to (no budget,
+ * or tiles the option sets itself).
+ */
+export function memoryBudgetProblem(manifest: Manifest, option: VaeDecodeOptions): string | undefined {
+  if (option.memoryBudgetBytes === undefined || (option.tiling !== undefined && option.tiling !== 'auto')) return undefined;
+  if (manifest.vaeTiling?.bytesPerLatentPixel) return undefined;
+  const has = manifest.vaeTiling ? `its vaeTiling gives tiles of ${manifest.vaeTiling.tile} overlapping ${manifest.vaeTiling.overlap} but no bytesPerLatentPixel` : 'it has no vaeTiling';
+  return (
+    `A VAE memory budget of ${formatMib(option.memoryBudgetBytes)} was asked for, but ${manifest.name} cannot be decoded to a budget: ${has} ` +
+    "(the decoder's peak memory per latent pixel, which the converter measures with --vae-tiling), so the size of a decoder call is unknown. " +
+    'Convert the package again to record it, or give the tiles instead of a budget.'
+  );
+}
+
+function formatMib(bytes: number): string {
+  return `${Number((bytes / 2 ** 20).toFixed(2))} MiB`;
 }
 
 /** The declared shape of a session's latent input (numbers fixed, strings symbolic), when onnxruntime reports it. */

@@ -32,7 +32,10 @@ export interface VaeDecodeOptions {
   graphs?: 'auto' | 'whole' | 'frames';
   /** 'auto' (default): the package's `vaeTiling` hint, or the budget below; 'off'; or explicit latent tiles. */
   tiling?: 'auto' | 'off' | Tiling;
-  /** Bytes one decoder call may use; with the package's `vaeTiling.bytesPerLatentPixel` it sizes the tiles. */
+  /**
+   * Bytes one decoder call may use; with the package's `vaeTiling.bytesPerLatentPixel` it sizes the
+   * tiles. A package without it refuses a budget at load (engine.ts memoryBudgetProblem).
+   */
   memoryBudgetBytes?: number;
 }
 

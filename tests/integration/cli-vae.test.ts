@@ -2,10 +2,11 @@
  * `vidlet generate --vae-graphs / --vae-tiling / --vae-memory-budget` as a user runs them (a child
  * process): on the converted tiny Wan package (tests/fixtures/wan-tiny, a frame-by-frame decoder) the
  * flags reach the engine, which says how it decodes and which frames it is decoding; a flag the
- * package cannot follow fails naming the flag; a bad value exits 2 before anything loads.
+ * package cannot follow fails naming the flag (a memory budget on a package that gives no memory per
+ * latent pixel included); a bad value exits 2 before anything loads.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,23 @@ describe('vidlet generate --vae-* flags', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('VAE decode: whole clip in one call, no tiling');
     expect(r.stderr).not.toMatch(/decoding frames/);
+  }, 240_000);
+
+  it('--vae-memory-budget on a package without vaeTiling.bytesPerLatentPixel fails, saying why and naming the flag', () => {
+    // The fixture's vaeTiling has tiles (32, 8) but no bytesPerLatentPixel: nothing to size tiles by.
+    const manifest = JSON.parse(readFileSync(join(WAN, 'manifest.json'), 'utf8'));
+    expect(manifest.vaeTiling).toEqual({ tile: 32, overlap: 8 });
+    const out = join(dir, 'budget.gif');
+    const r = vidlet(['generate', '--prompt', 'a red ball', '--model', WAN, '--steps', '1', '--threads', '1', '--vae-memory-budget', '1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'ModelLoadError: A VAE memory budget of 1 MiB was asked for, but wan-tiny-fixture cannot be decoded to a budget: ' +
+        'its vaeTiling gives tiles of 32 overlapping 8 but no bytesPerLatentPixel',
+    );
+    expect(r.stderr).toContain('The VAE decode was set by --vae-memory-budget 1; without the --vae-* flags the package decides.');
+    // Refused before the model's files are read or anything is generated.
+    expect(r.stderr).not.toMatch(/VAE decode: |step 1/);
+    expect(existsSync(out)).toBe(false);
   }, 240_000);
 
   it('a bad value exits 2 naming the flag, before the model loads', () => {

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { axisStarts, axisWeights, chooseTiling, planTiles, TileBlender } from '../../../src/engine/vae-tiles';
 import { decodeLatent, type F32, type VaeGraphs } from '../../../src/engine/vae-decode';
+import { memoryBudgetProblem } from '../../../src/engine/engine';
+import type { Manifest } from '../../../src/store/types';
 
 /** A seeded latent [1, c, t, h, w]. */
 function latent(c: number, t: number, h: number, w: number, seed = 1): F32 {
@@ -148,5 +150,24 @@ describe('chooseTiling', () => {
     expect(chooseTiling(size, hint, undefined, 0.8e6)).toEqual({ tile: 20, overlap: 4 });
     // never below 2 · overlap + 1
     expect(chooseTiling(size, hint, undefined, 1)).toEqual({ tile: 9, overlap: 4 });
+  });
+});
+
+describe('memoryBudgetProblem (the engine refuses a budget it cannot apply, at load)', () => {
+  const manifest = (vaeTiling?: object) => ({ name: 'm', vaeTiling }) as unknown as Manifest;
+  it('no budget, tiles set by the option, or a package that gives its bytes per latent pixel: nothing to refuse', () => {
+    expect(memoryBudgetProblem(manifest(), {})).toBeUndefined();
+    expect(memoryBudgetProblem(manifest(), { tiling: 'off', memoryBudgetBytes: 1 })).toBeUndefined();
+    expect(memoryBudgetProblem(manifest(), { tiling: { tile: 8, overlap: 2 }, memoryBudgetBytes: 1 })).toBeUndefined();
+    expect(memoryBudgetProblem(manifest({ tile: 16, overlap: 4, bytesPerLatentPixel: 1000 }), { tiling: 'auto', memoryBudgetBytes: 1 })).toBeUndefined();
+  });
+
+  it('a budget on a package without bytesPerLatentPixel: says why it cannot be applied', () => {
+    expect(memoryBudgetProblem(manifest(), { memoryBudgetBytes: 512 * 2 ** 20 })).toMatch(
+      /^A VAE memory budget of 512 MiB was asked for, but m cannot be decoded to a budget: it has no vaeTiling \(the decoder's peak memory per latent pixel/,
+    );
+    expect(memoryBudgetProblem(manifest({ tile: 16, overlap: 4 }), { tiling: 'auto', memoryBudgetBytes: 2 ** 19 })).toMatch(
+      /budget of 0\.5 MiB .*its vaeTiling gives tiles of 16 overlapping 4 but no bytesPerLatentPixel/,
+    );
   });
 });
