@@ -189,7 +189,7 @@ export class BrowserModelStore implements ModelFileStore {
 
     if (isLocalBase(base)) throw new FileUnavailableError(file.path, base, NOT_STORED);
     // Fail before downloading, not after hundreds of MiB, when the browser already says there is no room.
-    await this.ensureRoom(name, file.bytes - held);
+    await this.ensureRoom(name, file.bytes - held, file.path);
 
     for (let fresh = held === 0; ; fresh = true) {
       const writer = this.cache.openWriter(name, file, into, held);
@@ -246,10 +246,10 @@ export class BrowserModelStore implements ModelFileStore {
     await this.ensureRoom(await this.modelName(base), downloadBytes);
   }
 
-  private async ensureRoom(model: string, neededBytes: number): Promise<void> {
+  private async ensureRoom(model: string, neededBytes: number, path?: string): Promise<void> {
     if (this.cacheBroken || neededBytes <= 0) return;
     const est = await this.cache.estimate();
-    if (est && est.quota > 0 && est.free < neededBytes) throw await this.cache.storageFullError(neededBytes, model);
+    if (est && est.quota > 0 && est.free < neededBytes) throw await this.cache.storageFullError(neededBytes, model, path);
   }
 
   /** The cache key prefix for `base`: the manifest's name (read it if this store has not yet). */

@@ -166,7 +166,7 @@ export class ModelCache {
       await setMany([[chunkKey(model, file, index), value], [fileKey(model, file), rec]], this.db);
     } catch (e) {
       if (isStorageFull(e)) {
-        throw await this.storageFullError(file.bytes - index * chunkBytes, model);
+        throw await this.storageFullError(file.bytes - index * chunkBytes, model, file.path);
       }
       throw e;
     }
@@ -264,7 +264,7 @@ export class ModelCache {
   }
 
   /** @internal */
-  async storageFullError(neededBytes: number, currentModel: string): Promise<StorageFullError> {
+  async storageFullError(neededBytes: number, currentModel: string, path?: string): Promise<StorageFullError> {
     const est = await this.estimate();
     let deletable: { name: string; bytes: number }[] = [];
     try {
@@ -272,7 +272,7 @@ export class ModelCache {
     } catch {
       // listing is advice only; the error must still be thrown
     }
-    return new StorageFullError(neededBytes, est ? est.free : null, deletable);
+    return new StorageFullError(neededBytes, est ? est.free : null, deletable, path);
   }
 }
 

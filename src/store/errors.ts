@@ -59,7 +59,12 @@ export class FileUnavailableError extends Error {
   }
 }
 
-/** The browser refused to store more bytes (IndexedDB quota). */
+/**
+ * The browser refused to store more bytes (IndexedDB quota). The message says how much is needed
+ * (and, when the browser's estimate is believable, how much to free) and what can be freed: other
+ * cached models with their sizes, History clips, disk space or the site's storage allowance. It
+ * never suggests that anything was deleted: nothing is, History included.
+ */
 export class StorageFullError extends Error {
   override name = 'StorageFullError';
   constructor(
@@ -69,18 +74,28 @@ export class StorageFullError extends Error {
     readonly freeBytes: number | null,
     /** Cached models that could be deleted to make room, with their sizes. */
     readonly deletable: { name: string; bytes: number }[],
+    /** The file that could not be stored, when one was being stored. */
+    readonly path?: string,
   ) {
-    super(StorageFullError.describe(neededBytes, freeBytes, deletable));
+    super(StorageFullError.describe(neededBytes, freeBytes, deletable, path));
   }
 
-  private static describe(needed: number, free: number | null, deletable: { name: string; bytes: number }[]): string {
-    const freeText = free === null ? 'an unknown amount is free' : `${formatBytes(free)} are free`;
-    const options =
-      deletable.length > 0
-        ? `Delete a cached model to make room (${deletable.map((m) => `${m.name}: ${formatBytes(m.bytes)}`).join(', ')}), ` +
-          'or free disk space and allow this site more storage.'
-        : 'Free disk space or allow this site more storage (site settings), then try again.';
-    return `Browser storage is full: the model needs ${formatBytes(needed)} more, but ${freeText}. ${options}`;
+  private static describe(needed: number, free: number | null, deletable: { name: string; bytes: number }[], path: string | undefined): string {
+    const needs = `${path ? `the model's file ${path}` : 'the model'} needs ${formatBytes(needed)} more`;
+    // The browser's estimate can be wrong both ways (Chromium enforces a quota the estimate does
+    // not show, or the disk fills first): when it claims room, say that it refused anyway.
+    const room =
+      free === null
+        ? `${needs}, and the browser does not say how much is free`
+        : free < needed
+          ? `${needs}, but ${formatBytes(free)} are free: make room for at least ${formatBytes(needed - free)}`
+          : `${needs}, and the browser refused to store it although it reports ${formatBytes(free)} free for this site`;
+    const ways = [
+      ...(deletable.length > 0 ? [`delete a cached model you no longer need (${deletable.map((m) => `${m.name}: ${formatBytes(m.bytes)}`).join(', ')})`] : []),
+      'delete clips you no longer need from History',
+      'free disk space or allow this site more storage (site settings)',
+    ];
+    return `Browser storage is full: ${room}. To make room, ${ways.join('; or ')}. Then try again: the files already stored are kept, and so is your History.`;
   }
 }
 

@@ -35,7 +35,7 @@ const ADVICE: Record<string, Advice> = {
   IntegrityError: { title: 'A model file was damaged in transfer', action: 'Press Generate to download it again.' },
   SizeMismatchError: { title: 'A model file has the wrong size', action: 'Press Generate to download it again; if it repeats, the server copy is broken.' },
   FileUnavailableError: { title: 'The model could not be downloaded', action: 'Check your connection and press Generate to retry; finished files are kept.' },
-  StorageFullError: { title: 'Not enough storage for the model', action: 'Free some disk space or delete other cached models, then retry.' },
+  StorageFullError: { title: 'Not enough storage for the model', action: 'Make room as the message says (nothing was deleted: your History is kept), then press Generate to go on from the files already stored.' },
   AbortError: { title: 'Download stopped', action: 'Press Generate to continue where it stopped.' },
   // src/media/errors.ts
   CodecUnavailableError: { title: 'This format cannot be written in this browser', action: 'Export as GIF or PNG frames instead.' },
