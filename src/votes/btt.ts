@@ -1,6 +1,6 @@
 /**
- * Bradley–Terry with ties (Rao–Kupper), as VideoAlign fits its reward model to human votes, and
- * plain Bradley–Terry for votes without ties. For rewards rA, rB of two takes and tie parameter θ:
+ * Bradley–Terry with ties (Rao–Kupper), as VideoAlign fits its reward model to human votes. For
+ * rewards rA, rB of two takes and tie parameter θ:
  *
  *   P(A) = e^rA / (e^rA + θ·e^rB)        P(B) = e^rB / (θ·e^rA + e^rB)
  *   P(tie) = (θ² − 1)·e^rA·e^rB / ((e^rA + θ·e^rB)(θ·e^rA + e^rB)) = (θ² − 1)·P(A)·P(B)
@@ -10,23 +10,17 @@
  *
  *   NLL(A) = softplus(L − d)   NLL(B) = softplus(L + d)   NLL(tie) = softplus(L − d) + softplus(L + d) − ln(θ² − 1)
  *
- * Plain Bradley–Terry is θ = 1 (P(A) = σ(d), no ties). Pure: plain numbers in, plain numbers out.
+ * θ must be above 1: θ = 1 is plain Bradley–Terry (P(A) = σ(d)), which gives a tie probability 0.
+ * The taste head fits by the NLL and its derivatives in d (bttTerms) and judges by the most probable
+ * outcome (predictOutcome). Pure: plain numbers in, plain numbers out.
  */
 
 export const OUTCOMES = ['A', 'B', 'tie'] as const;
 /** Which take a person preferred: A, B, or neither (a tie). */
 export type Outcome = (typeof OUTCOMES)[number];
-/** An outcome plain Bradley–Terry can express. */
-export type Decisive = Exclude<Outcome, 'tie'>;
 
 /** VideoAlign's tie parameter (θ = 5, the paper's default). */
 export const BTT_THETA = 5;
-
-export interface OutcomeProbabilities {
-  A: number;
-  B: number;
-  tie: number;
-}
 
 /** The NLL of one outcome as a function of d = rA − rB, with its first and second derivatives in d. */
 export interface OutcomeTerms {
@@ -42,12 +36,12 @@ export function isOutcome(v: unknown): v is Outcome {
 }
 
 /** ln(1 + e^x) without overflow for large x or loss of precision for very negative x. */
-export function softplus(x: number): number {
+function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
 /** 1 / (1 + e^−x) without overflow either way. */
-export function sigmoid(x: number): number {
+function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
@@ -57,13 +51,6 @@ function checkTheta(theta: number): number {
   // θ = 1 makes P(tie) zero (plain Bradley–Terry): a tie would have infinite NLL, so BTT needs θ > 1.
   if (!(theta > 1) || !Number.isFinite(theta)) throw new RangeError(`The tie parameter θ must be a finite number above 1, got ${theta}.`);
   return Math.log(theta);
-}
-
-/** P(A ≻ B), P(B ≻ A) and P(tie) under Bradley–Terry with ties; they sum to 1. */
-export function bttProbabilities(rA: number, rB: number, theta: number = BTT_THETA): OutcomeProbabilities {
-  const L = checkTheta(theta);
-  const d = rA - rB;
-  return { A: sigmoid(d - L), B: sigmoid(-d - L), tie: Math.exp(Math.log(theta * theta - 1) - softplus(L - d) - softplus(L + d)) };
 }
 
 /** −ln P(outcome) under Bradley–Terry with ties, with its derivatives in d = rA − rB. */
@@ -85,17 +72,6 @@ export function bttTerms(d: number, outcome: Outcome, theta: number = BTT_THETA)
   return { nll: softplus(pA) + softplus(pB) - Math.log(theta * theta - 1), slope: sB - sA, curvature: sA * (1 - sA) + sB * (1 - sB) };
 }
 
-/** −ln P(outcome | rA, rB) under Bradley–Terry with ties. */
-export function bttNll(rA: number, rB: number, outcome: Outcome, theta: number = BTT_THETA): number {
-  return bttTerms(rA - rB, outcome, theta).nll;
-}
-
-/** [∂NLL/∂rA, ∂NLL/∂rB] of bttNll. */
-export function bttNllGradient(rA: number, rB: number, outcome: Outcome, theta: number = BTT_THETA): [number, number] {
-  const { slope } = bttTerms(rA - rB, outcome, theta);
-  return [slope, -slope];
-}
-
 /**
  * Below this |rA − rB| a tie is the most probable outcome: P(tie) > P(A) ⇔ (θ² − 1)·P(B) > 1 ⇔
  * e^|d| < (θ² − 2)/θ. For θ = 5 that is ln 4.6 ≈ 1.526. For θ ≤ 2 a tie is never the most probable.
@@ -110,26 +86,4 @@ export function predictOutcome(rA: number, rB: number, theta: number = BTT_THETA
   const d = rA - rB;
   if (Math.abs(d) < tieMargin(theta)) return 'tie';
   return d > 0 ? 'A' : 'B';
-}
-
-/** Plain Bradley–Terry: P(A ≻ B) = σ(rA − rB), no ties. */
-export function btProbabilities(rA: number, rB: number): { A: number; B: number } {
-  return { A: sigmoid(rA - rB), B: sigmoid(rB - rA) };
-}
-
-/** −ln P(winner) under plain Bradley–Terry, with its derivatives in d = rA − rB. */
-export function btTerms(d: number, winner: Decisive): OutcomeTerms {
-  const x = winner === 'A' ? -d : d; // NLL = softplus(x)
-  const s = sigmoid(x);
-  return { nll: softplus(x), slope: winner === 'A' ? -s : s, curvature: s * (1 - s) };
-}
-
-export function btNll(rA: number, rB: number, winner: Decisive): number {
-  return btTerms(rA - rB, winner).nll;
-}
-
-/** [∂NLL/∂rA, ∂NLL/∂rB] of btNll. */
-export function btNllGradient(rA: number, rB: number, winner: Decisive): [number, number] {
-  const { slope } = btTerms(rA - rB, winner);
-  return [slope, -slope];
 }

@@ -1,15 +1,23 @@
 /**
  * Bradley–Terry with ties against likelihoods worked out by hand from the paper's formula (with
- * e^r written out, unlike the softplus form the module uses), gradients against finite
- * differences, and rewards large enough that e^r would overflow.
+ * e^r written out, unlike the softplus form the module uses), derivatives against finite
+ * differences, and rewards large enough that e^r would overflow. Everything goes through what the
+ * taste head calls: bttTerms (NLL and its derivatives in d = rA − rB) and predictOutcome.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  BTT_THETA, OUTCOMES, btNll, btNllGradient, btProbabilities, btTerms, bttNll, bttNllGradient, bttProbabilities, bttTerms,
-  predictOutcome, tieMargin, type Outcome,
-} from '../../../src/votes/btt';
+import { BTT_THETA, OUTCOMES, bttTerms, predictOutcome, tieMargin, type Outcome } from '../../../src/votes/btt';
 
 const e = Math.E;
+
+/** −ln P(outcome | rA, rB). */
+const bttNll = (rA: number, rB: number, o: Outcome, theta = BTT_THETA) => bttTerms(rA - rB, o, theta).nll;
+
+/** P(outcome | rA, rB) = e^−NLL. */
+const bttProbability = (rA: number, rB: number, o: Outcome, theta = BTT_THETA) => Math.exp(-bttNll(rA, rB, o, theta));
+
+/** P(A), P(B) and P(tie). */
+const bttProbabilities = (rA: number, rB: number, theta = BTT_THETA) =>
+  Object.fromEntries(OUTCOMES.map((o) => [o, bttProbability(rA, rB, o, theta)])) as Record<Outcome, number>;
 
 describe('Bradley–Terry with ties', () => {
   it('uses the paper\'s θ = 5', () => {
@@ -48,11 +56,14 @@ describe('Bradley–Terry with ties', () => {
     expect(bttNll(-0.5, 1.5, 'tie', t)).toBeCloseTo(-Math.log(((t * t - 1) * a * b) / ((a + t * b) * (t * a + b))), 12);
   });
 
-  it('probabilities sum to 1 and match exp(−NLL)', () => {
+  it('the three outcomes\' e^−NLL sum to 1 and match the paper\'s formula', () => {
     for (const [rA, rB, theta] of [[0, 0, 5], [2, -1, 5], [-3, 4, 1.5], [10, 9.5, 20], [40, -40, 5]]) {
       const p = bttProbabilities(rA, rB, theta);
       expect(p.A + p.B + p.tie).toBeCloseTo(1, 12);
-      for (const o of OUTCOMES) expect(p[o]).toBeCloseTo(Math.exp(-bttNll(rA, rB, o, theta)), 12);
+      const [a, b] = [Math.exp(rA), Math.exp(rB)];
+      expect(p.A).toBeCloseTo(a / (a + theta * b), 12);
+      expect(p.B).toBeCloseTo(b / (theta * a + b), 12);
+      expect(p.tie).toBeCloseTo(((theta * theta - 1) * a * b) / ((a + theta * b) * (theta * a + b)), 12);
     }
   });
 
@@ -60,9 +71,10 @@ describe('Bradley–Terry with ties', () => {
     const h = 1e-5;
     for (const [rA, rB] of [[1, 0], [-0.7, 2.2], [3, 3], [8, -6]]) {
       for (const o of OUTCOMES) {
-        const [gA, gB] = bttNllGradient(rA, rB, o);
-        expect(gA).toBeCloseTo((bttNll(rA + h, rB, o) - bttNll(rA - h, rB, o)) / (2 * h), 7);
-        expect(gB).toBeCloseTo((bttNll(rA, rB + h, o) - bttNll(rA, rB - h, o)) / (2 * h), 7);
+        // ∂NLL/∂rA = slope and ∂NLL/∂rB = −slope.
+        const { slope } = bttTerms(rA - rB, o);
+        expect(slope).toBeCloseTo((bttNll(rA + h, rB, o) - bttNll(rA - h, rB, o)) / (2 * h), 7);
+        expect(-slope).toBeCloseTo((bttNll(rA, rB + h, o) - bttNll(rA, rB - h, o)) / (2 * h), 7);
         const d = rA - rB;
         expect(bttTerms(d, o).curvature).toBeCloseTo((bttTerms(d + h, o).slope - bttTerms(d - h, o).slope) / (2 * h), 6);
       }
@@ -73,7 +85,8 @@ describe('Bradley–Terry with ties', () => {
     for (const o of OUTCOMES) {
       // Only the difference matters, so huge equal rewards are the same as zeros.
       expect(bttNll(800, 800, o)).toBeCloseTo(bttNll(0, 0, o), 12);
-      expect(bttNllGradient(800, 800, o)).toEqual(bttNllGradient(0, 0, o));
+      expect(bttTerms(800 - 800, o)).toEqual(bttTerms(0, o));
+      expect(bttProbability(800, 800, o)).toBeCloseTo(bttProbability(0, 0, o), 12);
     }
     // d = 2000: NLL(B) = softplus(ln 5 + 2000) = 2000 + ln 5 (to double precision); NLL(A) ≈ 5·e^−2000 = 0.
     expect(bttNll(1000, -1000, 'B')).toBeCloseTo(2000 + Math.log(5), 9);
@@ -82,13 +95,17 @@ describe('Bradley–Terry with ties', () => {
     expect(bttNll(1000, -1000, 'tie')).toBeCloseTo(2000 + Math.log(5) - Math.log(24), 9);
     const p = bttProbabilities(1000, -1000);
     expect([p.A, p.B, p.tie]).toEqual([1, 0, 0]);
-    expect(bttNllGradient(-1e6, 1e6, 'A')).toEqual([-1, 1]);
-    for (const o of OUTCOMES) for (const g of bttNllGradient(-1e6, 1e6, o)) expect(Number.isFinite(g)).toBe(true);
+    expect(bttTerms(-1e6 - 1e6, 'A').slope).toBe(-1);
+    for (const o of OUTCOMES) {
+      const t = bttTerms(-1e6 - 1e6, o);
+      for (const x of [t.nll, t.slope, t.curvature]) expect(Number.isFinite(x)).toBe(true);
+    }
   });
 
   it('refuses θ ≤ 1 (a tie would be impossible)', () => {
-    expect(() => bttProbabilities(0, 0, 1)).toThrow(/above 1/);
-    expect(() => bttNll(0, 0, 'tie', Number.NaN)).toThrow(/above 1/);
+    for (const o of OUTCOMES) expect(() => bttTerms(0, o, 1)).toThrow(/above 1/);
+    expect(() => bttTerms(0, 'tie', Number.NaN)).toThrow(/above 1/);
+    expect(() => tieMargin(1)).toThrow(/above 1/);
   });
 
   it('predicts a tie exactly where it is the most probable outcome: |rA − rB| < ln((θ² − 2)/θ)', () => {
@@ -104,36 +121,5 @@ describe('Bradley–Terry with ties', () => {
     }
     expect(wrong).toEqual([]);
     expect([predictOutcome(1.5, 0), predictOutcome(1.55, 0), predictOutcome(-1.55, 0)]).toEqual(['tie', 'A', 'B']);
-  });
-});
-
-describe('plain Bradley–Terry', () => {
-  it('P(A) = e^rA / (e^rA + e^rB), by hand for rA = 1, rB = 0: 0.731059', () => {
-    expect(btProbabilities(1, 0).A).toBeCloseTo(e / (e + 1), 12);
-    expect(btProbabilities(1, 0).A).toBeCloseTo(0.731059, 6);
-    expect(btNll(1, 0, 'A')).toBeCloseTo(-Math.log(e / (e + 1)), 12);
-    expect(btNll(1, 0, 'B')).toBeCloseTo(-Math.log(1 / (e + 1)), 12);
-    const p = btProbabilities(-2, 5);
-    expect(p.A + p.B).toBeCloseTo(1, 12);
-  });
-
-  it('is BTT with θ = 1 for decisive votes', () => {
-    const [a, b] = [Math.exp(0.4), Math.exp(-1.1)];
-    expect(btNll(0.4, -1.1, 'A')).toBeCloseTo(-Math.log(a / (a + 1 * b)), 12);
-  });
-
-  it('gradients match finite differences and stay finite for large rewards', () => {
-    const h = 1e-5;
-    for (const [rA, rB] of [[1, 0], [-2, 3.5]]) {
-      for (const o of ['A', 'B'] as const) {
-        const [gA, gB] = btNllGradient(rA, rB, o);
-        expect(gA).toBeCloseTo((btNll(rA + h, rB, o) - btNll(rA - h, rB, o)) / (2 * h), 7);
-        expect(gB).toBeCloseTo((btNll(rA, rB + h, o) - btNll(rA, rB - h, o)) / (2 * h), 7);
-        expect(btTerms(rA - rB, o).curvature).toBeCloseTo((btTerms(rA - rB + h, o).slope - btTerms(rA - rB - h, o).slope) / (2 * h), 6);
-      }
-    }
-    expect(btNll(-1000, 1000, 'A')).toBeCloseTo(2000, 9);
-    expect(btNll(1000, -1000, 'A')).toBe(0);
-    expect(btNllGradient(-1000, 1000, 'A')).toEqual([-1, 1]);
   });
 });

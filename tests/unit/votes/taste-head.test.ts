@@ -4,7 +4,7 @@
  * predicts at chance. Plus the split, the input checks and the time it takes.
  */
 import { describe, expect, it } from 'vitest';
-import { BTT_THETA, OUTCOMES, bttProbabilities, bttTerms, type Outcome } from '../../../src/votes/btt';
+import { BTT_THETA, OUTCOMES, bttTerms, type Outcome } from '../../../src/votes/btt';
 import { fitTasteHead, isHeldOut, tasteScore, type TasteVote } from '../../../src/votes/taste-head';
 
 /** mulberry32: a small seeded generator, so every run draws the same votes. */
@@ -33,9 +33,11 @@ function syntheticVotes(n: number, D: number, seed: number, w?: Float32Array): T
     const b = features(random, D);
     let outcome: Outcome = OUTCOMES[Math.floor(random() * 3)];
     if (w) {
-      const p = bttProbabilities(tasteScore(w, a), tasteScore(w, b));
+      // P(outcome) = e^−NLL under BTT with θ = 5.
+      const d = tasteScore(w, a) - tasteScore(w, b);
+      const [pA, pB] = [Math.exp(-bttTerms(d, 'A').nll), Math.exp(-bttTerms(d, 'B').nll)];
       const u = random();
-      outcome = u < p.A ? 'A' : u < p.A + p.B ? 'B' : 'tie';
+      outcome = u < pA ? 'A' : u < pA + pB ? 'B' : 'tie';
     }
     return { id: `vote-${seed}-${i}`, a, b, outcome };
   });
