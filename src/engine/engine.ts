@@ -184,6 +184,8 @@ export class VidletEngine implements Engine {
       };
       this.lastDecodeMs = undefined;
       if (previous) await releaseAll(previous);
+      // Only now, with this version in use: the store may delete what earlier versions left.
+      await this.store.packageLoaded?.(source.base, manifest);
       return info;
     } catch (e) {
       // Aborted before any model file was under way (manifest, tokenizer): nothing to keep.

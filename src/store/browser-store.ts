@@ -17,7 +17,8 @@ import { DownloadAbortedError, FileUnavailableError, IntegrityError, SizeMismatc
 import { relPath } from './json-fields';
 import { isLocalBase } from './local-import';
 import { verifyFile } from './sha256';
-import type { FileProgress, ModelFileStore, PackageFile } from './types';
+import { pruneOldVersions } from './old-versions';
+import type { FileProgress, Manifest, ModelFileStore, PackageFile } from './types';
 
 export interface BrowserStoreOptions {
   cache?: ModelCache;
@@ -221,29 +222,17 @@ export class BrowserModelStore implements ModelFileStore {
   }
 
   /**
-   * Bytes of `files` already complete in the cache and still to download, and the free space the
-   * browser reports. Lets the UI say "1.2 GiB to download, 3 GiB free" before starting.
+   * After `manifest` loaded from `base` (the engine tells the store): deletes the files of earlier
+   * versions of its model, which nothing reads any more (old-versions.ts). Housekeeping only: a
+   * failure is a warning, never an error of the load.
    */
-  async plan(rawBase: string, files: readonly PackageFile[]): Promise<{ cachedBytes: number; downloadBytes: number; freeBytes: number | null }> {
-    const base = folderUrl(rawBase);
-    const name = await this.modelName(base);
-    let cachedBytes = 0;
-    let downloadBytes = 0;
-    for (const f of files) {
-      const rec = this.cacheBroken ? undefined : await this.cache.getRecord(name, f).catch(() => undefined);
-      const held = rec ? (rec.complete ? f.bytes : Math.min(f.bytes, rec.chunks * rec.chunkBytes)) : 0;
-      cachedBytes += held;
-      downloadBytes += f.bytes - held;
+  async packageLoaded(rawBase: string, manifest: Manifest): Promise<void> {
+    if (this.cacheBroken) return;
+    try {
+      await pruneOldVersions(this.cache, manifest);
+    } catch (e) {
+      this.warn(`Files of earlier versions of ${manifest.name} could not be deleted from the browser cache (${(e as Error).message}); they take space until the model is deleted.`);
     }
-    const est = await this.cache.estimate();
-    return { cachedBytes, downloadBytes, freeBytes: est ? est.free : null };
-  }
-
-  /** Throws StorageFullError (needed, free, deletable models) when `files` cannot fit in the space left. */
-  async ensureFits(rawBase: string, files: readonly PackageFile[]): Promise<void> {
-    const base = folderUrl(rawBase);
-    const { downloadBytes } = await this.plan(base, files);
-    await this.ensureRoom(await this.modelName(base), downloadBytes);
   }
 
   private async ensureRoom(model: string, neededBytes: number, path?: string): Promise<void> {

@@ -130,4 +130,10 @@ export interface ModelFileStore {
    * cancel() stops a download; a store without it (a local folder) just reads to the end.
    */
   withSignal?(signal: AbortSignal): ModelFileStore;
+  /**
+   * Optional: told by the engine after `manifest` from `base` loaded. A caching store deletes what
+   * earlier versions of the model left behind (files no saved manifest lists any more); a store
+   * that keeps nothing leaves it out. It never throws: the load stands whatever happens here.
+   */
+  packageLoaded?(base: string, manifest: Manifest): Promise<void>;
 }
