@@ -45,14 +45,34 @@ export interface ParseOptions {
   source?: string;
 }
 
+/** Throws the SafetensorsError for one check: `where` names the field, `why` says what is wrong. */
+type Fail = (where: string, why: string) => never;
+
 /** Parses and validates a .safetensors file. Tensor data stays in `bytes` (views, no copies). */
 export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}): SafetensorsFile {
   const source = options.source ?? 'the .safetensors file';
-  const maxHeader = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-  const fail = (where: string, why: string): never => {
+  const fail: Fail = (where, why) => {
     throw new SafetensorsError(where, `${source} is not a valid .safetensors file: ${why}`);
   };
+  const { entries, headerLength } = readHeader(bytes, options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES, fail);
+  const metadata = readMetadata(entries['__metadata__'], fail);
 
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.byteLength - dataStart;
+  const tensors = new Map<string, SafetensorsTensor>();
+  const ranges: TensorRange[] = [];
+  for (const [name, raw] of Object.entries(entries)) {
+    if (name === '__metadata__') continue;
+    const { dtype, shape, begin, end } = readTensorEntry(name, raw, dataLength, fail);
+    ranges.push({ name, begin, end });
+    tensors.set(name, { name, dtype, shape, data: bytes.subarray(dataStart + begin, dataStart + end) });
+  }
+  checkTiling(ranges, dataLength, fail);
+  return { metadata, tensors };
+}
+
+/** The 8-byte length field and the JSON header it announces, which must be an object. */
+function readHeader(bytes: Uint8Array, maxHeader: number, fail: Fail): { entries: Record<string, unknown>; headerLength: number } {
   if (bytes.byteLength < 8) {
     fail('header', `it has ${bytes.byteLength} bytes, fewer than the 8-byte header length that starts every such file.`);
   }
@@ -84,75 +104,78 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}):
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     fail('header', `the header must be a JSON object, but it is ${describeJson(header)}.`);
   }
-  const entries = header as Record<string, unknown>;
+  return { entries: header as Record<string, unknown>, headerLength };
+}
 
+/** `__metadata__`: absent (empty), or an object of strings. */
+function readMetadata(rawMeta: unknown, fail: Fail): Record<string, string> {
   const metadata: Record<string, string> = {};
-  const rawMeta = entries['__metadata__'];
-  if (rawMeta !== undefined) {
-    if (rawMeta === null || typeof rawMeta !== 'object' || Array.isArray(rawMeta)) {
-      fail('__metadata__', `__metadata__ must be an object of strings, but it is ${describeJson(rawMeta)}.`);
-    }
-    for (const [k, v] of Object.entries(rawMeta as Record<string, unknown>)) {
-      if (typeof v !== 'string') fail('__metadata__', `__metadata__.${k} must be a string, but it is ${describeJson(v)}.`);
-      metadata[k] = v as string;
-    }
+  if (rawMeta === undefined) return metadata;
+  if (rawMeta === null || typeof rawMeta !== 'object' || Array.isArray(rawMeta)) {
+    fail('__metadata__', `__metadata__ must be an object of strings, but it is ${describeJson(rawMeta)}.`);
   }
+  for (const [k, v] of Object.entries(rawMeta as Record<string, unknown>)) {
+    if (typeof v !== 'string') fail('__metadata__', `__metadata__.${k} must be a string, but it is ${describeJson(v)}.`);
+    metadata[k] = v as string;
+  }
+  return metadata;
+}
 
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.byteLength - dataStart;
-  const tensors = new Map<string, SafetensorsTensor>();
-  const ranges: { name: string; begin: number; end: number }[] = [];
+interface TensorRange {
+  name: string;
+  begin: number;
+  end: number;
+}
 
-  for (const [name, raw] of Object.entries(entries)) {
-    if (name === '__metadata__') continue;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      fail(name, `tensor "${name}" must be an object {dtype, shape, data_offsets}, but it is ${describeJson(raw)}.`);
+/**
+ * One tensor's header entry: a known dtype, a shape of non-negative integers, and data_offsets
+ * inside the data region holding exactly shape × dtype bytes.
+ */
+function readTensorEntry(name: string, raw: unknown, dataLength: number, fail: Fail): { dtype: SafetensorsDtype; shape: number[]; begin: number; end: number } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    fail(name, `tensor "${name}" must be an object {dtype, shape, data_offsets}, but it is ${describeJson(raw)}.`);
+  }
+  const info = raw as Record<string, unknown>;
+  const dtype = info['dtype'];
+  if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
+    fail(name, `tensor "${name}" has dtype ${describeJson(dtype)}; Vidlet reads F32, F16 and BF16 (save the adapter in one of them).`);
+  }
+  const shape = info['shape'];
+  if (!Array.isArray(shape)) fail(name, `tensor "${name}" has shape ${describeJson(shape)}, not a list of sizes.`);
+  let elements = 1;
+  for (const dim of shape as unknown[]) {
+    if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
+      fail(name, `tensor "${name}" has shape ${JSON.stringify(shape)}: every size must be a non-negative integer.`);
     }
-    const info = raw as Record<string, unknown>;
-    const dtype = info['dtype'];
-    if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
-      fail(name, `tensor "${name}" has dtype ${describeJson(dtype)}; Vidlet reads F32, F16 and BF16 (save the adapter in one of them).`);
-    }
-    const shape = info['shape'];
-    if (!Array.isArray(shape)) fail(name, `tensor "${name}" has shape ${describeJson(shape)}, not a list of sizes.`);
-    let elements = 1;
-    for (const dim of shape as unknown[]) {
-      if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
-        fail(name, `tensor "${name}" has shape ${JSON.stringify(shape)}: every size must be a non-negative integer.`);
-      }
-      elements *= dim as number;
-    }
-    const offsets = info['data_offsets'];
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
-    ) {
-      fail(name, `tensor "${name}" has data_offsets ${describeJson(offsets)}, not two non-negative integers [begin, end].`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (begin > end) fail(name, `tensor "${name}" has data_offsets [${begin}, ${end}]: begin is after end.`);
-    if (end > dataLength) {
-      fail(name, `tensor "${name}" ends at byte ${end} of the data, but the file holds only ${dataLength} data bytes (truncated?).`);
-    }
-    const size = DTYPE_BYTES[dtype as SafetensorsDtype];
-    // elements can exceed 2^53 only for absurd shapes; then it cannot equal a real byte length.
-    if (elements * size !== end - begin) {
-      fail(
-        name,
-        `tensor "${name}" has shape ${JSON.stringify(shape)} of ${dtype} (${elements} × ${size} bytes), ` +
-          `but data_offsets [${begin}, ${end}] hold ${end - begin} bytes.`,
-      );
-    }
-    ranges.push({ name, begin, end });
-    tensors.set(name, {
+    elements *= dim as number;
+  }
+  const offsets = info['data_offsets'];
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
+  ) {
+    fail(name, `tensor "${name}" has data_offsets ${describeJson(offsets)}, not two non-negative integers [begin, end].`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) fail(name, `tensor "${name}" has data_offsets [${begin}, ${end}]: begin is after end.`);
+  if (end > dataLength) {
+    fail(name, `tensor "${name}" ends at byte ${end} of the data, but the file holds only ${dataLength} data bytes (truncated?).`);
+  }
+  const size = DTYPE_BYTES[dtype as SafetensorsDtype];
+  // elements can exceed 2^53 only for absurd shapes; then it cannot equal a real byte length.
+  if (elements * size !== end - begin) {
+    fail(
       name,
-      dtype: dtype as SafetensorsDtype,
-      shape: (shape as number[]).slice(),
-      data: bytes.subarray(dataStart + begin, dataStart + end),
-    });
+      `tensor "${name}" has shape ${JSON.stringify(shape)} of ${dtype} (${elements} × ${size} bytes), ` +
+        `but data_offsets [${begin}, ${end}] hold ${end - begin} bytes.`,
+    );
   }
+  return { dtype: dtype as SafetensorsDtype, shape: (shape as number[]).slice(), begin, end };
+}
 
+/** The tensors tile the data region exactly: sorted by offset, no overlap, no hole, nothing after the last. */
+function checkTiling(ranges: TensorRange[], dataLength: number, fail: Fail): void {
   ranges.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let covered = 0;
   let previous = 'the start of the data';
@@ -169,7 +192,6 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseOptions = {}):
   if (covered !== dataLength) {
     fail('header', `the last ${dataLength - covered} bytes of the file (after ${previous}) belong to no tensor.`);
   }
-  return { metadata, tensors };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
