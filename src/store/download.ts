@@ -63,121 +63,171 @@ class SinkFailure {
 }
 
 export async function download(url: string, opts: DownloadOptions): Promise<{ restarted: boolean }> {
-  const fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
-  const now = opts.now ?? (() => performance.now());
-  const retries = opts.retries ?? 5;
-  const total = opts.totalBytes;
-  const interval = opts.progressIntervalMs ?? 100;
-  const name = fileName(url);
-  const online = opts.online ?? browserOnline;
+  return new FileDownload(url, opts).run();
+}
 
-  let held = opts.start ?? 0;
-  let restarted = false;
-  let attempt = 0;
-  let best = held;
-  let window: Sample[] = [{ timeMs: now(), loadedBytes: held }];
-  let lastReport = -Infinity;
+/** The state of one download(): bytes held, retry budget, progress window. */
+class FileDownload {
+  private readonly fetchImpl: typeof fetch;
+  private readonly now: () => number;
+  private readonly retries: number;
+  private readonly total: number;
+  private readonly interval: number;
+  private readonly name: string;
+  private readonly online: () => boolean;
 
-  const report = (force: boolean) => {
-    const t = now();
-    window = pushSample(window, { timeMs: t, loadedBytes: held });
-    if (!opts.onProgress || (!force && t - lastReport < interval)) return;
-    lastReport = t;
-    opts.onProgress({ loadedBytes: held, totalBytes: total, ...throughput(window, total) });
-  };
-  const restart = async () => {
-    await sinkCall(() => opts.sink.restart());
-    held = 0;
-    restarted = true;
-    window = [{ timeMs: now(), loadedBytes: 0 }];
-  };
+  private held: number;
+  private restarted = false;
+  private attempt = 0;
+  /** The furthest any attempt reached (see recover). */
+  private best: number;
+  private window: Sample[];
+  private lastReport = -Infinity;
 
-  report(true);
-  while (held < total) {
-    throwIfAborted(opts.signal, name);
-    try {
-      const headers: Record<string, string> = {};
-      // Only Range, no If-Range: a single `bytes=N-` range is a CORS-safelisted header, so a
-      // cross-origin model host needs no preflight. A file that changed between requests is
-      // caught by the sha256 check afterwards (browser-store.ts then downloads from byte 0).
-      if (held > 0) headers.Range = `bytes=${held}-`;
-      // no-store: IndexedDB is the cache; letting the HTTP cache keep a second copy of a
-      // gigabyte file would halve the room for models.
-      const res = await fetchImpl(url, { headers, signal: opts.signal, cache: 'no-store' });
-      if (res.status === 416 && held > 0) {
-        await res.body?.cancel().catch(() => {});
-        await restart(); // our offset is past the server's file: it changed; start over
-        continue;
-      }
-      if (!res.ok) {
-        await res.body?.cancel().catch(() => {});
-        const msg = `HTTP ${res.status} ${res.statusText}`.trim();
-        if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(msg);
-        throw new FatalHttp(msg);
-      }
-      if (held > 0) {
-        const range = res.status === 206 ? parseContentRange(res.headers.get('Content-Range')) : undefined;
-        if (!range || range.start !== held || (range.total !== undefined && range.total !== total)) {
-          if (res.status === 206) {
-            // A range we did not ask for: read the whole file again, without Range.
-            await res.body?.cancel().catch(() => {});
-            await restart();
-            continue;
-          }
-          await restart(); // 200: the body is the whole file from byte 0; keep reading it
-        }
-      }
-      if (!res.body) throw new Error('the response has no body');
-      const reader = res.body.getReader();
-      let finished = false;
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) {
-            finished = true;
-            break;
-          }
-          if (held + value.length > total) {
-            throw new FatalHttp(`the server sent more than the ${total} bytes the manifest lists`);
-          }
-          await sinkCall(() => opts.sink.write(value));
-          held += value.length;
-          report(false);
-        }
-      } finally {
-        // Leaving early (error, oversize, abort): close the connection instead of leaving it open.
-        if (!finished) reader.cancel().catch(() => {});
-      }
-      if (held < total) throw new Error(`the connection closed after ${held} of ${total} bytes`);
-    } catch (e) {
-      if (e instanceof SinkFailure) throw e.error;
-      if (opts.signal?.aborted) throw new DownloadAbortedError(name);
-      if (e instanceof FatalHttp) throw new FileUnavailableError(name, url, e.message);
-      if (held > 0 && !online()) {
-        // The network is gone, not the server: wait for it instead of giving up on the bytes held.
-        while (!online()) await sleep(opts.offlinePollMs ?? 1000, opts.signal, name);
-        attempt = 0;
-        continue;
-      }
-      // Reached further than ever before: a fresh failure, so the retry budget starts over.
-      // (Measured against the best so far, not this attempt, so a server that ignores Range
-      // and cuts at the same place every time still runs out of retries.)
-      if (held > best) {
-        best = held;
-        attempt = 0;
-      }
-      if (attempt >= retries) {
-        throw new FileUnavailableError(
-          name, url,
-          `${(e as Error).message} (gave up after ${retries + 1} ${retries === 0 ? 'try' : 'tries'} at ${held} of ${total} bytes; check the connection and try again)`,
-        );
-      }
-      await sleep(backoffDelayMs(attempt, opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 8000, Math.random()), opts.signal, name);
-      attempt++;
-    }
+  constructor(
+    private readonly url: string,
+    private readonly opts: DownloadOptions,
+  ) {
+    this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.now = opts.now ?? (() => performance.now());
+    this.retries = opts.retries ?? 5;
+    this.total = opts.totalBytes;
+    this.interval = opts.progressIntervalMs ?? 100;
+    this.name = fileName(url);
+    this.online = opts.online ?? browserOnline;
+    this.held = opts.start ?? 0;
+    this.best = this.held;
+    this.window = [{ timeMs: this.now(), loadedBytes: this.held }];
   }
-  report(true);
-  return { restarted };
+
+  async run(): Promise<{ restarted: boolean }> {
+    this.report(true);
+    while (this.held < this.total) {
+      throwIfAborted(this.opts.signal, this.name);
+      try {
+        const res = await this.request();
+        if (res) await this.readBody(res);
+      } catch (e) {
+        await this.recover(e);
+      }
+    }
+    this.report(true);
+    return { restarted: this.restarted };
+  }
+
+  /**
+   * Asks for the bytes from `held` on. Returns the response to read (after a restart when the
+   * server sent the whole file), or null when it restarted and must ask again. Throws FatalHttp
+   * for a status no retry fixes, an Error for one worth retrying.
+   */
+  private async request(): Promise<Response | null> {
+    const headers: Record<string, string> = {};
+    // Only Range, no If-Range: a single `bytes=N-` range is a CORS-safelisted header, so a
+    // cross-origin model host needs no preflight. A file that changed between requests is
+    // caught by the sha256 check afterwards (browser-store.ts then downloads from byte 0).
+    if (this.held > 0) headers.Range = `bytes=${this.held}-`;
+    // no-store: IndexedDB is the cache; letting the HTTP cache keep a second copy of a
+    // gigabyte file would halve the room for models.
+    const res = await this.fetchImpl(this.url, { headers, signal: this.opts.signal, cache: 'no-store' });
+    if (res.status === 416 && this.held > 0) {
+      await res.body?.cancel().catch(() => {});
+      await this.restart(); // our offset is past the server's file: it changed; start over
+      return null;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      const msg = `HTTP ${res.status} ${res.statusText}`.trim();
+      if (res.status >= 500 || res.status === 408 || res.status === 429) throw new Error(msg);
+      throw new FatalHttp(msg);
+    }
+    if (this.held > 0) {
+      const range = res.status === 206 ? parseContentRange(res.headers.get('Content-Range')) : undefined;
+      if (!range || range.start !== this.held || (range.total !== undefined && range.total !== this.total)) {
+        if (res.status === 206) {
+          // A range we did not ask for: read the whole file again, without Range.
+          await res.body?.cancel().catch(() => {});
+          await this.restart();
+          return null;
+        }
+        await this.restart(); // 200: the body is the whole file from byte 0; keep reading it
+      }
+    }
+    return res;
+  }
+
+  /** Streams the body into the sink; throws when it ends before the file does or runs past it. */
+  private async readBody(res: Response): Promise<void> {
+    if (!res.body) throw new Error('the response has no body');
+    const reader = res.body.getReader();
+    let finished = false;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          finished = true;
+          break;
+        }
+        if (this.held + value.length > this.total) {
+          throw new FatalHttp(`the server sent more than the ${this.total} bytes the manifest lists`);
+        }
+        await sinkCall(() => this.opts.sink.write(value));
+        this.held += value.length;
+        this.report(false);
+      }
+    } finally {
+      // Leaving early (error, oversize, abort): close the connection instead of leaving it open.
+      if (!finished) reader.cancel().catch(() => {});
+    }
+    if (this.held < this.total) throw new Error(`the connection closed after ${this.held} of ${this.total} bytes`);
+  }
+
+  /**
+   * After a failed attempt: rethrows what no retry fixes (sink failure, abort, fatal status, the
+   * retry budget spent); otherwise waits (for the connection, or a backoff) before the next one.
+   */
+  private async recover(e: unknown): Promise<void> {
+    const { opts, name, url } = this;
+    if (e instanceof SinkFailure) throw e.error;
+    if (opts.signal?.aborted) throw new DownloadAbortedError(name);
+    if (e instanceof FatalHttp) throw new FileUnavailableError(name, url, e.message);
+    if (this.held > 0 && !this.online()) {
+      // The network is gone, not the server: wait for it instead of giving up on the bytes held.
+      while (!this.online()) await sleep(opts.offlinePollMs ?? 1000, opts.signal, name);
+      this.attempt = 0;
+      return;
+    }
+    // Reached further than ever before: a fresh failure, so the retry budget starts over.
+    // (Measured against the best so far, not this attempt, so a server that ignores Range
+    // and cuts at the same place every time still runs out of retries.)
+    if (this.held > this.best) {
+      this.best = this.held;
+      this.attempt = 0;
+    }
+    if (this.attempt >= this.retries) {
+      throw new FileUnavailableError(
+        name, url,
+        `${(e as Error).message} (gave up after ${this.retries + 1} ${this.retries === 0 ? 'try' : 'tries'} at ${this.held} of ${this.total} bytes; check the connection and try again)`,
+      );
+    }
+    await sleep(backoffDelayMs(this.attempt, opts.backoffBaseMs ?? 500, opts.backoffMaxMs ?? 8000, Math.random()), opts.signal, name);
+    this.attempt++;
+  }
+
+  private report(force: boolean): void {
+    const t = this.now();
+    this.window = pushSample(this.window, { timeMs: t, loadedBytes: this.held });
+    if (!this.opts.onProgress || (!force && t - this.lastReport < this.interval)) return;
+    this.lastReport = t;
+    this.opts.onProgress({ loadedBytes: this.held, totalBytes: this.total, ...throughput(this.window, this.total) });
+  }
+
+  /** The server sent the whole file (or another one): the sink drops everything, bytes restart at 0. */
+  private async restart(): Promise<void> {
+    await sinkCall(() => this.opts.sink.restart());
+    this.held = 0;
+    this.restarted = true;
+    this.window = [{ timeMs: this.now(), loadedBytes: 0 }];
+  }
 }
 
 /** Downloads a whole file into memory (no cache), e.g. for the Node CLI given a URL. */
