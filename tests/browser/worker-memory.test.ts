@@ -8,17 +8,20 @@
  * callback port per generation grows it; a leak of just one output clip per run (frames × H ×
  * W × 4 bytes, 1 MiB for the embedded model) adds 8 MiB over runs 3–10.
  *
- * It also counts onnxruntime's wasm heap, which only grows, by emscripten's rule of about a fifth
- * of its size at a time (~28 MiB here). With threaded wasm the peak of a run depends on how the
- * threads interleave, so that one growth can come at run 1 or at run 9: seen in CI as
- * 147.97 → 176.46 MiB between runs 8 and 9, flat before and after. So the check is on the shape
- * of the curve, not its two ends: at most one jump, and everything else flat. A per-run leak
- * cannot hide in that: small ones add up outside the jump, large ones make several jumps.
+ * It also counts onnxruntime's wasm heap, which only grows, by emscripten's rule of at most a
+ * fifth of its size at a time (~28 MiB here; the rule and its source: memory-curve.ts). With
+ * threaded wasm the peak of a run depends on how the threads interleave, so that one growth can
+ * come at run 1 or at run 9: seen in CI as 147.97 → 176.46 MiB between runs 8 and 9, flat before
+ * and after. So the check is on the shape of the curve, not its two ends (checkMemoryCurve): at
+ * most one jump, no larger than one heap growth step from where it started, and everything else
+ * flat. A per-run leak cannot hide in that: small ones add up outside the jump, large ones make
+ * several jumps, and a one-off one larger than a heap growth makes a jump too large.
  * What it cannot see: a leak inside the wasm heap smaller than its growth step, and GPU buffers.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { fillForm, recordSteps, startApp, stepLog, waitForRunEnd, type App } from './harness';
+import { checkMemoryCurve, DRIFT_BYTES, JUMP_BYTES, MiB } from './memory-curve';
 
 let app: App;
 
@@ -57,12 +60,8 @@ async function measure(page: Page): Promise<Measurement> {
   });
 }
 
-/** A one-way heap growth, not GC noise: larger than anything else the check allows. */
-const JUMP_BYTES = 2 * 2 ** 20;
-
 it('(f) ten generations keep the worker memory flat', async () => {
   const { page } = app;
-  const MiB = 2 ** 20;
   const samples: Measurement[] = [];
   for (let i = 1; i <= 10; i++) {
     await fillForm(page, { prompt: 'a green square sliding left', steps: 2, seed: i });
@@ -77,16 +76,19 @@ it('(f) ten generations keep the worker memory flat', async () => {
   // The worker was seen by the measurement (otherwise the checks below prove nothing).
   expect(samples[1].workerBytes).toBeGreaterThan(0);
   // From run 2 (warm: sessions created, first-run allocations done) to run 10.
-  const deltas = samples.slice(2).map((m, i) => m.workerBytes - samples[i + 1].workerBytes);
-  const jumps = deltas.filter((d) => d > JUMP_BYTES);
-  const drift = deltas.filter((d) => d <= JUMP_BYTES).reduce((a, b) => a + b, 0);
+  const { deltas, jumps, drift, problems } = checkMemoryCurve(samples.map((m) => m.workerBytes), 3);
   console.log(
     `worker memory, runs 3–10 against the run before: ${deltas.map((d) => (d / MiB).toFixed(2)).join(', ')} MiB; ` +
-      `${jumps.length} jump(s), ${(drift / MiB).toFixed(2)} MiB outside them (scopes ${samples[9].scopes.join(', ')})`,
+      `${jumps.length} jump(s) > ${JUMP_BYTES / MiB} MiB` +
+      jumps.map((j) => ` (run ${j.run}: +${(j.delta / MiB).toFixed(2)}, one heap growth ≤ ${(j.maxStep / MiB).toFixed(2)})`).join('') +
+      `, ${(drift / MiB).toFixed(2)} MiB outside them (scopes ${samples[9].scopes.join(', ')})`,
   );
   expect(jumps.length).toBeLessThanOrEqual(1);
+  // The jump is one growth of the wasm heap, not a one-off leak larger than that.
+  for (const j of jumps) expect(j.delta).toBeLessThanOrEqual(j.maxStep);
   // Eight more generations may add at most 2 MiB outside a heap growth (GC timing noise), not a clip per run.
-  expect(drift).toBeLessThan(2 * MiB);
+  expect(drift).toBeLessThan(DRIFT_BYTES);
+  expect(problems).toEqual([]);
   // The page keeps history summaries only (clips stay in IndexedDB until played): it must not
   // grow by a clip per run either (before that split it grew ~2.1 MiB per run here).
   const pageBytes = (m: Measurement) => m.totalBytes - m.workerBytes;
