@@ -31,6 +31,7 @@ import {
   type ComponentSession, type Ort, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
+import { clearLoadMeasures, LOAD_MEASURES, measured } from '../store/load-marks';
 import { requestFreshWebGpuDevice } from './webgpu-device';
 import { AdapterShelf, adapterInfo } from './adapter-choice';
 import {
@@ -125,6 +126,12 @@ export class VidletEngine implements Engine {
 
   async loadModel(source: ModelSource, options: LoadOptions = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     this.claim('load');
+    // Where the load's time goes, on this context's performance timeline (src/store/load-marks.ts).
+    clearLoadMeasures();
+    return measured(LOAD_MEASURES.load, () => this.#load(source, options, onProgress));
+  }
+
+  async #load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
     const abort = new AbortController();
     this.loadAbort = abort;
     // A view of the store for this load only: aborting it leaves this.store (used later for
@@ -132,9 +139,9 @@ export class VidletEngine implements Engine {
     const store = this.store.withSignal?.(abort.signal) ?? this.store;
     try {
       onProgress?.({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
-      const manifest = parseManifest(await store.readManifest(source.base));
-      const env = await (this.options.probe ?? probeEnvironment)();
-      const tokenizer = await this.readTokenizer(store, source.base, manifest);
+      const manifest = parseManifest(await measured(LOAD_MEASURES.manifest, () => store.readManifest(source.base)));
+      const env = await measured(LOAD_MEASURES.probe, () => (this.options.probe ?? probeEnvironment)());
+      const tokenizer = await measured(LOAD_MEASURES.tokenizer, () => this.readTokenizer(store, source.base, manifest));
       let backend = this.withActualThreads(chooseBackend(env, options));
       // The wasm thread count ORT starts with, whichever backend runs the graphs.
       const wasmThreads = backend.backend === 'wasm' ? backend.threads : env.wasm ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }).threads : 0;
@@ -153,7 +160,7 @@ export class VidletEngine implements Engine {
       const { variants, specs, sessions, vae, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
       const adapters = new AdapterShelf(this.store, source.base, manifest);
-      const listing = await adapters.describe();
+      const listing = await measured(LOAD_MEASURES.adapters, () => adapters.describe());
       const info: ModelInfo = {
         name: manifest.name,
         displayName: manifest.displayName,
@@ -185,7 +192,7 @@ export class VidletEngine implements Engine {
       this.lastDecodeMs = undefined;
       if (previous) await releaseAll(previous);
       // Only now, with this version in use: the store may delete what earlier versions left.
-      await this.store.packageLoaded?.(source.base, manifest);
+      await measured(LOAD_MEASURES.prune, async () => this.store.packageLoaded?.(source.base, manifest));
       return info;
     } catch (e) {
       // Aborted before any model file was under way (manifest, tokenizer): nothing to keep.
@@ -350,7 +357,7 @@ export class VidletEngine implements Engine {
     const specs = planSessions(manifest, backend, options.variant ?? 'auto', mode);
     const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, specs.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
     const totalBytes = sessionFiles(specs).reduce((s, f) => s + f.bytes, 0);
-    const bytes = await this.readAll(store, signal, base, specs, totalBytes, onProgress);
+    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, specs, totalBytes, onProgress));
     if (this.ortThreads === null) {
       configureOrt(this.ort, wasmThreads);
       this.ortThreads = wasmThreads;
@@ -510,7 +517,11 @@ export class VidletEngine implements Engine {
     try {
       for (const spec of specs) {
         const files = spec.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        sessions[spec.key] = await createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
+        sessions[spec.key] = await measured(
+          LOAD_MEASURES.session,
+          () => createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field),
+          { key: spec.key, component: spec.component, variant: spec.variant },
+        );
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions));

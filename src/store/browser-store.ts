@@ -18,6 +18,7 @@ import { relPath } from './json-fields';
 import { isLocalBase } from './local-import';
 import { verifyFile } from './sha256';
 import { pruneOldVersions } from './old-versions';
+import { LOAD_MEASURES, measured } from './load-marks';
 import type { FileProgress, Manifest, ModelFileStore, PackageFile } from './types';
 
 export interface BrowserStoreOptions {
@@ -157,21 +158,23 @@ export class BrowserModelStore implements ModelFileStore {
 
     if (this.cacheBroken) {
       if (isLocalBase(base)) throw new FileUnavailableError(file.path, base, NOT_STORED);
-      const data = await downloadToMemory(url, downloadOpts);
-      await verifyFile(file, data, url);
+      const data = await measured(LOAD_MEASURES.download, () => downloadToMemory(url, downloadOpts), { file: file.path, bytes: file.bytes });
+      await measured(LOAD_MEASURES.sha256, () => verifyFile(file, data, url), { file: file.path, bytes: file.bytes });
       return data;
     }
 
     const name = await this.modelName(base);
     const into = new Uint8Array(file.bytes);
+    // #13: where a warm start's time goes (src/engine/load-marks.ts).
+    const which = { file: file.path, bytes: file.bytes };
     let held: number;
     try {
-      const stored = await this.cache.readStored(name, file, into);
+      const stored = await measured(LOAD_MEASURES.cacheRead, () => this.cache.readStored(name, file, into), which);
       held = stored.held;
       if (stored.complete) {
         report(file.bytes, true);
         try {
-          await verifyFile(file, into, 'the browser cache');
+          await measured(LOAD_MEASURES.sha256, () => verifyFile(file, into, 'the browser cache'), which);
           return into;
         } catch (e) {
           if (!(e instanceof IntegrityError || e instanceof SizeMismatchError)) throw e;
@@ -197,7 +200,7 @@ export class BrowserModelStore implements ModelFileStore {
       if (held < file.bytes) {
         let restarted: boolean;
         try {
-          ({ restarted } = await download(url, { ...downloadOpts, start: held, sink: writer }));
+          ({ restarted } = await measured(LOAD_MEASURES.download, () => download(url, { ...downloadOpts, start: held, sink: writer }), which));
         } catch (e) {
           // Cancelled: the finished chunks stay stored; say how much, so the UI can tell the user.
           if (e instanceof DownloadAbortedError) throw new DownloadAbortedError(file.path, writer.storedBytes, file.bytes);
@@ -207,7 +210,7 @@ export class BrowserModelStore implements ModelFileStore {
       }
       await writer.flush();
       try {
-        await verifyFile(file, into, url);
+        await measured(LOAD_MEASURES.sha256, () => verifyFile(file, into, url), which);
       } catch (e) {
         await this.cache.deleteFile(name, file);
         if (fresh || !(e instanceof IntegrityError || e instanceof SizeMismatchError)) throw e;

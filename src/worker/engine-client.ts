@@ -25,7 +25,7 @@ import type {
   TakeScore,
 } from '../engine/types';
 import type { ImportedPackage, ImportProgress, LocalFile } from '../store/local-import';
-import type { CacheUsage, DecodedFrames, EngineHost, PackagePlan } from './engine-host';
+import type { CacheUsage, DecodedFrames, EngineDiagnostics, EngineHost, PackagePlan } from './engine-host';
 import { deserializeError } from './error-transport';
 
 export class WorkerCrashedError extends Error {
@@ -138,7 +138,7 @@ export class EngineClient implements Engine {
     return this.#call(() => this.#remote.importLocalPackage(files, onProgress ? Comlink.proxy(onProgress) : undefined));
   }
 
-  diagnostics(): Promise<{ generations: number; crossOriginIsolated: boolean }> {
+  diagnostics(): Promise<EngineDiagnostics> {
     return this.#call(() => this.#remote.diagnostics());
   }
 

@@ -30,6 +30,7 @@ import { importPackageFiles, type ImportedPackage, type ImportProgress, type Imp
 import { listedBytes } from '../store/package-files';
 import { serializeError } from './error-transport';
 import { BUILD_VERSION } from '../build-info';
+import { loadMeasures, type MeasureEntry } from '../store/load-marks';
 
 /** What the model panel shows: bytes cached per model and the origin's usage and quota. */
 export interface CacheUsage {
@@ -57,6 +58,16 @@ export interface PackagePlan {
   /** Bytes of every file the manifest lists (what importing a folder stores). */
   listedBytes: number;
   estimate: StorageEstimate | null;
+}
+
+/** EngineHost.diagnostics(): the worker's state as tests and scripts/page-timings.ts read it. */
+export interface EngineDiagnostics {
+  generations: number;
+  crossOriginIsolated: boolean;
+  /** navigator.hardwareConcurrency as the worker sees it (0 where there is none). */
+  hardwareConcurrency: number;
+  timeOrigin: number;
+  loadMeasures: MeasureEntry[];
 }
 
 export interface EngineHostOptions {
@@ -245,9 +256,21 @@ export class EngineHost {
     return this.#cache;
   }
 
-  /** How many generations finished in this worker (tests read it to tell a reload from a reuse). */
-  diagnostics(): { generations: number; crossOriginIsolated: boolean } {
-    return { generations: this.#generations, crossOriginIsolated: self.crossOriginIsolated === true };
+  /**
+   * How many generations finished in this worker (tests read it to tell a reload from a reuse),
+   * and where the last model load's time went (src/store/load-marks.ts): its measures on this
+   * worker's timeline, which starts at `timeOrigin` (ms since the epoch, as the page's
+   * performance.timeOrigin), so the page can place them on its own.
+   */
+  diagnostics(): EngineDiagnostics {
+    const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+    return {
+      generations: this.#generations,
+      crossOriginIsolated: g.crossOriginIsolated === true,
+      hardwareConcurrency: g.navigator?.hardwareConcurrency ?? 0,
+      timeOrigin: performance.timeOrigin,
+      loadMeasures: loadMeasures(),
+    };
   }
 }
 

@@ -13,6 +13,7 @@ import { checkScenes, requestFromSettings } from './scene-run';
 import { activePlan, plannedFrames, supportOf } from './scene-list-state';
 import type { ModelStorage } from './model-storage';
 import { Observable } from './observable';
+import { LOAD_MEASURES, measured } from '../../store/load-marks';
 import { isCancellation, toUserError, type UserError } from './user-error';
 
 export type ModelState =
@@ -106,7 +107,8 @@ export class EngineSession {
   ensureModel(): Promise<ModelInfo> {
     const state = this.model.value;
     if (state.kind === 'ready') return Promise.resolve(state.info);
-    this.#loading ??= this.#load().finally(() => (this.#loading = undefined));
+    // Measured on the page's timeline (src/store/load-marks.ts): from here to the ready state.
+    this.#loading ??= measured(LOAD_MEASURES.pageLoad, () => this.#load()).finally(() => (this.#loading = undefined));
     return this.#loading;
   }
 
@@ -119,7 +121,7 @@ export class EngineSession {
         if (progress.phase === 'download' && !progress.fromCache) sawNetwork = true;
         this.model.set({ kind: 'loading', startedAt, progress });
       });
-      await this.#options.onModelLoaded?.(info).catch((error) => console.error('After model load:', error));
+      await measured(LOAD_MEASURES.pageAfterLoad, async () => this.#options.onModelLoaded?.(info)).catch((error) => console.error('After model load:', error));
       this.model.set({ kind: 'ready', info, loadMs: performance.now() - startedAt, fromCache: !sawNetwork });
       void this.storage.refresh().catch(() => {});
       // The model is stored now; ask (once) that the browser not evict it.
