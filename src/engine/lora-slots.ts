@@ -31,7 +31,6 @@ export class LoraSlots {
   /** [S,D,P,C,R] */
   readonly up: Float32Array;
   private scales: ScaleSource;
-  private readonly filled = new Set<number>();
 
   constructor(readonly layout: LoraLayout) {
     this.S = layout.slots.length;
@@ -67,7 +66,6 @@ export class LoraSlots {
     }
     this.down.set(weights.down, s * n);
     this.up.set(weights.up, s * n);
-    this.filled.add(s);
   }
 
   /** Zeroes a slot's weights (its scale no longer matters). */
@@ -76,11 +74,6 @@ export class LoraSlots {
     const n = this.slotSize();
     this.down.fill(0, s * n, (s + 1) * n);
     this.up.fill(0, s * n, (s + 1) * n);
-    this.filled.delete(s);
-  }
-
-  hasAdapter(slot: string | number): boolean {
-    return this.filled.has(this.slotIndex(slot));
   }
 
   /** Constant scales [S,D], or a function giving the [S,D] row for each step (e.g. adapters' loraScalesForStep). */
@@ -89,14 +82,6 @@ export class LoraSlots {
       throw new RangeError(`lora scales hold ${source.length} values, expected S·D = ${this.S}·${this.D}.`);
     }
     this.scales = source;
-  }
-
-  /** One slot at one strength on every block (the plain LoRA). */
-  setSlotStrength(slot: string | number, strength: number): void {
-    const s = this.slotIndex(slot);
-    const row = this.scales instanceof Float32Array ? this.scales.slice() : new Float32Array(this.S * this.D);
-    row.fill(strength, s * this.D, (s + 1) * this.D);
-    this.scales = row;
   }
 
   /** Back to all-zero scales (adapters stay loaded but inactive). */

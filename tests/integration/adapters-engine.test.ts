@@ -63,17 +63,18 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
   it('slots filled directly through engine.loraSlots stay for a request without `adapters`; request adapters never leak', async () => {
     const plain = sha((await engine.generate(base)).video.data);
     const mine = makeAdapter('manual', 'style', manifest.name, manifest.lora, 7);
-    const { loadAdapter } = await import('../../src/engine/adapters');
+    const { loadAdapter, planSlots } = await import('../../src/engine/adapters');
+    const { applySlotPlan } = await import('../../src/engine/adapters/apply-plan');
     const loaded = loadAdapter({ weights: mine.weights, description: mine.description }, { name: manifest.name, lora: manifest.lora as never });
-    engine.loraSlots.setAdapter('identity', loaded);
-    engine.loraSlots.setSlotStrength('identity', 1);
+    // Into a slot at strength 1 on every block, as the engine applies a request's adapters.
+    const fillSlots = () => applySlotPlan(engine.loraSlots, planSlots([{ adapter: loaded, strength: 1 }], engine.loraSlots.layout.slots, 'constant'));
+    fillSlots();
     const manual = sha((await engine.generate(base)).video.data);
     expect(manual).not.toBe(plain);
     expect(sha((await engine.generate(base)).video.data)).toBe(manual); // still there
     await engine.generate({ ...base, adapters: [{ name: 'test-style' }] }); // a request replaces them…
     expect(sha((await engine.generate(base)).video.data)).toBe(plain); // …and its adapters do not leak
-    engine.loraSlots.setAdapter('identity', loaded);
-    engine.loraSlots.setSlotStrength('identity', 1);
+    fillSlots();
     expect(sha((await engine.generate({ ...base, adapters: [] })).video.data)).toBe(plain); // [] = base model
   });
 

@@ -66,9 +66,11 @@ describe('shipped adapters', () => {
     const slots = new LoraSlots(lora);
     slots.setAdapter(1, { down: new Float32Array(slots.slotSize()).fill(1), up: new Float32Array(slots.slotSize()).fill(1) });
     applySlotPlan(slots, planSlots([{ adapter: pip, strength: 2 }], lora.slots, 'constant'));
-    expect(slots.hasAdapter(0)).toBe(true);
-    expect(slots.hasAdapter(1)).toBe(false); // the stale motion adapter was removed
-    expect(slots.down.subarray(0, slots.slotSize())).toEqual(pip.down);
+    const n = slots.slotSize();
+    expect(slots.down.subarray(0, n)).toEqual(pip.down);
+    expect(slots.up.subarray(0, n)).toEqual(pip.up);
+    // the stale motion adapter was removed
+    expect(slots.down.subarray(n).every((v) => v === 0) && slots.up.subarray(n).every((v) => v === 0)).toBe(true);
     expect([...slots.scalesTensor(1, { stepIndex: 0, t: 1, steps: 2 })]).toEqual([2, 2, 0, 0]);
     clearAdapters(slots);
     expect(slots.down.every((v) => v === 0)).toBe(true);
