@@ -69,26 +69,12 @@ async function measureNow(page: Page): Promise<Omit<Sample, 'run' | 'ms' | 'meas
 }
 
 /**
- * Chromium answers measureUserAgentSpecificMemory() at the next garbage collection of the isolates
- * it measures (ForceEagerMeasureMemory did not make it eager here: 50–60 s per measurement on the
- * busy 2-core machine). So while it is pending, collect garbage in the page and in its workers
- * (--js-flags=--expose-gc gives workers gc() too) every 200 ms.
+ * A measurement can take a minute or more on the busy 2-core machine: Chromium 156 answers
+ * measureUserAgentSpecificMemory() late despite ForceEagerMeasureMemory (63 s for one call at load
+ * ~6; forcing gc() in page and worker every 200 ms while it was pending did not help: 1,211 s at
+ * load ~15). Hence --every.
  */
-async function measure(page: Page): Promise<Omit<Sample, 'run' | 'ms' | 'measureMs'>> {
-  const pending = measureNow(page);
-  let settled = false;
-  void pending.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  while (!settled) {
-    await Promise.race([pending.catch(() => {}), new Promise((r) => setTimeout(r, 200))]);
-    if (settled) break;
-    await page.evaluate(() => (globalThis as { gc?: () => void }).gc?.()).catch(() => {});
-    for (const w of page.workers()) await w.evaluate(() => (globalThis as { gc?: () => void }).gc?.()).catch(() => {});
-  }
-  return pending;
-}
+const measure = measureNow;
 
 /**
  * The measured runs from run 2 on, each against the measurement before it: jumps (> JUMP), drift
