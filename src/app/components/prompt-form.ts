@@ -10,11 +10,11 @@ import { customElement, state } from 'lit/decorators.js';
 import type { PromptAnalysis } from '../../engine/types';
 import type { AdapterLibrary } from '../data/adapter-library';
 import { splitUnknownWords } from '../data/adapter-settings';
-import { isActive, type EngineSession } from '../data/engine-session';
+import { isActive, type EngineSession, type RunState } from '../data/engine-session';
 import { stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
 import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
 import { checkPlan, supportOf } from '../data/scene-list-state';
-import type { SettingsStore } from '../data/settings-store';
+import type { SettingsNotice, SettingsStore } from '../data/settings-store';
 import { adapterContext, engineContext, settingsContext } from '../contexts';
 import { vidletEvent } from '../events';
 import { controls, tokens } from './theme';
@@ -48,149 +48,185 @@ export class PromptForm extends LitElement {
     const run = this.#watch.get(this.session.run);
     const model = this.#watch.get(this.session.model);
     const notice = this.#watch.get(this.settingsStore.notice);
-    const active = isActive(run);
-    const hasMotion = model.kind === 'ready' ? model.info.hasMotion : true;
+    const info = model.kind === 'ready' ? model.info : undefined;
+    const hasMotion = info ? info.hasMotion : true;
     // A distilled model with an explicit sigma list takes one step count: shown, locked, with why.
-    const steps = stepControl(s, model.kind === 'ready' ? model.info : undefined);
+    const steps = stepControl(s, info);
     // With a scene list the scenes are the prompt (#10): the textarea gives way to the rows, and an
     // invalid plan disables Generate with the reason.
     const planned = Boolean(s.scenes?.length);
-    const blocked = planned ? checkPlan(s.scenes!, supportOf(model.kind === 'ready' ? model.info : undefined)).blockedBecause : undefined;
+    const blocked = planned ? checkPlan(s.scenes!, supportOf(info)).blockedBecause : undefined;
     this.#scheduleAnalysis(s.prompt, model.kind === 'ready');
 
     return html`
       <form @submit=${this.#submit} @keydown=${this.#keydown} novalidate>
-        <div class="field">
-          <label for="prompt">${planned ? 'Scenes' : 'Prompt'}</label>
-          <textarea
-            ?hidden=${planned}
-            id="prompt"
-            name="prompt"
-            rows="4"
-            placeholder="e.g. a red ball bouncing on a blue background, camera pans left"
-            .value=${s.prompt}
-            @input=${(e: Event) => this.#set({ prompt: (e.target as HTMLTextAreaElement).value })}
-            aria-describedby="prompt-hint"
-            aria-invalid=${this.#problem('prompt') ? 'true' : 'false'}
-          ></textarea>
-          <div id="prompt-hint">${this.#promptHint()}</div>
-          <vidlet-scene-list></vidlet-scene-list>
-        </div>
+        ${this.#promptField(s, planned)}
+        ${this.#negativeField(s)}
+        ${this.#basicRow(s, steps)}
+        ${steps.note ? html`<p id="steps-note" class="muted steps-note">${steps.note}</p>` : nothing}
+        ${this.#advanced(s, hasMotion)}
+        ${this.#messages(notice)}
+        ${this.#actions(run, blocked)}
+      </form>
+    `;
+  }
 
+  /** The prompt, or the scene list when the settings hold one (the label says which). */
+  #promptField(s: GenerationSettings, planned: boolean) {
+    return html`
+      <div class="field">
+        <label for="prompt">${planned ? 'Scenes' : 'Prompt'}</label>
+        <textarea
+          ?hidden=${planned}
+          id="prompt"
+          name="prompt"
+          rows="4"
+          placeholder="e.g. a red ball bouncing on a blue background, camera pans left"
+          .value=${s.prompt}
+          @input=${(e: Event) => this.#set({ prompt: (e.target as HTMLTextAreaElement).value })}
+          aria-describedby="prompt-hint"
+          aria-invalid=${this.#problem('prompt') ? 'true' : 'false'}
+        ></textarea>
+        <div id="prompt-hint">${this.#promptHint()}</div>
+        <vidlet-scene-list></vidlet-scene-list>
+      </div>
+    `;
+  }
+
+  #negativeField(s: GenerationSettings) {
+    return html`
+      <div class="field">
+        <label for="negative">Negative prompt <span class="optional">optional</span></label>
+        <input
+          id="negative"
+          name="negativePrompt"
+          placeholder="what to avoid"
+          .value=${s.negativePrompt ?? ''}
+          @input=${(e: Event) => this.#set({ negativePrompt: (e.target as HTMLInputElement).value })}
+        />
+      </div>
+    `;
+  }
+
+  /** Seed (with Random), steps (locked with a note for a fixed sigma list) and guidance. */
+  #basicRow(s: GenerationSettings, steps: ReturnType<typeof stepControl>) {
+    return html`
+      <div class="row">
         <div class="field">
-          <label for="negative">Negative prompt <span class="optional">optional</span></label>
+          <label for="seed">Seed</label>
+          <div class="seed">
+            <input
+              id="seed"
+              name="seed"
+              type="number"
+              min=${SEED.min}
+              max=${SEED.max}
+              step="1"
+              .value=${String(s.seed)}
+              @change=${(e: Event) => this.#set({ seed: Number((e.target as HTMLInputElement).value) })}
+            />
+            <button type="button" @click=${() => this.settingsStore.randomizeSeed()} title="Pick a random seed">Random</button>
+          </div>
+        </div>
+        <div class="field narrow">
+          <label for="steps">Steps</label>
           <input
-            id="negative"
-            name="negativePrompt"
-            placeholder="what to avoid"
-            .value=${s.negativePrompt ?? ''}
-            @input=${(e: Event) => this.#set({ negativePrompt: (e.target as HTMLInputElement).value })}
+            id="steps"
+            name="steps"
+            type="number"
+            min=${STEPS.min}
+            max=${STEPS.max}
+            .value=${String(steps.value)}
+            ?disabled=${steps.fixed}
+            title=${steps.note ?? nothing}
+            aria-describedby=${steps.fixed ? 'steps-note' : nothing}
+            @change=${(e: Event) => this.#set({ steps: Number((e.target as HTMLInputElement).value) })}
           />
         </div>
+        <div class="field narrow">
+          <label for="guidance">Guidance</label>
+          <input
+            id="guidance"
+            name="guidance"
+            title="Classifier-free guidance scale w: how closely the clip follows the prompt. 1 turns it off (and saves a pass per step)."
+            type="number"
+            min=${GUIDANCE.min}
+            max=${GUIDANCE.max}
+            step="0.5"
+            .value=${String(s.guidance)}
+            @change=${(e: Event) => this.#set({ guidance: Number((e.target as HTMLInputElement).value) })}
+          />
+        </div>
+      </div>
+    `;
+  }
 
+  /** Inner-Guidance (disabled for a model without a motion branch) and the sampler. */
+  #advanced(s: GenerationSettings, hasMotion: boolean) {
+    return html`
+      <details>
+        <summary>Advanced</summary>
         <div class="row">
           <div class="field">
-            <label for="seed">Seed</label>
-            <div class="seed">
-              <input
-                id="seed"
-                name="seed"
-                type="number"
-                min=${SEED.min}
-                max=${SEED.max}
-                step="1"
-                .value=${String(s.seed)}
-                @change=${(e: Event) => this.#set({ seed: Number((e.target as HTMLInputElement).value) })}
-              />
-              <button type="button" @click=${() => this.settingsStore.randomizeSeed()} title="Pick a random seed">Random</button>
-            </div>
-          </div>
-          <div class="field narrow">
-            <label for="steps">Steps</label>
+            <label for="inner">Inner-Guidance (motion)</label>
             <input
-              id="steps"
-              name="steps"
+              id="inner"
+              name="innerGuidance"
               type="number"
-              min=${STEPS.min}
-              max=${STEPS.max}
-              .value=${String(steps.value)}
-              ?disabled=${steps.fixed}
-              title=${steps.note ?? nothing}
-              aria-describedby=${steps.fixed ? 'steps-note' : nothing}
-              @change=${(e: Event) => this.#set({ steps: Number((e.target as HTMLInputElement).value) })}
-            />
-          </div>
-          <div class="field narrow">
-            <label for="guidance">Guidance</label>
-            <input
-              id="guidance"
-              name="guidance"
-              title="Classifier-free guidance scale w: how closely the clip follows the prompt. 1 turns it off (and saves a pass per step)."
-              type="number"
-              min=${GUIDANCE.min}
-              max=${GUIDANCE.max}
+              min=${INNER_GUIDANCE.min}
+              max=${INNER_GUIDANCE.max}
               step="0.5"
-              .value=${String(s.guidance)}
-              @change=${(e: Event) => this.#set({ guidance: Number((e.target as HTMLInputElement).value) })}
+              .value=${String(s.innerGuidance)}
+              ?disabled=${!hasMotion}
+              @change=${(e: Event) => this.#set({ innerGuidance: Number((e.target as HTMLInputElement).value) })}
             />
+            <span class="muted"
+              >${hasMotion
+                ? 'Pushes towards coherent motion (VideoJAM w2, used with w1 = Guidance − 1). 0 turns it off and saves a third of the time.'
+                : 'This model has no motion branch.'}</span
+            >
+          </div>
+          <div class="field">
+            <label for="sampler">Sampler</label>
+            <select
+              id="sampler"
+              name="sampler"
+              .value=${s.sampler}
+              @change=${(e: Event) => this.#set({ sampler: (e.target as HTMLSelectElement).value as GenerationSettings['sampler'] })}
+            >
+              ${SAMPLER_NAMES.map((name) => html`<option value=${name} ?selected=${name === s.sampler}>${SAMPLER_LABELS[name]}</option>`)}
+            </select>
           </div>
         </div>
+      </details>
+    `;
+  }
 
-        ${steps.note ? html`<p id="steps-note" class="muted steps-note">${steps.note}</p>` : nothing}
+  /** The settings' problems after a refused Generate, and the settings store's notice. */
+  #messages(notice: SettingsNotice | undefined) {
+    return html`
+      ${this.problems.length
+        ? html`<ul class="problems" role="alert">
+            ${this.problems.map((p) => html`<li>${p.message}</li>`)}
+          </ul>`
+        : nothing}
+      ${notice ? html`<p class="notice ${notice.kind}" role="status">${notice.text}</p>` : nothing}
+    `;
+  }
 
-        <details>
-          <summary>Advanced</summary>
-          <div class="row">
-            <div class="field">
-              <label for="inner">Inner-Guidance (motion)</label>
-              <input
-                id="inner"
-                name="innerGuidance"
-                type="number"
-                min=${INNER_GUIDANCE.min}
-                max=${INNER_GUIDANCE.max}
-                step="0.5"
-                .value=${String(s.innerGuidance)}
-                ?disabled=${!hasMotion}
-                @change=${(e: Event) => this.#set({ innerGuidance: Number((e.target as HTMLInputElement).value) })}
-              />
-              <span class="muted"
-                >${hasMotion
-                  ? 'Pushes towards coherent motion (VideoJAM w2, used with w1 = Guidance − 1). 0 turns it off and saves a third of the time.'
-                  : 'This model has no motion branch.'}</span
-              >
-            </div>
-            <div class="field">
-              <label for="sampler">Sampler</label>
-              <select
-                id="sampler"
-                name="sampler"
-                .value=${s.sampler}
-                @change=${(e: Event) => this.#set({ sampler: (e.target as HTMLSelectElement).value as GenerationSettings['sampler'] })}
-              >
-                ${SAMPLER_NAMES.map((name) => html`<option value=${name} ?selected=${name === s.sampler}>${SAMPLER_LABELS[name]}</option>`)}
-              </select>
-            </div>
-          </div>
-        </details>
-
-        ${this.problems.length
-          ? html`<ul class="problems" role="alert">
-              ${this.problems.map((p) => html`<li>${p.message}</li>`)}
-            </ul>`
-          : nothing}
-        ${notice ? html`<p class="notice ${notice.kind}" role="status">${notice.text}</p>` : nothing}
-
-        <div class="actions">
-          ${active
-            ? html`<button type="button" class="cancel" @click=${this.#cancel} ?disabled=${run.kind === 'cancelling'}>
-                ${run.kind === 'cancelling' ? 'Cancelling…' : 'Cancel'}
-              </button>`
-            : html`<button type="submit" class="primary generate" ?disabled=${blocked !== undefined} aria-describedby="blocked">Generate</button>`}
-          ${blocked && !active ? html`<span id="blocked" class="error-text blocked">${blocked}</span>` : nothing}
-          <span class="muted shortcut">${navigator.platform.includes('Mac') ? '⌘' : 'Ctrl'} + Enter</span>
-        </div>
-      </form>
+  /** Generate (disabled with the reason while the scene plan is blocked), or Cancel during a run. */
+  #actions(run: RunState, blocked: string | undefined) {
+    const active = isActive(run);
+    return html`
+      <div class="actions">
+        ${active
+          ? html`<button type="button" class="cancel" @click=${this.#cancel} ?disabled=${run.kind === 'cancelling'}>
+              ${run.kind === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+            </button>`
+          : html`<button type="submit" class="primary generate" ?disabled=${blocked !== undefined} aria-describedby="blocked">Generate</button>`}
+        ${blocked && !active ? html`<span id="blocked" class="error-text blocked">${blocked}</span>` : nothing}
+        <span class="muted shortcut">${navigator.platform.includes('Mac') ? '⌘' : 'Ctrl'} + Enter</span>
+      </div>
     `;
   }
 
