@@ -30,31 +30,71 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   const vae = info.vaeDecode;
   if (vae && (opts.vaeDecode || vae.graphs === 'frames' || vae.tiling)) process.stderr.write(`${vaeDecodeLine(vae)}\n`);
 
-  // The scenes against this model's own limits (the contract's were checked before loading). The
-  // prompt is already the scenes' caption (args.ts); the plan goes with it (below).
+  const scenes = await checkAgainstModel(opts, engine, info);
+  await addAdapterFiles(opts, engine);
+  const request = buildRequest(opts, info, () => randomSeed(() => webcrypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32));
+  // A plan of several scenes the model can make goes with its caption: a per-scene package makes
+  // each scene from its own text (#10); the engine refuses nothing canMake accepted here.
+  if (scenes.plan.length > 1 && canMake(scenes.problems)) request.scenes = scenes.plan;
+  await describeRequest(request, engine);
+
+  const { result, best } = await generateInterruptibly(opts, engine, info, request, status);
+  status.done();
+  if (best) for (const line of rankingLines(best, opts.out)) process.stderr.write(`${line}\n`);
+  // The engine's word on the scenes (a one-caption package), unless sceneReport already said it.
+  const sceneNote = result.scenes?.note;
+  if (sceneNote && !sceneReport(scenes).lines.some((l) => l.includes(sceneNote))) process.stderr.write(`note: ${sceneNote}\n`);
+
+  const written = await writeClips(result, format, opts.out);
+  await engine.unload();
+  if (opts.json) {
+    const t = result.timings;
+    const summary = {
+      settings: written.settings,
+      output: { path: written.outPath, format: written.clip.format, codec: written.clip.codec, encoder: written.clip.encoder, bytes: written.clip.bytes.length, motionPath: written.motionPath },
+      timings: { ...t, loadMs, encodeMs: written.encodeMs },
+      batch: result.batch,
+      denoiserPasses: passNames(result.batch ?? 1, request, info.hasMotion),
+      denoiserCalls: result.denoiserCalls,
+      innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
+      unknownWords: result.unknownWords,
+      adapters: result.request.adapters ?? [],
+      blend: result.request.blend ?? 'constant',
+      backend: info.backend,
+      ...(info.vaeDecode ? { vaeDecode: info.vaeDecode } : {}),
+      scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
+      ...(best ? { bestOf: bestOfSummary(best) } : {}),
+    };
+    stdout.write(`${JSON.stringify(summary)}\n`);
+  }
+}
+
+type NodeEngine = Awaited<ReturnType<typeof loadNodeEngine>>['engine'];
+type Generated = Awaited<ReturnType<NodeEngine['generate']>>;
+
+/**
+ * The flags against this model's own limits (the contract's were checked before loading), before
+ * any step: a refusal unloads the model and says which flag. Returns the scene plan; the prompt is
+ * already the scenes' caption (args.ts).
+ */
+async function checkAgainstModel(opts: GenerateOptions, engine: NodeEngine, info: ModelInfo) {
   const scenes = planScenes({ prompt: opts.prompt, scenes: opts.scenes ?? [] }, info.scenes ?? singleSceneSupport(info.video.frames));
   const report = sceneReport(scenes);
   for (const line of report.lines) process.stderr.write(`${line}\n`);
-  if (report.refusal) {
-    await engine.unload();
-    throw new UsageError(`--scene: ${report.refusal}`);
-  }
   // A distilled model takes only its own step count: a --steps asking another is refused by name
   // (the engine would refuse the request in the same words), leaving it out takes the count.
-  const stepsRefused = stepsRefusal(opts.steps, info);
-  if (stepsRefused) {
-    await engine.unload();
-    throw new UsageError(stepsRefused);
-  }
-  if (info.fixedSteps !== undefined) process.stderr.write(`${fixedStepsNote(info.fixedSteps)}\n`);
-  // Before any take: a model without a reward model would otherwise cost N generations first.
-  const refusal = opts.bestOf === undefined ? undefined : bestOfRefusal(info);
+  // Best-of-N is refused before any take: a model without a reward model would otherwise cost N generations first.
+  const refusal = report.refusal ? `--scene: ${report.refusal}` : stepsRefusal(opts.steps, info) ?? (opts.bestOf === undefined ? undefined : bestOfRefusal(info));
   if (refusal) {
     await engine.unload();
     throw new UsageError(refusal);
   }
+  if (info.fixedSteps !== undefined) process.stderr.write(`${fixedStepsNote(info.fixedSteps)}\n`);
+  return scenes;
+}
 
-  // --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it.
+/** --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it. */
+async function addAdapterFiles(opts: GenerateOptions, engine: NodeEngine): Promise<void> {
   const addFile = async (file: string, flag: string) => {
     const json = file.replace(/\.safetensors$/i, '') + '.json';
     const description = JSON.parse(await readFile(json, 'utf8').catch(() => {
@@ -75,10 +115,10 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     lora.name = added.name;
     process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${lora.file}\n`);
   }
-  const request = buildRequest(opts, info, () => randomSeed(() => webcrypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32));
-  // A plan of several scenes the model can make goes with its caption: a per-scene package makes
-  // each scene from its own text (#10); the engine refuses nothing canMake accepted here.
-  if (scenes.plan.length > 1 && canMake(scenes.problems)) request.scenes = scenes.plan;
+}
+
+/** What will run, and what in the prompt the model cannot read, before the first step. */
+async function describeRequest(request: GenerateRequest & AdapterSettings, engine: NodeEngine): Promise<void> {
   if (request.adapters) process.stderr.write(`adapters: ${request.adapters.map((a) => `${a.name}${a.strength !== undefined ? `:${a.strength}` : ''}`).join(', ')} (${request.blend ?? 'constant'})\n`);
   const analysis = await engine.analyzePrompt(request.prompt);
   if (analysis.unknownWords.length > 0) {
@@ -88,8 +128,16 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   process.stderr.write(
     `seed ${request.seed}, ${request.steps} steps, ${request.sampler}, guidance ${request.guidance}, inner-guidance ${request.innerGuidance}\n`,
   );
+}
 
-  // Ctrl-C once: cancel within a step; twice: exit now.
+/** One clip, or the takes of best-of-N, with progress lines; Ctrl-C once cancels within a step, twice exits now. */
+async function generateInterruptibly(
+  opts: GenerateOptions,
+  engine: NodeEngine,
+  info: ModelInfo,
+  request: GenerateRequest & AdapterSettings,
+  status: StatusWriter,
+) {
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts > 1) process.exit(130);
@@ -97,8 +145,6 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
     void engine.cancel();
   };
   process.on('SIGINT', onSigint);
-  let result;
-  let best;
   try {
     const onStep = (s: Parameters<typeof stepLine>[0]) => status.update(stepLine(s), true);
     // Groups of frames come one by one only from a frame-by-frame decoder: say which are being
@@ -108,32 +154,29 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       ? (p: { firstFrame: number; frames: { frames: number } }) => status.update(framesLine(p.firstFrame, p.frames.frames, expected), true)
       : undefined;
     if (opts.bestOf === undefined) {
-      result = await engine.generate(request, { onStep, ...(onFrames ? { onFrames } : {}) });
-    } else {
-      const n = opts.bestOf;
-      best = await engine.generateBestOf(request, { n, rankBy: opts.rankBy ?? 'overall' }, {
-        onStep,
-        ...(onFrames ? { onFrames } : {}),
-        onTake: (t) => {
-          if (t.index > 0) status.done();
-          process.stderr.write(`take ${t.index + 1}/${n}, seed ${t.seed}\n`);
-        },
-      });
-      result = best.takes[0]!.result;
+      return { result: await engine.generate(request, { onStep, ...(onFrames ? { onFrames } : {}) }), best: undefined };
     }
+    const n = opts.bestOf;
+    const best = await engine.generateBestOf(request, { n, rankBy: opts.rankBy ?? 'overall' }, {
+      onStep,
+      ...(onFrames ? { onFrames } : {}),
+      onTake: (t) => {
+        if (t.index > 0) status.done();
+        process.stderr.write(`take ${t.index + 1}/${n}, seed ${t.seed}\n`);
+      },
+    });
+    return { result: best.takes[0]!.result, best };
   } finally {
     process.off('SIGINT', onSigint);
   }
-  status.done();
-  if (best) for (const line of rankingLines(best, opts.out)) process.stderr.write(`${line}\n`);
-  // The engine's word on the scenes (a one-caption package), unless sceneReport already said it.
-  const sceneNote = result.scenes?.note;
-  if (sceneNote && !report.lines.some((l) => l.includes(sceneNote))) process.stderr.write(`note: ${sceneNote}\n`);
+}
 
+/** The clip (and its motion clip, from a model with a motion head) in the format of --out's extension. */
+async function writeClips(result: Generated, format: ReturnType<typeof formatFromPath>, out: string) {
   const tEnc = performance.now();
   const settings = settingsFromResult(result);
   const clip = await exportClip(result.video, result.fps, settings, format);
-  const outPath = resolve(opts.out);
+  const outPath = resolve(out);
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, clip.bytes);
   let motionPath: string | undefined;
@@ -149,26 +192,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       `text ${formatMs(t.textEncoderMs)}, denoise ${formatMs(t.denoiseMs)} (${formatMs(t.stepMs)}/call, batch ${result.batch}), ` +
       `previews ${formatMs(t.previewMs ?? 0)}, decode ${formatMs(t.decodeMs)}\n`,
   );
-  await engine.unload();
-  if (opts.json) {
-    const summary = {
-      settings,
-      output: { path: outPath, format: clip.format, codec: clip.codec, encoder: clip.encoder, bytes: clip.bytes.length, motionPath },
-      timings: { ...t, loadMs, encodeMs },
-      batch: result.batch,
-      denoiserPasses: passNames(result.batch ?? 1, request, info.hasMotion),
-      denoiserCalls: result.denoiserCalls,
-      innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
-      unknownWords: result.unknownWords,
-      adapters: result.request.adapters ?? [],
-      blend: result.request.blend ?? 'constant',
-      backend: info.backend,
-      ...(info.vaeDecode ? { vaeDecode: info.vaeDecode } : {}),
-      scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
-      ...(best ? { bestOf: bestOfSummary(best) } : {}),
-    };
-    stdout.write(`${JSON.stringify(summary)}\n`);
-  }
+  return { settings, clip, outPath, motionPath, encodeMs };
 }
 
 /** Why `--steps` cannot run on this model (one with a fixed sigma list), or undefined. */
