@@ -7,7 +7,8 @@
  * generation leaves the loaded model usable. cancel() during a load stops its download (the store
  * keeps the finished chunks, so the next load resumes after them); once every file is read, the
  * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
- * retries the failing call once.
+ * retries the failing call once. The scene denoiser's session (components.sceneDenoiser, only for
+ * plans denoiserFor sends to it) and the reward model's are created on first use, not at load (#13).
  */
 import { packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
@@ -52,9 +53,17 @@ interface Loaded {
   manifest: Manifest;
   backend: BackendInfo;
   variants: Record<RuntimeComponent, Variant>;
-  /** What each session is made from (the VAE as the whole-clip graph or the frame pair). */
+  /** What each session made at load is made from (the VAE as the whole-clip graph or the frame pair). */
   specs: SessionSpec[];
   sessions: Partial<Record<SessionKey, ComponentSession>>;
+  /**
+   * The scene denoiser's spec, when the package has one. Its files are read (downloaded, verified)
+   * at load like every other, so it works offline later, but its session is made on the first
+   * request that runs on it (sceneSession): a plain prompt never pays for it (#13).
+   */
+  sceneSpec: SessionSpec | undefined;
+  /** That session once asked for; null until then, and again after a failed creation or a device loss. */
+  scene: Promise<ComponentSession> | null;
   /** Which VAE graphs decode, and over which spatial tiles (vae-decode.ts). */
   vae: VaeDecodePlan;
   tokenizer: PromptTokenizer;
@@ -157,7 +166,7 @@ export class VidletEngine implements Engine {
         backend = { ...wasm, reason: `WebGPU could not run this model (${e.message.slice(0, 200)}); using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      const { variants, specs, sessions, vae, totalBytes } = prepared;
+      const { variants, specs, sceneSpec, sessions, vae, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
       const adapters = new AdapterShelf(this.store, source.base, manifest);
       const listing = await measured(LOAD_MEASURES.adapters, () => adapters.describe());
@@ -186,7 +195,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, variants, specs, sessions, vae, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -233,6 +242,10 @@ export class VidletEngine implements Engine {
         scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames, sceneDenoiser: manifest.components.sceneDenoiser !== undefined,
       });
       await m.adapters.apply(m.lora, request.adapters, request.blend);
+      // A plan for the scene denoiser: its session, made once per load on the first such request.
+      // Making it cannot be interrupted; a cancel asked meanwhile stops the request here (the session is kept).
+      const denoiserSession = scenes.denoiser === 'sceneDenoiser' ? await this.sceneSession(m) : m.sessions.denoiser!;
+      if (this.cancelRequested) throw new CancelledError('Generation cancelled.', { seed: request.seed });
       const out = await runPipeline(
         {
           latentDims: [manifest.latent.channels, scenes.latentFrames, manifest.latent.height, manifest.latent.width],
@@ -246,7 +259,7 @@ export class VidletEngine implements Engine {
           lora: m.lora,
           perScene: scenes.perScene,
         },
-        this.components(m, scenes.latentFrames, scenes.denoiser),
+        this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession),
         request,
         {
           onStep: callbacks.onStep,
@@ -342,7 +355,10 @@ export class VidletEngine implements Engine {
     wasmThreads: number,
     options: LoadOptions,
     onProgress?: (p: LoadProgress) => void,
-  ): Promise<{ variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; totalBytes: number }> {
+  ): Promise<{
+    variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sceneSpec: SessionSpec | undefined;
+    sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; totalBytes: number;
+  }> {
     const vaeOption = this.options.vaeDecode ?? {};
     let mode: VaeDecodePlan['mode'];
     try {
@@ -354,10 +370,14 @@ export class VidletEngine implements Engine {
     // otherwise be dropped without a word and the decode run at the package's own tile size.
     const budgetProblem = memoryBudgetProblem(manifest, vaeOption);
     if (budgetProblem) throw new ModelLoadError(budgetProblem, { component: 'vaeDecoder' });
-    const specs = planSessions(manifest, backend, options.variant ?? 'auto', mode);
-    const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, specs.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
-    const totalBytes = sessionFiles(specs).reduce((s, f) => s + f.bytes, 0);
-    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, specs, totalBytes, onProgress));
+    const all = planSessions(manifest, backend, options.variant ?? 'auto', mode);
+    const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, all.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
+    const totalBytes = sessionFiles(all).reduce((s, f) => s + f.bytes, 0);
+    // Every file is read and verified now (a first visit downloads it all, for offline use later);
+    // the scene denoiser's bytes are then dropped, and read again when its session is made.
+    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, all, totalBytes, onProgress));
+    const sceneSpec = all.find((s) => s.key === 'sceneDenoiser');
+    const specs = all.filter((s) => s !== sceneSpec);
     if (this.ortThreads === null) {
       configureOrt(this.ort, wasmThreads);
       this.ortThreads = wasmThreads;
@@ -366,7 +386,7 @@ export class VidletEngine implements Engine {
     const sessions = await this.createSessions(specs, backend, bytes);
     try {
       const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions) };
-      return { variants, specs, sessions, vae, totalBytes };
+      return { variants, specs, sceneSpec, sessions, vae, totalBytes };
     } catch (e) {
       await releaseSessions(Object.values(sessions));
       throw e;
@@ -393,6 +413,35 @@ export class VidletEngine implements Engine {
       throw new BusyError(`A ${JOB_NAMES[this.busy]} is already running; wait for it or cancel it before starting a ${JOB_NAMES[kind]}.`);
     }
     this.busy = kind;
+  }
+
+  /**
+   * The scene denoiser's session, created once per load on the first request that runs on it, from
+   * the store's verified files, with the same options and messages as at load (createSessions).
+   * A failure is not kept: the error goes to that request, plain prompts are untouched, and the
+   * next scene request tries again.
+   */
+  private sceneSession(m: Loaded): Promise<ComponentSession> {
+    if (!m.scene) {
+      const spec = m.sceneSpec;
+      if (!spec) return Promise.reject(new ModelFormatError(`${m.manifest.name} has no scene denoiser (manifest.components.sceneDenoiser).`, { component: 'sceneDenoiser' }));
+      const scene = (async () => {
+        const bytes = new Map<string, Uint8Array>();
+        for (const f of spec.files) bytes.set(f.path, await this.store.getFile(m.base, f));
+        // Not a load measure: the timeline holds the last load's phases only (load-marks.ts).
+        return (await this.createSessions([spec], m.backend, bytes, {}, false))[spec.key]!;
+      })();
+      m.scene = scene;
+      scene.catch(() => {
+        if (m.scene === scene) m.scene = null;
+      });
+    }
+    return m.scene;
+  }
+
+  /** A session of the load by key; the scene denoiser's is made on first use (sceneSession). */
+  private session(m: Loaded, key: SessionKey): Promise<ComponentSession> | ComponentSession {
+    return key === 'sceneDenoiser' ? this.sceneSession(m) : m.sessions[key]!;
   }
 
   /** The reward model's session, created once per load on first use, from the store's verified files. */
@@ -510,6 +559,8 @@ export class VidletEngine implements Engine {
     backend: BackendInfo,
     bytes: Map<string, Uint8Array>,
     extraOptions: Record<string, unknown> = {},
+    /** Record each as a load measure (load-marks.ts); not for a session made after the load. */
+    measure = true,
   ): Promise<Partial<Record<SessionKey, ComponentSession>>> {
     const sessions: Partial<Record<SessionKey, ComponentSession>> = {};
     // After a device loss, onnxruntime-web's own device is dead: sessions go on the fresh one.
@@ -517,11 +568,8 @@ export class VidletEngine implements Engine {
     try {
       for (const spec of specs) {
         const files = spec.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        sessions[spec.key] = await measured(
-          LOAD_MEASURES.session,
-          () => createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field),
-          { key: spec.key, component: spec.component, variant: spec.variant },
-        );
+        const create = () => createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
+        sessions[spec.key] = measure ? await measured(LOAD_MEASURES.session, create, { key: spec.key, component: spec.component, variant: spec.variant }) : await create();
       }
     } catch (e) {
       await releaseSessions(Object.values(sessions));
@@ -537,6 +585,10 @@ export class VidletEngine implements Engine {
     const reward = m.reward;
     m.reward = null;
     if (reward) await releaseSessions([await reward.catch(() => null)].filter((s): s is ComponentSession => s !== null));
+    // So is the scene denoiser's, when made: made again on its next use (run() asks for it again).
+    const scene = m.scene;
+    m.scene = null;
+    if (scene) await releaseSessions([await scene.catch(() => null)].filter((s): s is ComponentSession => s !== null));
     const bytes = new Map<string, Uint8Array>();
     for (const f of sessionFiles(m.specs)) bytes.set(f.path, await this.store.getFile(m.base, f));
     // onnxruntime-web keeps using its lost device for new sessions; give them a new one
@@ -549,12 +601,12 @@ export class VidletEngine implements Engine {
   /** Runs one component call; a lost device is recovered once (new sessions, same call again). */
   private async run(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     try {
-      return await runComponent(m.sessions[name]!, feeds);
+      return await runComponent(await this.session(m, name), feeds);
     } catch (e) {
       if (!isDeviceLost(e) || m.backend.backend !== 'webgpu') throw e;
       await this.recreateSessions(m);
       try {
-        return await runComponent(m.sessions[name]!, feeds);
+        return await runComponent(await this.session(m, name), feeds);
       } catch (again) {
         if (isDeviceLost(again)) {
           throw new DeviceLostError('The GPU device was lost twice in one step: probably out of GPU memory. Close other GPU-heavy tabs, use a smaller model, or switch to the WebAssembly backend.', { component: name });
@@ -618,8 +670,11 @@ export class VidletEngine implements Engine {
     };
   }
 
-  /** The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames made by `denoiser`. */
-  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName): PipelineComponents {
+  /**
+   * The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames made
+   * by `denoiser`, whose session (made by now) is `denoiserSession`.
+   */
+  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName, denoiserSession: ComponentSession): PipelineComponents {
     const { Tensor } = this.ort;
     const { manifest } = m;
     const lat = [manifest.latent.channels, latentFrames, manifest.latent.height, manifest.latent.width];
@@ -629,7 +684,7 @@ export class VidletEngine implements Engine {
     // A package without LoRA slots (a converted model) has no LoRA inputs to feed.
     let loraFeeds: Record<string, OrtTensor> = {};
     if (m.lora.S > 0) {
-      const rank = loraRankAxisIsSymbolic(m.sessions[denoiser]!) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
+      const rank = loraRankAxisIsSymbolic(denoiserSession) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
       const lora = m.lora.packed(rank);
       loraFeeds = { lora_down: new Tensor('float32', lora.down, lora.downDims), lora_up: new Tensor('float32', lora.up, lora.upDims) };
     }
@@ -664,9 +719,11 @@ export class VidletEngine implements Engine {
 
 const JOB_NAMES = { load: 'model load', generate: 'generation', score: 'scoring' } as const;
 
-/** Every session of a load, the reward model's too when it was made. */
+/** Every session of a load, the scene denoiser's and the reward model's too when they were made. */
 async function releaseAll(m: Loaded): Promise<void> {
   await releaseSessions(Object.values(m.sessions));
+  const scene = await m.scene?.catch(() => null);
+  if (scene) await releaseSessions([scene]);
   const reward = await m.reward?.catch(() => null);
   if (reward) await releaseSessions([reward]);
 }

@@ -86,8 +86,11 @@ function fakeOrt(ctl: Control): Ort {
   } as unknown as Ort;
 }
 
-/** Sessions a load of the shipped package makes: text encoder, denoiser, scene denoiser, preview and VAE decoders. */
-const SESSIONS = 4 + (manifest.components.sceneDenoiser ? 1 : 0);
+/**
+ * Sessions a load of the shipped package makes: text encoder, denoiser, preview and VAE decoders
+ * (the scene denoiser's is made by the first scene plan, #13).
+ */
+const SESSIONS = 4;
 
 const req: GenerateRequest = { prompt: 'a red ball', seed: 1, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler' };
 
@@ -115,6 +118,22 @@ describe('VidletEngine failure handling', () => {
     await expect(engine.generate(req)).rejects.toMatchObject({ name: 'DeviceLostError', message: expect.stringMatching(/twice/) });
     ctl.denoiserFailures = 0;
     expect((await engine.generate(req)).video.frames).toBe(manifest.video.frames);
+  });
+
+  it('a lost GPU device during a scene plan recreates the scene denoiser too, on the new device', async () => {
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: 'Device lost: GPUDevice was lost (reason: unknown)', providers: [] };
+    const freshDevice = { label: 'fresh device' };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu, newGpuDevice: async () => freshDevice });
+    await engine.loadModel({ base: MODEL });
+    const plan = { ...req, scenes: [{ text: 'a red ball', frames: 8 }, { text: 'a blue star', frames: 16 }] };
+    await engine.generate(plan);
+    expect(ctl.creates).toBe(SESSIONS + 1);
+    ctl.denoiserFailures = 1;
+    expect((await engine.generate(plan)).scenes).toEqual({ asked: 2, conditioned: 2 });
+    expect(ctl.creates).toBe(2 * (SESSIONS + 1));
+    expect(ctl.providers!.slice(SESSIONS + 1)).toEqual(Array(SESSIONS + 1).fill({ name: 'webgpu', device: freshDevice }));
+    await engine.generate(plan);
+    expect(ctl.creates).toBe(2 * (SESSIONS + 1));
   });
 
   it('on wasm a failing run is an InferenceError, not retried, and the engine stays usable', async () => {
