@@ -17,11 +17,20 @@
  * flat. A per-run leak cannot hide in that: small ones add up outside the jump, large ones make
  * several jumps, and a one-off one larger than a heap growth makes a jump too large.
  * What it cannot see: a leak inside the wasm heap smaller than its growth step, and GPU buffers.
+ *
+ * Measured after runs 2, 3, 5, 7 and 10, not after every run: each measurement waits about 60 s,
+ * because onnxruntime's idle wasm threads sit in Atomics.wait and cannot answer it, so Chromium
+ * waits out its timeout (ForceEagerMeasureMemory does not help there). Spacing the samples keeps
+ * the rule's power: a steady leak still adds up outside the one allowed jump (the deltas telescope
+ * to the same total), and a clip per run still makes more than one jump.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { fillForm, recordSteps, startApp, stepLog, waitForRunEnd, type App } from './harness';
 import { checkMemoryCurve, DRIFT_BYTES, JUMP_BYTES, MiB } from './memory-curve';
+
+/** After which runs the memory is measured (see above for why not every run). */
+const MEASURED_RUNS = [2, 3, 5, 7, 10];
 
 let app: App;
 
@@ -69,19 +78,23 @@ it('(f) ten generations keep the worker memory flat', async () => {
     await page.getByRole('button', { name: 'Generate' }).click();
     expect(await waitForRunEnd(page)).toBe('done');
     expect(await stepLog(page)).toEqual([1, 2]);
+    if (!MEASURED_RUNS.includes(i)) continue;
     const m = await measure(page);
     samples.push(m);
     console.log(`run ${i}: worker ${(m.workerBytes / MiB).toFixed(2)} MiB, page+worker ${(m.totalBytes / MiB).toFixed(2)} MiB`);
   }
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
   // The worker was seen by the measurement (otherwise the checks below prove nothing).
-  expect(samples[1].workerBytes).toBeGreaterThan(0);
-  // From run 2 (warm: sessions created, first-run allocations done) to run 10.
-  const { deltas, jumps, drift, problems } = checkMemoryCurve(samples.map((m) => m.workerBytes), 3);
+  expect(first.workerBytes).toBeGreaterThan(0);
+  // From run 2 (warm: sessions created, first-run allocations done) to run 10, each sample against the one before.
+  const { deltas, jumps, drift, problems } = checkMemoryCurve(samples.map((m) => m.workerBytes), 2);
+  const runOf = (sample: number) => MEASURED_RUNS[sample - 1];
   console.log(
-    `worker memory, runs 3–10 against the run before: ${deltas.map((d) => (d / MiB).toFixed(2)).join(', ')} MiB; ` +
+    `worker memory, runs ${MEASURED_RUNS.slice(1).join(', ')} against the sample before: ${deltas.map((d) => (d / MiB).toFixed(2)).join(', ')} MiB; ` +
       `${jumps.length} jump(s) > ${JUMP_BYTES / MiB} MiB` +
-      jumps.map((j) => ` (run ${j.run}: +${(j.delta / MiB).toFixed(2)}, one heap growth ≤ ${(j.maxStep / MiB).toFixed(2)})`).join('') +
-      `, ${(drift / MiB).toFixed(2)} MiB outside them (scopes ${samples[9].scopes.join(', ')})`,
+      jumps.map((j) => ` (by run ${runOf(j.run)}: +${(j.delta / MiB).toFixed(2)}, one heap growth ≤ ${(j.maxStep / MiB).toFixed(2)})`).join('') +
+      `, ${(drift / MiB).toFixed(2)} MiB outside them (scopes ${last.scopes.join(', ')})`,
   );
   expect(jumps.length).toBeLessThanOrEqual(1);
   // The jump is one growth of the wasm heap, not a one-off leak larger than that.
@@ -92,5 +105,5 @@ it('(f) ten generations keep the worker memory flat', async () => {
   // The page keeps history summaries only (clips stay in IndexedDB until played): it must not
   // grow by a clip per run either (before that split it grew ~2.1 MiB per run here).
   const pageBytes = (m: Measurement) => m.totalBytes - m.workerBytes;
-  expect(pageBytes(samples[9]) - pageBytes(samples[1])).toBeLessThan(6 * MiB);
+  expect(pageBytes(last) - pageBytes(first)).toBeLessThan(6 * MiB);
 }, 900_000);
