@@ -9,6 +9,7 @@
  * of tries, not after a time.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { listenOnLocalhost } from './static-server';
 
 export interface ProxiedRequest {
   path: string;
@@ -99,14 +100,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = await listenOnLocalhost(server);
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url,
     requests,
     refused,
     refuseNext(pattern, count) {

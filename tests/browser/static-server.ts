@@ -32,6 +32,17 @@ export interface StaticServer {
   stop(): Promise<void>;
 }
 
+/** Listens on a free port of 127.0.0.1 and returns the server's base URL. */
+export async function listenOnLocalhost(server: Server): Promise<string> {
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ok());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return `http://127.0.0.1:${port}/`;
+}
+
 export async function startStaticServer(root: string): Promise<StaticServer> {
   let current = root;
   const refused: string[] = [];
@@ -72,14 +83,9 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     if (req.method === 'HEAD') res.end();
     else createReadStream(file, { start: range && start < size ? start : 0 }).pipe(res);
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = await listenOnLocalhost(server);
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url,
     deploy(dir) {
       current = dir;
     },
