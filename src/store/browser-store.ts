@@ -6,6 +6,8 @@
  * stored chunks (Range), each finished chunk is stored at once, the whole file is verified,
  * then marked complete. If a resumed file fails verification, the stored prefix may be the
  * damaged part, so it is dropped and the file fetched once more from byte 0.
+ * ensureStored: the same for a file needed only later, but a complete cached copy is not read or
+ * hashed (its record and chunk count are looked up); getFile verifies it when it is read.
  * readManifest / readText: network first (so an updated model is seen), falling back to the
  * copy saved in IndexedDB when the network fails — a reload offline still loads the model.
  * A package imported from a local folder (base `vidlet-local://…`, local-import.ts) has no network
@@ -140,6 +142,23 @@ export class BrowserModelStore implements ModelFileStore {
       this.inFlight.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * ModelFileStore.ensureStored: a file complete in IndexedDB is only looked up (its record and the
+   * count of its chunks, no bytes read or hashed); anything else goes through getFile (downloaded
+   * and verified now, so it is there offline later). Without a usable cache nothing can be kept,
+   * so nothing is fetched either: getFile downloads the file when it is first read.
+   */
+  async ensureStored(rawBase: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<void> {
+    const base = folderUrl(rawBase);
+    if (this.cacheBroken) return;
+    const held = await this.cache.holdsComplete(await this.modelName(base), file).catch(() => false);
+    if (held) {
+      onProgress?.({ path: file.path, loadedBytes: file.bytes, totalBytes: file.bytes, fromCache: true });
+      return;
+    }
+    await this.getFile(base, file, onProgress);
   }
 
   private async load(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {

@@ -106,6 +106,23 @@ export class ModelCache {
   }
 
   /**
+   * True when `file` is stored whole: its record says complete (set only after the whole file
+   * verified) and every chunk it counts is there. Counts keys, reads no chunk: a warm start asks
+   * this for files it does not read yet (BrowserModelStore.ensureStored); the bytes themselves are
+   * re-hashed when they are read (readStored, then verifyFile).
+   */
+  async holdsComplete(model: string, file: PackageFile): Promise<boolean> {
+    const chunks = `chunk:${model}/${file.path}@${file.sha256.toLowerCase()}#`;
+    const [rec, count] = await this.db('readonly', (s) =>
+      Promise.all([
+        promisifyRequest(s.get(fileKey(model, file))) as Promise<FileRecord | undefined>,
+        promisifyRequest(s.count(prefixRange(chunks))),
+      ]),
+    );
+    return !!rec && rec.complete && rec.bytes === file.bytes && rec.chunks === chunkCount(rec.bytes, rec.chunkBytes) && count === rec.chunks;
+  }
+
+  /**
    * Copies the stored chunks of `file` into `into` (length file.bytes), chunk by chunk so
    * memory stays at one file plus one chunk. Returns the bytes held: file.bytes for a
    * complete record, a chunk boundary for a partial one, 0 when nothing usable is stored.

@@ -1,7 +1,8 @@
 /**
  * A ModelFileStore over a local folder (Node: CLI, integration tests). Every listed file is
  * size-checked and sha256-verified while it is read, so a corrupt or truncated file is refused
- * with an error naming the file and both hashes. Node-only: imports node:fs and node:crypto.
+ * with an error naming the file and both hashes (ensureStored, for files needed later, checks the
+ * size only; the hash waits for their getFile). Node-only: imports node:fs and node:crypto.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -37,14 +38,8 @@ export class NodeFolderStore implements ModelFileStore {
   }
 
   async getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
-    const full = this.resolveIn(base, file.path);
-    let size: number;
-    try {
-      size = (await stat(full)).size;
-    } catch (e) {
-      throw new FileUnavailableError(file.path, base, reason(e));
-    }
-    if (size !== file.bytes) throw new SizeMismatchError(file.path, file.bytes, size, base);
+    const full = await this.listedSize(base, file);
+    const size = file.bytes;
 
     // Read into one preallocated buffer and hash while reading: one pass, no copy of the whole file.
     const out = new Uint8Array(size);
@@ -69,6 +64,28 @@ export class NodeFolderStore implements ModelFileStore {
     const actual = hash.digest('hex');
     if (actual !== file.sha256.toLowerCase()) throw new IntegrityError(file.path, file.sha256.toLowerCase(), actual, base);
     return out;
+  }
+
+  /**
+   * ModelFileStore.ensureStored: the folder already holds what it holds, so only its size is checked
+   * (a missing or truncated file is still named at load); getFile hashes the bytes when it reads them.
+   */
+  async ensureStored(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<void> {
+    await this.listedSize(base, file);
+    onProgress?.({ path: file.path, loadedBytes: file.bytes, totalBytes: file.bytes, fromCache: false });
+  }
+
+  /** The file's full path, once it exists with the listed size (else the error naming it). */
+  private async listedSize(base: string, file: PackageFile): Promise<string> {
+    const full = this.resolveIn(base, file.path);
+    let size: number;
+    try {
+      size = (await stat(full)).size;
+    } catch (e) {
+      throw new FileUnavailableError(file.path, base, reason(e));
+    }
+    if (size !== file.bytes) throw new SizeMismatchError(file.path, file.bytes, size, base);
+    return full;
   }
 
   /** Joins a manifest path onto the folder, refusing anything that would leave it. */

@@ -125,6 +125,15 @@ export interface ModelFileStore {
   /** A listed file, sha256-verified before it is returned; a corrupt cached copy is fetched again. */
   getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array>;
   /**
+   * Optional: makes sure a later getFile of `file` finds it here (offline too), without returning
+   * its bytes. A file the store does not hold whole is fetched and verified now, as getFile would;
+   * one it holds whole is neither read nor hashed: its sha256 is checked by the getFile that reads
+   * it. The engine calls it at load for the files of sessions made on first use (the scene
+   * denoiser's), so a warm start does not read and hash bytes it may never run (#13). A store
+   * without it is asked getFile instead and the bytes are dropped.
+   */
+  ensureStored?(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<void>;
+  /**
    * Optional: the same store whose reads stop when `signal` aborts (DownloadAbortedError, name
    * 'AbortError'), keeping what is already stored. The engine makes one per model load so that
    * cancel() stops a download; a store without it (a local folder) just reads to the end.
