@@ -8,12 +8,14 @@
  * keeps the finished chunks, so the next load resumes after them); once every file is read, the
  * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
  * retries the failing call once. The scene denoiser's session (components.sceneDenoiser, only for
- * plans denoiserFor sends to it) and the reward model's are created on first use, not at load (#13).
+ * plans denoiserFor sends to it) and the reward model's are created on first use, not at load (#13);
+ * a warm start does not read or hash the scene denoiser's files either (the store checks them when
+ * they are first read).
  */
 import { packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
-import type { Manifest, ModelFileStore, PackageFile } from '../store/types';
+import type { FileProgress, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { formatBytes } from '../store/errors';
 import {
@@ -57,9 +59,11 @@ interface Loaded {
   specs: SessionSpec[];
   sessions: Partial<Record<SessionKey, ComponentSession>>;
   /**
-   * The scene denoiser's spec, when the package has one. Its files are read (downloaded, verified)
-   * at load like every other, so it works offline later, but its session is made on the first
-   * request that runs on it (sceneSession): a plain prompt never pays for it (#13).
+   * The scene denoiser's spec, when the package has one. Its session is made on the first request
+   * that runs on it (sceneSession): a plain prompt never pays for it (#13). At load its files are
+   * only made sure of (ModelFileStore.ensureStored: downloaded and verified on a first visit, so a
+   * scene plan works offline later; not read or hashed when already stored); the store verifies
+   * their sha256 when sceneSession reads them, before the session is made.
    */
   sceneSpec: SessionSpec | undefined;
   /** That session once asked for; null until then, and again after a failed creation or a device loss. */
@@ -373,11 +377,13 @@ export class VidletEngine implements Engine {
     const all = planSessions(manifest, backend, options.variant ?? 'auto', mode);
     const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, all.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
     const totalBytes = sessionFiles(all).reduce((s, f) => s + f.bytes, 0);
-    // Every file is read and verified now (a first visit downloads it all, for offline use later);
-    // the scene denoiser's bytes are then dropped, and read again when its session is made.
-    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, all, totalBytes, onProgress));
+    // The files of the sessions made now are read and verified now. The scene denoiser's session is
+    // made on first use: its files are only made sure of (a first visit downloads and verifies them,
+    // for offline use later; a warm start neither reads nor hashes them), and read — verified by the
+    // store — when that session is made.
     const sceneSpec = all.find((s) => s.key === 'sceneDenoiser');
     const specs = all.filter((s) => s !== sceneSpec);
+    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, specs, sceneSpec ? [sceneSpec] : [], totalBytes, onProgress));
     if (this.ortThreads === null) {
       configureOrt(this.ort, wasmThreads);
       this.ortThreads = wasmThreads;
@@ -509,47 +515,49 @@ export class VidletEngine implements Engine {
   }
 
   /**
-   * Reads every file of the chosen variants through the store, reporting overall progress. When
-   * `signal` aborts, throws a CancelledError saying how many bytes stay stored for next time.
+   * Reads every file of `specs` through the store, and makes sure of those of `later` (sessions made
+   * on first use: ModelFileStore.ensureStored, or getFile with the bytes dropped where the store has
+   * no ensureStored), reporting overall progress. When `signal` aborts, throws a CancelledError
+   * saying how many bytes stay stored for next time.
    */
   private async readAll(
     store: ModelFileStore,
     signal: AbortSignal,
     base: string,
     specs: SessionSpec[],
+    later: SessionSpec[],
     totalBytes: number,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
+    const read = new Set(sessionFiles(specs).map((f) => f.path));
     let done = 0;
-    for (const spec of specs) {
-      for (const file of spec.files) {
-        if (out.has(file.path)) continue;
-        const cancelled = (keptOfFile: number) =>
-          new CancelledError(
-            `Download cancelled: ${formatBytes(done + keptOfFile)} of ${formatBytes(totalBytes)} are kept in this browser, and the next load resumes from there.`,
-            { keptBytes: done + keptOfFile, totalBytes },
-          );
-        // Between files: stop here rather than read on through cached files.
-        if (signal.aborted) throw cancelled(0);
-        const data = await store.getFile(base, file, (p) =>
-          onProgress?.({
-            phase: p.fromCache ? 'cache' : 'download',
-            file: p.path,
-            loadedBytes: done + p.loadedBytes,
-            totalBytes,
-            bytesPerSecond: p.bytesPerSecond,
-            secondsLeft: p.secondsLeft,
-            fromCache: p.fromCache,
-          }),
-        ).catch((e: unknown) => {
-          if (signal.aborted && isAbort(e)) throw cancelled(typeof (e as { keptBytes?: unknown }).keptBytes === 'number' ? (e as { keptBytes: number }).keptBytes : 0);
-          throw e;
+    // Each file once (sessionFiles), in session order.
+    for (const file of sessionFiles([...specs, ...later])) {
+      const cancelled = (keptOfFile: number) =>
+        new CancelledError(
+          `Download cancelled: ${formatBytes(done + keptOfFile)} of ${formatBytes(totalBytes)} are kept in this browser, and the next load resumes from there.`,
+          { keptBytes: done + keptOfFile, totalBytes },
+        );
+      // Between files: stop here rather than read on through cached files.
+      if (signal.aborted) throw cancelled(0);
+      const progress = (p: FileProgress) =>
+        onProgress?.({
+          phase: p.fromCache ? 'cache' : 'download',
+          file: p.path,
+          loadedBytes: done + p.loadedBytes,
+          totalBytes,
+          bytesPerSecond: p.bytesPerSecond,
+          secondsLeft: p.secondsLeft,
+          fromCache: p.fromCache,
         });
-        done += file.bytes;
-        out.set(file.path, data);
-        onProgress?.({ phase: 'verify', file: file.path, loadedBytes: done, totalBytes });
-      }
+      const data = await (read.has(file.path) ? store.getFile(base, file, progress) : ensureStored(store, base, file, progress)).catch((e: unknown) => {
+        if (signal.aborted && isAbort(e)) throw cancelled(typeof (e as { keptBytes?: unknown }).keptBytes === 'number' ? (e as { keptBytes: number }).keptBytes : 0);
+        throw e;
+      });
+      done += file.bytes;
+      if (data) out.set(file.path, data);
+      onProgress?.({ phase: 'verify', file: file.path, loadedBytes: done, totalBytes });
     }
     return out;
   }
@@ -726,6 +734,13 @@ async function releaseAll(m: Loaded): Promise<void> {
   if (scene) await releaseSessions([scene]);
   const reward = await m.reward?.catch(() => null);
   if (reward) await releaseSessions([reward]);
+}
+
+/** ModelFileStore.ensureStored where the store has it, else a getFile whose bytes are dropped. */
+async function ensureStored(store: ModelFileStore, base: string, file: PackageFile, onProgress: (p: FileProgress) => void): Promise<undefined> {
+  if (store.ensureStored) await store.ensureStored(base, file, onProgress);
+  else await store.getFile(base, file, onProgress);
+  return undefined;
 }
 
 /** True when the denoiser graph declares lora_down's rank axis (dim 3) symbolic, e.g. 'r'. */

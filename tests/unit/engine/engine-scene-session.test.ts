@@ -3,8 +3,9 @@
  * the sessions a plain prompt needs. Counted on the fake onnxruntime (fake-package.ts): a plain
  * prompt never creates it, the first scene plan creates it once and later plans reuse it; a failed
  * creation gives the load's message (naming the file) and leaves plain prompts working; a cancel
- * while it is being made stops the request like any cancel. Its files are still read (downloaded,
- * verified) at load, so a scene plan works offline later.
+ * while it is being made stops the request like any cancel. Its files are still made sure of at
+ * load (here, a store without ensureStored, read and verified), so a scene plan works offline later;
+ * engine-scene-files.test.ts has a store that skips reading them.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -58,7 +59,7 @@ describe('VidletEngine: the scene denoiser session on first use', () => {
     await engine.loadModel({ base: MODEL });
     expect(created.length).toBe(4); // text encoder, denoiser, preview decoder, VAE decoder
     expect(created.some(isScene)).toBe(false);
-    // its file is still read and verified at load (offline later), once
+    // this store has no ensureStored: its file is read and verified at load instead (offline later), once
     expect(read.filter(isScene)).toHaveLength(1);
 
     await engine.generate(req);
