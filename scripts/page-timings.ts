@@ -1,7 +1,7 @@
 /**
  * #13 "Fast when warm": the page's timings, measured in one run on one machine.
  *
- *   nice -n 19 npx tsx scripts/page-timings.ts [--runs 5] [--json .tmp/page-timings.json]
+ *   nice -n 19 npx tsx scripts/page-timings.ts [--runs 5] [--json .tmp/page-timings.json] [--warm-only] [--dist DIR]
  *
  * The built app (tests/browser/build.ts) served by a plain static server (static-server.ts, with
  * the COOP/COEP headers a host must send) in headless Chromium (harness.ts), the embedded model
@@ -25,6 +25,10 @@
  *    each side (both then have the prompt's text-encoder output cached, as a re-roll would).
  *    Reported: every run, the median of the per-pair ratios page/Node, and max/min per side.
  *
+ * --warm-only stops after 1 (its table is printed as soon as it is measured). --dist serves a build
+ * made elsewhere instead of building this tree (e.g. an earlier commit's `vite build` output, for a
+ * before/after of the warm start on one machine in one sitting).
+ *
  * Targets (#13): warm start ≤ 2 s, first preview ≤ 300 ms, page ≤ 1.2× Node and steady.
  * Prints tables; writes everything measured to --json (default .tmp/page-timings.json).
  * On a busy machine the figures mean little: run it on a quiet one.
@@ -47,6 +51,8 @@ const { values } = parseArgs({
     json: { type: 'string', default: '.tmp/page-timings.json' },
     prompt: { type: 'string', default: 'a red ball bounces on green grass' },
     seed: { type: 'string', default: '7' },
+    'warm-only': { type: 'boolean', default: false },
+    dist: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
@@ -248,7 +254,7 @@ function checksumOf(d: Uint8ClampedArray): number {
 
 const prompts = (JSON.parse(readFileSync(resolve(ROOT, 'tests/fixtures/eval-prompts.json'), 'utf8')) as { prompt: string }[]).map((p) => p.prompt);
 log('building the app (tests/browser/build.ts; reused when the sources did not change)…');
-const dist = builtApp();
+const dist = values.dist ? resolve(values.dist) : builtApp();
 const server = await startStaticServer(dist);
 const app = await launchApp(server.url);
 const page = app.page;
@@ -281,40 +287,6 @@ try {
     log(`warm start ${i}: ${ms(warm.at(-1)!.breakdown.totalMs)} (reload → ready seen ${ms(warm.at(-1)!.wallMs)})`);
   }
 
-  // --- 2. first preview ------------------------------------------------------------------------
-  const previews: PreviewRun[] = [];
-  for (let i = 1; i <= RUNS; i++) {
-    previews.push(await firstPreview(page, i, prompts[i % prompts.length]!));
-    log(`first preview ${i}: drawn ${ms(previews.at(-1)!.drawnMs)}, on screen ${ms(previews.at(-1)!.paintedMs)}`);
-  }
-
-  // --- 3. page vs Node -------------------------------------------------------------------------
-  const seed = Number(values.seed);
-  log('page vs Node: warm-up generation in the page…');
-  const pageWarmup = await pageGeneration(page, values.prompt!, seed);
-  const request = pageWarmup.request;
-  if (env.backend.backend !== 'wasm') log(`note: the page runs on ${env.backend.backend}; Node runs wasm`);
-  log(`loading the Node engine (wasm, ${env.variant}, ${env.backend.threads} thread(s))…`);
-  const node = await loadNodeEngine({ model: MODEL_DIR, backend: 'wasm', variant: env.variant, threads: env.backend.threads } as never);
-  const nodeGenerate = async () => {
-    const t = performance.now();
-    const r = await node.engine.generate(request, { onStep: () => {} });
-    return { wallMs: performance.now() - t, engineMs: r.timings.totalMs, checksum: checksumOf(r.video.data) };
-  };
-  log('page vs Node: warm-up generation in Node…');
-  const nodeWarmup = await nodeGenerate();
-  const pageRuns: PageRun[] = [];
-  const nodeRuns: Awaited<ReturnType<typeof nodeGenerate>>[] = [];
-  for (let i = 1; i <= RUNS; i++) {
-    const p = await pageGeneration(page, values.prompt!, seed);
-    if (JSON.stringify(p.request) !== JSON.stringify(request)) throw new Error(`page run ${i} sent another request: ${JSON.stringify(p.request)}`);
-    pageRuns.push(p);
-    const n = await nodeGenerate();
-    nodeRuns.push(n);
-    log(`pair ${i}: page ${ms(p.resultMs)} (engine ${ms(p.engineMs)}), Node ${ms(n.wallMs)} → ${ratio(p.resultMs / n.wallMs)}`);
-  }
-
-  // --- report ----------------------------------------------------------------------------------
   const warmTotals = warm.map((w) => w.breakdown.totalMs);
   const warmMedian = median(warmTotals);
   // The phases of the median-ish run: the one closest to the median.
@@ -331,74 +303,117 @@ try {
   phaseRows.push(['total (navigation start → model ready)', ms(warmMedian), ...warmTotals.map(ms)]);
   phaseRows.push(['reload() → ready seen by the script', ms(median(warm.map((w) => w.wallMs))), ...warm.map((w) => ms(w.wallMs))]);
 
-  const previewDrawn = previews.map((p) => p.drawnMs);
-  const pageResult = pageRuns.map((p) => p.resultMs);
-  const nodeWall = nodeRuns.map((n) => n.wallMs);
-  const pair = pairedRatios(pageResult, nodeWall);
-  const enginePair = pairedRatios(pageRuns.map((p) => p.engineMs), nodeRuns.map((n) => n.engineMs));
-  const sameClip = pageRuns.every((p) => p.checksum === nodeRuns[0]!.checksum);
-
-  const lines: string[] = [];
-  lines.push(`Machine: ${availableParallelism()} cores (Node) / navigator.hardwareConcurrency ${env.pageHardwareConcurrency} (page), ${env.workerHardwareConcurrency} (worker)`);
-  lines.push(`Page: ${env.backend.description}, ${env.variant}; cross-origin isolated: page ${env.pageCrossOriginIsolated}, worker ${env.workerCrossOriginIsolated}. ${env.backend.reason}`);
-  lines.push(`Node: ${node.info.backend.description}, ${node.info.variant}. ${env.userAgent}`);
-  lines.push(`First load (download into IndexedDB): ${ms(coldMs)}`);
-  lines.push('');
-  lines.push(`1. Warm start, ${RUNS} reloads (median ${ms(warmMedian)}, target ≤ ${ms(TARGETS.warmStartMs)}: ${verdict(warmMedian, TARGETS.warmStartMs)})`);
-  lines.push(table(['phase', 'median', ...warm.map((w) => `#${w.run}`)], phaseRows));
-  lines.push('');
-  lines.push(`2. First preview after Generate, new prompt each run (median ${ms(median(previewDrawn))}, target ≤ ${ms(TARGETS.firstPreviewMs)}: ${verdict(median(previewDrawn), TARGETS.firstPreviewMs)})`);
-  lines.push(
-    table(
-      ['run', 'click → drawn', 'click → on screen', 'prompt'],
-      previews.map((p) => [`#${p.run}`, ms(p.drawnMs), ms(p.paintedMs), p.prompt]),
-    ),
-  );
-  lines.push('');
-  lines.push(
-    `3. Whole generation, page vs Node, ${request.steps} steps, seed ${request.seed}, "${request.prompt}", ${env.backend.threads} thread(s) each ` +
-      `(median page/Node ${ratio(pair.median)}, target ≤ ${ratio(TARGETS.pageOverNode)}: ${verdict(pair.median, TARGETS.pageOverNode)})`,
-  );
-  lines.push(
-    table(
-      ['run', 'page click→result', 'page engine', 'page click→done', 'page 1st preview', 'Node', 'Node engine', 'page/Node', 'engine page/Node'],
-      [
-        ['warm-up', ms(pageWarmup.resultMs), ms(pageWarmup.engineMs), ms(pageWarmup.doneMs), ms(pageWarmup.firstPreviewMs), ms(nodeWarmup.wallMs), ms(nodeWarmup.engineMs), ratio(pageWarmup.resultMs / nodeWarmup.wallMs), ratio(pageWarmup.engineMs / nodeWarmup.engineMs)],
-        ...pageRuns.map((p, i) => [
-          `#${i + 1}`, ms(p.resultMs), ms(p.engineMs), ms(p.doneMs), ms(p.firstPreviewMs), ms(nodeRuns[i]!.wallMs), ms(nodeRuns[i]!.engineMs), ratio(pair.ratios[i]!), ratio(enginePair.ratios[i]!),
-        ]),
-        ['median', ms(median(pageResult)), ms(median(pageRuns.map((p) => p.engineMs))), ms(median(pageRuns.map((p) => p.doneMs))), ms(median(pageRuns.map((p) => p.firstPreviewMs))), ms(median(nodeWall)), ms(median(nodeRuns.map((n) => n.engineMs))), ratio(pair.median), ratio(enginePair.median)],
-        ['max/min', ratio(spread(pageResult)), ratio(spread(pageRuns.map((p) => p.engineMs))), ratio(spread(pageRuns.map((p) => p.doneMs))), '', ratio(spread(nodeWall)), ratio(spread(nodeRuns.map((n) => n.engineMs))), '', ''],
-      ],
-    ),
-  );
-  lines.push(`Same clip in page and Node: ${sameClip ? 'yes' : 'no'} (checksums page ${[...new Set(pageRuns.map((p) => p.checksum))].join(', ')}, Node ${[...new Set(nodeRuns.map((n) => n.checksum))].join(', ')})`);
-  console.log(lines.join('\n'));
-
+  const warmLines = [
+    `Page: ${env.backend.description}, ${env.variant}; cross-origin isolated: page ${env.pageCrossOriginIsolated}, worker ${env.workerCrossOriginIsolated}. ${env.backend.reason}`,
+    `First load (download into IndexedDB): ${ms(coldMs)}`,
+    '',
+    `1. Warm start, ${RUNS} reloads (median ${ms(warmMedian)}, target ≤ ${ms(TARGETS.warmStartMs)}: ${verdict(warmMedian, TARGETS.warmStartMs)})`,
+    table(['phase', 'median', ...warm.map((w) => `#${w.run}`)], phaseRows),
+  ];
+  console.log(warmLines.join('\n'));
   Object.assign(out, {
-    environment: { ...env, nodeCores: availableParallelism(), nodeBackend: node.info.backend, nodeVariant: node.info.variant },
+    environment: { ...env, nodeCores: availableParallelism() },
     coldLoadMs: coldMs,
     warmStart: { medianMs: warmMedian, spread: spread(warmTotals), runs: warm },
-    firstPreview: { medianDrawnMs: median(previewDrawn), medianPaintedMs: median(previews.map((p) => p.paintedMs)), runs: previews },
-    pageVsNode: {
-      request,
-      warmup: { page: pageWarmup, node: nodeWarmup },
-      page: pageRuns,
-      node: nodeRuns,
-      ratios: pair.ratios,
-      medianRatio: pair.median,
-      engineRatios: enginePair.ratios,
-      medianEngineRatio: enginePair.median,
-      spread: { page: spread(pageResult), pageEngine: spread(pageRuns.map((p) => p.engineMs)), node: spread(nodeWall) },
-      sameClip,
-    },
-    verdicts: {
-      warmStart: verdict(warmMedian, TARGETS.warmStartMs),
-      firstPreview: verdict(median(previewDrawn), TARGETS.firstPreviewMs),
-      pageOverNode: verdict(pair.median, TARGETS.pageOverNode),
-    },
   });
-  await node.engine.unload();
+  // --warm-only: parts 2 and 3 are skipped.
+  if (!values['warm-only']) {
+    // --- 2. first preview ------------------------------------------------------------------------
+    const previews: PreviewRun[] = [];
+    for (let i = 1; i <= RUNS; i++) {
+      previews.push(await firstPreview(page, i, prompts[i % prompts.length]!));
+      log(`first preview ${i}: drawn ${ms(previews.at(-1)!.drawnMs)}, on screen ${ms(previews.at(-1)!.paintedMs)}`);
+    }
+
+    // --- 3. page vs Node -------------------------------------------------------------------------
+    const seed = Number(values.seed);
+    log('page vs Node: warm-up generation in the page…');
+    const pageWarmup = await pageGeneration(page, values.prompt!, seed);
+    const request = pageWarmup.request;
+    if (env.backend.backend !== 'wasm') log(`note: the page runs on ${env.backend.backend}; Node runs wasm`);
+    log(`loading the Node engine (wasm, ${env.variant}, ${env.backend.threads} thread(s))…`);
+    const node = await loadNodeEngine({ model: MODEL_DIR, backend: 'wasm', variant: env.variant, threads: env.backend.threads } as never);
+    const nodeGenerate = async () => {
+      const t = performance.now();
+      const r = await node.engine.generate(request, { onStep: () => {} });
+      return { wallMs: performance.now() - t, engineMs: r.timings.totalMs, checksum: checksumOf(r.video.data) };
+    };
+    log('page vs Node: warm-up generation in Node…');
+    const nodeWarmup = await nodeGenerate();
+    const pageRuns: PageRun[] = [];
+    const nodeRuns: Awaited<ReturnType<typeof nodeGenerate>>[] = [];
+    for (let i = 1; i <= RUNS; i++) {
+      const p = await pageGeneration(page, values.prompt!, seed);
+      if (JSON.stringify(p.request) !== JSON.stringify(request)) throw new Error(`page run ${i} sent another request: ${JSON.stringify(p.request)}`);
+      pageRuns.push(p);
+      const n = await nodeGenerate();
+      nodeRuns.push(n);
+      log(`pair ${i}: page ${ms(p.resultMs)} (engine ${ms(p.engineMs)}), Node ${ms(n.wallMs)} → ${ratio(p.resultMs / n.wallMs)}`);
+    }
+
+    // --- report ----------------------------------------------------------------------------------
+    const previewDrawn = previews.map((p) => p.drawnMs);
+    const pageResult = pageRuns.map((p) => p.resultMs);
+    const nodeWall = nodeRuns.map((n) => n.wallMs);
+    const pair = pairedRatios(pageResult, nodeWall);
+    const enginePair = pairedRatios(pageRuns.map((p) => p.engineMs), nodeRuns.map((n) => n.engineMs));
+    const sameClip = pageRuns.every((p) => p.checksum === nodeRuns[0]!.checksum);
+
+    const lines: string[] = [];
+    lines.push(`Machine: ${availableParallelism()} cores (Node) / navigator.hardwareConcurrency ${env.pageHardwareConcurrency} (page), ${env.workerHardwareConcurrency} (worker)`);
+    lines.push(`Node: ${node.info.backend.description}, ${node.info.variant}. ${env.userAgent}`);
+    lines.push('');
+    lines.push(`2. First preview after Generate, new prompt each run (median ${ms(median(previewDrawn))}, target ≤ ${ms(TARGETS.firstPreviewMs)}: ${verdict(median(previewDrawn), TARGETS.firstPreviewMs)})`);
+    lines.push(
+      table(
+        ['run', 'click → drawn', 'click → on screen', 'prompt'],
+        previews.map((p) => [`#${p.run}`, ms(p.drawnMs), ms(p.paintedMs), p.prompt]),
+      ),
+    );
+    lines.push('');
+    lines.push(
+      `3. Whole generation, page vs Node, ${request.steps} steps, seed ${request.seed}, "${request.prompt}", ${env.backend.threads} thread(s) each ` +
+        `(median page/Node ${ratio(pair.median)}, target ≤ ${ratio(TARGETS.pageOverNode)}: ${verdict(pair.median, TARGETS.pageOverNode)})`,
+    );
+    lines.push(
+      table(
+        ['run', 'page click→result', 'page engine', 'page click→done', 'page 1st preview', 'Node', 'Node engine', 'page/Node', 'engine page/Node'],
+        [
+          ['warm-up', ms(pageWarmup.resultMs), ms(pageWarmup.engineMs), ms(pageWarmup.doneMs), ms(pageWarmup.firstPreviewMs), ms(nodeWarmup.wallMs), ms(nodeWarmup.engineMs), ratio(pageWarmup.resultMs / nodeWarmup.wallMs), ratio(pageWarmup.engineMs / nodeWarmup.engineMs)],
+          ...pageRuns.map((p, i) => [
+            `#${i + 1}`, ms(p.resultMs), ms(p.engineMs), ms(p.doneMs), ms(p.firstPreviewMs), ms(nodeRuns[i]!.wallMs), ms(nodeRuns[i]!.engineMs), ratio(pair.ratios[i]!), ratio(enginePair.ratios[i]!),
+          ]),
+          ['median', ms(median(pageResult)), ms(median(pageRuns.map((p) => p.engineMs))), ms(median(pageRuns.map((p) => p.doneMs))), ms(median(pageRuns.map((p) => p.firstPreviewMs))), ms(median(nodeWall)), ms(median(nodeRuns.map((n) => n.engineMs))), ratio(pair.median), ratio(enginePair.median)],
+          ['max/min', ratio(spread(pageResult)), ratio(spread(pageRuns.map((p) => p.engineMs))), ratio(spread(pageRuns.map((p) => p.doneMs))), '', ratio(spread(nodeWall)), ratio(spread(nodeRuns.map((n) => n.engineMs))), '', ''],
+        ],
+      ),
+    );
+    lines.push(`Same clip in page and Node: ${sameClip ? 'yes' : 'no'} (checksums page ${[...new Set(pageRuns.map((p) => p.checksum))].join(', ')}, Node ${[...new Set(nodeRuns.map((n) => n.checksum))].join(', ')})`);
+    console.log(lines.join('\n'));
+
+    Object.assign(out, {
+      environment: { ...env, nodeCores: availableParallelism(), nodeBackend: node.info.backend, nodeVariant: node.info.variant },
+      firstPreview: { medianDrawnMs: median(previewDrawn), medianPaintedMs: median(previews.map((p) => p.paintedMs)), runs: previews },
+      pageVsNode: {
+        request,
+        warmup: { page: pageWarmup, node: nodeWarmup },
+        page: pageRuns,
+        node: nodeRuns,
+        ratios: pair.ratios,
+        medianRatio: pair.median,
+        engineRatios: enginePair.ratios,
+        medianEngineRatio: enginePair.median,
+        spread: { page: spread(pageResult), pageEngine: spread(pageRuns.map((p) => p.engineMs)), node: spread(nodeWall) },
+        sameClip,
+      },
+      verdicts: {
+        warmStart: verdict(warmMedian, TARGETS.warmStartMs),
+        firstPreview: verdict(median(previewDrawn), TARGETS.firstPreviewMs),
+        pageOverNode: verdict(pair.median, TARGETS.pageOverNode),
+      },
+    });
+    await node.engine.unload();
+  }
 } finally {
   await app.stop();
   await server.stop();
