@@ -58,8 +58,12 @@ def test_train_and_export_smoke(tmp_path):
     run("vidlet_train.dataset", "--vae", str(runs / "vae" / "final.pt"), "--n", "8", "--shard", "4", "--captions", "2",
         "--out", str(runs / "data"), cwd=HERE)
     assert sorted(os.listdir(runs / "data")) == ["empty.pt", "shard-00000.pt", "shard-00001.pt"]
-    dit = ["vidlet_train.train_dit", "--data", str(runs / "data"), "--steps", "3", "--batch", "4", "--warmup", "1", *TINY_DIT]
+    # with the training-only mask head (silhouettes.py), which the export below must leave out
+    dit = ["vidlet_train.train_dit", "--data", str(runs / "data"), "--steps", "3", "--batch", "4", "--warmup", "1",
+           "--mask-head", "2", "--mask-weight", "1", *TINY_DIT]
     run(*dit, "--out", str(runs / "dit"), cwd=HERE)
+    assert torch.load(runs / "data" / "silhouettes-32.pt").shape == (8, 4, 32, 32)
+    assert any(k.startswith("mask_out.") for k in torch.load(runs / "dit" / "final.pt", weights_only=False)["ema"])
     run(*dit, "--out", str(runs / "dit-resumed"), "--stop-at", "2", cwd=HERE)
     assert ends(runs / "dit-resumed") == [2]
     assert "resumed at step 2" in run(*dit, "--out", str(runs / "dit-resumed"), cwd=HERE)

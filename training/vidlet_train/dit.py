@@ -39,9 +39,17 @@ class DiTConfig:
     # Hidden width of the text adapter's MLP (text_adapter.py); 0: no adapter, the text
     # encoder's states go to the blocks as they are.
     text_adapter: int = 0
+    # Training only (shape_head.py): sub-cells per latent pixel side of the object-silhouette head
+    # read from the last block's tokens; 0: none. Inference never runs it, and export drops it.
+    mask_head: int = 0
 
     def to_dict(self):
         return asdict(self)
+
+
+def without_training_heads(cfg: dict, state: dict) -> tuple[dict, dict]:
+    """A checkpoint's config and weights as the exported graph needs them: no mask head."""
+    return {**cfg, "mask_head": 0}, {k: v for k, v in state.items() if not k.startswith("mask_out.")}
 
 
 def rope_tables(cfg: DiTConfig, frames: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -156,6 +164,8 @@ class VideoDiT(nn.Module):
         self.patch_out = nn.Linear(d, 2 * zc * p * p)
         nn.init.zeros_(self.ada_out.weight); nn.init.zeros_(self.ada_out.bias)
         nn.init.zeros_(self.patch_out.weight); nn.init.zeros_(self.patch_out.bias)
+        k = cfg.mask_head
+        self.mask_out = nn.Linear(d, p * p * k * k) if k else None
         cos, sin = rope_tables(cfg, max(cfg.frames, cfg.max_frames))
         self.register_buffer("rope_cos", cos, persistent=False)
         self.register_buffer("rope_sin", sin, persistent=False)
@@ -178,10 +188,12 @@ class VideoDiT(nn.Module):
         return x.reshape(b, 2 * cfg.latent_channels, t, h * p, w * p)
 
     def forward(self, latent, motion, timestep, text, text_mask, motion_flag,
-                lora_scales=None, lora_down=None, lora_up=None, text_frame_mask=None):
+                lora_scales=None, lora_down=None, lora_up=None, text_frame_mask=None, with_mask=False):
         """text_frame_mask [B, t, L] (issue #10, docs/model-package.md "Scenes"): 1 where latent
         frame f may attend to text token l, so each frame sees the global caption and its own
-        scene's text. None, or all ones, is today's model exactly: every frame sees every token."""
+        scene's text. None, or all ones, is today's model exactly: every frame sees every token.
+        with_mask (training, cfg.mask_head > 0): also return the object-silhouette logits
+        [B, t, H * mask_head, W * mask_head] read from the last block's tokens."""
         motion = motion * motion_flag[:, None, None, None, None]
         t = latent.shape[2]
         x = self.patch_in(self.patchify(torch.cat([latent, motion], 1)))
@@ -212,4 +224,13 @@ class VideoDiT(nn.Module):
         sh, sc = self.ada_out(F.silu(c))[:, None].chunk(2, -1)
         out = self.unpatchify(self.patch_out(self.norm_out(x) * (1 + sc) + sh), t)
         zc = self.cfg.latent_channels
+        if with_mask:
+            return out[:, :zc], out[:, zc:], self.silhouette(self.norm_out(x), t)
         return out[:, :zc], out[:, zc:]
+
+    def silhouette(self, tokens, t: int):
+        """[B, N, D] -> [B, t, H*k, W*k] logits: each token's p*k x p*k cells in place."""
+        cfg, p, k = self.cfg, self.cfg.patch, self.cfg.mask_head
+        b, h, w = tokens.shape[0], cfg.height // p, cfg.width // p
+        m = self.mask_out(tokens).reshape(b, t, h, w, p * k, p * k).permute(0, 1, 2, 4, 3, 5)
+        return m.reshape(b, t, h * p * k, w * p * k)

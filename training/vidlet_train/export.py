@@ -25,7 +25,7 @@ import torch
 
 from . import graph_io
 from .quant import quantize_conv_weights, quantize_text_encoder, quantize_weights_only
-from .dit import DiTConfig, VideoDiT
+from .dit import DiTConfig, VideoDiT, without_training_heads
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
 from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, VAEConfig, build_vae, load_vae
 from .world.captions import training_vocabulary
@@ -157,8 +157,9 @@ def load_dit(path: str, zc: int, grid: int) -> VideoDiT:
             torch.nn.init.normal_(p, std=0.02)
         return dit.eval()
     ck = torch.load(path)
-    dit = VideoDiT(DiTConfig(**ck["cfg"]))
-    dit.load_state_dict(ck["ema"])
+    cfg, ema = without_training_heads(ck["cfg"], ck["ema"])
+    dit = VideoDiT(DiTConfig(**cfg))
+    dit.load_state_dict(ema)
     return dit.eval()
 
 

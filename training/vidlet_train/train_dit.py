@@ -17,6 +17,7 @@ import torch
 
 from .dataset import load_shards
 from .dit import DiTConfig, VideoDiT
+from .silhouettes import load_silhouettes, silhouette_loss
 from .runtime import (RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state,
                       use_bf16)
 from .timesteps import sample_t
@@ -50,12 +51,13 @@ def temporal_difference_loss(err: torch.Tensor, same_scene: torch.Tensor | None 
 
 
 def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTION_DROP, object_weight=0.0,
-                       text_frame_mask=None, temporal_weight=0.0, same_scene=None):
+                       text_frame_mask=None, temporal_weight=0.0, same_scene=None, mask_weight=0.0):
     """text_frame_mask [B, t, L'] (multi-scene batches, train_scenes): empty_text then holds the
     empty caption once per text segment, so a dropped caption empties every segment (scenes.py).
     temporal_weight > 0 adds temporal_difference_loss on the video velocity (same_scene: which
-    adjacent latent frames share a scene; None = all)."""
-    x0, d0, text, mask, empty_text, empty_mask = batch
+    adjacent latent frames share a scene; None = all). mask_weight > 0 adds the mask head's
+    silhouette loss (silhouettes.py) against batch[6]."""
+    x0, d0, text, mask, empty_text, empty_mask = batch[:6]
     b, dev = x0.shape[0], x0.device
     t = sample_t(b, gen).to(dev)
     ex, ed = torch.randn(x0.shape, generator=gen).to(dev), torch.randn(d0.shape, generator=gen).to(dev)
@@ -65,26 +67,35 @@ def flow_matching_loss(model, batch, gen, text_drop=TEXT_DROP, motion_drop=MOTIO
     text = torch.where(drop_text[:, None, None], empty_text.expand_as(text), text)
     mask = torch.where(drop_text[:, None], empty_mask.expand_as(mask), mask)
     flag = (torch.rand(b, generator=gen) >= motion_drop).float().to(dev)
-    vx, vd = model(xt, dt, t, text, mask, flag, text_frame_mask=text_frame_mask)
+    if mask_weight > 0:
+        vx, vd, sil = model(xt, dt, t, text, mask, flag, text_frame_mask=text_frame_mask, with_mask=True)
+    else:
+        vx, vd = model(xt, dt, t, text, mask, flag, text_frame_mask=text_frame_mask)
     wgt = object_weights(x0, object_weight) if object_weight > 0 else 1.0
     err_x = vx.float() - (ex - x0)
     loss = (wgt * err_x ** 2).mean() + (wgt * (vd.float() - (ed - d0)) ** 2).mean()
     if temporal_weight > 0:
         loss = loss + temporal_weight * temporal_difference_loss(err_x, same_scene)
+    if mask_weight > 0:
+        loss = loss + mask_weight * silhouette_loss(sil, batch[6])
     return loss
 
 
 def sample_batch(data: dict, batch: int, gen: torch.Generator, device) -> tuple:
     """Random clips, each with one of its captions; text trimmed to the batch's longest caption
-    (keys past it are masked out anyway, so dropping them changes nothing but the cost)."""
+    (keys past it are masked out anyway, so dropping them changes nothing but the cost). A dataset
+    with silhouettes (train_dit --mask-head) adds them as a 7th element, as stored (uint8)."""
     n, k = data["text"].shape[:2]
     idx = torch.randint(0, n, (batch,), generator=gen)
     cap = torch.randint(0, k, (batch,), generator=gen)
     mask = data["mask"][idx, cap]
     n_tok = max(2, int(mask.sum(1).max()))
     f = lambda x: x.float().to(device)  # noqa: E731
-    return (f(data["latent"][idx]), f(data["motion"][idx]), f(data["text"][idx, cap, :n_tok]), f(mask[:, :n_tok]),
-            f(data["empty_text"][:, :n_tok]), f(data["empty_mask"][:, :n_tok]))
+    out = (f(data["latent"][idx]), f(data["motion"][idx]), f(data["text"][idx, cap, :n_tok]), f(mask[:, :n_tok]),
+           f(data["empty_text"][:, :n_tok]), f(data["empty_mask"][:, :n_tok]))
+    if "silhouette" in data:
+        out += (data["silhouette"][idx].to(device),)
+    return out
 
 
 def add_run_args(ap: argparse.ArgumentParser, steps: int, lr: float, warmup: int) -> None:
@@ -114,9 +125,30 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="runs/data")
     add_run_args(ap, steps=60000, lr=5e-4, warmup=500)
-    for k in ("patch", "dim", "depth", "heads", "mlp_ratio"):
+    ap.add_argument("--init-from", default=None,
+                    help="a checkpoint whose EMA weights start the run at step 0 of this run's own schedule")
+    for k in ARCH_ARGS:
         ap.add_argument("--" + k.replace("_", "-"), type=int, default=getattr(DiTConfig(), k))
-    return ap.parse_args(argv)
+    ap.add_argument("--mask-weight", type=float, default=0.0,
+                    help="weight of the mask head's silhouette loss (needs --mask-head > 0)")
+    args = ap.parse_args(argv)
+    if (args.mask_head > 0) != (args.mask_weight > 0):
+        ap.error("--mask-head and --mask-weight go together: a head nobody trains, or a loss without a head")
+    return args
+
+
+ARCH_ARGS = ("patch", "dim", "depth", "heads", "mlp_ratio", "text_adapter", "mask_head")
+
+
+def load_weights(module, state: dict) -> None:
+    """load_state_dict, where only the training-only mask head may be absent from either side
+    (a checkpoint trained without it starts one, one trained with it loads into a model without)."""
+    own = {k for k in module.state_dict() if k.startswith("mask_out.")}
+    res = module.load_state_dict({k: v for k, v in state.items() if k in own or not k.startswith("mask_out.")},
+                                 strict=False)
+    missing = [k for k in res.missing_keys if not k.startswith("mask_out.")]
+    if missing or res.unexpected_keys:
+        raise RuntimeError(f"checkpoint does not fit the model: missing {missing}, unexpected {res.unexpected_keys}")
 
 
 def load_compact(path: str) -> dict:
@@ -152,13 +184,13 @@ def fit(args, cfg: DiTConfig, device, bf16: bool, draw, loss_of, run_info: dict,
         print(f"resumed at step {step}", flush=True)
     elif args.warm_from:
         ck = load_compact(args.warm_from)
-        if DiTConfig(**ck["cfg"]) != cfg:
+        if DiTConfig(**{**ck["cfg"], "mask_head": cfg.mask_head}) != cfg:
             raise SystemExit(f"--warm-from {args.warm_from}: its DiT config {ck['cfg']} is not this run's {cfg.to_dict()}")
-        ema.load_state_dict(ck["ema"]); model.load_state_dict(ck["model"])
+        load_weights(ema, ck["ema"]); load_weights(model, ck["model"])
         step, wall = ck["step"], ck["wall"]
         print(f"warm start at step {step} from {args.warm_from}", flush=True)
     elif start is not None:
-        ema.load_state_dict(start["ema"]); model.load_state_dict(start["ema"])
+        load_weights(ema, start["ema"]); load_weights(model, start["ema"])
     log = RunLog(args.out, dict(vars(args), dit=cfg.to_dict(), bf16=bf16, device=str(device), **run_info))
     t_start, last_ck, last_final, losses = time.time(), time.time(), time.time(), []
 
@@ -208,12 +240,19 @@ def main(argv=None):
     bf16 = use_bf16(args.bf16, device)
     data = load_shards(args.data, args.limit_clips)
     zc, T, H, W = data["latent"].shape[1:]
-    cfg = DiTConfig(latent_channels=zc, frames=T, height=H, width=W,
-                    **{k: getattr(args, k) for k in ("patch", "dim", "depth", "heads", "mlp_ratio")})
+    cfg = DiTConfig(latent_channels=zc, frames=T, height=H, width=W, **{k: getattr(args, k) for k in ARCH_ARGS})
+    start = None
+    if args.init_from:
+        start = load_compact(args.init_from)
+        if DiTConfig(**{**start["cfg"], "mask_head": cfg.mask_head}) != cfg:
+            raise SystemExit(f"--init-from {args.init_from}: its DiT config {start['cfg']} is not this run's {cfg.to_dict()}")
+    if cfg.mask_head:
+        data["silhouette"] = load_silhouettes(args.data, data["specs"], T, H * cfg.mask_head)
 
     fit(args, cfg, device, bf16, lambda gen: sample_batch(data, args.batch, gen, device),
-        lambda model, batch, gen: flow_matching_loss(model, batch, gen, object_weight=args.object_weight),
-        dict(clips=len(data["latent"])))
+        lambda model, batch, gen: flow_matching_loss(model, batch, gen, object_weight=args.object_weight,
+                                                     mask_weight=args.mask_weight),
+        dict(clips=len(data["latent"]), init_from=args.init_from), start=start)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def _frame_table(specs: list[ClipSpec], frames: int):
 
 
 def render_clips(specs: list[ClipSpec], frames: int = 16, size: int = 128,
-                 device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+                 device: str | torch.device = "cpu", with_mask: bool = False):
+    """-> video [B, 3, F, H, W] in [-1, 1] and flow [B, 2, F, H, W] in pixels; with_mask adds the
+    objects' silhouettes [B, F, H, W] bool (what the frame shows of any object)."""
     rows = _frame_table(specs, frames)
     n = len(rows)
     t = lambda xs: torch.tensor(xs, dtype=torch.float32, device=device)  # noqa: E731
@@ -74,6 +76,7 @@ def render_clips(specs: list[ClipSpec], frames: int = 16, size: int = 128,
     WY0 = Y / z0[:, None, None]
     fx = ((WX0 - o1[:, None, None]) * z1[:, None, None] - X) * px
     fy = (WY0 * z1[:, None, None] - Y) * px
+    seen = torch.zeros(n, size, size, dtype=torch.bool, device=device)
 
     for j in range(MAX_OBJECTS):
         active = [r["objs"][j][0] for r in rows]
@@ -95,6 +98,7 @@ def render_clips(specs: list[ClipSpec], frames: int = 16, size: int = 128,
             if sd is not None:
                 shade[ii] = sd
         img = torch.where(mask[:, None], colour * shade[:, None], img)
+        seen |= mask
         # object flow: local point u at frame kp goes to c' + s' R(th') u at frame kp+1
         p0 = [r["objs"][j][4] for r in rows]
         p1 = [r["objs"][j][5] for r in rows]
@@ -110,6 +114,8 @@ def render_clips(specs: list[ClipSpec], frames: int = 16, size: int = 128,
     b = len(specs)
     video = img.clamp(0, 1).reshape(b, frames, 3, size, size).permute(0, 2, 1, 3, 4) * 2 - 1
     flow = torch.stack([fx, fy], 1).reshape(b, frames, 2, size, size).permute(0, 2, 1, 3, 4)
+    if with_mask:
+        return video.contiguous(), flow.contiguous(), seen.reshape(b, frames, size, size)
     return video.contiguous(), flow.contiguous()
 
 

@@ -39,6 +39,12 @@ class ClipSpec:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @staticmethod
+    def from_dict(d: dict) -> "ClipSpec":
+        """The inverse of to_dict (a dataset shard's stored specs back into renderable ones)."""
+        scenes = [SceneSpec(**{**s, "objects": [ObjectSpec(**o) for o in s["objects"]]}) for s in d["scenes"]]
+        return ClipSpec(**{**d, "scenes": scenes})
+
 
 def _pick_other(rng: random.Random, options: list[str], avoid: set[str]) -> str:
     rest = [o for o in options if o not in avoid]
