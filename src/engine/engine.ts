@@ -6,7 +6,8 @@
  * One job at a time: loadModel and generate refuse to overlap (BusyError); a failed or cancelled
  * generation leaves the loaded model usable. cancel() during a load stops its download (the store
  * keeps the finished chunks, so the next load resumes after them); once every file is read, the
- * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device recreates the sessions and
+ * load runs to the end, since building the sessions cannot be interrupted. A lost GPU device (told by the error's words,
+ * or by the device's own `lost` promise when the words do not say it) recreates the sessions on a new device and
  * retries the failing call once. The scene denoiser's session (components.sceneDenoiser, only for
  * plans denoiserFor sends to it) and the reward model's are created on first use, not at load (#13);
  * a warm start does not read or hash the scene denoiser's files either (the store checks them when
@@ -35,7 +36,7 @@ import {
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { clearLoadMeasures, LOAD_MEASURES, measured } from '../store/load-marks';
-import { requestFreshWebGpuDevice } from './webgpu-device';
+import { deviceWasLost, requestFreshWebGpuDevice } from './webgpu-device';
 import { AdapterShelf, adapterInfo } from './adapter-choice';
 import {
   ADAPTER_STRENGTH, BLEND_MODES, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem, type LimitedField,
@@ -105,6 +106,12 @@ export interface VidletEngineOptions {
   /** How the VAE decodes: whole clip or frame by frame, and spatial tiling (load-plan.ts VaeDecodeOptions). */
   vaeDecode?: VaeDecodeOptions;
 }
+
+/**
+ * How long a failed WebGPU call waits for its device's `lost` promise (webgpu-device.ts deviceWasLost):
+ * only failed calls wait, and a failed call already ends the generation unless the device was lost.
+ */
+const DEVICE_LOST_WAIT_MS = 1000;
 
 /** Text-encoder batches kept (each is B·L·hidden floats: 2·64·384·4 B ≈ 200 KB for vidlet-tiny). */
 const TEXT_CACHE_ENTRIES = 4;
@@ -485,7 +492,7 @@ export class VidletEngine implements Engine {
     try {
       out = await runComponent(await this.rewardSession(m), tensors);
     } catch (e) {
-      if (!isDeviceLost(e) || m.backend.backend !== 'webgpu') throw e;
+      if (!(await this.lostDevice(m, e))) throw e;
       await this.recreateSessions(m);
       out = await runComponent(await this.rewardSession(m), tensors);
     }
@@ -606,17 +613,29 @@ export class VidletEngine implements Engine {
     m.sessions = await this.createSessions(m.specs, m.backend, bytes);
   }
 
+  /**
+   * Did `e`, a failed call on `m`'s sessions, come from a lost GPU device? Its words may say so
+   * (isDeviceLost); when they do not, the device the sessions ran on is asked (webgpu-device.ts).
+   */
+  private async lostDevice(m: Loaded, e: unknown): Promise<boolean> {
+    if (m.backend.backend !== 'webgpu') return false;
+    if (isDeviceLost(e)) return true;
+    // The engine's own device after a recovery, else onnxruntime-web's (set once its WebGPU EP started).
+    const device = this.gpuDevice ?? (await Promise.resolve((this.ort.env as { webgpu?: { device?: unknown } }).webgpu?.device).catch(() => null));
+    return deviceWasLost(device, DEVICE_LOST_WAIT_MS);
+  }
+
   /** Runs one component call; a lost device is recovered once (new sessions, same call again). */
   private async run(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     try {
       return await runComponent(await this.session(m, name), feeds);
     } catch (e) {
-      if (!isDeviceLost(e) || m.backend.backend !== 'webgpu') throw e;
+      if (!(await this.lostDevice(m, e))) throw e;
       await this.recreateSessions(m);
       try {
         return await runComponent(await this.session(m, name), feeds);
       } catch (again) {
-        if (isDeviceLost(again)) {
+        if (await this.lostDevice(m, again)) {
           throw new DeviceLostError('The GPU device was lost twice in one step: probably out of GPU memory. Close other GPU-heavy tabs, use a smaller model, or switch to the WebAssembly backend.', { component: name });
         }
         throw again;

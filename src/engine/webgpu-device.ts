@@ -1,5 +1,14 @@
 /**
- * A fresh GPUDevice for recovering from a lost one.
+ * The GPU device after a loss: how the engine tells that it was lost, and a fresh one to recover on.
+ *
+ * Telling: a run on a device lost mid-call does not always fail with words saying so. Measured in
+ * Chromium (SwiftShader, onnxruntime-web 1.30, the page's engine worker): a device destroyed during
+ * a denoiser step fails that step with "Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was
+ * unmapped before mapping was resolved" (an onnxruntime BufferManager::Download error), which
+ * sessions.ts isDeviceLost cannot read as a loss. The device itself says it: its `lost` promise
+ * resolves. So after a failed run on WebGPU the engine asks the device (deviceWasLost).
+ *
+ * Recovering:
  *
  * Measured in Chromium with onnxruntime-web 1.30 (/webgpu bundle): after the device is lost,
  * every new session created with `executionProviders: ['webgpu']` reuses the dead device and
@@ -49,4 +58,21 @@ export async function requestFreshWebGpuDevice(): Promise<unknown | null> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return null;
   return adapter.requestDevice(deviceDescriptor(adapter));
+}
+
+/**
+ * Whether `device` (a GPUDevice; anything else is "not lost") has been lost: its `lost` promise
+ * resolved, or resolves within `waitMs` — Dawn may deliver the loss after the failed call that it
+ * caused reaches the engine. Asked only after a run failed, so the wait never delays a good step.
+ */
+export async function deviceWasLost(device: unknown, waitMs: number): Promise<boolean> {
+  const lost = (device as { lost?: unknown } | null | undefined)?.lost;
+  if (!lost || typeof (lost as Promise<unknown>).then !== 'function') return false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+  try {
+    return await Promise.race([(lost as Promise<unknown>).then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

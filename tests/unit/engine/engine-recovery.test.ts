@@ -40,6 +40,10 @@ interface Control {
   webgpuCreateFailure?: string;
   /** The execution provider each session was created with, in order. */
   providers?: unknown[];
+  /** onnxruntime-web's own GPUDevice (ort.env.webgpu.device), as far as the engine looks at it. */
+  device?: { lost: Promise<unknown> };
+  /** Called as a denoiser run fails (before it throws). */
+  onFailure?: () => void;
 }
 
 function fakeOrt(ctl: Control): Ort {
@@ -47,7 +51,7 @@ function fakeOrt(ctl: Control): Ort {
   for (const [name, c] of Object.entries(manifest.components)) for (const v of Object.values(c.variants)) for (const f of v!.files) byFile.set(f.path, name as never);
   const { video, text } = manifest;
   return {
-    env: { wasm: {} },
+    env: { wasm: {}, ...(ctl.device ? { webgpu: { device: ctl.device } } : {}) },
     Tensor,
     InferenceSession: {
       create: async (bytes: Uint8Array, opts: { executionProviders: string[] }) => {
@@ -71,6 +75,7 @@ function fakeOrt(ctl: Control): Ort {
               case 'sceneDenoiser':
                 if (ctl.denoiserFailures > 0) {
                   ctl.denoiserFailures--;
+                  ctl.onFailure?.();
                   throw new Error(ctl.failure);
                 }
                 return { v_latent: zeros([...feeds.latent!.dims]), v_motion: zeros([...feeds.motion!.dims]) };
@@ -134,6 +139,38 @@ describe('VidletEngine failure handling', () => {
     expect(ctl.providers!.slice(SESSIONS + 1)).toEqual(Array(SESSIONS + 1).fill({ name: 'webgpu', device: freshDevice }));
     await engine.generate(plan);
     expect(ctl.creates).toBe(2 * (SESSIONS + 1));
+  });
+
+  it("a device lost mid-call whose error does not say so is told by the device's lost promise, and recovered", async () => {
+    // What onnxruntime-web 1.30 said in Chromium when the page's device was destroyed during a step (webgpu-device.ts).
+    const mapAsync = "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: Failed to download data from buffer. wgpu::MapAsyncStatus value: 4, message: Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped before mapping was resolved.";
+    let lose!: () => void;
+    const device = { lost: new Promise<unknown>((r) => (lose = () => r({ reason: 'destroyed', message: 'Device was destroyed.' }))) };
+    let loseFresh!: () => void;
+    const fresh = { label: 'fresh device', lost: new Promise<unknown>((r) => (loseFresh = () => r({ reason: 'unknown' }))) };
+    const ctl: Control = { creates: 0, denoiserFailures: 0, failure: mapAsync, providers: [], device };
+    const engine = new VidletEngine(store, fakeOrt(ctl), { probe: gpu, newGpuDevice: async () => fresh });
+    await engine.loadModel({ base: MODEL });
+
+    // The same words while the device is fine: a plain inference failure, not retried.
+    ctl.denoiserFailures = 1;
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'InferenceError', message: expect.stringContaining('Buffer was unmapped') });
+    expect(ctl.creates).toBe(SESSIONS);
+
+    // The device reports its loss a little after the failed call reached the engine: still recovered.
+    ctl.denoiserFailures = 1;
+    ctl.onFailure = () => void setTimeout(lose, 20);
+    const r = await engine.generate(req);
+    expect(r.video.frames).toBe(manifest.video.frames);
+    expect(ctl.creates).toBe(2 * SESSIONS);
+    expect(ctl.providers!.slice(SESSIONS)).toEqual(Array(SESSIONS).fill({ name: 'webgpu', device: fresh }));
+
+    // The new device lost as well, on the retry too: the clear DeviceLostError; then it works again.
+    loseFresh();
+    ctl.onFailure = undefined;
+    ctl.denoiserFailures = 2;
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'DeviceLostError', message: expect.stringMatching(/lost twice/) });
+    expect((await engine.generate(req)).video.frames).toBe(manifest.video.frames);
   });
 
   it('on wasm a failing run is an InferenceError, not retried, and the engine stays usable', async () => {
