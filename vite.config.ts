@@ -15,6 +15,9 @@ const isolation = {
  */
 const version = process.env.VIDLET_BUILD || JSON.parse(readFileSync(new URL('package.json', import.meta.url), 'utf8')).version;
 
+/** onnxruntime-web's WebGPU (asyncify) wasm, as vite emits it: cached at runtime, not precached (below). */
+const ASYNCIFY_WASM_GLOB = 'assets/*.asyncify*.wasm';
+
 /** The brand colour of the favicon (index.html) and the icons (scripts/app-icons.ts). */
 const THEME = '#5b3df5';
 
@@ -27,9 +30,13 @@ export default defineConfig(({ command }) => ({
   define: { __VIDLET_VERSION__: JSON.stringify(version), __VIDLET_SERVICE_WORKER__: JSON.stringify(command === 'build') },
   plugins: [
     // The service worker (Workbox generateSW) precaches the app shell: the page, its script, the
-    // engine worker and onnxruntime's .wasm, all from one build; src/app/data/app-shell.ts
-    // registers it and offers updates. Not the model (public/models/, ~150 MB): the engine keeps
-    // that, verified, in IndexedDB and loads it from there offline (src/store/browser-store.ts).
+    // engine worker and the plain onnxruntime .wasm that the WebAssembly backend runs on, all from
+    // one build; src/app/data/app-shell.ts registers it and offers updates. Not the model
+    // (public/models/, ~150 MB): the engine keeps that, verified, in IndexedDB and loads it from
+    // there offline (src/store/browser-store.ts). Not the WebGPU bundle's asyncify .wasm (~27 MB,
+    // src/worker/ort-bundle.ts): only a WebGPU load fetches it, and the service worker keeps it
+    // then (runtimeCaching), so every first visit does not download it. Offline before a first
+    // WebGPU load, the engine's WebGPU→wasm fallback runs the model on the precached plain bundle.
     VitePWA({
       registerType: 'prompt', // a new version waits until the user says Reload (never a mix of two builds)
       injectRegister: false, // registered by app-shell.ts with workbox-window
@@ -50,11 +57,20 @@ export default defineConfig(({ command }) => ({
       },
       workbox: {
         globPatterns: ['**/*.{html,js,mjs,css,wasm,svg}'], // + the manifest and its icons, added by the plugin
-        globIgnores: ['models/**'],
+        globIgnores: ['models/**', ASYNCIFY_WASM_GLOB],
         // onnxruntime's threaded wasm is ~27 MB; Workbox skips files over 2 MiB by default.
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallbackDenylist: [/^\/models\//],
         cleanupOutdatedCaches: true,
+        runtimeCaching: [{
+          urlPattern: ({ url }) => /\/assets\/[^/]*\.asyncify[^/]*\.wasm$/.test(url.pathname),
+          handler: 'CacheFirst', // its name carries a content hash: a cached copy is never stale
+          options: {
+            cacheName: 'vidlet-ort-webgpu-wasm',
+            cacheableResponse: { statuses: [200] },
+            expiration: { maxEntries: 1 }, // the current build's; an update's replaces it on its first WebGPU load
+          },
+        }],
       },
     }),
   ],

@@ -1,6 +1,7 @@
 /**
  * VidletEngine: the one Engine implementation (src/engine/types.ts). It runs in the Web Worker
- * (with onnxruntime-web/webgpu) and in Node (CLI, tests; onnxruntime-web's wasm backend). It
+ * (onnxruntime-web's bundle for the chosen backend, src/worker/ort-bundle.ts) and in Node (CLI,
+ * tests; onnxruntime-web's wasm backend). It
  * knows nothing of the DOM, fetch or IndexedDB: files come through a ModelFileStore.
  *
  * One job at a time: loadModel and generate refuse to overlap (BusyError); a failed or cancelled
@@ -32,7 +33,7 @@ import { LoraSlots } from './lora-slots';
 import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
 import {
   configureOrt, createComponentSession, isDeviceLost, releaseSessions, runComponent,
-  type ComponentSession, type Ort, type OrtTensor,
+  type ComponentSession, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { clearLoadMeasures, LOAD_MEASURES, measured } from '../store/load-marks';
@@ -55,6 +56,8 @@ interface Loaded {
   base: string;
   manifest: Manifest;
   backend: BackendInfo;
+  /** The onnxruntime module this load's sessions were made with (tensors for them come from it too). */
+  ort: Ort;
   variants: Record<RuntimeComponent, Variant>;
   /** What each session made at load is made from (the VAE as the whole-clip graph or the frame pair). */
   specs: SessionSpec[];
@@ -122,17 +125,24 @@ export class VidletEngine implements Engine {
   private cancelRequested = false;
   /** Aborts the running load's downloads (see cancel()). */
   private loadAbort: AbortController | null = null;
-  /** Wasm threads onnxruntime was initialised with (null until the first load). */
-  private ortThreads: number | null = null;
+  /** Wasm threads each onnxruntime module was initialised with (absent until its first load). */
+  private readonly ortThreads = new Map<Ort, number>();
+  private readonly ortFor: OrtForBackend;
   private lastDecodeMs: number | undefined;
   /** The GPUDevice that replaced onnxruntime-web's after a device loss (null: use ORT's own). */
   private gpuDevice: unknown | null = null;
 
+  /**
+   * `ort`: one onnxruntime module for every backend (Node, tests), or the module for a backend,
+   * asked for once the load has chosen it (the page's worker: ort-bundle.ts).
+   */
   constructor(
     private readonly store: ModelFileStore,
-    private readonly ort: Ort,
+    ort: Ort | OrtForBackend,
     private readonly options: VidletEngineOptions = {},
-  ) {}
+  ) {
+    this.ortFor = typeof ort === 'function' ? ort : async () => ort;
+  }
 
   /** LoRA slot tensors of the loaded model (adapters write into them). */
   get loraSlots(): LoraSlots {
@@ -162,20 +172,26 @@ export class VidletEngine implements Engine {
       const manifest = parseManifest(await measured(LOAD_MEASURES.manifest, () => store.readManifest(source.base)));
       const env = await measured(LOAD_MEASURES.probe, () => (this.options.probe ?? probeEnvironment)());
       const tokenizer = await measured(LOAD_MEASURES.tokenizer, () => this.readTokenizer(store, source.base, manifest));
-      let backend = this.withActualThreads(chooseBackend(env, options));
+      const chosen = chooseBackend(env, options);
+      let ort = await this.ortFor(chosen.backend);
+      let backend = this.withActualThreads(chosen, ort);
       // The wasm thread count ORT starts with, whichever backend runs the graphs.
       const wasmThreads = backend.backend === 'wasm' ? backend.threads : env.wasm ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }).threads : 0;
       let prepared;
       try {
-        prepared = await this.prepare(store, abort.signal, source.base, manifest, backend, wasmThreads, options, onProgress);
+        prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       } catch (e) {
         // WebGPU picked automatically but the graphs do not run there (missing kernel, adapter
         // limits): fall back to wasm rather than fail, and say why. A forced WebGPU still fails.
         const auto = (options.backend ?? 'auto') === 'auto';
         if (!auto || backend.backend !== 'webgpu' || !env.wasm || !(e instanceof ModelLoadError || e instanceof ModelFormatError || e instanceof DeviceLostError)) throw e;
-        const wasm = this.withActualThreads(chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' }));
+        // On the wasm backend's own module: in the page that is the plain bundle, the one the
+        // service worker precaches, so this also covers a WebGPU runtime not fetched yet offline.
+        const wasmChoice = chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' });
+        ort = await this.ortFor(wasmChoice.backend);
+        const wasm = this.withActualThreads(wasmChoice, ort);
         backend = { ...wasm, reason: `WebGPU could not run this model (${e.message.slice(0, 200)}); using WebAssembly. ${wasm.reason}` };
-        prepared = await this.prepare(store, abort.signal, source.base, manifest, backend, wasmThreads, options, onProgress);
+        prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
       const { variants, specs, sceneSpec, sessions, vae, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
@@ -206,7 +222,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -360,6 +376,7 @@ export class VidletEngine implements Engine {
   private async prepare(
     store: ModelFileStore,
     signal: AbortSignal,
+    ort: Ort,
     base: string,
     manifest: Manifest,
     backend: BackendInfo,
@@ -391,12 +408,12 @@ export class VidletEngine implements Engine {
     const sceneSpec = all.find((s) => s.key === 'sceneDenoiser');
     const specs = all.filter((s) => s !== sceneSpec);
     const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, specs, sceneSpec ? [sceneSpec] : [], totalBytes, onProgress));
-    if (this.ortThreads === null) {
-      configureOrt(this.ort, wasmThreads);
-      this.ortThreads = wasmThreads;
+    if (!this.ortThreads.has(ort)) {
+      configureOrt(ort, wasmThreads);
+      this.ortThreads.set(ort, wasmThreads);
     }
     onProgress?.({ phase: 'session', loadedBytes: totalBytes, totalBytes });
-    const sessions = await this.createSessions(specs, backend, bytes);
+    const sessions = await this.createSessions(ort, specs, backend, bytes);
     try {
       const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions) };
       return { variants, specs, sceneSpec, sessions, vae, totalBytes };
@@ -410,9 +427,9 @@ export class VidletEngine implements Engine {
    * onnxruntime fixes its wasm thread count when it first initialises; a later load asking for
    * another count gets the first one, and BackendInfo says so rather than pretend.
    */
-  private withActualThreads(b: BackendInfo): BackendInfo {
-    if (b.backend !== 'wasm' || this.ortThreads === null || this.ortThreads === b.threads) return b;
-    const t = this.ortThreads;
+  private withActualThreads(b: BackendInfo, ort: Ort): BackendInfo {
+    const t = this.ortThreads.get(ort);
+    if (b.backend !== 'wasm' || t === undefined || t === b.threads) return b;
     return {
       ...b,
       threads: t,
@@ -442,7 +459,7 @@ export class VidletEngine implements Engine {
         const bytes = new Map<string, Uint8Array>();
         for (const f of spec.files) bytes.set(f.path, await this.store.getFile(m.base, f));
         // Not a load measure: the timeline holds the last load's phases only (load-marks.ts).
-        return (await this.createSessions([spec], m.backend, bytes, {}, false))[spec.key]!;
+        return (await this.createSessions(m.ort, [spec], m.backend, bytes, {}, false))[spec.key]!;
       })();
       m.scene = scene;
       scene.catch(() => {
@@ -477,12 +494,12 @@ export class VidletEngine implements Engine {
     for (const f of variantFiles(m.manifest, { rewardModel: variant })) files.push({ path: f.path, data: await this.store.getFile(m.base, f) });
     const roles = requiredRoles('rewardModel', packageFeatures(m.manifest));
     const gpu = m.backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
-    return createComponentSession(this.ort, 'rewardModel', variant, component, files, m.backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(m.backend), ...gpu });
+    return createComponentSession(m.ort, 'rewardModel', variant, component, files, m.backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(m.backend), ...gpu });
   }
 
   /** One reward-model call; a lost GPU device is recovered once, as in run(). */
   private async runReward(m: Loaded, feeds: RewardFeeds) {
-    const { Tensor } = this.ort;
+    const { Tensor } = m.ort;
     const tensors = {
       video: new Tensor('float32', feeds.video.data, feeds.video.dims),
       text: new Tensor('float32', feeds.text.data, feeds.text.dims),
@@ -570,6 +587,7 @@ export class VidletEngine implements Engine {
   }
 
   private async createSessions(
+    ort: Ort,
     specs: SessionSpec[],
     backend: BackendInfo,
     bytes: Map<string, Uint8Array>,
@@ -583,7 +601,7 @@ export class VidletEngine implements Engine {
     try {
       for (const spec of specs) {
         const files = spec.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        const create = () => createComponentSession(this.ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
+        const create = () => createComponentSession(ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
         sessions[spec.key] = measure ? await measured(LOAD_MEASURES.session, create, { key: spec.key, component: spec.component, variant: spec.variant }) : await create();
       }
     } catch (e) {
@@ -610,7 +628,7 @@ export class VidletEngine implements Engine {
     // (measured in Chromium, see webgpu-device.ts).
     // Kept for every later session too (a next loadModel), which would also get the lost device.
     if (m.backend.backend === 'webgpu') this.gpuDevice = await (this.options.newGpuDevice ?? requestFreshWebGpuDevice)().catch(() => null);
-    m.sessions = await this.createSessions(m.specs, m.backend, bytes);
+    m.sessions = await this.createSessions(m.ort, m.specs, m.backend, bytes);
   }
 
   /**
@@ -621,7 +639,7 @@ export class VidletEngine implements Engine {
     if (m.backend.backend !== 'webgpu') return false;
     if (isDeviceLost(e)) return true;
     // The engine's own device after a recovery, else onnxruntime-web's (set once its WebGPU EP started).
-    const device = this.gpuDevice ?? (await Promise.resolve((this.ort.env as { webgpu?: { device?: unknown } }).webgpu?.device).catch(() => null));
+    const device = this.gpuDevice ?? (await Promise.resolve((m.ort.env as { webgpu?: { device?: unknown } }).webgpu?.device).catch(() => null));
     return deviceWasLost(device, DEVICE_LOST_WAIT_MS);
   }
 
@@ -649,7 +667,7 @@ export class VidletEngine implements Engine {
    * the encoder would return (same seed → same clip still holds).
    */
   private async encodeText(m: Loaded, texts: string[]): Promise<{ hidden: Float32Array; mask: Float32Array }> {
-    const { Tensor } = this.ort;
+    const { Tensor } = m.ort;
     const { manifest } = m;
     const L = manifest.text.maxLength;
     const key = JSON.stringify(texts);
@@ -678,7 +696,7 @@ export class VidletEngine implements Engine {
 
   /** The loaded VAE graphs as vae-decode.ts calls them: role-named tensors in, plain arrays out. */
   private vaeGraphs(m: Loaded): VaeGraphs {
-    const { Tensor } = this.ort;
+    const { Tensor } = m.ort;
     const tensor = (x: F32) => new Tensor('float32', x.data, x.dims);
     const read = (t: OrtTensor): F32 => ({ data: t.data as Float32Array, dims: [...t.dims] });
     const pair = m.manifest.vaeDecoderFrames;
@@ -702,7 +720,7 @@ export class VidletEngine implements Engine {
    * by `denoiser`, whose session (made by now) is `denoiserSession`.
    */
   private components(m: Loaded, latentFrames: number, denoiser: DenoiserName, denoiserSession: ComponentSession): PipelineComponents {
-    const { Tensor } = this.ort;
+    const { Tensor } = m.ort;
     const { manifest } = m;
     const lat = [manifest.latent.channels, latentFrames, manifest.latent.height, manifest.latent.width];
     // The LoRA weight tensors are the same for every call of a run: build them once.

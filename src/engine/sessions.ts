@@ -7,11 +7,16 @@
 import type * as OrtNs from 'onnxruntime-web';
 import type { Component, ComponentName } from '../store/types';
 import { DeviceLostError, InferenceError, ModelFormatError, ModelLoadError } from './errors';
-import type { Variant } from '../package/variants';
+import type { Backend, Variant } from '../package/variants';
 import type { BackendInfo } from './types';
 
 /** The onnxruntime module the engine is given ('onnxruntime-web', '/webgpu' or '/wasm'). */
 export type Ort = typeof OrtNs;
+/**
+ * The onnxruntime module for the backend a load chose: the page's worker imports the bundle that
+ * runs it (src/worker/ort-bundle.ts), not the largest one for every backend.
+ */
+export type OrtForBackend = (backend: Backend) => Promise<Ort>;
 export type OrtSession = OrtNs.InferenceSession;
 export type OrtTensor = OrtNs.Tensor;
 

@@ -3,12 +3,12 @@
  * responsive while onnxruntime computes. Created by engine-client.ts.
  */
 import * as Comlink from 'comlink';
-import * as ort from 'onnxruntime-web/webgpu';
 import { VidletEngine } from '../engine/engine';
 import { BrowserModelFileStore } from '../store/browser-store';
 import { EngineHost } from './engine-host';
+import { ortForBackend } from './ort-bundle';
 
 const store = new BrowserModelFileStore();
-const engine = new VidletEngine(store, ort);
+const engine = new VidletEngine(store, ortForBackend);
 // The page reaches the model cache only through this worker, so one context owns its IndexedDB.
 Comlink.expose(new EngineHost(engine, store.cache));

@@ -223,3 +223,57 @@ describe('VidletEngine failure handling', () => {
     expect(again.backend.reason).toMatch(/already started with 2 threads/);
   });
 });
+
+describe('VidletEngine: the onnxruntime module per backend (src/worker/ort-bundle.ts in the page)', () => {
+  const modules = () => {
+    const asked: string[] = [];
+    const wasmCtl: Control = { creates: 0, denoiserFailures: 0, failure: '' };
+    const gpuCtl: Control = { creates: 0, denoiserFailures: 0, failure: '' };
+    const ort = { wasm: fakeOrt(wasmCtl), webgpu: fakeOrt(gpuCtl) };
+    const ortFor = async (backend: 'wasm' | 'webgpu') => {
+      asked.push(backend);
+      return ort[backend];
+    };
+    return { asked, wasmCtl, gpuCtl, ort, ortFor };
+  };
+  const software: () => Promise<EnvironmentProbe> = async () => ({ ...(await gpu()), webgpu: { ...(await gpu()).webgpu!, isFallbackAdapter: true } });
+
+  it('asks for the module of the backend the load chose, and makes its sessions and tensors with it', async () => {
+    const m = modules();
+    const onCpu = new VidletEngine(store, m.ortFor, { probe: cpu });
+    expect((await onCpu.loadModel({ base: MODEL })).backend.backend).toBe('wasm');
+    expect((await onCpu.generate(req)).backend).toBe('wasm');
+    expect([m.asked, m.wasmCtl.creates, m.gpuCtl.creates]).toEqual([['wasm'], SESSIONS, 0]);
+    expect(m.ort.wasm.env.wasm.numThreads).toBe(4);
+
+    const n = modules();
+    const onGpu = new VidletEngine(store, n.ortFor, { probe: gpu });
+    expect((await onGpu.loadModel({ base: MODEL })).backend.backend).toBe('webgpu');
+    expect((await onGpu.generate(req)).backend).toBe('webgpu');
+    expect([n.asked, n.wasmCtl.creates, n.gpuCtl.creates]).toEqual([['webgpu'], 0, SESSIONS]);
+  });
+
+  it('a software adapter runs on the wasm module unless WebGPU is forced; a forced backend gets its own', async () => {
+    const m = modules();
+    const engine = new VidletEngine(store, m.ortFor, { probe: software });
+    expect((await engine.loadModel({ base: MODEL })).backend.backend).toBe('wasm');
+    expect((await engine.loadModel({ base: MODEL }, { backend: 'webgpu' })).backend.backend).toBe('webgpu');
+    expect((await engine.generate(req)).backend).toBe('webgpu');
+    const n = modules();
+    await new VidletEngine(store, n.ortFor, { probe: gpu }).loadModel({ base: MODEL }, { backend: 'wasm' });
+    expect([m.asked, n.asked]).toEqual([['wasm', 'webgpu'], ['wasm']]);
+    // Each module is started with the thread count, whichever backend runs on it.
+    expect([m.ort.wasm.env.wasm.numThreads, m.ort.webgpu.env.wasm.numThreads]).toEqual([4, 4]);
+  });
+
+  it("WebGPU chosen automatically but failing to load falls back on the wasm module (offline: the WebGPU runtime not cached yet)", async () => {
+    const m = modules();
+    m.gpuCtl.createFailure = "no available backend found. ERR: [webgpu] TypeError: Failed to fetch";
+    const engine = new VidletEngine(store, m.ortFor, { probe: gpu });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.backend.backend).toBe('wasm');
+    expect(info.backend.reason).toMatch(/WebGPU could not run this model .*Failed to fetch.*using WebAssembly/);
+    expect((await engine.generate(req)).backend).toBe('wasm');
+    expect([m.asked, m.wasmCtl.creates]).toEqual([['webgpu', 'wasm'], SESSIONS]);
+  });
+});
