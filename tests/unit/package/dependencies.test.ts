@@ -35,7 +35,9 @@ function importsOf(text: string): Import[] {
   const out: Import[] = [];
   for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?'([^']+)'/g)) out.push({ spec: m[3]!, typeOnly: Boolean(m[2]), dynamic: false });
   for (const m of text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) out.push({ spec: m[1]!, typeOnly: false, dynamic: true });
-  return out;
+  // An import line inside a template literal (a script writing a worker's source) names no module
+  // until it is filled in: '${module}' is a placeholder, and the module it becomes is imported too.
+  return out.filter((i) => !i.spec.includes('${'));
 }
 
 /** The npm package of a bare specifier ('@noble/hashes/sha2' → '@noble/hashes'); null for node: built-ins, relative paths and Vite's virtual modules. */
