@@ -73,8 +73,10 @@ export interface ModelCacheOptions {
 }
 
 const fileKey = (model: string, f: Pick<PackageFile, 'path' | 'sha256'>) => `file:${model}/${f.path}@${f.sha256.toLowerCase()}`;
+/** The prefix every chunk key of one file shares (count or delete them by range). */
+const chunkPrefix = (model: string, f: Pick<PackageFile, 'path' | 'sha256'>) => `chunk:${model}/${f.path}@${f.sha256.toLowerCase()}#`;
 const chunkKey = (model: string, f: Pick<PackageFile, 'path' | 'sha256'>, i: number) =>
-  `chunk:${model}/${f.path}@${f.sha256.toLowerCase()}#${String(i).padStart(5, '0')}`;
+  `${chunkPrefix(model, f)}${String(i).padStart(5, '0')}`;
 const manifestKey = (base: string) => `manifest:${base}`;
 const textKey = (model: string, path: string) => `text:${model}/${path}`;
 /** All keys starting with `prefix` ('\uffff' sorts after every character a key here holds). */
@@ -112,11 +114,10 @@ export class ModelCache {
    * re-hashed when they are read (readStored, then verifyFile).
    */
   async holdsComplete(model: string, file: PackageFile): Promise<boolean> {
-    const chunks = `chunk:${model}/${file.path}@${file.sha256.toLowerCase()}#`;
     const [rec, count] = await this.db('readonly', (s) =>
       Promise.all([
         promisifyRequest(s.get(fileKey(model, file))) as Promise<FileRecord | undefined>,
-        promisifyRequest(s.count(prefixRange(chunks))),
+        promisifyRequest(s.count(prefixRange(chunkPrefix(model, file)))),
       ]),
     );
     return !!rec && rec.complete && rec.bytes === file.bytes && rec.chunks === chunkCount(rec.bytes, rec.chunkBytes) && count === rec.chunks;
@@ -199,7 +200,7 @@ export class ModelCache {
 
   /** Deletes a file's record and chunks (a corrupt copy, or a restart from byte 0). */
   async deleteFile(model: string, file: Pick<PackageFile, 'path' | 'sha256'>): Promise<void> {
-    const prefix = `chunk:${model}/${file.path}@${file.sha256.toLowerCase()}#`;
+    const prefix = chunkPrefix(model, file);
     await this.db('readwrite', (s) => {
       s.delete(fileKey(model, file));
       s.delete(prefixRange(prefix));
