@@ -79,6 +79,9 @@ def test_train_and_export_smoke(tmp_path):
         "--out", str(pkg), "--skip-text-encoder", cwd=HERE)
     manifest = json.load(open(pkg / "manifest.json"))
     report = json.load(open(pkg / "export_report.json"))
+    # the prompt colour lexicon travels with every package (the shipped one's test: test_prompt_lexicon)
+    assert manifest["text"]["lexicon"] == "lexicon.json"
+    assert json.load(open(pkg / "lexicon.json")) == json.load(open(os.path.join(SHIPPED, "lexicon.json")))
     assert report["max_abs_error_vs_pytorch"]["denoiser"] < 1e-3
     assert report["max_abs_error_vs_pytorch"]["vaeDecoder"] < 1e-3
     assert report["max_abs_error_vs_pytorch"]["denoiser.lora_zero_scale_vs_empty_slots"] == 0.0

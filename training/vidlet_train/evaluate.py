@@ -26,6 +26,7 @@ from .graph_io import SCENE_DENOISER, denoiser_for, denoiser_takes_frame_mask, h
 from .judge import judge_clip, score, summarise
 from .scenes import FRAMES_PER_LATENT, joined_caption, latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
 from .text_encoder import Tokenizer
+from .world import prompt_lexicon
 
 
 class Package:
@@ -43,8 +44,14 @@ class Package:
             self.sess[name] = ort.InferenceSession(os.path.join(folder, v["files"][0]["path"]), so,
                                                    providers=["CPUExecutionProvider"])
         self.tok = Tokenizer(self.m["text"]["maxLength"])
+        lexicon = self.m["text"].get("lexicon")
+        self.lexicon = prompt_lexicon.table(os.path.join(folder, lexicon)) if lexicon else None
 
     def encode_text(self, prompts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every text the text encoder reads, as the engine does: colour names through the package's
+        lexicon first (src/engine/prompt-lexicon.ts)."""
+        if self.lexicon:
+            prompts = [prompt_lexicon.rewrite(p, *self.lexicon)[0] for p in prompts]
         ids, mask = self.tok(prompts)
         h = self.sess["textEncoder"].run(["hidden"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
         return h, mask.numpy().astype(np.float32)

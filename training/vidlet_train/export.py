@@ -1,5 +1,6 @@
 """Export the model package (docs/model-package.md): ONNX graphs in fp32 and int8, each checked
-against PyTorch in onnxruntime, plus manifest.json with sizes and sha256, tokenizer and vocabulary.
+against PyTorch in onnxruntime, plus manifest.json with sizes and sha256, tokenizer, vocabulary and
+prompt colour lexicon (world/prompt_lexicon.py).
 
 python -m vidlet_train.export --vae runs/vae/final.pt --dit runs/dit/final.pt --out ../public/models/vidlet-tiny
 (--vae random / --dit random export randomly initialised networks of the final architecture, for
@@ -28,6 +29,7 @@ from .quant import quantize_conv_weights, quantize_text_encoder, quantize_weight
 from .dit import DiTConfig, VideoDiT, without_training_heads
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
 from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, VAEConfig, build_vae, load_vae
+from .world import prompt_lexicon
 from .world.captions import training_vocabulary
 
 OPSET = 17
@@ -304,7 +306,8 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
         "latent": {"channels": zc, "frames": cfg.frames, "height": cfg.height, "width": cfg.width,
                    "scale": per_channel(vae.scale), "shift": per_channel(vae.shift)},
         "motion": {"channels": zc},
-        "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json"},
+        "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json",
+                 "lexicon": "lexicon.json"},
         "schedule": {"type": "flow-matching", "shift": args.shift, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
                      "defaultInnerGuidance": args.inner_guidance, "defaultSampler": "euler"},
         "components": components,
@@ -357,6 +360,7 @@ def main(argv=None):
     shutil.copy(os.path.join(package_dir(), "tokenizer.json"), out("tokenizer.json"))
     if not (args.keep_vocabulary and os.path.exists(out("vocabulary.json"))):
         json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
+    prompt_lexicon.write(out("lexicon.json"))
     components = component_entries(graphs, out)
     previous = json.load(open(out("manifest.json"))) if os.path.exists(out("manifest.json")) else None
     json.dump(build_manifest(args, vae, cfg, components, L, previous), open(out("manifest.json"), "w"), indent=2)
