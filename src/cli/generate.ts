@@ -124,6 +124,9 @@ async function describeRequest(request: GenerateRequest & AdapterSettings, engin
   if (analysis.unknownWords.length > 0) {
     process.stderr.write(`note: the model never saw these words in training: ${analysis.unknownWords.join(', ')}\n`);
   }
+  if (analysis.colourNames.length > 0) {
+    process.stderr.write(`note: colour names read as: ${analysis.colourNames.map((c) => `${c.written} → ${c.colour}`).join(', ')}\n`);
+  }
   if (analysis.truncated) process.stderr.write('note: the prompt is longer than the text encoder reads; the end is cut off\n');
   process.stderr.write(
     `seed ${request.seed}, ${request.steps} steps, ${request.sampler}, guidance ${request.guidance}, inner-guidance ${request.innerGuidance}\n`,

@@ -36,6 +36,7 @@ import {
   type ComponentSession, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
+import { parseLexicon, rewritePrompt, type PromptLexicon } from './prompt-lexicon';
 import { clearLoadMeasures, LOAD_MEASURES, measured } from '../store/load-marks';
 import { deviceWasLost, requestFreshWebGpuDevice } from './webgpu-device';
 import { AdapterShelf, adapterInfo } from './adapter-choice';
@@ -46,7 +47,7 @@ import type { TakeScore } from '../package/reward';
 import { fixedSteps, stepsProblem } from '../package/schedule';
 import type { Variant } from '../package/variants';
 import type {
-  AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
+  AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, ColourReading, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
   GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis,
 } from './types';
 
@@ -75,6 +76,8 @@ interface Loaded {
   /** Which VAE graphs decode, and over which spatial tiles (vae-decode.ts). */
   vae: VaeDecodePlan;
   tokenizer: PromptTokenizer;
+  /** The package's colour lexicon (text.lexicon): every text is rewritten with it before the text encoder. */
+  lexicon: PromptLexicon | null;
   lora: LoraSlots;
   bytes: number;
   info: ModelInfo;
@@ -171,7 +174,7 @@ export class VidletEngine implements Engine {
       onProgress?.({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
       const manifest = parseManifest(await measured(LOAD_MEASURES.manifest, () => store.readManifest(source.base)));
       const env = await measured(LOAD_MEASURES.probe, () => (this.options.probe ?? probeEnvironment)());
-      const tokenizer = await measured(LOAD_MEASURES.tokenizer, () => this.readTokenizer(store, source.base, manifest));
+      const { tokenizer, lexicon } = await measured(LOAD_MEASURES.tokenizer, () => this.readTokenizer(store, source.base, manifest));
       const chosen = chooseBackend(env, options);
       let ort = await this.ortFor(chosen.backend);
       let backend = this.withActualThreads(chosen, ort);
@@ -222,7 +225,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lexicon, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -250,9 +253,11 @@ export class VidletEngine implements Engine {
     return adapterInfo(m.adapters.add(weights, description, source).description);
   }
 
+  /** Tokens and unknown words of the prompt as the text encoder reads it (after the colour lexicon). */
   async analyzePrompt(prompt: string): Promise<PromptAnalysis> {
     if (!this.loaded) throw new ModelNotLoadedError();
-    return this.loaded.tokenizer.analyze(prompt);
+    const { text, substitutions } = readPrompt(this.loaded, prompt);
+    return { ...this.loaded.tokenizer.analyze(text), colourNames: substitutions };
   }
 
   async generate(request: GenerateRequest & AdapterSettings, callbacks: GenerateCallbacks = {}): Promise<GenerateResult> {
@@ -308,7 +313,7 @@ export class VidletEngine implements Engine {
         timings: out.timings,
         batch: out.batch,
         denoiserCalls: out.calls,
-        unknownWords: m.tokenizer.unknownWords(request.prompt),
+        unknownWords: m.tokenizer.unknownWords(readPrompt(m, request.prompt).text),
         ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
       };
     } finally {
@@ -517,7 +522,7 @@ export class VidletEngine implements Engine {
     return { scores: read(out.scores!), features: read(out.features!) };
   }
 
-  private async readTokenizer(store: ModelFileStore, base: string, manifest: Manifest): Promise<PromptTokenizer> {
+  private async readTokenizer(store: ModelFileStore, base: string, manifest: Manifest): Promise<{ tokenizer: PromptTokenizer; lexicon: PromptLexicon | null }> {
     const parse = (text: string, file: string): unknown => {
       try {
         return JSON.parse(text);
@@ -535,7 +540,9 @@ export class VidletEngine implements Engine {
       }
       vocabulary = words as string[];
     }
-    return new PromptTokenizer(tokJson, manifest.text.maxLength, vocabulary);
+    const file = manifest.text.lexicon;
+    const lexicon = file ? parseLexicon(parse(await store.readText(base, file), file), file) : null;
+    return { tokenizer: new PromptTokenizer(tokJson, manifest.text.maxLength, vocabulary), lexicon };
   }
 
   /**
@@ -670,6 +677,8 @@ export class VidletEngine implements Engine {
     const { Tensor } = m.ort;
     const { manifest } = m;
     const L = manifest.text.maxLength;
+    // Prompt, scene captions and negative prompt alike; the cache keys on what the encoder reads.
+    texts = texts.map((t) => readPrompt(m, t).text);
     const key = JSON.stringify(texts);
     const hit = m.textCache.get(key);
     if (hit && this.options.cacheText !== false) {
@@ -835,6 +844,11 @@ export function memoryBudgetProblem(manifest: Manifest, option: VaeDecodeOptions
     "(the decoder's peak memory per latent pixel, which the converter measures with --vae-tiling), so the size of a decoder call is unknown. " +
     'Convert the package again to record it, or give the tiles instead of a budget.'
   );
+}
+
+/** The prompt as the text encoder reads it: rewritten with the package's colour lexicon, when it has one. */
+function readPrompt(m: Loaded, prompt: string): { text: string; substitutions: ColourReading[] } {
+  return m.lexicon ? rewritePrompt(prompt, m.lexicon) : { text: prompt, substitutions: [] };
 }
 
 function formatMib(bytes: number): string {

@@ -123,7 +123,8 @@ export class PromptTokenizer {
     return out;
   }
 
-  analyze(text: string): PromptAnalysis {
+  /** The analysis of `text` as given (the engine adds the colour lexicon's readings). */
+  analyze(text: string): Omit<PromptAnalysis, 'colourNames'> {
     const e = this.encode(text);
     return { tokens: e.tokens, unknownWords: this.unknownWords(text), truncated: e.truncated };
   }

@@ -270,11 +270,22 @@ export interface GenerateResult {
   scenes?: { asked: number; conditioned: number; note?: string };
 }
 
+/** A colour name of the prompt that the package's colour lexicon read as a world colour. */
+export interface ColourReading {
+  /** The name as the prompt wrote it ("Jet-Black"). */
+  written: string;
+  /** The world colour word the text encoder reads instead ("black"). */
+  colour: string;
+}
+
+/** The prompt as the text encoder reads it: after the colour lexicon (src/engine/prompt-lexicon.ts). */
 export interface PromptAnalysis {
   tokens: string[];
-  /** Words outside the training vocabulary / tokenizer's [UNK] words. */
+  /** Words outside the training vocabulary / tokenizer's [UNK] words; a colour name read as a colour is not one. */
   unknownWords: string[];
   truncated: boolean;
+  /** Colour names read as world colours, in prompt order (empty when the package has no lexicon). */
+  colourNames: ColourReading[];
 }
 
 export interface GenerateCallbacks {

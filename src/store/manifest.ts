@@ -82,6 +82,7 @@ export function parseManifest(json: unknown): Manifest {
       maxLength: int(text.maxLength, 'text.maxLength', 1),
       hiddenSize: int(text.hiddenSize, 'text.hiddenSize', 1),
       vocabulary: text.vocabulary === undefined ? undefined : relPath(text.vocabulary, 'text.vocabulary'),
+      lexicon: text.lexicon === undefined ? undefined : relPath(text.lexicon, 'text.lexicon'),
     },
     schedule: parseSchedule(m.schedule),
     components: parseComponents(m.components, has, files),

@@ -17,10 +17,11 @@ export function packagePaths(paths: readonly string[]): string[] {
   return shared ? parts.map((p) => p.slice(first.length + 1)) : parts;
 }
 
-/** Text files the engine reads by path (not hash-listed): tokenizer, vocabulary, adapter descriptions. */
+/** Text files the engine reads by path (not hash-listed): tokenizer, vocabulary, colour lexicon, adapter descriptions. */
 export function requiredTexts(m: Manifest): string[] {
   const out = [m.text.tokenizer];
   if (m.text.vocabulary) out.push(m.text.vocabulary);
+  if (m.text.lexicon) out.push(m.text.lexicon);
   for (const a of m.adapters) if (a.description) out.push(a.description);
   return [...new Set(out)];
 }

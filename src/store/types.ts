@@ -64,7 +64,7 @@ export interface Manifest {
     shift: number | number[];
   };
   motion?: { channels: number };
-  text: { tokenizer: string; maxLength: number; hiddenSize: number; vocabulary?: string };
+  text: { tokenizer: string; maxLength: number; hiddenSize: number; vocabulary?: string; lexicon?: string };
   schedule: {
     type: 'flow-matching';
     shift: number;

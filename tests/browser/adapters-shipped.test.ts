@@ -145,6 +145,14 @@ describe('shipped adapters and DualReal in the page', () => {
     await hint.locator('.unknown', { hasText: trigger }).waitFor();
     await expect(hint.locator('.carried').count()).resolves.toBe(0);
   });
+
+  it("colour names read by the package's lexicon are shown as read, not as unlearned words", async () => {
+    const { page } = app;
+    await fillForm(page, { prompt: 'a tangerine star on a jet-black background' });
+    const hint = page.locator('#prompt-hint');
+    await hint.locator('.colours', { hasText: 'tangerine → orange, jet-black → black' }).waitFor();
+    await expect(hint.locator('.unknown').count()).resolves.toBe(0);
+  });
 });
 
 /** The first trigger word of the identity adapter as shipped (its description file). */

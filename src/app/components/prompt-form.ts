@@ -2,7 +2,8 @@
  * The prompt form: prompt, negative prompt, seed (with Random), steps, guidance (the CFG scale w,
  * docs/model-package.md), and in an advanced section Inner-Guidance (VideoJAM w2) and the
  * sampler. Generate becomes Cancel while a run is active; Ctrl/Cmd+Enter generates. Words the
- * model never saw are listed under the prompt instead of being silently ignored.
+ * model never saw are listed under the prompt instead of being silently ignored, and so are the
+ * colour names the package's lexicon reads as the colours the model knows.
  */
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
@@ -251,6 +252,12 @@ export class PromptForm extends LitElement {
         unknown to the base model, carried by the enabled adapter.
       </p>`);
     }
+    const colours = this.analysis?.colourNames ?? [];
+    if (colours.length > 0) {
+      parts.push(html`<p class="colours muted" role="status">
+        read as: ${colours.map((c, i) => html`${i ? ', ' : ''}<mark>${c.written}</mark> → ${c.colour}`)}
+      </p>`);
+    }
     if (this.analysis?.truncated) parts.push(html`<p class="unknown">The prompt is longer than the model reads; the end is cut off.</p>`);
     const problem = this.#problem('prompt');
     if (problem) parts.push(html`<p class="error-text">${problem.message}</p>`);
@@ -368,6 +375,10 @@ export class PromptForm extends LitElement {
         background: #fff6e0;
         border-radius: 8px;
         padding: 6px 10px;
+      }
+      .colours {
+        margin: 0;
+        padding: 0 10px;
       }
       mark {
         background: #ffe2a3;

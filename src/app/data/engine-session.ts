@@ -258,7 +258,7 @@ export class EngineSession {
     return entry;
   }
 
-  /** Words the model does not know; undefined until a model is loaded (the tokenizer comes with it). */
+  /** Words the model does not know and colour names it reads as colours; undefined until a model is loaded (the tokenizer comes with it). */
   async analyzePrompt(prompt: string): Promise<PromptAnalysis | undefined> {
     if (this.model.value.kind !== 'ready' || prompt.trim() === '') return undefined;
     return this.#engine.analyzePrompt(prompt);

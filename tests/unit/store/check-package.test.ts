@@ -69,3 +69,26 @@ describe('checkPackage', () => {
     await expect(checkPackage(store, dir)).rejects.toBeInstanceOf(ManifestError);
   });
 });
+
+describe('checkPackage with a colour lexicon (text.lexicon)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vidlet-pkg-lexicon-'));
+    const m = await writePackage(dir);
+    m.text.lexicon = 'lexicon.json';
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads it like the vocabulary: missing or not JSON is named with its field', async () => {
+    const store = new NodeFolderStore();
+    const lexicon = async () => (await checkPackage(store, dir)).files.find((f) => f.path === 'lexicon.json');
+    expect(await lexicon()).toMatchObject({ listedAt: 'text.lexicon', error: expect.any(String) });
+    await writeFile(join(dir, 'lexicon.json'), '{"colourWords": {');
+    expect((await lexicon())?.error).toMatch(/JSON/);
+    await writeFile(join(dir, 'lexicon.json'), '{"colourWords": {}, "names": {}}');
+    const r = await checkPackage(store, dir);
+    expect(r.files.find((f) => f.path === 'lexicon.json')).toEqual({ path: 'lexicon.json', bytes: 32, listedAt: 'text.lexicon' });
+    expect(r.ok).toBe(true);
+  });
+});

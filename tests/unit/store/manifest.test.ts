@@ -79,6 +79,13 @@ describe('parseManifest', () => {
     expect(errorOf(m).field).toBe('components.vaeEncoder.outputs.latent');
   });
 
+  it('reads the optional colour lexicon path (text.lexicon)', () => {
+    const m = validManifest();
+    expect(parseManifest(m).text.lexicon).toBeUndefined();
+    m.text.lexicon = 'text/lexicon.json';
+    expect(parseManifest(m).text.lexicon).toBe('text/lexicon.json');
+  });
+
   it('refuses a non-object', () => {
     expect(errorOf(null).message).toMatch(/not an object/);
     expect(errorOf([1]).message).toMatch(/not an object/);
@@ -114,6 +121,8 @@ describe('parseManifest', () => {
     ['maxLength zero', 'text.maxLength', (m) => (m.text.maxLength = 0)],
     ['hiddenSize string', 'text.hiddenSize', (m) => (m.text.hiddenSize = '384')],
     ['vocabulary absolute', 'text.vocabulary', (m) => (m.text.vocabulary = '/vocab.json')],
+    ['lexicon escapes', 'text.lexicon', (m) => (m.text.lexicon = '../lexicon.json')],
+    ['lexicon not a string', 'text.lexicon', (m) => (m.text.lexicon = { names: {} })],
     ['schedule type', 'schedule.type', (m) => (m.schedule.type = 'ddpm')],
     ['schedule shift zero', 'schedule.shift', (m) => (m.schedule.shift = 0)],
     ['schedule spacing unknown', 'schedule.spacing', (m) => (m.schedule.spacing = 'karras')],
@@ -198,6 +207,10 @@ const shipped = SHIPPED_MODEL.path;
 describe.runIf(available(SHIPPED_MODEL, 'the shipped vidlet-tiny manifest'))('the shipped vidlet-tiny manifest', () => {
   it('passes validation', () => {
     expect(parseManifest(JSON.parse(readFileSync(shipped, 'utf8'))).name).toBe('vidlet-tiny');
+  });
+
+  it('names its colour lexicon', () => {
+    expect(parseManifest(JSON.parse(readFileSync(shipped, 'utf8'))).text.lexicon).toBe('lexicon.json');
   });
 
   it('its smallest listed file verifies through NodeFolderStore', async () => {

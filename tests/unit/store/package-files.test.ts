@@ -50,6 +50,12 @@ describe('packageFileProblems', () => {
     expect(packageFileProblems(manifest, files).map((p) => p.path)).toEqual(['tokenizer.json']);
   });
 
+  it('requires the colour lexicon when the manifest names one', () => {
+    const withLexicon = parseManifest({ ...validManifest(), text: { ...validManifest().text, lexicon: 'lexicon.json' } });
+    expect(requiredTexts(withLexicon)).toEqual(['tokenizer.json', 'vocabulary.json', 'lexicon.json', 'adapters/spin.json']);
+    expect(packageFileProblems(withLexicon, complete())).toEqual([{ path: 'lexicon.json', problem: 'is missing (the manifest names it)' }]);
+  });
+
   it('counts every listed file once for the bytes a folder stores', () => {
     expect(listedBytes(manifest)).toBe(1000 + 1000 + 500 + 9000 + 1000 + 1000 + 1000 + 2048 + 100);
   });
