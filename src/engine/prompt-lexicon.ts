@@ -68,6 +68,12 @@ function ish(word: string, colourWords: ReadonlyMap<string, string>): string | u
 }
 
 /** The prompt with colour names replaced by world colour words, and each replacement as written. */
+/** "a"/"an" as `word` needs it ("a orange" is a phrase no caption has), capitalised as written (the encoder is uncased). */
+function article(written: string, word: string): string {
+  const right = 'aeiou'.includes(word[0]!) ? 'an' : 'a';
+  return written[0] !== written[0]!.toLowerCase() ? right[0]!.toUpperCase() + right.slice(1) : right;
+}
+
 export function rewritePrompt(text: string, lexicon: PromptLexicon): { text: string; substitutions: ColourReading[] } {
   const { colourWords, names } = lexicon;
   const words = [...text.matchAll(WORD)].map((m) => ({ start: m.index, end: m.index + m[0].length, word: m[0].toLowerCase() }));
@@ -96,9 +102,8 @@ export function rewritePrompt(text: string, lexicon: PromptLexicon): { text: str
     return undefined;
   };
 
-  const out: string[] = [];
+  const edits: { start: number; end: number; text: string }[] = []; // in order
   const substitutions: ColourReading[] = [];
-  let pos = 0;
   for (let i = 0; i < words.length; ) {
     const hit = match(i);
     if (!hit) {
@@ -108,10 +113,19 @@ export function rewritePrompt(text: string, lexicon: PromptLexicon): { text: str
     const [n, colour] = hit;
     const start = words[i]!.start;
     const end = words[i + n - 1]!.end;
-    out.push(text.slice(pos, start), colour);
+    const before = words[i - 1];
+    if (before && (before.word === 'a' || before.word === 'an') && /^\s+$/.test(text.slice(before.end, start)) && (edits.at(-1)?.end ?? 0) <= before.start) {
+      edits.push({ start: before.start, end: before.end, text: article(text.slice(before.start, before.end), colour) });
+    }
+    edits.push({ start, end, text: colour });
     substitutions.push({ written: text.slice(start, end), colour });
-    pos = end;
     i += n;
+  }
+  const out: string[] = [];
+  let pos = 0;
+  for (const e of edits) {
+    out.push(text.slice(pos, e.start), e.text);
+    pos = e.end;
   }
   out.push(text.slice(pos));
   return { text: out.join(''), substitutions };

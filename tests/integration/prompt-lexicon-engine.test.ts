@@ -24,7 +24,7 @@ const named: GenerateRequest = {
   prompt: 'a tangerine star moves left on an emerald background', negativePrompt: 'a jet black ring',
   seed: 11, steps: 2, guidance: 5, innerGuidance: 3, sampler: 'euler',
 };
-const rewritten: GenerateRequest = { ...named, prompt: 'a orange star moves left on an green background', negativePrompt: 'a black ring' };
+const rewritten: GenerateRequest = { ...named, prompt: 'an orange star moves left on a green background', negativePrompt: 'a black ring' };
 
 describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
   const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort, { cacheText: false });

@@ -76,7 +76,7 @@ def test_evaluate_reads_prompts_through_the_lexicon():
     pkg.tok = tokenizer
     with pytest.raises(_Stop):
         pkg.encode_text(["a tangerine star on blue"])
-    assert seen == [["a orange star on blue"]]
+    assert seen == [["an orange star on blue"]]
 
 
 class _Stop(Exception):

@@ -50,9 +50,9 @@ describe('VidletEngine with a colour lexicon', () => {
   it('the prompt and negative prompt reach the text encoder rewritten; the cache keys on the rewritten text', async () => {
     const { engine, encoded } = await engineOn(shipped);
     const r = await engine.generate(req);
-    expect(encoded).toEqual([ids(['a orange star moves left on an green background', 'a black ring'])]);
+    expect(encoded).toEqual([ids(['an orange star moves left on a green background', 'a black ring'])]);
     expect(r.unknownWords).not.toContain('tangerine');
-    await engine.generate({ ...req, prompt: 'a orange star moves left on an green background', negativePrompt: 'a black ring' });
+    await engine.generate({ ...req, prompt: 'an orange star moves left on a green background', negativePrompt: 'a black ring' });
     expect(encoded).toHaveLength(1); // the same text to the encoder: served from the cache
   });
 
@@ -61,7 +61,7 @@ describe('VidletEngine with a colour lexicon', () => {
     const scenes = [{ text: 'a scarlet ball bounces on tangerine', frames: 8 }, { text: 'a hot pink star spins', frames: 8 }];
     await engine.generate({ ...req, scenes });
     expect(encoded).toEqual([ids([
-      'a orange star moves left on an green background', 'a red ball bounces on orange', 'a pink star spins', 'a black ring',
+      'an orange star moves left on a green background', 'a red ball bounces on orange', 'a pink star spins', 'a black ring',
     ])]);
   });
 
@@ -70,7 +70,7 @@ describe('VidletEngine with a colour lexicon', () => {
     const a = await engine.analyzePrompt('a Tangerine star on a jet-black zyxwv');
     expect(a.colourNames).toEqual([{ written: 'Tangerine', colour: 'orange' }, { written: 'jet-black', colour: 'black' }]);
     expect(a.unknownWords).toEqual(['zyxwv']);
-    expect(a.tokens).toEqual(tokenizer.encode('a orange star on a black zyxwv').tokens); // what the encoder reads
+    expect(a.tokens).toEqual(tokenizer.encode('an orange star on a black zyxwv').tokens); // what the encoder reads
   });
 
   it('a package without text.lexicon reads prompts as written', async () => {

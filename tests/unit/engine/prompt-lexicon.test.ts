@@ -83,7 +83,7 @@ describe('the shipped lexicon', () => {
 
   it('maps the names the integration test uses', () => {
     const r = rewritePrompt('a tangerine star moves left on an emerald background, a jet black ring', lexicon);
-    expect(r.text).toBe('a orange star moves left on an green background, a black ring');
+    expect(r.text).toBe('an orange star moves left on a green background, a black ring');
     expect(r.substitutions).toEqual([
       { written: 'tangerine', colour: 'orange' },
       { written: 'emerald', colour: 'green' },

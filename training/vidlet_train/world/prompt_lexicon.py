@@ -20,7 +20,8 @@ Rules, each because a dictionary of names is also a dictionary of ordinary words
 * in the prompt, a one-word name is read as a colour only where a colour stands: before another word
   that is not a function word ("an emerald star", "aqua wall behind it"), or after a preposition
   ("on tangerine", "with cobalt behind it"); never right after a colour ("a cyan water bottle");
-* "-ish" words of a colour ("reddish", "bluish", "purplish") are that colour.
+* "-ish" words of a colour ("reddish", "bluish", "purplish") are that colour;
+* "a"/"an" before a replaced name follows the new word ("an emerald star" -> "a green star").
 """
 from __future__ import annotations
 
@@ -79,6 +80,13 @@ def _ish(word: str, colour_words: dict[str, str]) -> str | None:
     return None
 
 
+def _article(written: str, word: str) -> str:
+    """"a"/"an" as `word` needs it ("a orange" is a phrase no caption has), capitalised as written
+    (the text encoder is uncased: only the first letter is kept for the eye)."""
+    right = "an" if word[0] in "aeiou" else "a"
+    return right.capitalize() if written[0].isupper() else right
+
+
 def rewrite(text: str, names: dict[str, str], colour_words: dict[str, str]) -> tuple[str, list[list[str]]]:
     """-> (the prompt with colour names replaced by world colour words, [[name as written, colour]]).
     `names`: the lexicon; `colour_words`: the world's own colour words -> colour."""
@@ -110,7 +118,7 @@ def rewrite(text: str, names: dict[str, str], colour_words: dict[str, str]) -> t
             return 1, names[w]
         return None
 
-    out, subs, pos, i = [], [], 0, 0
+    edits, subs, i = [], [], 0  # edits: (start, end, new text), in order
     while i < len(words):
         hit = match(i)
         if not hit:
@@ -118,9 +126,16 @@ def rewrite(text: str, names: dict[str, str], colour_words: dict[str, str]) -> t
             continue
         n, colour = hit
         start, end = words[i][0], words[i + n - 1][1]
-        out += [text[pos:start], colour]
+        if i > 0 and words[i - 1][2] in ("a", "an") and text[words[i - 1][1]:start].isspace() \
+                and (not edits or edits[-1][1] <= words[i - 1][0]):
+            edits.append((words[i - 1][0], words[i - 1][1], _article(text[words[i - 1][0]:words[i - 1][1]], colour)))
+        edits.append((start, end, colour))
         subs.append([text[start:end], colour])
-        pos, i = end, i + n
+        i += n
+    out, pos = [], 0
+    for start, end, new in edits:
+        out += [text[pos:start], new]
+        pos = end
     out.append(text[pos:])
     return "".join(out), subs
 
