@@ -130,6 +130,66 @@ export function warmStartPhases(input: WarmStartInput): WarmStart {
   return { totalMs, phases };
 }
 
+export interface FirstPreviewInput {
+  /** Generate's click event, page timeline. */
+  clickAt: number;
+  /** The first step's preview drawn on the canvas, page timeline. */
+  drawnAt: number;
+  /** The page's generation measures (vidlet:page:generate-request, vidlet:page:first-step). */
+  page: readonly Measure[];
+  /** The worker's generation measures (vidlet:generate*), on the worker's timeline. */
+  worker: readonly Measure[];
+  /** worker performance.timeOrigin − page performance.timeOrigin, ms. */
+  workerOffsetMs: number;
+}
+
+/**
+ * Generate's click → the first step's preview drawn, split into consecutive phases on the page's
+ * timeline: the app until EngineSession.generate, the page's work before it posts the request,
+ * the message to the engine, the engine's work up to the first preview (adapters, text encoder,
+ * the denoiser calls of step 1, the preview decode, the rest), the preview's message back, and
+ * the page's render and draw. The phases sum to click → drawn.
+ */
+export function firstPreviewPhases(input: FirstPreviewInput): WarmStart {
+  const request = one(input.page, 'vidlet:page:generate-request', 'page');
+  const firstStep = one(input.page, 'vidlet:page:first-step', 'page');
+  const toPage = (t: number) => t + input.workerOffsetMs;
+  const w = input.worker;
+  const generate = one(w, 'vidlet:generate', 'worker');
+  const post = only(w, 'vidlet:generate:post-step').sort((a, b) => a.startTime - b.startTime)[0];
+  if (!post) throw new Error('no vidlet:generate:post-step measure in the worker: the first step was never sent');
+  // The engine's part: from its start to the first step's post, and what ran in it.
+  const before = (m: Measure) => m.startTime < post.startTime;
+  const named = (name: string) => sum(only(w, name).filter(before));
+  const adapters = named('vidlet:generate:adapters');
+  const text = named('vidlet:generate:text');
+  const tokenize = named('vidlet:generate:tokenize');
+  const textRun = only(w, 'vidlet:generate:text').find(before);
+  const cached = (textRun?.detail as { cached?: boolean } | undefined)?.cached === true;
+  const denoise = only(w, 'vidlet:generate:denoise').filter(before);
+  const preview = named('vidlet:generate:preview');
+  const engineMs = post.startTime + post.duration - generate.startTime;
+  const postedAt = toPage(post.startTime + post.duration);
+  const arrivedAt = firstStep.startTime + firstStep.duration;
+  const phases: Phase[] = [
+    { label: 'click → EngineSession.generate (app)', ms: request.startTime - input.clickAt },
+    { label: 'page: before posting the request', ms: request.duration },
+    { label: 'request → engine (message)', ms: toPage(generate.startTime) - (request.startTime + request.duration) },
+    { label: 'engine: adapters', ms: adapters },
+    { label: `engine: text encoder${cached ? ' (cached)' : ''}`, ms: text, parts: [{ label: 'tokenizer', ms: tokenize }] },
+    {
+      label: `engine: denoiser, step 1 (${denoise.length} call${denoise.length === 1 ? '' : 's'})`,
+      ms: sum(denoise),
+      parts: denoise.map((d, i) => ({ label: `call ${i + 1} (batch ${(d.detail as { batch?: number } | undefined)?.batch ?? '?'})`, ms: d.duration })),
+    },
+    { label: 'engine: preview decode', ms: preview },
+    { label: 'engine: other (guidance, scheduler, preview frames, post)', ms: engineMs - adapters - text - sum(denoise) - preview },
+    { label: 'preview → page (message)', ms: arrivedAt - postedAt },
+    { label: 'page: render and draw', ms: input.drawnAt - arrivedAt },
+  ];
+  return { totalMs: input.drawnAt - input.clickAt, phases };
+}
+
 /** Plain-text table: first column left-aligned, the others right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];

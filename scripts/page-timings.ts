@@ -1,7 +1,7 @@
 /**
  * #13 "Fast when warm": the page's timings, measured in one run on one machine.
  *
- *   nice -n 19 npx tsx scripts/page-timings.ts [--runs 5] [--json .tmp/page-timings.json] [--warm-only] [--dist DIR]
+ *   nice -n 19 npx tsx scripts/page-timings.ts [--runs 5] [--pause-ms 1000] [--json .tmp/page-timings.json] [--warm-only] [--dist DIR]
  *
  * The built app (tests/browser/build.ts) served by a plain static server (static-server.ts, with
  * the COOP/COEP headers a host must send) in headless Chromium (harness.ts), the embedded model
@@ -12,10 +12,11 @@
  *    `vidlet:page:model-load` measure), and split into phases with the measures the worker records
  *    (src/store/load-marks.ts, read with EngineClient.diagnostics()): IndexedDB reads, sha256
  *    checks, each onnxruntime session, network reads of the small JSON files, and the rest.
- * 2. First preview. With the model loaded, `--runs` generations of different prompts (so the text
- *    encoder runs, as for a new prompt): Generate's click event → the first step's preview drawn
- *    on the live-preview canvas (and the next animation frame, when it is on screen); each run is
- *    cancelled once its preview is drawn.
+ * 2. First preview. With the model loaded, 2 × `--runs` generations of different prompts (a new
+ *    prompt each: its text is not cached), alternately clicked as soon as the prompt is typed and
+ *    `--pause-ms` (default 1000) after it (the page encodes the prompt when typing pauses):
+ *    Generate's click event → the first step's preview drawn on the live-preview canvas (and the
+ *    next animation frame, when it is on screen); each run is cancelled once its preview is drawn.
  * 3. Page vs Node. The same request — the one the page sends at the default settings (20 steps),
  *    captured from EngineClient.generate, so prompt, seed, guidance, sampler and adapters are the
  *    page's — through the page (click → result in the page; also the worker's own engine time and
@@ -43,19 +44,22 @@ import { startStaticServer } from '../tests/browser/static-server';
 import { loadNodeEngine } from '../src/cli/node-engine';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../src/engine/types';
 import type { EngineDiagnostics } from '../src/worker/engine-host';
-import { median, ms, pairedRatios, ratio, spread, table, verdict, warmStartPhases, type Measure, type WarmStart } from './page-timings-stats';
+import { firstPreviewPhases, median, ms, pairedRatios, ratio, spread, table, verdict, warmStartPhases, type Measure, type WarmStart } from './page-timings-stats';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     json: { type: 'string', default: '.tmp/page-timings.json' },
     prompt: { type: 'string', default: 'a red ball bounces on green grass' },
+    'pause-ms': { type: 'string', default: '1000' },
     seed: { type: 'string', default: '7' },
     'warm-only': { type: 'boolean', default: false },
     dist: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
+/** Typing's pause before Generate in part 2's second half: the page encodes the prompt then (prompt-form.ts). */
+const PAUSE_MS = Number(values['pause-ms']);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a whole number ≥ 1, got ${values.runs}`);
 const ROOT = resolve(import.meta.dirname, '..');
 const MODEL_DIR = resolve(ROOT, 'public/models/vidlet-tiny');
@@ -196,21 +200,59 @@ async function warmStart(page: Page, run: number): Promise<WarmRun> {
 interface PreviewRun {
   run: number;
   prompt: string;
+  /** ms between typing the prompt and the click. */
+  pauseMs: number;
   /** click → first step's preview drawn on the canvas. */
   drawnMs: number;
   /** click → the animation frame after it (on screen). */
   paintedMs: number;
+  /** click → drawn split into phases (page-timings-stats.ts firstPreviewPhases). */
+  breakdown: WarmStart;
+  measures: { page: Measure[]; worker: Measure[]; workerOffsetMs: number };
 }
 
-async function firstPreview(page: Page, run: number, prompt: string): Promise<PreviewRun> {
+async function firstPreview(page: Page, run: number, prompt: string, pauseMs: number): Promise<PreviewRun> {
   await fillForm(page, { prompt, seed: 1000 + run, steps: 20 });
+  if (pauseMs > 0) await page.waitForTimeout(pauseMs);
   await armProbe(page);
   await clickGenerate(page);
   await page.waitForFunction(() => (window as unknown as { __marks: RunMarks }).__marks.previewPaintedAt !== undefined, undefined, { timeout: 120_000, polling: 50 });
   const m = await marks(page);
   await page.evaluate(() => (window as unknown as { vidlet: { session: { cancel(): Promise<void> } } }).vidlet.session.cancel());
   await waitForRunEnd(page);
-  return { run, prompt, drawnMs: m.previewDrawnAt! - m.clickAt!, paintedMs: m.previewPaintedAt! - m.clickAt! };
+  const measures = await generationMeasures(page);
+  const breakdown = firstPreviewPhases({ clickAt: m.clickAt!, drawnAt: m.previewDrawnAt!, ...measures });
+  return { run, prompt, pauseMs, drawnMs: m.previewDrawnAt! - m.clickAt!, paintedMs: m.previewPaintedAt! - m.clickAt!, breakdown, measures };
+}
+
+/** The last generation's measures: the page's (vidlet:page:generate-request, first-step) and the worker's. */
+async function generationMeasures(page: Page): Promise<{ page: Measure[]; worker: Measure[]; workerOffsetMs: number }> {
+  return page.evaluate(async () => {
+    const w = window as unknown as { vidlet: { engine: { diagnostics(): Promise<EngineDiagnostics> } } };
+    const diag = await w.vidlet.engine.diagnostics();
+    const names = new Set(['vidlet:page:generate-request', 'vidlet:page:first-step']);
+    const page = performance
+      .getEntriesByType('measure')
+      .filter((e) => names.has(e.name))
+      .map((e) => ({ name: e.name, startTime: e.startTime, duration: e.duration }));
+    return { page, worker: diag.generateMeasures, workerOffsetMs: diag.timeOrigin - performance.timeOrigin };
+  });
+}
+
+/** Rows of a phase table: each phase (and its parts) with its median and every run's figure. */
+function phaseTable(runs: readonly WarmStart[]): string[][] {
+  const rows: string[][] = [];
+  const byLabel = (b: WarmStart, label: string) => b.phases.find((x) => x.label.replace(/ \(cached\)$/, '') === label.replace(/ \(cached\)$/, ''));
+  for (const ph of runs[0]!.phases) {
+    const of = (b: WarmStart) => byLabel(b, ph.label)?.ms ?? NaN;
+    rows.push([ph.label.replace(/ \(cached\)$/, ''), ms(median(runs.map(of))), ...runs.map((b) => ms(of(b)))]);
+    for (const part of ph.parts ?? []) {
+      const ofPart = (b: WarmStart) => byLabel(b, ph.label)?.parts?.find((x) => x.label === part.label)?.ms ?? NaN;
+      rows.push([`    ${part.label}`, ms(median(runs.map(ofPart))), ...runs.map((b) => ms(ofPart(b)))]);
+    }
+  }
+  rows.push(['total (click → drawn)', ms(median(runs.map((b) => b.totalMs))), ...runs.map((b) => ms(b.totalMs))]);
+  return rows;
 }
 
 interface PageRun {
@@ -224,6 +266,8 @@ interface PageRun {
   firstPreviewMs: number;
   request: Request;
   checksum: number;
+  /** click → first preview drawn, split into phases (the text encoder's output comes from its cache). */
+  firstPreview?: WarmStart;
 }
 
 async function pageGeneration(page: Page, prompt: string, seed: number): Promise<PageRun> {
@@ -234,7 +278,9 @@ async function pageGeneration(page: Page, prompt: string, seed: number): Promise
   if (end !== 'done') throw new Error(`a page generation ended ${end}`);
   await page.waitForFunction(() => (window as unknown as { __marks: RunMarks }).__marks.doneAt !== undefined, undefined, { polling: 50 });
   const m = await marks(page);
+  const measures = await generationMeasures(page);
   return {
+    ...(m.previewDrawnAt === undefined ? {} : { firstPreview: firstPreviewPhases({ clickAt: m.clickAt!, drawnAt: m.previewDrawnAt, ...measures }) }),
     resultMs: m.resultAt! - m.clickAt!,
     engineMs: m.engineTotalMs!,
     doneMs: m.doneAt! - m.clickAt!,
@@ -319,11 +365,14 @@ try {
   // --warm-only: parts 2 and 3 are skipped.
   if (!values['warm-only']) {
     // --- 2. first preview ------------------------------------------------------------------------
+    // Alternating: Generate clicked as soon as the prompt is typed, and after a pause (a new prompt each run).
     const previews: PreviewRun[] = [];
-    for (let i = 1; i <= RUNS; i++) {
-      previews.push(await firstPreview(page, i, prompts[i % prompts.length]!));
-      log(`first preview ${i}: drawn ${ms(previews.at(-1)!.drawnMs)}, on screen ${ms(previews.at(-1)!.paintedMs)}`);
+    for (let i = 1; i <= 2 * RUNS; i++) {
+      previews.push(await firstPreview(page, i, prompts[i % prompts.length]!, i % 2 === 1 ? 0 : PAUSE_MS));
+      log(`first preview ${i} (pause ${previews.at(-1)!.pauseMs} ms): drawn ${ms(previews.at(-1)!.drawnMs)}, on screen ${ms(previews.at(-1)!.paintedMs)}`);
     }
+    const atOnce = previews.filter((p) => p.pauseMs === 0);
+    const paused = previews.filter((p) => p.pauseMs > 0);
 
     // --- 3. page vs Node -------------------------------------------------------------------------
     const seed = Number(values.seed);
@@ -352,7 +401,8 @@ try {
     }
 
     // --- report ----------------------------------------------------------------------------------
-    const previewDrawn = previews.map((p) => p.drawnMs);
+    const previewDrawn = atOnce.map((p) => p.drawnMs);
+    const pausedDrawn = paused.map((p) => p.drawnMs);
     const pageResult = pageRuns.map((p) => p.resultMs);
     const nodeWall = nodeRuns.map((n) => n.wallMs);
     const pair = pairedRatios(pageResult, nodeWall);
@@ -363,13 +413,15 @@ try {
     lines.push(`Machine: ${availableParallelism()} cores (Node) / navigator.hardwareConcurrency ${env.pageHardwareConcurrency} (page), ${env.workerHardwareConcurrency} (worker)`);
     lines.push(`Node: ${node.info.backend.description}, ${node.info.variant}. ${env.userAgent}`);
     lines.push('');
-    lines.push(`2. First preview after Generate, new prompt each run (median ${ms(median(previewDrawn))}, target ≤ ${ms(TARGETS.firstPreviewMs)}: ${verdict(median(previewDrawn), TARGETS.firstPreviewMs)})`);
-    lines.push(
-      table(
-        ['run', 'click → drawn', 'click → on screen', 'prompt'],
-        previews.map((p) => [`#${p.run}`, ms(p.drawnMs), ms(p.paintedMs), p.prompt]),
-      ),
-    );
+    for (const [label, runs, drawn] of [
+      ['clicked as soon as the prompt is typed', atOnce, previewDrawn],
+      [`clicked ${PAUSE_MS} ms after typing (the page encodes the prompt in the pause)`, paused, pausedDrawn],
+    ] as const) {
+      lines.push(`2. First preview after Generate, new prompt each run, ${label} (median ${ms(median(drawn))}, target ≤ ${ms(TARGETS.firstPreviewMs)}: ${verdict(median(drawn), TARGETS.firstPreviewMs)})`);
+      lines.push(table(['run', 'click → drawn', 'click → on screen', 'prompt'], runs.map((p) => [`#${p.run}`, ms(p.drawnMs), ms(p.paintedMs), p.prompt])));
+      lines.push('Where it goes (click → drawn; measures of src/store/load-marks.ts GENERATE_MEASURES):');
+      lines.push(table(['phase', 'median', ...runs.map((p) => `#${p.run}`)], phaseTable(runs.map((p) => p.breakdown))));
+    }
     lines.push('');
     lines.push(
       `3. Whole generation, page vs Node, ${request.steps} steps, seed ${request.seed}, "${request.prompt}", ${env.backend.threads} thread(s) each ` +
@@ -388,12 +440,21 @@ try {
         ],
       ),
     );
+    const cachedSplits = pageRuns.flatMap((p) => (p.firstPreview ? [p.firstPreview] : []));
+    if (cachedSplits.length > 0) {
+      lines.push("Page runs' first preview (text encoder cached), where it goes:");
+      lines.push(table(['phase', 'median', ...cachedSplits.map((_, i) => `#${i + 1}`)], phaseTable(cachedSplits)));
+    }
     lines.push(`Same clip in page and Node: ${sameClip ? 'yes' : 'no'} (checksums page ${[...new Set(pageRuns.map((p) => p.checksum))].join(', ')}, Node ${[...new Set(nodeRuns.map((n) => n.checksum))].join(', ')})`);
     console.log(lines.join('\n'));
 
     Object.assign(out, {
       environment: { ...env, nodeCores: availableParallelism(), nodeBackend: node.info.backend, nodeVariant: node.info.variant },
-      firstPreview: { medianDrawnMs: median(previewDrawn), medianPaintedMs: median(previews.map((p) => p.paintedMs)), runs: previews },
+      firstPreview: {
+        medianDrawnMs: median(previewDrawn), medianPaintedMs: median(atOnce.map((p) => p.paintedMs)),
+        afterPause: { pauseMs: PAUSE_MS, medianDrawnMs: median(pausedDrawn), medianPaintedMs: median(paused.map((p) => p.paintedMs)) },
+        runs: previews,
+      },
       pageVsNode: {
         request,
         warmup: { page: pageWarmup, node: nodeWarmup },

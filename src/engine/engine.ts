@@ -30,14 +30,15 @@ import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelF
 import { runBestOf } from './best-of';
 import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './reward-scores';
 import { LoraSlots } from './lora-slots';
-import { runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents } from './pipeline';
+import { conditioningTexts, runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents, type PipelineConfig } from './pipeline';
 import {
   configureOrt, createComponentSession, isDeviceLost, releaseSessions, runComponent,
   type ComponentSession, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { parseLexicon, rewritePrompt, type PromptLexicon } from './prompt-lexicon';
-import { clearLoadMeasures, LOAD_MEASURES, measured } from '../store/load-marks';
+import { clearGenerateMeasures, clearLoadMeasures, GENERATE_MEASURES, LOAD_MEASURES, measured, measureSince, timelineNow } from '../store/load-marks';
+import { planGuidance } from './guidance';
 import { deviceWasLost, requestFreshWebGpuDevice } from './webgpu-device';
 import { AdapterShelf, adapterInfo } from './adapter-choice';
 import {
@@ -125,6 +126,8 @@ const TEXT_CACHE_ENTRIES = 4;
 export class VidletEngine implements Engine {
   private loaded: Loaded | null = null;
   private busy: 'load' | 'generate' | 'score' | null = null;
+  /** prepareText's text-encoder call while it runs (never rejects): jobs wait for it before theirs. */
+  private preparing: Promise<void> | null = null;
   private cancelRequested = false;
   /** Aborts the running load's downloads (see cancel()). */
   private loadAbort: AbortController | null = null;
@@ -165,6 +168,7 @@ export class VidletEngine implements Engine {
   }
 
   async #load(source: ModelSource, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    await this.preparing; // its sessions may be the ones this load replaces
     const abort = new AbortController();
     this.loadAbort = abort;
     // A view of the store for this load only: aborting it leaves this.store (used later for
@@ -260,6 +264,30 @@ export class VidletEngine implements Engine {
     return { ...this.loaded.tokenizer.analyze(text), colourNames: substitutions };
   }
 
+  /**
+   * Encodes the text a generation of `request` would start with, into the text cache, so that its
+   * Generate begins at the denoiser (#13 first preview: the text encoder is ~120 ms of it). The page
+   * calls this when typing pauses; the batch is the one generate encodes (pipeline.ts
+   * conditioningTexts), so the clip is the same bit for bit. Only a hint: nothing happens while a
+   * job runs, for a scene plan, or without the text cache, and a failure is left to the generation
+   * to report. A job that starts meanwhile waits for it (tens of ms) and then finds the cache filled.
+   */
+  async prepareText(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'scenes'>): Promise<void> {
+    const m = this.loaded;
+    if (!m || this.busy || this.preparing || request.scenes || this.options.cacheText === false) return;
+    if (!Number.isFinite(request.guidance) || !Number.isFinite(request.innerGuidance)) return;
+    const plan = planGuidance(request.guidance, request.innerGuidance, m.manifest.motion !== undefined);
+    this.preparing = this.#encodeText(m, conditioningTexts(plan, request), true, () => {}).then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      await this.preparing;
+    } finally {
+      this.preparing = null;
+    }
+  }
+
   async generate(request: GenerateRequest & AdapterSettings, callbacks: GenerateCallbacks = {}): Promise<GenerateResult> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
@@ -267,30 +295,23 @@ export class VidletEngine implements Engine {
     checkRequestForModel(request, m.manifest);
     this.claim('generate');
     this.cancelRequested = false;
+    // Where the generation's time goes, on this context's timeline (src/store/load-marks.ts).
+    clearGenerateMeasures();
+    const started = timelineNow();
     try {
+      await this.preparing;
       const { manifest } = m;
       // Before any work: a plan this package cannot make is refused here (InvalidRequestError).
       const scenes = planSceneRun(request.scenes, {
         scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames, sceneDenoiser: manifest.components.sceneDenoiser !== undefined,
       });
-      await m.adapters.apply(m.lora, request.adapters, request.blend);
+      await measured(GENERATE_MEASURES.adapters, () => m.adapters.apply(m.lora, request.adapters, request.blend));
       // A plan for the scene denoiser: its session, made once per load on the first such request.
       // Making it cannot be interrupted; a cancel asked meanwhile stops the request here (the session is kept).
       const denoiserSession = scenes.denoiser === 'sceneDenoiser' ? await this.sceneSession(m) : m.sessions.denoiser!;
       if (this.cancelRequested) throw new CancelledError('Generation cancelled.', { seed: request.seed });
       const out = await runPipeline(
-        {
-          latentDims: [manifest.latent.channels, scenes.latentFrames, manifest.latent.height, manifest.latent.width],
-          motionChannels: manifest.motion?.channels ?? null,
-          maxLength: manifest.text.maxLength,
-          hiddenSize: manifest.text.hiddenSize,
-          scheduleShift: manifest.schedule.shift,
-          scheduleSpacing: manifest.schedule.spacing,
-          ...(manifest.schedule.shiftTerminal === undefined ? {} : { scheduleShiftTerminal: manifest.schedule.shiftTerminal }),
-          ...(manifest.schedule.sigmas ? { scheduleSigmas: manifest.schedule.sigmas } : {}),
-          lora: m.lora,
-          perScene: scenes.perScene,
-        },
+        this.pipelineConfig(m, scenes),
         this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession),
         request,
         {
@@ -317,6 +338,7 @@ export class VidletEngine implements Engine {
         ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
       };
     } finally {
+      measureSince(GENERATE_MEASURES.generate, started);
       this.cancelRequested = false;
       this.busy = null;
     }
@@ -333,6 +355,7 @@ export class VidletEngine implements Engine {
     checkTakes(takes, prompt);
     this.claim('score');
     try {
+      await this.preparing;
       await this.rewardSession(m);
       const text = await this.encodeText(m, [prompt]);
       return await scoreTakesWith((feeds) => this.runReward(m, feeds), spec, takes, {
@@ -355,6 +378,7 @@ export class VidletEngine implements Engine {
     checkRequestForModel(request, m.manifest);
     this.claim('score');
     try {
+      await this.preparing;
       await this.rewardSession(m);
     } finally {
       this.busy = null;
@@ -374,6 +398,7 @@ export class VidletEngine implements Engine {
     if (this.busy) throw new BusyError(`Cannot unload while a ${JOB_NAMES[this.busy]} is running; cancel it first.`);
     const m = this.loaded;
     this.loaded = null;
+    await this.preparing;
     if (m) await releaseAll(m);
   }
 
@@ -674,19 +699,32 @@ export class VidletEngine implements Engine {
    * the encoder would return (same seed → same clip still holds).
    */
   private async encodeText(m: Loaded, texts: string[]): Promise<{ hidden: Float32Array; mask: Float32Array }> {
+    const start = timelineNow();
+    let cached = false;
+    try {
+      return await this.#encodeText(m, texts, this.options.cacheText !== false, () => (cached = true));
+    } finally {
+      measureSince(GENERATE_MEASURES.text, start, { texts: texts.length, cached });
+    }
+  }
+
+  async #encodeText(m: Loaded, texts: string[], cache: boolean, onHit: () => void): Promise<{ hidden: Float32Array; mask: Float32Array }> {
     const { Tensor } = m.ort;
     const { manifest } = m;
     const L = manifest.text.maxLength;
     // Prompt, scene captions and negative prompt alike; the cache keys on what the encoder reads.
     texts = texts.map((t) => readPrompt(m, t).text);
     const key = JSON.stringify(texts);
-    const hit = m.textCache.get(key);
-    if (hit && this.options.cacheText !== false) {
+    const hit = cache ? m.textCache.get(key) : undefined;
+    if (hit) {
+      onHit();
       m.textCache.delete(key);
       m.textCache.set(key, hit); // most recently used last
       return { hidden: hit.hidden.slice(), mask: hit.mask.slice() };
     }
+    const tokenizing = timelineNow();
     const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
+    measureSince(GENERATE_MEASURES.tokenize, tokenizing);
     const out = await this.run(m, 'textEncoder', {
       input_ids: new Tensor('int64', inputIds, [texts.length, L]),
       attention_mask: new Tensor('int64', attentionMask, [texts.length, L]),
@@ -696,11 +734,28 @@ export class VidletEngine implements Engine {
       throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
     }
     const result = { hidden: (hidden.data as Float32Array).slice(), mask: Float32Array.from(attentionMask, Number) };
-    if (this.options.cacheText !== false) {
+    if (cache) {
       m.textCache.set(key, { hidden: result.hidden.slice(), mask: result.mask.slice() });
       if (m.textCache.size > TEXT_CACHE_ENTRIES) m.textCache.delete(m.textCache.keys().next().value!);
     }
     return result;
+  }
+
+  /** The pipeline's configuration for a clip planned by planSceneRun on this model. */
+  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }): PipelineConfig {
+    const { manifest } = m;
+    return {
+      latentDims: [manifest.latent.channels, scenes.latentFrames, manifest.latent.height, manifest.latent.width],
+      motionChannels: manifest.motion?.channels ?? null,
+      maxLength: manifest.text.maxLength,
+      hiddenSize: manifest.text.hiddenSize,
+      scheduleShift: manifest.schedule.shift,
+      scheduleSpacing: manifest.schedule.spacing,
+      ...(manifest.schedule.shiftTerminal === undefined ? {} : { scheduleShiftTerminal: manifest.schedule.shiftTerminal }),
+      ...(manifest.schedule.sigmas ? { scheduleSigmas: manifest.schedule.sigmas } : {}),
+      lora: m.lora,
+      perScene: scenes.perScene,
+    };
   }
 
   /** The loaded VAE graphs as vae-decode.ts calls them: role-named tensors in, plain arrays out. */
@@ -742,8 +797,10 @@ export class VidletEngine implements Engine {
       const lora = m.lora.packed(rank);
       loraFeeds = { lora_down: new Tensor('float32', lora.down, lora.downDims), lora_up: new Tensor('float32', lora.up, lora.upDims) };
     }
+    let calls = 0;
+    let previews = 0;
     const decodePreview = async (latent: Float32Array): Promise<DecodedVideo> => {
-      const out = await this.run(m, 'previewDecoder', { latent: new Tensor('float32', latent, [1, ...lat]) });
+      const out = await measured(GENERATE_MEASURES.preview, () => this.run(m, 'previewDecoder', { latent: new Tensor('float32', latent, [1, ...lat]) }), { step: ++previews });
       return { data: out.preview!.data as Float32Array, dims: [...out.preview!.dims] };
     };
     return {
@@ -762,7 +819,7 @@ export class VidletEngine implements Engine {
         };
         if (b.motion) feeds.motion = new Tensor('float32', b.motion, dims(manifest.motion!.channels));
         if (b.textFrameMask) feeds.text_frame_mask = new Tensor('float32', b.textFrameMask, [b.B, lat[1]!, L]);
-        const out = await this.run(m, denoiser, feeds);
+        const out = await measured(GENERATE_MEASURES.denoise, () => this.run(m, denoiser, feeds), { call: ++calls, batch: b.B });
         return { vLatent: out.v_latent!.data as Float32Array, vMotion: b.motion ? (out.v_motion!.data as Float32Array) : null };
       },
       decodePreview,

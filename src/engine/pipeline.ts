@@ -167,13 +167,21 @@ interface Conditioning {
 }
 
 /**
+ * The texts of a one-scene request's text-encoder call: the prompt, and the negative prompt (or "")
+ * only when an unconditional pass exists. The engine encodes the same batch ahead of a request
+ * (VidletEngine.prepareText), so that the batch must be spelled here once.
+ */
+export function conditioningTexts(plan: GuidancePlan, request: Pick<GenerateRequest, 'prompt' | 'negativePrompt'>): string[] {
+  return plan.passes.includes('uncond') ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt];
+}
+
+/**
  * Encodes the prompt, and the negative prompt (or "") only when an unconditional pass exists, in
  * one text-encoder call, and lays the encodings out per pass. The motion-dropped pass keeps the
  * prompt's text: it differs from the conditional pass only in its motion flag.
  */
 async function encodeConditioning(parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest, L: number, H: number): Promise<Conditioning> {
-  const texts = plan.passes.includes('uncond') ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt];
-  const encoded = await parts.encodeText(texts);
+  const encoded = await parts.encodeText(conditioningTexts(plan, request));
   assertFinite(encoded.hidden, 'text encoder');
   const B = plan.passes.length;
   const out: Conditioning = { text: new Float32Array(B * L * H), textMask: new Float32Array(B * L), motionFlag: new Float32Array(B) };

@@ -302,6 +302,11 @@ export interface GenerateCallbacks {
 export interface Engine {
   loadModel(source: ModelSource, options?: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   analyzePrompt(prompt: string): Promise<PromptAnalysis>;
+  /**
+   * Encodes ahead the text a generation of this request would encode (a hint: returns without work
+   * while a job runs), so that its Generate starts at the denoiser; the clip is unchanged.
+   */
+  prepareText?(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'scenes'>): Promise<void>;
   /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
   addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo>;
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;

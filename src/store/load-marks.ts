@@ -7,6 +7,11 @@
  * Names (LOAD_MEASURES): one entry per phase of VidletEngine.loadModel, and per file for the
  * store's IndexedDB read and sha256 check, with `detail` naming the file or session. Each load
  * clears the entries of the one before, so the timeline holds one load's worth at most.
+ *
+ * A generation's phases (GENERATE_MEASURES, #13 "first preview ≤ 300 ms") the same way: the page's
+ * work before it posts the request and the first step's arrival, the worker's text encoder, each
+ * denoiser call, each preview decode and each step's post back. Each generation clears the one
+ * before (the page's and the worker's timelines each hold one generation's worth).
  */
 
 export const LOAD_MEASURES = {
@@ -36,6 +41,31 @@ export const LOAD_MEASURES = {
   pageAfterLoad: 'vidlet:page:after-load',
 } as const;
 
+export const GENERATE_MEASURES = {
+  /** VidletEngine.generate, from its call to its result (or its cancellation). */
+  generate: 'vidlet:generate',
+  /** The request's adapters put into the LoRA slots (AdapterShelf.apply). */
+  adapters: 'vidlet:generate:adapters',
+  /** The text conditioning: tokenizer and text encoder, or the cache. detail: { texts, cached }. */
+  text: 'vidlet:generate:text',
+  /** The tokenizer alone (inside `text`). */
+  tokenize: 'vidlet:generate:tokenize',
+  /** One batched denoiser call (every guidance pass). detail: { call, batch }. */
+  denoise: 'vidlet:generate:denoise',
+  /** One step's preview decode. detail: { step }. */
+  preview: 'vidlet:generate:preview',
+  /** Worker: handing one step's preview to the page (the callback's postMessage). detail: { step }. */
+  postStep: 'vidlet:generate:post-step',
+} as const;
+
+/** The page's side of a generation (EngineSession.generate), cleared by the page, not the engine. */
+export const PAGE_GENERATE_MEASURES = {
+  /** From EngineSession.generate's call to the request's posting (engine.generate called). */
+  request: 'vidlet:page:generate-request',
+  /** From EngineSession.generate's call to the first step's preview arriving. */
+  firstStep: 'vidlet:page:first-step',
+} as const;
+
 export interface MeasureEntry {
   name: string;
   /** ms on the timeline of the context that recorded it (see timeOrigin). */
@@ -53,33 +83,65 @@ function perf(): Perf | undefined {
 
 /** Runs `task` and records it as measure `name` (also when it throws); timing never fails the task. */
 export async function measured<T>(name: string, task: () => Promise<T>, detail?: unknown): Promise<T> {
-  const p = perf();
-  const start = p?.now();
+  const start = timelineNow();
   try {
     return await task();
   } finally {
-    if (p && start !== undefined) {
-      try {
-        p.measure(name, detail === undefined ? { start } : { start, detail });
-      } catch {
-        // a timeline that refuses the entry (an old runtime) only loses the figure
-      }
-    }
+    measureSince(name, start, detail);
+  }
+}
+
+/** Now on this context's timeline (undefined where there is none), the start of a later measureSince. */
+export function timelineNow(): number | undefined {
+  return perf()?.now();
+}
+
+/** Records measure `name` from `start` (timelineNow()) to now: for work that is not one awaited task. */
+export function measureSince(name: string, start: number | undefined, detail?: unknown): void {
+  const p = perf();
+  if (!p || start === undefined) return;
+  try {
+    p.measure(name, detail === undefined ? { start } : { start, detail });
+  } catch {
+    // a timeline that refuses the entry (an old runtime) only loses the figure
   }
 }
 
 /** Forgets the measures of an earlier load (called when a load starts). */
 export function clearLoadMeasures(): void {
-  const p = perf();
-  if (!p || typeof p.clearMeasures !== 'function') return;
-  for (const name of Object.values(LOAD_MEASURES)) p.clearMeasures(name);
+  clear(LOAD_MEASURES);
+}
+
+/** Forgets the engine's measures of an earlier generation (called when a generation starts). */
+export function clearGenerateMeasures(): void {
+  clear(GENERATE_MEASURES);
+}
+
+/** Forgets the page's measures of an earlier generation. */
+export function clearPageGenerateMeasures(): void {
+  clear(PAGE_GENERATE_MEASURES);
 }
 
 /** This context's load measures, as plain objects (they cross postMessage). */
 export function loadMeasures(): MeasureEntry[] {
+  return entries(LOAD_MEASURES);
+}
+
+/** This context's engine measures of the last generation, as plain objects. */
+export function generateMeasures(): MeasureEntry[] {
+  return entries(GENERATE_MEASURES);
+}
+
+function clear(group: Record<string, string>): void {
+  const p = perf();
+  if (!p || typeof p.clearMeasures !== 'function') return;
+  for (const name of Object.values(group)) p.clearMeasures(name);
+}
+
+function entries(group: Record<string, string>): MeasureEntry[] {
   const p = perf();
   if (!p || typeof p.getEntriesByType !== 'function') return [];
-  const names = new Set<string>(Object.values(LOAD_MEASURES));
+  const names = new Set<string>(Object.values(group));
   return p
     .getEntriesByType('measure')
     .filter((e) => names.has(e.name))

@@ -66,6 +66,10 @@ export class EngineClient implements Engine {
     return this.#call(() => this.#remote.analyzePrompt(prompt));
   }
 
+  prepareText(request: Parameters<NonNullable<Engine['prepareText']>>[0]): Promise<void> {
+    return this.#call(() => this.#remote.prepareText(request));
+  }
+
   /**
    * Adds a user adapter to the loaded model (the bytes are copied to the worker; the caller keeps
    * its own, e.g. to store them). Rejects with the engine's AdapterError / SafetensorsError.

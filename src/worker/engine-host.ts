@@ -30,7 +30,7 @@ import { importPackageFiles, type ImportedPackage, type ImportProgress, type Imp
 import { listedBytes } from '../store/package-files';
 import { serializeError } from './error-transport';
 import { BUILD_VERSION } from '../build-info';
-import { loadMeasures, type MeasureEntry } from '../store/load-marks';
+import { GENERATE_MEASURES, generateMeasures, loadMeasures, measureSince, timelineNow, type MeasureEntry } from '../store/load-marks';
 
 /** What the model panel shows: bytes cached per model and the origin's usage and quota. */
 export interface CacheUsage {
@@ -68,6 +68,8 @@ export interface EngineDiagnostics {
   hardwareConcurrency: number;
   timeOrigin: number;
   loadMeasures: MeasureEntry[];
+  /** The last generation's measures on this worker's timeline (load-marks.ts GENERATE_MEASURES). */
+  generateMeasures: MeasureEntry[];
 }
 
 export interface EngineHostOptions {
@@ -145,6 +147,10 @@ export class EngineHost {
     return guard(() => this.#engine.analyzePrompt(prompt));
   }
 
+  prepareText(request: Parameters<NonNullable<Engine['prepareText']>>[0]): Promise<void> {
+    return guard(async () => this.#engine.prepareText?.(request));
+  }
+
   /** The build this worker's script came from (the page compares it with its own: one deployment, not a mix). */
   buildVersion(): string {
     return BUILD_VERSION;
@@ -165,7 +171,13 @@ export class EngineHost {
       try {
         const result = await this.#engine.generate(request, {
           // Fire-and-forget: the page renders the preview while the next step runs.
-          onStep: onStep ? (preview) => void onStep(preview) : undefined,
+          onStep: onStep
+            ? (preview) => {
+                const posting = timelineNow();
+                void onStep(preview);
+                measureSince(GENERATE_MEASURES.postStep, posting, { step: preview.step });
+              }
+            : undefined,
           // The engine keeps no reference to a group's frames (GenerateCallbacks.onFrames), so
           // they are handed over, not copied: a long clip's groups would otherwise double in memory.
           ...(onFrames ? { onFrames: (p: DecodedFrames) => void delivering.push(onFrames(Comlink.transfer(p, uniqueTransferable([p.frames.data.buffer])))) } : {}),
@@ -258,7 +270,7 @@ export class EngineHost {
 
   /**
    * How many generations finished in this worker (tests read it to tell a reload from a reuse),
-   * and where the last model load's time went (src/store/load-marks.ts): its measures on this
+   * and where the last model load's and generation's time went (src/store/load-marks.ts): their measures on this
    * worker's timeline, which starts at `timeOrigin` (ms since the epoch, as the page's
    * performance.timeOrigin), so the page can place them on its own.
    */
@@ -270,6 +282,7 @@ export class EngineHost {
       hardwareConcurrency: g.navigator?.hardwareConcurrency ?? 0,
       timeOrigin: performance.timeOrigin,
       loadMeasures: loadMeasures(),
+      generateMeasures: generateMeasures(),
     };
   }
 }

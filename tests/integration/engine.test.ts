@@ -182,6 +182,32 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
     expect(hash((await plain.generate(req)).video.data)).toBe(hash(a.video.data));
     await plain.unload();
   });
+
+  it('prepareText encodes the batch the generation will (the page calls it when typing pauses): the clip is the same, its text from the cache', async () => {
+    textBatches.length = 0;
+    const req = { ...base, prompt: 'a pink heart moves right on a gray background', negativePrompt: 'blurry', steps: 1 };
+    await engine.prepareText(req);
+    expect(textBatches).toEqual([2]); // prompt + negative prompt, as generate batches them
+    const prepared = await engine.generate(req);
+    expect(textBatches).toEqual([2]); // generate found it in the cache
+    await engine.prepareText({ ...req, guidance: 1, innerGuidance: 0 }); // no unconditional pass: the prompt alone
+    expect(textBatches).toEqual([2, 1]);
+    await engine.prepareText({ ...req, scenes: [{ text: 'a red ball', frames: 16 }] } as never); // scene plans: not prepared
+    expect(textBatches).toEqual([2, 1]);
+    const plain = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort, { cacheText: false });
+    await plain.loadModel({ base: MODEL }, { numThreads: 1 });
+    expect(hash((await plain.generate(req)).video.data)).toBe(hash(prepared.video.data));
+    await plain.unload();
+  });
+
+  it('a generation asked while prepareText runs waits for it and gives the same clip', async () => {
+    const req = { ...base, prompt: 'a white ring spins on a purple background', steps: 1 };
+    const fresh = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort);
+    await fresh.loadModel({ base: MODEL }, { numThreads: 1 });
+    const [, during] = await Promise.all([fresh.prepareText(req), fresh.generate(req)]);
+    expect(hash(during.video.data)).toBe(hash((await engine.generate(req)).video.data));
+    await fresh.unload();
+  });
 });
 
 /** sha256 by path of every file the default wasm path reads (each runtime component's chosen variant, the tokenizer). */

@@ -1,6 +1,6 @@
 /** The pure part of scripts/page-timings.ts (#13): medians, spreads, paired ratios, warm-start phases, tables. */
 import { describe, expect, it } from 'vitest';
-import { median, pairedRatios, spread, table, verdict, warmStartPhases, type Measure } from '../../scripts/page-timings-stats';
+import { firstPreviewPhases, median, pairedRatios, spread, table, verdict, warmStartPhases, type Measure } from '../../scripts/page-timings-stats';
 
 describe('median, spread, pairedRatios', () => {
   it('median of odd and even counts, unsorted input untouched', () => {
@@ -93,6 +93,38 @@ describe('warmStartPhases', () => {
 
   it('refuses a timeline without exactly one load', () => {
     expect(() => warmStartPhases({ page, worker: worker.slice(1), workerOffsetMs: 0, domContentLoadedMs: 0 })).toThrow(/one vidlet:load measure/);
+  });
+});
+
+describe('firstPreviewPhases', () => {
+  it('splits click → drawn into consecutive phases across both timelines, counting only what ran before the first post', () => {
+    const m = (name: string, startTime: number, duration: number, detail?: unknown): Measure => ({ name, startTime, duration, ...(detail ? { detail } : {}) });
+    // Worker timeline starts 1000 ms after the page's.
+    const worker = [
+      m('vidlet:generate', 10, 500),
+      m('vidlet:generate:adapters', 11, 1),
+      m('vidlet:generate:text', 12, 50, { texts: 2, cached: false }),
+      m('vidlet:generate:tokenize', 12, 2),
+      m('vidlet:generate:denoise', 63, 100, { call: 1, batch: 3 }),
+      m('vidlet:generate:preview', 165, 20, { step: 1 }),
+      m('vidlet:generate:post-step', 190, 1, { step: 1 }),
+      m('vidlet:generate:denoise', 192, 100, { call: 2, batch: 3 }),
+      m('vidlet:generate:post-step', 300, 1, { step: 2 }),
+    ];
+    const page = [m('vidlet:page:generate-request', 1005, 3), m('vidlet:page:first-step', 1005, 190)];
+    const split = firstPreviewPhases({ clickAt: 1000, drawnAt: 1220, page, worker, workerOffsetMs: 1000 });
+    expect(split.totalMs).toBe(220);
+    const byLabel = Object.fromEntries(split.phases.map((p) => [p.label, p.ms]));
+    expect(byLabel['click → EngineSession.generate (app)']).toBe(5);
+    expect(byLabel['page: before posting the request']).toBe(3);
+    expect(byLabel['request → engine (message)']).toBe(2);
+    expect(byLabel['engine: text encoder']).toBe(50);
+    expect(byLabel['engine: denoiser, step 1 (1 call)']).toBe(100);
+    expect(byLabel['engine: preview decode']).toBe(20);
+    expect(byLabel['engine: other (guidance, scheduler, preview frames, post)']).toBe(181 - 1 - 50 - 100 - 20);
+    expect(byLabel['preview → page (message)']).toBe(1195 - 1191);
+    expect(byLabel['page: render and draw']).toBe(25);
+    expect(split.phases.reduce((a, p) => a + p.ms, 0)).toBeCloseTo(220);
   });
 });
 

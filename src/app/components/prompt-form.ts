@@ -284,6 +284,8 @@ export class PromptForm extends LitElement {
       } catch {
         this.analysis = undefined; // a hint only; the generation reports real errors
       }
+      // The pause before Generate: its text encoding is done now, not after the click.
+      void this.session.prepareText(this.settingsStore.settings.value);
     }, ANALYZE_DELAY_MS);
   }
 

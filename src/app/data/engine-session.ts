@@ -13,7 +13,7 @@ import { checkScenes, requestFromSettings } from './scene-run';
 import { activePlan, plannedFrames, supportOf } from './scene-list-state';
 import type { ModelStorage } from './model-storage';
 import { Observable } from './observable';
-import { LOAD_MEASURES, measured } from '../../store/load-marks';
+import { clearPageGenerateMeasures, LOAD_MEASURES, measured, measureSince, PAGE_GENERATE_MEASURES } from '../../store/load-marks';
 import { isCancellation, toUserError, type UserError } from './user-error';
 
 export type ModelState =
@@ -138,6 +138,8 @@ export class EngineSession {
   /** Runs one generation to a history entry. Resolves undefined when cancelled or failed (see `run`). */
   async generate(settings: GenerationSettings): Promise<HistoryEntry | undefined> {
     if (isActive(this.run.value)) return undefined;
+    // The page's part of the first preview's time (load-marks.ts PAGE_GENERATE_MEASURES).
+    clearPageGenerateMeasures();
     const startedAt = performance.now();
     this.#cancelRequested = false;
     this.stepCount = 0;
@@ -153,6 +155,7 @@ export class EngineSession {
       // Decoded frames are asked for only from a frame-by-frame decoder: a one-call decoder would
       // send the whole clip just before the result brings it again.
       const onFrames = info.vaeDecode?.graphs === 'frames' ? this.#framesListener(run, info) : undefined;
+      measureSince(PAGE_GENERATE_MEASURES.request, startedAt);
       const result = await this.#engine.generate(
         { ...requestFromSettings(run), decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
         { onStep: (step) => this.#onStep(run, startedAt, step), ...(onFrames ? { onFrames } : {}) },
@@ -179,6 +182,7 @@ export class EngineSession {
 
   #onStep(settings: GenerationSettings, startedAt: number, step: StepPreview): void {
     this.stepCount++;
+    if (this.stepCount === 1) measureSince(PAGE_GENERATE_MEASURES.firstStep, startedAt);
     const state = this.run.value;
     // A late step after Cancel keeps the "Cancelling" state but still shows the newest preview;
     // one after the result came keeps "finishing" (the step preview is not shown then).
@@ -262,6 +266,16 @@ export class EngineSession {
   async analyzePrompt(prompt: string): Promise<PromptAnalysis | undefined> {
     if (this.model.value.kind !== 'ready' || prompt.trim() === '') return undefined;
     return this.#engine.analyzePrompt(prompt);
+  }
+
+  /**
+   * Has the engine encode the text these settings would generate from, while the user pauses
+   * (#13: Generate then starts at the denoiser). A hint: a failure is left to Generate to report.
+   */
+  async prepareText(settings: GenerationSettings): Promise<void> {
+    if (this.model.value.kind !== 'ready' || isActive(this.run.value) || settings.scenes?.length || settings.prompt.trim() === '') return;
+    const { prompt, negativePrompt, guidance, innerGuidance } = requestFromSettings(settings);
+    await this.#engine.prepareText?.({ prompt, negativePrompt, guidance, innerGuidance }).catch(() => undefined);
   }
 
   /** Frees the engine's sessions and deletes the model's cached files; the next Generate downloads it again. */
