@@ -206,8 +206,8 @@ interface PreviewRun {
   drawnMs: number;
   /** click → the animation frame after it (on screen). */
   paintedMs: number;
-  /** click → drawn split into phases (page-timings-stats.ts firstPreviewPhases). */
-  breakdown: WarmStart;
+  /** click → drawn split into phases (page-timings-stats.ts firstPreviewPhases); none from a build without the measures (--dist of an older one). */
+  breakdown?: WarmStart;
   measures: { page: Measure[]; worker: Measure[]; workerOffsetMs: number };
 }
 
@@ -221,7 +221,7 @@ async function firstPreview(page: Page, run: number, prompt: string, pauseMs: nu
   await page.evaluate(() => (window as unknown as { vidlet: { session: { cancel(): Promise<void> } } }).vidlet.session.cancel());
   await waitForRunEnd(page);
   const measures = await generationMeasures(page);
-  const breakdown = firstPreviewPhases({ clickAt: m.clickAt!, drawnAt: m.previewDrawnAt!, ...measures });
+  const breakdown = measures.page.length > 0 ? firstPreviewPhases({ clickAt: m.clickAt!, drawnAt: m.previewDrawnAt!, ...measures }) : undefined;
   return { run, prompt, pauseMs, drawnMs: m.previewDrawnAt! - m.clickAt!, paintedMs: m.previewPaintedAt! - m.clickAt!, breakdown, measures };
 }
 
@@ -280,7 +280,7 @@ async function pageGeneration(page: Page, prompt: string, seed: number): Promise
   const m = await marks(page);
   const measures = await generationMeasures(page);
   return {
-    ...(m.previewDrawnAt === undefined ? {} : { firstPreview: firstPreviewPhases({ clickAt: m.clickAt!, drawnAt: m.previewDrawnAt, ...measures }) }),
+    ...(m.previewDrawnAt === undefined || measures.page.length === 0 ? {} : { firstPreview: firstPreviewPhases({ clickAt: m.clickAt!, drawnAt: m.previewDrawnAt, ...measures }) }),
     resultMs: m.resultAt! - m.clickAt!,
     engineMs: m.engineTotalMs!,
     doneMs: m.doneAt! - m.clickAt!,
@@ -419,8 +419,11 @@ try {
     ] as const) {
       lines.push(`2. First preview after Generate, new prompt each run, ${label} (median ${ms(median(drawn))}, target ≤ ${ms(TARGETS.firstPreviewMs)}: ${verdict(median(drawn), TARGETS.firstPreviewMs)})`);
       lines.push(table(['run', 'click → drawn', 'click → on screen', 'prompt'], runs.map((p) => [`#${p.run}`, ms(p.drawnMs), ms(p.paintedMs), p.prompt])));
-      lines.push('Where it goes (click → drawn; measures of src/store/load-marks.ts GENERATE_MEASURES):');
-      lines.push(table(['phase', 'median', ...runs.map((p) => `#${p.run}`)], phaseTable(runs.map((p) => p.breakdown))));
+      const splits = runs.flatMap((p) => (p.breakdown ? [p.breakdown] : []));
+      if (splits.length === runs.length) {
+        lines.push('Where it goes (click → drawn; measures of src/store/load-marks.ts GENERATE_MEASURES):');
+        lines.push(table(['phase', 'median', ...runs.map((p) => `#${p.run}`)], phaseTable(splits)));
+      }
     }
     lines.push('');
     lines.push(
