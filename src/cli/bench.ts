@@ -105,9 +105,15 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const common = { ...opts, threads, backend: 'wasm' as const };
   // Text caching off: every timed generation runs its text encoder, as a new prompt does.
   const ours = await loadNodeEngine(common, undefined, timedOrt(ortWeb, () => manifest, tOurs), { cacheText: false });
+  // Native onnxruntime gives each session its own thread pool, whose threads spin after a run: the
+  // preview decoder's spun through every next denoiser call on 2 cores and made native's step 1.7×
+  // slower than it is (58 vs 34 ms, 6 Dec). The baseline is native at its best, so no spinning.
   const nat = await loadNodeEngine(common, undefined, timedOrt(native, () => manifest, tNative), {
     cacheText: false,
-    sessionOptions: () => ({ executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' }),
+    sessionOptions: () => ({
+      executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+      extra: { session: { 'intra_op.allow_spinning': '0' } },
+    }),
   });
   const d = ours.info.defaults;
   const request: GenerateRequest = {
