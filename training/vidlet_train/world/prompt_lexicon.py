@@ -60,7 +60,8 @@ def build(rows: list[dict], palette: dict[str, tuple], colour_of_word: dict[str,
         if any(w in reserved or w.endswith(("ing", "ed")) for w in words):
             continue
         named = {colour_of_word[w] for w in words if w in colour_of_word}
-        if len(words) > 1 and not named:
+        # several words: a world colour word among them, not first ("ash grey" is read as "ash" already)
+        if len(words) > 1 and (not named or words[0] in colour_of_word):
             continue
         colour, ratio = nearest_colour(row["hex"], palette)
         # a name with a world colour word only drops its modifier, so that word need only be nearest
