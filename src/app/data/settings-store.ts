@@ -19,6 +19,8 @@ export class SettingsStore {
   /** A short message about the last restore ("Settings restored from clip.webm"). */
   readonly notice = new Observable<SettingsNotice | undefined>(undefined);
   #hadSaved: boolean;
+  /** The fields the user has set in this visit (patch). */
+  readonly #typed = new Set<keyof GenerationSettings>();
   /** The name of the last model that became ready (modelReady). */
   #lastModel?: string;
 
@@ -30,8 +32,9 @@ export class SettingsStore {
   }
 
   patch(change: Partial<GenerationSettings>): void {
-    // What the user typed wins over the model's defaults arriving later.
-    this.#hadSaved = true;
+    // What the user typed wins over the model's defaults arriving later, field by field: a prompt
+    // typed while the model downloads must not keep the fallback guidance in place of the model's.
+    for (const key of Object.keys(change) as (keyof GenerationSettings)[]) this.#typed.add(key);
     this.settings.update((s) => ({ ...s, ...change }));
   }
 
@@ -60,11 +63,14 @@ export class SettingsStore {
     } else this.applyModelDefaults(model);
   }
 
-  /** A first visit takes the model's defaults; a returning user keeps their own settings. */
+  /** A first visit takes the model's defaults, but not over what was typed; a returning user keeps their own settings. */
   applyModelDefaults(model: ModelInfo): void {
     if (this.#hadSaved) return;
     this.#hadSaved = true;
-    this.settings.update((s) => withModelDefaults(s, model));
+    this.settings.update((s) => {
+      const typed = Object.fromEntries([...this.#typed].map((k) => [k, s[k]]));
+      return { ...withModelDefaults(s, model), ...typed };
+    });
   }
 
   #read(): GenerationSettings | undefined {

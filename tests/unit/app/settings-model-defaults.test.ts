@@ -23,6 +23,17 @@ describe('SettingsStore.modelReady', () => {
     expect(store.settings.value).toMatchObject({ prompt: 'a red ball', seed: 42, steps: 30, guidance: 6, innerGuidance: 0 });
   });
 
+  it('on a first visit, a prompt typed while the model downloads keeps it, and the model\'s defaults still come; a guidance typed stays', () => {
+    const store = new SettingsStore(memoryStorage());
+    store.patch({ prompt: 'a red ball' });
+    store.modelReady(model('vidlet-tiny', 20, 3));
+    expect(store.settings.value).toMatchObject({ prompt: 'a red ball', steps: 20, guidance: 3 });
+    const other = new SettingsStore(memoryStorage());
+    other.patch({ prompt: 'a blue star', guidance: 7 });
+    other.modelReady(model('vidlet-tiny', 12, 3));
+    expect(other.settings.value).toMatchObject({ prompt: 'a blue star', steps: 12, guidance: 7 });
+  });
+
   it('a returning user keeps their saved settings when the first model loads', () => {
     const storage = memoryStorage();
     new SettingsStore(storage).patch({ steps: 9 });
