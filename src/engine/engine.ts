@@ -14,7 +14,7 @@
  * a warm start does not read or hash the scene denoiser's files either (the store checks them when
  * they are first read).
  */
-import { packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
+import { DECODE_NOISE_ROLE, packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
 import type { FileProgress, Manifest, ModelFileStore, PackageFile } from '../store/types';
@@ -26,6 +26,7 @@ import {
 import { decodeLatent, type F32, type VaeDecodePlan, type VaeGraphs } from './vae-decode';
 import { chooseTiling } from './vae-tiles';
 import { cacheRole, tilingProblems } from '../package/vae-decode';
+import { gaussianNoise, NoiseStream } from './noise';
 import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelFormatError, ModelLoadError, ModelNotLoadedError } from './errors';
 import { runBestOf } from './best-of';
 import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './reward-scores';
@@ -312,7 +313,7 @@ export class VidletEngine implements Engine {
       if (this.cancelRequested) throw new CancelledError('Generation cancelled.', { seed: request.seed });
       const out = await runPipeline(
         this.pipelineConfig(m, scenes),
-        this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession),
+        this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession, request.seed),
         request,
         {
           onStep: callbacks.onStep,
@@ -764,16 +765,18 @@ export class VidletEngine implements Engine {
     const tensor = (x: F32) => new Tensor('float32', x.data, x.dims);
     const read = (t: OrtTensor): F32 => ({ data: t.data as Float32Array, dims: [...t.dims] });
     const pair = m.manifest.vaeDecoderFrames;
+    // the decode noise's cut for this call, under its role (only when decodeLatent was given noise)
+    const noise = (n?: F32): Record<string, OrtTensor> => (n ? { [DECODE_NOISE_ROLE]: tensor(n) } : {});
     if (m.vae.mode === 'whole' || !pair) {
-      return { whole: async (latent) => read((await this.run(m, 'vaeDecoder', { latent: tensor(latent) })).video!) };
+      return { whole: async (latent, n) => read((await this.run(m, 'vaeDecoder', { latent: tensor(latent), ...noise(n) })).video!) };
     }
     const step = (out: Record<string, OrtTensor>) => ({ video: read(out.video!), cache: pair.cache.map((_, k) => read(out[cacheRole(k)]!)) });
     return {
       frames: {
         latentFrames: { first: pair.first.latentFrames, next: pair.next.latentFrames },
-        first: async (latent) => step(await this.run(m, 'vaeDecoderFirst', { latent: tensor(latent) })),
-        next: async (latent, cache) => step(await this.run(m, 'vaeDecoderNext', {
-          latent: tensor(latent), ...Object.fromEntries(cache.map((c, k) => [cacheRole(k), tensor(c)])),
+        first: async (latent, n) => step(await this.run(m, 'vaeDecoderFirst', { latent: tensor(latent), ...noise(n) })),
+        next: async (latent, cache, n) => step(await this.run(m, 'vaeDecoderNext', {
+          latent: tensor(latent), ...noise(n), ...Object.fromEntries(cache.map((c, k) => [cacheRole(k), tensor(c)])),
         })),
       },
     };
@@ -783,7 +786,7 @@ export class VidletEngine implements Engine {
    * The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames made
    * by `denoiser`, whose session (made by now) is `denoiserSession`.
    */
-  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName, denoiserSession: ComponentSession): PipelineComponents {
+  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName, denoiserSession: ComponentSession, seed: number): PipelineComponents {
     const { Tensor } = m.ort;
     const { manifest } = m;
     const lat = [manifest.latent.channels, latentFrames, manifest.latent.height, manifest.latent.width];
@@ -823,7 +826,12 @@ export class VidletEngine implements Engine {
         return { vLatent: out.v_latent!.data as Float32Array, vMotion: b.motion ? (out.v_motion!.data as Float32Array) : null };
       },
       decodePreview,
-      decodeVideo: (latent, onChunk) => decodeLatent({ data: latent, dims: [1, ...lat] }, this.vaeGraphs(m), m.vae, onChunk),
+      decodeVideo: (latent, onChunk) => {
+        // A decoder with the optional decode_noise role gets the clip's own seeded noise (one draw of
+        // the latent's size, NoiseStream.decode), cut as the latent is cut; one without gets nothing.
+        const noise = takesDecodeNoise(m.manifest, m.vae.mode) ? { data: gaussianNoise(seed, NoiseStream.decode, latent.length), dims: [1, ...lat] } : undefined;
+        return decodeLatent({ data: latent, dims: [1, ...lat] }, this.vaeGraphs(m), m.vae, onChunk, noise);
+      },
     };
   }
 }
@@ -852,6 +860,15 @@ export function loraRankAxisIsSymbolic(c: ComponentSession): boolean {
   const meta = (c.session as { inputMetadata?: readonly { name: string; isTensor: boolean; shape?: readonly (number | string)[] }[] }).inputMetadata;
   const entry = meta?.find((x) => x.name === name);
   return !!entry && entry.isTensor && typeof entry.shape?.[3] === 'string';
+}
+
+/**
+ * Whether the VAE graphs a load decodes with take the optional `decode_noise` (the parser made
+ * the whole-clip graph and the frame pair agree on it: src/package/vae-decode.ts decodeNoiseProblem).
+ */
+export function takesDecodeNoise(manifest: Manifest, mode: VaeDecodePlan['mode']): boolean {
+  const inputs = mode === 'frames' && manifest.vaeDecoderFrames ? manifest.vaeDecoderFrames.first.inputs : manifest.components.vaeDecoder.inputs;
+  return inputs[DECODE_NOISE_ROLE] !== undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  * The VAE is loaded as the whole-clip graph or as the frame-by-frame pair, never both (a real
  * model's decoder is hundreds of MB), chosen by `chooseVaeGraphs`.
  */
-import { requiredRoles, packageFeatures } from '../package/components';
+import { mappedRoles, requiredRoles, packageFeatures } from '../package/components';
 import { frameCalls, frameGraphRoles } from '../package/vae-decode';
 import type { Component, Manifest, PackageFile } from '../store/types';
 import type { Variant } from '../package/variants';
@@ -83,7 +83,8 @@ export function planSessions(manifest: Manifest, backend: BackendInfo, forced: V
     out.push(spec('vaeDecoderFirst', 'vaeDecoder', graph(pair.first, roles.first), keys(roles.first), 'vaeDecoderFrames.first'));
     out.push(spec('vaeDecoderNext', 'vaeDecoder', graph(pair.next, roles.next), keys(roles.next), 'vaeDecoderFrames.next'));
   } else {
-    out.push(spec('vaeDecoder', 'vaeDecoder', manifest.components.vaeDecoder, requiredRoles('vaeDecoder', features)));
+    // with the optional decode_noise when the package maps it (components.ts optionalRoles)
+    out.push(spec('vaeDecoder', 'vaeDecoder', manifest.components.vaeDecoder, mappedRoles('vaeDecoder', features, manifest.components.vaeDecoder)));
   }
   return out;
 }

@@ -8,8 +8,12 @@
  * only + − × ÷ (correctly rounded by IEEE 754) and is therefore identical everywhere.
  */
 
-/** One independent stream per purpose, so adding e.g. motion noise never shifts video noise. */
-export const NoiseStream = { video: 1, motion: 2, ancestral: 3, renoise: 4 } as const;
+/**
+ * One independent stream per purpose, so adding e.g. motion noise never shifts video noise.
+ * `decode`: the noise a vaeDecoder with the optional `decode_noise` input mixes into the latent
+ * (src/package/components.ts optionalRoles), one draw of the latent's size per clip.
+ */
+export const NoiseStream = { video: 1, motion: 2, ancestral: 3, renoise: 4, decode: 5 } as const;
 
 export class Xoshiro128 {
   private s = new Uint32Array(4);

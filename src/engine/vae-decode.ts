@@ -20,13 +20,17 @@ export interface FrameStep {
   cache: F32[];
 }
 
+/**
+ * The decoder calls. `noise`, when the decode has one (decodeLatent's `noise`), is the cut of the
+ * clip's decode noise that matches `latent` element for element (role `decode_noise`).
+ */
 export interface VaeGraphs {
   /** latent [1, c, t, h, w] → video [1, 3, T, H, W] in one call. */
-  whole?(latent: F32): Promise<F32>;
+  whole?(latent: F32, noise?: F32): Promise<F32>;
   frames?: {
     latentFrames: { first: number; next: number };
-    first(latent: F32): Promise<FrameStep>;
-    next(latent: F32, cache: F32[]): Promise<FrameStep>;
+    first(latent: F32, noise?: F32): Promise<FrameStep>;
+    next(latent: F32, cache: F32[], noise?: F32): Promise<FrameStep>;
   };
 }
 
@@ -38,20 +42,26 @@ export interface VaeDecodePlan {
 /**
  * The video of `latent` [1, c, t, h, w]. `onChunk` gets each group of decoded frames, first frame
  * index and data [1, 3, Tc, H, W], before the next group is decoded (frame mode; the whole clip
- * at once otherwise).
+ * at once otherwise). `noise` (a decoder with the `decode_noise` role): the clip's decode noise,
+ * `latent`'s shape, cut exactly as the latent is cut (per tile, per frame group), so every call gets
+ * the noise of the very latent voxels it decodes; without it no call gets any.
  */
 export async function decodeLatent(
   latent: F32,
   graphs: VaeGraphs,
   plan: VaeDecodePlan,
   onChunk?: (firstFrame: number, chunk: F32) => void,
+  noise?: F32,
 ): Promise<F32> {
   const [, , t, h, w] = latent.dims as [number, number, number, number, number];
+  if (noise && (noise.dims.length !== latent.dims.length || noise.dims.some((d, i) => d !== latent.dims[i]) || noise.data.length !== latent.data.length)) {
+    throw new RangeError(`the decode noise [${noise.dims.join(',')}] must have the latent's shape [${latent.dims.join(',')}]`);
+  }
   const tiles = plan.tiling ? planTiles(h, w, plan.tiling) : [{ y: 0, x: 0, h, w }];
   if (plan.mode === 'whole') {
     if (!graphs.whole) throw new Error('the whole-clip VAE decoder is not loaded');
     const whole = graphs.whole;
-    const video = await overTiles(latent, tiles, h, w, (tile) => whole(tile));
+    const video = await overTiles(latent, noise, tiles, h, w, (tile, n) => (n ? whole(tile, n) : whole(tile)));
     onChunk?.(0, video);
     return video;
   }
@@ -70,10 +80,13 @@ export async function decodeLatent(
   let made = 0;
   for (const call of calls) {
     const part = sliceFrames(latent, call.start, call.count);
+    const partNoise = noise && sliceFrames(noise, call.start, call.count);
     let i = 0;
-    const chunk = await overTiles(part, tiles, h, w, async (tileLatent) => {
+    const chunk = await overTiles(part, partNoise, tiles, h, w, async (tileLatent, n) => {
       const k = i++;
-      const step = call.graph === 'first' ? await frames.first(tileLatent) : await frames.next(tileLatent, caches[k]!);
+      const step = call.graph === 'first'
+        ? await (n ? frames.first(tileLatent, n) : frames.first(tileLatent))
+        : await (n ? frames.next(tileLatent, caches[k]!, n) : frames.next(tileLatent, caches[k]!));
       caches[k] = step.cache;
       return step.video;
     });
@@ -95,13 +108,17 @@ export async function decodeLatent(
   return video!;
 }
 
-/** Decodes `latent` tile by tile with `decode` (in `tiles` order) and blends; one tile is passed straight through. */
-async function overTiles(latent: F32, tiles: Tile[], h: number, w: number, decode: (tile: F32) => Promise<F32>): Promise<F32> {
-  if (tiles.length === 1) return decode(latent);
+/**
+ * Decodes `latent` tile by tile with `decode` (in `tiles` order) and blends; one tile is passed
+ * straight through. `noise` (the latent's shape) is cropped to each tile exactly as the latent is.
+ */
+async function overTiles(latent: F32, noise: F32 | undefined, tiles: Tile[], h: number, w: number, decode: (tile: F32, noise?: F32) => Promise<F32>): Promise<F32> {
+  if (tiles.length === 1) return decode(latent, noise);
   const blender = new TileBlender(h, w, tiles);
   for (const tile of tiles) {
     const dims = [1, latent.dims[1]!, latent.dims[2]!, tile.h, tile.w];
-    const out = await decode({ data: cropLatent(latent.data, latent.dims, tile), dims });
+    const cut = noise && { data: cropLatent(noise.data, noise.dims, tile), dims: [...dims] };
+    const out = await decode({ data: cropLatent(latent.data, latent.dims, tile), dims }, cut);
     blender.add(tile, out.data, out.dims);
   }
   return blender.result();

@@ -45,7 +45,8 @@ export interface PackageFeatures {
  * `v_motion`) only with a `motion` section and the LoRA roles only with a `lora` section:
  * converted models such as Wan have neither. `text_frame_mask` only for per-scene conditioning,
  * on the sceneDenoiser when the package has one, else on the denoiser.
- * A role a package maps beyond these is fed when the engine has it (runComponent).
+ * Beyond these, the engine feeds only the `optionalRoles` a package maps (a session is checked
+ * against and fed the roles of `mappedRoles`; any other role the manifest maps is ignored).
  */
 export function requiredRoles(component: ComponentName, has: PackageFeatures): { inputs: string[]; outputs: string[] } {
   switch (component) {
@@ -73,6 +74,33 @@ export function requiredRoles(component: ComponentName, has: PackageFeatures): {
       // (the textEncoder's, as the denoiser takes them) → scores [B,3], features [B,F].
       return { inputs: ['video', 'text', 'text_mask'], outputs: ['scores', 'features'] };
   }
+}
+
+/** The vaeDecoder's (and the frame pair's) optional seeded-noise input role. */
+export const DECODE_NOISE_ROLE = 'decode_noise';
+
+/**
+ * Roles a component may map beyond `requiredRoles`; the engine checks and feeds each one the
+ * manifest maps, and nothing when it does not (the package then runs exactly as without it).
+ * vaeDecoder `decode_noise` [1,c,t,h,w], standard normal, the latent's shape: a decoder that mixes
+ * fresh noise into the latent before decoding (LTX-Video's `decode_noise_scale`), seeded by the
+ * engine (src/engine/noise.ts `NoiseStream.decode`) and cut exactly as the latent is cut.
+ */
+export function optionalRoles(component: ComponentName): { inputs: string[]; outputs: string[] } {
+  return component === 'vaeDecoder' ? { inputs: [DECODE_NOISE_ROLE], outputs: [] } : { inputs: [], outputs: [] };
+}
+
+/**
+ * The roles a session of `component` is checked against and fed: the required ones, and the
+ * optional ones its manifest entry maps.
+ */
+export function mappedRoles(component: ComponentName, has: PackageFeatures, graph: { inputs: Record<string, string>; outputs: Record<string, string> }): { inputs: string[]; outputs: string[] } {
+  const req = requiredRoles(component, has);
+  const opt = optionalRoles(component);
+  return {
+    inputs: [...req.inputs, ...opt.inputs.filter((r) => graph.inputs[r] !== undefined)],
+    outputs: [...req.outputs, ...opt.outputs.filter((r) => graph.outputs[r] !== undefined)],
+  };
 }
 
 /** The features of a parsed manifest (src/store/types.ts Manifest), for requiredRoles. */

@@ -5,6 +5,7 @@
  * (src/store/manifest-vae.ts) checks packages against them and the engine (src/engine/vae-decode.ts)
  * plans its decoder calls with them. Pure data and checks (imports only the variant names' type).
  */
+import { DECODE_NOISE_ROLE } from './components';
 import type { Variant } from './variants';
 
 /** One graph of the frame-by-frame pair (a component without its own variant choice rules). */
@@ -53,8 +54,12 @@ export interface VaeTilingHint {
   bytesPerLatentPixel?: number;
 }
 
-/** The roles each frame graph maps besides the cache (the parser requires them; sessions check them). */
-export const FRAME_GRAPH_ROLES = { inputs: ['latent'], outputs: ['video'] } as const;
+/**
+ * The roles each frame graph maps besides the cache (the parser requires them; sessions check them),
+ * and the optional ones: `decode_noise` as the whole-clip vaeDecoder's (src/package/components.ts
+ * optionalRoles), the latent's shape, fed the same cut of the clip's decode noise as the latent.
+ */
+export const FRAME_GRAPH_ROLES = { inputs: ['latent'], outputs: ['video'], optionalInputs: [DECODE_NOISE_ROLE] } as const;
 
 /**
  * Role names under which the engine checks and feeds the cache tensors: `cache.K` is cache[K].
@@ -71,9 +76,13 @@ export function frameGraphRoles(f: VaeDecoderFrames): {
 } {
   const cacheIn = Object.fromEntries(f.cache.map((c, k) => [cacheRole(k), c.input]));
   const cacheOut = Object.fromEntries(f.cache.map((c, k) => [cacheRole(k), c.output]));
+  const noise = (g: FrameGraph): Record<string, string> => {
+    const n = g.inputs[DECODE_NOISE_ROLE];
+    return n === undefined ? {} : { [DECODE_NOISE_ROLE]: n };
+  };
   return {
-    first: { inputs: { latent: f.first.inputs.latent! }, outputs: { video: f.first.outputs.video!, ...cacheIn } },
-    next: { inputs: { latent: f.next.inputs.latent!, ...cacheIn }, outputs: { video: f.next.outputs.video!, ...cacheOut } },
+    first: { inputs: { latent: f.first.inputs.latent!, ...noise(f.first) }, outputs: { video: f.first.outputs.video!, ...cacheIn } },
+    next: { inputs: { latent: f.next.inputs.latent!, ...noise(f.next), ...cacheIn }, outputs: { video: f.next.outputs.video!, ...cacheOut } },
   };
 }
 
@@ -89,8 +98,10 @@ export function cacheProblems(f: VaeDecoderFrames): [number, 'input' | 'output',
     ['next.inputs', f.next.inputs.latent!, 'input'],
     ['next.outputs', f.next.outputs.video!, 'output'],
   ];
+  const nextNoise = f.next.inputs[DECODE_NOISE_ROLE];
   for (const [where, own, field] of lists) {
     const seen = new Map<string, string>([[own, `${where}.${where.endsWith('inputs') ? 'latent' : 'video'}`]]);
+    if (where === 'next.inputs' && nextNoise !== undefined && nextNoise !== own) seen.set(nextNoise, `next.inputs.${DECODE_NOISE_ROLE}`);
     f.cache.forEach((c, k) => {
       const prior = seen.get(c[field]);
       if (prior) out.push([k, field, `is ${JSON.stringify(c[field])}, which ${prior} already names among ${where}; each tensor of a graph needs its own name`]);
@@ -98,6 +109,25 @@ export function cacheProblems(f: VaeDecoderFrames): [number, 'input' | 'output',
     });
   }
   return out;
+}
+
+/**
+ * Why the package's decoders disagree on `decode_noise`, or undefined: the whole-clip vaeDecoder
+ * and both frame graphs map it, or none does, so a clip decodes alike whichever the engine loads.
+ * Within one graph its tensor must not be the latent's.
+ */
+export function decodeNoiseProblem(whole: { inputs: Record<string, string> }, frames: VaeDecoderFrames | undefined): [string, string] | undefined {
+  const graphs: [string, Record<string, string>][] = [['components.vaeDecoder.inputs', whole.inputs]];
+  if (frames) graphs.push(['vaeDecoderFrames.first.inputs', frames.first.inputs], ['vaeDecoderFrames.next.inputs', frames.next.inputs]);
+  for (const [field, inputs] of graphs) {
+    if (inputs[DECODE_NOISE_ROLE] !== undefined && inputs[DECODE_NOISE_ROLE] === inputs.latent) {
+      return [`${field}.${DECODE_NOISE_ROLE}`, `is ${JSON.stringify(inputs.latent)}, the latent's tensor; the noise needs its own input`];
+    }
+  }
+  const mapping = graphs.filter(([, inputs]) => inputs[DECODE_NOISE_ROLE] !== undefined).map(([field]) => field);
+  if (mapping.length === 0 || mapping.length === graphs.length) return undefined;
+  const missing = graphs.map(([field]) => field).find((field) => !mapping.includes(field))!;
+  return [`${missing}.${DECODE_NOISE_ROLE}`, `is missing, but ${mapping.join(' and ')} map${mapping.length === 1 ? 's' : ''} it; the whole-clip decoder and the frame pair must all take the decode noise or none, or a clip would decode differently by which the engine loads`];
 }
 
 /** One call of the frame decoder: which graph, and the latent frames [start, start + count) it takes. */

@@ -7,6 +7,7 @@
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } from '../package/components';
 import { SCENE_CONDITIONINGS, sceneFramingProblem, sceneSupportProblems, type SceneSupport } from '../package/scenes';
 import { tensorSizeProblem } from '../package/tensor-size';
+import { decodeNoiseProblem } from '../package/vae-decode';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
 import { parseVaeDecoderFrames, parseVaeTiling } from './manifest-vae';
@@ -94,6 +95,9 @@ export function parseManifest(json: unknown): Manifest {
   // Optional ways to decode in bounded memory (src/package/vae-decode.ts); the whole-clip vaeDecoder stays required.
   const frames = parseVaeDecoderFrames(m.vaeDecoderFrames, (v, field) => parseVariants(v, field, files));
   if (frames) manifest.vaeDecoderFrames = frames;
+  // The optional seeded decode noise (components.ts optionalRoles): every decoder graph takes it, or none.
+  const noise = decodeNoiseProblem(manifest.components.vaeDecoder, frames);
+  if (noise) fail(noise[0], noise[1]);
   const tiling = parseVaeTiling(m.vaeTiling);
   if (tiling) manifest.vaeTiling = tiling;
   // After the components, so a broken rewardModel is named before its reward section.

@@ -32,6 +32,8 @@ export interface FakeSeen {
   textBatches: number[];
   /** Which denoiser graph ran each call ('denoiser' or 'sceneDenoiser'); optional for older tests. */
   denoisers?: string[];
+  /** The VAE decoder's feeds of each call, by the graph's tensor names (copied). */
+  vaeFeeds?: Record<string, { data: Float32Array; dims: number[] }>[];
 }
 
 /**
@@ -70,6 +72,7 @@ export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]
               case 'previewDecoder':
                 return { preview: zeros([1, 3, 1, 2, 2]) };
               default: {
+                seen?.vaeFeeds?.push(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: (t.data as Float32Array).slice(), dims: [...t.dims] }])));
                 const t = feeds.latent!.dims[2]!; // the decoder makes 4 frames per latent frame
                 return { video: zeros([1, 3, 4 * t, 8, 8]) };
               }

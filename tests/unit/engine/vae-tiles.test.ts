@@ -132,6 +132,86 @@ describe('tiled decode', () => {
   });
 });
 
+describe('decode noise (the optional decode_noise role)', () => {
+  /** Noise derived from the latent element by element, so a call whose noise is not its latent's own cut shows. */
+  const derived = (z: F32): F32 => ({ data: z.data.map((v) => 2 * v + 1), dims: [...z.dims] });
+  /** Every call's noise must be `derived` of its latent, same dims, element for element. */
+  function expectCutAlike(latent: F32, noise: F32 | undefined) {
+    expect(noise).toBeDefined();
+    expect(noise!.dims).toEqual(latent.dims);
+    expect(noise!.data).toEqual(derived(latent).data);
+  }
+  const frameGraphs = (decode: (x: F32, n: F32 | undefined, offset: number) => F32, calls: number[]): VaeGraphs => ({
+    frames: {
+      latentFrames: { first: 2, next: 1 },
+      first: async (...a: [F32, F32?]) => {
+        calls.push(a.length);
+        return { video: decode(a[0], a[1], 0), cache: [{ data: new Float32Array([a[0].dims[2]!]), dims: [1] }] };
+      },
+      next: async (...a: [F32, F32[], F32?]) => {
+        calls.push(a.length - 1);
+        return { video: decode(a[0], a[2], a[1][0]!.data[0]!), cache: [{ data: new Float32Array([a[1][0]!.data[0]! + 1]), dims: [1] }] };
+      },
+    },
+  });
+
+  it('is cut exactly as the latent, per tile and per frame group', async () => {
+    const z = latent(3, 5, 9, 12, 3);
+    let checked = 0;
+    const whole: VaeGraphs = { whole: async (x, n) => (expectCutAlike(x, n), checked++, pixelDecode(x)) };
+    for (const tiling of [null, { tile: 4, overlap: 1 }, { tile: 6, overlap: 2 }]) {
+      await decodeLatent(z, whole, { mode: 'whole', tiling }, undefined, derived(z));
+      await decodeLatent(z, frameGraphs((x, n, o) => (expectCutAlike(x, n), checked++, pixelDecode(x, o)), []), { mode: 'frames', tiling }, undefined, derived(z));
+    }
+    // one call per tile in whole mode, and per tile for each of the 4 frame calls (first + 3 next)
+    const tiles = 1 + planTiles(9, 12, { tile: 4, overlap: 1 }).length + planTiles(9, 12, { tile: 6, overlap: 2 }).length;
+    expect(tiles).toBe(1 + 12 + 6);
+    expect(checked).toBe(tiles + 4 * tiles);
+  });
+
+  it('a decoder that passes the noise through decodes the same tiled and whole, in either mode', async () => {
+    const z = latent(4, 5, 13, 10, 5);
+    const eps = latent(4, 5, 13, 10, 99);
+    // the decoder's output depends on the noise only (per pixel), so tiling must reproduce it exactly
+    const ref = pixelDecode(eps);
+    const whole: VaeGraphs = { whole: async (_x, n) => pixelDecode(n!) };
+    const frames = frameGraphs((_x, n, o) => pixelDecode(n!, o), []);
+    for (const tiling of [null, { tile: 4, overlap: 1 }, { tile: 6, overlap: 2 }, { tile: 5, overlap: 0 }]) {
+      for (const [mode, graphs] of [['whole', whole], ['frames', frames]] as const) {
+        const got = await decodeLatent(z, graphs, { mode, tiling }, undefined, eps);
+        expect(got.dims).toEqual(ref.dims);
+        let max = 0;
+        for (let i = 0; i < ref.data.length; i++) max = Math.max(max, Math.abs(got.data[i]! - ref.data[i]!));
+        expect(max, `${mode} ${JSON.stringify(tiling)}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('without noise no call is given any (a package without the role decodes as before)', async () => {
+    const z = latent(2, 3, 6, 6, 4);
+    const wholeArgs: number[] = [];
+    const whole: VaeGraphs = { whole: async (...a: [F32, F32?]) => (wholeArgs.push(a.length), pixelDecode(a[0])) };
+    const frameArgs: number[] = [];
+    const frames = frameGraphs((x, _n, o) => pixelDecode(x, o), frameArgs);
+    for (const tiling of [null, { tile: 4, overlap: 1 }]) {
+      const a = await decodeLatent(z, whole, { mode: 'whole', tiling });
+      const b = await decodeLatent(z, frames, { mode: 'frames', tiling });
+      expect(b.data).toEqual(a.data);
+    }
+    expect(new Set(wholeArgs)).toEqual(new Set([1]));
+    expect(new Set(frameArgs)).toEqual(new Set([1]));
+    // and with noise, every call gets it
+    frameArgs.length = 0;
+    await decodeLatent(z, frames, { mode: 'frames', tiling: { tile: 4, overlap: 1 } }, undefined, derived(z));
+    expect(new Set(frameArgs)).toEqual(new Set([2]));
+  });
+
+  it('refuses noise of another shape than the latent', async () => {
+    const whole: VaeGraphs = { whole: async (x) => pixelDecode(x) };
+    await expect(decodeLatent(latent(2, 3, 4, 4), whole, { mode: 'whole', tiling: null }, undefined, latent(2, 3, 4, 5))).rejects.toThrow(/decode noise \[1,2,3,4,5\] must have the latent's shape \[1,2,3,4,4\]/);
+  });
+});
+
 describe('chooseTiling', () => {
   const size = { h: 30, w: 52, framesPerCall: 2 };
   it('an explicit option wins; off never tiles; a tile covering the latent is no tiling', () => {

@@ -4,7 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { mappedRoles, optionalRoles, packageFeatures, requiredRoles } from '../../../src/package/components';
 import { frameCalls, frameGraphRoles } from '../../../src/package/vae-decode';
+import { planSessions } from '../../../src/engine/load-plan';
 import { allListedFiles } from '../../../src/store/check-package';
 import { parseManifest } from '../../../src/store/manifest';
 import { errorOf, validManifest } from './manifest-fixture';
@@ -66,6 +68,62 @@ describe('manifest vaeDecoderFrames', () => {
     const m = withFrames();
     m.vaeDecoderFrames.first.variants.fp32.files[0].path = 'vae_decoder.onnx';
     expect(errorOf(m).message).toMatch(/vaeDecoderFrames\.first\.variants\.fp32\.files\[0\]\.path is "vae_decoder\.onnx", which components\.vaeDecoder/);
+  });
+});
+
+describe('the optional decode_noise role (a seeded noise input of the VAE decoders)', () => {
+  const noisy = (frames: boolean) => {
+    const m = frames ? withFrames() : validManifest();
+    m.components.vaeDecoder.inputs.decode_noise = 'decode_noise';
+    if (frames) for (const g of ['first', 'next']) m.vaeDecoderFrames[g].inputs.decode_noise = 'decode_noise';
+    return m;
+  };
+  const backend = { backend: 'wasm', description: 'WebAssembly', reason: 'test', shaderF16: false, threads: 1 } as const;
+
+  it('is optional: not required of a vaeDecoder, a package without it maps none and is checked for none', () => {
+    const m = parseManifest(withFrames());
+    const has = packageFeatures(m);
+    expect(requiredRoles('vaeDecoder', has).inputs).toEqual(['latent']);
+    expect(optionalRoles('vaeDecoder').inputs).toEqual(['decode_noise']);
+    expect(m.components.vaeDecoder.inputs.decode_noise).toBeUndefined();
+    expect(mappedRoles('vaeDecoder', has, m.components.vaeDecoder).inputs).toEqual(['latent']);
+    expect(Object.keys(frameGraphRoles(m.vaeDecoderFrames!).first.inputs)).toEqual(['latent']);
+    const whole = planSessions(m, backend).find((s) => s.key === 'vaeDecoder')!;
+    expect(whole.roles.inputs).toEqual(['latent']);
+    const frames = planSessions(m, backend, 'auto', 'frames');
+    expect(frames.find((s) => s.key === 'vaeDecoderFirst')!.roles.inputs).toEqual(['latent']);
+  });
+
+  it('is read on the whole-clip decoder alone, and on it and both frame graphs; sessions are checked for it', () => {
+    const alone = parseManifest(noisy(false));
+    expect(alone.components.vaeDecoder.inputs).toEqual({ latent: validManifest().components.vaeDecoder.inputs.latent, decode_noise: 'decode_noise' });
+    expect(planSessions(alone, backend).find((s) => s.key === 'vaeDecoder')!.roles.inputs).toEqual(['latent', 'decode_noise']);
+    const all = parseManifest(noisy(true));
+    const roles = frameGraphRoles(all.vaeDecoderFrames!);
+    expect(roles.first.inputs.decode_noise).toBe('decode_noise');
+    expect(roles.next.inputs.decode_noise).toBe('decode_noise');
+    const frames = planSessions(all, backend, 'auto', 'frames');
+    expect(frames.find((s) => s.key === 'vaeDecoderFirst')!.roles.inputs).toEqual(['latent', 'decode_noise']);
+    expect(frames.find((s) => s.key === 'vaeDecoderNext')!.roles.inputs).toContain('decode_noise');
+  });
+
+  it.each([
+    ['the frame pair without it', (m: any) => { for (const g of ['first', 'next']) delete m.vaeDecoderFrames[g].inputs.decode_noise; },
+      /vaeDecoderFrames\.first\.inputs\.decode_noise is missing, but components\.vaeDecoder\.inputs maps it/],
+    ['one frame graph without it', (m: any) => delete m.vaeDecoderFrames.next.inputs.decode_noise,
+      /vaeDecoderFrames\.next\.inputs\.decode_noise is missing, but components\.vaeDecoder\.inputs and vaeDecoderFrames\.first\.inputs map it/],
+    ['the whole-clip decoder without it', (m: any) => delete m.components.vaeDecoder.inputs.decode_noise,
+      /components\.vaeDecoder\.inputs\.decode_noise is missing, but vaeDecoderFrames\.first\.inputs and vaeDecoderFrames\.next\.inputs map it/],
+    ['the noise named as the latent', (m: any) => (m.components.vaeDecoder.inputs.decode_noise = m.components.vaeDecoder.inputs.latent),
+      /components\.vaeDecoder\.inputs\.decode_noise is "\w+", the latent's tensor/],
+    ['a frame graph’s noise named as its latent', (m: any) => (m.vaeDecoderFrames.first.inputs.decode_noise = m.vaeDecoderFrames.first.inputs.latent),
+      /vaeDecoderFrames\.first\.inputs\.decode_noise is "\w+", the latent's tensor/],
+    ['a cache named as the noise', (m: any) => (m.vaeDecoderFrames.cache[1].input = 'decode_noise'),
+      /vaeDecoderFrames\.cache\[1\]\.input is "decode_noise", which next\.inputs\.decode_noise already names/],
+  ])('refuses %s, naming the field', (_what, breakIt, message) => {
+    const m = noisy(true);
+    breakIt(m);
+    expect(errorOf(m).message).toMatch(message);
   });
 });
 
