@@ -40,7 +40,21 @@ def ltx_converted(tmp_path_factory):
     sigmas = pipeline_sigmas(dict(pipe.scheduler.config), 8, LTX_STEPS)
     rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT), "--width",
                str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
-               "--steps", str(LTX_STEPS), "--decode-timestep", str(LTX_DECODE_T),
+               "--steps", str(LTX_STEPS), "--decode-timestep", str(LTX_DECODE_T), "--decode-noise-scale", "0",
                "--name", "ltx-tiny"])
     assert rc == 0
     return src, out, sigmas
+
+
+@pytest.fixture(scope="session")
+def ltx_noisy(ltx_converted, tmp_path_factory):
+    """The same tiny LTX checkpoint converted with the pipeline's default decode noise (`--decode-noise-scale`
+    left out: the decode timestep, 0.05), fp32 only: its vaeDecoder takes `decode_noise`. Returns (src, out)."""
+    src = ltx_converted[0]
+    out = str(tmp_path_factory.mktemp("ltx-noisy-pkg"))
+    rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT), "--width",
+               str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
+               "--steps", str(LTX_STEPS), "--decode-timestep", str(LTX_DECODE_T), "--variants", "fp32",
+               "--name", "ltx-tiny-noisy"])
+    assert rc == 0
+    return src, out

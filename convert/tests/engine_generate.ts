@@ -3,7 +3,8 @@
 // publisher's diffusers pipeline started from the same noise.
 // npx tsx convert/tests/engine_generate.ts SPEC.json — SPEC: { model, variant, prompt, seed, steps,
 // guidance, out }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
-// pipeline.ts initialNoise), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json (with stepLevels:
+// pipeline.ts initialNoise), out/decode_noise.f32 (the seed's NoiseStream.decode draw, [c,t,h,w], which a
+// package whose vaeDecoder maps decode_noise is fed), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json (with stepLevels:
 // the noise level each step ended at).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,6 +26,8 @@ const result = await engine.generate({
 const manifest = JSON.parse(readFileSync(join(spec.model, 'manifest.json'), 'utf8'));
 const { channels: c, frames: t, height: h, width: w } = manifest.latent;
 writeFileSync(join(spec.out, 'noise.f32'), gaussianNoise(spec.seed, NoiseStream.video, c * t * h * w));
+// the decode noise a vaeDecoder with the optional decode_noise role was fed (engine.ts decodeVideo)
+writeFileSync(join(spec.out, 'decode_noise.f32'), gaussianNoise(spec.seed, NoiseStream.decode, c * t * h * w));
 writeFileSync(join(spec.out, 'video.u8'), result.video.data);
 writeFileSync(join(spec.out, 'result.json'), JSON.stringify({
   variant: result.variant, backend: result.backend, batch: result.batch, denoiserCalls: result.denoiserCalls,

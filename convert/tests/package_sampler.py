@@ -28,8 +28,10 @@ def graph(out: str, role: str, variant: str) -> str:
     return os.path.join(out, variants.get(variant, variants["fp32"])["files"][0]["path"])
 
 
-def sample(out: str, variant: str, prompt: str, noise: np.ndarray, sigmas, w: float) -> tuple[np.ndarray, np.ndarray]:
-    """(final latent [1,c,t,h,w], video [1,3,T,H,W] in [-1,1]) from `noise` over `sigmas` (ending at 0)."""
+def sample(out: str, variant: str, prompt: str, noise: np.ndarray, sigmas, w: float,
+           decode_noise: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(final latent [1,c,t,h,w], video [1,3,T,H,W] in [-1,1]) from `noise` over `sigmas` (ending at 0);
+    `decode_noise` is fed to a vaeDecoder that maps the optional `decode_noise` role."""
     L = json.load(open(os.path.join(out, "manifest.json")))["text"]["maxLength"]
     tj = os.path.join(out, "tokenizer.json")
     ids_c, mask_c = engine_tokenize(tj, prompt, L)
@@ -43,5 +45,8 @@ def sample(out: str, variant: str, prompt: str, noise: np.ndarray, sigmas, w: fl
                             "text_mask": mask.astype(np.float32)}, ["v_latent"])
         v = v[1:] + w * (v[:1] - v[1:])  # docs/model-package.md: v = v(∅) + w·(v(y) − v(∅))
         x = (x - (t - t_next) * v).astype(np.float32)  # Euler: x ← x − Δt·v
-    (video,) = onnx_io.run(graph(out, "vaeDecoder", variant), {"latent": x}, ["video"])
+    feeds = {"latent": x}
+    if decode_noise is not None:
+        feeds["decode_noise"] = decode_noise.astype(np.float32)
+    (video,) = onnx_io.run(graph(out, "vaeDecoder", variant), feeds, ["video"])
     return x, video

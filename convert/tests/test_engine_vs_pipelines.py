@@ -82,6 +82,44 @@ def test_engine_generates_what_ltx_pipeline_generates(ltx_converted, tmp_path):
     compare(ours, ref, "ltx")
 
 
+def test_engine_with_decode_noise_generates_what_ltx_pipeline_decodes(ltx_noisy, tmp_path):
+    """The package with the pipeline's default decode noise (scale = decode timestep 0.05; its vaeDecoder takes
+    `decode_noise`): the engine feeds its own seeded draw (NoiseStream.decode), which the pipeline cannot be given,
+    so the reference is decoded by hand from `pipe(..., output_type="latent")` as pipeline_ltx.py decodes, mixed
+    with the engine's noise. A reference without the mix must fail the same comparison."""
+    from diffusers import LTXPipeline
+
+    src, out = ltx_noisy
+    check_package(out)
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert m["components"]["vaeDecoder"]["inputs"]["decode_noise"] == "decode_noise"
+    prompt, seed, w = "a blue cube runs at night", 11, 3.0
+    noise, ours, result = engine_generate(out, tmp_path, prompt, seed, LTX_STEPS, w)
+    assert (result["batch"], result["denoiserCalls"]) == (2, LTX_STEPS)
+    lt = m["latent"]
+    eps = np.fromfile(os.path.join(tmp_path, "decode_noise.f32"), np.float32).reshape(1, lt["channels"], lt["frames"],
+                                                                                      lt["height"], lt["width"])
+    pipe = LTXPipeline.from_pretrained(src, dtype=torch.float32)
+    tokens = pipe(prompt=prompt, negative_prompt="", height=LTX_HEIGHT, width=LTX_WIDTH, num_frames=LTX_FRAMES,
+                  frame_rate=LTX_FPS, num_inference_steps=LTX_STEPS, guidance_scale=w, max_sequence_length=L,
+                  decode_timestep=LTX_DECODE_T, latents=pipe._pack_latents(torch.from_numpy(noise)[None], 1, 1),
+                  output_type="latent").frames
+
+    def decode(mix: bool) -> torch.Tensor:  # pipeline_ltx.py after the loop, with the engine's noise
+        z = pipe._unpack_latents(tokens, lt["frames"], lt["height"], lt["width"], 1, 1)
+        z = pipe._denormalize_latents(z, pipe.vae.latents_mean, pipe.vae.latents_std, pipe.vae.config.scaling_factor)
+        if mix:
+            s = torch.tensor([LTX_DECODE_T])[:, None, None, None, None]
+            z = (1 - s) * z + s * torch.from_numpy(eps)
+        with torch.no_grad():
+            video = pipe.vae.decode(z, torch.tensor([LTX_DECODE_T]), return_dict=False)[0]
+        return pipe.video_processor.postprocess_video(video, output_type="pt")
+
+    compare(ours, decode(True), "ltx with decode noise")
+    with pytest.raises(AssertionError):
+        compare(ours, decode(False), "ltx, reference without the decode noise (must fail)")
+
+
 def test_engine_generates_what_wan_pipeline_generates(converted, tmp_path):
     from diffusers import WanPipeline
 

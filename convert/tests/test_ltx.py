@@ -169,3 +169,105 @@ def test_decode_timestep_is_in_the_vae_graph(ltx_converted):
         at = LtxVaeDecoder(vae, LTX_DECODE_T)(z).numpy()
         at0 = LtxVaeDecoder(vae, 0.0)(z).numpy()
     assert np.abs(got - at).max() < 1e-4 < np.abs(got - at0).max()
+
+
+def test_without_decode_noise_the_vae_graph_is_as_before(ltx_converted):
+    """`--decode-noise-scale 0`: no `decode_noise` input (the graph and manifest the engine has always read)."""
+    import onnx
+
+    _, out, _ = ltx_converted
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert m["components"]["vaeDecoder"]["inputs"] == {"latent": "latent"}
+    g = onnx.load(os.path.join(out, "vae_decoder.onnx"), load_external_data=False)
+    assert [i.name for i in g.graph.input] == ["latent"]
+
+
+def test_decode_noise_scale_defaults_to_the_decode_timestep_and_mixes_as_the_pipeline(ltx_noisy):
+    """Left out, `--decode-noise-scale` is the decode timestep (LTXPipeline's `decode_noise_scale=None`): the
+    vaeDecoder takes `decode_noise` and mixes it after denormalising, (1 − s)·z + s·ε, before the decode."""
+    import onnx
+    from diffusers import AutoencoderKLLTXVideo, LTXPipeline
+
+    from vidlet_convert import onnx_io
+
+    src, out = ltx_noisy
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    assert report["decode"] == {"timestep": LTX_DECODE_T, "noise_scale": LTX_DECODE_T, "injected_noise_dropped": 0}
+    assert report["errors"]["vaeDecoder.fp32"]["relative"] <= 1e-4
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert m["components"]["vaeDecoder"]["inputs"] == {"latent": "latent", "decode_noise": "decode_noise"}
+    g = onnx.load(os.path.join(out, "vae_decoder.onnx"), load_external_data=False)
+    assert [i.name for i in g.graph.input] == ["latent", "decode_noise"]
+    vae = AutoencoderKLLTXVideo.from_pretrained(os.path.join(src, "vae")).eval()
+    gen = torch.Generator().manual_seed(4)
+    z, eps = torch.randn(1, 128, *GRID, generator=gen), torch.randn(1, 128, *GRID, generator=gen)
+    (got,) = onnx_io.run(os.path.join(out, "vae_decoder.onnx"), {"latent": z.numpy(), "decode_noise": eps.numpy()},
+                         ["video"])
+    with torch.no_grad():  # by hand, as pipeline_ltx.py does after the denoising loop
+        s = torch.tensor([LTX_DECODE_T])[:, None, None, None, None]
+        zv = LTXPipeline._denormalize_latents(z, vae.latents_mean, vae.latents_std, vae.config.scaling_factor)
+        ref = vae.decode((1 - s) * zv + s * eps, torch.tensor([LTX_DECODE_T]), return_dict=False)[0].clamp(-1, 1)
+        unmixed = vae.decode(zv, torch.tensor([LTX_DECODE_T]), return_dict=False)[0].clamp(-1, 1)
+    err, moved = float(np.abs(got - ref.numpy()).max()), float(np.abs(got - unmixed.numpy()).max())
+    print(f"decode noise 0.05: graph vs by hand max abs {err:.3g}; the noise moves the video by {moved:.3g}")
+    assert err < 1e-4 < moved
+    # another noise, another video: the noise is an input, not a constant
+    (other,) = onnx_io.run(os.path.join(out, "vae_decoder.onnx"), {"latent": z.numpy(), "decode_noise": -eps.numpy()},
+                           ["video"])
+    assert float(np.abs(other - got).max()) > 1e-3
+
+
+def test_package_with_decode_noise_matches_ltx_pipelines_default_call(ltx_noisy):
+    """LTXPipeline's default call (decode_noise_scale = decode_timestep) given `latents` draws nothing else from its
+    generator before the decode noise: feeding the package's `decode_noise` that same draw reproduces the pipeline's
+    own decode (fp32, same gates as without noise)."""
+    from diffusers import LTXPipeline
+
+    src, out = ltx_noisy
+    pipe = LTXPipeline.from_pretrained(src, dtype=torch.float32)
+    prompt, w = "a red ball jumps on the beach", 3.0
+    noise = torch.randn(1, 128, *GRID, generator=torch.Generator().manual_seed(7))
+    ref_video = pipe(prompt=prompt, negative_prompt="", height=LTX_HEIGHT, width=LTX_WIDTH, num_frames=LTX_FRAMES,
+                     frame_rate=LTX_FPS, num_inference_steps=LTX_STEPS, guidance_scale=w, max_sequence_length=L,
+                     decode_timestep=LTX_DECODE_T, latents=pipe._pack_latents(noise, 1, 1),
+                     generator=torch.Generator().manual_seed(12), output_type="pt").frames
+    eps = torch.randn(1, 128, *GRID, generator=torch.Generator().manual_seed(12))  # the pipeline's decode draw
+    grid = package_grid(json.load(open(os.path.join(out, "manifest.json"))))
+    _, video = sample(out, "fp32", prompt, noise.numpy(), grid.astype(np.float32), w, decode_noise=eps.numpy())
+    _, without = sample(out, "fp32", prompt, noise.numpy(), grid.astype(np.float32), w, decode_noise=np.zeros_like(eps))
+    ref = ref_video.permute(0, 2, 1, 3, 4).numpy() * 2 - 1
+    err, moved = float(np.abs(video - ref).max()), float(np.abs(without - ref).max())
+    print(f"decode noise: package vs LTXPipeline's default call, video max abs {err:.3g} (zero noise instead: {moved:.3g})")
+    assert err <= VIDEO_TOLERANCE["fp32"] < moved
+
+
+def test_decode_noise_scale_follows_the_pipeline():
+    """The converter's default is LTXPipeline's: the decode timestep, 0 for a VAE without timestep conditioning
+    (the pipeline mixes no noise into its latent); an explicit scale wins."""
+    from types import SimpleNamespace
+
+    from vidlet_convert.ltx_graphs import pipeline_noise_scale
+
+    conditioned = SimpleNamespace(config=SimpleNamespace(timestep_conditioning=True))
+    plain = SimpleNamespace(config=SimpleNamespace(timestep_conditioning=False))
+    assert pipeline_noise_scale(conditioned, 0.05, None) == 0.05
+    assert pipeline_noise_scale(conditioned, 0.05, 0.0) == 0.0
+    assert pipeline_noise_scale(conditioned, 0.05, 0.025) == 0.025
+    assert pipeline_noise_scale(plain, 0.05, None) == 0.0
+
+
+def test_decode_noise_scale_on_a_vae_without_timestep_conditioning_is_refused(ltx_converted, tmp_path):
+    """An explicit scale for a VAE the pipeline never mixes noise into is refused (a ValueError, which ltx.convert
+    reports as a ConversionError before any export), and so is a scale outside [0, 1]."""
+    from diffusers import AutoencoderKLLTXVideo
+
+    from vidlet_convert.ltx_graphs import LtxVaeDecoder
+
+    src = ltx_converted[0]
+    vae = AutoencoderKLLTXVideo.from_pretrained(os.path.join(src, "vae")).eval()
+    vae.register_to_config(timestep_conditioning=False)
+    with pytest.raises(ValueError, match="not timestep-conditioned"):
+        LtxVaeDecoder(vae, 0.0, 0.05)
+    assert LtxVaeDecoder(vae, 0.0, 0.0).takes_noise is False
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
+        LtxVaeDecoder(AutoencoderKLLTXVideo.from_pretrained(os.path.join(src, "vae")).eval(), 0.05, 1.5)

@@ -75,10 +75,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                license="LTX-Video 2B weights by Lightricks: the licence file published with the checkpoint applies "
                        "(0.9.5: OpenRAIL-M with use restrictions); see convert/README.md")
     # 0.9.1+ VAEs are timestep-conditioned: the pipeline decodes at `decode_timestep` (default 0; the
-    # publisher recommends 0.03-0.05 with a little noise). The noise part cannot be seeded through the
-    # contract's vaeDecoder (no noise input), so only the timestep is taken, the noise scale is 0.
+    # publisher recommends 0.03-0.05) after mixing `decode_noise_scale` of fresh noise into the latent
+    # (default: equal to the decode timestep). The scale is baked in; the noise is the graph's
+    # `decode_noise` input, which the engine seeds per clip (none when the scale is 0).
     ltx.add_argument("--decode-timestep", type=float, default=0.0,
                      help="the VAE's decode timestep (timestep-conditioned VAEs only), baked into the graph")
+    ltx.add_argument("--decode-noise-scale", type=float, default=None, metavar="S",
+                     help="mix S of the engine's seeded noise into the latent before decoding, (1-S)*z + S*noise, "
+                          "as LTXPipeline's decode_noise_scale (timestep-conditioned VAEs only); default: the decode "
+                          "timestep, as the pipeline; 0: no noise input")
     args = ap.parse_args(argv)
     if "fp32" not in args.variants:
         ap.error("--variants must include fp32 (the other variants are made from it)")

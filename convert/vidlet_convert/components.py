@@ -140,6 +140,10 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args) -> tup
     errors, components, sizes = {}, {}, {}
     for role in roles:
         stem, ins, outs, dyn = GRAPHS[role]
+        # a module may take optional contract roles too (ltx_graphs.LtxVaeDecoder: `decode_noise`)
+        ins = getattr(modules[role], "graph_inputs", ins)
+        if list(feeds[role]) != ins:
+            raise ValueError(f"{role}: example inputs {list(feeds[role])} are not the graph's inputs {ins}")
         t0 = time.time()
         # --vae-tiling (wan): the VAE decoder takes any latent height and width, so the engine can decode tiles
         space = (space_shapes(),) if role == "vaeDecoder" and getattr(args, "vae_tiling", None) else None

@@ -12,7 +12,7 @@ import torch
 
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          selected_roles, write_partial_report)
-from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation
+from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
 from .ltx_schedule import grid_difference, publisher_shift, publisher_terminal
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
@@ -48,10 +48,15 @@ def convert(args) -> dict:
     t, h, w = grid
     tokens = (t // tr_cfg.patch_size_t) * (h // tr_cfg.patch_size) * (w // tr_cfg.patch_size)
     attention = attention_size(tokens, tr_cfg.num_attention_heads)
-    decoder = LtxVaeDecoder(vae, args.decode_timestep).eval()
+    try:
+        decoder = LtxVaeDecoder(vae, args.decode_timestep,
+                                pipeline_noise_scale(vae, args.decode_timestep, args.decode_noise_scale)).eval()
+    except ValueError as e:
+        raise ConversionError(f"--decode-noise-scale: {e}") from None
     if decoder.noise_dropped:
         print(f"vidlet_convert: warning: the VAE decoder injects random noise in {decoder.noise_dropped} places; the "
-              "package decodes without it (the contract's vaeDecoder has no noise input to seed)", file=sys.stderr)
+              "package decodes without it (it would be one graph input per block and resolution; the pipeline's own "
+              "draw from torch's global generator is not reproducible either)", file=sys.stderr)
     channels = vae.config.latent_channels
     # 128 channels + bias: 16 decodes of 3x4x4 latents give 768 rows for the 129 unknowns per colour
     preview, fit = fit_linear_preview(decoder, channels, (min(t, 3), 4, 4), samples=16)
@@ -60,6 +65,9 @@ def convert(args) -> dict:
     modules = {"textEncoder": te and LtxTextEncoder(te).eval(), "denoiser": denoiser, "vaeDecoder": decoder,
                "previewDecoder": preview.eval()}
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.caption_channels, grid, args.max_length, args.seed)
+    if decoder.takes_noise:  # the graph's second input, the contract's optional vaeDecoder role
+        feeds["vaeDecoder"]["decode_noise"] = torch.randn(feeds["vaeDecoder"]["latent"].shape,
+                                                          generator=torch.Generator().manual_seed(args.seed + 3))
     errors, components, sizes = export_components(modules, feeds, roles, args)
     check_tolerances(errors)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
@@ -78,7 +86,7 @@ def convert(args) -> dict:
             "publisherScheduler": sched.get("_class_name", "unknown")}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
               "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap,
-              "decode": {"timestep": decoder.decode_timestep, "noise_scale": 0.0,
+              "decode": {"timestep": decoder.decode_timestep, "noise_scale": decoder.noise_scale,
                          "injected_noise_dropped": decoder.noise_dropped},
               "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
                          "denoiser": sum(p.numel() for p in tr.parameters()),

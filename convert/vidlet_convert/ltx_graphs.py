@@ -14,12 +14,16 @@ needs no LTX-specific arithmetic:
   transformer's `encoder_attention_mask`. The output is flow velocity, the contract's v = ε − x
   (the pipeline steps `x + (σ_next − σ)·v`);
 * VAE decoder: diffusion-space latents back to the VAE's with `_denormalize_latents`
-  (`z · std / scaling_factor + mean`, per channel), decoded at the pipeline's `decode_timestep` when
-  the VAE is timestep-conditioned (0.9.1 and later), clamped to [-1, 1] (the pipeline's postprocess
-  clamps too). A decoder that injects random spatial noise (`decoder_inject_noise`, 0.9.1) does so
-  with torch's global generator on every decode, so the pipeline's own decode is not reproducible;
-  the contract's vaeDecoder has no noise input the engine could seed, so the graph decodes without
-  that noise (the per-channel noise scales are dropped) and the report says so.
+  (`z · std / scaling_factor + mean`, per channel), then, when the VAE is timestep-conditioned (0.9.1
+  and later), the pipeline's decode noise mixed in, `z ← (1 − s)·z + s·ε` with s = `decode_noise_scale`
+  baked in and ε the graph's second input `decode_noise` (the latent's shape, standard normal: the
+  contract's optional vaeDecoder role, which the engine seeds per clip; with s = 0 the graph has no
+  such input, as before), decoded at the pipeline's `decode_timestep`, clamped to [-1, 1] (the
+  pipeline's postprocess clamps too). A decoder that injects random spatial noise
+  (`decoder_inject_noise`, 0.9.1) does so with torch's global generator on every decode, so the
+  pipeline's own decode is not reproducible; that noise would be one graph input per block and
+  resolution (convert/README.md), so the graph decodes without it (the per-channel noise scales are
+  dropped) and the report says so.
 """
 from __future__ import annotations
 
@@ -65,22 +69,54 @@ class LtxDenoiser(nn.Module):
 
 
 class LtxVaeDecoder(nn.Module):
-    """latent [1,128,t,h,w] (diffusion space) → video [1,3,8(t−1)+1,32h,32w] in [-1,1]."""
+    """latent [1,128,t,h,w] (diffusion space) → video [1,3,8(t−1)+1,32h,32w] in [-1,1]; with a decode
+    noise scale s > 0 also `decode_noise` [1,128,t,h,w] (standard normal), mixed in after denormalising
+    as LTXPipeline does (`decode_noise_scale`; the converter's default is the pipeline's,
+    `pipeline_noise_scale`). A VAE without timestep conditioning gets no noise from the pipeline."""
 
-    def __init__(self, vae, decode_timestep: float = 0.0):
+    def __init__(self, vae, decode_timestep: float = 0.0, decode_noise_scale: float = 0.0):
         super().__init__()
         self.vae = vae
         self.register_buffer("mean", vae.latents_mean.detach().clone().float())
         self.register_buffer("std", vae.latents_std.detach().clone().float())
         self.sf = float(vae.config.scaling_factor)
         self.decode_timestep = float(decode_timestep) if vae.config.timestep_conditioning else None
+        if decode_noise_scale and not vae.config.timestep_conditioning:
+            raise ValueError(f"decode noise scale {decode_noise_scale:g}: this VAE is not timestep-conditioned, and "
+                             "LTXPipeline mixes decode noise only into a timestep-conditioned VAE's latent")
+        if not 0.0 <= decode_noise_scale <= 1.0:
+            raise ValueError(f"decode noise scale {decode_noise_scale:g}: must be in [0, 1] ((1 − s)·z + s·ε)")
+        self.noise_scale = float(decode_noise_scale)
         self.noise_dropped = drop_injected_noise(vae)
 
-    def forward(self, latent):
+    @property
+    def takes_noise(self) -> bool:
+        """Whether the graph has the `decode_noise` input (s > 0)."""
+        return self.noise_scale > 0.0
+
+    @property
+    def graph_inputs(self) -> list[str]:
+        """The graph's inputs (components.export_components), each named as its contract role."""
+        return ["latent", "decode_noise"] if self.takes_noise else ["latent"]
+
+    def forward(self, latent, decode_noise=None):
         z = _pipeline()._denormalize_latents(latent, self.mean, self.std, self.sf)
+        if self.takes_noise:
+            # LTXPipeline.__call__: latents = (1 - decode_noise_scale) * latents + decode_noise_scale * noise.
+            # Without a noise (the preview fit) the mixed latent's mean, (1 − s)·z.
+            s = torch.tensor(self.noise_scale, dtype=z.dtype)
+            z = (1 - s) * z if decode_noise is None else (1 - s) * z + s * decode_noise
         temb = None if self.decode_timestep is None else \
             torch.full((latent.shape[0],), self.decode_timestep, dtype=latent.dtype)
         return self.vae.decode(z, temb, return_dict=False)[0].clamp(-1.0, 1.0)
+
+
+def pipeline_noise_scale(vae, decode_timestep: float, decode_noise_scale: float | None) -> float:
+    """The decode noise scale LTXPipeline uses: the one given, or (`decode_noise_scale=None`, its
+    default) the decode timestep; 0 for a VAE without timestep conditioning, which it never mixes."""
+    if decode_noise_scale is not None:
+        return float(decode_noise_scale)
+    return float(decode_timestep) if vae.config.timestep_conditioning else 0.0
 
 
 def drop_injected_noise(vae) -> int:
