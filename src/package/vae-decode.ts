@@ -3,7 +3,8 @@
  * in pieces"): the optional frame-by-frame causal decoder pair `vaeDecoderFrames` and the optional
  * spatial tiling hint `vaeTiling`. The rules are stated once here; the manifest parser
  * (src/store/manifest-vae.ts) checks packages against them and the engine (src/engine/vae-decode.ts)
- * plans its decoder calls with them. Pure data and checks (imports only the variant names' type).
+ * plans its decoder calls with them. Pure data and checks (imports only the variant names' type and
+ * the decode-noise role name).
  */
 import { DECODE_NOISE_ROLE } from './components';
 import type { Variant } from './variants';
@@ -76,10 +77,9 @@ export function frameGraphRoles(f: VaeDecoderFrames): {
 } {
   const cacheIn = Object.fromEntries(f.cache.map((c, k) => [cacheRole(k), c.input]));
   const cacheOut = Object.fromEntries(f.cache.map((c, k) => [cacheRole(k), c.output]));
-  const noise = (g: FrameGraph): Record<string, string> => {
-    const n = g.inputs[DECODE_NOISE_ROLE];
-    return n === undefined ? {} : { [DECODE_NOISE_ROLE]: n };
-  };
+  // the optional roles a graph maps (decode_noise), fed like the latent
+  const noise = (g: FrameGraph): Record<string, string> =>
+    Object.fromEntries(FRAME_GRAPH_ROLES.optionalInputs.filter((r) => g.inputs[r] !== undefined).map((r) => [r, g.inputs[r]!]));
   return {
     first: { inputs: { latent: f.first.inputs.latent!, ...noise(f.first) }, outputs: { video: f.first.outputs.video!, ...cacheIn } },
     next: { inputs: { latent: f.next.inputs.latent!, ...noise(f.next), ...cacheIn }, outputs: { video: f.next.outputs.video!, ...cacheOut } },
