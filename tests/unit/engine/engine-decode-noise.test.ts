@@ -7,8 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VidletEngine } from '../../../src/engine/engine';
+import { Tensor } from 'onnxruntime-web';
 import { gaussianNoise, NoiseStream } from '../../../src/engine/noise';
+import type { Ort } from '../../../src/engine/sessions';
 import type { GenerateRequest } from '../../../src/engine/types';
+import { sliceFrames, type F32 } from '../../../src/engine/vae-decode';
+import { cropLatent, planTiles } from '../../../src/engine/vae-tiles';
 import { cpu, fakeOrt, MODEL, storeFor, type FakeSeen } from './fake-package';
 
 function manifest(noise: boolean) {
@@ -57,5 +61,73 @@ describe('VidletEngine and the decode noise', () => {
     const [a] = await vaeFeeds(manifest(true), [7]);
     const [b] = await vaeFeeds(manifest(false), [7]);
     expect(Buffer.from(a!.latent!.data.buffer).equals(Buffer.from(b!.latent!.data.buffer))).toBe(true);
+  });
+});
+
+/** vidlet-tiny's manifest with a frame pair (first 2 latent frames, then 1 at a time, one cache tensor) taking decode_noise. */
+function framesManifest() {
+  const m = manifest(true);
+  const file = (path: string) => ({ path, bytes: 10, sha256: 'a'.repeat(64) });
+  const graph = (latentFrames: number, path: string) => ({
+    latentFrames, inputs: { latent: 'latent', decode_noise: 'eps' }, outputs: { video: 'video' }, variants: { fp32: { files: [file(path)] } },
+  });
+  m.vaeDecoderFrames = { first: graph(2, 'vae_first.onnx'), next: graph(1, 'vae_next.onnx'), cache: [{ input: 'cache_0', output: 'next_cache_0' }] };
+  return m;
+}
+
+/** fakeOrt, with the frame graphs: 8× upsampling, 4 frames per latent frame; each call's feeds recorded. */
+function framesOrt(json: unknown, calls: { graph: string; feeds: Record<string, F32> }[]): Ort {
+  const base = fakeOrt(json, []);
+  const zeros = (dims: number[]) => new Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+  return {
+    ...base,
+    InferenceSession: {
+      create: async (bytes: Uint8Array, opts?: unknown) => {
+        const path = new TextDecoder().decode(bytes);
+        if (!path.startsWith('vae_first') && !path.startsWith('vae_next')) return base.InferenceSession.create(bytes, opts as never);
+        const first = path.startsWith('vae_first');
+        return {
+          inputNames: first ? ['latent', 'eps'] : ['latent', 'eps', 'cache_0'],
+          outputNames: first ? ['video', 'cache_0'] : ['video', 'next_cache_0'],
+          release: async () => {},
+          run: async (feeds: Record<string, Tensor>) => {
+            calls.push({ graph: first ? 'first' : 'next', feeds: Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, { data: (t.data as Float32Array).slice(), dims: [...t.dims] }])) });
+            const [, , t, h, w] = feeds.latent!.dims as number[];
+            return { video: zeros([1, 3, 4 * t!, 8 * h!, 8 * w!]), [first ? 'cache_0' : 'next_cache_0']: zeros([1]) };
+          },
+        };
+      },
+    },
+  } as unknown as Ort;
+}
+
+describe('VidletEngine, the frame pair over tiles, and the decode noise', () => {
+  it('feeds each call the cut of the clip’s noise that matches its latent: per frame group, per tile', async () => {
+    const json = framesManifest();
+    const { channels: c, frames: t, height: h, width: w } = json.latent;
+    const calls: { graph: string; feeds: Record<string, F32> }[] = [];
+    const tiling = { tile: 8, overlap: 2 };
+    const engine = new VidletEngine(storeFor(json), framesOrt(json, calls), { probe: cpu, vaeDecode: { graphs: 'frames', tiling } });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.vaeDecode).toEqual({ graphs: 'frames', tiling });
+    await engine.generate({ ...req, seed: 3 });
+    // The fake denoiser returns v = 0, so the decoded latent is the initial noise itself.
+    const full = (data: Float32Array): F32 => ({ data, dims: [1, c, t, h, w] });
+    const x0 = full(gaussianNoise(3, NoiseStream.video, c * t * h * w));
+    const eps = full(gaussianNoise(3, NoiseStream.decode, c * t * h * w));
+    const tiles = planTiles(h, w, tiling);
+    const groups = [[0, 2], [2, 1], [3, 1]] as const; // first: frames 0–1, then next per frame
+    expect(calls).toHaveLength(groups.length * tiles.length);
+    let k = 0;
+    for (const [start, count] of groups) {
+      for (const tile of tiles) {
+        const call = calls[k++]!;
+        expect(call.graph).toBe(start === 0 ? 'first' : 'next');
+        const cut = (z: F32) => cropLatent(sliceFrames(z, start, count).data, [1, c, count, h, w], tile);
+        expect(call.feeds.latent!.data).toEqual(cut(x0));
+        expect(call.feeds.eps!.dims).toEqual(call.feeds.latent!.dims);
+        expect(call.feeds.eps!.data).toEqual(cut(eps));
+      }
+    }
   });
 });
