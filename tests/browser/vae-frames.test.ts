@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
-import { builtApp, fillForm, launchApp, waitForRunEnd, type App } from './harness';
+import { builtApp, fillForm, launchApp, playableVideo, waitForRunEnd, type App } from './harness';
 import { colourSpread, distinctColours, meanAbsDiff } from './pixels';
 import { startStaticServer, type StaticServer } from './static-server';
 
@@ -203,4 +203,6 @@ it('shows each group of decoded frames as the VAE decodes it, before the clip is
     return { frames, width, height, matches: w.__entryMatchesDecoded };
   });
   expect(done).toEqual({ frames: FRAMES, width: 32, height: 32, matches: true });
+  // …and the result player plays it at the clip's size.
+  expect(await playableVideo(page)).toMatchObject({ width: 32 });
 });
