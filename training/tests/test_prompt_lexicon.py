@@ -8,7 +8,8 @@ import pytest
 
 from vidlet_train.world.captions import training_vocabulary
 from vidlet_train.world.catalog import COLOURS
-from vidlet_train.world.prompt_lexicon import SOURCE, build, rewrite, world_colour_words, write
+from vidlet_train.world.colour_names import world_colour_words
+from vidlet_train.world.prompt_lexicon import SOURCE, build, rewrite, write
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 CASES = os.path.join(ROOT, "tests", "fixtures", "prompt-lexicon-cases.json")

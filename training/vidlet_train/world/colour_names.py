@@ -47,6 +47,16 @@ def nearest_colour(hex_rgb: str, palette: dict[str, tuple]) -> tuple[str, float]
     return names[order[0]], float(d[order[0]] / max(d[order[1]], 1e-9))
 
 
+def world_colour_words() -> dict[str, str]:
+    """Each word the captions use for a world colour (catalogue and rich extras, modifiers such as
+    "bright" left out) -> that colour."""
+    from .captions import colour_words
+    from .catalog import COLOUR_MODIFIERS, COLOURS
+    out = {w: c for c in COLOURS for name in colour_words(c) for w in name.split() if w not in COLOUR_MODIFIERS}
+    out.update({"grey": "gray", "dark": "black"})
+    return dict(sorted(out.items()))
+
+
 def build_table(rows: list[dict], palette: dict[str, tuple], reserved: set[str], heldout: set[str],
                 colour_of_word: dict[str, str]) -> dict[str, list[str]]:
     """colour -> names. A name is kept when it is one or two plain words, none of them a word the
@@ -81,13 +91,11 @@ def load() -> dict[str, list[str]]:
 
 def write(source: str = SOURCE, out: str = TABLE) -> dict:
     from ..paraphrases import heldout_words
-    from .captions import colour_words, training_vocabulary
-    from .catalog import COLOUR_MODIFIERS, COLOURS
+    from .captions import training_vocabulary
+    from .catalog import COLOURS
     rows = json.load(open(source))
     palette = {c: rgb for c, (rgb, _) in COLOURS.items()}
-    colour_of_word = {w: c for c in COLOURS for name in colour_words(c) for w in name.split()
-                      if w not in COLOUR_MODIFIERS}
-    colour_of_word.update({"grey": "gray", "dark": "black"})
+    colour_of_word = world_colour_words()
     reserved = set(training_vocabulary(with_colour_names=False)) - set(colour_of_word)
     heldout = {w.lower() for w in heldout_words()}
     doc = {"source": "color-name-list 14.51.0, dist/colornames.bestof.json (MIT, meodai/color-name-list)",

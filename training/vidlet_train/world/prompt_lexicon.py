@@ -30,7 +30,7 @@ import json
 import os
 import re
 
-from .colour_names import CLEAR_MARGIN, HERE, nearest_colour
+from .colour_names import CLEAR_MARGIN, HERE, nearest_colour, world_colour_words
 
 SOURCE = os.path.join(HERE, "..", "..", "..", "node_modules", "color-name-list", "dist", "colornames.json")
 
@@ -146,16 +146,6 @@ def table(lexicon_path: str) -> tuple[dict[str, str], dict[str, str]]:
     with open(lexicon_path) as f:
         d = json.load(f)
     return d["names"], d["colourWords"]
-
-
-def world_colour_words() -> dict[str, str]:
-    """The words the captions use for each world colour (catalogue, rich extras, the colour names
-    themselves) -> colour: never rewritten, and what "-ish" words and names are checked against."""
-    from .captions import colour_words
-    from .catalog import COLOUR_MODIFIERS, COLOURS
-    out = {w: c for c in COLOURS for name in colour_words(c) for w in name.split() if w not in COLOUR_MODIFIERS}
-    out.update({c: c for c in COLOURS} | {"grey": "gray", "dark": "black"})
-    return dict(sorted(out.items()))
 
 
 def write(out: str, source: str = SOURCE) -> dict:
