@@ -278,7 +278,7 @@ export class VidletEngine implements Engine {
     if (!m || this.busy || this.preparing || request.scenes || this.options.cacheText === false) return;
     if (!Number.isFinite(request.guidance) || !Number.isFinite(request.innerGuidance)) return;
     const plan = planGuidance(request.guidance, request.innerGuidance, m.manifest.motion !== undefined);
-    this.preparing = this.#encodeText(m, conditioningTexts(plan, request), true, () => {}).then(
+    this.preparing = this.encodeText(m, conditioningTexts(plan, request)).then(
       () => undefined,
       () => undefined,
     );
@@ -703,43 +703,40 @@ export class VidletEngine implements Engine {
     const start = timelineNow();
     let cached = false;
     try {
-      return await this.#encodeText(m, texts, this.options.cacheText !== false, () => (cached = true));
+      const { Tensor } = m.ort;
+      const { manifest } = m;
+      const L = manifest.text.maxLength;
+      // Prompt, scene captions and negative prompt alike; the cache keys on what the encoder reads.
+      texts = texts.map((t) => readPrompt(m, t).text);
+      const key = JSON.stringify(texts);
+      const cache = this.options.cacheText !== false;
+      const hit = cache ? m.textCache.get(key) : undefined;
+      if (hit) {
+        cached = true;
+        m.textCache.delete(key);
+        m.textCache.set(key, hit); // most recently used last
+        return { hidden: hit.hidden.slice(), mask: hit.mask.slice() };
+      }
+      const tokenizing = timelineNow();
+      const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
+      measureSince(GENERATE_MEASURES.tokenize, tokenizing);
+      const out = await this.run(m, 'textEncoder', {
+        input_ids: new Tensor('int64', inputIds, [texts.length, L]),
+        attention_mask: new Tensor('int64', attentionMask, [texts.length, L]),
+      });
+      const hidden = out.hidden!;
+      if (hidden.dims.length !== 3 || hidden.dims[1] !== L || hidden.dims[2] !== manifest.text.hiddenSize) {
+        throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
+      }
+      const result = { hidden: (hidden.data as Float32Array).slice(), mask: Float32Array.from(attentionMask, Number) };
+      if (cache) {
+        m.textCache.set(key, { hidden: result.hidden.slice(), mask: result.mask.slice() });
+        if (m.textCache.size > TEXT_CACHE_ENTRIES) m.textCache.delete(m.textCache.keys().next().value!);
+      }
+      return result;
     } finally {
       measureSince(GENERATE_MEASURES.text, start, { texts: texts.length, cached });
     }
-  }
-
-  async #encodeText(m: Loaded, texts: string[], cache: boolean, onHit: () => void): Promise<{ hidden: Float32Array; mask: Float32Array }> {
-    const { Tensor } = m.ort;
-    const { manifest } = m;
-    const L = manifest.text.maxLength;
-    // Prompt, scene captions and negative prompt alike; the cache keys on what the encoder reads.
-    texts = texts.map((t) => readPrompt(m, t).text);
-    const key = JSON.stringify(texts);
-    const hit = cache ? m.textCache.get(key) : undefined;
-    if (hit) {
-      onHit();
-      m.textCache.delete(key);
-      m.textCache.set(key, hit); // most recently used last
-      return { hidden: hit.hidden.slice(), mask: hit.mask.slice() };
-    }
-    const tokenizing = timelineNow();
-    const { inputIds, attentionMask } = m.tokenizer.encodeBatch(texts);
-    measureSince(GENERATE_MEASURES.tokenize, tokenizing);
-    const out = await this.run(m, 'textEncoder', {
-      input_ids: new Tensor('int64', inputIds, [texts.length, L]),
-      attention_mask: new Tensor('int64', attentionMask, [texts.length, L]),
-    });
-    const hidden = out.hidden!;
-    if (hidden.dims.length !== 3 || hidden.dims[1] !== L || hidden.dims[2] !== manifest.text.hiddenSize) {
-      throw new ModelFormatError(`The text encoder returned [${hidden.dims.join(',')}], the manifest promises [${texts.length},${L},${manifest.text.hiddenSize}].`, { component: 'textEncoder' });
-    }
-    const result = { hidden: (hidden.data as Float32Array).slice(), mask: Float32Array.from(attentionMask, Number) };
-    if (cache) {
-      m.textCache.set(key, { hidden: result.hidden.slice(), mask: result.mask.slice() });
-      if (m.textCache.size > TEXT_CACHE_ENTRIES) m.textCache.delete(m.textCache.keys().next().value!);
-    }
-    return result;
   }
 
   /** The pipeline's configuration for a clip planned by planSceneRun on this model. */
