@@ -44,34 +44,56 @@ class DpoConfig:
     seed: int = 0
 
 
-def _errors(base: BaseModel, x0, d0, noise_x, noise_d, t, text, mask) -> torch.Tensor:
+def _errors(velocity, x0, d0, noise_x, noise_d, t, text, mask) -> torch.Tensor:
     """Per-sample ‖v − v_model(x_t)‖², appearance plus motion as the base objective sums them."""
     tt = t.view(-1, 1, 1, 1, 1)
     xt = (1 - tt) * x0 + tt * noise_x
     dt = None if d0 is None else (1 - tt) * d0 + tt * noise_d
-    vx, vd = base.velocity(xt, dt, t, text, mask)
+    vx, vd = velocity(xt, dt, t, text, mask)
     err = per_sample_sq_error(vx, noise_x - x0)
     if vd is not None and d0 is not None:
         err = err + per_sample_sq_error(vd, noise_d - d0)
     return err
 
 
-def dpo_step_loss(base: BaseModel, inj: LoRAInjection, pairs: Sequence[LatentPair], gen: torch.Generator, beta: float) -> torch.Tensor:
-    xw = torch.stack([p.xw for p in pairs])
-    xl = torch.stack([p.xl for p in pairs])
-    dw = None if pairs[0].dw is None else torch.stack([p.dw for p in pairs])
-    dl = None if pairs[0].dl is None else torch.stack([p.dl for p in pairs])
+@dataclass
+class PairBatch:
+    xw: torch.Tensor
+    dw: Optional[torch.Tensor]
+    xl: torch.Tensor
+    dl: Optional[torch.Tensor]
+    text: torch.Tensor
+    mask: torch.Tensor
+    t: torch.Tensor
+    nx: torch.Tensor  # shared by winner and loser
+    nd: Optional[torch.Tensor]
+
+
+def draw_pairs(base: BaseModel, pairs: Sequence[LatentPair], gen: torch.Generator) -> PairBatch:
+    xw = torch.stack([p.xw for p in pairs]).float()
+    xl = torch.stack([p.xl for p in pairs]).float()
+    dw = None if pairs[0].dw is None else torch.stack([p.dw for p in pairs]).float()
+    dl = None if pairs[0].dl is None else torch.stack([p.dl for p in pairs]).float()
     text, mask = base.text([p.caption for p in pairs])
     t = sample_t(len(pairs), gen)
-    nx = torch.randn(xw.shape, generator=gen)  # shared by winner and loser
+    nx = torch.randn(xw.shape, generator=gen)
     nd = None if dw is None else torch.randn(dw.shape, generator=gen)
+    return PairBatch(xw, dw, xl, dl, text, mask, t, nx, nd)
+
+
+def pair_errors(velocity, b: PairBatch) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(winner's, loser's) per-sample errors under the same t and noise."""
+    return (_errors(velocity, b.xw, b.dw, b.nx, b.nd, b.t, b.text, b.mask),
+            _errors(velocity, b.xl, b.dl, b.nx, b.nd, b.t, b.text, b.mask))
+
+
+def dpo_step_loss(base: BaseModel, inj: LoRAInjection, pairs: Sequence[LatentPair], gen: torch.Generator, beta: float) -> torch.Tensor:
+    b = draw_pairs(base, pairs, gen)
     inj.set_scales("adapter", None)
     with torch.no_grad():
-        ref_w = _errors(base, xw, dw, nx, nd, t, text, mask)
-        ref_l = _errors(base, xl, dl, nx, nd, t, text, mask)
+        ref_w, ref_l = pair_errors(base.velocity, b)
     inj.set_scales("adapter", 1.0)
-    th_w = _errors(base, xw, dw, nx, nd, t, text, mask)
-    th_l = _errors(base, xl, dl, nx, nd, t, text, mask)
+    th_w, th_l = pair_errors(base.velocity, b)
     return flow_dpo_loss(th_w, ref_w, th_l, ref_l, beta=beta)
 
 
