@@ -70,10 +70,10 @@ class PairBatch:
 
 
 def draw_pairs(base: BaseModel, pairs: Sequence[LatentPair], gen: torch.Generator) -> PairBatch:
-    xw = torch.stack([p.xw for p in pairs]).float()
-    xl = torch.stack([p.xl for p in pairs]).float()
-    dw = None if pairs[0].dw is None else torch.stack([p.dw for p in pairs]).float()
-    dl = None if pairs[0].dl is None else torch.stack([p.dl for p in pairs]).float()
+    xw = torch.stack([p.xw for p in pairs])
+    xl = torch.stack([p.xl for p in pairs])
+    dw = None if pairs[0].dw is None else torch.stack([p.dw for p in pairs])
+    dl = None if pairs[0].dl is None else torch.stack([p.dl for p in pairs])
     text, mask = base.text([p.caption for p in pairs])
     t = sample_t(len(pairs), gen)
     nx = torch.randn(xw.shape, generator=gen)
