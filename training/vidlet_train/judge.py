@@ -30,7 +30,7 @@ import zipfile
 import numpy as np
 import torch
 
-from .world.catalog import COLOURS, MOTION_DIRECTION, SHAPES
+from .world.catalog import COLOURS, MOTION_DIRECTION, SHAPES, object_radius
 from .world.sample import ClipSpec, ObjectSpec, SceneSpec, _start_position, direction_of
 from .world.shapes import SHAPE_FUNCS
 
@@ -207,10 +207,10 @@ def roughness(frames: np.ndarray) -> float:
 def truth_spec(p: dict, frames: int = 16) -> ClipSpec:
     """The ground-truth clip of one prompt row (colour, shape, background, motion, seed): the object
     on a solid background, no camera move, its start centre and size drawn from the row's seed with
-    the world's own rules (sample.py's ranges and _start_position), so the same row always gives
+    the world's own rules (catalog.object_radius, sample._start_position), so the same row always gives
     the same clip and every motion stays in frame the way training clips do."""
     rng = random.Random(p["seed"])
-    size = rng.uniform(0.22, 0.34)  # sample_scene's range for one object
+    size = object_radius(rng, 1)
     x0, y0 = _start_position(rng, p["motion"], size)
     o = ObjectSpec(p["shape"], p["colour"], p["motion"], x0, y0, size, rng.random())
     return ClipSpec([SceneSpec([o], "solid", p["background"], p["background"], "none", frames)], p.get("prompt", ""))

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import torch
 
 from ..world import COLOURS, MOTIONS, SHAPES, render_clips, sample_clip_spec
+from ..world.catalog import object_radius
 from ..world.sample import ClipSpec, _start_position
 from .btt import A, B, TIE
 from .degrade import PIXEL_DEGRADATIONS, TIME_WARPS, degrade, fine_frames, truth_times, warp_times
@@ -151,7 +152,7 @@ def resample_spec(rng: random.Random, spec: ClipSpec) -> ClipSpec:
     alt = copy.deepcopy(spec)
     for scene in alt.scenes:
         for i, o in enumerate(scene.objects):
-            o.size = rng.uniform(0.22, 0.34) if len(scene.objects) == 1 else rng.uniform(0.18, 0.26)
+            o.size = object_radius(rng, len(scene.objects))
             o.x0, o.y0 = _start_position(rng, o.motion, o.size)
             if len(scene.objects) == 2 and o.motion in ("still", "spin", "pulse", "zoom-in", "zoom-out"):
                 o.x0 = (-0.5 if i == 0 else 0.5) + rng.uniform(-0.1, 0.1)

@@ -5,7 +5,7 @@ import math
 import random
 from dataclasses import dataclass, field, asdict
 
-from .catalog import ARTICLES, BACKGROUNDS, CAMERA_MOVES, COLOURS, MOTION_DIRECTION, MOTIONS, SHAPES
+from .catalog import ARTICLES, BACKGROUNDS, CAMERA_MOVES, COLOURS, MOTION_DIRECTION, MOTIONS, SHAPES, object_radius
 
 
 @dataclass
@@ -94,7 +94,7 @@ def sample_scene(rng: random.Random, frames: int, n_objects: int) -> SceneSpec:
         used_colours.add(colour)
         motion = _pick_other(rng, list(MOTIONS), used_motions)
         used_motions.add(motion)
-        size = rng.uniform(0.22, 0.34) if n_objects == 1 else rng.uniform(0.18, 0.26)
+        size = object_radius(rng, n_objects)
         x0, y0 = _start_position(rng, motion, size)
         if n_objects == 2 and motion in ("still", "spin", "pulse", "zoom-in", "zoom-out"):
             x0 = (-0.5 if not objects else 0.5) + rng.uniform(-0.1, 0.1)

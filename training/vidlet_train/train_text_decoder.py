@@ -1,0 +1,175 @@
+"""Train a TextDecoder (text_decoder.py) on what the DiT actually hands the decoder.
+
+The pairs: a dataset clip's latent, noised to t0 in [--t-min, --t-max] and sampled back to t = 0 by
+the DiT at the package's default guidance (SDEdit): position, colour and motion survive from the
+clip, the outline is the DiT's own blob. The target is the clip as rendered, the text one of its
+captions. A share of each batch is the clip's clean latent (with the VAE run's latent noise), so
+reconstruction is kept. The VAE encoder, its latent scaling and the DiT are untouched: every
+denoiser, adapter and scene denoiser stays valid.
+
+python -m vidlet_train.train_text_decoder --vae runs/ship/vae/final.pt --dit runs/ship/dit/final.pt \
+    --data runs/data4b --out runs/tdec --pool 2000 --steps 3000 [--stop-after MIN]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+
+from .dataset import load_shards
+from .export import load_dit
+from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
+from .runtime import RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state, use_bf16
+from .text_decoder import TextDecoder, from_vae_decoder
+from .train_vae import edge_l1
+from .vae import load_vae
+from .world import render_clips
+from .world.sample import ClipSpec
+
+
+@torch.no_grad()
+def sdedit(dit, x0, d0, text, mask, empty, empty_mask, t0, steps: int, plan) -> torch.Tensor:
+    """x0 noised to t0 (per clip) and sampled back to 0 with Euler on the DiT, guided by `plan`."""
+    n = x0.shape[0]
+    e = torch.randn_like(x0)
+    x = (1 - t0.view(-1, 1, 1, 1, 1)) * x0 + t0.view(-1, 1, 1, 1, 1) * e
+    d = (1 - t0.view(-1, 1, 1, 1, 1)) * d0 + t0.view(-1, 1, 1, 1, 1) * torch.randn_like(d0)
+    texts = {COND: (text, mask), UNCOND: (empty.expand(n, -1, -1), empty_mask.expand(n, -1)), MOTION_DROPPED: (text, mask)}
+    for i in range(steps):
+        t = t0 * (1 - i / steps)
+        dt = (t0 / steps).view(-1, 1, 1, 1, 1)
+        B = len(plan.passes)
+        vx, vd = dit(torch.cat([x] * B), torch.cat([d] * B), t.repeat(B),
+                     torch.cat([texts[p][0] for p in plan.passes]), torch.cat([texts[p][1] for p in plan.passes]),
+                     torch.cat([torch.full((n,), 0.0 if p == MOTION_DROPPED else 1.0) for p in plan.passes]))
+        g = lambda v: combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)  # noqa: E731
+        x, d = x - dt * g(vx), d - dt * g(vd)
+    return x
+
+
+def build_pool(args, data, device) -> dict:
+    """The SDEdit latents of the first --pool clips, one caption each; cached in --out."""
+    path = os.path.join(args.out, f"pool-{args.pool}-{args.t_min}-{args.t_max}-{args.seed}.pt")
+    if os.path.exists(path):
+        return torch.load(path)
+    dit = load_dit(args.dit, data["latent"].shape[1], data["latent"].shape[-1]).to(device)
+    plan = plan_guidance(args.guidance, args.inner_guidance, has_motion=True)
+    gen = torch.Generator().manual_seed(args.seed)
+    k = data["text"].shape[1]
+    caps = torch.randint(0, k, (args.pool,), generator=gen)
+    t0s = args.t_min + (args.t_max - args.t_min) * torch.rand(args.pool, generator=gen)
+    out, start = [], time.time()
+    torch.manual_seed(args.seed)
+    for i in range(0, args.pool, 16):
+        idx = torch.arange(i, min(i + 16, args.pool))
+        mask = data["mask"][idx, caps[idx]].float()
+        L = max(2, int(mask.sum(1).max()))
+        with autocast(device, args.bf16_on):
+            z = sdedit(dit, data["latent"][idx].float(), data["motion"][idx].float(), data["text"][idx, caps[idx], :L].float(),
+                       mask[:, :L], data["empty_text"][:, :L].float(), data["empty_mask"][:, :L].float(), t0s[idx],
+                       args.sample_steps, plan)
+        out.append(z.float().half())
+        print(f"pool {i + len(idx)}/{args.pool} {time.time() - start:.0f}s", flush=True)
+    pool = dict(latent=torch.cat(out), caption=caps, t0=t0s)
+    save_atomic(pool, path)
+    return pool
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vae", required=True)
+    ap.add_argument("--dit", required=True, help="the denoiser whose samples the decoder learns to finish")
+    ap.add_argument("--data", required=True, help="a dataset folder (latents, captions' text states, specs)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--pool", type=int, default=2000)
+    ap.add_argument("--t-min", type=float, default=0.5)
+    ap.add_argument("--t-max", type=float, default=0.9)
+    ap.add_argument("--sample-steps", type=int, default=8)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--inner-guidance", type=float, default=2.0)
+    ap.add_argument("--clean-share", type=float, default=0.3, help="share of samples decoded from the clip's own latent")
+    ap.add_argument("--noise-max", type=float, default=0.2)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--stop-after", type=float, help="minutes")
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--edge", type=float, default=0.5)
+    ap.add_argument("--seed", type=int, default=9)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    device = pick_device(args.device)
+    args.bf16_on = use_bf16(args.bf16, device)
+    os.makedirs(args.out, exist_ok=True)
+    data = load_shards(args.data, limit=args.pool)
+    pool = build_pool(args, data, device)
+    vae = load_vae(args.vae)
+    tdec: TextDecoder = from_vae_decoder(vae.decoder).to(device).to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(tdec.parameters(), lr=args.lr, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(args.seed + 1)
+    ckpt_path, step, wall = os.path.join(args.out, "ckpt.pt"), 0, 0.0
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        tdec.load_state_dict(ck["decoder"]); opt.load_state_dict(ck["opt"]); set_rng_state(gen, ck["rng"])
+        step, wall = ck["step"], ck["wall"]
+        print(f"resumed at step {step}", flush=True)
+    log = RunLog(args.out, {k: v for k, v in vars(args).items() if k != "bf16_on"} | dict(vae_cfg=vae.cfg.to_dict()))
+    specs = [ClipSpec.from_dict(s) for s in data["specs"]]
+    scale, shift = vae.scale.to(device), vae.shift.to(device)
+    start, last_ck, losses = time.time(), time.time(), []
+
+    def save(path=ckpt_path, full=True):
+        state = dict(decoder=tdec.state_dict(), vae_cfg=vae.cfg.to_dict(), vae=args.vae, dit=args.dit, step=step,
+                     wall=wall + time.time() - start)
+        if full:
+            state.update(opt=opt.state_dict(), rng=rng_state(gen))
+        save_atomic(state, path)
+
+    while step < args.steps:
+        if args.stop_after is not None and time.time() - start > args.stop_after * 60:
+            break
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
+        idx = torch.randint(0, args.pool, (args.batch,), generator=gen)
+        clean = torch.rand(args.batch, generator=gen) < args.clean_share
+        cap = torch.where(clean, torch.randint(0, data["text"].shape[1], (args.batch,), generator=gen), pool["caption"][idx])
+        lat = torch.where(clean.view(-1, 1, 1, 1, 1), data["latent"][idx].float(), pool["latent"][idx].float())
+        sigma = args.noise_max * torch.rand(args.batch, 1, 1, 1, 1, generator=gen) * clean.view(-1, 1, 1, 1, 1)
+        lat = lat + sigma * torch.randn(lat.shape, generator=gen)
+        mask = data["mask"][idx, cap].float()
+        L = max(2, int(mask.sum(1).max()))
+        text = data["text"][idx, cap, :L].float()
+        target, _ = render_clips([specs[i] for i in idx.tolist()], lat.shape[2] * 4, lat.shape[-1] * vae.cfg.spatial)
+        target = target.to(device)
+        with autocast(device, args.bf16_on):
+            rec = tdec(lat.to(device) / scale + shift, text.to(device), mask[:, :L].to(device)).float()
+        loss = F.mse_loss(rec, target) + 0.5 * F.l1_loss(rec, target) + args.edge * edge_l1(rec, target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(tdec.parameters(), 1.0)
+        opt.step()
+        step += 1
+        losses.append(loss.item())
+        if step % 50 == 0:
+            log.log(step=step, wall_s=round(wall + time.time() - start), loss=round(sum(losses[-50:]) / 50, 5),
+                    lr=opt.param_groups[0]["lr"])
+        if time.time() - last_ck > 300:
+            save(); last_ck = time.time()
+    save()
+    if step >= args.steps:
+        save(os.path.join(args.out, "final.pt"), full=False)
+        log.log(final=True, step=step, wall_s=round(wall + time.time() - start), seed=args.seed)
+
+
+if __name__ == "__main__":
+    main()
