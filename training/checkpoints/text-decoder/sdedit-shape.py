@@ -1,7 +1,7 @@
 """From which noise level does the shipped DiT finish an outline? One-object solid-background data
 clips, noised to t0 and sampled back (8 Euler steps, CFG 3 / IG 2, their own caption), decoded by the
 shipped VAE and judged: shape accuracy and object-mask IoU with the rendered clip, by t0.
-usage (in training/): PYTHONPATH=. .venv/bin/python checkpoints/text-decoder/sdedit-shape.py N"""
+usage (in training/): PYTHONPATH=. .venv/bin/python checkpoints/text-decoder/sdedit-shape.py N [DIT_PT]"""
 import glob, sys
 import numpy as np
 import torch
@@ -19,7 +19,7 @@ sh = torch.load(sorted(glob.glob("runs/data4b/shard-*.pt"))[1], weights_only=Fal
 emp = torch.load("runs/data4b/empty.pt")
 ok = lambda s: len(s["scenes"]) == 1 and len(s["scenes"][0]["objects"]) == 1 and s["scenes"][0]["background"] == "solid"
 idx = torch.tensor([i for i, s in enumerate(sh["specs"]) if ok(s)][:n])
-vae, dit = load_vae("runs/ship/vae/final.pt"), load_dit("runs/ship/dit/final.pt", 4, 16)
+vae, dit = load_vae("runs/ship/vae/final.pt"), load_dit(sys.argv[2] if len(sys.argv) > 2 else "runs/ship/dit/final.pt", 4, 16)
 plan = plan_guidance(3.0, 2.0)
 want = [sh["specs"][i]["scenes"][0]["objects"][0]["shape"] for i in idx.tolist()]
 truth = to_frames(render_clips([ClipSpec.from_dict(sh["specs"][i]) for i in idx.tolist()], 16, 128)[0])
