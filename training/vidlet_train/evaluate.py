@@ -21,7 +21,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
+from .guidance import COND, MOTION_DROPPED, UNCOND, combine_pass_major, plan_guidance
 from .graph_io import SCENE_DENOISER, denoiser_for, denoiser_takes_frame_mask, has_scene_denoiser, is_per_scene, sees_global_caption
 from .judge import judge_clip, score, summarise
 from .scenes import FRAMES_PER_LATENT, joined_caption, latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
@@ -103,9 +103,8 @@ class Package:
             for k, v in (extra or {}).items():
                 feeds[k] = np.concatenate([v] * B).astype(np.float32)  # the same for every pass
             vx, vd = self.sess[denoiser].run(["v_latent", "v_motion"], feeds)
-            guide = lambda v: combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)  # noqa: E731
             dt = ts[i] - ts[i + 1]
-            x, d = x - dt * guide(vx), d - dt * guide(vd)
+            x, d = x - dt * combine_pass_major(vx, plan, n), d - dt * combine_pass_major(vd, plan, n)
         frames = []
         for j in range(n):
             v = self.sess["vaeDecoder"].run(["video"], {"latent": x[j:j + 1].astype(np.float32)})[0][0]

@@ -51,3 +51,8 @@ def combine_guidance(outputs: dict, plan: GuidancePlan):
         m = outputs[MOTION_DROPPED]
         return m + (1 + plan.w2) * (c - m)
     return c
+
+
+def combine_pass_major(v, plan: GuidancePlan, n: int):
+    """combine_guidance on one batched call's output, its passes stacked pass-major (n clips each)."""
+    return combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)

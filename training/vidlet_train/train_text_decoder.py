@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from .dataset import load_shards
 from .export import load_dit
-from .guidance import COND, MOTION_DROPPED, UNCOND, combine_guidance, plan_guidance
+from .guidance import COND, MOTION_DROPPED, UNCOND, combine_pass_major, plan_guidance
 from .runtime import RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state, use_bf16
 from .text_decoder import TextDecoder, from_vae_decoder
 from .train_vae import edge_l1
@@ -38,15 +38,13 @@ def sdedit(dit, x0, d0, text, mask, empty, empty_mask, t0, steps: int, plan) -> 
     x = (1 - t0.view(-1, 1, 1, 1, 1)) * x0 + t0.view(-1, 1, 1, 1, 1) * e
     d = (1 - t0.view(-1, 1, 1, 1, 1)) * d0 + t0.view(-1, 1, 1, 1, 1) * torch.randn_like(d0)
     texts = {COND: (text, mask), UNCOND: (empty.expand(n, -1, -1), empty_mask.expand(n, -1)), MOTION_DROPPED: (text, mask)}
+    B, dt = len(plan.passes), (t0 / steps).view(-1, 1, 1, 1, 1)
     for i in range(steps):
         t = t0 * (1 - i / steps)
-        dt = (t0 / steps).view(-1, 1, 1, 1, 1)
-        B = len(plan.passes)
         vx, vd = dit(torch.cat([x] * B), torch.cat([d] * B), t.repeat(B),
                      torch.cat([texts[p][0] for p in plan.passes]), torch.cat([texts[p][1] for p in plan.passes]),
                      torch.cat([torch.full((n,), 0.0 if p == MOTION_DROPPED else 1.0) for p in plan.passes]))
-        g = lambda v: combine_guidance({p: v[k * n:(k + 1) * n] for k, p in enumerate(plan.passes)}, plan)  # noqa: E731
-        x, d = x - dt * g(vx), d - dt * g(vd)
+        x, d = x - dt * combine_pass_major(vx, plan, n), d - dt * combine_pass_major(vd, plan, n)
     return x
 
 
