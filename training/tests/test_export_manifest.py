@@ -16,7 +16,7 @@ SHIPPED = os.path.join(HERE, "..", "..", "public", "models", "vidlet-tiny")
 
 
 def manifest(previous, **flags):
-    args = SimpleNamespace(**{"shift": 1.0, "steps": 20, "guidance": 3.0, "inner_guidance": 2.0, "scenes": False,
+    args = SimpleNamespace(**{"shift": 1.0, "steps": 20, "guidance": 3.0, "inner_guidance": 2.0, "contrast": 0.0, "scenes": False,
                               "scene_dit": None, "no_global_caption": False, **flags})
     vae = SimpleNamespace(scale=torch.ones(4), shift=torch.zeros(4))
     return build_manifest(args, vae, DiTConfig(), {"denoiser": {"inputs": {}, "outputs": {}, "variants": {}}}, 64, previous)

@@ -21,12 +21,12 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from .guidance import COND, MOTION_DROPPED, UNCOND, combine_pass_major, plan_guidance
+from .guidance import COND, CONTRAST, MOTION_DROPPED, UNCOND, combine_pass_major, plan_guidance
 from .graph_io import SCENE_DENOISER, denoiser_for, denoiser_takes_frame_mask, has_scene_denoiser, is_per_scene, sees_global_caption
 from .judge import judge_clip, score, summarise
 from .scenes import FRAMES_PER_LATENT, joined_caption, latent_scene_lengths, scene_text, text_frame_mask, unconditional_text
 from .text_encoder import Tokenizer
-from .world import prompt_lexicon
+from .world import prompt_contrast, prompt_lexicon
 
 
 class Package:
@@ -46,25 +46,39 @@ class Package:
         self.tok = Tokenizer(self.m["text"]["maxLength"])
         lexicon = self.m["text"].get("lexicon")
         self.lexicon = prompt_lexicon.table(os.path.join(folder, lexicon)) if lexicon else None
+        contrast = self.m["text"].get("contrast")
+        self.contrast = prompt_contrast.table(os.path.join(folder, contrast)) if contrast else None
+
+    def read(self, prompt: str) -> str:
+        """The prompt as the text encoder reads it: colour names through the package's lexicon
+        (src/engine/prompt-lexicon.ts)."""
+        return prompt_lexicon.rewrite(prompt, *self.lexicon)[0] if self.lexicon else prompt
+
+    def contrast_reading(self, prompt: str) -> str | None:
+        """The read prompt with its object nouns neutral (src/engine/prompt-contrast.ts), or None."""
+        return prompt_contrast.contrast_prompt(self.read(prompt), self.contrast) if self.contrast else None
 
     def encode_text(self, prompts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Every text the text encoder reads, as the engine does: colour names through the package's
-        lexicon first (src/engine/prompt-lexicon.ts)."""
-        if self.lexicon:
-            prompts = [prompt_lexicon.rewrite(p, *self.lexicon)[0] for p in prompts]
+        """Every text the text encoder reads, as the engine does (read())."""
+        prompts = [self.read(p) for p in prompts]
         ids, mask = self.tok(prompts)
         h = self.sess["textEncoder"].run(["hidden"], {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
         return h, mask.numpy().astype(np.float32)
 
     def generate(self, prompts: list[str], seeds: list[int], steps: int | None = None, guidance: float | None = None,
-                 inner_guidance: float | None = None, shift: float | None = None) -> np.ndarray:
+                 inner_guidance: float | None = None, shift: float | None = None, contrast: float | None = None) -> np.ndarray:
         """-> uint8 frames [N, F, H, W, 3]. `guidance` is the CFG scale w (1 = off), `inner_guidance`
-        VideoJAM's w2 (0 = off), as in the manifest and the engine (guidance.py); None = manifest default."""
+        VideoJAM's w2 (0 = off), `contrast` contrast guidance's w3 (0 = off), as in the manifest and
+        the engine (guidance.py); None = manifest default."""
         sch = self.m["schedule"]
         steps = steps or sch["defaultSteps"]
         guidance = sch["defaultGuidance"] if guidance is None else guidance
         inner_guidance = sch["defaultInnerGuidance"] if inner_guidance is None else inner_guidance
-        plan = plan_guidance(guidance, inner_guidance, has_motion="motion" in self.m)
+        contrast = sch.get("defaultContrast", 0.0) if contrast is None else contrast
+        readings = [self.contrast_reading(p) for p in prompts]
+        if not any(readings):
+            contrast = 0.0  # the engine plans no contrast pass for a prompt without one
+        plan = plan_guidance(guidance, inner_guidance, has_motion="motion" in self.m, contrast=contrast)
         lat = self.m["latent"]
         shape = (lat["channels"], lat["frames"], lat["height"], lat["width"])
         n = len(prompts)
@@ -73,6 +87,9 @@ class Package:
         # one denoiser call per step holds every pass, pass-major: [cond×n, uncond×n, motionDropped×n]
         texts = {COND: (text, mask), UNCOND: (np.repeat(empty, n, 0), np.repeat(empty_mask, n, 0)),
                  MOTION_DROPPED: (text, mask)}
+        if CONTRAST in plan.passes:
+            # a prompt without a reading contrasts with itself: w3 · 0, as the engine's missing pass
+            texts[CONTRAST] = self.encode_text([r or p for p, r in zip(prompts, readings)])
         # a per-scene denoiser always takes text_frame_mask: one scene, every frame sees every token
         extra = {"text_frame_mask": np.ones((n, shape[1], text.shape[1]), np.float32)} if denoiser_takes_frame_mask(self.m) else None
         return self._sample("denoiser", shape, seeds, texts, plan, steps, sch["shift"] if shift is None else shift, extra)
@@ -156,6 +173,8 @@ def main():
     ap.add_argument("--inner-guidance", type=float, default=None,
                     help="VideoJAM Inner-Guidance w2, 0 = off (default: manifest schedule.defaultInnerGuidance)")
     ap.add_argument("--shift", type=float, default=None, help="timestep shift (default: the manifest's schedule.shift)")
+    ap.add_argument("--contrast", type=float, default=None,
+                    help="contrast guidance w3, 0 = off (default: manifest schedule.defaultContrast, else 0)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--out")
     ap.add_argument("--frames-out")
@@ -169,7 +188,7 @@ def main():
     for i in range(0, len(prompts), args.batch):
         chunk = prompts[i:i + args.batch]
         frames = pkg.generate([p["prompt"] for p in chunk], [p["seed"] for p in chunk], args.steps, args.guidance, args.inner_guidance,
-                              args.shift)
+                              args.shift, args.contrast)
         for p, f in zip(chunk, frames):
             seen = judge_clip(f)
             want = {k: p[k] for k in ("colour", "shape", "background", "direction")}

@@ -29,7 +29,7 @@ from .quant import quantize_conv_weights, quantize_text_encoder, quantize_weight
 from .dit import DiTConfig, VideoDiT, without_training_heads
 from .text_encoder import MAX_LENGTH, MiniLM, package_dir
 from .vae import DiffusionLatentDecoder, DiffusionLatentEncoder, VAEConfig, build_vae, load_vae
-from .world import prompt_lexicon
+from .world import prompt_contrast, prompt_lexicon
 from .world.captions import training_vocabulary
 
 OPSET = 17
@@ -119,6 +119,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                     help="manifest schedule.defaultGuidance: the CFG scale w (1 = off; Inner-Guidance uses w1 = w - 1)")
     ap.add_argument("--inner-guidance", type=float, default=3.0,
                     help="manifest schedule.defaultInnerGuidance: VideoJAM w2 (0 = plain CFG)")
+    ap.add_argument("--contrast", type=float, default=0.0,
+                    help="manifest schedule.defaultContrast: contrast guidance w3 on the prompt's object nouns (0 = off)")
     ap.add_argument("--steps", type=int, default=20, help="manifest schedule.defaultSteps")
     ap.add_argument("--shift", type=float, default=1.0,
                     help="manifest schedule.shift: t' = s t / (1 + (s - 1) t), s > 1 spends more steps at high noise")
@@ -307,9 +309,9 @@ def build_manifest(args, vae, cfg: DiTConfig, components: dict, L: int, previous
                    "scale": per_channel(vae.scale), "shift": per_channel(vae.shift)},
         "motion": {"channels": zc},
         "text": {"tokenizer": "tokenizer.json", "maxLength": L, "hiddenSize": 384, "vocabulary": "vocabulary.json",
-                 "lexicon": "lexicon.json"},
+                 "lexicon": "lexicon.json", "contrast": "contrast.json"},
         "schedule": {"type": "flow-matching", "shift": args.shift, "defaultSteps": args.steps, "defaultGuidance": args.guidance,
-                     "defaultInnerGuidance": args.inner_guidance, "defaultSampler": "euler"},
+                     "defaultInnerGuidance": args.inner_guidance, "defaultContrast": args.contrast, "defaultSampler": "euler"},
         "components": components,
         "lora": {"slots": ["identity", "motion"], "depth": cfg.depth, "targets": ["attn.q", "attn.k", "attn.v", "attn.o"],
                  "rank": cfg.lora_rank, "width": cfg.dim},
@@ -361,6 +363,7 @@ def main(argv=None):
     if not (args.keep_vocabulary and os.path.exists(out("vocabulary.json"))):
         json.dump(vocabulary(), open(out("vocabulary.json"), "w"))
     prompt_lexicon.write(out("lexicon.json"))
+    prompt_contrast.write(out("contrast.json"))
     components = component_entries(graphs, out)
     previous = json.load(open(out("manifest.json"))) if os.path.exists(out("manifest.json")) else None
     json.dump(build_manifest(args, vae, cfg, components, L, previous), open(out("manifest.json"), "w"), indent=2)
