@@ -3,16 +3,17 @@
  * the same code the page runs) and writes each clip as a PNG-frame zip for the Python judge.
  *
  *   npx tsx scripts/eval-engine.ts --prompts tests/fixtures/eval-prompts.json --out .tmp/eval-ig \
- *       [--limit 200] [--steps 20] [--guidance 5] [--inner-guidance 3] [--variant auto]
+ *       [--limit 200] [--steps 20] [--guidance 5] [--inner-guidance 3] [--contrast 2] [--variant auto]
  *   training/.venv/bin/python -m vidlet_train.judge --clips .tmp/eval-ig --prompts tests/fixtures/eval-prompts.json
  *
  * Adapters: --lora NAME[:STRENGTH] (repeatable; shipped, or added with --adapter FILE.safetensors,
  * whose description is FILE.json beside it) and --blend constant|dualreal, as in `vidlet generate`.
  * The adapter fidelity table (training/vidlet_train/adapters/fidelity.py) is made this way.
  *
- * --guidance is the CFG scale w (1 = off) and --inner-guidance VideoJAM's w2 (0 = off), the same
- * meaning as the manifest's defaults and `python -m vidlet_train.evaluate --guidance/--inner-guidance`
- * (docs/model-package.md); unset, they are the manifest's defaults.
+ * --guidance is the CFG scale w (1 = off), --inner-guidance VideoJAM's w2 (0 = off) and --contrast
+ * contrast guidance's w3 (0 = off), the same meaning as the manifest's defaults and
+ * `python -m vidlet_train.evaluate --guidance/--inner-guidance/--contrast` (docs/model-package.md);
+ * unset, they are the manifest's defaults.
  *
  * --score also scores every clip with the package's reward model (Engine.scoreTakes, the page's
  * scorer) and writes scores.json, { id: { VQ, MQ, TA, overall } }: the reward win rate of one run
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     steps: { type: 'string' },
     guidance: { type: 'string' },
     'inner-guidance': { type: 'string' },
+    contrast: { type: 'string' },
     variant: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: '2' },
     lora: { type: 'string', multiple: true },
@@ -83,6 +85,7 @@ for (const p of prompts.slice(0, limit)) {
     steps: values.steps ? Number(values.steps) : info.defaults.steps,
     guidance: values.guidance ? Number(values.guidance) : info.defaults.guidance,
     innerGuidance: values['inner-guidance'] !== undefined ? Number(values['inner-guidance']) : info.defaults.innerGuidance,
+    contrast: values.contrast !== undefined ? Number(values.contrast) : info.defaults.contrast,
     sampler: info.defaults.sampler,
     ...adapterSettings,
   });

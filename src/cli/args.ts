@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseLoraRequest } from '../engine/adapters/slot-plan';
 import {
-  ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
+  ADAPTER_STRENGTH, BLEND_MODES, CONTRAST, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, limitProblem,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
 import { BEST_OF, RANK_BY, type RankBy } from '../package/reward';
@@ -46,6 +46,8 @@ export interface GenerateOptions extends CommonOptions {
   steps?: number;
   guidance?: number;
   innerGuidance?: number;
+  /** --contrast W3: contrast guidance ("shape emphasis"; absent: the manifest's defaultContrast). */
+  contrast?: number;
   sampler?: SamplerName;
   out: string;
   decodeMotion: boolean;
@@ -103,6 +105,7 @@ const GENERATE: Record<string, FlagSpec> = {
   steps: { kind: 'number' },
   guidance: { kind: 'number' },
   'inner-guidance': { kind: 'number' },
+  contrast: { kind: 'number' },
   sampler: { kind: 'string' },
   out: { kind: 'string' },
   'decode-motion': { kind: 'bool' },
@@ -167,6 +170,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     steps: within('steps', STEPS, flags.steps),
     guidance: within('guidance', GUIDANCE, flags.guidance),
     innerGuidance: within('inner-guidance', INNER_GUIDANCE, flags['inner-guidance']),
+    contrast: within('contrast', CONTRAST, flags.contrast),
     sampler: flags.sampler === undefined ? undefined : oneOf('sampler', flags.sampler as string, SAMPLER_NAMES),
     out,
     decodeMotion: flags['decode-motion'] === true,
@@ -275,7 +279,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
 
   vidlet generate --prompt "…" | --scene "TEXT[:FRAMES]"…
                   [--negative "…"] [--seed N] [--steps N] [--guidance W]
-                  [--inner-guidance W2] [--sampler ${SAMPLER_NAMES.join('|')}]
+                  [--inner-guidance W2] [--contrast W3] [--sampler ${SAMPLER_NAMES.join('|')}]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
                   [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
@@ -284,17 +288,20 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
   vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
-Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/sampler from the model's manifest,
+Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/contrast/sampler from the model's manifest,
 a random seed (printed), --out clip.mp4.
 --seed is ${describeLimit(SEED)}; --steps ${describeLimit(STEPS)}, except that a distilled
 model with a fixed sigma list (schedule.sigmas) takes only its list's length;
 --guidance ${describeLimit(GUIDANCE)}; --inner-guidance ${describeLimit(INNER_GUIDANCE)};
-a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
+--contrast ${describeLimit(CONTRAST)}; a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
 --scene, repeatable: one scene of the clip each, in order, up to ${MAX_SCENES}; FRAMES is
 ${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's). A --prompt with
 "Scene 1: … Scene 2: …", "… then cut to …" or one scene per line is read the same way and said so.
 --guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
 (1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).
+--contrast is contrast guidance's w3 (0 = off), shape emphasis: one more pass reads the prompt with
+its object nouns replaced by a neutral noun (the package's text.contrast) and adds
+w3·(u(y) − u(y, nouns neutral)); a prompt naming no such noun, or a --scene plan, gets no pass.
 --best-of N (${describeLimit(BEST_OF)}): N takes from seeds seed, seed+1, …, scored by the model's
 reward model (VQ visual quality, MQ motion quality, TA text alignment); the best by --rank-by
 (overall = VQ + MQ + TA; equal scores go to the lower seed) is written to --out, and every take's

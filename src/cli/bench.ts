@@ -4,8 +4,9 @@
  *   ours   = onnxruntime-web, wasm backend (what the page runs when there is no GPU)
  *   native = onnxruntime-node, CPU execution provider, the same thread count
  * Each component's session.run is timed inside whole generations at the real batch size
- * (the denoiser at B = 1/2/3 as the guidance settings need). Generations alternate between the
- * two runtimes so that load from other processes hits both alike. Medians are reported.
+ * (the denoiser at B = 1–4: the guidance passes the manifest's defaults plan for the bench's
+ * prompt). Generations alternate between the two runtimes so that load from other processes hits
+ * both alike. Medians are reported.
  */
 import { availableParallelism } from 'node:os';
 import * as ortWeb from 'onnxruntime-web';
@@ -25,7 +26,7 @@ type Comp = RuntimeComponent;
 export interface BenchRow {
   component: Comp | 'generation';
   calls: number;
-  /** Batch of each call (denoiser: guidance passes; text encoder: prompt + negative). */
+  /** Batch of each call (denoiser: guidance passes; text encoder: prompt + negative, + contrast reading). */
   batch: number;
   oursMs: number;
   nativeMs: number;
@@ -41,6 +42,7 @@ export interface BenchReport {
   repeats: number;
   guidance: number;
   innerGuidance: number;
+  contrast: number;
   rows: BenchRow[];
   ours: string;
   native: string;
@@ -118,7 +120,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const d = ours.info.defaults;
   const request: GenerateRequest = {
     prompt: 'a red ball bounces from left to right on a blue background',
-    seed: 1, steps: opts.steps ?? d.steps, guidance: d.guidance, innerGuidance: d.innerGuidance, sampler: 'euler',
+    seed: 1, steps: opts.steps ?? d.steps, guidance: d.guidance, innerGuidance: d.innerGuidance, contrast: d.contrast, sampler: 'euler',
   };
   // Warm-up (first runs allocate and JIT); not timed. One step, or the count a distilled model fixes.
   const warmSteps = ours.info.fixedSteps ?? 1;
@@ -148,7 +150,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   rows.push({ component: 'generation', calls: opts.repeats, batch: tOurs.denoiser.batch, oursMs: go, nativeMs: gn, ratio: go / gn });
   return {
     model: ours.info.name, variant: ours.info.variant, threads, steps: request.steps, repeats: opts.repeats,
-    guidance: request.guidance, innerGuidance: request.innerGuidance, rows,
+    guidance: request.guidance, innerGuidance: request.innerGuidance, contrast: d.contrast, rows,
     ours: `onnxruntime-web ${ortWeb.env.versions?.web ?? ''} (wasm, ${threads} thread${threads === 1 ? '' : 's'})`,
     native: `onnxruntime-node ${(native.env.versions as Record<string, string> | undefined)?.node ?? ''} (cpu, ${threads} thread${threads === 1 ? '' : 's'})`,
   };
@@ -156,7 +158,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 
 export function formatBenchTable(r: BenchReport): string {
   const lines = [
-    `${r.model} (${r.variant}), ${r.steps} steps, guidance ${r.guidance}, inner-guidance ${r.innerGuidance}, median of ${r.repeats} generations`,
+    `${r.model} (${r.variant}), ${r.steps} steps, guidance ${r.guidance}, inner-guidance ${r.innerGuidance}, contrast ${r.contrast}, median of ${r.repeats} generations`,
     `ours: ${r.ours}   native: ${r.native}`,
     '',
     `${'component'.padEnd(16)}${'batch'.padStart(6)}${'calls'.padStart(7)}${'ours'.padStart(11)}${'native'.padStart(11)}${'ours/native'.padStart(13)}`,

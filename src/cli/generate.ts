@@ -3,7 +3,6 @@ import { webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../engine/types';
-import { planGuidance } from '../engine/guidance';
 import { missingFromPair } from '../engine/adapters/slot-plan';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
@@ -54,7 +53,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       output: { path: written.outPath, format: written.clip.format, codec: written.clip.codec, encoder: written.clip.encoder, bytes: written.clip.bytes.length, motionPath: written.motionPath },
       timings: { ...t, loadMs, encodeMs: written.encodeMs },
       batch: result.batch,
-      denoiserPasses: passNames(result.batch ?? 1, request, info.hasMotion),
+      denoiserPasses: result.passes,
       denoiserCalls: result.denoiserCalls,
       innerGuidanceActive: request.innerGuidance > 0 && info.hasMotion,
       unknownWords: result.unknownWords,
@@ -129,7 +128,7 @@ async function describeRequest(request: GenerateRequest & AdapterSettings, engin
   }
   if (analysis.truncated) process.stderr.write('note: the prompt is longer than the text encoder reads; the end is cut off\n');
   process.stderr.write(
-    `seed ${request.seed}, ${request.steps} steps, ${request.sampler}, guidance ${request.guidance}, inner-guidance ${request.innerGuidance}\n`,
+    `seed ${request.seed}, ${request.steps} steps, ${request.sampler}, guidance ${request.guidance}, inner-guidance ${request.innerGuidance}, contrast ${request.contrast ?? 0}\n`,
   );
 }
 
@@ -213,6 +212,7 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, drawSeed: () =
     steps: o.steps ?? info.defaults.steps,
     guidance: o.guidance ?? info.defaults.guidance,
     innerGuidance: o.innerGuidance ?? info.defaults.innerGuidance,
+    contrast: o.contrast ?? info.defaults.contrast,
     sampler: o.sampler ?? info.defaults.sampler,
     ...(o.decodeMotion ? { decodeMotion: true } : {}),
     ...(o.loras?.length ? { adapters: o.loras.map(({ name, strength }) => (strength === undefined ? { name } : { name, strength })) } : {}),
@@ -224,11 +224,4 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, drawSeed: () =
  * DualReal is the default blend for them (as in the page); --blend constant overrides. */
 function pairOfTable(o: GenerateOptions, info: ModelInfo): boolean {
   return !!info.blender && missingFromPair(info.blender, (o.loras ?? []).map((l) => l.name)).length === 0;
-}
-
-/** Which guidance passes each denoiser call held, for the --json summary. */
-function passNames(batch: number, r: GenerateRequest, hasMotion: boolean): string[] {
-  const passes = planGuidance(r.guidance, r.innerGuidance, hasMotion).passes;
-  // The engine's batch is the plan's length; if they ever differ, say so rather than mislabel.
-  return passes.length === batch ? passes : [...passes, `(engine ran ${batch})`];
 }

@@ -31,19 +31,20 @@ import { BusyError, CancelledError, DeviceLostError, InvalidRequestError, ModelF
 import { runBestOf } from './best-of';
 import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './reward-scores';
 import { LoraSlots } from './lora-slots';
-import { conditioningTexts, runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents, type PipelineConfig } from './pipeline';
+import { conditioningTexts, planRequest, runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents, type PipelineConfig } from './pipeline';
 import {
   configureOrt, createComponentSession, isDeviceLost, releaseSessions, runComponent,
   type ComponentSession, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
 import { PromptTokenizer } from './tokenizer';
 import { parseLexicon, rewritePrompt, type PromptLexicon } from './prompt-lexicon';
+import { contrastPrompt, parseContrastTable, type ContrastTable } from './prompt-contrast';
 import { clearGenerateMeasures, clearLoadMeasures, GENERATE_MEASURES, LOAD_MEASURES, measured, measureSince, timelineNow } from '../store/load-marks';
-import { planGuidance } from './guidance';
 import { deviceWasLost, requestFreshWebGpuDevice } from './webgpu-device';
 import { AdapterShelf, adapterInfo } from './adapter-choice';
 import {
-  ADAPTER_STRENGTH, BLEND_MODES, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem, type LimitedField,
+  ADAPTER_STRENGTH, BLEND_MODES, OPTIONAL_REQUEST_LIMITS, REQUEST_LIMITS, SAMPLER_NAMES, isBlendMode, isSamplerName, limitProblem,
+  type LimitedField, type OptionalLimitedField,
 } from '../package/request';
 import type { TakeScore } from '../package/reward';
 import { fixedSteps, stepsProblem } from '../package/schedule';
@@ -80,6 +81,8 @@ interface Loaded {
   tokenizer: PromptTokenizer;
   /** The package's colour lexicon (text.lexicon): every text is rewritten with it before the text encoder. */
   lexicon: PromptLexicon | null;
+  /** The package's object nouns (text.contrast), for the contrast pass's reading; null: no contrast pass. */
+  contrast: ContrastTable | null;
   lora: LoraSlots;
   bytes: number;
   info: ModelInfo;
@@ -121,7 +124,7 @@ export interface VidletEngineOptions {
  */
 const DEVICE_LOST_WAIT_MS = 1000;
 
-/** Text-encoder batches kept (each is B·L·hidden floats: 2·64·384·4 B ≈ 200 KB for vidlet-tiny). */
+/** Text-encoder batches kept (each is n·L·hidden floats for its n texts: up to 3·64·384·4 B ≈ 300 KB for vidlet-tiny). */
 const TEXT_CACHE_ENTRIES = 4;
 
 export class VidletEngine implements Engine {
@@ -179,7 +182,7 @@ export class VidletEngine implements Engine {
       onProgress?.({ phase: 'manifest', loadedBytes: 0, totalBytes: 0 });
       const manifest = parseManifest(await measured(LOAD_MEASURES.manifest, () => store.readManifest(source.base)));
       const env = await measured(LOAD_MEASURES.probe, () => (this.options.probe ?? probeEnvironment)());
-      const { tokenizer, lexicon } = await measured(LOAD_MEASURES.tokenizer, () => this.readTokenizer(store, source.base, manifest));
+      const { tokenizer, lexicon, contrast } = await measured(LOAD_MEASURES.tokenizer, () => this.readTokenizer(store, source.base, manifest));
       const chosen = chooseBackend(env, options);
       let ort = await this.ortFor(chosen.backend);
       let backend = this.withActualThreads(chosen, ort);
@@ -212,10 +215,12 @@ export class VidletEngine implements Engine {
         variant: variants.denoiser,
         bytes: totalBytes,
         hasMotion: manifest.motion !== undefined,
+        hasContrast: contrast !== null,
         defaults: {
           steps: manifest.schedule.defaultSteps,
           guidance: manifest.schedule.defaultGuidance,
           innerGuidance: manifest.schedule.defaultInnerGuidance,
+          contrast: manifest.schedule.defaultContrast,
           sampler: manifest.schedule.defaultSampler,
         },
         ...(manifest.schedule.sigmas ? { fixedSteps: fixedSteps(manifest.schedule) } : {}),
@@ -230,7 +235,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lexicon, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -273,12 +278,13 @@ export class VidletEngine implements Engine {
    * job runs, for a scene plan, or without the text cache, and a failure is left to the generation
    * to report. A job that starts meanwhile waits for it (tens of ms) and then finds the cache filled.
    */
-  async prepareText(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'scenes'>): Promise<void> {
+  async prepareText(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'contrast' | 'scenes'>): Promise<void> {
     const m = this.loaded;
     if (!m || this.busy || this.preparing || request.scenes || this.options.cacheText === false) return;
-    if (!Number.isFinite(request.guidance) || !Number.isFinite(request.innerGuidance)) return;
-    const plan = planGuidance(request.guidance, request.innerGuidance, m.manifest.motion !== undefined);
-    this.preparing = this.encodeText(m, conditioningTexts(plan, request)).then(
+    if (!Number.isFinite(request.guidance) || !Number.isFinite(request.innerGuidance) || !Number.isFinite(request.contrast ?? 0)) return;
+    const reading = contrastReading(m, request);
+    const plan = planRequest(request, m.manifest.motion !== undefined, reading);
+    this.preparing = this.encodeText(m, conditioningTexts(plan, request, reading)).then(
       () => undefined,
       () => undefined,
     );
@@ -312,7 +318,7 @@ export class VidletEngine implements Engine {
       const denoiserSession = scenes.denoiser === 'sceneDenoiser' ? await this.sceneSession(m) : m.sessions.denoiser!;
       if (this.cancelRequested) throw new CancelledError('Generation cancelled.', { seed: request.seed });
       const out = await runPipeline(
-        this.pipelineConfig(m, scenes),
+        this.pipelineConfig(m, scenes, contrastReading(m, request)),
         this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession, request.seed),
         request,
         {
@@ -334,6 +340,7 @@ export class VidletEngine implements Engine {
         motion: out.motion,
         timings: out.timings,
         batch: out.batch,
+        passes: out.passes,
         denoiserCalls: out.calls,
         unknownWords: m.tokenizer.unknownWords(readPrompt(m, request.prompt).text),
         ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
@@ -548,7 +555,9 @@ export class VidletEngine implements Engine {
     return { scores: read(out.scores!), features: read(out.features!) };
   }
 
-  private async readTokenizer(store: ModelFileStore, base: string, manifest: Manifest): Promise<{ tokenizer: PromptTokenizer; lexicon: PromptLexicon | null }> {
+  private async readTokenizer(
+    store: ModelFileStore, base: string, manifest: Manifest,
+  ): Promise<{ tokenizer: PromptTokenizer; lexicon: PromptLexicon | null; contrast: ContrastTable | null }> {
     const parse = (text: string, file: string): unknown => {
       try {
         return JSON.parse(text);
@@ -568,7 +577,9 @@ export class VidletEngine implements Engine {
     }
     const file = manifest.text.lexicon;
     const lexicon = file ? parseLexicon(parse(await store.readText(base, file), file), file) : null;
-    return { tokenizer: new PromptTokenizer(tokJson, manifest.text.maxLength, vocabulary), lexicon };
+    const nouns = manifest.text.contrast;
+    const contrast = nouns ? parseContrastTable(parse(await store.readText(base, nouns), nouns), nouns) : null;
+    return { tokenizer: new PromptTokenizer(tokJson, manifest.text.maxLength, vocabulary), lexicon, contrast };
   }
 
   /**
@@ -739,8 +750,8 @@ export class VidletEngine implements Engine {
     }
   }
 
-  /** The pipeline's configuration for a clip planned by planSceneRun on this model. */
-  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }): PipelineConfig {
+  /** The pipeline's configuration for a clip planned by planSceneRun on this model, whose prompt has `contrastReading`. */
+  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }, contrastReading: string | null): PipelineConfig {
     const { manifest } = m;
     return {
       latentDims: [manifest.latent.channels, scenes.latentFrames, manifest.latent.height, manifest.latent.width],
@@ -753,6 +764,7 @@ export class VidletEngine implements Engine {
       ...(manifest.schedule.sigmas ? { scheduleSigmas: manifest.schedule.sigmas } : {}),
       lora: m.lora,
       perScene: scenes.perScene,
+      contrastReading,
     };
   }
 
@@ -922,6 +934,18 @@ function readPrompt(m: Loaded, prompt: string): { text: string; substitutions: C
   return m.lexicon ? rewritePrompt(prompt, m.lexicon) : { text: prompt, substitutions: [] };
 }
 
+/**
+ * The contrast pass's text for `request` (prompt-contrast.ts): the reading of the prompt as the text
+ * encoder reads it (after the colour lexicon), as training/vidlet_train/evaluate.py computes it. Null
+ * (no contrast pass) without the package's text.contrast, for a prompt naming no object noun, and for
+ * a scene plan: its scenes' texts name their own objects, and the contrast pass is planned for one
+ * prompt only. encodeText reads the reading through the lexicon again, as every text (evaluate.py too).
+ */
+function contrastReading(m: Loaded, request: Pick<GenerateRequest, 'prompt' | 'scenes'>): string | null {
+  if (!m.contrast || request.scenes?.length) return null;
+  return contrastPrompt(readPrompt(m, request.prompt).text, m.contrast);
+}
+
 function formatMib(bytes: number): string {
   return `${Number((bytes / 2 ** 20).toFixed(2))} MiB`;
 }
@@ -943,6 +967,10 @@ export function checkRequest(r: GenerateRequest & AdapterSettings): void {
   if (typeof r.prompt !== 'string') bad('prompt', 'must be text.');
   for (const field of Object.keys(REQUEST_LIMITS) as LimitedField[]) {
     const problem = limitProblem(REQUEST_LIMITS[field], r[field]);
+    if (problem) bad(field, `${problem}.`);
+  }
+  for (const field of Object.keys(OPTIONAL_REQUEST_LIMITS) as OptionalLimitedField[]) {
+    const problem = r[field] === undefined ? undefined : limitProblem(OPTIONAL_REQUEST_LIMITS[field], r[field]);
     if (problem) bad(field, `${problem}.`);
   }
   if (!isSamplerName(r.sampler)) bad('sampler', `must be one of ${SAMPLER_NAMES.join(', ')}, got ${JSON.stringify(r.sampler)}.`);

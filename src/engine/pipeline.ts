@@ -8,7 +8,7 @@
  * Each denoiser call holds all guidance passes as one batch (guidance.ts).
  */
 import { CancelledError } from './errors';
-import { combineGuidance, planGuidance, type GuidancePlan } from './guidance';
+import { combineGuidance, planGuidance, type GuidancePlan, type PassKind } from './guidance';
 import { assertFinite } from './health';
 import type { LoraSlots } from './lora-slots';
 import { gaussianNoise, NoiseStream } from './noise';
@@ -75,6 +75,12 @@ export interface PipelineConfig {
    * the prompt alone, no text_frame_mask.
    */
   perScene?: { sceneLatents: number[]; texts: string[]; globalCaption: boolean } | null;
+  /**
+   * The prompt's contrast reading (prompt-contrast.ts, on the prompt as the text encoder reads it),
+   * which the contrast pass is conditioned on; null or absent: no contrast pass. The engine gives
+   * none for a scene plan (VidletEngine's contrastReading).
+   */
+  contrastReading?: string | null;
 }
 
 export interface PipelineHooks {
@@ -97,7 +103,9 @@ export interface PipelineOutput {
   video: FramesRGBA;
   motion?: FramesRGBA;
   timings: StageTimings;
+  /** Passes per denoiser call (passes.length). */
   batch: number;
+  passes: PassKind[];
   calls: number;
 }
 
@@ -120,12 +128,13 @@ export async function runPipeline(
   const t0 = now();
   const [c, T, h, w] = cfg.latentDims;
   const sizes: StateSizes = { nLatent: c * T * h * w, nMotion: cfg.motionChannels ? cfg.motionChannels * T * h * w : 0 };
-  const plan = planGuidance(request.guidance, request.innerGuidance, cfg.motionChannels !== null);
+  const reading = cfg.contrastReading ?? null;
+  const plan = planRequest(request, cfg.motionChannels !== null, reading);
 
   checkCancel();
   const conditioning = cfg.perScene
-    ? await encodeSceneConditioning(parts, plan, request, cfg.perScene, cfg.maxLength, cfg.hiddenSize)
-    : await encodeConditioning(parts, plan, request, cfg.maxLength, cfg.hiddenSize);
+    ? await encodeSceneConditioning(parts, plan, request, cfg.perScene, reading, cfg.maxLength, cfg.hiddenSize)
+    : await encodeConditioning(parts, plan, request, reading, cfg.maxLength, cfg.hiddenSize);
   const tText = now();
 
   const scheduler = createScheduler(request.sampler, request.seed);
@@ -146,6 +155,7 @@ export async function runPipeline(
     video,
     motion,
     batch: plan.passes.length,
+    passes: plan.passes.slice(),
     calls: scheduler.calls.length,
     timings: {
       textEncoderMs: tText - t0,
@@ -167,26 +177,52 @@ interface Conditioning {
 }
 
 /**
- * The texts of a one-scene request's text-encoder call: the prompt, and the negative prompt (or "")
- * only when an unconditional pass exists. The engine encodes the same batch ahead of a request
- * (VidletEngine.prepareText), so that the batch must be spelled here once.
+ * The guidance plan of a request whose prompt has `contrastReading` (null: none). A prompt without
+ * a reading gets no contrast pass: it would contrast the prompt with itself, w3·0, at a pass's cost.
+ * The engine plans the same way ahead of a request (VidletEngine.prepareText).
  */
-export function conditioningTexts(plan: GuidancePlan, request: Pick<GenerateRequest, 'prompt' | 'negativePrompt'>): string[] {
-  return plan.passes.includes('uncond') ? [request.prompt, request.negativePrompt ?? ''] : [request.prompt];
+export function planRequest(
+  request: Pick<GenerateRequest, 'guidance' | 'innerGuidance' | 'contrast'>, hasMotion: boolean, contrastReading: string | null,
+): GuidancePlan {
+  return planGuidance(request.guidance, request.innerGuidance, hasMotion, contrastReading === null ? 0 : request.contrast ?? 0);
 }
 
 /**
- * Encodes the prompt, and the negative prompt (or "") only when an unconditional pass exists, in
- * one text-encoder call, and lays the encodings out per pass. The motion-dropped pass keeps the
- * prompt's text: it differs from the conditional pass only in its motion flag.
+ * The texts of a one-scene request's text-encoder call: the prompt, the negative prompt (or "")
+ * only when an unconditional pass exists, and last the contrast reading only when a contrast pass
+ * does. The engine encodes the same batch ahead of a request (VidletEngine.prepareText), so that
+ * the batch must be spelled here once.
  */
-async function encodeConditioning(parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest, L: number, H: number): Promise<Conditioning> {
-  const encoded = await parts.encodeText(conditioningTexts(plan, request));
+export function conditioningTexts(plan: GuidancePlan, request: Pick<GenerateRequest, 'prompt' | 'negativePrompt'>, contrastReading: string | null): string[] {
+  const texts = [request.prompt];
+  if (plan.passes.includes('uncond')) texts.push(request.negativePrompt ?? '');
+  if (plan.passes.includes('contrast')) texts.push(readingFor(plan, contrastReading));
+  return texts;
+}
+
+/** The reading a plan with a contrast pass needs (planRequest plans one only with a reading). */
+function readingFor(plan: GuidancePlan, contrastReading: string | null): string {
+  if (contrastReading === null) throw new RangeError(`a contrast pass (w3 = ${plan.w3}) needs the prompt's contrast reading`);
+  return contrastReading;
+}
+
+/**
+ * Encodes the prompt, the negative prompt (or "") only when an unconditional pass exists and the
+ * contrast reading only when a contrast pass does, in one text-encoder call, and lays the
+ * encodings out per pass. The motion-dropped pass keeps the prompt's text: it differs from the
+ * conditional pass only in its motion flag; the contrast pass differs from it only in its text.
+ */
+async function encodeConditioning(
+  parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest, contrastReading: string | null, L: number, H: number,
+): Promise<Conditioning> {
+  const texts = conditioningTexts(plan, request, contrastReading);
+  const encoded = await parts.encodeText(texts);
   assertFinite(encoded.hidden, 'text encoder');
   const B = plan.passes.length;
   const out: Conditioning = { text: new Float32Array(B * L * H), textMask: new Float32Array(B * L), motionFlag: new Float32Array(B) };
   plan.passes.forEach((kind, b) => {
-    const src = kind === 'uncond' ? 1 : 0;
+    // the reading is the batch's last text (conditioningTexts)
+    const src = kind === 'uncond' ? 1 : kind === 'contrast' ? texts.length - 1 : 0;
     out.text.set(encoded.hidden.subarray(src * L * H, (src + 1) * L * H), b * L * H);
     out.textMask.set(encoded.mask.subarray(src * L, (src + 1) * L), b * L);
     out.motionFlag[b] = kind === 'motionDropped' ? 0 : 1;
@@ -199,15 +235,19 @@ async function encodeConditioning(parts: PipelineComponents, plan: GuidancePlan,
  * text-encoder call for the prompt (the global caption), each scene's text and, with an
  * unconditional pass, the negative prompt. Conditional passes get [prompt, scene 1, …, scene S];
  * the unconditional pass the negative prompt in every segment (scenes.py unconditional_text, as
- * training's caption dropout does); every pass the same text_frame_mask.
+ * training's caption dropout does); every pass the same text_frame_mask. A contrast pass, which
+ * only a one-scene request on such a package has (the prompt alone, its mask all ones), gets the
+ * contrast reading in the prompt's place, encoded last.
  */
 async function encodeSceneConditioning(
   parts: PipelineComponents, plan: GuidancePlan, request: GenerateRequest,
-  layout: { sceneLatents: number[]; texts: string[]; globalCaption: boolean }, L: number, H: number,
+  layout: { sceneLatents: number[]; texts: string[]; globalCaption: boolean }, contrastReading: string | null, L: number, H: number,
 ): Promise<Conditioning> {
   const uncond = plan.passes.includes('uncond');
+  const contrast = plan.passes.includes('contrast');
   const cond = [request.prompt, ...layout.texts];
-  const encoded = await parts.encodeText(uncond ? [...cond, request.negativePrompt ?? ''] : cond);
+  const texts = [...cond, ...(uncond ? [request.negativePrompt ?? ''] : []), ...(contrast ? [readingFor(plan, contrastReading)] : [])];
+  const encoded = await parts.encodeText(texts);
   assertFinite(encoded.hidden, 'text encoder');
   const segments = cond.length;
   const width = segments * L;
@@ -220,7 +260,8 @@ async function encodeSceneConditioning(
   };
   plan.passes.forEach((kind, b) => {
     for (let seg = 0; seg < segments; seg++) {
-      const src = kind === 'uncond' ? segments : seg; // the negative prompt is encoded after the scenes
+      // the negative prompt is encoded after the scenes, the reading (in the prompt's segment) last
+      const src = kind === 'uncond' ? segments : kind === 'contrast' && seg === 0 ? texts.length - 1 : seg;
       out.text.set(encoded.hidden.subarray(src * L * H, (src + 1) * L * H), (b * segments + seg) * L * H);
       out.textMask.set(encoded.mask.subarray(src * L, (src + 1) * L), (b * segments + seg) * L);
     }

@@ -10,6 +10,7 @@ import type { ScenePlan, SceneSupport } from '../package/scenes';
 import type { Backend, Variant } from '../package/variants';
 import type { Manifest } from '../store/types';
 import type { CurveSpec } from './adapters/schedule';
+import type { PassKind } from './guidance';
 
 /**
  * Sampler and blend names, with every request limit, live in src/package/request.ts; variant
@@ -17,6 +18,7 @@ import type { CurveSpec } from './adapters/schedule';
  */
 export type { Backend, BlendMode, SamplerName, Variant };
 export type { RankBy, RewardDimension, TakeScore };
+export type { PassKind };
 
 /** Where a model package lives: a base URL (browser: '/models/vidlet-tiny/') or a folder (Node). */
 export interface ModelSource {
@@ -66,8 +68,13 @@ export interface ModelInfo {
   /** Bytes of the chosen variants' files. */
   bytes: number;
   hasMotion: boolean;
-  /** The manifest's schedule defaults; guidance / innerGuidance as in GenerateRequest (CFG scale w, VideoJAM w2). */
-  defaults: { steps: number; guidance: number; innerGuidance: number; sampler: SamplerName };
+  /** The package names its object nouns (text.contrast), so `contrast` can act; without them it never does. */
+  hasContrast: boolean;
+  /**
+   * The manifest's schedule defaults; guidance / innerGuidance / contrast as in GenerateRequest
+   * (CFG scale w, VideoJAM w2, contrast guidance w3).
+   */
+  defaults: { steps: number; guidance: number; innerGuidance: number; contrast: number; sampler: SamplerName };
   /**
    * Present when the package samples on an explicit sigma list (a distilled model): every request
    * must ask for exactly this many steps (defaults.steps is it). The page shows its step control
@@ -179,6 +186,13 @@ export interface GenerateRequest {
   guidance: number;
   /** VideoJAM Inner-Guidance w2; 0 turns it off (plain CFG, two passes per step). */
   innerGuidance: number;
+  /**
+   * Contrast guidance w3 (absent = 0 = off): one more pass per step, reading the prompt with its
+   * object nouns made neutral (src/engine/prompt-contrast.ts), adds w3·(v(prompt) − v(reading)).
+   * Only a prompt that names an object noun, on a package with text.contrast, and without a scene
+   * plan gets the pass; otherwise the setting does nothing.
+   */
+  contrast?: number;
   sampler: SamplerName;
   /** Also decode the jointly denoised motion latent (flow drawn as colour). */
   decodeMotion?: boolean;
@@ -257,8 +271,10 @@ export interface GenerateResult {
   video: FramesRGBA;
   motion?: FramesRGBA;
   timings: StageTimings;
-  /** Guidance passes per denoiser call (1 plain, 2 CFG, 3 CFG + Inner-Guidance). Always set by VidletEngine. */
+  /** Guidance passes per denoiser call (1 plain, 2 CFG, 3 CFG + Inner-Guidance, one more with contrast guidance). Always set by VidletEngine. */
   batch?: number;
+  /** Those passes, in batch order (guidance.ts). Always set by VidletEngine. */
+  passes?: PassKind[];
   /** Denoiser calls made (steps, or 2·steps − 1 for Heun). Always set by VidletEngine. */
   denoiserCalls?: number;
   /** Words of the prompt the model never saw in training (shown to the user, not dropped). */
@@ -306,7 +322,7 @@ export interface Engine {
    * Encodes ahead the text a generation of this request would encode (a hint: returns without work
    * while a job runs), so that its Generate starts at the denoiser; the clip is unchanged.
    */
-  prepareText?(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'scenes'>): Promise<void>;
+  prepareText?(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'contrast' | 'scenes'>): Promise<void>;
   /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
   addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo>;
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;

@@ -6,7 +6,7 @@
  */
 import type { AdapterChoice, CurveSpec, GenerateResult } from '../engine/types';
 import {
-  ADAPTER_STRENGTH, BLEND_MODES, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, isWithin,
+  ADAPTER_STRENGTH, BLEND_MODES, CONTRAST, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, describeLimit, isWithin,
   type BlendMode, type NumberLimit, type SamplerName,
 } from '../package/request';
 import { SCENE_FRAMES, MAX_SCENES, type ScenePlan } from '../package/scenes';
@@ -41,6 +41,8 @@ export interface ClipSettings {
   steps: number;
   guidance: number;
   innerGuidance: number;
+  /** Contrast guidance's w3 ("Shape emphasis"); absent in files from before it, which were made without it. */
+  contrast?: number;
   sampler: SamplerName;
   model: string;
   variant: Variant;
@@ -81,6 +83,7 @@ export function settingsFromResult(result: GenerateResult, createdAt: Date = new
     steps: r.steps,
     guidance: r.guidance,
     innerGuidance: r.innerGuidance,
+    ...(r.contrast !== undefined ? { contrast: r.contrast } : {}),
     sampler: r.sampler,
     model: result.model,
     variant: result.variant,
@@ -145,6 +148,7 @@ export function parseSettings(input: string | unknown): ClipSettings {
     steps: limited(o, 'steps', STEPS),
     guidance: limited(o, 'guidance', GUIDANCE),
     innerGuidance: limited(o, 'innerGuidance', INNER_GUIDANCE),
+    ...(o.contrast !== undefined ? { contrast: limited(o, 'contrast', CONTRAST) } : {}),
     sampler: oneOf(o, 'sampler', SAMPLER_NAMES),
     model: str(o, 'model'),
     variant: oneOf(o, 'variant', VARIANTS),

@@ -50,6 +50,11 @@ export const GUIDANCE: NumberLimit = { min: 1, max: 30, whole: false, note: '1 =
 /** VideoJAM's Inner-Guidance w2; 0 turns it off (plain CFG). The same ceiling as GUIDANCE. */
 export const INNER_GUIDANCE: NumberLimit = { min: 0, max: 30, whole: false, note: '0 = off' };
 /**
+ * Contrast guidance's w3 (src/engine/guidance.ts): the prompt's object nouns against a neutral noun,
+ * "Shape emphasis" in the page. 0 turns it off; the same ceiling as GUIDANCE.
+ */
+export const CONTRAST: NumberLimit = { min: 0, max: 30, whole: false, note: '0 = off' };
+/**
  * An adapter's strength. The shipped adapters recommend 1 and the page's slider spans −1 … 2;
  * typed values beyond ±4 only blow the clip up (the page's form refused them first).
  */
@@ -58,6 +63,9 @@ export const ADAPTER_STRENGTH: NumberLimit = { min: -4, max: 4, whole: false, no
 /** The request's numeric fields, by their GenerateRequest names. */
 export const REQUEST_LIMITS = { seed: SEED, steps: STEPS, guidance: GUIDANCE, innerGuidance: INNER_GUIDANCE } as const;
 export type LimitedField = keyof typeof REQUEST_LIMITS;
+/** The request's optional numeric fields: absent is off (0), present obeys its limit. */
+export const OPTIONAL_REQUEST_LIMITS = { contrast: CONTRAST } as const;
+export type OptionalLimitedField = keyof typeof OPTIONAL_REQUEST_LIMITS;
 
 export function isWithin(limit: NumberLimit, value: unknown): value is number {
   if (typeof value !== 'number' || !(limit.whole ? Number.isInteger(value) : Number.isFinite(value))) return false;

@@ -60,6 +60,7 @@ export async function checkPackage(store: ModelFileStore, base: string): Promise
   const texts: [string, string][] = [['text.tokenizer', manifest.text.tokenizer]];
   if (manifest.text.vocabulary) texts.push(['text.vocabulary', manifest.text.vocabulary]);
   if (manifest.text.lexicon) texts.push(['text.lexicon', manifest.text.lexicon]);
+  if (manifest.text.contrast) texts.push(['text.contrast', manifest.text.contrast]);
   if (manifest.modelCard) texts.push(['modelCard', manifest.modelCard]);
   manifest.adapters.forEach((a, i) => a.description && texts.push([`adapters[${i}].description`, a.description]));
   for (const [listedAt, path] of texts) {

@@ -4,7 +4,7 @@
  * what may stand beside it are src/package/schedule.ts's; this file reads the JSON and names the
  * field that breaks them.
  */
-import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
+import { CONTRAST, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, STEPS } from '../package/request';
 import { DEFAULT_SHIFT, DEFAULT_SPACING, SIGMA_SPACINGS, shiftTerminalProblem, sigmaListConflict, sigmaListProblem } from '../package/schedule';
 import { computedGridProblem } from '../package/sigma-grid';
 import { fail, join, limited, obj, oneOf, positiveNum, type Json } from './json-fields';
@@ -20,6 +20,8 @@ export function parseSchedule(v: unknown): Manifest['schedule'] {
     // The defaults become the page's and the CLI's requests: they obey the same limits.
     defaultGuidance: limited(schedule.defaultGuidance, 'schedule.defaultGuidance', GUIDANCE),
     defaultInnerGuidance: limited(schedule.defaultInnerGuidance, 'schedule.defaultInnerGuidance', INNER_GUIDANCE),
+    // Optional: packages from before contrast guidance leave it out, and then it is off.
+    defaultContrast: schedule.defaultContrast === undefined ? 0 : limited(schedule.defaultContrast, 'schedule.defaultContrast', CONTRAST),
     defaultSampler: oneOf(schedule.defaultSampler, 'schedule.defaultSampler', SAMPLER_NAMES),
   };
 }

@@ -84,6 +84,7 @@ export function parseManifest(json: unknown): Manifest {
       hiddenSize: int(text.hiddenSize, 'text.hiddenSize', 1),
       vocabulary: text.vocabulary === undefined ? undefined : relPath(text.vocabulary, 'text.vocabulary'),
       lexicon: text.lexicon === undefined ? undefined : relPath(text.lexicon, 'text.lexicon'),
+      contrast: text.contrast === undefined ? undefined : relPath(text.contrast, 'text.contrast'),
     },
     schedule: parseSchedule(m.schedule),
     components: parseComponents(m.components, has, files),

@@ -17,11 +17,12 @@ export function packagePaths(paths: readonly string[]): string[] {
   return shared ? parts.map((p) => p.slice(first.length + 1)) : parts;
 }
 
-/** Text files the engine reads by path (not hash-listed): tokenizer, vocabulary, colour lexicon, adapter descriptions. */
+/** Text files the engine reads by path (not hash-listed): tokenizer, vocabulary, colour lexicon, contrast nouns, adapter descriptions. */
 export function requiredTexts(m: Manifest): string[] {
   const out = [m.text.tokenizer];
   if (m.text.vocabulary) out.push(m.text.vocabulary);
   if (m.text.lexicon) out.push(m.text.lexicon);
+  if (m.text.contrast) out.push(m.text.contrast);
   for (const a of m.adapters) if (a.description) out.push(a.description);
   return [...new Set(out)];
 }

@@ -64,7 +64,11 @@ export interface Manifest {
     shift: number | number[];
   };
   motion?: { channels: number };
-  text: { tokenizer: string; maxLength: number; hiddenSize: number; vocabulary?: string; lexicon?: string };
+  text: {
+    tokenizer: string; maxLength: number; hiddenSize: number; vocabulary?: string; lexicon?: string;
+    /** contrast.json: the object nouns contrast guidance replaces (src/engine/prompt-contrast.ts); absent: no contrast pass. */
+    contrast?: string;
+  };
   schedule: {
     type: 'flow-matching';
     shift: number;
@@ -80,6 +84,8 @@ export interface Manifest {
     defaultSteps: number;
     defaultGuidance: number;
     defaultInnerGuidance: number;
+    /** Contrast guidance's w3 (src/engine/guidance.ts); 0 when the manifest leaves it out. */
+    defaultContrast: number;
     defaultSampler: SamplerName;
   };
   components: {

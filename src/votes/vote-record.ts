@@ -250,6 +250,7 @@ function readTake(v: unknown, field: string, problems: FieldProblem[]): VoteTake
     steps: s.steps as number,
     guidance: s.guidance as number,
     innerGuidance: s.innerGuidance as number,
+    ...(s.contrast !== undefined ? { contrast: s.contrast as number } : {}),
     sampler: s.sampler as GenerationSettings['sampler'],
     ...(adapters ? { adapters } : {}),
     ...(s.blend !== undefined ? { blend: s.blend as GenerationSettings['blend'] } : {}),

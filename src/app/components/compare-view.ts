@@ -17,13 +17,16 @@ const LABELS: Record<Shown, string> = {
   steps: 'Steps',
   guidance: 'Guidance',
   innerGuidance: 'Inner-Guidance',
+  contrast: 'Shape emphasis',
   sampler: 'Sampler',
   adapters: 'Adapters',
 };
 
-/** A setting as text (adapters and their blend as one line). */
+/** A setting as text (adapters and their blend as one line; no shape emphasis is 0, as entries from before it). */
 function shown(s: GenerationSettings, k: Shown): string {
-  return k === 'adapters' ? describeAdapters(s) : String(s[k] ?? '');
+  if (k === 'adapters') return describeAdapters(s);
+  if (k === 'contrast') return String(s.contrast ?? 0);
+  return String(s[k] ?? '');
 }
 
 @customElement('vidlet-compare-view')

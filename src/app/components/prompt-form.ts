@@ -1,8 +1,8 @@
 /**
  * The prompt form: prompt, negative prompt, seed (with Random), steps, guidance (the CFG scale w,
- * docs/model-package.md), and in an advanced section Inner-Guidance (VideoJAM w2) and the
- * sampler. Generate becomes Cancel while a run is active; Ctrl/Cmd+Enter generates. Words the
- * model never saw are listed under the prompt instead of being silently ignored, and so are the
+ * docs/model-package.md), and in an advanced section Inner-Guidance (VideoJAM w2), shape emphasis
+ * (contrast guidance w3) and the sampler. Generate becomes Cancel while a run is active;
+ * Ctrl/Cmd+Enter generates. Words the model never saw are listed under the prompt instead of being silently ignored, and so are the
  * colour names the package's lexicon reads as the colours the model knows.
  */
 import { consume } from '@lit/context';
@@ -13,7 +13,7 @@ import type { AdapterLibrary } from '../data/adapter-library';
 import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession, type RunState } from '../data/engine-session';
 import { stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
-import { GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
+import { CONTRAST, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
 import { checkPlan, supportOf } from '../data/scene-list-state';
 import type { SettingsNotice, SettingsStore } from '../data/settings-store';
 import { adapterContext, engineContext, settingsContext } from '../contexts';
@@ -51,6 +51,7 @@ export class PromptForm extends LitElement {
     const notice = this.#watch.get(this.settingsStore.notice);
     const info = model.kind === 'ready' ? model.info : undefined;
     const hasMotion = info ? info.hasMotion : true;
+    const hasContrast = info ? info.hasContrast : true;
     // A distilled model with an explicit sigma list takes one step count: shown, locked, with why.
     const steps = stepControl(s, info);
     // With a scene list the scenes are the prompt (#10): the textarea gives way to the rows, and an
@@ -65,7 +66,7 @@ export class PromptForm extends LitElement {
         ${this.#negativeField(s)}
         ${this.#basicRow(s, steps)}
         ${steps.note ? html`<p id="steps-note" class="muted steps-note">${steps.note}</p>` : nothing}
-        ${this.#advanced(s, hasMotion)}
+        ${this.#advanced(s, hasMotion, hasContrast)}
         ${this.#messages(notice)}
         ${this.#actions(run, blocked)}
       </form>
@@ -162,8 +163,11 @@ export class PromptForm extends LitElement {
     `;
   }
 
-  /** Inner-Guidance (disabled for a model without a motion branch) and the sampler. */
-  #advanced(s: GenerationSettings, hasMotion: boolean) {
+  /**
+   * Inner-Guidance (disabled for a model without a motion branch), shape emphasis (disabled for a
+   * package that names no object nouns) and the sampler.
+   */
+  #advanced(s: GenerationSettings, hasMotion: boolean, hasContrast: boolean) {
     return html`
       <details>
         <summary>Advanced</summary>
@@ -185,6 +189,25 @@ export class PromptForm extends LitElement {
               >${hasMotion
                 ? 'Pushes towards coherent motion (VideoJAM w2, used with w1 = Guidance − 1). 0 turns it off and saves a third of the time.'
                 : 'This model has no motion branch.'}</span
+            >
+          </div>
+          <div class="field">
+            <label for="contrast">Shape emphasis</label>
+            <input
+              id="contrast"
+              name="contrast"
+              type="number"
+              min=${CONTRAST.min}
+              max=${CONTRAST.max}
+              step="0.5"
+              .value=${String(s.contrast ?? 0)}
+              ?disabled=${!hasContrast}
+              @change=${(e: Event) => this.#set({ contrast: Number((e.target as HTMLInputElement).value) })}
+            />
+            <span class="muted"
+              >${hasContrast
+                ? 'Pushes towards the shape the prompt names (heart, star, …) by contrast with a plain "shape" (w3). 0 turns it off; otherwise a prompt that names a shape takes one more pass per step.'
+                : 'This model names no shapes to emphasise.'}</span
             >
           </div>
           <div class="field">

@@ -47,6 +47,7 @@ export function clipSettings(origin: ClipOrigin): ClipSettings {
     steps: s.steps,
     guidance: s.guidance,
     innerGuidance: s.innerGuidance,
+    ...(s.contrast !== undefined ? { contrast: s.contrast } : {}),
     sampler: s.sampler,
     model: origin.model,
     variant: origin.variant as ClipSettings['variant'],

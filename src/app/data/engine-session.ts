@@ -274,8 +274,8 @@ export class EngineSession {
    */
   async prepareText(settings: GenerationSettings): Promise<void> {
     if (this.model.value.kind !== 'ready' || isActive(this.run.value) || settings.scenes?.length || settings.prompt.trim() === '') return;
-    const { prompt, negativePrompt, guidance, innerGuidance } = requestFromSettings(settings);
-    await this.#engine.prepareText?.({ prompt, negativePrompt, guidance, innerGuidance }).catch(() => undefined);
+    const { prompt, negativePrompt, guidance, innerGuidance, contrast } = requestFromSettings(settings);
+    await this.#engine.prepareText?.({ prompt, negativePrompt, guidance, innerGuidance, contrast }).catch(() => undefined);
   }
 
   /** Frees the engine's sessions and deletes the model's cached files; the next Generate downloads it again. */

@@ -4,7 +4,9 @@
  * shape), without the per-run `decodeMotion` switch which the app decides.
  */
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../../engine/types';
-import { REQUEST_LIMITS, SAMPLER_NAMES, describeLimit, isSamplerName, isWithin, type LimitedField } from '../../package/request';
+import {
+  OPTIONAL_REQUEST_LIMITS, REQUEST_LIMITS, SAMPLER_NAMES, describeLimit, isSamplerName, isWithin, type LimitedField, type OptionalLimitedField,
+} from '../../package/request';
 import { MAX_SCENES, type ScenePlan } from '../../package/scenes';
 import { fixedStepsNote, stepsFor } from '../../package/schedule';
 import { restoredAdapters, validateAdapters } from './adapter-settings';
@@ -24,6 +26,7 @@ export const FALLBACK_SETTINGS: GenerationSettings = {
   steps: 20,
   guidance: 5,
   innerGuidance: 3,
+  contrast: 0,
   sampler: 'euler',
   adapters: [],
   blend: 'constant',
@@ -36,6 +39,7 @@ export function withModelDefaults(current: GenerationSettings, model: ModelInfo)
     steps: model.defaults.steps,
     guidance: model.defaults.guidance,
     innerGuidance: model.hasMotion ? model.defaults.innerGuidance : 0,
+    contrast: model.hasContrast ? model.defaults.contrast : 0,
     sampler: model.defaults.sampler,
   };
 }
@@ -62,7 +66,9 @@ export interface SettingsProblem {
 }
 
 /** The form's words for the request's numeric fields. */
-const LABELS: Record<LimitedField, string> = { seed: 'Seed', steps: 'Steps', guidance: 'Guidance scale', innerGuidance: 'Inner-Guidance' };
+const LABELS: Record<LimitedField | OptionalLimitedField, string> = {
+  seed: 'Seed', steps: 'Steps', guidance: 'Guidance scale', innerGuidance: 'Inner-Guidance', contrast: 'Shape emphasis',
+};
 
 /**
  * Checks the form before it reaches the engine, by the engine's own limits (src/package/request.ts);
@@ -75,6 +81,10 @@ export function validateSettings(s: GenerationSettings): SettingsProblem[] {
   for (const field of Object.keys(REQUEST_LIMITS) as LimitedField[]) {
     const limit = REQUEST_LIMITS[field];
     if (!isWithin(limit, s[field])) problems.push({ field, message: `${LABELS[field]} must be ${describeLimit(limit)}.` });
+  }
+  for (const field of Object.keys(OPTIONAL_REQUEST_LIMITS) as OptionalLimitedField[]) {
+    const limit = OPTIONAL_REQUEST_LIMITS[field];
+    if (s[field] !== undefined && !isWithin(limit, s[field])) problems.push({ field, message: `${LABELS[field]} must be ${describeLimit(limit)}.` });
   }
   if (!isSamplerName(s.sampler)) problems.push({ field: 'sampler', message: `Sampler must be one of ${SAMPLER_NAMES.join(', ')}.` });
   for (const message of validateAdapters(s)) problems.push({ field: 'adapters', message });
@@ -92,6 +102,12 @@ export function mergeRestoredSettings(current: GenerationSettings, restored: Par
   for (const field of Object.keys(REQUEST_LIMITS) as LimitedField[]) {
     const value = restored[field];
     if (isWithin(REQUEST_LIMITS[field], value)) merged[field] = value;
+  }
+  // A record without an optional field was made without it (older files, older history): off.
+  for (const field of Object.keys(OPTIONAL_REQUEST_LIMITS) as OptionalLimitedField[]) {
+    const value = restored[field];
+    if (value === undefined) merged[field] = 0;
+    else if (isWithin(OPTIONAL_REQUEST_LIMITS[field], value)) merged[field] = value;
   }
   if (isSamplerName(restored.sampler)) merged.sampler = restored.sampler;
   // Adapters are part of what made the clip: a record without them (older files) means none.

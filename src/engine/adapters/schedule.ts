@@ -135,7 +135,7 @@ export interface SlotAssignment {
 /**
  * The lora_scales row [S, D] (slot-major) for one denoiser call. Slots without an adapter stay 0,
  * which makes them exact no-ops. The engine copies the row into every batch entry: guidance
- * passes (cond / uncond / motion-dropped) use the same scales.
+ * passes (cond / uncond / motion-dropped / contrast) use the same scales.
  */
 export function loraScalesForStep(
   assignments: readonly SlotAssignment[],

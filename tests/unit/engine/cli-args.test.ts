@@ -7,20 +7,29 @@ describe('vidlet CLI arguments', () => {
   it('parses generate with every flag', () => {
     const o = parseCli([
       'generate', '--prompt', 'a red ball', '--negative=blurry', '--seed', '42', '--steps', '8', '--guidance', '7.5',
-      '--inner-guidance', '0', '--sampler', 'heun', '--model', 'x/y', '--out', 'frames.zip', '--json', '--threads', '2', '--decode-motion',
+      '--inner-guidance', '0', '--contrast', '2.5', '--sampler', 'heun', '--model', 'x/y', '--out', 'frames.zip', '--json', '--threads', '2', '--decode-motion',
     ]);
     expect(o).toMatchObject({
       command: 'generate', prompt: 'a red ball', negative: 'blurry', seed: 42, steps: 8, guidance: 7.5, innerGuidance: 0,
-      sampler: 'heun', model: 'x/y', out: 'frames.zip', json: true, threads: 2, decodeMotion: true,
+      contrast: 2.5, sampler: 'heun', model: 'x/y', out: 'frames.zip', json: true, threads: 2, decodeMotion: true,
     });
   });
 
   it('leaves unset settings for the manifest defaults', () => {
     const o = parseCli(['generate', '--prompt', 'p']);
     expect(o).toMatchObject({ model: DEFAULT_MODEL_DIR, out: 'clip.mp4', json: false });
-    const info = { defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' } } as ModelInfo;
+    const info = { defaults: { steps: 20, guidance: 5, innerGuidance: 3, contrast: 1.5, sampler: 'euler' } } as ModelInfo;
     if (o.command !== 'generate') throw new Error('expected generate');
-    expect(buildRequest(o, info, () => 99)).toEqual({ prompt: 'p', seed: 99, steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' });
+    expect(buildRequest(o, info, () => 99)).toEqual({ prompt: 'p', seed: 99, steps: 20, guidance: 5, innerGuidance: 3, contrast: 1.5, sampler: 'euler' });
+  });
+
+  it('--contrast over the manifest default, within the request limit', () => {
+    const info = { defaults: { steps: 20, guidance: 5, innerGuidance: 3, contrast: 1.5, sampler: 'euler' } } as ModelInfo;
+    const o = parseCli(['generate', '--prompt', 'p', '--contrast', '0']);
+    if (o.command !== 'generate') throw new Error('expected generate');
+    expect(buildRequest(o, info, () => 1).contrast).toBe(0);
+    expect(() => parseCli(['generate', '--prompt', 'p', '--contrast', '-1'])).toThrow('--contrast must be a number from 0 to 30 (0 = off), got -1.');
+    expect(() => parseCli(['generate', '--prompt', 'p', '--contrast', 'lots'])).toThrow('--contrast must be a number, got "lots".');
   });
 
   it('--steps on a model with a fixed sigma list: its count or nothing; another count is refused with the reason', () => {

@@ -31,7 +31,7 @@ interface Component { variants: Record<string, { files: PackageFile[] }> }
 /** The shipped package with fake graph files (each file's bytes are its path), in a temporary folder. */
 function fakeFolder(): { dir: string; manifest: { components: Record<string, Component>; video: { frames: number } } } {
   const dir = mkdtempSync(join(tmpdir(), 'vidlet-scene-files-'));
-  for (const f of ['tokenizer.json', 'vocabulary.json', 'lexicon.json', 'adapters']) cpSync(join(MODEL, f), join(dir, f), { recursive: true });
+  for (const f of ['tokenizer.json', 'vocabulary.json', 'lexicon.json', 'contrast.json', 'adapters']) cpSync(join(MODEL, f), join(dir, f), { recursive: true });
   const manifest = JSON.parse(readFileSync(join(MODEL, 'manifest.json'), 'utf8'));
   for (const c of Object.values(manifest.components as Record<string, Component>)) {
     for (const v of Object.values(c.variants)) {

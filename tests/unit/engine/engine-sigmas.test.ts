@@ -33,7 +33,7 @@ describe('VidletEngine on a package with an explicit sigma list', () => {
   it('takes the list\'s length as its step count and feeds the denoiser exactly the list, one batch-1 call each', async () => {
     const { engine, info, feeds, seen } = await load(distilledManifest());
     expect(info.fixedSteps).toBe(8);
-    expect(info.defaults).toEqual({ steps: 8, guidance: 1, innerGuidance: 0, sampler: 'x0-renoise' });
+    expect(info.defaults).toEqual({ steps: 8, guidance: 1, innerGuidance: 0, contrast: 0, sampler: 'x0-renoise' });
     const d = info.defaults;
     const r = await engine.generate({ prompt: 'a red ball', seed: 3, steps: d.steps, guidance: d.guidance, innerGuidance: d.innerGuidance, sampler: d.sampler });
     expect(r.denoiserCalls).toBe(8);

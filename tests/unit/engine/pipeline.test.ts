@@ -67,6 +67,36 @@ describe('runPipeline', () => {
     expect(calls.every((c) => c.B === 1)).toBe(true);
   });
 
+  it('a contrast reading adds a fourth pass, last: the reading\'s text (encoded last), motion flag 1', async () => {
+    const calls: DenoiserBatch[] = [];
+    const texts: string[][] = [];
+    const out = await runPipeline({ ...cfg, contrastReading: 'r' }, fakes(calls, texts), { ...req, contrast: 2 });
+    expect(texts).toEqual([['p', 'n', 'r']]);
+    expect(calls.every((c) => c.B === 4)).toBe(true);
+    const c = calls[0]!;
+    // cond → prompt (1), uncond → negative (2), motion-dropped → prompt (1), contrast → reading (3)
+    expect([0, 1, 2, 3].map((b) => c.text[b * L * H])).toEqual([1, 2, 1, 3]);
+    expect(Array.from(c.motionFlag)).toEqual([1, 1, 0, 1]);
+    expect(c.loraScales.length).toBe(4 * 1 * 2);
+    expect(out.batch).toBe(4);
+    expect(out.passes).toEqual(['cond', 'uncond', 'motionDropped', 'contrast']);
+
+    // without CFG the reading follows the prompt alone
+    texts.length = 0;
+    calls.length = 0;
+    await runPipeline({ ...cfg, contrastReading: 'r' }, fakes(calls, texts), { ...req, steps: 1, guidance: 1, innerGuidance: 0, contrast: 2 });
+    expect(texts).toEqual([['p', 'r']]);
+    expect([0, 1].map((b) => calls[0]!.text[b * L * H])).toEqual([1, 2]);
+  });
+
+  it('no contrast pass without a reading, or at contrast 0', async () => {
+    for (const [reading, contrast] of [[null, 2], [undefined, 2], ['r', 0], ['r', undefined]] as const) {
+      const texts: string[][] = [];
+      const out = await runPipeline({ ...cfg, contrastReading: reading }, fakes([], texts), { ...req, steps: 1, ...(contrast === undefined ? {} : { contrast }) });
+      expect([reading, contrast, out.passes, texts]).toEqual([reading, contrast, ['cond', 'uncond', 'motionDropped'], [['p', 'n']]]);
+    }
+  });
+
   it('same seed → same result; the joint state steps the motion latent too', async () => {
     const a = await runPipeline(cfg, fakes([], []), req);
     const b = await runPipeline(cfg, fakes([], []), req);
@@ -139,6 +169,18 @@ describe('runPipeline', () => {
     const own = calls[0]!.textFrameMask!;
     expect(calls[0]!.text.length).toBe(3 * W * H);
     expect([0, 1, 2].map((f) => Array.from({ length: 3 }, (_, s) => own[f * W + s * L]))).toEqual([[0, 1, 0], [0, 0, 1], [0, 0, 1]]);
+  });
+
+  it('per-scene, one scene: the contrast pass has the reading in the caption\'s place', async () => {
+    const calls: DenoiserBatch[] = [];
+    const texts: string[][] = [];
+    const oneScene = { ...cfg, perScene: { sceneLatents: [1], texts: [], globalCaption: true }, contrastReading: 'r' };
+    await runPipeline(oneScene, fakes(calls, texts), { ...req, steps: 1, contrast: 2 });
+    expect(texts).toEqual([['p', 'n', 'r']]);
+    const c = calls[0]!;
+    expect([0, 1, 2, 3].map((b) => c.text[b * L * H])).toEqual([1, 2, 1, 3]);
+    expect(Array.from(c.motionFlag)).toEqual([1, 1, 0, 1]);
+    expect(c.textFrameMask!.length).toBe(4 * 1 * L);
   });
 
   it('without perScene the denoiser gets no text_frame_mask and L tokens, as before #10', async () => {

@@ -26,6 +26,19 @@ describe('settings record', () => {
     expect(parseSettings(s)).toEqual(s);
   });
 
+  it('keeps shape emphasis (contrast) when the request had it, and checks its range', () => {
+    const withContrast = { ...base, contrast: 2.5 };
+    expect(parseSettings(serializeSettings(withContrast))).toEqual(withContrast);
+    expect(parseSettings(base).contrast).toBeUndefined(); // files from before it: made without it
+    expect(() => parseSettings({ ...base, contrast: 31 })).toThrow(/"contrast" should be a number from 0 to 30/);
+    const result = {
+      request: { prompt: 'p', seed: 9, steps: 12, guidance: 4.5, innerGuidance: 0, contrast: 2, sampler: 'heun' },
+      model: 'm', variant: 'int8', backend: 'webgpu', fps: 12, video: quadrantClip(6, 4, 3),
+      timings: { textEncoderMs: 0, denoiseMs: 0, stepMs: 0, decodeMs: 0, totalMs: 0 }, unknownWords: [],
+    } as GenerateResult;
+    expect(settingsFromResult(result).contrast).toBe(2);
+  });
+
   it('rejects another app, naming it', () => {
     expect(() => parseSettings({ ...base, app: 'sora' })).toThrow(/written by "sora", not by Vidlet/);
     expect(() => parseSettings({ ...base, app: undefined })).toThrow(SettingsError);

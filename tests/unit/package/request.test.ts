@@ -41,11 +41,12 @@ function verdicts(change: Partial<Request>, flags: string[], manifestKey?: strin
 const all = (v: boolean, manifest: boolean) => ({ engine: v, cli: v, page: v, settings: v, ...(manifest ? { manifest: v } : {}) });
 
 describe('request limits: every layer agrees', () => {
-  const cases: [field: 'seed' | 'steps' | 'guidance' | 'innerGuidance', flag: string, manifestKey: string | undefined, accepted: number[], refused: number[]][] = [
+  const cases: [field: 'seed' | 'steps' | 'guidance' | 'innerGuidance' | 'contrast', flag: string, manifestKey: string | undefined, accepted: number[], refused: number[]][] = [
     ['seed', 'seed', undefined, [0, 1, 2 ** 32 - 1], [-3, -1, 2 ** 32, 1.5]],
     ['steps', 'steps', 'defaultSteps', [1, 200], [0, 201, 2.5]],
     ['guidance', 'guidance', 'defaultGuidance', [1, 7.5, 30], [0, 0.5, 30.5, -1]],
     ['innerGuidance', 'inner-guidance', 'defaultInnerGuidance', [0, 3, 30], [-0.5, 30.5]],
+    ['contrast', 'contrast', 'defaultContrast', [0, 2.5, 30], [-0.5, 30.5]],
   ];
   for (const [field, flag, manifestKey, accepted, refused] of cases) {
     it(`${field}: accepts ${accepted.join(', ')}; refuses ${refused.join(', ')}`, () => {

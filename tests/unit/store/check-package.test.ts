@@ -92,3 +92,22 @@ describe('checkPackage with a colour lexicon (text.lexicon)', () => {
     expect(r.ok).toBe(true);
   });
 });
+
+describe('checkPackage with contrast nouns (text.contrast)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vidlet-pkg-contrast-'));
+    const m = await writePackage(dir);
+    m.text.contrast = 'contrast.json';
+    await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads them like the lexicon: missing is named with its field', async () => {
+    const store = new NodeFolderStore();
+    const contrast = async () => (await checkPackage(store, dir)).files.find((f) => f.path === 'contrast.json');
+    expect(await contrast()).toMatchObject({ listedAt: 'text.contrast', error: expect.any(String) });
+    await writeFile(join(dir, 'contrast.json'), '{"neutral": "shape", "words": ["heart"]}');
+    expect(await contrast()).toEqual({ path: 'contrast.json', bytes: 40, listedAt: 'text.contrast' });
+  });
+});

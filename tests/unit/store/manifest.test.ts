@@ -86,6 +86,18 @@ describe('parseManifest', () => {
     expect(parseManifest(m).text.lexicon).toBe('text/lexicon.json');
   });
 
+  it('reads the optional contrast nouns path (text.contrast) and defaultContrast, 0 when absent', () => {
+    const m = validManifest();
+    const plain = parseManifest(m);
+    expect(plain.text.contrast).toBeUndefined();
+    expect(plain.schedule.defaultContrast).toBe(0);
+    m.text.contrast = 'contrast.json';
+    m.schedule.defaultContrast = 2.5;
+    const withContrast = parseManifest(m);
+    expect(withContrast.text.contrast).toBe('contrast.json');
+    expect(withContrast.schedule.defaultContrast).toBe(2.5);
+  });
+
   it('refuses a non-object', () => {
     expect(errorOf(null).message).toMatch(/not an object/);
     expect(errorOf([1]).message).toMatch(/not an object/);
@@ -123,12 +135,17 @@ describe('parseManifest', () => {
     ['vocabulary absolute', 'text.vocabulary', (m) => (m.text.vocabulary = '/vocab.json')],
     ['lexicon escapes', 'text.lexicon', (m) => (m.text.lexicon = '../lexicon.json')],
     ['lexicon not a string', 'text.lexicon', (m) => (m.text.lexicon = { names: {} })],
+    ['contrast escapes', 'text.contrast', (m) => (m.text.contrast = '../contrast.json')],
+    ['contrast not a string', 'text.contrast', (m) => (m.text.contrast = ['heart'])],
     ['schedule type', 'schedule.type', (m) => (m.schedule.type = 'ddpm')],
     ['schedule shift zero', 'schedule.shift', (m) => (m.schedule.shift = 0)],
     ['schedule spacing unknown', 'schedule.spacing', (m) => (m.schedule.spacing = 'karras')],
     ['steps zero', 'schedule.defaultSteps', (m) => (m.schedule.defaultSteps = 0)],
     ['negative guidance', 'schedule.defaultGuidance', (m) => (m.schedule.defaultGuidance = -1)],
     ['inner guidance missing', 'schedule.defaultInnerGuidance', (m) => delete m.schedule.defaultInnerGuidance],
+    ['negative contrast', 'schedule.defaultContrast', (m) => (m.schedule.defaultContrast = -1)],
+    ['contrast above 30', 'schedule.defaultContrast', (m) => (m.schedule.defaultContrast = 31)],
+    ['contrast a string', 'schedule.defaultContrast', (m) => (m.schedule.defaultContrast = '2')],
     ['unknown sampler', 'schedule.defaultSampler', (m) => (m.schedule.defaultSampler = 'dpm++')],
     ['missing components', 'components', (m) => delete m.components],
     ['missing denoiser', 'components.denoiser', (m) => delete m.components.denoiser],
@@ -211,6 +228,10 @@ describe.runIf(available(SHIPPED_MODEL, 'the shipped vidlet-tiny manifest'))('th
 
   it('names its colour lexicon', () => {
     expect(parseManifest(JSON.parse(readFileSync(shipped, 'utf8'))).text.lexicon).toBe('lexicon.json');
+  });
+
+  it('names its contrast nouns', () => {
+    expect(parseManifest(JSON.parse(readFileSync(shipped, 'utf8'))).text.contrast).toBe('contrast.json');
   });
 
   it('its smallest listed file verifies through NodeFolderStore', async () => {

@@ -56,6 +56,12 @@ describe('packageFileProblems', () => {
     expect(packageFileProblems(withLexicon, complete())).toEqual([{ path: 'lexicon.json', problem: 'is missing (the manifest names it)' }]);
   });
 
+  it('requires the contrast nouns when the manifest names them', () => {
+    const withContrast = parseManifest({ ...validManifest(), text: { ...validManifest().text, contrast: 'contrast.json' } });
+    expect(requiredTexts(withContrast)).toEqual(['tokenizer.json', 'vocabulary.json', 'contrast.json', 'adapters/spin.json']);
+    expect(packageFileProblems(withContrast, complete())).toEqual([{ path: 'contrast.json', problem: 'is missing (the manifest names it)' }]);
+  });
+
   it('counts every listed file once for the bytes a folder stores', () => {
     expect(listedBytes(manifest)).toBe(1000 + 1000 + 500 + 9000 + 1000 + 1000 + 1000 + 2048 + 100);
   });

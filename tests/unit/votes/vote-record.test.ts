@@ -107,6 +107,7 @@ describe('vote records as JSONL', () => {
       [{ seed: -1 }, 'a.settings.seed', /Seed must be a whole number from 0 to 4294967295, got -1/],
       [{ guidance: 0.5 }, 'a.settings.guidance', /Guidance scale must be a number from 1 to 30 \(1 = no text guidance\), got 0.5/],
       [{ innerGuidance: 31 }, 'a.settings.innerGuidance', /from 0 to 30/],
+      [{ contrast: -1 }, 'a.settings.contrast', /Shape emphasis must be a number from 0 to 30 \(0 = off\), got -1/],
       [{ sampler: 'ddim' }, 'a.settings.sampler', /Sampler must be one of euler, heun, euler-ancestral, x0-renoise, got "ddim"/],
       [{ prompt: ' ' }, 'a.settings.prompt', /Describe the clip/],
       [{ prompt: 5 }, 'a.settings.prompt', /should be a string, got 5/],
@@ -123,9 +124,11 @@ describe('vote records as JSONL', () => {
       expect(p.fields[0].message).toMatch(message);
     }
     // The values at the limits are accepted.
-    for (const change of [{ steps: 200 }, { steps: 1 }, { seed: 4294967295 }, { guidance: 30 }, { innerGuidance: 0 }]) {
+    for (const change of [{ steps: 200 }, { steps: 1 }, { seed: 4294967295 }, { guidance: 30 }, { innerGuidance: 0 }, { contrast: 30 }]) {
       expect([change, readVoteRecord(withSettings(change)).problems]).toEqual([change, undefined]);
     }
+    // shape emphasis is part of the take: kept when read back
+    expect(readVoteRecord(withSettings({ contrast: 2 })).record?.a.settings.contrast).toBe(2);
   });
 
   it('checks adapters: strength by the request limit, curves by the engine, a hash for each one used', () => {
