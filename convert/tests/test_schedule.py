@@ -145,6 +145,7 @@ def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
     assert [p is None for p in got["lists"]] == [sigma_list_problem(l) is None for l in lists]
     assert got["schedules"][0] == {"ok": {"type": "flow-matching", "shift": 1, "spacing": "vidlet", "sigmas": LIST,
                                           "defaultSteps": 8, "defaultGuidance": 1, "defaultInnerGuidance": 0,
+                                          "defaultContrast": 0,  # the converter writes none: contrast guidance off
                                           "defaultSampler": "x0-renoise"}}
     assert got["schedules"][1]["ok"]["spacing"] == "diffusers" and got["schedules"][1]["ok"]["defaultSteps"] == 50
     assert got["schedules"][2]["ok"]["shiftTerminal"] == 0.1
