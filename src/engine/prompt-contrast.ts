@@ -8,7 +8,7 @@
  * The same rule as training/vidlet_train/world/prompt_contrast.py; tests/fixtures/prompt-contrast-cases.json
  * holds the cases both must agree on. A word's edge is any character that is not a Unicode letter or
  * digit (JavaScript's \b sees only ASCII, so neither side uses it); the words of a phrase are separated
- * by spaces, tabs or one hyphen; longer words and phrases are tried first.
+ * by spaces, tabs or one hyphen; case is matched in ASCII only; longer words and phrases are tried first.
  */
 import { ModelFormatError } from './errors';
 
@@ -43,11 +43,19 @@ export function parseContrastTable(json: unknown, file: string): ContrastTable {
   return { neutral, words: words.slice() as string[], pattern: contrastPattern(words as string[]) };
 }
 
-/** Any of `words` as a whole word or phrase, longest first (ties in text order, as Python sorts), any case. */
+/** Any of `words` as a whole word or phrase, longest first (ties in text order, as Python sorts), in any case. */
 function contrastPattern(words: readonly string[]): RegExp {
   const ordered = [...words].sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
-  const alternatives = ordered.map((w) => w.split(' ').map(escapeRegExp).join(JOIN));
-  return new RegExp(`${EDGE_BEFORE}(?:${alternatives.join('|')})${EDGE_AFTER}`, 'giu');
+  const alternatives = ordered.map((w) => w.split(' ').map(anyCase).join(JOIN));
+  return new RegExp(`${EDGE_BEFORE}(?:${alternatives.join('|')})${EDGE_AFTER}`, 'gu');
+}
+
+/**
+ * [hH][eE]…: ASCII case only (the words are checked lower-case ASCII). The /i flag folds other
+ * letters differently from Python's re.IGNORECASE ("ı"), so neither side uses it.
+ */
+function anyCase(word: string): string {
+  return [...word].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : escapeRegExp(c))).join('');
 }
 
 function escapeRegExp(s: string): string {

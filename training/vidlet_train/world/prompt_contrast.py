@@ -8,7 +8,8 @@ attribute). The embedded DiT hears colour and motion words far more than shape w
 The same rule as src/engine/prompt-contrast.ts; tests/fixtures/prompt-contrast-cases.json holds the
 cases both must agree on. A word's edge is any character that is not a Unicode letter or digit
 (JavaScript's \\b sees only ASCII, so neither side uses it), and the words of a phrase are separated
-by spaces, tabs or one hyphen. No plural forms: "crosses" is more often a verb than two crosses.
+by spaces, tabs or one hyphen; case is matched in ASCII only (the words are lower-case ASCII, and the
+two languages fold other letters differently). No plural forms: "crosses" is more often a verb than two crosses.
 """
 from __future__ import annotations
 
@@ -29,10 +30,15 @@ def words() -> list[str]:
     return sorted({w for s in SHAPES for w in shape_words(s)} - AMBIGUOUS)
 
 
+def _any_case(word: str) -> str:
+    """[hH][eE]…: ASCII case only, where re.IGNORECASE would also fold "ı" to "i" and JavaScript's /i not."""
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
 def pattern(nouns: list[str]) -> re.Pattern:
-    """Any of `nouns` as a whole word or phrase, longest first, any case."""
-    alts = [r"(?:[ \t]+|-)".join(map(re.escape, n.split(" "))) for n in sorted(nouns, key=lambda n: (-len(n), n))]
-    return re.compile(_EDGE_BEFORE + "(?:" + "|".join(alts) + ")" + _EDGE_AFTER, re.IGNORECASE)
+    """Any of `nouns` (lower-case ASCII) as a whole word or phrase, longest first, in any case."""
+    alts = [r"(?:[ \t]+|-)".join(map(_any_case, n.split(" "))) for n in sorted(nouns, key=lambda n: (-len(n), n))]
+    return re.compile(_EDGE_BEFORE + "(?:" + "|".join(alts) + ")" + _EDGE_AFTER)
 
 
 def contrast_prompt(text: str, table: dict) -> str | None:
