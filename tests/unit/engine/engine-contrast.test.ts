@@ -8,10 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkRequest, VidletEngine } from '../../../src/engine/engine';
-import type { Ort } from '../../../src/engine/sessions';
 import { PromptTokenizer } from '../../../src/engine/tokenizer';
 import type { GenerateRequest } from '../../../src/engine/types';
-import { cpu, fakeOrt, MODEL, storeFor } from './fake-package';
+import { cpu, fakeOrt, MODEL, spyOnTextEncoder, storeFor } from './fake-package';
 
 const shipped = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
 const tokenizer = new PromptTokenizer(JSON.parse(readFileSync(`${MODEL}/tokenizer.json`, 'utf8')), shipped.text.maxLength);
@@ -27,23 +26,7 @@ async function engineOn(json: unknown): Promise<{ engine: VidletEngine; encoded:
   const encoded: bigint[][] = [];
   const feeds: Record<string, number[]>[] = [];
   const ort = fakeOrt(json, feeds);
-  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (...a: unknown[]) => Promise<{ inputNames: readonly string[]; run: (f: Record<string, { data: unknown }>) => unknown }>;
-  const spying = {
-    ...ort,
-    InferenceSession: {
-      create: async (...a: unknown[]) => {
-        const s = await create(...a);
-        if (s.inputNames.includes('input_ids')) {
-          const run = s.run;
-          s.run = (f) => {
-            encoded.push(Array.from(f.input_ids!.data as BigInt64Array));
-            return run(f);
-          };
-        }
-        return s;
-      },
-    },
-  } as unknown as Ort;
+  const spying = spyOnTextEncoder(ort, encoded);
   const engine = new VidletEngine(storeFor(json), spying, { probe: cpu });
   await engine.loadModel({ base: MODEL });
   return { engine, encoded, batches: () => feeds.map((f) => f.latent![0]!) };

@@ -83,3 +83,27 @@ export function fakeOrt(json: unknown, denoiserFeeds: Record<string, number[]>[]
     },
   } as unknown as Ort;
 }
+
+/**
+ * `ort` with every text-encoder run's input_ids pushed onto `encoded` (what the engine asked the
+ * text encoder to read, in call order).
+ */
+export function spyOnTextEncoder(ort: Ort, encoded: bigint[][]): Ort {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (...a: unknown[]) => Promise<{ inputNames: readonly string[]; run: (f: Record<string, { data: unknown }>) => unknown }>;
+  return {
+    ...ort,
+    InferenceSession: {
+      create: async (...a: unknown[]) => {
+        const s = await create(...a);
+        if (s.inputNames.includes('input_ids')) {
+          const run = s.run;
+          s.run = (feeds) => {
+            encoded.push(Array.from(feeds.input_ids!.data as BigInt64Array));
+            return run(feeds);
+          };
+        }
+        return s;
+      },
+    },
+  } as unknown as Ort;
+}
