@@ -8,7 +8,10 @@
  * (2) a second build is deployed at the same origin: the open app keeps running the build it came
  *     from, page and engine worker alike, and offers "A new version is ready — Reload"; Reload
  *     brings page and worker onto the new build together, and an idle second tab follows by itself.
- *     Chrome's install prompt (headless Chromium fires it too) shows as an Install button that opens it.
+ *     Chrome's install prompt (headless Chromium fires it too) shows as an Install button that opens it;
+ * (3) the service worker cannot store the app (here a precached file the host lost; a full disk
+ *     fails the same install): the page says it is not saved for offline use instead of staying
+ *     silent, and once the file is back a reload saves it.
  * Each case on its own profile; 2 steps per generation (nothing here is about the picture).
  */
 import { spawnSync } from 'node:child_process';
@@ -37,7 +40,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
-type Shell = { state: { value: { offlineReady: boolean; installable: boolean; update: { kind: string } } } };
+type Shell = { state: { value: { offlineReady: boolean; offlineProblem?: string; installable: boolean; update: { kind: string } } } };
 type VidletWindow = { vidlet: { shell: Shell; version: string; engine: { buildVersion(): Promise<string> } } };
 
 /** Waits until the service worker of this page's build is active (the app shell is precached). */
@@ -155,5 +158,30 @@ describe('Vidlet as an installed web app', () => {
     await page.getByRole('button', { name: 'Install' }).click();
     expect(await page.evaluate(() => (window as unknown as { __prompted?: boolean }).__prompted)).toBe(true);
     expect(await page.getByRole('button', { name: 'Install' }).count()).toBe(0);
+  });
+
+  it('(3) says when the app could not be saved for offline use, and saves it on a later reload', { timeout: CASE_TIMEOUT }, async () => {
+    server = await startStaticServer(builtApp());
+    // Precached (the web app manifest's icon), but nothing the page itself needs to run.
+    server.missing.add('/icons/icon-192.png');
+    app = await launchApp(server.url);
+    const { page } = app;
+    await page.getByText('Not saved for offline use', { exact: false }).waitFor({ timeout: 240_000 });
+    const shell = await page.evaluate(() => ({
+      ...(window as unknown as VidletWindow).vidlet.shell.state.value,
+      controlled: !!navigator.serviceWorker.controller,
+    }));
+    expect(shell.offlineReady).toBe(false);
+    expect(shell.controlled).toBe(false);
+    expect(shell.offlineProblem).toMatch(/of storage left for this site/);
+    expect(await page.getByText('Saved for offline use', { exact: true }).count()).toBe(0);
+    // The page itself is untouched: it still generates online.
+    await generateOnce(page);
+
+    server.missing.clear();
+    await reload(page);
+    await offlineReady(page);
+    await page.getByText('Saved for offline use', { exact: true }).waitFor();
+    expect(await page.getByText('Not saved for offline use', { exact: false }).count()).toBe(0);
   });
 });

@@ -3,7 +3,8 @@
  * deployed to: no vite, no service-worker awareness. It sends the COOP/COEP headers a host needs to
  * configure for multithreaded WebAssembly (README, "Browsers") and answers single byte ranges (the
  * model download resumes with `Range: bytes=N-`). Tests use it to deploy another build at the same
- * origin (`deploy`) and to take the network away (`offline`: every request is refused and recorded).
+ * origin (`deploy`), to take the network away (`offline`: every request is refused and recorded) and
+ * to lose a file (`missing`).
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -29,6 +30,8 @@ export interface StaticServer {
   /** While true, every request is refused (socket closed, no answer) and its path recorded in `refused`. */
   offline: boolean;
   readonly refused: string[];
+  /** Paths answered 404 although the deployment has them: a host that lost a file. */
+  readonly missing: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,7 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
   let current = root;
   const refused: string[] = [];
   const state = { offline: false };
+  const missing = new Set<string>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (state.offline) {
@@ -57,6 +61,7 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     const file = normalize(join(current, path.endsWith('/') ? `${path}index.html` : path));
     let size: number;
     try {
+      if (missing.has(path)) throw new Error('held back by the test');
       if (!file.startsWith(current + sep)) throw new Error('outside the root');
       const st = statSync(file);
       if (!st.isFile()) throw new Error('not a file');
@@ -96,6 +101,7 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       state.offline = value;
     },
     refused,
+    missing,
     stop: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

@@ -1,6 +1,7 @@
 /**
  * What the installed-app layer offers (src/app/data/app-shell.ts): "A new version is ready —
- * Reload" when a newer build waits (else "Saved for offline use" once the app shell is cached), and an
+ * Reload" when a newer build waits (else "Saved for offline use" once the app shell is cached, or why
+ * it could not be), and an
  * Install button when Chrome offers to install the app.
  */
 import { LitElement, css, html, nothing } from 'lit';
@@ -16,7 +17,7 @@ export class AppShellBar extends LitElement {
 
   override render() {
     if (!this.shell) return nothing;
-    const { update, installable, offlineReady } = this.#watch.get(this.shell.state);
+    const { update, installable, offlineReady, offlineProblem } = this.#watch.get(this.shell.state);
     const message =
       update.kind === 'ready' || update.kind === 'applying'
         ? 'A new version is ready'
@@ -32,7 +33,9 @@ export class AppShellBar extends LitElement {
         </div>`
       : offlineReady
         ? html`<span class="offline" title="The app is saved in this browser: it opens and generates with no network once the model is downloaded">Saved for offline use</span>`
-        : nothing}${installable
+        : offlineProblem
+          ? html`<span class="offline-problem" role="status">${offlineProblem}</span>`
+          : nothing}${installable
       ? html`<button class="install" title="Install Vidlet as an app: it opens in its own window and works offline" @click=${() => void this.shell?.install()}>
           Install
         </button>`
@@ -53,6 +56,11 @@ export class AppShellBar extends LitElement {
         font-size: 12px;
         font-weight: 600;
         color: var(--ok);
+      }
+      .offline-problem {
+        font-size: 12px;
+        font-weight: 600;
+        color: var(--danger);
       }
       .update {
         display: flex;

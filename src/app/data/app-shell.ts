@@ -11,6 +11,7 @@
  * model load is under way (`afterControllerChange`).
  */
 import { Workbox } from 'workbox-window';
+import { formatBytes } from './format-units';
 import { Observable } from './observable';
 
 export type UpdateState =
@@ -29,6 +30,23 @@ export interface AppShellState {
   installable: boolean;
   /** The app shell is in the service worker's cache: a reload with no network works. */
   offlineReady: boolean;
+  /** Why the app could not be saved for offline use (its service worker failed to install), if it could not. */
+  offlineProblem?: string;
+}
+
+/**
+ * What to tell the user when the first service worker failed to install, so nothing is saved for
+ * offline use: the precache's fetches or its cache writes failed. A full disk is the usual cause
+ * (Chromium then refuses the Cache Storage writes), so the free space the browser grants is given.
+ */
+export function offlineProblemMessage(estimate?: { usage?: number; quota?: number }): string {
+  const online = 'It works while online; reload to try saving it again.';
+  if (estimate?.usage === undefined || estimate.quota === undefined) return `Not saved for offline use: the browser did not store the app. ${online}`;
+  const free = Math.max(0, estimate.quota - estimate.usage);
+  return (
+    `Not saved for offline use: the browser did not store the app (${formatBytes(free)} of storage left for this site, ` +
+    `${formatBytes(estimate.usage)} used). If the disk is nearly full, free space first. ${online}`
+  );
 }
 
 /** What the page does when a different service worker starts controlling it. */
@@ -94,7 +112,16 @@ export class AppShell {
     const wb = new Workbox(this.#options.scriptUrl);
     this.#workbox = wb;
     wb.addEventListener('waiting', () => this.#patch({ update: { kind: 'ready' } }));
-    wb.addEventListener('activated', () => this.#patch({ offlineReady: true }));
+    wb.addEventListener('activated', () => this.#patch({ offlineReady: true, offlineProblem: undefined }));
+    // The worker this page registered went redundant without ever activating: its install (the
+    // precache) failed. Only worth saying when no earlier worker keeps the app offline already.
+    wb.addEventListener('redundant', () => {
+      if (this.state.value.offlineReady || navigator.serviceWorker.controller) return;
+      void navigator.storage
+        ?.estimate()
+        .catch(() => undefined)
+        .then((estimate) => this.#patch({ offlineProblem: offlineProblemMessage(estimate) }));
+    });
     void wb
       .register()
       .then((registration) => {
