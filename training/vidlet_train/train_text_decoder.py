@@ -23,8 +23,8 @@ from .dataset import load_shards
 from .export import load_dit
 from .guidance import COND, MOTION_DROPPED, UNCOND, combine_pass_major, plan_guidance
 from .runtime import RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state, use_bf16
+from .caption_discriminator import CaptionDiscriminator, adaptive_weight, d_hinge
 from .text_decoder import TextDecoder, from_vae_decoder
-from .train_vae import edge_l1
 from .vae import load_vae
 from .world import render_clips
 from .world.sample import ClipSpec
@@ -76,6 +76,28 @@ def build_pool(args, data, device) -> dict:
     return pool
 
 
+def recon_per_clip(rec: torch.Tensor, target: torch.Tensor, edge: float) -> torch.Tensor:
+    """[B] the VAE run's reconstruction loss (squared + half absolute error + edge term), per clip."""
+    dims = tuple(range(1, rec.dim()))
+    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
+    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
+    e = (dx(rec) - dx(target)).abs().mean(dims) + (dy(rec) - dy(target)).abs().mean(dims)
+    return ((rec - target) ** 2).mean(dims) + 0.5 * (rec - target).abs().mean(dims) + edge * e
+
+
+def lowpass_per_clip(rec: torch.Tensor, target: torch.Tensor, factor: int = 8) -> torch.Tensor:
+    """[B] squared + half absolute error of 1/factor-resolution frames: colour and place, not outline."""
+    lp = lambda v: F.avg_pool3d(v, (1, factor, factor))  # noqa: E731
+    d = lp(rec) - lp(target)
+    return (d ** 2).mean(dim=(1, 2, 3, 4)) + 0.5 * d.abs().mean(dim=(1, 2, 3, 4))
+
+
+def frames_of(video: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """video [B, C, T, H, W], idx [B, k] -> frames [B*k, C, H, W]."""
+    b = torch.arange(video.shape[0]).unsqueeze(1).expand_as(idx)
+    return video.permute(0, 2, 1, 3, 4)[b.reshape(-1), idx.reshape(-1)]
+
+
 def parse_args(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--vae", required=True)
@@ -96,6 +118,14 @@ def parse_args(argv=None):
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--edge", type=float, default=0.5)
+    ap.add_argument("--adv", type=float, default=0.0,
+                    help="adversarial weight (caption_discriminator.py); 0 trains the plain regression decoder")
+    ap.add_argument("--adv-start", type=int, default=300, help="steps the discriminator trains alone first")
+    ap.add_argument("--d-lr", type=float, default=2e-4)
+    ap.add_argument("--d-frames", type=int, default=4, help="frames of each clip the discriminator sees")
+    ap.add_argument("--pool-recon", choices=["full", "lowpass"], default="full",
+                    help="lowpass: the DiT-sample share is held to the target only at 1/8 resolution (colour "
+                         "and place), leaving the outline to the adversarial term")
     ap.add_argument("--seed", type=int, default=9)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="auto")
@@ -114,11 +144,15 @@ def main(argv=None):
     vae = load_vae(args.vae)
     tdec: TextDecoder = from_vae_decoder(vae.decoder).to(device).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(tdec.parameters(), lr=args.lr, weight_decay=1e-4)
+    disc = CaptionDiscriminator(data["text"].shape[-1]).to(device) if args.adv > 0 else None
+    d_opt = torch.optim.Adam(disc.parameters(), lr=args.d_lr, betas=(0.0, 0.99)) if disc else None
     gen = torch.Generator().manual_seed(args.seed + 1)
     ckpt_path, step, wall = os.path.join(args.out, "ckpt.pt"), 0, 0.0
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, weights_only=False)
         tdec.load_state_dict(ck["decoder"]); opt.load_state_dict(ck["opt"]); set_rng_state(gen, ck["rng"])
+        if disc:
+            disc.load_state_dict(ck["disc"]); d_opt.load_state_dict(ck["d_opt"])
         step, wall = ck["step"], ck["wall"]
         print(f"resumed at step {step}", flush=True)
     log = RunLog(args.out, {k: v for k, v in vars(args).items() if k != "bf16_on"} | dict(vae_cfg=vae.cfg.to_dict()))
@@ -131,6 +165,8 @@ def main(argv=None):
                      wall=wall + time.time() - start)
         if full:
             state.update(opt=opt.state_dict(), rng=rng_state(gen))
+            if disc:
+                state.update(disc=disc.state_dict(), d_opt=d_opt.state_dict())
         save_atomic(state, path)
 
     while step < args.steps:
@@ -151,16 +187,39 @@ def main(argv=None):
         target = target.to(device)
         with autocast(device, args.bf16_on):
             rec = tdec(lat.to(device) / scale + shift, text.to(device), mask[:, :L].to(device)).float()
-        loss = F.mse_loss(rec, target) + 0.5 * F.l1_loss(rec, target) + args.edge * edge_l1(rec, target)
+        per_clip = recon_per_clip(rec, target, args.edge)
+        if args.pool_recon == "lowpass":
+            per_clip = torch.where(clean.to(device), per_clip, lowpass_per_clip(rec, target))
+        loss = per_clip.mean()
+        extra = {}
+        if disc:
+            fi = torch.randint(0, rec.shape[2], (args.batch, args.d_frames), generator=gen)
+            fake, real = frames_of(rec, fi), frames_of(target, fi)
+            rep = lambda v: v.to(device).repeat_interleave(args.d_frames, 0)  # noqa: E731
+            tx, mx = rep(text), rep(mask[:, :L])
+            other = torch.roll(torch.arange(args.batch), 1)
+            d_loss = d_hinge(disc(real, tx, mx), disc(fake.detach(), tx, mx), disc(real, rep(text[other]), rep(mask[other, :L])))
+            d_opt.zero_grad(set_to_none=True)
+            d_loss.backward()
+            d_opt.step()
+            extra["d_loss"] = d_loss.item()
+            if step >= args.adv_start:
+                g_adv = -disc(fake, tx, mx).mean()
+                w = args.adv * adaptive_weight(loss, g_adv, tdec.out.weight)
+                loss = loss + w * g_adv
+                extra.update(g_adv=g_adv.item(), w=w.item())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(tdec.parameters(), 1.0)
         opt.step()
         step += 1
-        losses.append(loss.item())
+        losses.append((loss.item(), extra))
         if step % 50 == 0:
-            log.log(step=step, wall_s=round(wall + time.time() - start), loss=round(sum(losses[-50:]) / 50, 5),
-                    lr=opt.param_groups[0]["lr"])
+            recent = losses[-50:]
+            means = {k: round(sum(e[k] for _, e in recent if k in e) / max(1, sum(k in e for _, e in recent)), 5)
+                     for k in ("d_loss", "g_adv", "w") if any(k in e for _, e in recent)}
+            log.log(step=step, wall_s=round(wall + time.time() - start), loss=round(sum(v for v, _ in recent) / len(recent), 5),
+                    lr=opt.param_groups[0]["lr"], **means)
         if time.time() - last_ck > 300:
             save(); last_ck = time.time()
     save()
