@@ -19,7 +19,7 @@ import { planSceneRun } from './scene-request';
 import { parseManifest, variantFiles } from '../store/manifest';
 import type { FileProgress, Manifest, ModelFileStore, PackageFile } from '../store/types';
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
-import { formatBytes } from '../store/errors';
+import { FileUnavailableError, formatBytes } from '../store/errors';
 import {
   chooseVaeGraphs, planSessions, RUNTIME_COMPONENTS, sessionFiles, type RuntimeComponent, type SessionKey, type SessionSpec, type VaeDecodeOptions,
 } from './load-plan';
@@ -193,15 +193,19 @@ export class VidletEngine implements Engine {
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       } catch (e) {
         // WebGPU picked automatically but the graphs do not run there (missing kernel, adapter
-        // limits): fall back to wasm rather than fail, and say why. A forced WebGPU still fails.
+        // limits), or its variants cannot be fetched (offline, on a model stored while this
+        // browser ran WebAssembly: WebGPU wants fp32/fp16 files the int8 load never downloaded):
+        // fall back to wasm rather than fail, and say why. A forced WebGPU still fails.
         const auto = (options.backend ?? 'auto') === 'auto';
-        if (!auto || backend.backend !== 'webgpu' || !env.wasm || !(e instanceof ModelLoadError || e instanceof ModelFormatError || e instanceof DeviceLostError)) throw e;
+        const unavailable = e instanceof FileUnavailableError;
+        if (!auto || backend.backend !== 'webgpu' || !env.wasm || !(unavailable || e instanceof ModelLoadError || e instanceof ModelFormatError || e instanceof DeviceLostError)) throw e;
         // On the wasm backend's own module: in the page that is the plain bundle, the one the
         // service worker precaches, so this also covers a WebGPU runtime not fetched yet offline.
         const wasmChoice = chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' });
         ort = await this.ortFor(wasmChoice.backend);
         const wasm = this.withActualThreads(wasmChoice, ort);
-        backend = { ...wasm, reason: `WebGPU could not run this model (${e.message.slice(0, 200)}); using WebAssembly. ${wasm.reason}` };
+        const why = unavailable ? `WebGPU's weights could not be downloaded (${e.message.slice(0, 200)})` : `WebGPU could not run this model (${e.message.slice(0, 200)})`;
+        backend = { ...wasm, reason: `${why}; using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
       const { variants, specs, sceneSpec, sessions, vae, totalBytes } = prepared;

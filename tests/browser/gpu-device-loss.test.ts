@@ -21,31 +21,18 @@
  */
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fillForm, startApp, waitForRunEnd, type App } from './harness';
+import { describeAdapterAsHardware, engineWorker, fillForm, startApp, waitForRunEnd, type App } from './harness';
 
 const SETTINGS = { prompt: 'a red ball bounces on green grass', seed: 3, steps: 2 };
 
-/** The page's engine worker (engine-client.ts names its script engine-worker). */
-async function engineWorker(page: Page): Promise<Worker> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const worker = page.workers().find((w) => /engine-worker/.test(w.url()));
-    if (worker) return worker;
-    if (Date.now() > deadline) throw new Error(`no engine worker among ${page.workers().map((w) => w.url()).join(', ') || 'no workers'}`);
-    await page.waitForTimeout(100);
-  }
-}
-
 /** In the worker: the adapter describes itself as hardware, and every device used for commands is recorded. */
 async function takeHoldOfWebGpu(worker: Worker): Promise<void> {
+  await describeAdapterAsHardware(worker);
   await worker.evaluate(() => {
     const g = self as unknown as {
-      GPUAdapterInfo: { prototype: object };
       GPUDevice: { prototype: { createCommandEncoder: (...a: unknown[]) => unknown } };
       __devices: Set<{ destroy(): void }>;
     };
-    for (const key of ['vendor', 'architecture', 'description']) Object.defineProperty(g.GPUAdapterInfo.prototype, key, { get: () => 'test GPU', configurable: true });
-    Object.defineProperty(g.GPUAdapterInfo.prototype, 'isFallbackAdapter', { get: () => false, configurable: true });
     g.__devices = new Set();
     const create = g.GPUDevice.prototype.createCommandEncoder;
     g.GPUDevice.prototype.createCommandEncoder = function (this: { destroy(): void }, ...a: unknown[]) {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
 import { inject } from 'vitest';
 import { buildApp, makeRunDir } from './build';
 
@@ -358,4 +358,28 @@ export async function dropFile(page: Page, name: string, bytes: number[]): Promi
   );
   await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
   await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+}
+
+/** The page's engine worker (engine-client.ts names its script engine-worker). */
+export async function engineWorker(page: Page): Promise<Worker> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const worker = page.workers().find((w) => /engine-worker/.test(w.url()));
+    if (worker) return worker;
+    if (Date.now() > deadline) throw new Error(`no engine worker among ${page.workers().map((w) => w.url()).join(', ') || 'no workers'}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * In the engine worker, the WebGPU adapter (SwiftShader here, which the engine rightly treats as no
+ * WebGPU) describes itself as hardware, so the next model load with backend 'auto' takes the path a
+ * machine with a GPU takes.
+ */
+export async function describeAdapterAsHardware(worker: Worker): Promise<void> {
+  await worker.evaluate(() => {
+    const info = (self as unknown as { GPUAdapterInfo: { prototype: object } }).GPUAdapterInfo.prototype;
+    for (const key of ['vendor', 'architecture', 'description']) Object.defineProperty(info, key, { get: () => 'test GPU', configurable: true });
+    Object.defineProperty(info, 'isFallbackAdapter', { get: () => false, configurable: true });
+  });
 }

@@ -4,7 +4,12 @@
  * (1) the first visit downloads the model and generates; then the network goes away
  *     (context.setOffline and the server refusing every request), the page is reloaded, and it
  *     loads and generates again from the caches alone: the service worker's precache (page,
- *     scripts, engine worker, onnxruntime's plain .wasm) and IndexedDB (the model);
+ *     scripts, engine worker, onnxruntime's plain .wasm) and IndexedDB (the model); then, still
+ *     offline, the engine worker's adapter is made to look like a hardware GPU and the model is
+ *     loaded again: 'auto' picks WebGPU, whose files this browser never fetched (its fp32 weights;
+ *     its runtime, the asyncify .wasm, is cached only once a WebGPU load fetched it), and the load
+ *     falls back on what WebAssembly has stored and generates (found with this test: the missing
+ *     weights failed the load instead);
  * (2) a second build is deployed at the same origin: the open app keeps running the build it came
  *     from, page and engine worker alike, and offers "A new version is ready — Reload"; Reload
  *     brings page and worker onto the new build together, and an idle second tab follows by itself.
@@ -20,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { builtApp, fillForm, launchApp, waitForRunEnd, type App } from './harness';
+import { builtApp, describeAdapterAsHardware, engineWorker, fillForm, launchApp, waitForRunEnd, type App } from './harness';
 import { startStaticServer, type StaticServer } from './static-server';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,7 +46,9 @@ afterEach(async () => {
 });
 
 type Shell = { state: { value: { offlineReady: boolean; offlineProblem?: string; installable: boolean; update: { kind: string } } } };
-type VidletWindow = { vidlet: { shell: Shell; version: string; engine: { buildVersion(): Promise<string> } } };
+type Backend = { backend: string; reason: string };
+type Session = { source: unknown; switchModel(source: unknown): Promise<void>; model: { value: { kind: string; info?: { backend: Backend } } } };
+type VidletWindow = { vidlet: { shell: Shell; session: Session; version: string; engine: { buildVersion(): Promise<string> } } };
 
 /** Waits until the service worker of this page's build is active (the app shell is precached). */
 async function offlineReady(page: Page) {
@@ -102,6 +109,19 @@ describe('Vidlet as an installed web app', () => {
     // Nothing the app needed came from the server; only the browser's own update check of the
     // service worker script may have tried.
     expect(server.refused.filter((path) => path !== '/sw.js')).toEqual([]);
+
+    // Offline before any WebGPU load, on a machine whose GPU the engine would use.
+    await describeAdapterAsHardware(await engineWorker(page));
+    await page.evaluate(async () => {
+      const session = (window as unknown as VidletWindow).vidlet.session;
+      await session.switchModel(session.source); // unloads; the next Generate loads again
+    });
+    await generateOnce(page);
+    const backend = await page.evaluate(() => (window as unknown as VidletWindow).vidlet.session.model.value.info?.backend);
+    expect(backend?.backend).toBe('wasm');
+    expect(backend?.reason).toMatch(/^WebGPU's weights could not be downloaded \(Cannot read .+\); using WebAssembly\./);
+    // Only the WebGPU runtime the service worker never had may have been asked of the network.
+    expect(server.refused.filter((path) => path !== '/sw.js' && !/\.asyncify\.[^/]*wasm$|asyncify-[^/]*\.wasm$/.test(path))).toEqual([]);
   });
 
   it('(2) offers a newly deployed build, keeps page and worker on one build until Reload, then moves both, and an idle tab follows; Install opens Chrome\'s prompt', { timeout: CASE_TIMEOUT }, async () => {

@@ -11,6 +11,7 @@ import { VidletEngine } from '../../../src/engine/engine';
 import type { Ort } from '../../../src/engine/sessions';
 import type { GenerateRequest } from '../../../src/engine/types';
 import { parseManifest } from '../../../src/store/manifest';
+import { FileUnavailableError } from '../../../src/store/errors';
 import type { ModelFileStore, PackageFile } from '../../../src/store/types';
 
 const MODEL = 'public/models/vidlet-tiny';
@@ -275,5 +276,28 @@ describe('VidletEngine: the onnxruntime module per backend (src/worker/ort-bundl
     expect(info.backend.reason).toMatch(/WebGPU could not run this model .*Failed to fetch.*using WebAssembly/);
     expect((await engine.generate(req)).backend).toBe('wasm');
     expect([m.asked, m.wasmCtl.creates]).toEqual([['webgpu', 'wasm'], SESSIONS]);
+  });
+
+  it('WebGPU chosen automatically whose variants cannot be fetched (offline, stored on wasm) falls back on what wasm has stored', async () => {
+    const m = modules();
+    // Stored: only the files a wasm load reads (int8 where shipped); the rest needs the network, which is gone.
+    const wasmFiles = new Set<string>();
+    const recording: ModelFileStore = { ...store, getFile: async (b, f) => (wasmFiles.add(f.path), store.getFile(b, f)) };
+    await new VidletEngine(recording, modules().ortFor, { probe: cpu }).loadModel({ base: MODEL });
+    expect(wasmFiles.size).toBeGreaterThan(0);
+    const offline: ModelFileStore = {
+      ...store,
+      getFile: async (b, f) => {
+        if (!wasmFiles.has(f.path)) throw new FileUnavailableError(f.path, b, 'Failed to fetch (gave up after 6 tries at 0 bytes)');
+        return store.getFile(b, f);
+      },
+    };
+    const engine = new VidletEngine(offline, m.ortFor, { probe: gpu });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.backend.backend).toBe('wasm');
+    expect(info.backend.reason).toMatch(/^WebGPU's weights could not be downloaded \(Cannot read .*Failed to fetch.*\); using WebAssembly\./);
+    expect((await engine.generate(req)).backend).toBe('wasm');
+    // A forced WebGPU still says what is missing.
+    await expect(engine.loadModel({ base: MODEL }, { backend: 'webgpu' })).rejects.toMatchObject({ name: 'FileUnavailableError' });
   });
 });
