@@ -267,11 +267,11 @@ export class VidletEngine implements Engine {
     return adapterInfo(m.adapters.add(weights, description, source).description);
   }
 
-  /** Tokens and unknown words of the prompt as the text encoder reads it (after the colour lexicon). */
+  /** Tokens and unknown words of the prompt as the text encoder reads it (after the colour lexicon), and its contrast reading. */
   async analyzePrompt(prompt: string): Promise<PromptAnalysis> {
     if (!this.loaded) throw new ModelNotLoadedError();
     const { text, substitutions } = readPrompt(this.loaded, prompt);
-    return { ...this.loaded.tokenizer.analyze(text), colourNames: substitutions };
+    return { ...this.loaded.tokenizer.analyze(text), colourNames: substitutions, contrastReading: contrastReading(this.loaded, { prompt }) };
   }
 
   /**

@@ -124,7 +124,7 @@ export class PromptTokenizer {
   }
 
   /** The analysis of `text` as given (the engine adds the colour lexicon's readings). */
-  analyze(text: string): Omit<PromptAnalysis, 'colourNames'> {
+  analyze(text: string): Omit<PromptAnalysis, 'colourNames' | 'contrastReading'> {
     const e = this.encode(text);
     return { tokens: e.tokens, unknownWords: this.unknownWords(text), truncated: e.truncated };
   }

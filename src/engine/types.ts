@@ -302,6 +302,12 @@ export interface PromptAnalysis {
   truncated: boolean;
   /** Colour names read as world colours, in prompt order (empty when the package has no lexicon). */
   colourNames: ColourReading[];
+  /**
+   * The text Shape emphasis (contrast guidance) would contrast the prompt with, its object nouns
+   * made neutral; null when the prompt names none of the package's nouns or the package has none:
+   * then Shape emphasis does nothing.
+   */
+  contrastReading: string | null;
 }
 
 export interface GenerateCallbacks {

@@ -153,6 +153,23 @@ describe('shipped adapters and DualReal in the page', () => {
     await hint.locator('.colours', { hasText: 'tangerine → orange, jet-black → black' }).waitFor();
     await expect(hint.locator('.unknown').count()).resolves.toBe(0);
   });
+
+  it('with Shape emphasis on, the hint shows the reading it contrasts with, or that it does nothing for this prompt', async () => {
+    const { page } = app;
+    const emphasis = page.getByRole('spinbutton', { name: 'Shape emphasis' });
+    const hint = page.locator('#prompt-hint');
+    await fillForm(page, { prompt: 'a tangerine star on a jet-black background' });
+    const advanced = page.locator('vidlet-prompt-form details');
+    if (!(await advanced.evaluate((d) => (d as HTMLDetailsElement).open))) await advanced.locator('summary').click();
+    await emphasis.fill('3');
+    await page.getByRole('textbox', { name: 'Prompt', exact: true }).focus(); // number inputs commit on change
+    await hint.locator('.contrast', { hasText: 'Shape emphasis contrasts it with: an orange shape on a black background' }).waitFor();
+    await fillForm(page, { prompt: 'something orange drifts over black' });
+    await hint.locator('.unknown', { hasText: 'Shape emphasis does nothing for this prompt' }).waitFor();
+    await emphasis.fill('0');
+    await page.getByRole('textbox', { name: 'Prompt', exact: true }).focus();
+    await expect(hint.getByText(/Shape emphasis/).count()).resolves.toBe(0);
+  });
 });
 
 /** The first trigger word of the identity adapter as shipped (its description file). */

@@ -281,6 +281,14 @@ export class PromptForm extends LitElement {
         read as: ${colours.map((c, i) => html`${i ? ', ' : ''}<mark>${c.written}</mark> → ${c.colour}`)}
       </p>`);
     }
+    if (this.analysis && (this.settingsStore.settings.value.contrast ?? 0) > 0) {
+      const reading = this.analysis.contrastReading;
+      parts.push(
+        reading === null
+          ? html`<p class="unknown" role="status">Shape emphasis does nothing for this prompt: it names no shape the model knows (heart, star, …).</p>`
+          : html`<p class="contrast muted" role="status">Shape emphasis contrasts it with: <mark>${reading}</mark></p>`,
+      );
+    }
     if (this.analysis?.truncated) parts.push(html`<p class="unknown">The prompt is longer than the model reads; the end is cut off.</p>`);
     const problem = this.#problem('prompt');
     if (problem) parts.push(html`<p class="error-text">${problem.message}</p>`);
@@ -401,7 +409,8 @@ export class PromptForm extends LitElement {
         border-radius: 8px;
         padding: 6px 10px;
       }
-      .colours {
+      .colours,
+      .contrast {
         margin: 0;
         padding: 0 10px;
       }

@@ -76,6 +76,15 @@ describe('VidletEngine with contrast guidance', () => {
     expect(encoded).toHaveLength(1);
   });
 
+  it('analyzePrompt gives the reading Shape emphasis would use, or null when it would do nothing', async () => {
+    const { engine } = await engineOn(shipped);
+    expect((await engine.analyzePrompt(req.prompt)).contrastReading).toBe('an orange shape moves left on a green background');
+    expect((await engine.analyzePrompt('something orange moves left')).contrastReading).toBeNull();
+    const json = JSON.parse(JSON.stringify(shipped));
+    delete json.text.contrast;
+    expect((await (await engineOn(json)).engine.analyzePrompt(req.prompt)).contrastReading).toBeNull();
+  });
+
   it('a package without text.contrast never plans the pass', async () => {
     const json = JSON.parse(JSON.stringify(shipped));
     delete json.text.contrast;
