@@ -7,6 +7,10 @@ captions. A share of each batch is the clip's clean latent (with the VAE run's l
 reconstruction is kept. The VAE encoder, its latent scaling and the DiT are untouched: every
 denoiser, adapter and scene denoiser stays valid.
 
+With --adv the decoder is also trained adversarially against caption_discriminator.py (a
+generative decoder: a sharp outline that fits the words rather than the average one), and
+--pool-recon lowpass holds the DiT-sample share to the target only at 1/8 resolution.
+
 python -m vidlet_train.train_text_decoder --vae runs/ship/vae/final.pt --dit runs/ship/dit/final.pt \
     --data runs/data4b --out runs/tdec --pool 2000 --steps 3000 [--stop-after MIN]
 """
