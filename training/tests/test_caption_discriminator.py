@@ -3,7 +3,7 @@ per-clip losses train_text_decoder uses with it."""
 import torch
 import torch.nn.functional as F
 
-from vidlet_train.caption_discriminator import CaptionDiscriminator, adaptive_weight, d_hinge
+from vidlet_train.caption_discriminator import CaptionDiscriminator, adaptive_weight, crop_at, d_hinge, object_centres
 from vidlet_train.train_text_decoder import frames_of, lowpass_per_clip, recon_per_clip
 from vidlet_train.train_vae import edge_l1
 
@@ -57,3 +57,17 @@ def test_frames_of_picks_each_clips_own_frames():
     video = torch.arange(2 * 1 * 3 * 1 * 1, dtype=torch.float32).reshape(2, 1, 3, 1, 1)  # value = 3*clip + frame
     out = frames_of(video, torch.tensor([[2, 0], [1, 1]]))
     assert out.flatten().tolist() == [2.0, 0.0, 4.0, 4.0]
+
+
+def test_object_centres_and_crops_follow_the_silhouette_and_repeat_the_edge():
+    mask = torch.zeros(2, 8, 8, dtype=torch.bool)
+    mask[0, 1:4, 5:8] = True          # centre (2, 6)
+    cy, cx = object_centres(mask)     # frame 1 shows no object: the frame's centre
+    assert cy.tolist() == [2, 4] and cx.tolist() == [6, 4]
+    frames = torch.arange(2 * 8 * 8, dtype=torch.float32).reshape(2, 1, 8, 8)
+    out = crop_at(frames, cy, cx, 4)
+    assert out.shape == (2, 1, 4, 4)
+    assert torch.equal(out[0, 0, 2, 2], frames[0, 0, 2, 6])      # the centre pixel sits at [size/2, size/2]
+    assert torch.equal(out[0, 0, 2, 3], frames[0, 0, 2, 7])      # the last column ...
+    assert torch.equal(out[0, 0, 0, 0], frames[0, 0, 0, 4])      # ... and the top-left from the frame
+    assert torch.equal(crop_at(frames, torch.tensor([0, 0]), torch.tensor([7, 7]), 4)[0, 0, 3, 3], frames[0, 0, 1, 7])  # beyond: edge repeated

@@ -37,6 +37,29 @@ class CaptionDiscriminator(nn.Module):
         return self.head(phi).squeeze(-1) + (phi * self.embed(caption)).sum(-1)
 
 
+def object_centres(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """mask [..., H, W] bool -> the silhouette's centre (row, column) per frame, rounded; a frame
+    with no object visible gives the frame's centre."""
+    h, w = mask.shape[-2:]
+    m = mask.float()
+    area = m.sum((-1, -2))
+    ys = torch.arange(h, dtype=torch.float32).view(-1, 1)
+    xs = torch.arange(w, dtype=torch.float32).view(1, -1)
+    cy = torch.where(area > 0, (m * ys).sum((-1, -2)) / area.clamp_min(1), torch.tensor((h - 1) / 2))
+    cx = torch.where(area > 0, (m * xs).sum((-1, -2)) / area.clamp_min(1), torch.tensor((w - 1) / 2))
+    return cy.round().long(), cx.round().long()
+
+
+def crop_at(frames: torch.Tensor, cy: torch.Tensor, cx: torch.Tensor, size: int) -> torch.Tensor:
+    """frames [N, C, H, W], centres [N] -> [N, C, size, size] around each centre; beyond the frame
+    the edge pixels repeat (the background continues), so an object near the border stays centred.
+    A whole-frame discriminator of this size cannot tell the world's 12 shapes apart (0.10, chance
+    0.08); the same convs on object-centred crops can (0.92; checkpoints/gan-decoder/)."""
+    half = size // 2
+    padded = F.pad(frames, (half, half, half, half), mode="replicate")
+    return torch.stack([padded[i, :, y:y + size, x:x + size] for i, (y, x) in enumerate(zip(cy.tolist(), cx.tolist()))])
+
+
 def d_hinge(real: torch.Tensor, fake: torch.Tensor, mismatched: torch.Tensor) -> torch.Tensor:
     """The discriminator's hinge loss; fakes and right-frame-wrong-caption pairs share the fake side."""
     return F.relu(1 - real).mean() + 0.5 * (F.relu(1 + fake).mean() + F.relu(1 + mismatched).mean())

@@ -27,7 +27,7 @@ from .dataset import load_shards
 from .export import load_dit
 from .guidance import COND, MOTION_DROPPED, UNCOND, combine_pass_major, plan_guidance
 from .runtime import RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state, use_bf16
-from .caption_discriminator import CaptionDiscriminator, adaptive_weight, d_hinge
+from .caption_discriminator import CaptionDiscriminator, adaptive_weight, crop_at, d_hinge, object_centres
 from .text_decoder import TextDecoder, from_vae_decoder
 from .vae import load_vae
 from .world import render_clips
@@ -127,6 +127,9 @@ def parse_args(argv=None):
     ap.add_argument("--adv-start", type=int, default=300, help="steps the discriminator trains alone first")
     ap.add_argument("--d-lr", type=float, default=2e-4)
     ap.add_argument("--d-frames", type=int, default=4, help="frames of each clip the discriminator sees")
+    ap.add_argument("--d-crop", type=int, default=0,
+                    help="the discriminator sees SIZE-px crops centred on the rendered object (real and decoded "
+                         "alike: the DiT's blob sits there) instead of whole frames; 0 = whole frames")
     ap.add_argument("--pool-recon", choices=["full", "lowpass"], default="full",
                     help="lowpass: the DiT-sample share is held to the target only at 1/8 resolution (colour "
                          "and place), leaving the outline to the adversarial term")
@@ -187,7 +190,8 @@ def main(argv=None):
         mask = data["mask"][idx, cap].float()
         L = max(2, int(mask.sum(1).max()))
         text = data["text"][idx, cap, :L].float()
-        target, _ = render_clips([specs[i] for i in idx.tolist()], lat.shape[2] * 4, lat.shape[-1] * vae.cfg.spatial)
+        target, _, silhouette = render_clips([specs[i] for i in idx.tolist()], lat.shape[2] * 4,
+                                             lat.shape[-1] * vae.cfg.spatial, with_mask=True)
         target = target.to(device)
         with autocast(device, args.bf16_on):
             rec = tdec(lat.to(device) / scale + shift, text.to(device), mask[:, :L].to(device)).float()
@@ -199,6 +203,10 @@ def main(argv=None):
         if disc:
             fi = torch.randint(0, rec.shape[2], (args.batch, args.d_frames), generator=gen)
             fake, real = frames_of(rec, fi), frames_of(target, fi)
+            if args.d_crop:
+                b = torch.arange(args.batch).unsqueeze(1).expand_as(fi).reshape(-1)
+                cy, cx = object_centres(silhouette[b, fi.reshape(-1)])
+                fake, real = crop_at(fake, cy, cx, args.d_crop), crop_at(real, cy, cx, args.d_crop)
             rep = lambda v: v.to(device).repeat_interleave(args.d_frames, 0)  # noqa: E731
             tx, mx = rep(text), rep(mask[:, :L])
             other = torch.roll(torch.arange(args.batch), 1)
