@@ -2,11 +2,12 @@
 prompts) scored under the prompt as written and under the prompt with its shape word (or its
 colour word) swapped for another of the world's: the share of prompts where the true caption
 scores higher. 0.5 = the word is not read.
-usage (in training/): PYTHONPATH=. .venv/bin/python checkpoints/gan-decoder/disc-words.py CKPT [N]"""
+usage (in training/): PYTHONPATH=. .venv/bin/python checkpoints/gan-decoder/disc-words.py CKPT [N] [CROP]
+(CROP: the run's --d-crop; the frames are then cut around the object as in training)"""
 import json, random, re, sys
 import numpy as np
 import torch
-from vidlet_train.caption_discriminator import CaptionDiscriminator
+from vidlet_train.caption_discriminator import CaptionDiscriminator, crop_at, object_centres
 from vidlet_train.evaluate import Package
 from vidlet_train.judge import render_truth
 from vidlet_train.world.catalog import COLOURS, SHAPES
@@ -20,6 +21,12 @@ prompts = json.load(open("runs/tune-144.json"))[:n]
 rng = random.Random(0)
 truth = render_truth(prompts)                                   # [n] of [F, H, W, 3] uint8
 frames = torch.from_numpy(np.stack([t[8] for t in truth])).permute(0, 3, 1, 2).float() / 127.5 - 1
+crop = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+if crop:
+    from vidlet_train.judge import truth_spec
+    from vidlet_train.world import render_clips
+    _, _, silhouette = render_clips([truth_spec(p) for p in prompts], 16, 128, with_mask=True)
+    frames = crop_at(frames, *object_centres(silhouette[:, 8]), crop)
 
 
 def swapped(p, kind, names):
