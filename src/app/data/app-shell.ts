@@ -117,8 +117,8 @@ export class AppShell {
     // precache) failed. Only worth saying when no earlier worker keeps the app offline already.
     wb.addEventListener('redundant', () => {
       if (this.state.value.offlineReady || navigator.serviceWorker.controller) return;
-      void navigator.storage
-        ?.estimate()
+      // Without the Storage API the message is still given, only without the figures.
+      void Promise.resolve(navigator.storage?.estimate())
         .catch(() => undefined)
         .then((estimate) => this.#patch({ offlineProblem: offlineProblemMessage(estimate) }));
     });
