@@ -29,6 +29,7 @@ from .guidance import COND, MOTION_DROPPED, UNCOND, combine_pass_major, plan_gui
 from .runtime import RunLog, autocast, lr_at, pick_device, rng_state, save_atomic, set_rng_state, use_bf16
 from .caption_discriminator import CaptionDiscriminator, adaptive_weight, crop_at, d_hinge, object_centres
 from .text_decoder import TextDecoder, from_vae_decoder
+from .train_vae import edge_l1
 from .vae import load_vae
 from .world import render_clips
 from .world.sample import ClipSpec
@@ -83,9 +84,7 @@ def build_pool(args, data, device) -> dict:
 def recon_per_clip(rec: torch.Tensor, target: torch.Tensor, edge: float) -> torch.Tensor:
     """[B] the VAE run's reconstruction loss (squared + half absolute error + edge term), per clip."""
     dims = tuple(range(1, rec.dim()))
-    dx = lambda v: v[..., :, 1:] - v[..., :, :-1]  # noqa: E731
-    dy = lambda v: v[..., 1:, :] - v[..., :-1, :]  # noqa: E731
-    e = (dx(rec) - dx(target)).abs().mean(dims) + (dy(rec) - dy(target)).abs().mean(dims)
+    e = torch.stack([edge_l1(r, t) for r, t in zip(rec, target)])
     return ((rec - target) ** 2).mean(dims) + 0.5 * (rec - target).abs().mean(dims) + edge * e
 
 
@@ -204,8 +203,7 @@ def main(argv=None):
             fi = torch.randint(0, rec.shape[2], (args.batch, args.d_frames), generator=gen)
             fake, real = frames_of(rec, fi), frames_of(target, fi)
             if args.d_crop:
-                b = torch.arange(args.batch).unsqueeze(1).expand_as(fi).reshape(-1)
-                cy, cx = object_centres(silhouette[b, fi.reshape(-1)])
+                cy, cx = object_centres(frames_of(silhouette.unsqueeze(1), fi)[:, 0])
                 fake, real = crop_at(fake, cy, cx, args.d_crop), crop_at(real, cy, cx, args.d_crop)
             rep = lambda v: v.to(device).repeat_interleave(args.d_frames, 0)  # noqa: E731
             tx, mx = rep(text), rep(mask[:, :L])
