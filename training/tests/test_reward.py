@@ -257,6 +257,16 @@ def test_training_smoke_learns_resumes_and_reports(tmp_path):
     run = json.load(open(tmp_path / "run" / "run.json"))
     assert len(run["starts"]) == 2 and (tmp_path / "run" / "final.pt").exists()
 
+    # a new schedule from those weights: step 0 holds them exactly; a config that differs is refused
+    final = torch.load(tmp_path / "run" / "final.pt", map_location="cpu", weights_only=False)
+    more = ["--out", str(tmp_path / "more"), "--init-from", str(tmp_path / "run" / "final.pt"), "--steps", "2", *args[4:]]
+    train.main([*more[:5], "0", *more[6:]])
+    at0 = torch.load(tmp_path / "more" / "final.pt", map_location="cpu", weights_only=False)
+    assert at0["step"] == 0 and all(torch.equal(at0["model"][k], v) for k, v in final["model"].items())
+    with pytest.raises(SystemExit, match="not this command's"):
+        train.main(["--out", str(tmp_path / "other"), "--init-from", str(tmp_path / "run" / "final.pt"), "--steps", "1",
+                    *[a if a != "16" else "8" for a in args[4:]]])
+
 
 def test_export_matches_pytorch_in_onnxruntime(tmp_path):
     from vidlet_train.reward.export import manifest_fragment, export_reward

@@ -38,6 +38,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--own-clips", default=None, help="folder of judged generations (own.py); optional")
     ap.add_argument("--own-share", type=float, default=0.25, help="share of each batch drawn from --own-clips pairs")
+    ap.add_argument("--init-from", default=None,
+                    help="a compact or final checkpoint (model + cfg + loss) whose weights start a new schedule at step 0; "
+                         "ignored once <out>/ckpt.pt exists (a resume continues that run)")
     ap.add_argument("--stop-after", type=float, default=None, help="minutes: save and stop early")
     ap.add_argument("--stop-at", type=int, default=None, help="step: save and stop early")
     ap.add_argument("--batch", type=int, default=16, help="pairs per step (2 clips each)")
@@ -112,6 +115,13 @@ def main(argv=None):
         step, wall = ck["step"], ck["wall"]
         set_rng_state(gen, ck["rng"])
         print(f"resumed at step {step}", flush=True)
+    elif args.init_from:
+        start_ck = torch.load(args.init_from, map_location="cpu", weights_only=False)
+        if start_ck["cfg"] != cfg.to_dict() or start_ck["loss"] != args.loss:
+            raise SystemExit(f"--init-from {args.init_from}: trained with {start_ck['cfg']} and loss {start_ck['loss']}, "
+                             f"not this command's {cfg.to_dict()} and {args.loss}")
+        model.load_state_dict(start_ck["model"])
+        print(f"weights from {args.init_from} (its step {start_ck.get('step')}), new schedule from step 0", flush=True)
     log = RunLog(args.out, dict(vars(args), model=cfg.to_dict(), params=count_params(model), bf16=bf16,
                                 device=str(device), family_weights=FAMILY_WEIGHTS,
                                 data="proxy preference pairs (vidlet_train/reward/pairs.py)"
