@@ -3,12 +3,15 @@
  * the loaded model's LoRA slots before the run. Shipped adapters (manifest.adapters) are read
  * through the model store on first use and kept; adapters the user added (VidletEngine.addAdapter,
  * e.g. dropped files) are kept by name. "No adapters" is exactly the base model, and no run
- * inherits another request's adapters (see apply).
+ * inherits another request's adapters (see apply). apply answers with the sha256 of each adapter
+ * it put in the slots, so a run can say exactly which weights it used (a vote needs that to make
+ * the take again, src/votes/vote-record.ts).
  */
 import { applySlotPlan, clearAdapters, curveSchedule, loadAdapter, parseAdapterDescription, planSlots, type LoadedAdapter } from './adapters';
 import type { AdapterDescription } from './adapters/description';
 import { readShippedAdapter, readShippedBlender } from './adapters/shipped';
 import type { StageBlender } from './adapters/stage-blender';
+import { sha256Hex } from '../store/sha256';
 import type { Manifest, ModelFileStore } from '../store/types';
 import { InvalidRequestError } from './errors';
 import type { LoraSlots } from './lora-slots';
@@ -16,6 +19,8 @@ import type { AdapterChoice, AdapterInfo, BlendMode, BlenderInfo } from './types
 
 export class AdapterShelf {
   private readonly loaded = new Map<string, LoadedAdapter>();
+  /** sha256 of each added adapter's .safetensors; shipped ones have theirs in the manifest. */
+  private readonly addedDigests = new Map<string, string>();
   private blender: StageBlender | undefined | null = null; // null: not read yet
 
   constructor(
@@ -64,12 +69,28 @@ export class AdapterShelf {
     );
   }
 
-  /** Validates an adapter against this model and keeps it under its description's name. */
-  add(weights: Uint8Array, description: unknown, source?: string): LoadedAdapter {
+  /**
+   * Validates an adapter against this model and keeps it under its description's name, with the
+   * sha256 of its weights (it replaces a shipped adapter of that name, digest included).
+   */
+  async add(weights: Uint8Array, description: unknown, source?: string): Promise<LoadedAdapter> {
     this.requireSlots();
     const a = loadAdapter({ weights, description, source }, { name: this.manifest.name, lora: this.manifest.lora });
+    const digest = await sha256Hex(weights);
     this.loaded.set(a.description.name, a);
+    this.addedDigests.set(a.description.name, digest);
     return a;
+  }
+
+  /**
+   * The sha256 of the weights `name` stands for: an added adapter's as hashed when added, a shipped
+   * one's from the manifest (the store refuses bytes that do not match it, so it is the one used).
+   */
+  private digest(name: string): string {
+    const digest = this.addedDigests.get(name) ?? this.manifest.adapters.find((a) => a.name === name)?.sha256;
+    // get() has already refused a name that is neither added nor shipped.
+    if (digest === undefined) throw new Error(`No sha256 for adapter "${name}".`);
+    return digest.toLowerCase();
   }
 
   private async get(name: string): Promise<LoadedAdapter> {
@@ -91,20 +112,21 @@ export class AdapterShelf {
   private slotsFromRequest = false;
 
   /**
-   * Fills the slots for one request. `adapters: []` empties them. A request without the field
+   * Fills the slots for one request and answers the sha256 of each adapter it used, by name (none:
+   * `{}`). `adapters: []` empties them. A request without the field
    * empties slots that an earlier request filled (no run inherits another's adapters) but leaves
    * slots filled directly through VidletEngine.loraSlots (in-process use, docs/adapter-format.md).
    */
-  async apply(slots: LoraSlots, choices: readonly AdapterChoice[] | undefined, blend: BlendMode = 'constant'): Promise<void> {
+  async apply(slots: LoraSlots, choices: readonly AdapterChoice[] | undefined, blend: BlendMode = 'constant'): Promise<Record<string, string>> {
     if (choices === undefined) {
       if (this.slotsFromRequest) clearAdapters(slots);
       this.slotsFromRequest = false;
-      return;
+      return {};
     }
     if (choices.length === 0) {
       clearAdapters(slots);
       this.slotsFromRequest = false;
-      return;
+      return {};
     }
     this.requireSlots();
     const requests = [];
@@ -136,6 +158,7 @@ export class AdapterShelf {
     });
     applySlotPlan(slots, plan);
     this.slotsFromRequest = true;
+    return Object.fromEntries(choices.map((c) => [c.name, this.digest(c.name)]));
   }
 }
 

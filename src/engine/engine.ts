@@ -264,7 +264,7 @@ export class VidletEngine implements Engine {
   async addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
-    return adapterInfo(m.adapters.add(weights, description, source).description);
+    return adapterInfo((await m.adapters.add(weights, description, source)).description);
   }
 
   /** Tokens and unknown words of the prompt as the text encoder reads it (after the colour lexicon), and its contrast reading. */
@@ -316,7 +316,7 @@ export class VidletEngine implements Engine {
       const scenes = planSceneRun(request.scenes, {
         scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames, sceneDenoiser: manifest.components.sceneDenoiser !== undefined,
       });
-      await measured(GENERATE_MEASURES.adapters, () => m.adapters.apply(m.lora, request.adapters, request.blend));
+      const adapterHashes = await measured(GENERATE_MEASURES.adapters, () => m.adapters.apply(m.lora, request.adapters, request.blend));
       // A plan for the scene denoiser: its session, made once per load on the first such request.
       // Making it cannot be interrupted; a cancel asked meanwhile stops the request here (the session is kept).
       const denoiserSession = scenes.denoiser === 'sceneDenoiser' ? await this.sceneSession(m) : m.sessions.denoiser!;
@@ -346,6 +346,7 @@ export class VidletEngine implements Engine {
         batch: out.batch,
         passes: out.passes,
         denoiserCalls: out.calls,
+        adapterHashes,
         unknownWords: m.tokenizer.unknownWords(readPrompt(m, request.prompt).text),
         ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
       };

@@ -277,6 +277,12 @@ export interface GenerateResult {
   passes?: PassKind[];
   /** Denoiser calls made (steps, or 2·steps − 1 for Heun). Always set by VidletEngine. */
   denoiserCalls?: number;
+  /**
+   * sha256 of the .safetensors of each adapter the run used, by name (`{}` with none): a shipped
+   * adapter's from the manifest, an added one's hashed when it was added. With the request it pins
+   * the clip, so a vote can make it again (src/votes/vote-record.ts). Always set by VidletEngine.
+   */
+  adapterHashes?: Record<string, string>;
   /** Words of the prompt the model never saw in training (shown to the user, not dropped). */
   unknownWords: string[];
   /**

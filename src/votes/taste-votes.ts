@@ -3,8 +3,8 @@
  * itself with the baselines its held-out accuracy is read against. Pure: records in, numbers out.
  *
  * A vote is used when it has an `overall` outcome (the head is one score, so it learns the one
- * preference; a record has `overall` only when its dimensions do not disagree, see
- * src/app/data/vote-keys.ts), both takes' reward features, and came from the chosen model: features
+ * preference; a record has `overall` when the person voted it, or else when its three dimensions
+ * do not disagree, see src/app/data/vote-keys.ts), both takes' reward features, and came from the chosen model: features
  * of two reward models are not on one scale, so one head is fitted on one model's votes.
  */
 import { fitTasteHead, isHeldOut, type TasteHead, type TasteVote } from './taste-head';
@@ -26,7 +26,7 @@ export interface TasteSelection {
   beforeReset: number;
   /** Votes whose takes were not scored (their model has no reward model): no features to fit on. */
   withoutFeatures: number;
-  /** Votes whose dimensions disagree, so they hold no overall preference. */
+  /** Votes with no overall outcome: none was voted, and the dimensions disagree or are not all voted. */
   withoutOverall: number;
   /** Usable votes of other models than `model`. */
   otherModels: number;
@@ -72,7 +72,7 @@ export function whyNoTasteHead(sel: TasteSelection): string | undefined {
   }
   const notes: string[] = [];
   if (sel.withoutFeatures) notes.push(`${sel.withoutFeatures} without the reward model's features (their takes were not scored)`);
-  if (sel.withoutOverall) notes.push(`${sel.withoutOverall} whose dimensions disagree, so they have no overall preference`);
+  if (sel.withoutOverall) notes.push(`${sel.withoutOverall} without an overall preference (no overall vote, and the dimensions voted disagree or are not all voted)`);
   if (sel.otherModels) notes.push(`${sel.otherModels} of other models`);
   const usable = `${sel.votes.length} of the ${TASTE_MIN_VOTES} votes needed${sel.model ? ` (of ${sel.model.name})` : ''}`;
   return `${usable}${notes.length ? `; not usable: ${notes.join(', ')}` : ''}.`;

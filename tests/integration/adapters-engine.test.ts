@@ -4,7 +4,8 @@
  * block's q/k/v/o written here as .safetensors with its description JSON. Checks that a request's
  * `adapters` change the clip, strength 0 and "no adapters" give exactly the base model (the slots
  * are emptied between runs), an unknown name is an InvalidRequestError, and addAdapter works for
- * an adapter that is not in the manifest.
+ * an adapter that is not in the manifest. Each run reports the sha256 of the adapters it used
+ * (the manifest's for a shipped one, the hash of the weights for an added one), which votes record.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -53,10 +54,13 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
     const styled = await engine.generate({ ...base, adapters: [{ name: 'test-style' }] });
     expect(sha(styled.video.data)).not.toBe(plain);
     expect(styled.request.adapters).toEqual([{ name: 'test-style' }]);
+    expect(styled.adapterHashes).toEqual({ 'test-style': sha(readFileSync(join(dir, 'test-style.safetensors'))) });
     // Same adapter again: deterministic.
     expect(sha((await engine.generate({ ...base, adapters: [{ name: 'test-style' }] })).video.data)).toBe(sha(styled.video.data));
     // The slots are emptied when a request asks for no adapters.
-    expect(sha((await engine.generate(base)).video.data)).toBe(plain);
+    const none = await engine.generate(base);
+    expect(sha(none.video.data)).toBe(plain);
+    expect(none.adapterHashes).toEqual({});
     expect(sha((await engine.generate({ ...base, adapters: [{ name: 'test-style', strength: 0 }] })).video.data)).toBe(plain);
   });
 
@@ -92,6 +96,7 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(TITLE, () => {
     const plain = sha((await engine.generate(base)).video.data);
     const both = await engine.generate({ ...base, adapters: [{ name: 'my-motion', strength: 0.5 }, { name: 'test-style' }] });
     expect(sha(both.video.data)).not.toBe(plain);
+    expect(both.adapterHashes).toEqual({ 'my-motion': sha(mine.weights), 'test-style': sha(readFileSync(join(dir, 'test-style.safetensors'))) });
     const other = makeAdapter('alien', 'style', 'some-other-model', manifest.lora, 3);
     await expect(engine.addAdapter(other.weights, other.description)).rejects.toMatchObject({ name: 'AdapterError', message: expect.stringMatching(/some-other-model/) });
   });

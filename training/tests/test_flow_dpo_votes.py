@@ -60,3 +60,13 @@ def test_ties_and_unvoted_dimensions_are_dropped(package):
     assert [(v.id, w) for v, w in decisive_pairs(votes, "overall")] == [("v1", "a"), ("v2", "b")]
     assert [(v.id, w) for v, w in decisive_pairs(votes, "vq")] == [("v2", "b")]
     assert decisive_pairs(votes, "mq") == []
+
+
+def test_one_click_overall_vote_counts_for_overall_only(package):
+    # The page's one-click overall vote records "overall" alone (src/app/data/vote-keys.ts): it is
+    # a decisive pair for --dimension overall and says nothing on VQ, MQ or TA.
+    _, h = package
+    votes, problems = parse_votes_jsonl(json.dumps(record(h, "click", {"overall": "B"})))
+    assert problems == [] and votes[0].outcomes == {"overall": "B"}
+    assert [(v.id, w) for v, w in decisive_pairs(votes, "overall")] == [("click", "b")]
+    assert all(decisive_pairs(votes, d) == [] for d in ("vq", "mq", "ta"))

@@ -129,8 +129,6 @@ export class CompareTakes extends LitElement {
         a,
         b,
         model: { name: model.info.name, hash: await manifestHash(this.session.source.base), variant: model.info.variant },
-        // The page does not know adapters' digests yet: a take with adapters is refused by name.
-        adapterHashes: {},
         outcomes: recordOutcomes(this.vote),
         ...(scored ? { features: { a: scored[this.pair[0]]!.features, b: scored[this.pair[1]]!.features } } : {}),
       });

@@ -1,6 +1,7 @@
 /**
  * The vote between take A and take B: one row per dimension (VQ, MQ, TA) with A / tie / B
- * buttons, an "Overall" row that sets all three, and the keyboard of src/app/data/vote-keys.ts
+ * buttons, an "Overall" row for a one-click overall preference (recorded alone, it sets none of
+ * the three), and the keyboard of src/app/data/vote-keys.ts
  * (1 = A, 2 = B, 0 = tie for the focused row, arrows move focus). Fires `vote-change` with the
  * new state; the parent owns it, so a re-render never loses a vote.
  */
@@ -57,8 +58,11 @@ export class VoteBar extends LitElement {
         </div>`,
       )}
       <div class="row overall">
-        <span class="name">Overall <span class="muted">sets all three</span></span>
-        ${CHOICES.map(([o, label]) => html`<button class="choice" data-overall=${o} @click=${() => this.#emit(setOverall(this.state, o))}>${label.replace(/ \(\d\)$/, '')}</button>`)}
+        <span class="name">Overall <span class="muted">one click is enough</span></span>
+        ${CHOICES.map(
+          ([o, label]) =>
+            html`<button class="choice ${this.state.overall === o ? 'on' : ''}" aria-pressed=${this.state.overall === o} data-overall=${o} @click=${() => this.#emit(setOverall(this.state, o))}>${label.replace(/ \(\d\)$/, '')}</button>`,
+        )}
       </div>
     `;
   }

@@ -1,7 +1,9 @@
 /**
  * The stored votes: how many, export as JSONL (a download), import JSONL (file input; the counts,
  * duplicates skipped and every bad line are shown), and which votes the installed model cannot
- * make again. Under them, the taste panel fits the person's taste head on these votes.
+ * make again, judged again whenever the session's model changes (after a reload the page shows
+ * the votes before the model has loaded). Under them, the taste panel fits the person's taste head
+ * on these votes.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -24,20 +26,44 @@ export class VotesPanel extends LitElement {
   @state() private notes: string[] = [];
   @state() private report?: { text: string; lines: string[] };
   @state() private problem?: string;
+  #unsubscribe?: () => void;
+  /** Counts note computations, so a slow one (a manifest fetch) never overwrites a newer one. */
+  #notesRun = 0;
 
   override connectedCallback(): void {
     super.connectedCallback();
+    let kind = this.session.model.value.kind;
+    // Loading progress changes the state many times; only a new kind (loaded, unloaded for a switch, failed) changes the notes.
+    this.#unsubscribe = this.session.model.subscribe((model) => {
+      if (model.kind === kind) return;
+      kind = model.kind;
+      void this.#updateNotes();
+    });
     void this.refresh();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#unsubscribe?.();
   }
 
   /** Re-reads the store (after a vote is saved elsewhere on the page). */
   async refresh(): Promise<void> {
     try {
       this.list = await this.votes.list();
-      this.notes = mismatchNotes(this.list, await this.#installed());
     } catch (error) {
       this.problem = `The votes could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      return;
     }
+    await this.#updateNotes();
+  }
+
+  async #updateNotes(): Promise<void> {
+    const run = ++this.#notesRun;
+    const model = this.session.model.value;
+    // While a model loads, which one is installed is not known yet: "no model is loaded" would be wrong a moment later.
+    const notes = model.kind === 'loading' ? [] : mismatchNotes(this.list, await this.#installed());
+    if (run === this.#notesRun) this.notes = notes;
   }
 
   /** The loaded model as votes name it; undefined when none is loaded or its manifest cannot be read. */

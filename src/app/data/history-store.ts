@@ -32,6 +32,8 @@ export interface HistorySummary {
   clipProblem?: string;
   /** Scenes the cut detector found against scenes the plan asked for (#10); absent for one prompt. */
   sceneCheck?: SceneCheck;
+  /** sha256 of each adapter the take used, by name, as the engine reported it (GenerateResult.adapterHashes); absent on older entries. */
+  adapterHashes?: Record<string, string>;
 }
 
 export interface HistoryMedia {
@@ -149,6 +151,7 @@ export function entryFromResult(
     fps: result.fps,
     totalMs: result.timings.totalMs,
     unknownWords: result.unknownWords,
+    ...(result.adapterHashes ? { adapterHashes: { ...result.adapterHashes } } : {}),
     thumbnail,
     clip,
     video: result.video,

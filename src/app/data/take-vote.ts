@@ -1,8 +1,9 @@
 /**
  * Two takes and a vote → a VoteRecord (src/votes/vote-record.ts) that can make both takes again:
  * the prompt and negative prompt, each take's full settings (seed, steps, guidance, sampler,
- * adapters, blend), the model's name + sha256 + variant, every used adapter's sha256, and the
- * reward model's features of both takes when they were scored (what the taste head is fitted on).
+ * adapters, blend), the model's name + sha256 + variant, the sha256 of every adapter each take
+ * used (as the engine reported it when it made the take), and the reward model's features of both
+ * takes when they were scored (what the taste head is fitted on).
  * The record is read back through readVoteRecord before it is returned, so a vote the store or an
  * export would refuse fails here, at Save, with the field named. Pure.
  */
@@ -18,6 +19,8 @@ export interface TakeForVote {
   settings: GenerationSettings;
   model: string;
   variant: string;
+  /** sha256 of each adapter the take used, by name, as the engine reported it when it made the take (HistorySummary.adapterHashes). */
+  adapterHashes?: Record<string, string>;
 }
 
 /** The model both takes came from; `hash` is the sha256 of its manifest.json (see src/votes/README.md). */
@@ -33,8 +36,6 @@ export interface TakeVoteInput {
   a: TakeForVote;
   b: TakeForVote;
   model: VoteModel;
-  /** sha256 by adapter name, for every adapter either take used. */
-  adapterHashes: Record<string, string>;
   outcomes: Partial<Record<VoteDimension, Outcome>>;
   /** The reward model's features of take A and take B (TakeScore.features) when the takes were scored; the taste head is fitted on them. */
   features?: { a: readonly number[]; b: readonly number[] };
@@ -60,8 +61,8 @@ export function takeVoteRecord(input: TakeVoteInput): VoteRecord {
     model: model.name,
     modelHash: model.hash,
     variant: model.variant,
-    a: voteTake(a, input.adapterHashes, input.features?.a),
-    b: voteTake(b, input.adapterHashes, input.features?.b),
+    a: voteTake(a, input.features?.a),
+    b: voteTake(b, input.features?.b),
     outcomes: { ...input.outcomes },
   };
   const read = readVoteRecord(JSON.parse(JSON.stringify(record)));
@@ -69,12 +70,17 @@ export function takeVoteRecord(input: TakeVoteInput): VoteRecord {
   return read.record;
 }
 
-function voteTake(t: TakeForVote, hashes: Record<string, string>, features: readonly number[] | undefined): VoteTake {
+function voteTake(t: TakeForVote, features: readonly number[] | undefined): VoteTake {
   const adapterHashes: Record<string, string> = {};
   for (const { name } of t.settings.adapters ?? []) {
-    const hash = hashes[name];
-    // Without the adapter's digest the take could not be made again exactly; say which one.
-    if (hash === undefined) throw new Error(`Take ${t.id} used adapter "${name}", whose sha256 is not known, so the vote could not make the take again.`);
+    const hash = t.adapterHashes?.[name];
+    // Without the digest of the weights the take was made with, it could not be made again exactly.
+    if (hash === undefined) {
+      throw new Error(
+        `Take ${t.id} used adapter "${name}", but the sha256 of its weights was not recorded when the take was made ` +
+          '(a take from an older Vidlet), so the vote could not make it again: compare new takes to vote on them.',
+      );
+    }
     adapterHashes[name] = hash;
   }
   return { settings: structuredClone(t.settings), adapterHashes, historyId: t.id, ...(features ? { features: [...features] } : {}) };

@@ -1,9 +1,11 @@
 /**
- * The vote bar's state: an outcome per VideoAlign dimension (VQ, MQ, TA) and which one has focus.
- * Keys: 1 = take A better, 2 = take B better, 0 = tie, for the focused dimension, after which
- * focus moves on (so "1 1 2" votes all three in three presses); ArrowUp/ArrowLeft and
- * ArrowDown/ArrowRight move focus. `setOverall` sets all three at once, for a clear winner. The
- * vote is complete when all three are set. Pure: every function returns a new state.
+ * The vote bar's state: an outcome per VideoAlign dimension (VQ, MQ, TA), which one has focus, and
+ * the one-click overall vote. Keys: 1 = take A better, 2 = take B better, 0 = tie, for the focused
+ * dimension, after which focus moves on (so "1 1 2" votes all three in three presses);
+ * ArrowUp/ArrowLeft and ArrowDown/ArrowRight move focus. `setOverall` records only the overall
+ * preference: the dimensions stay as the person left them, since a clear winner overall says
+ * nothing about which of VQ, MQ or TA made it win. The vote is complete when all three dimensions
+ * or the overall are voted. Pure: every function returns a new state.
  */
 import type { Outcome } from '../../votes/btt';
 import type { VoteDimension } from '../../votes/vote-record';
@@ -13,6 +15,8 @@ export type KeyDimension = (typeof KEY_DIMENSIONS)[number];
 
 export interface VoteKeysState {
   outcomes: Partial<Record<KeyDimension, Outcome>>;
+  /** The one-click overall vote, when the person gave one. */
+  overall?: Outcome;
   /** Index into KEY_DIMENSIONS. */
   focus: number;
 }
@@ -28,12 +32,12 @@ export function focused(state: VoteKeysState): KeyDimension {
 /** Sets one dimension and moves focus to the next (staying on the last). */
 export function choose(state: VoteKeysState, dimension: KeyDimension, outcome: Outcome): VoteKeysState {
   const at = KEY_DIMENSIONS.indexOf(dimension);
-  return { outcomes: { ...state.outcomes, [dimension]: outcome }, focus: Math.min(at + 1, KEY_DIMENSIONS.length - 1) };
+  return { ...state, outcomes: { ...state.outcomes, [dimension]: outcome }, focus: Math.min(at + 1, KEY_DIMENSIONS.length - 1) };
 }
 
-/** All three dimensions at once; focus stays where it is. */
+/** The overall preference alone; the dimensions and focus stay where they are. */
 export function setOverall(state: VoteKeysState, outcome: Outcome): VoteKeysState {
-  return { ...state, outcomes: { VQ: outcome, MQ: outcome, TA: outcome } };
+  return { ...state, overall: outcome };
 }
 
 export function moveFocus(state: VoteKeysState, by: number): VoteKeysState {
@@ -50,15 +54,18 @@ export function onKey(state: VoteKeysState, key: string): VoteKeysState | undefi
 }
 
 export function isComplete(state: VoteKeysState): boolean {
-  return KEY_DIMENSIONS.every((d) => state.outcomes[d] !== undefined);
+  return state.overall !== undefined || KEY_DIMENSIONS.every((d) => state.outcomes[d] !== undefined);
 }
 
 /**
- * The record's outcomes: the three dimensions, and `overall` when all three agree (a tie counts
- * for neither side, so A, A, tie is overall A; A against B is left for the voter, not guessed).
+ * The record's outcomes: the dimensions the person voted, and `overall` as they voted it. Without
+ * an overall vote, `overall` is recorded when all three dimensions are voted and none goes against
+ * the other side: then one take is at least as good in every way and better in one (A, A, tie is
+ * overall A), or they tie in all three. A against B is left for the voter, not guessed.
  */
 export function recordOutcomes(state: VoteKeysState): Partial<Record<VoteDimension, Outcome>> {
   const out: Partial<Record<VoteDimension, Outcome>> = { ...state.outcomes };
+  if (state.overall !== undefined) return { ...out, overall: state.overall };
   const set = KEY_DIMENSIONS.map((d) => state.outcomes[d]).filter((o): o is Outcome => o !== undefined);
   if (set.length === KEY_DIMENSIONS.length) {
     const sides = new Set(set.filter((o) => o !== 'tie'));

@@ -1,12 +1,20 @@
 /**
- * takeVoteRecord: the record keeps everything to make both takes again, survives JSONL, and
- * refuses takes of two models or prompts, an unknown adapter digest, or a bad hash, by name.
+ * takeVoteRecord: the record keeps everything to make both takes again (the shipped pip adapter's
+ * sha256 included, carried from the engine's result through the history entry), survives JSONL,
+ * and refuses takes of two models or prompts, an adapter whose digest was never recorded, or a bad
+ * hash, by name.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { FALLBACK_SETTINGS } from '../../../src/app/data/generation-settings';
+import { entryFromResult } from '../../../src/app/data/history-store';
 import { manifestHash, takeVoteRecord, type TakeVoteInput } from '../../../src/app/data/take-vote';
+import type { GenerateResult } from '../../../src/engine/types';
 import { parseVotesJsonl, votesToJsonl } from '../../../src/votes/vote-record';
-import { MODEL_HASH, PIP_HASH, PROMPT } from '../votes/fixtures';
+import { MODEL_HASH, PROMPT } from '../votes/fixtures';
+
+const TINY = 'public/models/vidlet-tiny';
 
 const settings = { ...FALLBACK_SETTINGS, prompt: PROMPT, negativePrompt: 'blurry', steps: 4, guidance: 4.5, sampler: 'euler' as const };
 const takeOf = (id: string, seed: number, extra = {}) => ({ id, settings: { ...settings, seed, ...extra }, model: 'vidlet-tiny', variant: 'int8' });
@@ -18,7 +26,6 @@ function input(extra: Partial<TakeVoteInput> = {}): TakeVoteInput {
     a: takeOf('h-a', 41),
     b: takeOf('h-b', 42),
     model: { name: 'vidlet-tiny', hash: MODEL_HASH.toUpperCase(), variant: 'int8' },
-    adapterHashes: {},
     outcomes: { VQ: 'A', MQ: 'tie', TA: 'B' },
     ...extra,
   };
@@ -34,12 +41,29 @@ describe('takeVoteRecord', () => {
     expect(parseVotesJsonl(votesToJsonl([r]))).toEqual({ records: [r], problems: [] });
   });
 
-  it('records each used adapter\'s sha256 and refuses a take whose adapter digest is unknown', () => {
+  it("records the sha256 of the shipped pip adapter a take used, as the engine's result gave it to the history entry", () => {
+    const entry = JSON.parse(readFileSync(`${TINY}/manifest.json`, 'utf8')).adapters.find((a: { name: string }) => a.name === 'pip');
+    // The manifest's digest is the one of the weights the engine reads (the store refuses others).
+    const pipSha = createHash('sha256').update(readFileSync(`${TINY}/${entry.file}`)).digest('hex');
+    expect(entry.sha256).toBe(pipSha);
     const adapters = [{ name: 'pip', strength: 0.8 }];
-    const r = takeVoteRecord(input({ a: takeOf('h-a', 41, { adapters }), adapterHashes: { pip: PIP_HASH, other: PIP_HASH } }));
-    expect(r.a.adapterHashes).toEqual({ pip: PIP_HASH });
+    // What the engine reports for a run with pip (tests/integration/adapters-engine.test.ts checks it does).
+    const result = { model: 'vidlet-tiny', variant: 'int8', backend: 'wasm', fps: 8, timings: { totalMs: 1 }, unknownWords: [], adapterHashes: { pip: entry.sha256 } };
+    const taken = entryFromResult(result as unknown as GenerateResult, { ...settings, seed: 41, adapters }, new Blob(), undefined);
+    const r = takeVoteRecord(input({ a: taken }));
+    expect(r.a.adapterHashes).toEqual({ pip: pipSha });
+    expect(r.a.settings.adapters).toEqual(adapters);
     expect(r.b.adapterHashes).toEqual({});
-    expect(() => takeVoteRecord(input({ a: takeOf('h-a', 41, { adapters }) }))).toThrow('adapter "pip", whose sha256 is not known');
+    expect(parseVotesJsonl(votesToJsonl([r])).records[0]!.a.adapterHashes).toEqual({ pip: pipSha });
+    // Only the adapters the take used are recorded.
+    expect(takeVoteRecord(input({ a: { ...taken, adapterHashes: { pip: pipSha, other: pipSha } } })).a.adapterHashes).toEqual({ pip: pipSha });
+  });
+
+  it('refuses a take from before digests were recorded, saying why and what to do', () => {
+    const old = takeOf('h-old', 41, { adapters: [{ name: 'pip', strength: 0.8 }] });
+    expect(() => takeVoteRecord(input({ a: old }))).toThrow(
+      'Take h-old used adapter "pip", but the sha256 of its weights was not recorded when the take was made (a take from an older Vidlet), so the vote could not make it again: compare new takes to vote on them.',
+    );
   });
 
   it("keeps both takes' reward features when the takes were scored, and none when they were not", () => {

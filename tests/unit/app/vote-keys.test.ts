@@ -1,4 +1,7 @@
-/** The vote bar's keyboard: 1/2/0 vote the focused dimension and move on, arrows move focus, overall sets all. */
+/**
+ * The vote bar's keyboard: 1/2/0 vote the focused dimension and move on, arrows move focus; the
+ * one-click overall vote is recorded as overall alone, never as votes on VQ, MQ and TA.
+ */
 import { describe, expect, it } from 'vitest';
 import { EMPTY_VOTE, focused, isComplete, onKey, recordOutcomes, setOverall, type VoteKeysState } from '../../../src/app/data/vote-keys';
 
@@ -25,8 +28,19 @@ describe('vote keys', () => {
     expect(onKey(EMPTY_VOTE, '3')).toBeUndefined();
   });
 
-  it('overall sets all three; the record gets overall only when the three do not disagree', () => {
-    expect(recordOutcomes(setOverall(EMPTY_VOTE, 'B'))).toEqual({ VQ: 'B', MQ: 'B', TA: 'B', overall: 'B' });
+  it('one-click overall records overall alone: the dimensions nobody voted stay unvoted', () => {
+    const s = setOverall(EMPTY_VOTE, 'B');
+    expect(isComplete(s)).toBe(true);
+    expect(recordOutcomes(s)).toEqual({ overall: 'B' });
+    // With some dimensions voted, those stay as voted and focus stays put.
+    const some = setOverall(press(['1', 'ArrowDown']), 'tie');
+    expect(recordOutcomes(some)).toEqual({ VQ: 'A', overall: 'tie' });
+    expect(focused(some)).toBe('TA');
+    // The person's overall wins over what the dimensions would give; a key after it keeps it.
+    expect(recordOutcomes(press(['1'], setOverall(press(['2', '2', '2']), 'A')))).toEqual({ VQ: 'B', MQ: 'B', TA: 'A', overall: 'A' });
+  });
+
+  it('without an overall vote, the record gets overall only when the three do not disagree', () => {
     expect(recordOutcomes(press(['1', '0', '1'])).overall).toBe('A');
     expect(recordOutcomes(press(['0', '0', '0'])).overall).toBe('tie');
     expect(recordOutcomes(press(['1', '2', '0']))).not.toHaveProperty('overall');

@@ -1,14 +1,19 @@
 /**
  * VoteStore on fake-indexeddb: votes are listed newest first, deleted, cleared, and still there
  * after a reload (a new store on the same database); JSONL import adds new votes, skips the ids it
- * already has and reports bad lines without losing good ones; export → import is lossless.
+ * already has and reports bad lines without losing good ones; export → import is lossless; a vote
+ * whose history entry is gone is kept and still makes the same request as that entry did.
  */
 import 'fake-indexeddb/auto';
 import { createStore } from 'idb-keyval';
 import { describe, expect, it } from 'vitest';
+import { FALLBACK_SETTINGS } from '../../../src/app/data/generation-settings';
+import { HistoryStore, type HistoryEntry } from '../../../src/app/data/history-store';
+import { requestFromSettings } from '../../../src/app/data/scene-run';
+import { takeVoteRecord } from '../../../src/app/data/take-vote';
 import { VOTE_DB, VoteStore } from '../../../src/app/data/vote-store';
 import { VoteRecordError, votesToJsonl } from '../../../src/votes/vote-record';
-import { adapterTake, vote } from '../votes/fixtures';
+import { MODEL_HASH, PIP_HASH, PROMPT, adapterTake, vote } from '../votes/fixtures';
 
 let n = 0;
 /** A fresh database per test, and a way to open it again as a reloaded page would. */
@@ -72,6 +77,31 @@ describe('VoteStore', () => {
     expect(await target.importJsonl(text)).toEqual({ added: 3, skippedDuplicates: 0, problems: [] });
     expect(await target.list()).toEqual(await source.list());
     expect(await target.importJsonl(text)).toEqual({ added: 0, skippedDuplicates: 3, problems: [] });
+  });
+
+  it('keeps a vote whose history entry is gone: it needs only its own settings to make the take again', async () => {
+    const history = new HistoryStore(createStore(`vidlet-history-test-${n++}`, 'entries'));
+    const entry = (id: string, seed: number): HistoryEntry => ({
+      id, createdAt: 1, model: 'vidlet-tiny', variant: 'int8', backend: 'wasm', fps: 8, totalMs: 1, unknownWords: [], thumbnail: new Blob(),
+      settings: { ...FALLBACK_SETTINGS, prompt: PROMPT, seed, adapters: [{ name: 'pip', strength: 0.8 }] },
+      adapterHashes: { pip: PIP_HASH },
+      video: { width: 2, height: 2, frames: 1, data: new Uint8ClampedArray(16) },
+    });
+    const [a, b] = [entry('h-a', 7), entry('h-b', 8)];
+    for (const e of [a, b]) await history.add(e);
+    const record = takeVoteRecord({ id: 'orphan', createdAt: 5, a, b, model: { name: 'vidlet-tiny', hash: MODEL_HASH, variant: 'int8' }, outcomes: { overall: 'A' } });
+    const text = votesToJsonl([record]);
+    // The history is cleared (or the vote comes from another browser): its takes are gone.
+    for (const e of [a, b]) await history.remove(e.id);
+    expect(await history.open('h-a')).toBeUndefined();
+
+    const store = database().open();
+    expect(await store.importJsonl(text)).toEqual({ added: 1, skippedDuplicates: 0, problems: [] });
+    const kept = (await store.get('orphan'))!;
+    expect(kept.a.historyId).toBe('h-a'); // still names where it came from
+    expect(kept.a.adapterHashes).toEqual({ pip: PIP_HASH });
+    expect(requestFromSettings(kept.a.settings)).toEqual(requestFromSettings(a.settings));
+    expect(requestFromSettings(kept.b.settings)).toEqual(requestFromSettings(b.settings));
   });
 
   it('has its own database by default', async () => {

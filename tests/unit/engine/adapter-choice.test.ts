@@ -1,9 +1,11 @@
 /**
  * AdapterShelf (src/engine/adapter-choice.ts): what the page lists (shipped descriptions, the
  * StageBlender table) and hand-set curves per adapter in a request — checked against the model's
- * depth before any slot changes, and winning over the blend mode's schedule for their adapter.
+ * depth before any slot changes, and winning over the blend mode's schedule for their adapter;
+ * and the sha256 apply reports for each adapter a run used (what a vote records to make it again).
  * Uses the cross-language fixture (tests/unit/adapters/fixtures/, depth 2, width 8).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -123,7 +125,7 @@ describe('AdapterShelf.apply: a hand-set curve per adapter', () => {
   it("with blend dualreal, a curve replaces the table's α for its adapter only; the partner keeps c − α", async () => {
     const shelf = new AdapterShelf(new MemoryStore(), '/m/', manifest());
     const motion = makeAdapter('fixture-motion', 'motion', 'vidlet-fixture', lora, 3);
-    shelf.add(motion.weights, motion.description);
+    await shelf.add(motion.weights, motion.description);
     const slots = new LoraSlots(lora);
     await shelf.apply(slots, [{ name: 'fixture-pip', strength: 1 }, { name: 'fixture-motion', strength: 1 }], 'dualreal');
     // The table at t = 1: α = [0.25, 0.125], c = 2 → motion [1.75, 1.875].
@@ -131,5 +133,31 @@ describe('AdapterShelf.apply: a hand-set curve per adapter', () => {
     await shelf.apply(slots, [{ name: 'fixture-pip', strength: 1, schedule: curve }, { name: 'fixture-motion', strength: 1 }], 'dualreal');
     expect(row(slots, 1)).toEqual([2, 1, 1.75, 1.875]);
     expect(row(slots, 0.5)).toEqual([1, 0.5, 1, 1.5]);
+  });
+});
+
+describe('AdapterShelf.apply: the sha256 of each adapter a run used', () => {
+  const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  const PIP_SHA = 'AB'.repeat(32); // as a manifest may write it: stored lower-case
+
+  it("a shipped adapter's is the manifest's, an added one's the hash of its weights, and no adapters give none", async () => {
+    const shelf = new AdapterShelf(new MemoryStore(), '/m/', manifest({ adapters: [{ ...pipEntry, sha256: PIP_SHA }] as never }));
+    const motion = makeAdapter('fixture-motion', 'motion', 'vidlet-fixture', lora, 3);
+    await shelf.add(motion.weights, motion.description);
+    const slots = new LoraSlots(lora);
+    const used = await shelf.apply(slots, [{ name: 'fixture-pip', strength: 1 }, { name: 'fixture-motion', strength: 1 }]);
+    expect(used).toEqual({ 'fixture-pip': PIP_SHA.toLowerCase(), 'fixture-motion': sha(motion.weights) });
+    expect(await shelf.apply(slots, [{ name: 'fixture-motion', strength: 1 }])).toEqual({ 'fixture-motion': sha(motion.weights) });
+    expect(await shelf.apply(slots, [])).toEqual({});
+    expect(await shelf.apply(slots, undefined)).toEqual({});
+  });
+
+  it('an added adapter that takes a shipped one\'s name reports its own weights\' sha256, not the manifest\'s', async () => {
+    const shelf = new AdapterShelf(new MemoryStore(), '/m/', manifest({ adapters: [{ ...pipEntry, sha256: PIP_SHA }] as never }));
+    const slots = new LoraSlots(lora);
+    expect(await shelf.apply(slots, [{ name: 'fixture-pip' }])).toEqual({ 'fixture-pip': PIP_SHA.toLowerCase() });
+    const own = makeAdapter('fixture-pip', 'identity', 'vidlet-fixture', lora, 5);
+    await shelf.add(own.weights, own.description);
+    expect(await shelf.apply(slots, [{ name: 'fixture-pip' }])).toEqual({ 'fixture-pip': sha(own.weights) });
   });
 });

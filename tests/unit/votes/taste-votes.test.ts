@@ -38,16 +38,18 @@ describe('selectTasteVotes', () => {
     const records = [
       scored('use1', 1, 'A'),
       scored('use2', -2, 'tie'),
+      scored('oneclick', 2, 'B', { outcomes: { overall: 'B' } }), // the one-click overall vote: no dimension voted
       vote('nofeat'), // not scored: no features
       scored('disagree', 3, undefined),
       scored('other', 1, 'B', { modelHash: OTHER_HASH, model: 'vidlet-other' }),
       scored('old', 1, 'A', { createdAt: 500 }),
     ];
     const sel = selectTasteVotes(records, 600);
-    expect(sel).toMatchObject({ counted: 5, beforeReset: 1, withoutFeatures: 1, withoutOverall: 1, otherModels: 1, model: { name: 'vidlet-tiny' } });
+    expect(sel).toMatchObject({ counted: 6, beforeReset: 1, withoutFeatures: 1, withoutOverall: 1, otherModels: 1, model: { name: 'vidlet-tiny' } });
     expect(sel.votes.map((v) => [v.id, v.outcome, [...v.a], [...v.b]])).toEqual([
       ['use1', 'A', [1, 1], [0, 1]],
       ['use2', 'tie', [-2, 1], [0, 1]],
+      ['oneclick', 'B', [2, 1], [0, 1]],
     ]);
   });
 
@@ -73,7 +75,7 @@ describe('whyNoTasteHead', () => {
     );
     const mixed = [...consistentVotes(12), vote('u'), scored('d', 1, undefined), scored('o', 1, 'A', { modelHash: OTHER_HASH })];
     expect(whyNoTasteHead(selectTasteVotes(mixed))).toBe(
-      `12 of the ${TASTE_MIN_VOTES} votes needed (of vidlet-tiny); not usable: 1 without the reward model's features (their takes were not scored), 1 whose dimensions disagree, so they have no overall preference, 1 of other models.`,
+      `12 of the ${TASTE_MIN_VOTES} votes needed (of vidlet-tiny); not usable: 1 without the reward model's features (their takes were not scored), 1 without an overall preference (no overall vote, and the dimensions voted disagree or are not all voted), 1 of other models.`,
     );
     expect(whyNoTasteHead(selectTasteVotes(consistentVotes(TASTE_MIN_VOTES - 1)))).toBe(`${TASTE_MIN_VOTES - 1} of the ${TASTE_MIN_VOTES} votes needed (of vidlet-tiny).`);
     expect(whyNoTasteHead(selectTasteVotes(consistentVotes(TASTE_MIN_VOTES)))).toBeUndefined();
