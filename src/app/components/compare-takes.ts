@@ -95,6 +95,7 @@ export class CompareTakes extends LitElement {
         modelHash = undefined; // the scores stand; only the taste head, which needs the model's identity, is left out
       }
       this.scores = { kind: 'scored', scores, modelHash };
+      void this.session.keepScores(takes, scores, { name: model.info.name, sha256: modelHash });
     } catch (error) {
       this.scores = { kind: 'error', message: error instanceof Error ? error.message : String(error) };
     }
