@@ -8,11 +8,16 @@
  * seeds, steps, model sha256, pip's sha256) and both takes' reward features (a taste head is
  * fitted on those). After the reload, once the model has loaded, the votes of that model carry no
  * "other model" note, and an imported vote of a model that is not installed does, naming it.
+ * The scores are also kept with both takes' history entries (shown there, still there after the
+ * reload); sorting the history by TA puts the take with the higher TA first, and best of N by TA
+ * marks that take. A clip made by Generate has no scores until its Score button scores it, and
+ * keeps them over a reload.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fillForm, startServer, type App, type Server } from './harness';
+import type { Page } from 'playwright-core';
+import { fillForm, startServer, waitForRunEnd, type App, type Server } from './harness';
 
 const PROMPT = 'a red ball bouncing on a blue background';
 /** Downloads the model into a fresh profile and makes two takes: minutes on a busy machine. */
@@ -21,6 +26,15 @@ const MANIFEST_SHA256 = createHash('sha256').update(readFileSync('public/models/
 const PIP_SHA256 = createHash('sha256').update(readFileSync('public/models/vidlet-tiny/adapters/pip.safetensors')).digest('hex');
 const COLUMNS = ['VQ', 'MQ', 'TA', 'Overall'] as const;
 type ModelWindow = { vidlet: { session: { model: { value: { kind: string } } } } };
+
+/** The history's clips in the order shown: each one's seed and its scores line, e.g. "VQ 0.12 · MQ -0.30 · TA 0.05 · overall -0.13". */
+async function historyScores(page: Page): Promise<{ seed: number; scores: string }[]> {
+  const items = await page.locator('vidlet-history-list li.entry').allTextContents();
+  return items.map((text) => ({
+    seed: Number(/seed (\d+)/.exec(text)?.[1]),
+    scores: /VQ -?\d+\.\d\d · MQ -?\d+\.\d\d · TA -?\d+\.\d\d · overall -?\d+\.\d\d/.exec(text)?.[0] ?? 'no scores',
+  }));
+}
 
 let server: Server;
 let app: App;
@@ -42,7 +56,7 @@ afterEach(async () => {
 });
 
 describe('Compare takes and vote in Chromium', () => {
-  it('makes 2 takes with an adapter, votes by keyboard and by one click, keeps the votes over a reload and exports them as JSONL', { timeout: CASE_TIMEOUT }, async () => {
+  it('makes 2 takes with an adapter, keeps their scores in history (sortable by TA), votes by keyboard and by one click, keeps the votes over a reload and exports them as JSONL', { timeout: CASE_TIMEOUT }, async () => {
     const { page } = app;
     // The shipped adapters are listed once the model is loaded (the form is filled after: a load may set the model's defaults).
     await page.getByRole('button', { name: 'Load the model now' }).click();
@@ -56,13 +70,43 @@ describe('Compare takes and vote in Chromium', () => {
     const rows = page.locator('vidlet-compare-takes table.scores tr');
     await rows.nth(2).waitFor({ timeout: 120_000 });
     expect(await rows.count()).toBe(3); // the header and one row per take
+    /** Each take's scores as the table shows them, by seed (take 1 is seed 7). */
+    const table = new Map<number, string[]>();
     for (const i of [1, 2]) {
       const cells = (await rows.nth(i).locator('td').allTextContents()).map((t) => t.trim());
       expect(cells[0]).toMatch(/^take [12]$/);
       const [vq, mq, ta, overall] = cells.slice(1).map(Number);
       for (const v of [vq, mq, ta, overall]) expect(Number.isFinite(v)).toBe(true);
       expect(Math.abs(vq! + mq! + ta! - overall!)).toBeLessThanOrEqual(0.02); // shown to 2 decimals
+      table.set(6 + Number(cells[0]!.slice('take '.length)), cells.slice(1));
     }
+    const line = (seed: number) => {
+      const [vq, mq, ta, overall] = table.get(seed)!;
+      return `VQ ${vq} · MQ ${mq} · TA ${ta} · overall ${overall}`;
+    };
+    const ta = (seed: number) => Number(table.get(seed)![2]);
+    // Equal at two decimals would leave the order to digits the page does not show.
+    expect(ta(7)).not.toBe(ta(8));
+    const byTa = [7, 8].sort((a, b) => ta(b) - ta(a));
+    // Seeds 7 and 8 give the older take the higher TA, so sorting by TA visibly reorders the list.
+    expect(byTa).not.toEqual([8, 7]);
+
+    // The history keeps both takes' scores, newest first; sorted by TA, the higher TA comes first.
+    await page.locator('vidlet-history-list p.scores').nth(1).waitFor({ timeout: 30_000 });
+    expect(await historyScores(page)).toEqual([8, 7].map((seed) => ({ seed, scores: line(seed) })));
+    const sortHistory = page.getByRole('combobox', { name: 'Sort history' });
+    const seeds = async () => (await historyScores(page)).map((e) => e.seed);
+    await sortHistory.selectOption('ta');
+    await expect.poll(seeds).toEqual(byTa);
+    await sortHistory.selectOption('newest');
+    await expect.poll(seeds).toEqual([8, 7]);
+
+    // Best of N by TA marks the take with the higher TA.
+    await page.getByRole('combobox', { name: 'Best of N by' }).selectOption('ta');
+    await page.locator('vidlet-compare-takes strong.best').getByText('best of 2 by TA').waitFor({ timeout: 10_000 });
+    const byTaMark = page.locator('vidlet-compare-takes figcaption', { has: page.locator('strong.best') });
+    expect((await byTaMark.textContent())?.replace(/\s+/g, ' ').trim()).toMatch(new RegExp(`take ${byTa[0]! - 6} · seed ${byTa[0]} best of 2 by TA$`));
+    await page.getByRole('combobox', { name: 'Best of N by' }).selectOption('overall');
     // Once scored, the best take by overall is marked under its clip (and only there) and in the table.
     await page.locator('vidlet-compare-takes strong.best').getByText('best of 2').waitFor();
     const captions = (await page.locator('vidlet-compare-takes figcaption').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
@@ -71,12 +115,12 @@ describe('Compare takes and vote in Chromium', () => {
     expect(await page.locator('vidlet-compare-takes tr.best').count()).toBe(1);
 
     // A column header sorts the rows by that column, best first.
-    const table = page.locator('vidlet-compare-takes table.scores');
+    const scoresTable = page.locator('vidlet-compare-takes table.scores');
     const orders = new Set<string>();
     for (const [i, column] of COLUMNS.entries()) {
-      await table.getByRole('button', { name: column, exact: true }).click();
-      await expect(table.locator('th button.on').textContent()).resolves.toBe(column);
-      const shown = await table.locator('tr').evaluateAll((trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+      await scoresTable.getByRole('button', { name: column, exact: true }).click();
+      await expect(scoresTable.locator('th button.on').textContent()).resolves.toBe(column);
+      const shown = await scoresTable.locator('tr').evaluateAll((trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
       const values = shown.map((cells) => Number(cells[i + 1]));
       expect(values, `sorted by ${column}: ${JSON.stringify(shown)}`).toEqual([...values].sort((x, y) => y - x));
       orders.add(shown.map((cells) => cells[0]).join());
@@ -125,6 +169,9 @@ describe('Compare takes and vote in Chromium', () => {
     await page.waitForFunction(() => (window as unknown as ModelWindow).vidlet.session.model.value.kind === 'ready', undefined, { timeout: 600_000 });
     const notes = page.locator('vidlet-votes-panel p.mismatch');
     await expect.poll(() => notes.allTextContents(), { timeout: 30_000 }).toEqual([]);
+    // The scores were kept in IndexedDB with the entries.
+    await page.locator('vidlet-history-list li.entry').nth(1).waitFor({ timeout: 30_000 });
+    expect(await historyScores(page)).toEqual([8, 7].map((seed) => ({ seed, scores: line(seed) })));
 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export JSONL' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^vidlet-votes-\d{4}-\d\d-\d\d\.jsonl$/);
@@ -165,5 +212,28 @@ describe('Compare takes and vote in Chromium', () => {
     await expect.poll(() => notes.allTextContents(), { timeout: 30_000 }).toEqual([
       'This vote was made with model "vidlet-other" (sha256 abababababab…), but the installed model is "vidlet-tiny": load "vidlet-other" to make its takes again.',
     ]);
+  });
+
+  it('scores a clip made by Generate with its Score button, and keeps the scores over a reload', { timeout: CASE_TIMEOUT }, async () => {
+    const { page } = app;
+    await fillForm(page, { prompt: PROMPT, steps: 2, seed: 9 });
+    await page.getByRole('button', { name: 'Generate' }).click();
+    expect(await waitForRunEnd(page, 600_000)).toBe('done');
+    const entry = page.locator('vidlet-history-list li.entry');
+    await entry.first().waitFor({ timeout: 30_000 });
+    expect(await historyScores(page)).toEqual([{ seed: 9, scores: 'no scores' }]);
+    const score = entry.getByRole('button', { name: `Score: ${PROMPT}` });
+    await score.click();
+    await entry.locator('p.scores').waitFor({ timeout: 120_000 });
+    const scored = await historyScores(page);
+    const [vq, mq, ta, overall] = /VQ (\S+) · MQ (\S+) · TA (\S+) · overall (\S+)/.exec(scored[0]!.scores)!.slice(1).map(Number);
+    expect(Math.abs(vq! + mq! + ta! - overall!)).toBeLessThanOrEqual(0.02); // shown to 2 decimals
+    expect(await score.count()).toBe(0); // a scored clip offers no Score
+    expect(await entry.locator('[role="alert"]').count()).toBe(0);
+
+    await page.reload();
+    await page.waitForFunction(() => 'vidlet' in window);
+    await entry.first().waitFor({ timeout: 30_000 });
+    expect(await historyScores(page)).toEqual(scored);
   });
 });

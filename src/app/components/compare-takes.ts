@@ -8,7 +8,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { TakeScore } from '../../package/reward';
+import { RANK_BY, isRankBy, type RankBy, type TakeScore } from '../../package/reward';
 import { drawFrame } from '../data/frames';
 import type { EngineSession } from '../data/engine-session';
 import type { GenerationSettings } from '../data/generation-settings';
@@ -17,7 +17,7 @@ import { SyncClock, frameAt } from '../data/sync-clock';
 import { TAKES, TakeBatch, batchProgress } from '../data/take-batch';
 import { activeTaste } from '../data/taste-state';
 import type { TasteStore } from '../data/taste-store';
-import { scoreTable, type ScoreColumn } from '../data/take-scores';
+import { bestColumn, bestLabel, scoreTable, type ScoreColumn } from '../data/take-scores';
 import { manifestHash, takeVoteRecord } from '../data/take-vote';
 import { EMPTY_VOTE, isComplete, recordOutcomes, type VoteKeysState } from '../data/vote-keys';
 import type { VoteStore } from '../data/vote-store';
@@ -43,6 +43,7 @@ export class CompareTakes extends LitElement {
   @state() private vote: VoteKeysState = EMPTY_VOTE;
   @state() private scores: Scores = { kind: 'none' };
   @state() private sortBy: ScoreColumn = 'overall';
+  @state() private bestBy: RankBy = 'overall';
   @state() private saved?: string;
   @state() private problem?: string;
   #batch?: TakeBatch;
@@ -95,6 +96,7 @@ export class CompareTakes extends LitElement {
         modelHash = undefined; // the scores stand; only the taste head, which needs the model's identity, is left out
       }
       this.scores = { kind: 'scored', scores, modelHash };
+      void this.session.keepScores(takes, scores, { name: model.info.name, sha256: modelHash });
     } catch (error) {
       this.scores = { kind: 'error', message: error instanceof Error ? error.message : String(error) };
     }
@@ -141,6 +143,10 @@ export class CompareTakes extends LitElement {
     }
   }
 
+  #setBestBy(value: string) {
+    if (isRankBy(value)) this.bestBy = value;
+  }
+
   #setPair(side: 0 | 1, index: number) {
     const pair: [number, number] = [...this.pair];
     pair[side] = index;
@@ -159,6 +165,10 @@ export class CompareTakes extends LitElement {
           <select aria-label="Takes to compare" .value=${String(this.n)} ?disabled=${running} @change=${(e: Event) => (this.n = Number((e.target as HTMLSelectElement).value))}>
             ${[...Array(TAKES.max - TAKES.min + 1)].map((_, i) => html`<option value=${TAKES.min + i} ?selected=${this.n === TAKES.min + i}>${TAKES.min + i}</option>`)}
           </select> takes</label>
+        <label>best by
+          <select aria-label="Best of N by" @change=${(e: Event) => this.#setBestBy((e.target as HTMLSelectElement).value)}>
+            ${RANK_BY.map((by) => html`<option value=${by} ?selected=${this.bestBy === by}>${by === 'overall' ? 'Overall' : by.toUpperCase()}</option>`)}
+          </select></label>
         ${running
           ? html`<button class="ghost" @click=${() => void this.#batchOf.cancel()}>Cancel</button>`
           : html`<button class="compare-takes" @click=${() => void this.#start()}>Compare takes</button>`}
@@ -216,8 +226,8 @@ export class CompareTakes extends LitElement {
     if (this.scores.kind !== 'scored') return nothing;
     const taste = this.#taste(this.scores);
     const weights = taste && 'weights' in taste ? taste.weights : undefined;
-    const { best } = scoreTable(this.takes.map((t) => t.settings.seed), this.scores.scores, 'overall', weights);
-    return best === i ? html` <strong class="best">best of ${this.takes.length}${weights ? ' by your taste' : ''}</strong>` : nothing;
+    const { best } = scoreTable(this.takes.map((t) => t.settings.seed), this.scores.scores, 'overall', weights, this.bestBy);
+    return best === i ? html` <strong class="best">${bestLabel(this.takes.length, bestColumn(this.bestBy, weights !== undefined))}</strong>` : nothing;
   }
 
   #scoresView() {
@@ -229,7 +239,7 @@ export class CompareTakes extends LitElement {
     const weights = taste && 'weights' in taste ? taste.weights : undefined;
     // A taste column chosen earlier falls back to overall while the head is off.
     const sortBy = this.sortBy === 'taste' && !weights ? 'overall' : this.sortBy;
-    const { rows, best } = scoreTable(this.takes.map((t) => t.settings.seed), s.scores, sortBy, weights);
+    const { rows, best } = scoreTable(this.takes.map((t) => t.settings.seed), s.scores, sortBy, weights, this.bestBy);
     const head = (by: ScoreColumn, label: string) => html`<th><button class="link ${sortBy === by ? 'on' : ''}" @click=${() => (this.sortBy = by)}>${label}</button></th>`;
     return html`<table class="scores">
         <tr><th>Take</th>${head('vq', 'VQ')}${head('mq', 'MQ')}${head('ta', 'TA')}${head('overall', 'Overall')}${weights ? head('taste', 'Taste') : nothing}</tr>

@@ -4,7 +4,9 @@
  * observables and call these methods; they never talk to the engine directly.
  */
 import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
+import type { TakeScore } from '../../package/reward';
 import { makePlayableClip } from './clip-encoder';
+import { clipScores, type ClipScores, type RewardModelId } from './clip-scores';
 import { addDecodedGroup, finishedDecoding, type DecodedGroup, type DecodedSoFar } from './decoded-frames';
 import { frameToPng } from './frames';
 import { settingsForModel, type GenerationSettings } from './generation-settings';
@@ -14,6 +16,7 @@ import { activePlan, plannedFrames, supportOf } from './scene-list-state';
 import type { ModelStorage } from './model-storage';
 import { Observable } from './observable';
 import { clearPageGenerateMeasures, LOAD_MEASURES, measured, measureSince, PAGE_GENERATE_MEASURES } from '../../store/load-marks';
+import { manifestHash } from './take-vote';
 import { isCancellation, toUserError, type UserError } from './user-error';
 
 export type ModelState =
@@ -260,6 +263,37 @@ export class EngineSession {
       entry.saveProblem = `Not saved to history: ${error instanceof Error ? error.message : String(error)}`;
     }
     return entry;
+  }
+
+  /**
+   * Keeps takes' reward scores (in the takes' order) with their history entries. Never throws: the
+   * scores on screen stand when keeping them fails, as a clip does when its entry cannot be saved.
+   */
+  async keepScores(takes: readonly { id: string }[], scores: readonly TakeScore[], rewardModel: RewardModelId): Promise<void> {
+    try {
+      await this.#history.keepScores(takes.map((t, i) => ({ id: t.id, scores: clipScores(scores[i]!, rewardModel) })));
+    } catch (error) {
+      console.error('Scores not kept in history:', error);
+    }
+  }
+
+  /**
+   * Scores one history clip with the model's reward model (loading the model first if need be)
+   * and keeps the scores with it. Rejects with the engine's NoRewardModelError when the model has
+   * none, and while a generation runs (the engine does one thing at a time).
+   */
+  async scoreEntry(id: string): Promise<ClipScores> {
+    if (isActive(this.run.value)) throw new Error('A generation is running: score the clip once it has finished.');
+    const info = await this.ensureModel();
+    if (!this.#engine.scoreTakes) throw new Error('This engine cannot score clips.');
+    const entry = await this.#history.open(id);
+    if (!entry) throw new Error('This clip is no longer stored, so it cannot be scored.');
+    const [score] = await this.#engine.scoreTakes([entry.video], entry.settings.prompt);
+    // Without the manifest's hash the package's name still says which reward model it was.
+    const sha256 = await manifestHash(this.#source.base).catch(() => undefined);
+    const scores = clipScores(score!, { name: info.name, sha256 });
+    await this.#history.keepScores([{ id, scores }]);
+    return scores;
   }
 
   /** Words the model does not know and colour names it reads as colours; undefined until a model is loaded (the tokenizer comes with it). */

@@ -5,9 +5,10 @@
  * part (encoded clip and raw frames, ~2 MiB for the embedded model) read only when the entry
  * is played, compared or exported. So the page's memory does not grow with the history.
  */
-import { createStore, del, delMany, entries, get, setMany, type UseStore } from 'idb-keyval';
+import { createStore, del, delMany, entries, get, promisifyRequest, setMany, type UseStore } from 'idb-keyval';
 import type { FramesRGBA, GenerateResult } from '../../engine/types';
 import type { SceneCheck } from '../../media/settings';
+import type { ClipScores } from './clip-scores';
 import type { GenerationSettings } from './generation-settings';
 import { Observable } from './observable';
 
@@ -34,6 +35,8 @@ export interface HistorySummary {
   sceneCheck?: SceneCheck;
   /** sha256 of each adapter the take used, by name, as the engine reported it (GenerateResult.adapterHashes); absent on older entries. */
   adapterHashes?: Record<string, string>;
+  /** The reward model's scores, once the clip was scored (Compare takes, or the history's Score); entries from before scores were kept have none. */
+  scores?: ClipScores;
 }
 
 export interface HistoryMedia {
@@ -90,6 +93,32 @@ export class HistoryStore {
     this.entries.update((list) => list.filter((e) => e.id !== id));
     if (this.selected.value?.id === id) this.selected.set(undefined);
     if (this.compare.value?.some((e) => e.id === id)) this.compare.set(undefined);
+  }
+
+  /**
+   * Adds scores to stored entries' summaries, in one transaction that reads each summary as stored
+   * (the clip and frames are not touched). An id no longer stored (deleted, or never saved) is
+   * skipped: the scores of a clip that is gone have nothing to belong to.
+   */
+  async keepScores(scored: readonly { id: string; scores: ClipScores }[]): Promise<void> {
+    const kept = await this.#db('readwrite', (store) => {
+      const updated = new Map<string, HistorySummary>();
+      for (const { id, scores } of scored) {
+        const request = store.get(summaryKey(id)) as IDBRequest<HistorySummary | undefined>;
+        // Put in the get's own callback: awaiting between them could let the transaction close.
+        request.onsuccess = () => {
+          if (!request.result) return;
+          const summary = { ...request.result, scores };
+          store.put(summary, summaryKey(id));
+          updated.set(id, summary);
+        };
+      }
+      return promisifyRequest(store.transaction).then(() => updated);
+    });
+    this.entries.update((list) => list.map((e) => kept.get(e.id) ?? e));
+    const selected = this.selected.value;
+    const scores = selected && kept.get(selected.id)?.scores;
+    if (scores) this.selected.set({ ...selected, scores });
   }
 
   summary(id: string): HistorySummary | undefined {

@@ -1,8 +1,9 @@
 /**
  * The takes' reward scores as the compare view lists them: sorted by a column, and which take is
  * best of N (rankTakes' rule: equal scores go to the lower seed, so the same seeds always pick the
- * same take). With a taste head (taste-state.ts's activeTaste) each take also gets its taste
- * score, w·features, and best of N is by taste: the head is the person's own overall. Pure.
+ * same take). Best of N is by overall unless the person picks one dimension; with a taste head
+ * (taste-state.ts's activeTaste) each take also gets its taste score, w·features, and best of N
+ * by overall becomes best by taste: the head is the person's own overall. Pure.
  */
 import { rankTakesBy, rankValue, type RankBy, type TakeScore } from '../../package/reward';
 import { tasteScore } from '../../votes/taste-head';
@@ -19,12 +20,18 @@ export interface ScoredRow {
   taste?: number;
 }
 
-/** Rows best first by `by`; `best` is the index of the best take: by taste with `tasteWeights`, else overall. */
+/** The column best of N is ranked by: the person's choice, with overall read as taste while a taste head is on. */
+export function bestColumn(bestBy: RankBy, tasteOn: boolean): ScoreColumn {
+  return bestBy === 'overall' && tasteOn ? 'taste' : bestBy;
+}
+
+/** Rows best first by `by`; `best` is the index of the best take by bestColumn(bestBy, with `tasteWeights`). */
 export function scoreTable(
   seeds: readonly number[],
   scores: readonly TakeScore[],
   by: ScoreColumn,
   tasteWeights?: readonly number[],
+  bestBy: RankBy = 'overall',
 ): { rows: ScoredRow[]; best: number } {
   if (seeds.length !== scores.length) throw new Error(`${scores.length} scores for ${seeds.length} takes: the reward model must score every take.`);
   if (by === 'taste' && !tasteWeights) throw new Error('Takes can be ranked by taste only once a taste head is fitted and on.');
@@ -36,5 +43,10 @@ export function scoreTable(
     return { index, seed, score, taste: tasteScore(tasteWeights, score.features) };
   });
   const value = (column: ScoreColumn) => (r: ScoredRow) => (column === 'taste' ? r.taste! : rankValue(r.score, column));
-  return { rows: rankTakesBy(rows, value(by)), best: rankTakesBy(rows, value(tasteWeights ? 'taste' : 'overall'))[0]?.index ?? -1 };
+  return { rows: rankTakesBy(rows, value(by)), best: rankTakesBy(rows, value(bestColumn(bestBy, tasteWeights !== undefined)))[0]?.index ?? -1 };
+}
+
+/** The mark under the best take: "best of 3", "best of 3 by TA", "best of 3 by your taste". */
+export function bestLabel(n: number, column: ScoreColumn): string {
+  return `best of ${n}${column === 'taste' ? ' by your taste' : column === 'overall' ? '' : ` by ${column.toUpperCase()}`}`;
 }
