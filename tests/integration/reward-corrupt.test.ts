@@ -43,7 +43,15 @@ import { available, SHIPPED_MODEL } from '../prerequisites';
 const SHIPPED = 'public/models/vidlet-tiny';
 const REWARD = 'reward_model.int8.onnx';
 const TITLE = 'a corrupted reward model file';
-const sha = (d: Uint8Array) => createHash('sha256').update(d).digest('hex');
+const sha = (d: Uint8Array | Uint8ClampedArray) => createHash('sha256').update(d).digest('hex');
+/** The error `p` is refused with; a call that succeeds fails the test here. */
+const refusal = (p: Promise<unknown>): Promise<Error> =>
+  p.then(
+    (v) => {
+      throw new Error(`expected a refusal, got ${JSON.stringify(v).slice(0, 200)}`);
+    },
+    (e: unknown) => e as Error,
+  );
 const request: GenerateRequest = { prompt: 'a red circle moves left on a blue background', seed: 7, steps: 1, guidance: 5, innerGuidance: 3, sampler: 'euler' };
 
 const manifest = JSON.parse(readFileSync(`${SHIPPED}/manifest.json`, 'utf8'));
@@ -97,17 +105,17 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(`${TITLE}: the page's path (work
 
   it('a server copy with flipped bytes: IntegrityError naming the file, where it came from and what to do; nothing of it is kept', async () => {
     served.set(`m/${REWARD}`, flipped);
-    const e = await client.scoreTakes([take], request.prompt).catch((x: unknown) => x);
+    const e = await refusal(client.scoreTakes([take], request.prompt));
     // Rebuilt on the page side of the channel as the class the store threw.
     expect(e).toBeInstanceOf(IntegrityError);
-    expect((e as Error).message).toBe(
+    expect(e.message).toBe(
       `${REWARD} from ${base}${REWARD} is corrupt: its sha256 is ${sha(flipped)}, but the manifest lists ${listed.sha256}. ` +
         'The file was damaged or replaced; download the model again, or re-export it so the manifest matches.',
     );
     expect(await cache.getRecord(manifest.name, listed)).toBeUndefined();
     // Best-of-N asks for the reward model before its first take, so it costs no generation either.
     const takes: number[] = [];
-    await expect(client.generateBestOf(request, { n: 2 }, { onTake: (t) => takes.push(t.seed) })).rejects.toThrow(e as Error);
+    await expect(client.generateBestOf(request, { n: 2 }, { onTake: (t) => takes.push(t.seed) })).rejects.toThrow(e);
     expect(takes).toEqual([]);
   });
 
@@ -180,7 +188,7 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(`${TITLE}: the CLI's path (model
     // next call, so both damages reach the store before the good file is put back.
     const refused = async (damaged: Uint8Array) => {
       writeFileSync(rewardPath, damaged);
-      const e = await engine.scoreTakes([take], request.prompt).catch((x: unknown) => x as Error);
+      const e = await refusal(engine.scoreTakes([take], request.prompt));
       expect(sha((await engine.generate(request)).video.data)).toBe(clip);
       return e;
     };
@@ -224,7 +232,7 @@ describe.runIf(available(SHIPPED_MODEL, TITLE))(`${TITLE}: the CLI's path (model
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(edited));
     writeFileSync(rewardPath, truncated);
     const info = await engine.loadModel({ base: dir }, { numThreads: 1 });
-    const e = await engine.scoreTakes([take], request.prompt).catch((x: unknown) => x as Error);
+    const e = await refusal(engine.scoreTakes([take], request.prompt));
     expect(e).toBeInstanceOf(ModelFormatError);
     expect(e.message).toBe(
       `Could not load the rewardModel (${REWARD}, int8) on ${info.backend.description}: ` +
