@@ -64,6 +64,12 @@ def test_take_argv_asks_the_cli_for_the_take():
     flag = lambda f: argv[argv.index(f) + 1]  # noqa: E731
     assert (flag("--seed"), flag("--steps"), flag("--sampler"), flag("--variant"), flag("--lora")) == ("1", "4", "euler", "int8", "pip:0.8")
     assert "--decode-motion" in argv and flag("--out") == "t.zip"
+    assert flag("--contrast") == "0.0"  # stated even at 0: the manifest's default might not be 0
+    assert flag_of(take_argv({**s, "contrast": 3}, "int8", "pkg", "t.zip"), "--contrast") == "3.0"
+
+
+def flag_of(argv, f):
+    return argv[argv.index(f) + 1]
 
 
 def test_take_cache_makes_each_take_once(tmp_path, monkeypatch):

@@ -45,7 +45,9 @@ def take_argv(settings: dict, variant: str, package: Path, out: Path) -> List[st
     """The CLI flags that ask the engine for exactly this take."""
     argv = ["generate", "--prompt", settings["prompt"], "--seed", str(int(settings["seed"])),
             "--steps", str(int(settings["steps"])), "--guidance", repr(float(settings["guidance"])),
-            "--inner-guidance", repr(float(settings.get("innerGuidance", 0))), "--sampler", settings["sampler"],
+            "--inner-guidance", repr(float(settings.get("innerGuidance", 0))),
+            # absent in records from before Shape emphasis existed, when takes had no contrast pass
+            "--contrast", repr(float(settings.get("contrast", 0))), "--sampler", settings["sampler"],
             "--model", str(package), "--variant", variant, "--out", str(out), "--decode-motion", "--json"]
     if settings.get("negativePrompt"):
         argv += ["--negative", settings["negativePrompt"]]
