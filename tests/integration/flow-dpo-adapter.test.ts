@@ -94,14 +94,13 @@ describe('Flow-DPO adapter from exported votes, loaded by the engine', () => {
     copyFileSync(`${SHIPPED}/manifest.json`, join(pkg, 'manifest.json'));
 
     const settings = { ...FALLBACK_SETTINGS, prompt: 'a red ball bounces on a white background', steps: 1 };
-    const take = (id: string, seed: number) => ({ id, settings: { ...settings, seed }, model: manifest.name, variant: 'int8' });
+    const take = (id: string, seed: number) => ({ id, settings: { ...settings, seed }, model: manifest.name, variant: 'int8', adapterHashes: {} });
     const vote = takeVoteRecord({
       id: 'vote-1',
       createdAt: 1,
       a: take('take-a', 11),
       b: take('take-b', 12),
       model: { name: manifest.name, hash: sha(readFileSync(`${SHIPPED}/manifest.json`)), variant: 'int8' },
-      adapterHashes: {},
       outcomes: { VQ: 'A', MQ: 'tie', TA: 'A', overall: 'A' },
     });
     writeFileSync(join(dir, 'votes.jsonl'), votesToJsonl([vote]));
