@@ -17,7 +17,7 @@ import { SyncClock, frameAt } from '../data/sync-clock';
 import { TAKES, TakeBatch, batchProgress } from '../data/take-batch';
 import { activeTaste } from '../data/taste-state';
 import type { TasteStore } from '../data/taste-store';
-import { bestColumn, bestLabel, scoreTable, type ScoreColumn } from '../data/take-scores';
+import { bestColumn, bestLabel, rankByLabel, scoreTable, type ScoreColumn } from '../data/take-scores';
 import { manifestHash, takeVoteRecord } from '../data/take-vote';
 import { EMPTY_VOTE, isComplete, recordOutcomes, type VoteKeysState } from '../data/vote-keys';
 import type { VoteStore } from '../data/vote-store';
@@ -167,7 +167,7 @@ export class CompareTakes extends LitElement {
           </select> takes</label>
         <label>best by
           <select aria-label="Best of N by" @change=${(e: Event) => this.#setBestBy((e.target as HTMLSelectElement).value)}>
-            ${RANK_BY.map((by) => html`<option value=${by} ?selected=${this.bestBy === by}>${by === 'overall' ? 'Overall' : by.toUpperCase()}</option>`)}
+            ${RANK_BY.map((by) => html`<option value=${by} ?selected=${this.bestBy === by}>${rankByLabel(by)}</option>`)}
           </select></label>
         ${running
           ? html`<button class="ghost" @click=${() => void this.#batchOf.cancel()}>Cancel</button>`

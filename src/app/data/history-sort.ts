@@ -5,16 +5,14 @@
  */
 import { rankValue, type RankBy } from '../../package/reward';
 import type { ClipScores } from './clip-scores';
+import { rankByLabel } from './take-scores';
 
 export type HistorySort = 'newest' | RankBy;
 
 /** The sort control's choices, in the order it lists them. */
 export const HISTORY_SORTS: readonly { value: HistorySort; label: string }[] = [
   { value: 'newest', label: 'Newest' },
-  { value: 'vq', label: 'VQ' },
-  { value: 'mq', label: 'MQ' },
-  { value: 'ta', label: 'TA' },
-  { value: 'overall', label: 'Overall' },
+  ...(['vq', 'mq', 'ta', 'overall'] as const).map((value) => ({ value, label: rankByLabel(value) })),
 ];
 
 export function isHistorySort(v: unknown): v is HistorySort {

@@ -46,7 +46,12 @@ export function scoreTable(
   return { rows: rankTakesBy(rows, value(by)), best: rankTakesBy(rows, value(bestColumn(bestBy, tasteWeights !== undefined)))[0]?.index ?? -1 };
 }
 
+/** How the page names a ranking score: "Overall", "VQ", "MQ", "TA". */
+export function rankByLabel(by: RankBy): string {
+  return by === 'overall' ? 'Overall' : by.toUpperCase();
+}
+
 /** The mark under the best take: "best of 3", "best of 3 by TA", "best of 3 by your taste". */
 export function bestLabel(n: number, column: ScoreColumn): string {
-  return `best of ${n}${column === 'taste' ? ' by your taste' : column === 'overall' ? '' : ` by ${column.toUpperCase()}`}`;
+  return `best of ${n}${column === 'taste' ? ' by your taste' : column === 'overall' ? '' : ` by ${rankByLabel(column)}`}`;
 }
