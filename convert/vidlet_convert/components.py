@@ -178,13 +178,13 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args) -> tup
 
 
 def write_partial_report(out_dir: str, started: float, components: dict, errors: dict, attention: dict,
-                         modules: dict, extra: dict | None = None) -> dict:
+                         params: dict, extra: dict | None = None) -> dict:
     """--only: the graphs asked for and convert_report.json (with `extra`'s entries), but no manifest (a
     part is not a package)."""
     import json
 
     report = {"seconds": time.time() - started, "components": components, "errors": errors,
               "peak_rss_bytes": peak_rss(), "attention": attention,
-              "params": {r: sum(p.numel() for p in modules[r].parameters()) for r in components}, **(extra or {})}
+              "params": params, **(extra or {})}
     json.dump(report, open(os.path.join(out_dir, "convert_report.json"), "w"), indent=2)
     return report

@@ -7,7 +7,9 @@ unk 2, `</s>` appended), only narrower and shallower, with seeded random weights
 writes exactly the folders the published checkpoint has (model_index.json, transformer/, vae/,
 text_encoder/, tokenizer/, scheduler/).
 
-python -m vidlet_convert.fixture OUT_DIR [--wide] [--dit-layers N]
+python -m vidlet_convert.fixture OUT_DIR [--wide] [--dit-layers N] [--text-layers N --text-vocab V]
+(--text-layers 24 --text-vocab 256384 with --wide: umT5-XXL's full size, 5.7 B parameters, written block by
+block in bfloat16 as the published text encoder is; write_text_encoder)
 """
 from __future__ import annotations
 
@@ -93,8 +95,60 @@ def make_fixture(out_dir: str, seed: int = 0, wide: bool = False, dit_layers: in
     return pipe
 
 
+def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloat16, shard_bytes: int = 5 << 30) -> int:
+    """A umT5 encoder checkpoint folder (config.json, model-0000i-of-0000n.safetensors and their index, as
+    transformers' save_pretrained writes a sharded one) built a block at a time, so an encoder too large
+    for memory (umT5-XXL: 22.7 GB in float32) can be made: each block is block 0 of a one-block encoder
+    of the same widths (transformers' own initialisation), seeded per block. Returns the parameter count."""
+    import json
+    import os
+
+    from safetensors.torch import save_file
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    os.makedirs(folder, exist_ok=True)
+    config = UMT5Config(**text)
+    config.dtype = str(dtype).removeprefix("torch.")
+    config.save_pretrained(folder)
+    files: list[dict[str, torch.Tensor]] = [{}]
+
+    def put(name: str, t: torch.Tensor) -> None:
+        if files[-1] and sum(x.nbytes for x in files[-1].values()) + t.nbytes > shard_bytes:
+            files.append({})
+        files[-1][name] = t.to(dtype).contiguous()
+
+    g = torch.Generator().manual_seed(seed)
+    rows = 16384  # the table a slice at a time: umT5-XXL's is 1.05 B values
+    put("shared.weight", torch.cat([torch.randn(min(rows, text["vocab_size"] - s), text["d_model"], generator=g)
+                                    .to(dtype) for s in range(0, text["vocab_size"], rows)]))
+    for k in range(text["num_layers"]):
+        torch.manual_seed(seed + 10 + k)
+        one = UMT5EncoderModel(UMT5Config(**{**text, "num_layers": 1, "vocab_size": 8}))
+        for name, t in one.encoder.block[0].state_dict().items():
+            put(f"encoder.block.{k}.{name}", t)
+        del one
+    put("encoder.final_layer_norm.weight", torch.ones(text["d_model"]))
+    names = [f"model-{i + 1:05d}-of-{len(files):05d}.safetensors" for i in range(len(files))]
+    for name, tensors in zip(names, files):
+        save_file(tensors, os.path.join(folder, name), metadata={"format": "pt"})
+    index = {"metadata": {"total_size": sum(t.nbytes for f in files for t in f.values())},
+             "weight_map": {k: name for name, f in zip(names, files) for k in f}}
+    json.dump(index, open(os.path.join(folder, "model.safetensors.index.json"), "w"), indent=2)
+    return sum(t.numel() for f in files for t in f.values())
+
+
 if __name__ == "__main__":
     rest = sys.argv[2:]
     layers = int(rest[rest.index("--dit-layers") + 1]) if "--dit-layers" in rest else None
     make_fixture(sys.argv[1], wide="--wide" in rest, dit_layers=layers)
+    if "--text-layers" in rest:  # the saved one-block text encoder replaced by a deeper one, written block by block
+        import os
+        import shutil
+
+        folder = os.path.join(sys.argv[1], "text_encoder")
+        shutil.rmtree(folder)
+        text = {**(WIDE_TEXT if "--wide" in rest else TEXT), "num_layers": int(rest[rest.index("--text-layers") + 1])}
+        if "--text-vocab" in rest:
+            text["vocab_size"] = int(rest[rest.index("--text-vocab") + 1])
+        print(f"text encoder: {write_text_encoder(folder, text):,} parameters")
     print(sys.argv[1])

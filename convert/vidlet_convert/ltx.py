@@ -71,7 +71,8 @@ def convert(args) -> dict:
     errors, components, sizes = export_components(modules, feeds, roles, args)
     check_tolerances(errors)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
-        return write_partial_report(args.out, started, components, errors, attention, modules)
+        return write_partial_report(args.out, started, components, errors, attention,
+                                    {r: sum(p.numel() for p in modules[r].parameters()) for r in components})
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, tokens, shift, scale, components, te.config.d_model)

@@ -58,30 +58,62 @@ def save_sharded(model: onnx.ModelProto, path: str, shard_bytes: int = SHARD_BYT
     """Write `path` (the graph) and `path.data`, `path.1.data`, ... (the weights, each at most
     `shard_bytes` unless one tensor alone is larger). Returns the file names written, graph first,
     relative to the graph's folder. Modifies `model` (its weights become external references)."""
-    folder, base = os.path.dirname(path) or ".", os.path.basename(path)
-    shards: list[str] = []
-    handle, used = None, 0
-    try:
+    with ShardWriter(path, shard_bytes) as shards:
         for t in _tensors(model):
-            if not t.HasField("raw_data") or len(t.raw_data) < INLINE_BYTES:
-                continue
-            size = len(t.raw_data)
-            if handle is None or used + size > shard_bytes and used > 0:
-                if handle:
-                    handle.close()
-                shards.append(f"{base}.data" if not shards else f"{base}.{len(shards)}.data")
-                handle, used = open(os.path.join(folder, shards[-1]), "wb"), 0
-            handle.write(t.raw_data)
-            external_data_helper.set_external_data(t, location=shards[-1], offset=used, length=size)
-            t.data_location = onnx.TensorProto.EXTERNAL
-            t.ClearField("raw_data")
-            used += size
-    finally:
-        if handle:
-            handle.close()
+            shards.move_out(t)
     with open(path, "wb") as f:
         f.write(model.SerializeToString())
-    return [base, *shards]
+    return [os.path.basename(path), *shards.names]
+
+
+class ShardWriter:
+    """The external-data files of the graph at `path`, filled tensor by tensor, so a graph can be
+    written without ever holding all its weights (text_layers.py streams a 5.7 B encoder through it).
+    A tensor is whole in one file; a new file starts when the next tensor would pass `shard_bytes`."""
+
+    def __init__(self, path: str, shard_bytes: int = SHARD_BYTES):
+        self.folder, self.base = os.path.dirname(path) or ".", os.path.basename(path)
+        self.shard_bytes = shard_bytes
+        self.names: list[str] = []
+        self._handle, self._used = None, 0
+
+    def move_out(self, t: onnx.TensorProto) -> None:
+        """Write `t`'s raw data (unless it is small enough to stay in the graph) and make `t` refer to it."""
+        if not t.HasField("raw_data") or len(t.raw_data) < INLINE_BYTES:
+            return
+        self.write(t, [t.raw_data])
+        t.ClearField("raw_data")
+
+    def write(self, t: onnx.TensorProto, chunks) -> None:
+        """Write `t`'s data given as byte chunks (in order; a table can be produced a slice at a time)
+        and make `t` an external reference to it. `t`'s dims and type must already be set."""
+        size = int(np.prod(t.dims)) * onnx.helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+        if self._handle is None or self._used + size > self.shard_bytes and self._used > 0:
+            self._next()
+        start = self._used
+        for chunk in chunks:
+            self._handle.write(chunk)
+            self._used += len(chunk)
+        if self._used - start != size:
+            raise ValueError(f"{t.name}: wrote {self._used - start} bytes for a tensor of {size}")
+        del t.external_data[:]
+        for key, value in (("location", self.names[-1]), ("offset", str(start)), ("length", str(size))):
+            entry = t.external_data.add()
+            entry.key, entry.value = key, value
+        t.data_location = onnx.TensorProto.EXTERNAL
+
+    def _next(self) -> None:
+        if self._handle:
+            self._handle.close()
+        self.names.append(f"{self.base}.data" if not self.names else f"{self.base}.{len(self.names)}.data")
+        self._handle, self._used = open(os.path.join(self.folder, self.names[-1]), "wb"), 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._handle:
+            self._handle.close()
 
 
 def _tensors(model: onnx.ModelProto):

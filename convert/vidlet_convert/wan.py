@@ -14,19 +14,22 @@ from .components import (GRAPHS, attention_size, example_inputs, export_componen
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
+from .text_layers import convert_text_encoder
 from .vae_memory import measure as measure_decode_memory
-from .wan_graphs import WanDenoiser, WanTextEncoder, WanVaeDecoder, latent_normalisation
+from .wan_graphs import WanDenoiser, WanVaeDecoder, latent_normalisation
 from .wan_vae_frames import export_frame_decoder
 
 
 def load(src: str, roles):
-    """(tokenizer.json path, text encoder, its config, transformer, its config, vae, model_index,
-    scheduler config) from a diffusers Wan checkpoint folder. The text encoder and the transformer are
-    loaded only when `roles` converts them (None otherwise): umT5-XXL alone is 22.7 GB in float32."""
+    """(tokenizer.json path, None, the text encoder's config, transformer, its config, vae, model_index,
+    scheduler config) from a diffusers Wan checkpoint folder. The transformer is loaded only when `roles`
+    converts it (None otherwise); the text encoder never is: umT5-XXL alone is 22.7 GB in float32, so
+    it is converted a stage at a time from its files (text_layers.py)."""
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
-    return load_checkpoint(src, "WanPipeline", "wan", roles, (UMT5Config, UMT5EncoderModel), WanTransformer3DModel, AutoencoderKLWan)
+    return load_checkpoint(src, "WanPipeline", "wan", [r for r in roles if r != "textEncoder"],
+                           (UMT5Config, UMT5EncoderModel), WanTransformer3DModel, AutoencoderKLWan)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
@@ -54,10 +57,19 @@ def convert(args) -> dict:
     grid = latent_grid(vae, args.frames, args.height, args.width)
     attention = attention_size(video_tokens(tr_cfg, grid), tr_cfg.num_attention_heads)
     preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
-    modules = {"textEncoder": te and WanTextEncoder(te).eval(), "denoiser": tr and WanDenoiser(tr).eval(),
-               "vaeDecoder": WanVaeDecoder(vae).eval(), "previewDecoder": preview.eval()}
+    modules = {"denoiser": tr and WanDenoiser(tr).eval(), "vaeDecoder": WanVaeDecoder(vae).eval(),
+               "previewDecoder": preview.eval()}
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.text_dim, grid, args.max_length, args.seed)
-    errors, components, sizes = export_components(modules, feeds, roles, args)
+    errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args)
+    params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
+    text_report = {}
+    if "textEncoder" in roles:
+        te_errors, components["textEncoder"], te_sizes, text_report = convert_text_encoder(
+            os.path.join(args.src, "text_encoder"), feeds["textEncoder"], args.out, args.variants, args.shard_bytes)
+        errors.update(te_errors)
+        sizes.update({("textEncoder", v): b for v, b in te_sizes.items()})
+        params["textEncoder"] = text_report["params"]
+        components = {r: components[r] for r in GRAPHS if r in components}  # the manifest's usual order
     # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
     frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors, bool(args.vae_tiling)) \
         if "vaeDecoder" in roles else None
@@ -68,11 +80,11 @@ def convert(args) -> dict:
                                    out(components["vaeDecoder"]["variants"]["fp32"]["files"][0]["path"]), frames) \
         if args.vae_tiling and "vaeDecoder" in roles else None
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
-        return write_partial_report(args.out, started, components, errors, attention, modules,
-                                    {"vae_memory": memory} if memory else None)
-    write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
+        return write_partial_report(args.out, started, components, errors, attention, params,
+                                    {**({"vae_memory": memory} if memory else {}), **text_extra(text_report)})
+    write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
-    info = describe(args, index, sched, grid, shift, scale, components, te.config.d_model)
+    info = describe(args, index, sched, grid, shift, scale, components, te_cfg.d_model)
     if frames:
         info["vaeDecoderFrames"] = frames  # src/package/vae-decode.ts: the engine decodes frame by frame with it
     if args.vae_tiling:
@@ -82,11 +94,14 @@ def convert(args) -> dict:
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit, **({"vae_memory": memory} if memory else {}),
-              "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
-                         "denoiser": sum(p.numel() for p in tr.parameters()),
-                         "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
+              "preview_fit": fit, **({"vae_memory": memory} if memory else {}), **text_extra(text_report),
+              "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
     return write_package(args.out, info, card, components, sizes, report)
+
+
+def text_extra(text_report: dict) -> dict:
+    """The report's note of text-encoder variants too large to check whole on this machine."""
+    return {"textEncoderNotCheckedWhole": text_report["notCheckedWhole"]} if text_report.get("notCheckedWhole") else {}
 
 
 def describe(args, index, sched, grid, shift, scale, components, hidden: int) -> dict:

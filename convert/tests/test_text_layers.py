@@ -1,0 +1,103 @@
+"""The text encoder converted a stage at a time (vidlet_convert/text_layers.py) is the whole encoder:
+the joined graph against transformers' UMT5EncoderModel loaded whole, on a checkpoint written block by
+block in shards (fixture.write_text_encoder, the path the full-size scale test takes)."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from vidlet_convert.components import example_inputs
+from vidlet_convert.fixture import TEXT, write_text_encoder
+from vidlet_convert.onnx_io import ShardWriter, run
+from vidlet_convert.text_layers import convert_text_encoder
+from vidlet_convert.wan_graphs import WanTextEncoder
+
+L = 16
+# deeper than the tiny fixture, with a vocabulary large enough for the table to need several parts
+CONFIG = {**TEXT, "num_layers": 3, "vocab_size": 1000}
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    src = str(tmp_path_factory.mktemp("te-src"))
+    out = str(tmp_path_factory.mktemp("te-out"))
+    # shards of 64 KB: the checkpoint spreads over several files and the float table (128 KB) over parts
+    params = write_text_encoder(src, CONFIG, seed=3, dtype=torch.float32, shard_bytes=64 * 1024)
+    feeds = example_inputs(CONFIG["vocab_size"], 16, CONFIG["d_model"], (1, 2, 2), L, seed=5)["textEncoder"]
+    errors, component, sizes, extra = convert_text_encoder(src, feeds, out, ["fp32", "int8", "q4"], 64 * 1024)
+    return src, out, feeds, errors, component, sizes, extra, params
+
+
+def whole(src: str):
+    from transformers import UMT5EncoderModel
+
+    te = UMT5EncoderModel.from_pretrained(src, dtype=torch.float32, attn_implementation="eager").eval()
+    return WanTextEncoder(te).eval()
+
+
+def test_the_checkpoint_is_sharded_and_transformers_reads_it(converted):
+    src, *_, params = converted
+    index = json.load(open(os.path.join(src, "model.safetensors.index.json")))
+    assert len(set(index["weight_map"].values())) > 2
+    assert sum(p.numel() for p in whole(src).parameters()) == params
+
+
+@pytest.mark.parametrize("variant,tolerance", [("fp32", 1e-5), ("int8", 0.05), ("q4", 0.25)])
+def test_joined_graph_matches_the_whole_encoder(converted, variant, tolerance):
+    src, out, feeds, errors, component, *_ = converted
+    path = os.path.join(out, component["variants"][variant]["files"][0]["path"])
+    with torch.no_grad():
+        ref = whole(src)(*feeds.values()).numpy()
+    got = run(path, {k: v.numpy() for k, v in feeds.items()}, ["hidden"])[0]
+    rel = float(np.abs(got - ref).max() / np.abs(ref).max())
+    assert rel <= tolerance, rel
+    # the converter's own measure (against the stages chained in PyTorch) is the same number
+    assert errors[f"textEncoder.{variant}"]["relative"] == pytest.approx(rel, rel=1e-3, abs=1e-7)
+    assert errors[f"textEncoder.{variant}.stages"]["relative"] <= tolerance
+    # padded positions are zero, as WanPipeline's prompt embeddings
+    assert not got[1, 3:].any()
+    # and one prompt alone gives its row of the batch
+    one = run(path, {k: v[:1].numpy() for k, v in feeds.items()}, ["hidden"])[0]
+    assert np.allclose(one, got[:1], atol=1e-5 * np.abs(got).max())
+
+
+def test_the_table_is_split_into_parts_and_gathered_before_dequantizing(converted):
+    _, out, _, _, component, *_ = converted
+    fp32 = onnx.load(os.path.join(out, component["variants"]["fp32"]["files"][0]["path"]), load_external_data=False)
+    tables = [t for t in fp32.graph.initializer if t.name.endswith("/table")]
+    assert len(tables) == 2 and sum(t.dims[0] for t in tables) == CONFIG["vocab_size"]  # 128 KB in 64 KB parts
+    q4 = onnx.load(os.path.join(out, component["variants"]["q4"]["files"][0]["path"]), load_external_data=False)
+    produced = {o: n for n in q4.graph.node for o in n.output}
+    for n in q4.graph.node:
+        if n.op_type == "Gather" and n.input[1] == "input_ids":
+            source = produced.get(n.input[0])
+            assert source is None or source.op_type != "DequantizeLinear", "the whole table would be dequantized"
+    assert any(n.op_type == "MatMulNBits" for n in q4.graph.node)
+
+
+def test_every_shard_is_within_the_limit(converted):
+    """A shard holds whole tensors; it passes the limit only when one tensor alone is larger."""
+    _, out, _, _, component, *_ = converted
+    for variant in component["variants"].values():
+        graph = onnx.load(os.path.join(out, variant["files"][0]["path"]), load_external_data=False).graph
+        per_shard: dict[str, list[int]] = {}
+        for t in graph.initializer:
+            info = {e.key: e.value for e in t.external_data}
+            if info:
+                per_shard.setdefault(info["location"], []).append(int(info["length"]))
+        assert set(per_shard) == {f["path"] for f in variant["files"][1:]}
+        for f in variant["files"][1:]:
+            assert f["bytes"] == sum(per_shard[f["path"]]) and (f["bytes"] <= 64 * 1024 or len(per_shard[f["path"]]) == 1)
+
+
+def test_a_writer_refuses_a_tensor_whose_bytes_do_not_match(tmp_path):
+    t = onnx.TensorProto()
+    t.name, t.data_type = "w", onnx.TensorProto.FLOAT
+    t.dims.extend([4])
+    with ShardWriter(str(tmp_path / "g.onnx")) as w, pytest.raises(ValueError, match="wrote 12 bytes"):
+        w.write(t, [b"\0" * 12])

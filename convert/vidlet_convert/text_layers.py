@@ -1,0 +1,353 @@
+"""The text encoder converted one stage at a time: the token embedding, each encoder block, the final
+norm (issue #11: umT5-XXL is 5.7 B parameters, 22.7 GB in float32, and an export holds ~3x its weights,
+so the whole encoder cannot be exported on a 24 GiB machine).
+
+Each stage is built from the checkpoint's own tensors, read one at a time from its safetensors shards,
+exported and quantized alone, checked against the same stage in PyTorch, and its weights streamed into
+the variant's shards at once; the stages' graphs are joined into one graph with the whole encoder's
+boundary (`input_ids`, `attention_mask` → `hidden`, as wan_graphs.WanTextEncoder). Peak memory is about
+one block's export whatever the depth. The embedding is written by hand rather than exported: its
+table (umT5: 256,384 x 4,096) is split by rows into parts no larger than a shard (browsers cap an
+ArrayBuffer at ~2 GB), and its int8 form gathers rows before dequantizing them, so an encode never
+materialises the float table (a DequantizeLinear in front of the Gather would, 4.2 GB for umT5).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import numpy as np
+import onnx
+import torch
+from onnx import TensorProto, helper
+from torch import nn
+
+from . import onnx_io
+from .package import file_entries
+from .quant import quantize_int8, quantize_q4
+
+QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
+ROWS_PER_CHUNK = 8192  # embedding rows converted at a time (umT5: 32 k floats each chunk of 4,096-wide rows)
+
+
+class Checkpoint:
+    """The tensors of a transformers checkpoint folder (`model.safetensors` or an index of shards),
+    each read on demand in float32."""
+
+    def __init__(self, folder: str):
+        from safetensors import safe_open
+
+        self.folder = folder
+        index = os.path.join(folder, "model.safetensors.index.json")
+        if os.path.exists(index):
+            self.where = json.load(open(index))["weight_map"]
+        else:
+            with safe_open(os.path.join(folder, "model.safetensors"), "pt") as f:
+                self.where = {k: "model.safetensors" for k in f.keys()}  # noqa: SIM118 (safe_open has no __iter__)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.where
+
+    def get(self, key: str) -> torch.Tensor:
+        from safetensors import safe_open
+
+        if key not in self.where:
+            raise KeyError(f"{self.folder} has no tensor {key!r}")
+        with safe_open(os.path.join(self.folder, self.where[key]), "pt") as f:
+            return f.get_tensor(key)
+
+    def parameters(self) -> int:
+        from safetensors import safe_open
+
+        n = 0
+        for file in sorted(set(self.where.values())):
+            with safe_open(os.path.join(self.folder, file), "pt") as f:
+                n += sum(math.prod(f.get_slice(k).get_shape()) for k in f.keys())  # noqa: SIM118
+        return n
+
+
+class BlockStage(nn.Module):
+    """One encoder block at the graph boundary (hidden, attention_mask) → hidden, with the additive mask
+    built as the encoder stack builds it (transformers' create_bidirectional_mask)."""
+
+    def __init__(self, config, block: nn.Module):
+        super().__init__()
+        self.config, self.block = config, block
+
+    def forward(self, hidden, attention_mask):
+        from transformers.masking_utils import create_bidirectional_mask
+
+        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        out = self.block(hidden, mask)
+        return out[0] if isinstance(out, tuple) else out
+
+
+class FinalStage(nn.Module):
+    """The final norm, and padded positions set to 0 (WanPipeline's prompt embeddings)."""
+
+    def __init__(self, norm: nn.Module):
+        super().__init__()
+        self.norm = norm
+
+    def forward(self, hidden, attention_mask):
+        h = self.norm(hidden)
+        return h * attention_mask.unsqueeze(-1).to(h.dtype)
+
+
+def umt5_block(config, ckpt: Checkpoint, k: int) -> nn.Module:
+    """Block k of a umT5 encoder with the checkpoint's weights (every umT5 block has its own relative
+    position bias, unlike T5's shared one)."""
+    from transformers.models.umt5.modeling_umt5 import UMT5Block
+
+    with torch.device("meta"):
+        block = UMT5Block(config, layer_idx=k)
+    state = {name: ckpt.get(f"encoder.block.{k}.{name}").float() for name in block.state_dict()}
+    block.load_state_dict(state, assign=True)
+    return block.eval()
+
+
+def umt5_final(config, ckpt: Checkpoint) -> nn.Module:
+    from transformers.models.umt5.modeling_umt5 import UMT5LayerNorm
+
+    norm = UMT5LayerNorm(config.d_model, eps=config.layer_norm_epsilon)
+    norm.load_state_dict({"weight": ckpt.get("encoder.final_layer_norm.weight").float()})
+    return norm.eval()
+
+
+def embedding_key(ckpt: Checkpoint) -> str:
+    for key in ("encoder.embed_tokens.weight", "shared.weight"):
+        if key in ckpt:
+            return key
+    raise KeyError(f"{ckpt.folder}: no token embedding (encoder.embed_tokens.weight or shared.weight)")
+
+
+def external_tensor(name: str, data_type: int, dims: list[int]) -> onnx.TensorProto:
+    """An initializer whose data the ShardWriter will write."""
+    t = onnx.TensorProto()
+    t.name, t.data_type = name, data_type
+    t.dims.extend(dims)
+    return t
+
+
+class Joined:
+    """One variant's joined graph: the stages' nodes with their names prefixed, each stage's `hidden`
+    input wired to the previous stage's output, weights streamed into the variant's shards."""
+
+    def __init__(self, path: str, shard_bytes: int):
+        self.path = path
+        self.shards = onnx_io.ShardWriter(path, shard_bytes)
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self.opsets: dict[str, int] = {}
+        self.ir_version = onnx.IR_VERSION
+
+    def add_tensor(self, name: str, array: np.ndarray) -> None:
+        t = onnx.numpy_helper.from_array(array, name)
+        self.shards.move_out(t)
+        self.initializers.append(t)
+
+    def add_stage(self, model: onnx.ModelProto, prefix: str, wiring: dict[str, str]) -> str:
+        """Append `model`'s graph; `wiring` maps its input names to names in the joined graph. Returns the
+        joined name of its (single) output. `model`'s weights are moved out to the shards."""
+        g = model.graph
+        if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for n in g.node for a in n.attribute):
+            raise ValueError(f"{prefix}: a stage with subgraphs (If/Loop) cannot be joined by renaming")
+        name = {i.name: wiring[i.name] for i in g.input}
+
+        def rename(v: str) -> str:
+            return v if v == "" else name.setdefault(v, f"{prefix}/{v}")
+
+        for t in g.initializer:
+            t.name = rename(t.name)
+            self.shards.move_out(t)
+            self.initializers.append(t)
+        for i, n in enumerate(g.node):
+            n.input[:] = [rename(v) for v in n.input]
+            n.output[:] = [rename(v) for v in n.output]
+            n.name = f"{prefix}/{n.name or i}"
+            self.nodes.append(n)
+        for o in model.opset_import:
+            self.opsets[o.domain] = max(self.opsets.get(o.domain, 0), o.version)
+        self.ir_version = model.ir_version
+        (out,) = g.output
+        return rename(out.name)
+
+    def add_embedding(self, table: torch.Tensor, ids: str, quantized: bool, shard_bytes: int) -> str:
+        """Rows of `table` [V, D] gathered by `ids` → [..., D] float: float32, or int8 with one scale per
+        row (dequantized after the gather). Split into parts of at most `shard_bytes` each; a part's rows
+        are gathered where the id falls in it and summed (the other parts contribute 0)."""
+        v, d = table.shape
+        rows = max(1, min(v, shard_bytes // (d * (1 if quantized else 4))))
+        parts = []
+        for i, start in enumerate(range(0, v, rows)):
+            stop = min(v, start + rows)
+            idx = ids
+            if stop - start < v:  # an id outside this part reads row 0, masked out below
+                idx, inside = self._part_index(ids, start, stop, i)
+            parts.append(self._gather_rows(table[start:stop], idx, quantized, f"embed{i}"))
+            if stop - start < v:
+                self.nodes.append(helper.make_node("Unsqueeze", [inside, "embed/last_axis"], [f"embed{i}/inside3"]))
+                self.nodes.append(helper.make_node("Where", [f"embed{i}/inside3", parts[-1], "embed/zero"],
+                                                   [f"embed{i}/masked"]))
+                parts[-1] = f"embed{i}/masked"
+        if len(parts) > 1:
+            self.add_tensor("embed/last_axis", np.array([-1], np.int64))
+            self.add_tensor("embed/zero", np.zeros((), np.float32))
+            self.nodes.append(helper.make_node("Sum", parts, ["embed/hidden"]))
+            return "embed/hidden"
+        return parts[0]
+
+    def _part_index(self, ids: str, start: int, stop: int, i: int) -> tuple[str, str]:
+        p = f"embed{i}"
+        self.add_tensor(f"{p}/start", np.array(start, np.int64))
+        self.add_tensor(f"{p}/stop", np.array(stop, np.int64))
+        self.add_tensor(f"{p}/row0", np.array(0, np.int64))
+        self.nodes += [
+            helper.make_node("GreaterOrEqual", [ids, f"{p}/start"], [f"{p}/above"]),
+            helper.make_node("Less", [ids, f"{p}/stop"], [f"{p}/below"]),
+            helper.make_node("And", [f"{p}/above", f"{p}/below"], [f"{p}/inside"]),
+            helper.make_node("Sub", [ids, f"{p}/start"], [f"{p}/local"]),
+            helper.make_node("Where", [f"{p}/inside", f"{p}/local", f"{p}/row0"], [f"{p}/index"]),
+        ]
+        return f"{p}/index", f"{p}/inside"
+
+    def _gather_rows(self, table: torch.Tensor, idx: str, quantized: bool, p: str) -> str:
+        v, d = table.shape
+        if not quantized:
+            tensor = external_tensor(f"{p}/table", TensorProto.FLOAT, [v, d])
+            self.shards.write(tensor, (table[s:s + ROWS_PER_CHUNK].float().numpy().tobytes()
+                                       for s in range(0, v, ROWS_PER_CHUNK)))
+            self.initializers.append(tensor)
+            self.nodes.append(helper.make_node("Gather", [f"{p}/table", idx], [f"{p}/rows"]))
+            return f"{p}/rows"
+        scales: list[np.ndarray] = []
+
+        def int8_rows():
+            for s in range(0, v, ROWS_PER_CHUNK):
+                w = table[s:s + ROWS_PER_CHUNK].float().numpy()
+                scale = np.maximum(np.abs(w).max(1), 1e-12) / 127.0
+                scales.append(scale.astype(np.float32))
+                yield np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8).tobytes()
+
+        q = external_tensor(f"{p}/table_q", TensorProto.INT8, [v, d])
+        self.shards.write(q, int8_rows())
+        self.initializers.append(q)
+        self.add_tensor(f"{p}/scale", np.concatenate(scales))
+        self.add_tensor(f"{p}/last_axis", np.array([-1], np.int64))
+        self.nodes += [
+            helper.make_node("Gather", [f"{p}/table_q", idx], [f"{p}/q_rows"]),
+            helper.make_node("Cast", [f"{p}/q_rows"], [f"{p}/q_float"], to=TensorProto.FLOAT),
+            helper.make_node("Gather", [f"{p}/scale", idx], [f"{p}/row_scale"]),
+            helper.make_node("Unsqueeze", [f"{p}/row_scale", f"{p}/last_axis"], [f"{p}/row_scale3"]),
+            helper.make_node("Mul", [f"{p}/q_float", f"{p}/row_scale3"], [f"{p}/rows"]),
+        ]
+        return f"{p}/rows"
+
+    def save(self, output: str, max_length: int, hidden: int) -> list[str]:
+        """Write the joined graph; returns its files (graph first), as onnx_io.save_sharded does."""
+        self.shards.__exit__()
+        batch = "batch"
+        graph = helper.make_graph(
+            self.nodes, "text_encoder",
+            [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, max_length]),
+             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [batch, max_length])],
+            [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, [batch, max_length, hidden])],
+            self.initializers)
+        graph.node.append(helper.make_node("Identity", [output], ["hidden"], name="output"))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in self.opsets.items()])
+        model.ir_version = self.ir_version
+        with open(self.path, "wb") as f:
+            f.write(model.SerializeToString())
+        return [os.path.basename(self.path), *self.shards.names]
+
+
+def relative_error(got: np.ndarray, ref: np.ndarray, variant: str) -> dict:
+    abs_err = float(np.abs(got - ref).max())
+    peak = float(np.abs(ref).max())
+    return {"variant": variant, "max_abs": abs_err, "peak": peak, "relative": abs_err / max(peak, 1e-12)}
+
+
+def run_model(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    return sess.run(None, feeds)[0]
+
+
+def memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: str, variants: list[str],
+                         shard_bytes: int, stem: str = "text_encoder") -> tuple[dict, dict, dict, dict]:
+    """Convert the umT5 encoder in `folder` (a checkpoint's text_encoder/) into one graph per variant.
+    `feeds`: the check inputs (input_ids, attention_mask [2, L]). Returns (errors, the manifest
+    component with `seconds`, bytes per variant, parameter count). Errors: each stage against PyTorch
+    (`textEncoder.<variant>.stages`, the worst stage) and the whole graph against the stages chained in
+    PyTorch (`textEncoder.<variant>`, and `textEncoder.fp32.batch1`) where the variant's files fit in
+    half of this machine's memory (onnxruntime holds them all). The last entry is for the report:
+    the parameter count, and the variants not checked whole, with why."""
+    from transformers import UMT5Config
+
+    t0 = time.time()
+    config = UMT5Config.from_pretrained(folder, attn_implementation="eager")
+    ckpt = Checkpoint(folder)
+    ids, mask = feeds["input_ids"], feeds["attention_mask"]
+    L = ids.shape[1]
+    paths = {v: os.path.join(out_dir, f"{stem}.onnx" if v == "fp32" else f"{stem}.{v}.onnx") for v in variants}
+    joined = {v: Joined(p, shard_bytes) for v, p in paths.items()}
+    errors: dict[str, dict] = {}
+
+    def stage_error(variant: str, e: dict) -> None:
+        key = f"textEncoder.{variant}.stages"
+        if key not in errors or e["relative"] > errors[key]["relative"]:
+            errors[key] = {**e, "stage": stage}
+
+    table = ckpt.get(embedding_key(ckpt))
+    hidden = {v: joined[v].add_embedding(table, "input_ids", v != "fp32", shard_bytes) for v in variants}
+    with torch.no_grad():
+        ref = table[ids].float()  # the embedding is exact in float32; its int8 error shows in the whole graph
+    del table
+    stage = "embedding"
+    stages = [(f"block{k}", lambda k=k: BlockStage(config, umt5_block(config, ckpt, k)))
+              for k in range(config.num_layers)] + [("final", lambda: FinalStage(umt5_final(config, ckpt)))]
+    for stage, build in stages:
+        module = build()
+        args = (ref, mask)
+        with torch.no_grad():
+            out = module(*args)
+        exported = onnx_io.export(module, args, ["hidden", "attention_mask"], ["out"], ["hidden", "attention_mask"])
+        onnx_io.to_raw_data(exported)
+        np_feeds = {"hidden": ref.numpy(), "attention_mask": mask.numpy()}
+        for v in variants:
+            m = onnx.ModelProto()
+            m.CopyFrom(exported)
+            if v != "fp32" and stage != "final":  # the final norm has no weight worth quantizing
+                QUANTIZERS[v](m)
+            stage_error(v, relative_error(run_model(m, np_feeds), out.numpy(), v))
+            hidden[v] = joined[v].add_stage(m, stage, {"hidden": hidden[v], "attention_mask": "attention_mask"})
+            del m
+        del exported, module
+        ref = out
+    component = {"inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask"},
+                 "outputs": {"hidden": "hidden"}, "variants": {}}
+    sizes, not_checked = {}, {}
+    for v in variants:
+        files = joined[v].save(hidden[v], L, config.d_model)
+        component["variants"][v] = {"files": file_entries(out_dir, files)}
+        sizes[v] = sum(f["bytes"] for f in component["variants"][v]["files"])
+        if sizes[v] > memory_bytes() // 2:
+            not_checked[v] = f"{sizes[v] / 1e9:.1f} GB of weights; checked stage by stage only"
+            continue
+        whole = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
+        errors[f"textEncoder.{v}"] = relative_error(onnx_io.run(paths[v], whole, ["hidden"])[0], ref.numpy(), v)
+        if v == "fp32":
+            one = {k: a[:1] for k, a in whole.items()}
+            errors["textEncoder.fp32.batch1"] = relative_error(onnx_io.run(paths[v], one, ["hidden"])[0],
+                                                               ref[:1].numpy(), v)
+    component["seconds"] = round(time.time() - t0, 1)
+    return errors, component, sizes, {"params": ckpt.parameters(), "notCheckedWhole": not_checked}
