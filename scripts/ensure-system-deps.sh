@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need outside npm: Debian's chromium (browser tests drive it through
-# playwright-core; test tools' own browser downloads fail on our machines) and the training
-# venv (Debian's python3 + the pinned PyPI packages of training/requirements.txt).
+# playwright-core; test tools' own browser downloads fail on our machines), the training venv and
+# the converter's venv (Debian's python3 + the pinned PyPI packages of each requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
@@ -15,3 +15,4 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}" >/dev/null
 fi
 bash training/setup.sh
+bash convert/setup.sh

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
-import pytest
+from prereq import require_node_modules
 
 HERE = os.path.dirname(__file__)
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -16,11 +15,10 @@ PROMPTS = ["a red ball jumps on the beach", "", "A Red CAT  runs", "camera pans 
            "shoe product shot, fast!"]
 
 
-@pytest.mark.skipif(shutil.which("npx") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "tsx")),
-                    reason="needs npx and the project's node_modules (tsx, @huggingface/tokenizers)")
 def test_engine_tokenizer_matches_the_pipeline_tokenizer(converted, tmp_path):
     from transformers import AutoTokenizer
 
+    require_node_modules("tsx", "@huggingface/tokenizers")
     src, out = converted
     L = json.load(open(os.path.join(out, "manifest.json")))["text"]["maxLength"]
     prompts = tmp_path / "prompts.json"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
+from prereq import require_node_modules
 import torch
 
 from conftest import FRAMES, HEIGHT, L, LTX_DECODE_T, LTX_FPS, LTX_FRAMES, LTX_HEIGHT, LTX_STEPS, LTX_WIDTH, WIDTH
@@ -23,9 +23,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 # so a value near a rounding edge can land one level off; nothing more.
 MAX_LEVELS, MEAN_LEVELS = 1, 0.05
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("npx") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "tsx")),
-    reason="needs npx and the project's node_modules (tsx, onnxruntime-web)")
+@pytest.fixture(autouse=True)
+def _node_modules():
+    require_node_modules("tsx", "onnxruntime-web")
 
 
 def engine_generate(pkg: str, tmp, prompt: str, seed: int, steps: int, guidance: float) -> tuple[np.ndarray, np.ndarray, dict]:

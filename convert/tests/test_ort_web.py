@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
+from prereq import require_node_modules
 
 from vidlet_convert import onnx_io
 from vidlet_convert.components import example_inputs
@@ -19,9 +19,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 # Same graph, same inputs, two builds of onnxruntime (native CPU, wasm SIMD): kernel order only.
 WEB_TOLERANCE = 1e-5
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not os.path.isdir(os.path.join(REPO, "node_modules", "onnxruntime-web")),
-    reason="needs node and the project's node_modules (onnxruntime-web)")
+@pytest.fixture(autouse=True)
+def _node_modules():
+    require_node_modules("onnxruntime-web")
 
 
 def run_web(graph: str, external: list[str], feeds: dict[str, np.ndarray], outputs: list[str], tmp) -> list[np.ndarray]:

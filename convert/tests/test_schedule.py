@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
 
+from prereq import require, require_node_modules
 from vidlet_convert.__main__ import parse_args
 from vidlet_convert.schedule import (MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, schedule_section, shift_terminal_problem,
                                      sigma_list_problem)
@@ -96,22 +96,6 @@ def test_python_rule_agrees_on_the_table():
     assert all(sigma_list_problem(l) is not None for l in BAD)
 
 
-def in_ci(env=os.environ) -> bool:
-    """The rule of tests/prerequisites.ts: CI=true or CI=1 (what .ci/run exports and most CI services set)."""
-    return env.get("CI") in ("true", "1")
-
-
-def require(present: bool, what: str, setup: str, env=os.environ) -> None:
-    """Skips the calling test when `what` is missing, as tests/prerequisites.ts does; in CI it fails it instead,
-    because a CI run that quietly skips a test is green while testing less."""
-    if present:
-        return
-    message = f"{what} is missing, so this test cannot run. Install it: {setup}."
-    if in_ci(env):
-        pytest.fail(f"{message} In CI (CI={env.get('CI')}) this fails instead of skipping.")
-    pytest.skip(message)
-
-
 def test_a_missing_prerequisite_skips_here_and_fails_in_ci():
     require(True, "x", "y", env={"CI": "true"})  # present: nothing happens
     with pytest.raises(pytest.skip.Exception, match="x is missing, so this test cannot run. Install it: y."):
@@ -126,8 +110,7 @@ def test_a_missing_prerequisite_skips_here_and_fails_in_ci():
 def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
     """The engine's own rule (src/package/schedule.ts) and parser (src/store/manifest-schedule.ts) on the
     same lists and on the sections schedule_section writes, so the two languages cannot drift apart."""
-    require(shutil.which("npx") is not None and os.path.isdir(os.path.join(REPO, "node_modules", "tsx")),
-            "npx or the project's node_modules (tsx)", "npm ci in the repository root")
+    require_node_modules("tsx")
     sections = [manifest_for(["--sigmas", ",".join(map(str, LIST)), "--sampler", "x0-renoise", "--guidance", "1"])["schedule"],
                 manifest_for([])["schedule"],
                 schedule_section(publisher_shift=3.27, steps=50, guidance=3, sampler="euler", sigmas=None, spacing="vidlet",

@@ -14,7 +14,7 @@ import torch
 from vidlet_convert.components import example_inputs
 from vidlet_convert.fixture import TEXT, write_text_encoder
 from vidlet_convert.onnx_io import ShardWriter, run
-from vidlet_convert.text_layers import convert_text_encoder
+from vidlet_convert.text_layers import convert_text_encoder, run_parts
 from vidlet_convert.wan_graphs import WanTextEncoder
 
 L = 16
@@ -31,6 +31,15 @@ def converted(tmp_path_factory):
     feeds = example_inputs(CONFIG["vocab_size"], 16, CONFIG["d_model"], (1, 2, 2), L, seed=5)["textEncoder"]
     errors, component, sizes, extra = convert_text_encoder(src, feeds, out, ["fp32", "int8", "q4"], 64 * 1024)
     return src, out, feeds, errors, component, sizes, extra, params
+
+
+@pytest.fixture(scope="module")
+def in_parts(converted, tmp_path_factory):
+    """The same encoder with parts of at most 40 KB of weights: the embedding and each block apart."""
+    src, _, feeds, *_ = converted
+    out = str(tmp_path_factory.mktemp("te-parts"))
+    errors, component, *_ = convert_text_encoder(src, feeds, out, ["fp32", "q4"], 64 * 1024, part_bytes=40 * 1024)
+    return out, feeds, errors, component
 
 
 def whole(src: str):
@@ -101,3 +110,30 @@ def test_a_writer_refuses_a_tensor_whose_bytes_do_not_match(tmp_path):
     t.dims.extend([4])
     with ShardWriter(str(tmp_path / "g.onnx")) as w, pytest.raises(ValueError, match="wrote 12 bytes"):
         w.write(t, [b"\0" * 12])
+
+
+def test_parts_run_in_order_give_the_whole_encoder(converted, in_parts):
+    src = converted[0]
+    out, feeds, errors, component = in_parts
+    with torch.no_grad():
+        ref = whole(src)(*feeds.values()).numpy()
+    for variant, tolerance in (("fp32", 1e-5), ("q4", 0.25)):
+        v = component["variants"][variant]
+        assert sum(v["parts"]) == len(v["files"]) and len(v["parts"]) >= 2
+        graphs, i = [], 0
+        for n in v["parts"]:
+            graphs.append(os.path.join(out, v["files"][i]["path"]))
+            weights = sum(f["bytes"] for f in v["files"][i + 1:i + n])
+            # a part passes the limit only when it holds one stage (embedding, block or final norm) alone
+            stages = {node.name.split("/")[0] for node in onnx.load(graphs[-1], load_external_data=False).graph.node
+                      if node.name != "output"}
+            stages = {"embedding" if s.startswith("embed") or s.isdigit() else s for s in stages}
+            assert weights <= 40 * 1024 or len(stages) == 1, (variant, graphs[-1], weights, stages)
+            i += n
+        assert all(g.endswith(".onnx") for g in graphs)
+        got = run_parts(graphs, {k: t.numpy() for k, t in feeds.items()})
+        rel = float(np.abs(got - ref).max() / np.abs(ref).max())
+        assert rel <= tolerance and errors[f"textEncoder.{variant}"]["relative"] == pytest.approx(rel, rel=1e-3, abs=1e-7)
+        # part k hands part k+1 its state by name; only the last part outputs `hidden`
+        names = [[o.name for o in onnx.load(g, load_external_data=False).graph.output] for g in graphs]
+        assert names == [[f"state{k}"] for k in range(len(graphs) - 1)] + [["hidden"]]

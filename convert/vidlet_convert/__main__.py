@@ -6,6 +6,7 @@ import json
 import sys
 
 from .onnx_io import SHARD_BYTES
+from .text_layers import PART_BYTES
 from .package import ConversionError
 from .schedule import SAMPLERS, parse_sigmas
 
@@ -45,8 +46,10 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     p.add_argument("--sampler", choices=SAMPLERS, default="euler", help="the package's default sampler")
     p.add_argument("--only", default=",".join(COMPONENTS), type=lambda s: s.split(","),
                    help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
-                        "denoiser on one machine and the 22.7 GB umT5-XXL text encoder on a larger one")
+                        "denoiser on one machine and the 5.7 B umT5-XXL text encoder on another")
     p.add_argument("--shard-bytes", type=int, default=SHARD_BYTES, help="largest external-data file")
+    p.add_argument("--part-bytes", type=int, default=PART_BYTES,
+                   help="a text encoder with more weights is written as parts the engine runs one at a time")
     p.add_argument("--seed", type=int, default=0, help="seeds the check inputs and the preview fit")
     p.add_argument("--name", default=name)
     p.add_argument("--display-name", default=display_name)

@@ -110,12 +110,24 @@ def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloa
     config = UMT5Config(**text)
     config.dtype = str(dtype).removeprefix("torch.")
     config.save_pretrained(folder)
-    files: list[dict[str, torch.Tensor]] = [{}]
+    shard: dict[str, torch.Tensor] = {}
+    where: dict[str, int] = {}  # tensor → shard number; the files are named once their count is known
+    count = params = total = 0
+
+    def flush() -> None:
+        nonlocal count
+        if shard:
+            save_file(shard, os.path.join(folder, f"shard-{count}"), metadata={"format": "pt"})
+            shard.clear()
+            count += 1
 
     def put(name: str, t: torch.Tensor) -> None:
-        if files[-1] and sum(x.nbytes for x in files[-1].values()) + t.nbytes > shard_bytes:
-            files.append({})
-        files[-1][name] = t.to(dtype).contiguous()
+        nonlocal params, total
+        if shard and sum(x.nbytes for x in shard.values()) + t.nbytes > shard_bytes:
+            flush()
+        shard[name] = t.to(dtype).contiguous()
+        where[name] = count
+        params, total = params + t.numel(), total + shard[name].nbytes
 
     g = torch.Generator().manual_seed(seed)
     rows = 16384  # the table a slice at a time: umT5-XXL's is 1.05 B values
@@ -128,13 +140,13 @@ def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloa
             put(f"encoder.block.{k}.{name}", t)
         del one
     put("encoder.final_layer_norm.weight", torch.ones(text["d_model"]))
-    names = [f"model-{i + 1:05d}-of-{len(files):05d}.safetensors" for i in range(len(files))]
-    for name, tensors in zip(names, files):
-        save_file(tensors, os.path.join(folder, name), metadata={"format": "pt"})
-    index = {"metadata": {"total_size": sum(t.nbytes for f in files for t in f.values())},
-             "weight_map": {k: name for name, f in zip(names, files) for k in f}}
+    flush()
+    names = [f"model-{i + 1:05d}-of-{count:05d}.safetensors" for i in range(count)]
+    for i, name in enumerate(names):
+        os.replace(os.path.join(folder, f"shard-{i}"), os.path.join(folder, name))
+    index = {"metadata": {"total_size": total}, "weight_map": {k: names[i] for k, i in where.items()}}
     json.dump(index, open(os.path.join(folder, "model.safetensors.index.json"), "w"), indent=2)
-    return sum(t.numel() for f in files for t in f.values())
+    return params
 
 
 if __name__ == "__main__":

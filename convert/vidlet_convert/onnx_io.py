@@ -75,6 +75,7 @@ class ShardWriter:
         self.folder, self.base = os.path.dirname(path) or ".", os.path.basename(path)
         self.shard_bytes = shard_bytes
         self.names: list[str] = []
+        self.written = 0  # bytes in every file so far
         self._handle, self._used = None, 0
 
     def move_out(self, t: onnx.TensorProto) -> None:
@@ -94,6 +95,7 @@ class ShardWriter:
         for chunk in chunks:
             self._handle.write(chunk)
             self._used += len(chunk)
+            self.written += len(chunk)
         if self._used - start != size:
             raise ValueError(f"{t.name}: wrote {self._used - start} bytes for a tensor of {size}")
         del t.external_data[:]

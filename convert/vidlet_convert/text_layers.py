@@ -29,6 +29,7 @@ from .package import file_entries
 from .quant import quantize_int8, quantize_q4
 
 QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
+PART_BYTES = 1 << 30  # a text encoder past this is written in parts (Joined); the engine holds one at a time
 ROWS_PER_CHUNK = 8192  # embedding rows converted at a time (umT5: 32 k floats each chunk of 4,096-wide rows)
 
 
@@ -131,17 +132,18 @@ def external_tensor(name: str, data_type: int, dims: list[int]) -> onnx.TensorPr
     return t
 
 
-class Joined:
-    """One variant's joined graph: the stages' nodes with their names prefixed, each stage's `hidden`
-    input wired to the previous stage's output, weights streamed into the variant's shards."""
+class Part:
+    """One graph of a variant: stages' nodes with their names prefixed, each stage's `hidden` input
+    wired to the previous stage's output, weights streamed into the graph's shards."""
 
     def __init__(self, path: str, shard_bytes: int):
         self.path = path
         self.shards = onnx_io.ShardWriter(path, shard_bytes)
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
-        self.opsets: dict[str, int] = {}
-        self.ir_version = onnx.IR_VERSION
+        # the exporter's, once a stage is added; for the embedding alone, the oldest that has its opset
+        # (this onnx writes a newer IR than the pinned onnxruntime reads)
+        self.ir_version = helper.find_min_ir_version_for([helper.make_opsetid("", onnx_io.OPSET)])
 
     def add_tensor(self, name: str, array: np.ndarray) -> None:
         t = onnx.numpy_helper.from_array(array, name)
@@ -168,8 +170,6 @@ class Joined:
             n.output[:] = [rename(v) for v in n.output]
             n.name = f"{prefix}/{n.name or i}"
             self.nodes.append(n)
-        for o in model.opset_import:
-            self.opsets[o.domain] = max(self.opsets.get(o.domain, 0), o.version)
         self.ir_version = model.ir_version
         (out,) = g.output
         return rename(out.name)
@@ -245,22 +245,85 @@ class Joined:
         ]
         return f"{p}/rows"
 
-    def save(self, output: str, max_length: int, hidden: int) -> list[str]:
-        """Write the joined graph; returns its files (graph first), as onnx_io.save_sharded does."""
+    def save(self, inputs: list[onnx.ValueInfoProto], value: str, output: onnx.ValueInfoProto,
+             opsets: dict[str, int]) -> list[str]:
+        """Write the graph with `value` as its output; returns its files (graph first), as
+        onnx_io.save_sharded does."""
         self.shards.__exit__()
-        batch = "batch"
-        graph = helper.make_graph(
-            self.nodes, "text_encoder",
-            [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, max_length]),
-             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [batch, max_length])],
-            [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, [batch, max_length, hidden])],
-            self.initializers)
-        graph.node.append(helper.make_node("Identity", [output], ["hidden"], name="output"))
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in self.opsets.items()])
+        graph = helper.make_graph(self.nodes, "text_encoder", inputs, [output], self.initializers)
+        graph.node.append(helper.make_node("Identity", [value], [output.name], name="output"))
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()])
         model.ir_version = self.ir_version
         with open(self.path, "wb") as f:
             f.write(model.SerializeToString())
         return [os.path.basename(self.path), *self.shards.names]
+
+
+class Joined:
+    """One variant's text encoder: the stages in order, in one graph, or in several parts when its
+    weights pass `part_bytes` (docs/model-package.md, "Parts": the engine runs them one after another,
+    each session released before the next is made, so no more than one part is ever in memory; a
+    WebAssembly heap is 4 GiB, and q4 umT5-XXL alone is ~3.9 GB). Part k's output `state{k}` is part
+    k+1's input; every part takes `attention_mask`; the last part's output is `hidden`."""
+
+    def __init__(self, path: str, shard_bytes: int, part_bytes: int, max_length: int, hidden: int):
+        self.path, self.shard_bytes, self.part_bytes = path, shard_bytes, part_bytes
+        self.max_length, self.hidden = max_length, hidden
+        self.parts = [Part(path, shard_bytes)]
+        self.closed: list[list[str]] = []  # files of each finished part
+        self.opsets: dict[str, int] = {"": onnx_io.OPSET}  # the embedding's Gather when it is a part alone
+
+    @property
+    def current(self) -> Part:
+        return self.parts[-1]
+
+    def add_embedding(self, table: torch.Tensor, quantized: bool) -> str:
+        return self.current.add_embedding(table, "input_ids", quantized, self.shard_bytes)
+
+    def add_stage(self, model: onnx.ModelProto, prefix: str, hidden: str) -> str:
+        size = sum(len(t.raw_data) for t in model.graph.initializer)
+        if self.current.shards.written > 0 and self.current.shards.written + size > self.part_bytes:
+            hidden = self._close(hidden)
+        for o in model.opset_import:
+            self.opsets[o.domain] = max(self.opsets.get(o.domain, 0), o.version)
+        return self.current.add_stage(model, prefix, {"hidden": hidden, "attention_mask": "attention_mask"})
+
+    def _inputs(self) -> list[onnx.ValueInfoProto]:
+        k = len(self.parts) - 1
+        first = helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", self.max_length]) if k == 0 \
+            else self._state(k - 1)
+        return [first, helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", self.max_length])]
+
+    def _state(self, k: int) -> onnx.ValueInfoProto:
+        return helper.make_tensor_value_info(f"state{k}", TensorProto.FLOAT, ["batch", self.max_length, self.hidden])
+
+    def _close(self, value: str) -> str:
+        """Finish the current part with `value` as its output; the next part reads it under that name."""
+        k = len(self.parts) - 1
+        self.closed.append(self.current.save(self._inputs(), value, self._state(k), self.opsets))
+        stem, ext = os.path.splitext(self.path)
+        self.parts.append(Part(f"{stem}.part{k + 1}{ext}", self.shard_bytes))
+        return f"state{k}"
+
+    def save(self, value: str) -> list[list[str]]:
+        """Write the last part with `value` as the encoder's `hidden`; returns every part's files."""
+        out = helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", self.max_length, self.hidden])
+        return [*self.closed, self.current.save(self._inputs(), value, out, self.opsets)]
+
+
+def run_parts(paths: list[str], feeds: dict[str, np.ndarray]) -> np.ndarray:
+    """The text encoder's `hidden` from its parts run in order in onnxruntime, as the engine runs them."""
+    import onnxruntime as ort
+
+    values = dict(feeds)
+    for path in paths:
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = 2
+        sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        names = [o.name for o in sess.get_outputs()]
+        values.update(zip(names, sess.run(names, {i.name: values[i.name] for i in sess.get_inputs()})))
+        del sess
+    return values["hidden"]
 
 
 def relative_error(got: np.ndarray, ref: np.ndarray, variant: str) -> dict:
@@ -283,7 +346,8 @@ def memory_bytes() -> int:
 
 
 def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: str, variants: list[str],
-                         shard_bytes: int, stem: str = "text_encoder") -> tuple[dict, dict, dict, dict]:
+                         shard_bytes: int, part_bytes: int = PART_BYTES,
+                         stem: str = "text_encoder") -> tuple[dict, dict, dict, dict]:
     """Convert the umT5 encoder in `folder` (a checkpoint's text_encoder/) into one graph per variant.
     `feeds`: the check inputs (input_ids, attention_mask [2, L]). Returns (errors, the manifest
     component with `seconds`, bytes per variant, parameter count). Errors: each stage against PyTorch
@@ -299,7 +363,7 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
     ids, mask = feeds["input_ids"], feeds["attention_mask"]
     L = ids.shape[1]
     paths = {v: os.path.join(out_dir, f"{stem}.onnx" if v == "fp32" else f"{stem}.{v}.onnx") for v in variants}
-    joined = {v: Joined(p, shard_bytes) for v, p in paths.items()}
+    joined = {v: Joined(p, shard_bytes, part_bytes, L, config.d_model) for v, p in paths.items()}
     errors: dict[str, dict] = {}
 
     def stage_error(variant: str, e: dict) -> None:
@@ -308,7 +372,7 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
             errors[key] = {**e, "stage": stage}
 
     table = ckpt.get(embedding_key(ckpt))
-    hidden = {v: joined[v].add_embedding(table, "input_ids", v != "fp32", shard_bytes) for v in variants}
+    hidden = {v: joined[v].add_embedding(table, v != "fp32") for v in variants}
     with torch.no_grad():
         ref = table[ids].float()  # the embedding is exact in float32; its int8 error shows in the whole graph
     del table
@@ -329,25 +393,29 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
             if v != "fp32" and stage != "final":  # the final norm has no weight worth quantizing
                 QUANTIZERS[v](m)
             stage_error(v, relative_error(run_model(m, np_feeds), out.numpy(), v))
-            hidden[v] = joined[v].add_stage(m, stage, {"hidden": hidden[v], "attention_mask": "attention_mask"})
+            hidden[v] = joined[v].add_stage(m, stage, hidden[v])
             del m
         del exported, module
         ref = out
     component = {"inputs": {"input_ids": "input_ids", "attention_mask": "attention_mask"},
                  "outputs": {"hidden": "hidden"}, "variants": {}}
     sizes, not_checked = {}, {}
+    whole = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
     for v in variants:
-        files = joined[v].save(hidden[v], L, config.d_model)
+        parts = joined[v].save(hidden[v])
+        files = [f for part in parts for f in part]
         component["variants"][v] = {"files": file_entries(out_dir, files)}
+        if len(parts) > 1:
+            component["variants"][v]["parts"] = [len(part) for part in parts]
         sizes[v] = sum(f["bytes"] for f in component["variants"][v]["files"])
-        if sizes[v] > memory_bytes() // 2:
-            not_checked[v] = f"{sizes[v] / 1e9:.1f} GB of weights; checked stage by stage only"
+        largest = max(sum(os.path.getsize(os.path.join(out_dir, f)) for f in part) for part in parts)
+        if largest > memory_bytes() // 2:
+            not_checked[v] = f"a part of {largest / 1e9:.1f} GB; checked stage by stage only"
             continue
-        whole = {"input_ids": ids.numpy(), "attention_mask": mask.numpy()}
-        errors[f"textEncoder.{v}"] = relative_error(onnx_io.run(paths[v], whole, ["hidden"])[0], ref.numpy(), v)
+        graphs = [os.path.join(out_dir, part[0]) for part in parts]
+        errors[f"textEncoder.{v}"] = relative_error(run_parts(graphs, whole), ref.numpy(), v)
         if v == "fp32":
             one = {k: a[:1] for k, a in whole.items()}
-            errors["textEncoder.fp32.batch1"] = relative_error(onnx_io.run(paths[v], one, ["hidden"])[0],
-                                                               ref[:1].numpy(), v)
+            errors["textEncoder.fp32.batch1"] = relative_error(run_parts(graphs, one), ref[:1].numpy(), v)
     component["seconds"] = round(time.time() - t0, 1)
     return errors, component, sizes, {"params": ckpt.parameters(), "notCheckedWhole": not_checked}

@@ -65,7 +65,8 @@ def convert(args) -> dict:
     text_report = {}
     if "textEncoder" in roles:
         te_errors, components["textEncoder"], te_sizes, text_report = convert_text_encoder(
-            os.path.join(args.src, "text_encoder"), feeds["textEncoder"], args.out, args.variants, args.shard_bytes)
+            os.path.join(args.src, "text_encoder"), feeds["textEncoder"], args.out, args.variants, args.shard_bytes,
+            args.part_bytes)
         errors.update(te_errors)
         sizes.update({("textEncoder", v): b for v, b in te_sizes.items()})
         params["textEncoder"] = text_report["params"]
