@@ -3,12 +3,12 @@ on a `Precompiled` normaliser (umT5's spiece.model cannot be downloaded here).
 
 `train_spiece` trains on generated text; `tokenizer_folders` turns the spiece.model into a tokenizer folder
 the two ways T5 / umT5 files are made: transformers' own T5Tokenizer from spiece.model (Precompiled alone,
-WhitespaceSplit + Metaspace), and convert_slow_tokenizer's T5Converter (Precompiled, Strip, Replace in a
-Sequence, Metaspace), the layout of tokenizer.json files written by transformers 4.
+WhitespaceSplit + Metaspace), and convert_slow_tokenizer's T5Converter, the converter behind transformers 4's
+T5TokenizerFast (in transformers 5.25: Precompiled, Strip, Replace in a Sequence; Metaspace alone).
 
 python -m vidlet_convert.spm_fixture OUT.json  writes the TypeScript suite's fixture
 (tests/fixtures/precompiled-tokenizer-cases.json): a tiny model with hand-written charsmap rules, each
-layout's package tokenizer.json and Python `tokenizers`' normalised text and ids for varied prompts.
+layout's tokenizer.json and Python `tokenizers`' normalised text and ids for varied prompts.
 """
 from __future__ import annotations
 
@@ -91,8 +91,6 @@ MAX_LENGTH = 24
 def write_cases(out: str) -> None:
     from tokenizers import Tokenizer
 
-    from .package import write_tokenizer
-
     rng = random.Random(0)
     letters = "abcdefgカガ゙éfi ｶﾞＡ\u0301\u00a0\u3000\x07\x85\ufeff"
     corpus = ["".join(rng.choice(letters) for _ in range(30)) for _ in range(2000)]
@@ -104,14 +102,14 @@ def write_cases(out: str) -> None:
             f.writelines(f"{s}\t{t}\n" for s, t in RULES)
         train_spiece(tmp, corpus, 60, normalization_rule_tsv=rules)
         for name, folder in tokenizer_folders(tmp, tmp).items():
-            pkg_json = os.path.join(folder, "package-tokenizer.json")
-            write_tokenizer(os.path.join(folder, "tokenizer.json"), pkg_json, pad_id=0, pad_token="<pad>")
-            ref = Tokenizer.from_file(pkg_json)
+            # the file as written (a converted package holds the pipeline's rebuilt one, package.py)
+            path = os.path.join(folder, "tokenizer.json")
+            ref = Tokenizer.from_file(path)
             ref.enable_truncation(MAX_LENGTH)
             ref.enable_padding(length=MAX_LENGTH, pad_id=0, pad_token="<pad>")
             cases = [{"text": p, "normalized": ref.normalizer.normalize_str(p), "ids": e.ids,
                       "attentionMask": e.attention_mask} for p, e in zip(prompts, ref.encode_batch(prompts))]
-            layouts[name] = {"tokenizer": json.load(open(pkg_json, encoding="utf-8")), "cases": cases}
+            layouts[name] = {"tokenizer": json.load(open(path, encoding="utf-8")), "cases": cases}
     with open(out, "w", encoding="utf-8") as f:
         json.dump({"maxLength": MAX_LENGTH, "rules": RULES, "layouts": layouts}, f, ensure_ascii=False)
 
