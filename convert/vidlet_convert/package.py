@@ -39,9 +39,16 @@ def file_entries(out_dir: str, names: list[str]) -> list[dict]:
 
 
 def write_tokenizer(src: str, dst: str, pad_id: int, pad_token: str) -> None:
-    """tokenizer.json with an explicit padding block: the engine pads to text.maxLength itself
-    (src/engine/tokenizer.ts) but takes the pad id from here, else `[PAD]`, else 0."""
-    tok = json.load(open(src, encoding="utf-8"))
+    """tokenizer.json of the tokenizer the pipeline runs from the folder of `src` (its transformers class,
+    as the pipeline loads it), with an explicit padding block: the engine pads to text.maxLength itself
+    (src/engine/tokenizer.ts) but takes the pad id from here, else `[PAD]`, else 0. Not the file as it is:
+    transformers 5 rebuilds a T5Tokenizer's normaliser and pre-tokenizer from its class (Precompiled
+    alone, WhitespaceSplit + Metaspace) whatever the file says, and a T5 file written by transformers 4
+    (Precompiled, Strip, Replace; Metaspace alone) splits words differently on U+0085
+    (tests/test_precompiled_tokenizer.py)."""
+    from transformers import AutoTokenizer
+
+    tok = json.loads(AutoTokenizer.from_pretrained(os.path.dirname(src)).backend_tokenizer.to_str())
     tok["padding"] = {"strategy": "BatchLongest", "direction": "Right", "pad_to_multiple_of": None,
                       "pad_id": pad_id, "pad_type_id": 0, "pad_token": pad_token}
     tok["truncation"] = None

@@ -12,6 +12,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFormatError } from './errors';
+import { matchPythonTokenizers } from './tokenizer-parity';
 import type { PromptAnalysis } from './types';
 
 export interface EncodedPrompt {
@@ -37,6 +38,9 @@ export class PromptTokenizer {
     }
     try {
       this.tok = new Tokenizer(tokenizerJson, {});
+      // Added tokens with `normalized: true` were already matched through the library's own
+      // normaliser by the constructor (T5 / umT5 have none).
+      matchPythonTokenizers(this.tok);
     } catch (e) {
       throw new ModelFormatError(`tokenizer.json could not be read by @huggingface/tokenizers (${(e as Error).message}): re-export the model package.`, { file: 'tokenizer.json' });
     }
