@@ -137,3 +137,18 @@ def test_parts_run_in_order_give_the_whole_encoder(converted, in_parts):
         # part k hands part k+1 its state by name; only the last part outputs `hidden`
         names = [[o.name for o in onnx.load(g, load_external_data=False).graph.output] for g in graphs]
         assert names == [[f"state{k}"] for k in range(len(graphs) - 1)] + [["hidden"]]
+
+
+def test_parts_run_in_onnxruntime_web_as_natively(in_parts):
+    """web_step (the scale test's tool) on the parts in onnxruntime-web's wasm, each session released
+    before the next: the same `hidden` as onnxruntime."""
+    from prereq import require_node_modules
+    from vidlet_convert.web_step import web_step
+
+    require_node_modules("onnxruntime-web")
+    out, _, _, component = in_parts
+    v = component["variants"]["q4"]
+    starts = np.cumsum([0, *v["parts"][:-1]])
+    graphs = [os.path.join(out, v["files"][i]["path"]) for i in starts]
+    r = web_step(graphs)
+    assert len(r["parts"]) == len(graphs) and r["web_vs_native_relative"] <= 1e-5

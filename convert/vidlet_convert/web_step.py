@@ -3,7 +3,9 @@ random inputs, against onnxruntime on the same inputs: the scale test (issue #11
 denoiser. Reports load and run time and the Node process's peak memory.
 
 python -m vidlet_convert.web_step PKG/denoiser.q4.onnx [--threads 1]
-(the external-data shards are found from the graph's own references)
+python -m vidlet_convert.web_step PKG/text_encoder.q4.onnx PKG/text_encoder.q4.part1.onnx ...   (a text
+encoder's parts, run in order, each released before the next, as the engine runs them)
+(the external-data shards are found from the graphs' own references)
 """
 from __future__ import annotations
 
@@ -47,14 +49,18 @@ def random_feeds(inputs, seed: int = 0) -> dict[str, np.ndarray]:
     return feeds
 
 
-def web_step(path: str, threads: int = 1) -> dict:
+def web_step(path: str | list[str], threads: int = 1) -> dict:
+    """One graph, or a text encoder's parts in order (the later parts' inputs come from the earlier outputs)."""
     from . import onnx_io
+    from .text_layers import run_parts
 
-    inputs, outputs, files = graph_io(path)
+    paths = [path] if isinstance(path, str) else list(path)
+    inputs, _, files = graph_io(paths[0])
+    _, outputs, _ = graph_io(paths[-1])
     feeds = random_feeds(inputs)
     with tempfile.TemporaryDirectory() as tmp:
-        spec = {"graph": os.path.abspath(path), "external": files, "outputs": outputs, "out": tmp, "threads": threads,
-                "feeds": {}}
+        spec = {"graph": os.path.abspath(paths[0]), "external": files, "outputs": outputs, "out": tmp, "threads": threads,
+                "feeds": {}, "parts": [{"graph": os.path.abspath(p), "external": graph_io(p)[2]} for p in paths[1:]]}
         for name, a in feeds.items():
             a.tofile(os.path.join(tmp, f"in-{name}.bin"))
             spec["feeds"][name] = {"dtype": str(a.dtype), "dims": list(a.shape), "file": os.path.join(tmp, f"in-{name}.bin")}
@@ -63,20 +69,21 @@ def web_step(path: str, threads: int = 1) -> dict:
         node_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         written = json.load(open(os.path.join(tmp, "outputs.json")))
         web = [np.fromfile(written[n]["file"], np.float32).reshape(written[n]["dims"]) for n in outputs]
-    native = onnx_io.run(path, feeds, outputs)
+    native = onnx_io.run(paths[0], feeds, outputs) if len(paths) == 1 else [run_parts(paths, feeds)]
     rel = max(float(np.abs(a - b).max()) / max(float(np.abs(a).max()), 1e-12) for a, b in zip(native, web))
-    return {"graph": path, "bytes": sum(os.path.getsize(os.path.join(os.path.dirname(path), f))
-                                        for f in [os.path.basename(path), *files]),
+    return {"graph": paths if len(paths) > 1 else paths[0],
+            "bytes": sum(os.path.getsize(os.path.join(os.path.dirname(p), f)) for p in paths
+                         for f in [os.path.basename(p), *graph_io(p)[2]]),
             "inputs": {n: s for n, _, s in inputs}, "web_threads": threads, **written["timings"],
             "node_peak_rss_bytes": node_peak, "web_vs_native_relative": rel}
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m vidlet_convert.web_step")
-    ap.add_argument("graph")
+    ap.add_argument("graph", nargs="+", help="a graph, or a text encoder's parts in order")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
-    print(json.dumps(web_step(args.graph, args.threads), indent=1))
+    print(json.dumps(web_step(args.graph if len(args.graph) > 1 else args.graph[0], args.threads), indent=1))
 
 
 if __name__ == "__main__":
