@@ -12,7 +12,9 @@
  * retries the failing call once. The scene denoiser's session (components.sceneDenoiser, only for
  * plans denoiserFor sends to it) and the reward model's are created on first use, not at load (#13);
  * a warm start does not read or hash the scene denoiser's files either (the store checks them when
- * they are first read).
+ * they are first read). A text encoder in parts (src/package/parts.ts) has no session at load: each
+ * call reads, runs and releases its parts one at a time (parts.ts), so no more than one part is in
+ * memory; the text cache spares a repeat prompt that work.
  */
 import { DECODE_NOISE_ROLE, packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
@@ -33,9 +35,11 @@ import { checkTakes, requireReward, scoreTakesWith, type RewardFeeds } from './r
 import { LoraSlots } from './lora-slots';
 import { conditioningTexts, planRequest, runPipeline, type DecodedVideo, type DenoiserBatch, type PipelineComponents, type PipelineConfig } from './pipeline';
 import {
-  configureOrt, createComponentSession, isDeviceLost, releaseSessions, runComponent,
-  type ComponentSession, type Ort, type OrtForBackend, type OrtTensor,
+  configureOrt, createComponentSession, isDeviceLost, openSession, releaseSessions, runComponent,
+  type ComponentSession, type FileBytes, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
+import { runParts, type PartsRun } from './parts';
+import { splitParts } from '../package/parts';
 import { PromptTokenizer } from './tokenizer';
 import { parseLexicon, rewritePrompt, type PromptLexicon } from './prompt-lexicon';
 import { contrastPrompt, parseContrastTable, type ContrastTable } from './prompt-contrast';
@@ -66,6 +70,12 @@ interface Loaded {
   /** What each session made at load is made from (the VAE as the whole-clip graph or the frame pair). */
   specs: SessionSpec[];
   sessions: Partial<Record<SessionKey, ComponentSession>>;
+  /**
+   * Components in parts (the text encoder only, src/package/parts.ts): no session is kept for them;
+   * each call makes, runs and releases their parts' sessions one at a time (run, parts.ts). Their
+   * files are made sure of at load, as the scene denoiser's, and read from the store at each call.
+   */
+  parted: Partial<Record<SessionKey, SessionSpec>>;
   /**
    * The scene denoiser's spec, when the package has one. Its session is made on the first request
    * that runs on it (sceneSession): a plain prompt never pays for it (#13). At load its files are
@@ -208,7 +218,7 @@ export class VidletEngine implements Engine {
         backend = { ...wasm, reason: `${why}; using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      const { variants, specs, sceneSpec, sessions, vae, totalBytes } = prepared;
+      const { variants, specs, sceneSpec, parted, sessions, vae, totalBytes } = prepared;
       const lora = new LoraSlots(manifest.lora);
       const adapters = new AdapterShelf(this.store, source.base, manifest);
       const listing = await measured(LOAD_MEASURES.adapters, () => adapters.describe());
@@ -239,7 +249,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, vae, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, vae, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -427,7 +437,7 @@ export class VidletEngine implements Engine {
     options: LoadOptions,
     onProgress?: (p: LoadProgress) => void,
   ): Promise<{
-    variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sceneSpec: SessionSpec | undefined;
+    variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sceneSpec: SessionSpec | undefined; parted: Loaded['parted'];
     sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; totalBytes: number;
   }> {
     const vaeOption = this.options.vaeDecode ?? {};
@@ -445,12 +455,14 @@ export class VidletEngine implements Engine {
     const variants = Object.fromEntries(RUNTIME_COMPONENTS.map((name) => [name, all.find((s) => s.component === name)!.variant])) as Record<RuntimeComponent, Variant>;
     const totalBytes = sessionFiles(all).reduce((s, f) => s + f.bytes, 0);
     // The files of the sessions made now are read and verified now. The scene denoiser's session is
-    // made on first use: its files are only made sure of (a first visit downloads and verifies them,
-    // for offline use later; a warm start neither reads nor hashes them), and read — verified by the
-    // store — when that session is made.
+    // made on first use, and a component in parts makes its sessions at each call: their files are
+    // only made sure of (a first visit downloads and verifies them, for offline use later; a warm
+    // start neither reads nor hashes them), and read — verified by the store — when a session is made.
     const sceneSpec = all.find((s) => s.key === 'sceneDenoiser');
-    const specs = all.filter((s) => s !== sceneSpec);
-    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, specs, sceneSpec ? [sceneSpec] : [], totalBytes, onProgress));
+    const parted = all.filter((s) => s.parts !== undefined);
+    const later = [...(sceneSpec ? [sceneSpec] : []), ...parted];
+    const specs = all.filter((s) => !later.includes(s));
+    const bytes = await measured(LOAD_MEASURES.files, () => this.readAll(store, signal, base, specs, later, totalBytes, onProgress));
     if (!this.ortThreads.has(ort)) {
       configureOrt(ort, wasmThreads);
       this.ortThreads.set(ort, wasmThreads);
@@ -459,7 +471,7 @@ export class VidletEngine implements Engine {
     const sessions = await this.createSessions(ort, specs, backend, bytes);
     try {
       const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions) };
-      return { variants, specs, sceneSpec, sessions, vae, totalBytes };
+      return { variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, totalBytes };
     } catch (e) {
       await releaseSessions(Object.values(sessions));
       throw e;
@@ -536,8 +548,7 @@ export class VidletEngine implements Engine {
     const files = [];
     for (const f of variantFiles(m.manifest, { rewardModel: variant })) files.push({ path: f.path, data: await this.store.getFile(m.base, f) });
     const roles = requiredRoles('rewardModel', packageFeatures(m.manifest));
-    const gpu = m.backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
-    return createComponentSession(m.ort, 'rewardModel', variant, component, files, m.backend, roles.inputs, roles.outputs, { ...this.options.sessionOptions?.(m.backend), ...gpu });
+    return createComponentSession(m.ort, 'rewardModel', variant, component, files, m.backend, roles.inputs, roles.outputs, this.sessionOptions(m.backend));
   }
 
   /** One reward-model call; a lost GPU device is recovered once, as in run(). */
@@ -645,12 +656,10 @@ export class VidletEngine implements Engine {
     measure = true,
   ): Promise<Partial<Record<SessionKey, ComponentSession>>> {
     const sessions: Partial<Record<SessionKey, ComponentSession>> = {};
-    // After a device loss, onnxruntime-web's own device is dead: sessions go on the fresh one.
-    const gpu = backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
     try {
       for (const spec of specs) {
         const files = spec.files.map((f: PackageFile) => ({ path: f.path, data: bytes.get(f.path)! }));
-        const create = () => createComponentSession(ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu }, spec.field);
+        const create = () => createComponentSession(ort, spec.component, spec.variant, spec.graph, files, backend, spec.roles.inputs, spec.roles.outputs, this.sessionOptions(backend, extraOptions), spec.field);
         sessions[spec.key] = measure ? await measured(LOAD_MEASURES.session, create, { key: spec.key, component: spec.component, variant: spec.variant }) : await create();
       }
     } catch (e) {
@@ -658,6 +667,13 @@ export class VidletEngine implements Engine {
       throw e;
     }
     return sessions;
+  }
+
+  /** The onnxruntime options of every session the engine makes on `backend`. */
+  private sessionOptions(backend: BackendInfo, extraOptions: Record<string, unknown> = {}): Record<string, unknown> {
+    // After a device loss, onnxruntime-web's own device is dead: sessions go on the fresh one.
+    const gpu = backend.backend === 'webgpu' && this.gpuDevice ? { executionProviders: [{ name: 'webgpu', device: this.gpuDevice }] } : {};
+    return { ...this.options.sessionOptions?.(backend), ...extraOptions, ...gpu };
   }
 
   /** After a lost GPU device: new sessions from the store's (cached, verified) files. */
@@ -692,15 +708,18 @@ export class VidletEngine implements Engine {
     return deviceWasLost(device, DEVICE_LOST_WAIT_MS);
   }
 
-  /** Runs one component call; a lost device is recovered once (new sessions, same call again). */
+  /**
+   * Runs one component call; a lost device is recovered once (new sessions, same call again; a
+   * component in parts runs all its parts again, on the new device).
+   */
   private async run(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     try {
-      return await runComponent(await this.session(m, name), feeds);
+      return await this.runOnce(m, name, feeds);
     } catch (e) {
       if (!(await this.lostDevice(m, e))) throw e;
       await this.recreateSessions(m);
       try {
-        return await runComponent(await this.session(m, name), feeds);
+        return await this.runOnce(m, name, feeds);
       } catch (again) {
         if (await this.lostDevice(m, again)) {
           throw new DeviceLostError('The GPU device was lost twice in one step: probably out of GPU memory. Close other GPU-heavy tabs, use a smaller model, or switch to the WebAssembly backend.', { component: name });
@@ -708,6 +727,27 @@ export class VidletEngine implements Engine {
         throw again;
       }
     }
+  }
+
+  private async runOnce(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+    const parted = m.parted[name];
+    return parted ? runParts(this.partsRun(m, parted), feeds) : runComponent(await this.session(m, name), feeds);
+  }
+
+  /** How runParts makes the sessions of `spec`'s parts: from the store's verified files, with the load's options. */
+  private partsRun(m: Loaded, spec: SessionSpec): PartsRun {
+    const graph = { name: spec.component, variant: spec.variant, component: spec.graph, field: spec.field };
+    return {
+      graph,
+      parts: splitParts(spec.files, spec.parts),
+      roles: spec.roles,
+      read: async (files) => {
+        const out: FileBytes[] = [];
+        for (const f of files) out.push({ path: f.path, data: await this.store.getFile(m.base, f) });
+        return out;
+      },
+      open: (files) => openSession(m.ort, graph, files, m.backend, this.sessionOptions(m.backend)),
+    };
   }
 
   /**

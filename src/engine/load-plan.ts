@@ -5,6 +5,7 @@
  * model's decoder is hundreds of MB), chosen by `chooseVaeGraphs`.
  */
 import { mappedRoles, requiredRoles, packageFeatures } from '../package/components';
+import { sessionBytes } from '../package/parts';
 import { frameCalls, frameGraphRoles } from '../package/vae-decode';
 import type { Component, Manifest, PackageFile } from '../store/types';
 import type { Variant } from '../package/variants';
@@ -61,6 +62,11 @@ export interface SessionSpec {
   variant: Variant;
   roles: { inputs: string[]; outputs: string[] };
   files: PackageFile[];
+  /**
+   * The variant's `parts` (src/package/parts.ts) when it runs as several graphs, one session at a
+   * time (engine.ts makes none at load); absent: one session from `files`.
+   */
+  parts?: number[];
   /** Where the manifest lists the graph, for messages: 'components.denoiser', 'vaeDecoderFrames.next'. */
   field: string;
 }
@@ -68,7 +74,8 @@ export interface SessionSpec {
 export function planSessions(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: 'whole' | 'frames' = 'whole'): SessionSpec[] {
   const spec = (key: SessionKey, component: RuntimeComponent, graph: Component, roles: { inputs: string[]; outputs: string[] }, field = `components.${component}`): SessionSpec => {
     const variant = chooseVariant(component, graph.variants, backend, forced).variant;
-    return { key, component, graph, variant, roles, files: graph.variants[variant]!.files, field };
+    const { files, parts } = graph.variants[variant]!;
+    return { key, component, graph, variant, roles, files, ...(parts ? { parts } : {}), field };
   };
   const features = packageFeatures(manifest);
   const out = (['textEncoder', 'denoiser', 'previewDecoder'] as const).map((name) =>
@@ -94,6 +101,11 @@ export interface ComponentPlan {
   variant: Variant;
   /** The variant's files: graph plus external data, the bytes its onnxruntime session(s) read. */
   bytes: number;
+  /**
+   * The bytes its sessions hold in memory at once: `bytes`, except for a component in parts, whose
+   * largest part is all that is ever held (sessionMemory).
+   */
+  memoryBytes: number;
 }
 
 export interface LoadPlan {
@@ -109,12 +121,26 @@ export function sessionFiles(specs: readonly SessionSpec[]): PackageFile[] {
   return [...out.values()];
 }
 
+function fileBytes(files: readonly PackageFile[]): number {
+  return files.reduce((n, f) => n + f.bytes, 0);
+}
+
+/**
+ * The bytes the sessions of `specs` hold in memory at once: every file of a one-graph session (each
+ * path once, as sessionFiles), and of a session in parts only its largest part, since each part's
+ * session is released before the next is made. Downloads still count every file (sessionFiles).
+ */
+export function sessionMemory(specs: readonly SessionSpec[]): number {
+  const whole = specs.filter((s) => !s.parts);
+  return fileBytes(sessionFiles(whole)) + specs.filter((s) => s.parts).reduce((n, s) => n + sessionBytes(s.files, s.parts), 0);
+}
+
 export function planLoad(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: VaeDecodeOptions['graphs'] = 'auto'): LoadPlan {
   const specs = planSessions(manifest, backend, forced, chooseVaeGraphs(manifest, vae));
   const components = RUNTIME_COMPONENTS.map((name) => {
     const mine = specs.filter((s) => s.component === name);
-    return { name, variant: mine[0]!.variant, bytes: sessionFiles(mine).reduce((n, f) => n + f.bytes, 0) };
+    return { name, variant: mine[0]!.variant, bytes: fileBytes(sessionFiles(mine)), memoryBytes: sessionMemory(mine) };
   });
-  return { components, bytes: sessionFiles(specs).reduce((n, f) => n + f.bytes, 0) };
+  return { components, bytes: fileBytes(sessionFiles(specs)) };
 }
 

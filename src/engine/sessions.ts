@@ -59,11 +59,37 @@ export async function createComponentSession(
   /** Where the manifest lists this graph, for messages (the frame-by-frame VAE pair is not under components). */
   field = `components.${name}`,
 ): Promise<ComponentSession> {
+  const graph = { name, variant, component, field };
+  const session = await openSession(ort, graph, files, backend, extraOptions);
+  const inputs = roleTensors(graph, 'inputs', requiredInputs, session.inputNames);
+  const outputs = roleTensors(graph, 'outputs', requiredOutputs, session.outputNames);
+  return { name, variant, session, inputs, outputs };
+}
+
+/** What messages say about the graph being made: its component, variant, manifest entry. */
+export interface GraphOf {
+  name: ComponentName;
+  variant: Variant;
+  component: Component;
+  /** Where the manifest lists it: 'components.textEncoder', 'vaeDecoderFrames.next'. */
+  field: string;
+}
+
+/**
+ * An onnxruntime session from a graph and its external data (`files`, the graph first), with
+ * onnxruntime's failures turned into typed errors naming the file; no role is checked here.
+ */
+export async function openSession(
+  ort: Ort,
+  { name, variant, field }: GraphOf,
+  files: FileBytes[],
+  backend: BackendInfo,
+  extraOptions: OrtNs.InferenceSession.SessionOptions = {},
+): Promise<OrtSession> {
   const [graph, ...external] = files;
   if (!graph) throw new ModelFormatError(`The ${name} (${variant}) lists no files: re-export the model package.`, { component: name });
-  let session: OrtSession;
   try {
-    session = await ort.InferenceSession.create(graph.data, {
+    return await ort.InferenceSession.create(graph.data, {
       executionProviders: [backend.backend],
       graphOptimizationLevel: 'all',
       ...(external.length > 0 ? { externalData: external.map((f) => ({ path: besideGraph(graph.path, f.path), data: f.data })) } : {}),
@@ -89,24 +115,25 @@ export async function createComponentSession(
       { component: name, file: graph.path, variant, backend: backend.backend },
     );
   }
-  // Every role the manifest maps must exist in the graph, with the name the manifest gives.
-  const check = (kind: 'inputs' | 'outputs', roles: string[], names: readonly string[]) => {
-    const out: Record<string, string> = {};
-    for (const role of roles) {
-      const tensor = component[kind][role];
-      if (tensor === undefined) {
-        throw new ModelFormatError(`manifest.${field}.${kind}.${role} is missing: the engine needs the ${role} ${kind.slice(0, -1)}.`, { component: name, role });
-      }
-      if (!names.includes(tensor)) {
-        throw new ModelFormatError(`The ${name} graph has no ${kind.slice(0, -1)} named "${tensor}" (manifest role ${role}); it has ${names.join(', ')}. Fix manifest.${field}.${kind}${role.startsWith('cache.') ? ` or manifest.vaeDecoderFrames.cache[${role.slice(6)}]` : ''}.`, { component: name, role, tensor });
-      }
-      out[role] = tensor;
+}
+
+/**
+ * role → tensor name for `roles`: every one the manifest must map, with a name the graph has
+ * (`names`, its inputs or outputs).
+ */
+export function roleTensors({ name, component, field }: GraphOf, kind: 'inputs' | 'outputs', roles: readonly string[], names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const role of roles) {
+    const tensor = component[kind][role];
+    if (tensor === undefined) {
+      throw new ModelFormatError(`manifest.${field}.${kind}.${role} is missing: the engine needs the ${role} ${kind.slice(0, -1)}.`, { component: name, role });
     }
-    return out;
-  };
-  const inputs = check('inputs', requiredInputs, session.inputNames);
-  const outputs = check('outputs', requiredOutputs, session.outputNames);
-  return { name, variant, session, inputs, outputs };
+    if (!names.includes(tensor)) {
+      throw new ModelFormatError(`The ${name} graph has no ${kind.slice(0, -1)} named "${tensor}" (manifest role ${role}); it has ${names.join(', ')}. Fix manifest.${field}.${kind}${role.startsWith('cache.') ? ` or manifest.vaeDecoderFrames.cache[${role.slice(6)}]` : ''}.`, { component: name, role, tensor });
+    }
+    out[role] = tensor;
+  }
+  return out;
 }
 
 /**
@@ -130,18 +157,26 @@ export async function runComponent(
     const name = c.inputs[role];
     if (name !== undefined) named[name] = tensor;
   }
-  let out: Record<string, OrtTensor>;
+  return outputRoles(c.name, c.outputs, await runSession(c.name, c.session, named));
+}
+
+/** One session.run with tensor-named feeds, its failures as typed errors. */
+export async function runSession(name: ComponentName, session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
   try {
-    out = await c.session.run(named);
+    return await session.run(feeds);
   } catch (e) {
-    if (isDeviceLost(e)) throw new DeviceLostError(`The GPU device was lost while running the ${c.name}: probably out of GPU memory.`, { component: c.name });
+    if (isDeviceLost(e)) throw new DeviceLostError(`The GPU device was lost while running the ${name}: probably out of GPU memory.`, { component: name });
     const msg = (e as Error)?.message ?? String(e);
-    throw new InferenceError(`The ${c.name} failed to run: ${msg}. Try fewer steps, another variant or the WebAssembly backend.`, { component: c.name });
+    throw new InferenceError(`The ${name} failed to run: ${msg}. Try fewer steps, another variant or the WebAssembly backend.`, { component: name });
   }
+}
+
+/** A run's tensor-named outputs by role (`outputs`: role → tensor name). */
+export function outputRoles(name: ComponentName, outputs: Record<string, string>, out: Record<string, OrtTensor>): Record<string, OrtTensor> {
   const byRole: Record<string, OrtTensor> = {};
-  for (const [role, name] of Object.entries(c.outputs)) {
-    const t = out[name];
-    if (!t) throw new ModelFormatError(`The ${c.name} returned no "${name}" output (role ${role}).`, { component: c.name, role });
+  for (const [role, tensor] of Object.entries(outputs)) {
+    const t = out[tensor];
+    if (!t) throw new ModelFormatError(`The ${name} returned no "${tensor}" output (role ${role}).`, { component: name, role });
     byRole[role] = t;
   }
   return byRole;
@@ -155,11 +190,13 @@ export function isDeviceLost(e: unknown): boolean {
 }
 
 export async function releaseSessions(sessions: Iterable<ComponentSession>): Promise<void> {
-  for (const s of sessions) {
-    try {
-      await s.session.release();
-    } catch {
-      // A session on a lost device may fail to release; it is dropped either way.
-    }
+  for (const s of sessions) await releaseSession(s.session);
+}
+
+export async function releaseSession(session: OrtSession): Promise<void> {
+  try {
+    await session.release();
+  } catch {
+    // A session on a lost device may fail to release; it is dropped either way.
   }
 }

@@ -6,6 +6,7 @@
  */
 import { COMPONENTS, OPTIONAL_COMPONENTS, requiredRoles, type PackageFeatures } from '../package/components';
 import { SCENE_CONDITIONINGS, sceneFramingProblem, sceneSupportProblems, type SceneSupport } from '../package/scenes';
+import { PARTED_COMPONENTS, partsProblem } from '../package/parts';
 import { tensorSizeProblem } from '../package/tensor-size';
 import { decodeNoiseProblem } from '../package/vae-decode';
 import { parseRewardSpec } from './manifest-reward';
@@ -216,11 +217,14 @@ function parseComponent(v: unknown, name: ComponentName, has: PackageFeatures, f
   const roles = requiredRoles(name, has);
   const inputs = roleMap(o.inputs, join(field, 'inputs'), roles.inputs);
   const outputs = roleMap(o.outputs, join(field, 'outputs'), roles.outputs);
-  return { inputs, outputs, variants: parseVariants(o.variants, join(field, 'variants'), files) };
+  return { inputs, outputs, variants: parseVariants(o.variants, join(field, 'variants'), files, name) };
 }
 
-/** A component's (or a frame decoder graph's) `variants`: at least one, each a known name. */
-function parseVariants(v: unknown, vf: string, files: FileRegistry): Partial<Record<Variant, ComponentVariant>> {
+/**
+ * A component's (or a frame decoder graph's) `variants`: at least one, each a known name. `owner`:
+ * the component they belong to, which decides whether they may have parts (none for a frame graph).
+ */
+function parseVariants(v: unknown, vf: string, files: FileRegistry, owner?: ComponentName): Partial<Record<Variant, ComponentVariant>> {
   const vo = obj(v, vf);
   const keys = Object.keys(vo);
   if (keys.length === 0) fail(vf, 'is empty, but must hold at least one variant', `export at least one of ${VARIANTS.join(', ')}`);
@@ -229,7 +233,7 @@ function parseVariants(v: unknown, vf: string, files: FileRegistry): Partial<Rec
     if (!isVariant(key)) {
       fail(join(vf, key), `is an unknown variant name, this Vidlet knows ${VARIANTS.join(', ')}`, 'rename the variant or update Vidlet');
     }
-    variants[key] = parseVariant(vo[key], join(vf, key), files);
+    variants[key] = parseVariant(vo[key], join(vf, key), files, owner);
   }
   return variants;
 }
@@ -246,16 +250,30 @@ function roleMap(v: unknown, field: string, required: string[]): Record<string, 
   return out;
 }
 
-function parseVariant(v: unknown, field: string, files: FileRegistry): ComponentVariant {
+function parseVariant(v: unknown, field: string, files: FileRegistry, owner: ComponentName | undefined): ComponentVariant {
   const o = obj(v, field);
   const list = arr(o.files, join(field, 'files'));
   if (list.length === 0) fail(join(field, 'files'), 'is empty, but must list the ONNX graph first, then any external data files');
   const out: ComponentVariant = { files: list.map((f, i) => parseFile(f, join(join(field, 'files'), i), files)) };
+  if (o.parts !== undefined) out.parts = parseParts(o.parts, join(field, 'parts'), out.files, owner);
   if (o.requires !== undefined) {
     const req = arr(o.requires, join(field, 'requires'));
     out.requires = req.map((r, i) => str(r, join(join(field, 'requires'), i)));
   }
   return out;
+}
+
+/** A variant's `parts` (src/package/parts.ts): only where PARTED_COMPONENTS allows them, counts that split `files` into graphs. */
+function parseParts(v: unknown, field: string, files: readonly PackageFile[], owner: ComponentName | undefined): number[] {
+  if (owner === undefined || !PARTED_COMPONENTS.includes(owner)) {
+    const who = owner === undefined ? 'a frame-by-frame VAE decoder graph' : `the ${owner}`;
+    fail(field, `is given, but only ${PARTED_COMPONENTS.map((c) => `components.${c}`).join(', ')} may run in parts: ${who} runs many times per clip, and re-creating its session for every call would be far too slow`,
+      'write it as one graph (its weights may still be split over several external data files)');
+  }
+  const parts = arr(v, field).map((n, i) => int(n, join(field, i), 1));
+  const problem = partsProblem(parts, files.map((f) => f.path));
+  if (problem) fail(problem.at === undefined ? field : join(field, problem.at), problem.problem);
+  return parts;
 }
 
 /** Optional "scenes": how a model that makes multi-scene clips makes them (src/package/scenes.ts). */

@@ -21,8 +21,16 @@ export interface PackageFile {
 }
 
 export interface ComponentVariant {
-  /** First file is the ONNX graph; the rest are its external data. */
+  /**
+   * First file is the ONNX graph; the rest are its external data. With `parts`, every part's files
+   * in run order, each part's graph before its own external data.
+   */
   files: PackageFile[];
+  /**
+   * A component run as several graphs one after another (textEncoder only; src/package/parts.ts):
+   * how many of `files` belong to each part, in order. Absent: one graph.
+   */
+  parts?: number[];
   /** GPU features the variant needs, e.g. ['shader-f16']. */
   requires?: string[];
 }

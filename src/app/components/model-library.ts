@@ -83,7 +83,8 @@ export class ModelLibraryView extends LitElement {
 
   #candidateView(c: Candidate, busy: boolean) {
     const p = c.plan;
-    const largest = p.components.reduce((a, b) => (b.bytes > a.bytes ? b : a), p.components[0]);
+    // Memory is per session: a text encoder in parts holds only its largest part at a time.
+    const largest = p.components.reduce((a, b) => (b.memoryBytes > a.memoryBytes ? b : a), p.components[0]);
     const weights = p.components.reduce((n, x) => n + x.bytes, 0);
     const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
     return html`<div class="candidate" role="group" aria-label="Model to add">
@@ -93,7 +94,7 @@ export class ModelLibraryView extends LitElement {
         <span class="muted">(${p.components.map((x) => `${x.name} ${x.variant}`).join(', ')})</span>
       </p>
       <p class="muted">
-        On ${p.backendDescription}: largest part ${largest?.name} ${formatBytes(largest?.bytes ?? 0)} of the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory holds;
+        On ${p.backendDescription}: largest session ${largest?.name} ${formatBytes(largest?.memoryBytes ?? 0)}${largest && largest.memoryBytes < largest.bytes ? ' (its largest part; it runs in parts, one at a time)' : ''} of the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory holds;
         all weights ${formatBytes(weights)}${deviceMemory ? `; this device reports about ${deviceMemory} GB of memory` : ''}.
         ${p.estimate ? `Storage left for this site: ${formatBytes(p.estimate.free)} of ${formatBytes(p.estimate.quota)}.` : 'This browser does not say how much storage is left.'}
       </p>

@@ -1,7 +1,8 @@
 /**
  * Whether a model package fits this device, decided before any weight is downloaded or stored:
  * the bytes it needs against the storage the browser grants this site, and each onnxruntime
- * session's weights against what WebAssembly memory can hold. Pure: the facts come in (the
+ * session's weights against what WebAssembly memory can hold (for a text encoder in parts, its
+ * largest part: only one part's session exists at a time, src/package/parts.ts). Pure: the facts come in (the
  * worker's load plan, navigator.storage.estimate()), the problems come out with their numbers.
  */
 import type { Backend } from '../../package/variants';
@@ -20,8 +21,11 @@ export interface FitFacts {
   /** navigator.storage.estimate(); null where the browser gives none (then storage is not judged). */
   estimate: { usage: number; quota: number; free: number } | null;
   backend: Backend;
-  /** The variant of each component this device would load, with its files' bytes. */
-  components: { name: string; variant: string; bytes: number }[];
+  /**
+   * The variant of each component this device would load, with its files' bytes and the bytes its
+   * sessions hold at once (src/engine/load-plan.ts ComponentPlan).
+   */
+  components: { name: string; variant: string; bytes: number; memoryBytes: number }[];
 }
 
 export interface FitProblem {
@@ -40,22 +44,22 @@ export function fitProblems(f: FitFacts): FitProblem[] {
     });
   }
   for (const c of f.components) {
-    if (c.bytes > WASM_MEMORY_BYTES) {
+    if (c.memoryBytes > WASM_MEMORY_BYTES) {
       problems.push({
         kind: 'component-memory',
         message:
-          `Its ${c.name} (${c.variant}) is ${formatBytes(c.bytes)}, more than the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory can hold, ` +
+          `Its ${c.name} (${c.variant}) is ${formatBytes(c.memoryBytes)}${c.memoryBytes < c.bytes ? ' in its largest part' : ''}, more than the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory can hold, ` +
           'so onnxruntime-web cannot load it in any browser. Use a package with a smaller variant (q4) of it.',
       });
     }
   }
   // On the wasm backend every session lives in the one wasm heap, so their weights add up.
-  const total = f.components.reduce((n, c) => n + c.bytes, 0);
+  const total = f.components.reduce((n, c) => n + c.memoryBytes, 0);
   if (f.backend === 'wasm' && total > WASM_MEMORY_BYTES && problems.every((p) => p.kind !== 'component-memory')) {
     problems.push({
       kind: 'wasm-memory',
       message:
-        `Its weights add up to ${formatBytes(total)} on WebAssembly (this device has no usable WebGPU), more than the ` +
+        `Its weights in memory at once add up to ${formatBytes(total)} on WebAssembly (this device has no usable WebGPU), more than the ` +
         `${formatBytes(WASM_MEMORY_BYTES)} one WebAssembly memory holds. It needs a browser with WebGPU, or a smaller package.`,
     });
   }

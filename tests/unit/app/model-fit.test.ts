@@ -8,8 +8,8 @@ const tiny: FitFacts = {
   estimate: { usage: 1 * GB, quota: 10 * GB, free: 9 * GB },
   backend: 'wasm',
   components: [
-    { name: 'textEncoder', variant: 'int8', bytes: 24e6 },
-    { name: 'denoiser', variant: 'int8', bytes: 10e6 },
+    { name: 'textEncoder', variant: 'int8', bytes: 24e6, memoryBytes: 24e6 },
+    { name: 'denoiser', variant: 'int8', bytes: 10e6, memoryBytes: 10e6 },
   ],
 };
 
@@ -33,21 +33,35 @@ describe('fitProblems', () => {
   });
 
   it('refuses a component whose weights exceed wasm memory, on WebGPU too, naming it and its variant', () => {
-    const big = { ...tiny, backend: 'webgpu' as const, components: [{ name: 'denoiser', variant: 'fp16', bytes: WASM_MEMORY_BYTES + 1 }] };
+    const big = { ...tiny, backend: 'webgpu' as const, components: [{ name: 'denoiser', variant: 'fp16', bytes: WASM_MEMORY_BYTES + 1, memoryBytes: WASM_MEMORY_BYTES + 1 }] };
     const problems = fitProblems(big);
     expect(problems.map((p) => p.kind)).toEqual(['component-memory']);
     expect(problems[0].message).toMatch(/denoiser \(fp16\) is 4\.29 GB, more than the 4\.29 GB/);
-    expect(fitProblems({ ...big, components: [{ name: 'denoiser', variant: 'fp16', bytes: WASM_MEMORY_BYTES }] })).toEqual([]);
+    expect(fitProblems({ ...big, components: [{ name: 'denoiser', variant: 'fp16', bytes: WASM_MEMORY_BYTES, memoryBytes: WASM_MEMORY_BYTES }] })).toEqual([]);
   });
 
   it('on wasm the components share one heap: their sum is limited; on WebGPU it is not', () => {
     const components = [
-      { name: 'textEncoder', variant: 'fp32', bytes: 2.5 * GB },
-      { name: 'denoiser', variant: 'fp32', bytes: 2.5 * GB },
+      { name: 'textEncoder', variant: 'fp32', bytes: 2.5 * GB, memoryBytes: 2.5 * GB },
+      { name: 'denoiser', variant: 'fp32', bytes: 2.5 * GB, memoryBytes: 2.5 * GB },
     ];
     const wasm = fitProblems({ ...tiny, components });
     expect(wasm.map((p) => p.kind)).toEqual(['wasm-memory']);
     expect(wasm[0].message).toContain('5.00 GB');
     expect(fitProblems({ ...tiny, backend: 'webgpu', components })).toEqual([]);
+  });
+
+  it('a text encoder in parts needs only its largest part in memory: judged by that, on WebGPU and in the wasm sum', () => {
+    // q4 umT5-XXL: 3.9 GB of files, no part over 1 GiB (the converter's --part-bytes)
+    const parted = { name: 'textEncoder', variant: 'q4', bytes: 3.9 * GB, memoryBytes: 1.07 * GB };
+    const denoiser = { name: 'denoiser', variant: 'q4', bytes: 1 * GB, memoryBytes: 1 * GB };
+    expect(fitProblems({ ...tiny, backend: 'webgpu', components: [parted, denoiser] })).toEqual([]);
+    expect(fitProblems({ ...tiny, components: [parted, denoiser] })).toEqual([]);
+    // in one graph the same text encoder could not load anywhere
+    const whole = fitProblems({ ...tiny, backend: 'webgpu', components: [{ ...parted, bytes: 4.3 * GB, memoryBytes: 4.3 * GB }] });
+    expect(whole.map((p) => p.kind)).toEqual(['component-memory']);
+    // a part that is itself too large is named as such
+    const hugePart = fitProblems({ ...tiny, backend: 'webgpu', components: [{ ...parted, bytes: 9 * GB, memoryBytes: 4.5 * GB }] });
+    expect(hugePart[0]!.message).toMatch(/textEncoder \(q4\) is 4\.50 GB in its largest part, more than/);
   });
 });

@@ -69,7 +69,7 @@ function memoryStorage(): Storage {
 function plan(over: Partial<PackagePlan> = {}): PackagePlan {
   return {
     name: 'wan-small', displayName: 'Wan small', backend: 'webgpu', backendDescription: 'GPU (webgpu)',
-    components: [{ name: 'denoiser', variant: 'q4', bytes: 1e9 }, { name: 'textEncoder', variant: 'q4', bytes: 2e9 }],
+    components: [{ name: 'denoiser', variant: 'q4', bytes: 1e9, memoryBytes: 1e9 }, { name: 'textEncoder', variant: 'q4', bytes: 2e9, memoryBytes: 2e9 }],
     downloadBytes: 3e9, listedBytes: 9e9, estimate: { usage: 0, quota: 50e9, free: 50e9 }, ...over,
   };
 }

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { denoiserFor } from '../../../src/package/components';
+import { splitParts } from '../../../src/package/parts';
 import { MAX_TENSOR_ELEMENTS } from '../../../src/package/tensor-size';
 import { cacheProblems, frameCalls, frameGraphRoles } from '../../../src/package/vae-decode';
 import { VARIANTS } from '../../../src/package/variants';
@@ -53,6 +54,12 @@ function bases(): [string, Json][] {
   const wan = read('tests/fixtures/wan-tiny/manifest.json') as Record<string, any>;
   wan.schedule = { type: 'flow-matching', sigmas: [1, 0.9937, 0.9875, 0.4219], defaultGuidance: 1, defaultInnerGuidance: 0, defaultSampler: 'x0-renoise' };
   out.push(['wan-tiny with schedule.sigmas', wan]);
+  // A text encoder in parts (#11, src/package/parts.ts): the variant shape no committed manifest has.
+  const parted = read('tests/fixtures/wan-tiny/manifest.json') as Record<string, any>;
+  const te = parted.components.textEncoder.variants.fp32;
+  te.files = [...te.files, { path: 'text_encoder.part1.onnx', bytes: 7000, sha256: 'c'.repeat(64) }, { path: 'text_encoder.part1.onnx.data', bytes: 45000, sha256: 'd'.repeat(64) }];
+  te.parts = [2, 2];
+  out.push(['wan-tiny with its text encoder in parts', parted]);
   return out;
 }
 
@@ -225,9 +232,15 @@ function laterStages(m: Manifest): void {
       }
       const plan = orNoBackend(() => planLoad(m, backend, 'auto', graphs));
       if (plan && !(Number.isFinite(plan.bytes) && plan.bytes >= 0)) throw new Error(`planLoad gave ${plan.bytes} bytes`);
+      for (const c of plan?.components ?? []) {
+        if (!(Number.isFinite(c.memoryBytes) && c.memoryBytes >= 0 && c.memoryBytes <= c.bytes)) throw new Error(`planLoad gave the ${c.name} ${c.memoryBytes} bytes of memory for ${c.bytes} of files`);
+      }
       for (const forced of backend === BACKENDS[0] ? VARIANTS : []) {
         const specs = orNoBackend(() => planSessions(m, backend, forced, mode));
-        for (const s of specs ?? []) if (!s.files.length) throw new Error(`${s.key} has no files`);
+        for (const s of specs ?? []) {
+          if (!s.files.length) throw new Error(`${s.key} has no files`);
+          if (s.parts && splitParts(s.files, s.parts).some((part) => !part[0] || !/\.onnx$/i.test(part[0].path))) throw new Error(`${s.key} has a part without its graph`);
+        }
       }
     }
     // The files of the variants a default load picks (the engine's own plan).

@@ -1,0 +1,197 @@
+/**
+ * VidletEngine with a text encoder in parts (src/package/parts.ts), over the fake onnxruntime of
+ * fake-package.ts: a load makes no text-encoder session (its files are read or made sure of, as the
+ * scene denoiser's); each text-encoder call makes, runs and releases the parts one at a time, in
+ * order; the text cache spares a repeat prompt the parts; a lost GPU device during a part recovers
+ * like any call (the parts run again, on the new device); a broken part fails the generation, naming
+ * its graph file, and leaves the engine usable.
+ */
+import { readFileSync } from 'node:fs';
+import { Tensor } from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import type { EnvironmentProbe } from '../../../src/engine/backend';
+import { VidletEngine } from '../../../src/engine/engine';
+import type { Ort, OrtTensor } from '../../../src/engine/sessions';
+import type { GenerateRequest } from '../../../src/engine/types';
+import type { PackageFile } from '../../../src/store/types';
+import { cpu, fakeOrt, MODEL, storeFor } from './fake-package';
+
+const shipped = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+const sha = (n: number) => String(n).repeat(64);
+const PART_FILES = [
+  { path: 'text_encoder.onnx', bytes: 10, sha256: sha(1) }, { path: 'text_encoder.onnx.data', bytes: 100, sha256: sha(2) },
+  { path: 'text_encoder.part1.onnx', bytes: 10, sha256: sha(3) },
+  { path: 'text_encoder.part2.onnx', bytes: 10, sha256: sha(4) }, { path: 'text_encoder.part2.onnx.data', bytes: 200, sha256: sha(5) },
+];
+const GRAPHS = ['text_encoder.onnx', 'text_encoder.part1.onnx', 'text_encoder.part2.onnx'];
+
+/** The shipped manifest with its fp32 text encoder in three parts. */
+function partedJson() {
+  const json = structuredClone(shipped);
+  json.components.textEncoder.variants.fp32 = { files: PART_FILES, parts: [2, 1, 2] };
+  return json;
+}
+
+/** Each part's inputs and outputs: the converter's wiring (state0, state1, then hidden). */
+const WIRING: Record<string, { inputs: string[]; outputs: string[] }> = {
+  'text_encoder.onnx': { inputs: ['input_ids', 'attention_mask'], outputs: ['state0'] },
+  'text_encoder.part1.onnx': { inputs: ['state0', 'attention_mask'], outputs: ['state1'] },
+  'text_encoder.part2.onnx': { inputs: ['state1', 'attention_mask'], outputs: ['hidden'] },
+};
+
+interface Control {
+  /** What happened, in order: 'create X', 'run X', 'release X' for the parts, 'create X' for every other graph. */
+  log: string[];
+  /** The execution provider each part's session was created with. */
+  providers: unknown[];
+  /** Throws this from the next run of `failPart`. */
+  failPart?: string;
+  failure?: string;
+  wiring: typeof WIRING;
+}
+
+/** fakeOrt for every graph but the parts, which are faked here after WIRING (outputs filled with the part's index + 1). */
+function partsOrt(json: unknown, ctl: Control): Ort {
+  const base = fakeOrt(json, []);
+  const create = base.InferenceSession.create.bind(base.InferenceSession) as unknown as (b: Uint8Array, o: unknown) => Promise<unknown>;
+  const { maxLength: L, hiddenSize: H } = shipped.text;
+  return {
+    ...base,
+    InferenceSession: {
+      create: async (bytes: Uint8Array, options: { executionProviders: unknown[] }) => {
+        const path = new TextDecoder().decode(bytes);
+        ctl.log.push(`create ${path}`);
+        const wiring = ctl.wiring[path];
+        if (!wiring) return create(bytes, options);
+        ctl.providers.push(options.executionProviders[0]);
+        const k = GRAPHS.indexOf(path);
+        return {
+          inputNames: wiring.inputs,
+          outputNames: wiring.outputs,
+          release: async () => void ctl.log.push(`release ${path}`),
+          run: async (feeds: Record<string, OrtTensor>) => {
+            ctl.log.push(`run ${path} ${Object.keys(feeds).join(',')}`);
+            if (ctl.failPart === path && ctl.failure) {
+              const failure = ctl.failure;
+              ctl.failure = undefined;
+              throw new Error(failure);
+            }
+            const B = feeds.attention_mask!.dims[0]!;
+            return { [wiring.outputs[0]!]: new Tensor('float32', new Float32Array(B * L * H).fill(k + 1), [B, L, H]) };
+          },
+        };
+      },
+    },
+  } as unknown as Ort;
+}
+
+function storeReading(json: unknown) {
+  const read: string[] = [];
+  const store = storeFor(json);
+  const getFile = store.getFile.bind(store);
+  return { read, store: { ...store, getFile: (b: string, f: PackageFile) => (read.push(f.path), getFile(b, f)) } };
+}
+
+const req: GenerateRequest = { prompt: 'a red ball bounces on white', seed: 1, steps: 1, guidance: 5, innerGuidance: 3, sampler: 'euler' };
+const isPart = (line: string) => GRAPHS.some((g) => line.endsWith(` ${g}`) || line.includes(` ${g} `));
+const gpu: () => Promise<EnvironmentProbe> = async () => ({
+  webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'RTX', isFallbackAdapter: false, features: [] },
+  wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false,
+});
+
+describe('VidletEngine: a text encoder in parts', () => {
+  it('a load makes no part session; a generation makes, runs and releases each part in turn; a repeat prompt uses the text cache', async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: WIRING };
+    const { store, read } = storeReading(json);
+    const engine = new VidletEngine(store, partsOrt(json, ctl), { probe: cpu });
+    const info = await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+    expect(ctl.log.filter(isPart)).toEqual([]);
+    expect(ctl.log).toHaveLength(3); // denoiser, preview and VAE decoders
+    // this store has no ensureStored: the parts' files are read and verified at load (offline later), not kept
+    expect(read.filter((p) => p.startsWith('text_encoder'))).toEqual(PART_FILES.map((f) => f.path));
+    // the download counts every part's files
+    expect(info.bytes).toBeGreaterThanOrEqual(PART_FILES.reduce((n, f) => n + f.bytes, 0));
+
+    ctl.log.length = 0;
+    read.length = 0;
+    await engine.generate(req);
+    // one text-encoder call (the prompt, "" and the motion-dropped pass in one batch): each part
+    // made from its own files, run and released before the next part is made
+    expect(ctl.log.filter(isPart)).toEqual([
+      'create text_encoder.onnx', 'run text_encoder.onnx input_ids,attention_mask', 'release text_encoder.onnx',
+      'create text_encoder.part1.onnx', 'run text_encoder.part1.onnx state0,attention_mask', 'release text_encoder.part1.onnx',
+      'create text_encoder.part2.onnx', 'run text_encoder.part2.onnx state1,attention_mask', 'release text_encoder.part2.onnx',
+    ]);
+    expect(read.filter((p) => p.startsWith('text_encoder'))).toEqual(PART_FILES.map((f) => f.path));
+
+    ctl.log.length = 0;
+    await engine.generate({ ...req, seed: 2 });
+    expect(ctl.log.filter(isPart)).toEqual([]);
+    await engine.unload();
+  });
+
+  it("the last part's hidden reaches the denoiser", async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: WIRING };
+    const texts: Float32Array[] = [];
+    const ort = partsOrt(json, ctl);
+    const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (b: Uint8Array, o: unknown) => Promise<{ inputNames: string[]; run: (f: Record<string, OrtTensor>) => unknown }>;
+    const spying = {
+      ...ort,
+      InferenceSession: {
+        create: async (bytes: Uint8Array, o: unknown) => {
+          const s = await create(bytes, o);
+          if (s.inputNames.includes('text')) {
+            const run = s.run;
+            s.run = (f) => (texts.push((f.text!.data as Float32Array).slice()), run(f));
+          }
+          return s;
+        },
+      },
+    } as unknown as Ort;
+    const engine = new VidletEngine(storeFor(json), spying, { probe: cpu });
+    await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+    await engine.generate(req);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(new Set(texts[0])).toEqual(new Set([3])); // part 2 (index + 1), not an earlier part's state
+  });
+
+  it('a lost GPU device during a part recovers: the resident sessions are recreated and the parts run again, on the new device', async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: WIRING, failPart: 'text_encoder.part1.onnx', failure: 'Device lost: GPUDevice was lost (reason: unknown)' };
+    const fresh = { label: 'fresh device' };
+    const engine = new VidletEngine(storeFor(json), partsOrt(json, ctl), { probe: gpu, newGpuDevice: async () => fresh });
+    const info = await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+    expect(info.backend.backend).toBe('webgpu');
+    ctl.log.length = 0;
+    const r = await engine.generate(req);
+    expect(r.video.frames).toBe(shipped.video.frames);
+    const parts = ctl.log.filter(isPart);
+    expect(parts).toEqual([
+      'create text_encoder.onnx', 'run text_encoder.onnx input_ids,attention_mask', 'release text_encoder.onnx',
+      'create text_encoder.part1.onnx', 'run text_encoder.part1.onnx state0,attention_mask', 'release text_encoder.part1.onnx',
+      // recovered: from part 0 again
+      'create text_encoder.onnx', 'run text_encoder.onnx input_ids,attention_mask', 'release text_encoder.onnx',
+      'create text_encoder.part1.onnx', 'run text_encoder.part1.onnx state0,attention_mask', 'release text_encoder.part1.onnx',
+      'create text_encoder.part2.onnx', 'run text_encoder.part2.onnx state1,attention_mask', 'release text_encoder.part2.onnx',
+    ]);
+    // the three resident sessions were made again between the two tries
+    expect(ctl.log.filter((l) => !isPart(l))).toHaveLength(3);
+    expect(ctl.providers).toEqual(['webgpu', 'webgpu', ...Array(3).fill({ name: 'webgpu', device: fresh })]);
+  });
+
+  it('a part taking what nothing gives fails the generation naming its graph file; fixed, the engine works again', async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: { ...WIRING, 'text_encoder.part2.onnx': { inputs: ['state0', 'attention_mask'], outputs: ['hidden'] } } };
+    const engine = new VidletEngine(storeFor(json), partsOrt(json, ctl), { probe: cpu });
+    await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+    await expect(engine.generate(req)).rejects.toMatchObject({
+      name: 'ModelFormatError', details: { component: 'textEncoder', file: 'text_encoder.part2.onnx', variant: 'fp32' },
+      message: expect.stringMatching(/Part 3 of 3 of the textEncoder \(text_encoder\.part2\.onnx, fp32\) takes "state0"/),
+    });
+    expect(ctl.log.filter(isPart).at(-1)).toBe('release text_encoder.part2.onnx');
+    ctl.wiring = WIRING;
+    expect((await engine.generate(req)).video.frames).toBe(shipped.video.frames);
+  });
+});
