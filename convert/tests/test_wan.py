@@ -121,6 +121,10 @@ def test_conversion_stops_before_the_manifest_beyond_tolerance(converted, tmp_pa
     assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
                  str(WIDTH), "--max-length", str(L), "--variants", "fp32,int8"]) == 1
     assert not os.path.exists(os.path.join(out, "manifest.json"))
+    # what was measured is still written, with what was refused
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    assert report["refused"] and all(r.split()[0].endswith(".int8") or ".int8." in r for r in report["refused"])
+    assert report["errors"]["denoiser.fp32"]["relative"] <= TOLERANCE["fp32"]
 
 
 def test_only_some_components_writes_their_graphs_and_no_manifest(converted, tmp_path):

@@ -10,12 +10,11 @@ import os
 import sys
 import time
 
-import numpy as np
 import onnx
 import torch
 
 from . import onnx_io
-from .package import file_entries
+from .package import compare, file_entries
 from .quant import quantize_int8, quantize_q4
 
 QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
@@ -116,9 +115,7 @@ def error(path, module, feeds, outputs, variant) -> dict:
     with torch.no_grad():
         ref = module(*feeds.values())
     ref = ref if isinstance(ref, (tuple, list)) else (ref,)
-    abs_err = max(float(np.abs(a - b.numpy()).max()) for a, b in zip(got, ref))
-    peak = max(float(b.abs().max()) for b in ref)
-    return {"variant": variant, "max_abs": abs_err, "peak": peak, "relative": abs_err / max(peak, 1e-12)}
+    return compare(got, [r.numpy() for r in ref], variant)
 
 
 def space_shapes() -> dict:

@@ -69,7 +69,7 @@ def convert(args) -> dict:
         feeds["vaeDecoder"]["decode_noise"] = torch.randn(feeds["vaeDecoder"]["latent"].shape,
                                                           generator=torch.Generator().manual_seed(args.seed + 3))
     errors, components, sizes = export_components(modules, feeds, roles, args)
-    check_tolerances(errors)  # before anything the engine reads is written
+    check_tolerances(errors, args.out)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
         return write_partial_report(args.out, started, components, errors, attention,
                                     {r: sum(p.numel() for p in modules[r].parameters()) for r in components})

@@ -18,10 +18,30 @@ class ConversionError(RuntimeError):
     pass
 
 
-def check_tolerances(errors: dict[str, dict]) -> None:
+def compare(got, ref, variant: str) -> dict:
+    """A graph's outputs against PyTorch's (numpy arrays, or lists of them): max abs, the largest |reference|,
+    `relative` (max abs / that peak: what TOLERANCE bounds) and `mean_relative` (mean abs error / mean
+    |reference|: how far a typical value is, where one outlier sets `relative`)."""
+    import numpy as np
+
+    pairs = list(zip(got, ref)) if isinstance(got, (list, tuple)) else [(got, ref)]
+    abs_err = max(float(np.abs(a - b).max()) for a, b in pairs)
+    peak = max(float(np.abs(b).max()) for _, b in pairs)
+    mean = sum(float(np.abs(a - b).sum()) for a, b in pairs) / max(sum(float(np.abs(b).sum()) for _, b in pairs), 1e-30)
+    return {"variant": variant, "max_abs": abs_err, "peak": peak, "relative": abs_err / max(peak, 1e-12),
+            "mean_relative": mean}
+
+
+def check_tolerances(errors: dict[str, dict], out_dir: str | None = None) -> None:
+    """Raise ConversionError when a graph is beyond its variant's tolerance; with `out_dir`, first write
+    every measured error to `convert_report.json` there, so a refused conversion still shows what it
+    measured (and no manifest.json, so no engine loads the folder)."""
     over = [f"{k} {e['relative']:.3g} > {TOLERANCE[e['variant']]}" for k, e in errors.items()
             if not e["relative"] <= TOLERANCE[e["variant"]]]
     if over:
+        if out_dir:
+            json.dump({"refused": over, "tolerance": TOLERANCE, "errors": errors},
+                      open(os.path.join(out_dir, "convert_report.json"), "w"), indent=2)
         raise ConversionError("converted graphs differ from PyTorch beyond tolerance: " + ", ".join(over))
 
 

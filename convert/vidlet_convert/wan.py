@@ -74,7 +74,7 @@ def convert(args) -> dict:
     # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
     frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors, bool(args.vae_tiling)) \
         if "vaeDecoder" in roles else None
-    check_tolerances(errors)  # before anything the engine reads is written
+    check_tolerances(errors, args.out)  # before anything the engine reads is written
     # the tiles' memory per latent pixel, for an engine given a memory budget (vae_memory.py)
     memory = measure_decode_memory(args.out, {"channels": vae.config.z_dim, "frames": grid[0], "height": grid[1],
                                               "width": grid[2]},
