@@ -152,3 +152,25 @@ def test_parts_run_in_onnxruntime_web_as_natively(in_parts):
     graphs = [os.path.join(out, v["files"][i]["path"]) for i in starts]
     r = web_step(graphs)
     assert len(r["parts"]) == len(graphs) and r["web_vs_native_relative"] <= 1e-5
+
+
+def test_t5_stages_match_the_whole_t5_encoder_as_ltx_calls_it(tmp_path):
+    """T5 (LTX-Video's text encoder): only block 0 holds the relative position bias, each stage gets a copy;
+    LTXPipeline gives the encoder no mask and keeps the padded rows."""
+    from transformers import T5Config, T5EncoderModel
+    from vidlet_convert.ltx_graphs import LtxTextEncoder
+    from vidlet_convert.ltx_fixture import TEXT as T5_TEXT
+    from vidlet_convert.text_layers import T5
+
+    torch.manual_seed(4)
+    src = str(tmp_path / "t5")
+    T5EncoderModel(T5Config(**{**T5_TEXT, "num_layers": 3})).save_pretrained(src)
+    feeds = example_inputs(T5_TEXT["vocab_size"], 16, T5_TEXT["d_model"], (1, 2, 2), L, seed=6)["textEncoder"]
+    errors, component, *_ = convert_text_encoder(src, feeds, str(tmp_path / "out"), ["fp32"], 64 * 1024, family=T5)
+    te = T5EncoderModel.from_pretrained(src, dtype=torch.float32, attn_implementation="eager").eval()
+    with torch.no_grad():
+        ref = LtxTextEncoder(te).eval()(*feeds.values()).numpy()
+    got = run(str(tmp_path / "out" / component["variants"]["fp32"]["files"][0]["path"]),
+              {k: v.numpy() for k, v in feeds.items()}, ["hidden"])[0]
+    assert float(np.abs(got - ref).max() / np.abs(ref).max()) <= 1e-5
+    assert np.abs(got[1, 3:]).max() > 0  # the padded rows are the encoder's own, as LTXPipeline's

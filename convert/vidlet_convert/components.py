@@ -36,11 +36,11 @@ GRAPHS = {
 QUANT_ROLES = ("textEncoder", "denoiser")
 
 
-def load_checkpoint(src: str, pipeline: str, family: str, roles, te_classes, tr_class, vae_class):
-    """(tokenizer.json path, text encoder or None, its config, transformer or None, its config, vae,
-    model_index, scheduler config) from a diffusers checkpoint folder of `pipeline`. The text encoder
-    and the transformer are loaded only when `roles` converts them (T5-family encoders are 19–23 GB
-    in float32). te_classes = (config class, encoder class)."""
+def load_checkpoint(src: str, pipeline: str, family: str, roles, te_config, tr_class, vae_class):
+    """(tokenizer.json path, the text encoder's config, transformer or None, its config, vae, model_index,
+    scheduler config) from a diffusers checkpoint folder of `pipeline`. The transformer is loaded only
+    when `roles` converts it; the text encoder never is (T5-family encoders are 19–23 GB in float32:
+    text_layers.py converts them a stage at a time from their files)."""
     import json
     from types import SimpleNamespace
 
@@ -53,20 +53,14 @@ def load_checkpoint(src: str, pipeline: str, family: str, roles, te_classes, tr_
     tok = os.path.join(src, "tokenizer", "tokenizer.json")
     if not os.path.exists(tok):
         raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")
-    # eager attention: with SDPA, the dynamo exporter's decompositions fail on the T5 family's output
-    # reshape once the batch is dynamic ("Cannot view a tensor with shape [b,16,4,8] and strides ...");
-    # eager is the same MatMul–Softmax–MatMul, which is also what runs right on WebGPU (issue #11)
-    te_config, te_class = te_classes
     te_cfg = te_config.from_pretrained(os.path.join(src, "text_encoder"))
-    te = te_class.from_pretrained(os.path.join(src, "text_encoder"), dtype=torch.float32,
-                                  attn_implementation="eager").eval() if "textEncoder" in roles else None
     tr_cfg = SimpleNamespace(**tr_class.load_config(os.path.join(src, "transformer")))
     tr = tr_class.from_pretrained(os.path.join(src, "transformer"), dtype=torch.float32).eval() \
         if "denoiser" in roles else None
     vae = vae_class.from_pretrained(os.path.join(src, "vae"), dtype=torch.float32).eval()
     sched_path = os.path.join(src, "scheduler", "scheduler_config.json")
     sched = json.load(open(sched_path)) if os.path.exists(sched_path) else {}
-    return tok, te, te_cfg, tr, tr_cfg, vae, index, sched
+    return tok, te_cfg, tr, tr_cfg, vae, index, sched
 
 
 def selected_roles(only) -> list[str]:

@@ -12,21 +12,23 @@ import torch
 
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          selected_roles, write_partial_report)
-from .ltx_graphs import LtxDenoiser, LtxTextEncoder, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
+from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
 from .ltx_schedule import grid_difference, publisher_shift, publisher_terminal
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
+from .text_layers import T5, add_text_encoder
 
 
 def load(src: str, roles):
-    """(tokenizer.json path, text encoder or None, its config, transformer or None, its config, vae,
-    model_index, scheduler config) from a diffusers LTX-Video checkpoint folder. The text encoder and the
-    transformer are loaded only when `roles` converts them: T5-XXL alone is 19 GB in float32."""
+    """(tokenizer.json path, the text encoder's config, transformer or None, its config, vae,
+    model_index, scheduler config) from a diffusers LTX-Video checkpoint folder. The transformer is loaded
+    only when `roles` converts it; the text encoder never is: T5-XXL alone is 19 GB in float32, so it is
+    converted a stage at a time from its files (text_layers.py)."""
     from diffusers import AutoencoderKLLTXVideo, LTXVideoTransformer3DModel
-    from transformers import T5Config, T5EncoderModel
+    from transformers import T5Config
 
-    return load_checkpoint(src, "LTXPipeline", "ltx", roles, (T5Config, T5EncoderModel), LTXVideoTransformer3DModel, AutoencoderKLLTXVideo)
+    return load_checkpoint(src, "LTXPipeline", "ltx", roles, T5Config, LTXVideoTransformer3DModel, AutoencoderKLLTXVideo)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
@@ -43,7 +45,7 @@ def convert(args) -> dict:
     os.makedirs(args.out, exist_ok=True)
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     roles = selected_roles(args.only)
-    tok, te, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
+    tok, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
     grid = latent_grid(vae, args.frames, args.height, args.width)
     t, h, w = grid
     tokens = (t // tr_cfg.patch_size_t) * (h // tr_cfg.patch_size) * (w // tr_cfg.patch_size)
@@ -62,20 +64,21 @@ def convert(args) -> dict:
     preview, fit = fit_linear_preview(decoder, channels, (min(t, 3), 4, 4), samples=16)
     denoiser = tr and LtxDenoiser(tr, args.fps, vae.temporal_compression_ratio, vae.spatial_compression_ratio,
                                   sched.get("num_train_timesteps", 1000)).eval()
-    modules = {"textEncoder": te and LtxTextEncoder(te).eval(), "denoiser": denoiser, "vaeDecoder": decoder,
-               "previewDecoder": preview.eval()}
+    modules = {"denoiser": denoiser, "vaeDecoder": decoder, "previewDecoder": preview.eval()}
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.caption_channels, grid, args.max_length, args.seed)
     if decoder.takes_noise:  # the graph's second input, the contract's optional vaeDecoder role
         feeds["vaeDecoder"]["decode_noise"] = torch.randn(feeds["vaeDecoder"]["latent"].shape,
                                                           generator=torch.Generator().manual_seed(args.seed + 3))
-    errors, components, sizes = export_components(modules, feeds, roles, args)
+    errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args)
+    params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
+    text_report = add_text_encoder(args, feeds["textEncoder"], T5, errors, components, sizes, params) \
+        if "textEncoder" in roles else {}
     check_tolerances(errors, args.out)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
-        return write_partial_report(args.out, started, components, errors, attention,
-                                    {r: sum(p.numel() for p in modules[r].parameters()) for r in components})
-    write_tokenizer(tok, out("tokenizer.json"), pad_id=te.config.pad_token_id, pad_token="<pad>")
+        return write_partial_report(args.out, started, components, errors, attention, params, text_report)
+    write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
-    info = describe(args, index, sched, grid, tokens, shift, scale, components, te.config.d_model)
+    info = describe(args, index, sched, grid, tokens, shift, scale, components, te_cfg.d_model)
     # the package's default grid (shift and shiftTerminal) against the scheduler's own at the default
     # step count: float error only, or the conversion is wrong (with --sigmas the list is exact)
     gap = 0.0 if args.sigmas else grid_difference(sched, tokens, args.steps)
@@ -89,9 +92,7 @@ def convert(args) -> dict:
               "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap,
               "decode": {"timestep": decoder.decode_timestep, "noise_scale": decoder.noise_scale,
                          "injected_noise_dropped": decoder.noise_dropped},
-              "params": {"textEncoder": sum(p.numel() for p in te.parameters()),
-                         "denoiser": sum(p.numel() for p in tr.parameters()),
-                         "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
+              **text_report, "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
     return write_package(args.out, info, card, components, sizes, report)
 
 

@@ -1,6 +1,6 @@
 """The text encoder converted one stage at a time: the token embedding, each encoder block, the final
 norm (issue #11: umT5-XXL is 5.7 B parameters, 22.7 GB in float32, and an export holds ~3x its weights,
-so the whole encoder cannot be exported on a 24 GiB machine).
+so the whole encoder cannot be exported on a 24 GiB machine; LTX's T5-v1.1-XXL is 4.8 B).
 
 Each stage is built from the checkpoint's own tensors, read one at a time from its safetensors shards,
 exported and quantized alone, checked against the same stage in PyTorch, and its weights streamed into
@@ -17,6 +17,7 @@ import json
 import math
 import os
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import onnx
@@ -70,49 +71,74 @@ class Checkpoint:
 
 
 class BlockStage(nn.Module):
-    """One encoder block at the graph boundary (hidden, attention_mask) → hidden, with the additive mask
-    built as the encoder stack builds it (transformers' create_bidirectional_mask)."""
+    """One encoder block at the graph boundary (hidden, attention_mask) → hidden. `masked`: with the
+    additive mask built as the encoder stack builds it (transformers' create_bidirectional_mask), as
+    WanPipeline calls umT5; LTXPipeline calls T5 without a mask, so every token attends to the padding."""
 
-    def __init__(self, config, block: nn.Module):
+    def __init__(self, config, block: nn.Module, masked: bool):
         super().__init__()
-        self.config, self.block = config, block
+        self.config, self.block, self.masked = config, block, masked
 
     def forward(self, hidden, attention_mask):
         from transformers.masking_utils import create_bidirectional_mask
 
-        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask)
+        mask = create_bidirectional_mask(config=self.config, inputs_embeds=hidden, attention_mask=attention_mask) \
+            if self.masked else None
         out = self.block(hidden, mask)
         return out[0] if isinstance(out, tuple) else out
 
 
 class FinalStage(nn.Module):
-    """The final norm, and padded positions set to 0 (WanPipeline's prompt embeddings)."""
+    """The final norm; `masked`: padded positions set to 0 (WanPipeline's prompt embeddings)."""
 
-    def __init__(self, norm: nn.Module):
+    def __init__(self, norm: nn.Module, masked: bool):
         super().__init__()
-        self.norm = norm
+        self.norm, self.masked = norm, masked
 
     def forward(self, hidden, attention_mask):
         h = self.norm(hidden)
-        return h * attention_mask.unsqueeze(-1).to(h.dtype)
+        return h * attention_mask.unsqueeze(-1).to(h.dtype) if self.masked else h
 
 
-def umt5_block(config, ckpt: Checkpoint, k: int) -> nn.Module:
-    """Block k of a umT5 encoder with the checkpoint's weights (every umT5 block has its own relative
-    position bias, unlike T5's shared one)."""
-    from transformers.models.umt5.modeling_umt5 import UMT5Block
+@dataclass(frozen=True)
+class Family:
+    """A T5-style encoder's classes and how its pipeline calls it."""
+    config: str  # transformers classes, imported when used
+    block: str
+    norm: str
+    # umT5: every block has its own relative position bias. T5: only block 0 has one and the stack hands
+    # it to the others, so each stage here gets block 0's (a 32 x heads table) to compute the same bias.
+    shared_bias: bool
+    masked: bool  # the pipeline passes attention_mask and zeroes padded rows (Wan) or neither (LTX)
 
+
+UMT5 = Family("transformers.UMT5Config", "transformers.models.umt5.modeling_umt5.UMT5Block",
+              "transformers.models.umt5.modeling_umt5.UMT5LayerNorm", shared_bias=False, masked=True)
+T5 = Family("transformers.T5Config", "transformers.models.t5.modeling_t5.T5Block",
+            "transformers.models.t5.modeling_t5.T5LayerNorm", shared_bias=True, masked=False)
+BIAS = "layer.0.SelfAttention.relative_attention_bias.weight"
+
+
+def load_class(path: str):
+    import importlib
+
+    module, name = path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
+
+
+def encoder_block(family: Family, config, ckpt: Checkpoint, k: int) -> nn.Module:
+    """Block k with the checkpoint's weights, built on the meta device and given them (no random init)."""
     with torch.device("meta"):
-        block = UMT5Block(config, layer_idx=k)
-    state = {name: ckpt.get(f"encoder.block.{k}.{name}").float() for name in block.state_dict()}
+        block = load_class(family.block)(config, layer_idx=k, **({"has_relative_attention_bias": True}
+                                                                  if family.shared_bias else {}))
+    state = {name: ckpt.get(f"encoder.block.{0 if family.shared_bias and name == BIAS else k}.{name}").float()
+             for name in block.state_dict()}
     block.load_state_dict(state, assign=True)
     return block.eval()
 
 
-def umt5_final(config, ckpt: Checkpoint) -> nn.Module:
-    from transformers.models.umt5.modeling_umt5 import UMT5LayerNorm
-
-    norm = UMT5LayerNorm(config.d_model, eps=config.layer_norm_epsilon)
+def final_norm(family: Family, config, ckpt: Checkpoint) -> nn.Module:
+    norm = load_class(family.norm)(config.d_model, eps=config.layer_norm_epsilon)
     norm.load_state_dict({"weight": ckpt.get("encoder.final_layer_norm.weight").float()})
     return norm.eval()
 
@@ -349,19 +375,18 @@ def memory_bytes() -> int:
 
 
 def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: str, variants: list[str],
-                         shard_bytes: int, part_bytes: int = PART_BYTES,
+                         shard_bytes: int, part_bytes: int = PART_BYTES, family: Family = UMT5,
                          stem: str = "text_encoder") -> tuple[dict, dict, dict, dict]:
-    """Convert the umT5 encoder in `folder` (a checkpoint's text_encoder/) into one graph per variant.
+    """Convert the `family` encoder in `folder` (a checkpoint's text_encoder/) into one graph per variant.
     `feeds`: the check inputs (input_ids, attention_mask [2, L]). Returns (errors, the manifest
     component with `seconds`, bytes per variant, parameter count). Errors: each stage against PyTorch
     (`textEncoder.<variant>.stages`, the worst stage) and the whole graph against the stages chained in
     PyTorch (`textEncoder.<variant>`, and `textEncoder.fp32.batch1`) where the variant's files fit in
     half of this machine's memory (onnxruntime holds them all). The last entry is for the report:
     the parameter count, and the variants not checked whole, with why."""
-    from transformers import UMT5Config
-
     t0 = time.time()
-    config = UMT5Config.from_pretrained(folder, attn_implementation="eager")
+    os.makedirs(out_dir, exist_ok=True)
+    config = load_class(family.config).from_pretrained(folder, attn_implementation="eager")
     ckpt = Checkpoint(folder)
     ids, mask = feeds["input_ids"], feeds["attention_mask"]
     L = ids.shape[1]
@@ -380,8 +405,9 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
         ref = table[ids].float()  # the embedding is exact in float32; its int8 error shows in the whole graph
     del table
     stage = "embedding"
-    stages = [(f"block{k}", lambda k=k: BlockStage(config, umt5_block(config, ckpt, k)))
-              for k in range(config.num_layers)] + [("final", lambda: FinalStage(umt5_final(config, ckpt)))]
+    stages = [(f"block{k}", lambda k=k: BlockStage(config, encoder_block(family, config, ckpt, k), family.masked))
+              for k in range(config.num_layers)] + [("final", lambda: FinalStage(final_norm(family, config, ckpt),
+                                                                                family.masked))]
     for stage, build in stages:
         module = build()
         args = (ref, mask)
@@ -422,3 +448,22 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
             errors["textEncoder.fp32.batch1"] = compare(run_parts(graphs, one), ref[:1].numpy(), v)
     component["seconds"] = round(time.time() - t0, 1)
     return errors, component, sizes, {"params": ckpt.parameters(), "notCheckedWhole": not_checked}
+
+
+def add_text_encoder(args, feeds: dict, family: Family, errors: dict, components: dict, sizes: dict,
+                     params: dict) -> dict:
+    """A family converter's text encoder: converted from `args.src`/text_encoder into `args.out` and
+    added to the other components' errors, manifest entries (in the manifest's usual order), sizes and
+    parameter counts. Returns the report's note of variants not checked whole (empty when all were)."""
+    from .components import GRAPHS
+
+    te_errors, component, te_sizes, extra = convert_text_encoder(
+        os.path.join(args.src, "text_encoder"), feeds, args.out, args.variants, args.shard_bytes, args.part_bytes, family)
+    errors.update(te_errors)
+    sizes.update({("textEncoder", v): b for v, b in te_sizes.items()})
+    params["textEncoder"] = extra["params"]
+    ordered = {r: ({**components, "textEncoder": component})[r] for r in GRAPHS
+               if r in components or r == "textEncoder"}
+    components.clear()
+    components.update(ordered)
+    return {"textEncoderNotCheckedWhole": extra["notCheckedWhole"]} if extra["notCheckedWhole"] else {}

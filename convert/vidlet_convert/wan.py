@@ -14,22 +14,21 @@ from .components import (GRAPHS, attention_size, example_inputs, export_componen
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
-from .text_layers import convert_text_encoder
+from .text_layers import UMT5, add_text_encoder
 from .vae_memory import measure as measure_decode_memory
 from .wan_graphs import WanDenoiser, WanVaeDecoder, latent_normalisation
 from .wan_vae_frames import export_frame_decoder
 
 
 def load(src: str, roles):
-    """(tokenizer.json path, None, the text encoder's config, transformer, its config, vae, model_index,
+    """(tokenizer.json path, the text encoder's config, transformer, its config, vae, model_index,
     scheduler config) from a diffusers Wan checkpoint folder. The transformer is loaded only when `roles`
     converts it (None otherwise); the text encoder never is: umT5-XXL alone is 22.7 GB in float32, so
     it is converted a stage at a time from its files (text_layers.py)."""
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
-    from transformers import UMT5Config, UMT5EncoderModel
+    from transformers import UMT5Config
 
-    return load_checkpoint(src, "WanPipeline", "wan", [r for r in roles if r != "textEncoder"],
-                           (UMT5Config, UMT5EncoderModel), WanTransformer3DModel, AutoencoderKLWan)
+    return load_checkpoint(src, "WanPipeline", "wan", roles, UMT5Config, WanTransformer3DModel, AutoencoderKLWan)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
@@ -53,7 +52,7 @@ def convert(args) -> dict:
     os.makedirs(args.out, exist_ok=True)
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     roles = selected_roles(args.only)
-    tok, te, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
+    tok, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
     grid = latent_grid(vae, args.frames, args.height, args.width)
     attention = attention_size(video_tokens(tr_cfg, grid), tr_cfg.num_attention_heads)
     preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
@@ -62,15 +61,8 @@ def convert(args) -> dict:
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.text_dim, grid, args.max_length, args.seed)
     errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
-    text_report = {}
-    if "textEncoder" in roles:
-        te_errors, components["textEncoder"], te_sizes, text_report = convert_text_encoder(
-            os.path.join(args.src, "text_encoder"), feeds["textEncoder"], args.out, args.variants, args.shard_bytes,
-            args.part_bytes)
-        errors.update(te_errors)
-        sizes.update({("textEncoder", v): b for v, b in te_sizes.items()})
-        params["textEncoder"] = text_report["params"]
-        components = {r: components[r] for r in GRAPHS if r in components}  # the manifest's usual order
+    text_report = add_text_encoder(args, feeds["textEncoder"], UMT5, errors, components, sizes, params) \
+        if "textEncoder" in roles else {}
     # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
     frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors, bool(args.vae_tiling)) \
         if "vaeDecoder" in roles else None
@@ -82,7 +74,7 @@ def convert(args) -> dict:
         if args.vae_tiling and "vaeDecoder" in roles else None
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
         return write_partial_report(args.out, started, components, errors, attention, params,
-                                    {**({"vae_memory": memory} if memory else {}), **text_extra(text_report)})
+                                    {**({"vae_memory": memory} if memory else {}), **text_report})
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, shift, scale, components, te_cfg.d_model)
@@ -95,14 +87,9 @@ def convert(args) -> dict:
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit, **({"vae_memory": memory} if memory else {}), **text_extra(text_report),
+              "preview_fit": fit, **({"vae_memory": memory} if memory else {}), **text_report,
               "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
     return write_package(args.out, info, card, components, sizes, report)
-
-
-def text_extra(text_report: dict) -> dict:
-    """The report's note of text-encoder variants too large to check whole on this machine."""
-    return {"textEncoderNotCheckedWhole": text_report["notCheckedWhole"]} if text_report.get("notCheckedWhole") else {}
 
 
 def describe(args, index, sched, grid, shift, scale, components, hidden: int) -> dict:
