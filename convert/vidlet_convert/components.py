@@ -15,9 +15,7 @@ import torch
 
 from . import onnx_io
 from .package import compare, file_entries
-from .quant import quantize_int8, quantize_q4
-
-QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
+from .quant import QUANTIZERS
 
 # graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
 GRAPHS = {

@@ -113,9 +113,13 @@ class ShardWriter:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def close(self) -> None:
         if self._handle:
             self._handle.close()
+            self._handle = None
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def _tensors(model: onnx.ModelProto):
@@ -132,13 +136,17 @@ def to_raw_data(model: onnx.ModelProto) -> None:
             t.CopyFrom(onnx.numpy_helper.from_array(arr, t.name))
 
 
-def run(path: str, feeds: dict[str, np.ndarray], output_names: list[str]) -> list[np.ndarray]:
+def session(graph):
+    """An onnxruntime CPU session on 2 threads, from a path or a graph's bytes."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 2
-    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-    return sess.run(output_names, feeds)
+    return ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+
+
+def run(path: str, feeds: dict[str, np.ndarray], output_names: list[str]) -> list[np.ndarray]:
+    return session(path).run(output_names, feeds)
 
 
 def max_error(path: str, module: torch.nn.Module, feeds: dict[str, torch.Tensor], output_names: list[str]) -> float:

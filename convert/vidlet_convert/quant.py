@@ -29,6 +29,13 @@ def _axis(node: onnx.NodeProto, shape: tuple[int, ...]) -> int | None:
     return None
 
 
+def int8_channels(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 with one scale per slice along axis 0 (its largest |value| maps to 127)."""
+    scale = np.maximum(np.abs(w.reshape(w.shape[0], -1)).max(1), 1e-12) / 127.0
+    q = np.clip(np.round(w / scale.reshape((-1,) + (1,) * (w.ndim - 1))), -127, 127).astype(np.int8)
+    return q, scale.astype(np.float32)
+
+
 def quantize_int8(model: onnx.ModelProto) -> int:
     """Quantize `model` in place; returns the number of weights quantized."""
     g = model.graph
@@ -53,14 +60,11 @@ def quantize_int8(model: onnx.ModelProto) -> int:
         if name in refused:
             continue
         w = numpy_helper.to_array(inits[name])
-        moved = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1)
-        scale = np.maximum(np.abs(moved).max(1), 1e-12) / 127.0
-        shape = [1] * w.ndim
-        shape[axis] = -1
-        q = np.clip(np.round(w / scale.reshape(shape)), -127, 127).astype(np.int8)
+        q, scale = int8_channels(np.moveaxis(w, axis, 0))
+        q = np.moveaxis(q, 0, axis)
         g.initializer.remove(inits[name])
         g.initializer.extend([numpy_helper.from_array(q, name + "_q"),
-                              numpy_helper.from_array(scale.astype(np.float32), name + "_scale"),
+                              numpy_helper.from_array(scale, name + "_scale"),
                               numpy_helper.from_array(np.zeros(w.shape[axis], np.int8), name + "_zp")])
         # the DequantizeLinear writes the original name, so every consumer reads it unchanged
         new_nodes.append(helper.make_node("DequantizeLinear", [name + "_q", name + "_scale", name + "_zp"], [name],
@@ -88,3 +92,6 @@ def quantize_q4(model: onnx.ModelProto, block_size: int = 32) -> int:
         model.CopyFrom(out)
     quantize_int8(model)
     return before - sum(n.op_type == "MatMul" for n in model.graph.node)
+
+
+QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}

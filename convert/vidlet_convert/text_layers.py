@@ -27,16 +27,14 @@ from torch import nn
 
 from . import onnx_io
 from .package import compare, file_entries
-from .quant import quantize_int8, quantize_q4
-
-QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
+from .quant import QUANTIZERS, int8_channels
 PART_BYTES = 1 << 30  # a text encoder past this is written in parts (Joined); the engine holds one at a time
 ROWS_PER_CHUNK = 8192  # embedding rows converted at a time (umT5: 32 k floats each chunk of 4,096-wide rows)
 
 
 class Checkpoint:
     """The tensors of a transformers checkpoint folder (`model.safetensors` or an index of shards),
-    each read on demand in float32."""
+    each read on demand in its stored dtype (the published umT5 is bfloat16; callers take float32)."""
 
     def __init__(self, folder: str):
         from safetensors import safe_open
@@ -261,10 +259,9 @@ class Part:
 
         def int8_rows():
             for s in range(0, v, ROWS_PER_CHUNK):
-                w = table[s:s + ROWS_PER_CHUNK].float().numpy()
-                scale = np.maximum(np.abs(w).max(1), 1e-12) / 127.0
-                scales.append(scale.astype(np.float32))
-                yield np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8).tobytes()
+                q, scale = int8_channels(table[s:s + ROWS_PER_CHUNK].float().numpy())
+                scales.append(scale)
+                yield q.tobytes()
 
         q = external_tensor(f"{p}/table_q", TensorProto.INT8, [v, d])
         self.shards.write(q, int8_rows())
@@ -284,7 +281,7 @@ class Part:
              opsets: dict[str, int]) -> list[str]:
         """Write the graph with `value` as its output; returns its files (graph first), as
         onnx_io.save_sharded does."""
-        self.shards.__exit__()
+        self.shards.close()
         graph = helper.make_graph(self.nodes, "text_encoder", inputs, [output], self.initializers)
         graph.node.append(helper.make_node("Identity", [value], [output.name], name="output"))
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()])
@@ -348,13 +345,9 @@ class Joined:
 
 def run_parts(paths: list[str], feeds: dict[str, np.ndarray]) -> np.ndarray:
     """The text encoder's `hidden` from its parts run in order in onnxruntime, as the engine runs them."""
-    import onnxruntime as ort
-
     values = dict(feeds)
     for path in paths:
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 2
-        sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+        sess = onnx_io.session(path)
         names = [o.name for o in sess.get_outputs()]
         values.update(zip(names, sess.run(names, {i.name: values[i.name] for i in sess.get_inputs()})))
         del sess
@@ -362,12 +355,7 @@ def run_parts(paths: list[str], feeds: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def run_model(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> np.ndarray:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
-    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)[0]
+    return onnx_io.session(model.SerializeToString()).run(None, feeds)[0]
 
 
 def memory_bytes() -> int:
