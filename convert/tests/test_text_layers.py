@@ -174,3 +174,29 @@ def test_t5_stages_match_the_whole_t5_encoder_as_ltx_calls_it(tmp_path):
               {k: v.numpy() for k, v in feeds.items()}, ["hidden"])[0]
     assert float(np.abs(got - ref).max() / np.abs(ref).max()) <= 1e-5
     assert np.abs(got[1, 3:]).max() > 0  # the padded rows are the encoder's own, as LTXPipeline's
+
+
+def test_a_t5_checkpoint_written_block_by_block_is_what_transformers_reads(tmp_path):
+    """The full-size T5-v1.1-XXL scale test's fixture (write_text_encoder with t5): position bias in block
+    0 only, every key transformers expects and no other, and the stages equal the whole encoder."""
+    from transformers import T5EncoderModel
+    from vidlet_convert.ltx_graphs import LtxTextEncoder
+    from vidlet_convert.ltx_fixture import TEXT as T5_TEXT
+    from vidlet_convert.text_layers import BIAS, T5
+
+    src = str(tmp_path / "t5")
+    config = {**T5_TEXT, "num_layers": 3, "vocab_size": 500}
+    params = write_text_encoder(src, config, seed=7, dtype=torch.float32, shard_bytes=64 * 1024, t5=True)
+    index = json.load(open(os.path.join(src, "model.safetensors.index.json")))
+    assert [k for k in index["weight_map"] if k.endswith(BIAS)] == [f"encoder.block.0.{BIAS}"]
+    te, info = T5EncoderModel.from_pretrained(src, dtype=torch.float32, attn_implementation="eager",
+                                              output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"], info
+    assert sum(p.numel() for p in te.parameters()) == params
+    feeds = example_inputs(config["vocab_size"], 16, config["d_model"], (1, 2, 2), L, seed=8)["textEncoder"]
+    errors, component, *_ = convert_text_encoder(src, feeds, str(tmp_path / "out"), ["fp32"], 64 * 1024, family=T5)
+    with torch.no_grad():
+        ref = LtxTextEncoder(te.eval()).eval()(*feeds.values()).numpy()
+    got = run(str(tmp_path / "out" / component["variants"]["fp32"]["files"][0]["path"]),
+              {k: v.numpy() for k, v in feeds.items()}, ["hidden"])[0]
+    assert float(np.abs(got - ref).max() / np.abs(ref).max()) <= 1e-5

@@ -95,19 +95,24 @@ def make_fixture(out_dir: str, seed: int = 0, wide: bool = False, dit_layers: in
     return pipe
 
 
-def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloat16, shard_bytes: int = 5 << 30) -> int:
-    """A umT5 encoder checkpoint folder (config.json, model-0000i-of-0000n.safetensors and their index, as
-    transformers' save_pretrained writes a sharded one) built a block at a time, so an encoder too large
-    for memory (umT5-XXL: 22.7 GB in float32) can be made: each block is block 0 of a one-block encoder
-    of the same widths (transformers' own initialisation), seeded per block. Returns the parameter count."""
+def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloat16, shard_bytes: int = 5 << 30,
+                       t5: bool = False) -> int:
+    """A umT5 (or, with `t5`, a T5 v1.1) encoder checkpoint folder (config.json,
+    model-0000i-of-0000n.safetensors and their index, as transformers' save_pretrained writes a sharded
+    one) built a block at a time, so an encoder too large for memory (umT5-XXL: 22.7 GB in float32,
+    T5-v1.1-XXL: 19 GB) can be made: each block is block 0 of a one-block encoder of the same widths
+    (transformers' own initialisation), seeded per block. Returns the parameter count."""
     import json
     import os
 
     from safetensors.torch import save_file
-    from transformers import UMT5Config, UMT5EncoderModel
+    from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
+    from .text_layers import BIAS
+
+    Config, Model = (T5Config, T5EncoderModel) if t5 else (UMT5Config, UMT5EncoderModel)
     os.makedirs(folder, exist_ok=True)
-    config = UMT5Config(**text)
+    config = Config(**text)
     config.dtype = str(dtype).removeprefix("torch.")
     config.save_pretrained(folder)
     shard: dict[str, torch.Tensor] = {}
@@ -135,9 +140,10 @@ def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloa
                                     .to(dtype) for s in range(0, text["vocab_size"], rows)]))
     for k in range(text["num_layers"]):
         torch.manual_seed(seed + 10 + k)
-        one = UMT5EncoderModel(UMT5Config(**{**text, "num_layers": 1, "vocab_size": 8}))
+        one = Model(Config(**{**text, "num_layers": 1, "vocab_size": 8}))
         for name, t in one.encoder.block[0].state_dict().items():
-            put(f"encoder.block.{k}.{name}", t)
+            if not (t5 and k > 0 and name == BIAS):  # T5 keeps its position bias in block 0 only
+                put(f"encoder.block.{k}.{name}", t)
         del one
     put("encoder.final_layer_norm.weight", torch.ones(text["d_model"]))
     flush()
@@ -149,18 +155,25 @@ def write_text_encoder(folder: str, text: dict, seed: int = 0, dtype=torch.bfloa
     return params
 
 
+def deepen_text_encoder(out_dir: str, rest: list[str], text: dict, t5: bool = False) -> None:
+    """--text-layers N [--text-vocab V]: the saved one-block text encoder replaced by a deeper one,
+    written block by block (write_text_encoder)."""
+    import os
+    import shutil
+
+    if "--text-layers" not in rest:
+        return
+    folder = os.path.join(out_dir, "text_encoder")
+    shutil.rmtree(folder)
+    text = {**text, "num_layers": int(rest[rest.index("--text-layers") + 1])}
+    if "--text-vocab" in rest:
+        text["vocab_size"] = int(rest[rest.index("--text-vocab") + 1])
+    print(f"text encoder: {write_text_encoder(folder, text, t5=t5):,} parameters")
+
+
 if __name__ == "__main__":
     rest = sys.argv[2:]
     layers = int(rest[rest.index("--dit-layers") + 1]) if "--dit-layers" in rest else None
     make_fixture(sys.argv[1], wide="--wide" in rest, dit_layers=layers)
-    if "--text-layers" in rest:  # the saved one-block text encoder replaced by a deeper one, written block by block
-        import os
-        import shutil
-
-        folder = os.path.join(sys.argv[1], "text_encoder")
-        shutil.rmtree(folder)
-        text = {**(WIDE_TEXT if "--wide" in rest else TEXT), "num_layers": int(rest[rest.index("--text-layers") + 1])}
-        if "--text-vocab" in rest:
-            text["vocab_size"] = int(rest[rest.index("--text-vocab") + 1])
-        print(f"text encoder: {write_text_encoder(folder, text):,} parameters")
+    deepen_text_encoder(sys.argv[1], rest, WIDE_TEXT if "--wide" in rest else TEXT)
     print(sys.argv[1])

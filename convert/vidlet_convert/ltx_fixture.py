@@ -11,7 +11,9 @@ per-channel latents_mean/std; the 0.9.1-style decoder (timestep-conditioned, res
 decode_timestep matters; the transformer's 1x1x1 patches and RoPE; the published scheduler config
 (resolution-dependent shift; `shift_terminal` as the argument says).
 
-python -m vidlet_convert.ltx_fixture OUT_DIR [--wide]
+python -m vidlet_convert.ltx_fixture OUT_DIR [--wide] [--text-layers N --text-vocab V]
+(--text-layers 24 --text-vocab 32128 with --wide: T5-v1.1-XXL's full size, 4.8 B parameters, written block by
+block in bfloat16; fixture.write_text_encoder)
 """
 from __future__ import annotations
 
@@ -85,5 +87,9 @@ def make_fixture(out_dir: str, seed: int = 0, shift_terminal: float | None = 0.1
 
 
 if __name__ == "__main__":
-    make_fixture(sys.argv[1], wide="--wide" in sys.argv[2:])
+    from .fixture import deepen_text_encoder
+
+    rest = sys.argv[2:]
+    make_fixture(sys.argv[1], wide="--wide" in rest)
+    deepen_text_encoder(sys.argv[1], rest, WIDE_TEXT if "--wide" in rest else TEXT, t5=True)
     print(sys.argv[1])
