@@ -1,10 +1,19 @@
-"""Weight-only int8: every large float weight of a MatMul, Gemm, Conv or Gather becomes int8 with one
-scale per output channel and a DequantizeLinear in front, so the arithmetic stays float32.
+"""Weight-only quantization: the arithmetic stays float32, only the stored weights shrink.
+
+int8: every MatMul with a constant 2D weight becomes onnxruntime's MatMulNBits with 8 bits (symmetric,
+one scale per 32 weights along K); the other large float weights (Gemm, Conv, Gather) become int8
+with one scale per output channel and a DequantizeLinear in front. q4: the same with 4 bits.
 
 Why weight-only: training/vidlet_train/quant.py measured dynamic activation quantization
-(MatMulInteger) 22–48% off on its text encoder and DiT, and onnxruntime has no 3D ConvInteger; a
-DequantizeLinear → float op graph uses only standard ops every onnxruntime-web backend runs.
-The stored weights are 4x smaller; memory at run time is not (the dequantized weight is float).
+(MatMulInteger) 22–48% off on its text encoder and DiT, and onnxruntime has no 3D ConvInteger.
+Why MatMulNBits for 8 bits too, and not a DequantizeLinear per output channel (the first int8 here):
+(1) error: on a T5-XXL block a scale per 32 weights is 0.008 of the peak against 0.014 per channel,
+and a 24-block encoder adds its blocks' errors up (per channel, random T5-XXL came to 0.056, over the
+int8 tolerance); (2) memory: onnxruntime's CPU provider (wasm included) constant-folds a
+DequantizeLinear of an initializer into a float32 weight when it makes the session, so the weight
+takes 4 bytes a value at run time; MatMulNBits keeps 8 bits and dequantizes inside the kernel.
+Both run on onnxruntime-web's wasm and WebGPU providers (checked in Chromium: convert/README.md).
+The price: one float32 scale per 32 weights, 12.5% more bytes than int8 per channel.
 """
 from __future__ import annotations
 
@@ -76,22 +85,34 @@ def quantize_int8(model: onnx.ModelProto) -> int:
     return len(new_nodes)
 
 
-def quantize_q4(model: onnx.ModelProto, block_size: int = 32) -> int:
-    """4-bit: every MatMul with a constant 2D weight becomes onnxruntime's MatMulNBits (symmetric,
-    one scale per `block_size` weights along K: ~5 bits a weight with the fp32 scales); the weights
-    MatMulNBits does not take (Gemm: Wan's timestep projection, 14 M parameters at the published width;
-    Conv; Gather) get weight-only int8 as above. Returns the MatMuls quantized. Modifies `model`'s
-    graph in place (the quantizer builds a new one; it is copied back)."""
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+def quantize_nbits(model: onnx.ModelProto, bits: int, block_size: int = 32) -> tuple[int, int]:
+    """Every MatMul with a constant 2D weight becomes onnxruntime's MatMulNBits of `bits` (symmetric,
+    one scale per `block_size` weights along K: ~5 bits a weight for 4 bits, ~9 for 8, with the fp32
+    scales); the weights MatMulNBits does not take (Gemm: Wan's timestep projection, 14 M parameters at
+    the published width; Conv; Gather) get int8 per output channel as above. Returns (the MatMuls made
+    MatMulNBits, the other weights made int8). Modifies `model`'s graph in place (the quantizer builds a new one; it is copied back)."""
+    from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
 
     before = sum(n.op_type == "MatMul" for n in model.graph.node)
-    q = MatMulNBitsQuantizer(model, block_size=block_size, is_symmetric=True)
+    config = DefaultWeightOnlyQuantConfig(block_size=block_size, is_symmetric=True, bits=bits)
+    q = MatMulNBitsQuantizer(model, algo_config=config)
     q.process()
     out = q.model.model
     if out is not model:
         model.CopyFrom(out)
-    quantize_int8(model)
-    return before - sum(n.op_type == "MatMul" for n in model.graph.node)
+    matmuls = before - sum(n.op_type == "MatMul" for n in model.graph.node)
+    return matmuls, quantize_int8(model)
 
 
-QUANTIZERS = {"int8": quantize_int8, "q4": quantize_q4}
+def quantize_matmul8(model: onnx.ModelProto) -> int:
+    """The int8 variant; returns the number of weights quantized."""
+    return sum(quantize_nbits(model, 8))
+
+
+def quantize_q4(model: onnx.ModelProto) -> int:
+    """The q4 variant; returns the MatMuls quantized: a graph without any (a VAE of convolutions) would
+    be its int8 variant under another name, and the converter skips it."""
+    return quantize_nbits(model, 4)[0]
+
+
+QUANTIZERS = {"int8": quantize_matmul8, "q4": quantize_q4}
