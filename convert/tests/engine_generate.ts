@@ -2,7 +2,7 @@
 // runs) generating one clip from a converted package, for the converter's tests to compare with the
 // publisher's diffusers pipeline started from the same noise.
 // npx tsx convert/tests/engine_generate.ts SPEC.json — SPEC: { model, variant, prompt, seed, steps,
-// guidance, out }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
+// guidance, out, sampler? (default: the package's defaultSampler, as `vidlet generate`) }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
 // pipeline.ts initialNoise), out/decode_noise.f32 (the seed's NoiseStream.decode draw, [c,t,h,w], which a
 // package whose vaeDecoder maps decode_noise is fed), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json (with stepLevels:
 // the noise level each step ended at).
@@ -20,8 +20,9 @@ const engine = new VidletEngine(new NodeFolderStore(), ortWeb as unknown as Ort)
 const info = await engine.loadModel({ base: resolve(spec.model) }, { variant: spec.variant, numThreads: 1 });
 // the level each step ended at, so a test sees the engine's own schedule (src/engine/schedulers/timesteps.ts)
 const stepLevels: number[] = [];
+const sampler = spec.sampler ?? info.defaults.sampler;
 const result = await engine.generate({
-  prompt: spec.prompt, seed: spec.seed, steps: spec.steps, guidance: spec.guidance, innerGuidance: 0, sampler: 'euler',
+  prompt: spec.prompt, seed: spec.seed, steps: spec.steps, guidance: spec.guidance, innerGuidance: 0, sampler,
 }, { onStep: (p) => stepLevels.push(p.t) });
 const manifest = JSON.parse(readFileSync(join(spec.model, 'manifest.json'), 'utf8'));
 const { channels: c, frames: t, height: h, width: w } = manifest.latent;
@@ -31,5 +32,5 @@ writeFileSync(join(spec.out, 'decode_noise.f32'), gaussianNoise(spec.seed, Noise
 writeFileSync(join(spec.out, 'video.u8'), result.video.data);
 writeFileSync(join(spec.out, 'result.json'), JSON.stringify({
   variant: result.variant, backend: result.backend, batch: result.batch, denoiserCalls: result.denoiserCalls,
-  frames: result.video.frames, height: result.video.height, width: result.video.width, model: info.name, stepLevels,
+  frames: result.video.frames, height: result.video.height, width: result.video.width, model: info.name, stepLevels, sampler,
 }));

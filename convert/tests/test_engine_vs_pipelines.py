@@ -2,7 +2,7 @@
 `vidlet generate --model PKG` runs) on a converted package against the publisher's diffusers pipeline
 started from the engine's own initial noise for the seed (pipeline.ts initialNoise, written out by
 tests/engine_generate.ts): tokenizer, text encoder, the "" pass, CFG, the manifest's noise levels,
-Euler, the VAE graph and the frame conversion must all agree. Also: the engine's package checker
+the sampler (Euler; UniPC for Wan's published scheduler), the VAE graph and the frame conversion must all agree. Also: the engine's package checker
 accepts the package."""
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ def _node_modules():
     require_node_modules("tsx", "onnxruntime-web")
 
 
-def engine_generate(pkg: str, tmp, prompt: str, seed: int, steps: int, guidance: float) -> tuple[np.ndarray, np.ndarray, dict]:
-    """(the engine's initial noise [c,t,h,w], its RGB frames [T,H,W,3] as uint8, result.json)."""
+def engine_generate(pkg: str, tmp, prompt: str, seed: int, steps: int, guidance: float,
+                    sampler: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(the engine's initial noise [c,t,h,w], its RGB frames [T,H,W,3] as uint8, result.json); `sampler`
+    None: the package's defaultSampler."""
     m = json.load(open(os.path.join(pkg, "manifest.json")))
     spec = {"model": pkg, "variant": "fp32", "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
-            "out": str(tmp)}
+            "out": str(tmp), **({"sampler": sampler} if sampler else {})}
     path = os.path.join(tmp, "spec.json")
     json.dump(spec, open(path, "w"))
     subprocess.run(["npx", "tsx", os.path.join(HERE, "engine_generate.ts"), path], cwd=REPO, check=True, timeout=600)
@@ -48,7 +50,8 @@ def compare(ours: np.ndarray, ref01: torch.Tensor, label: str) -> None:
     (v + 1)·127.5 = ref01·255, rounded."""
     ref = ref01[0].permute(0, 2, 3, 1).numpy().astype(np.float64) * 255.0
     d = np.abs(ours.astype(np.float64) - np.round(ref))
-    print(f"{label}: engine vs pipeline, mean |Δ| {d.mean():.4f} levels, max {d.max():.0f}; frames std {ref.std():.1f}")
+    print(f"{label}: engine vs pipeline, mean |Δ| {d.mean():.4f} levels, max {d.max():.0f}; frames std {ref.std():.1f}",
+          flush=True)
     assert d.max() <= MAX_LEVELS and d.mean() <= MEAN_LEVELS, label
     assert ref.std() > 1.0, f"{label}: a flat video would make the comparison vacuous"
 
@@ -120,16 +123,68 @@ def test_engine_with_decode_noise_generates_what_ltx_pipeline_decodes(ltx_noisy,
         compare(ours, decode(False), "ltx, reference without the decode noise (must fail)")
 
 
-def test_engine_generates_what_wan_pipeline_generates(converted, tmp_path):
+WAN_PROMPT, WAN_SEED, WAN_W = "a red ball jumps on the beach", 5, 5.0
+
+
+def wan_reference(src: str, noise: np.ndarray, steps: int, scheduler=None) -> tuple[torch.Tensor, np.ndarray]:
+    """WanPipeline's frames from the engine's noise with the checkpoint's scheduler (or `scheduler`), and its levels."""
     from diffusers import WanPipeline
 
+    pipe = WanPipeline.from_pretrained(src, dtype=torch.float32)
+    if scheduler is not None:
+        pipe.scheduler = scheduler
+    ref = pipe(prompt=WAN_PROMPT, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=FRAMES,
+               num_inference_steps=steps, guidance_scale=WAN_W, max_sequence_length=L,
+               latents=torch.from_numpy(noise)[None], output_type="pt").frames
+    return ref, pipe.scheduler.sigmas.numpy()
+
+
+@pytest.mark.parametrize("steps", [4, 10])
+def test_engine_generates_what_wan_pipeline_generates(converted, tmp_path, steps):
+    """The package as converted from the published scheduler (UniPC, fixture.WAN_SCHEDULER): its default sampler
+    `unipc` on its `diffusers-unipc` grid gives WanPipeline's clip. Euler on the same package does not: the
+    comparison can fail, and Euler is another sampler."""
     src, out = converted
     check_package(out)
-    prompt, seed, w, steps = "a red ball jumps on the beach", 5, 5.0, 4
-    noise, ours, result = engine_generate(out, tmp_path, prompt, seed, steps, w)
-    assert (result["batch"], result["denoiserCalls"]) == (2, steps)
-    pipe = WanPipeline.from_pretrained(src, dtype=torch.float32)
-    # the package's grid (shift 3 on diffusers' spacing) is the pipeline's FlowMatchEulerDiscreteScheduler's
-    ref = pipe(prompt=prompt, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=FRAMES, num_inference_steps=steps,
-               guidance_scale=w, max_sequence_length=L, latents=torch.from_numpy(noise)[None], output_type="pt").frames
-    compare(ours, ref, "wan")
+    schedule = json.load(open(os.path.join(out, "manifest.json")))["schedule"]
+    assert (schedule["spacing"], schedule["defaultSampler"]) == ("diffusers-unipc", "unipc")
+    noise, ours, result = engine_generate(out, tmp_path, WAN_PROMPT, WAN_SEED, steps, WAN_W)
+    assert (result["sampler"], result["batch"], result["denoiserCalls"]) == ("unipc", 2, steps)
+    ref, sigmas = wan_reference(src, noise, steps)
+    assert json.load(open(os.path.join(src, "scheduler", "scheduler_config.json")))["_class_name"] == "UniPCMultistepScheduler"
+    levels = np.abs(np.array(result["stepLevels"]) - sigmas[1:])
+    print(f"wan unipc {steps}: engine's levels vs the pipeline's, max |Δ| {levels.max():.2g}")
+    assert levels.max() < 1e-6
+    compare(ours, ref, f"wan unipc, {steps} steps")
+
+    euler_dir = tmp_path / "euler"
+    euler_dir.mkdir()
+    _, euler, result = engine_generate(out, euler_dir, WAN_PROMPT, WAN_SEED, steps, WAN_W, sampler="euler")
+    assert result["sampler"] == "euler"
+    with pytest.raises(AssertionError):
+        compare(euler, ref, f"wan euler on the same package vs the UniPC pipeline, {steps} steps (must fail)")
+
+
+def test_engine_euler_on_the_diffusers_grid_generates_what_wan_pipeline_with_flow_match_euler_generates(converted, tmp_path):
+    """The same graphs with the schedule a FlowMatchEulerDiscreteScheduler checkpoint converts to (spacing
+    "diffusers", euler): the manifest rewritten beside links to the package's files, against WanPipeline with
+    FlowMatchEulerDiscreteScheduler (shift 3)."""
+    from diffusers import FlowMatchEulerDiscreteScheduler
+
+    src, out = converted
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for name in os.listdir(out):
+        if name != "manifest.json":
+            os.symlink(os.path.join(out, name), pkg / name)
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    m["schedule"].update(spacing="diffusers", defaultSampler="euler")
+    json.dump(m, open(pkg / "manifest.json", "w"))
+    steps = 4
+    run = tmp_path / "run"
+    run.mkdir()
+    noise, ours, result = engine_generate(str(pkg), run, WAN_PROMPT, WAN_SEED, steps, WAN_W)
+    assert (result["sampler"], result["denoiserCalls"]) == ("euler", steps)
+    ref, sigmas = wan_reference(src, noise, steps, FlowMatchEulerDiscreteScheduler(shift=3.0))
+    assert np.abs(np.array(result["stepLevels"]) - sigmas[1:]).max() < 1e-6
+    compare(ours, ref, "wan euler on diffusers' FlowMatchEuler grid")

@@ -11,8 +11,9 @@ import pytest
 
 from prereq import require, require_node_modules
 from vidlet_convert.__main__ import parse_args
-from vidlet_convert.schedule import (MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, schedule_section, shift_terminal_problem,
-                                     sigma_list_problem)
+from vidlet_convert.package import ConversionError
+from vidlet_convert.schedule import (MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, publisher_sampling, schedule_section,
+                                     shift_terminal_problem, sigma_list_problem)
 from vidlet_convert.wan import describe
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,8 +54,8 @@ def test_options_write_the_list_the_sampler_and_no_cfg():
 
 def test_without_a_list_the_section_is_as_before():
     args = parse_args(BASE)
-    assert (args.sigmas, args.steps, args.sampler, args.guidance) == (None, 50, "euler", 5.0)
-    section = schedule_section(publisher_shift=3, steps=args.steps, guidance=args.guidance, sampler=args.sampler, sigmas=None)
+    assert (args.sigmas, args.steps, args.sampler, args.guidance) == (None, 50, None, 5.0)  # None: the publisher's
+    section = schedule_section(publisher_shift=3, steps=args.steps, guidance=args.guidance, sampler="euler", sigmas=None)
     assert section == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers", "defaultSteps": 50, "defaultGuidance": 5.0,
                        "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
     assert describe_schedule(section) == "`euler`, 50 steps by default on diffusers' sigma grid, shift 3, CFG 5"
@@ -73,6 +74,43 @@ def test_the_manifest_holds_the_options():
     # without --sigmas: the publisher's flow_shift on diffusers' grid, as before
     assert manifest_for([])["schedule"] == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers", "defaultSteps": 50,
                                             "defaultGuidance": 5.0, "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
+
+
+# Wan2.1-T2V-1.3B-Diffusers' scheduler_config.json as diffusers writes it (the fixture's, fixture.WAN_SCHEDULER)
+WAN_UNIPC = {"_class_name": "UniPCMultistepScheduler", "beta_end": 0.02, "beta_schedule": "linear", "beta_start": 0.0001,
+             "disable_corrector": [], "dynamic_thresholding_ratio": 0.995, "final_sigmas_type": "zero", "flow_shift": 3.0,
+             "lower_order_final": True, "num_train_timesteps": 1000, "predict_x0": True,
+             "prediction_type": "flow_prediction", "rescale_betas_zero_snr": False, "sample_max_value": 1.0,
+             "solver_order": 2, "solver_p": None, "solver_type": "bh2", "steps_offset": 0, "thresholding": False,
+             "timestep_spacing": "linspace", "trained_betas": None, "use_beta_sigmas": False,
+             "use_exponential_sigmas": False, "use_flow_sigmas": True, "use_karras_sigmas": False}
+
+
+def test_a_unipc_checkpoint_gets_its_grid_and_unipc_unless_sampler_is_given():
+    def manifest(sched: dict, argv=()) -> dict:
+        return describe(parse_args(BASE + list(argv)), {"_class_name": "WanPipeline"}, sched, (3, 4, 4), [0.0] * 16,
+                        [1.0] * 16, {}, 32)["schedule"]
+
+    assert manifest(WAN_UNIPC) == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers-unipc", "defaultSteps": 50,
+                                   "defaultGuidance": 5.0, "defaultInnerGuidance": 0.0, "defaultSampler": "unipc"}
+    assert describe_schedule(manifest(WAN_UNIPC)) == "`unipc`, 50 steps by default on diffusers' UniPC sigma grid, shift 3, CFG 5"
+    # the user's --sampler wins; the grid stays the publisher's
+    assert (manifest(WAN_UNIPC, ["--sampler", "euler"])["defaultSampler"], manifest(WAN_UNIPC, ["--sampler", "euler"])["spacing"]) \
+        == ("euler", "diffusers-unipc")
+    # FlowMatchEuler (or no config): as before
+    assert publisher_sampling({"_class_name": "FlowMatchEulerDiscreteScheduler", "shift": 3.0}, None) == ("diffusers", "euler")
+    assert publisher_sampling({}, "heun") == ("diffusers", "heun")
+    # a UniPC solver the engine's is not: refused unless --sampler says what to use; a grid it cannot express: refused
+    third = {**WAN_UNIPC, "solver_order": 3}
+    with pytest.raises(ConversionError, match=r"solver_order 3 \(the engine implements 2\).*Pass --sampler"):
+        manifest(third)
+    assert manifest(third, ["--sampler", "unipc"])["defaultSampler"] == "unipc"
+    for field, value in [("use_dynamic_shifting", True), ("prediction_type", "epsilon"), ("shift_terminal", 0.1)]:
+        with pytest.raises(ConversionError, match=f"no schedule.spacing expresses: {field}"):
+            manifest({**WAN_UNIPC, field: value}, ["--sampler", "euler"])
+    # diffusers' defaults fill what a config leaves out: without prediction_type it is an epsilon model
+    with pytest.raises(ConversionError, match='prediction_type "epsilon"'):
+        manifest({"_class_name": "UniPCMultistepScheduler", "use_flow_sigmas": True})
 
 
 TERMINALS = [0.1, 1e-6, 0.999, 0, 1, -0.1, 1.5, "0.1", None, True]
@@ -114,7 +152,9 @@ def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
     sections = [manifest_for(["--sigmas", ",".join(map(str, LIST)), "--sampler", "x0-renoise", "--guidance", "1"])["schedule"],
                 manifest_for([])["schedule"],
                 schedule_section(publisher_shift=3.27, steps=50, guidance=3, sampler="euler", sigmas=None, spacing="vidlet",
-                                 shift_terminal=0.1)]
+                                 shift_terminal=0.1),
+                describe(parse_args(BASE), {"_class_name": "WanPipeline"}, WAN_UNIPC, (3, 4, 4), [0.0] * 16, [1.0] * 16, {},
+                         32)["schedule"]]
     # JSON has no Infinity: the engine's rule for it is checked in its own unit tests
     lists = [l for l in GOOD + BAD if all(abs(x) != float("inf") for x in l)]
     cases = tmp_path / "cases.json"
@@ -132,5 +172,6 @@ def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
                                           "defaultSampler": "x0-renoise"}}
     assert got["schedules"][1]["ok"]["spacing"] == "diffusers" and got["schedules"][1]["ok"]["defaultSteps"] == 50
     assert got["schedules"][2]["ok"]["shiftTerminal"] == 0.1
+    assert (got["schedules"][3]["ok"]["spacing"], got["schedules"][3]["ok"]["defaultSampler"]) == ("diffusers-unipc", "unipc")
     # the same values refused, in the same words
     assert got["terminals"] == [shift_terminal_problem(v) for v in TERMINALS]

@@ -41,7 +41,8 @@ def test_manifest_files_exist_with_sizes_and_hashes(converted):
     m = json.load(open(os.path.join(out, "manifest.json")))
     assert m["latent"]["channels"] == 16 and (m["latent"]["frames"], m["latent"]["height"]) == (3, 4)
     assert len(m["latent"]["scale"]) == 16 and len(m["latent"]["shift"]) == 16
-    assert m["schedule"]["spacing"] == "diffusers"  # the grid WanPipeline samples on (checked below)
+    # the published scheduler (UniPC, fixture.WAN_SCHEDULER): its grid and sampler (tests/test_engine_vs_pipelines.py)
+    assert (m["schedule"]["spacing"], m["schedule"]["defaultSampler"]) == ("diffusers-unipc", "unipc")
     assert "motion" not in m and "lora" not in m and m["adapters"] == []
     for c in m["components"].values():
         for v in c["variants"].values():
@@ -85,11 +86,13 @@ def test_cli_refuses_variants_without_fp32():
 @pytest.mark.parametrize("variant", ["fp32", "int8", "q4"])
 def test_package_sampling_matches_wan_pipeline(converted, variant):
     """Text encoder → 4 Euler steps with CFG 5 → VAE decoder, in onnxruntime from the package, against
-    diffusers' WanPipeline with the same scheduler and noise."""
-    from diffusers import WanPipeline
+    diffusers' WanPipeline with the same scheduler and noise: the graphs' check, so the pipeline gets
+    FlowMatchEulerDiscreteScheduler (its levels are fed to the Euler loop here), not the fixture's UniPC."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanPipeline
 
     src, out = converted
     pipe = WanPipeline.from_pretrained(src, dtype=torch.float32)
+    pipe.scheduler = FlowMatchEulerDiscreteScheduler(shift=3.0)
     prompt, steps, w = "a red ball jumps on the beach", 4, 5.0
     noise = torch.randn(1, 16, 3, 4, 4, generator=torch.Generator().manual_seed(7))
     kw = dict(prompt=prompt, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=FRAMES,

@@ -43,7 +43,9 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     # consistency-style distillations, the x0-renoise sampler): docs/model-package.md, schedule.sigmas
     p.add_argument("--sigmas", type=parse_sigmas, default=None,
                    help="the publisher's noise levels, highest first, without the final 0 (fixes the step count)")
-    p.add_argument("--sampler", choices=SAMPLERS, default="euler", help="the package's default sampler")
+    # None: the publisher's (wan: "unipc" for a UniPCMultistepScheduler checkpoint, else "euler"; ltx: "euler")
+    p.add_argument("--sampler", choices=SAMPLERS, default=None,
+                   help="the package's default sampler (default: the publisher's scheduler's, else euler)")
     p.add_argument("--only", default=",".join(COMPONENTS), type=lambda s: s.split(","),
                    help="convert these components only (graphs and convert_report.json, no manifest): e.g. the "
                         "denoiser on one machine and the 5.7 B umT5-XXL text encoder on another")

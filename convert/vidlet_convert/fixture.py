@@ -35,6 +35,13 @@ WIDE_TRANSFORMER = {**TRANSFORMER, "num_attention_heads": 12, "attention_head_di
 WIDE_VAE: dict = {}
 WIDE_TEXT = {**TEXT, "d_model": 4096, "d_kv": 64, "d_ff": 10240, "num_layers": 1, "num_heads": 64,
              "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128}
+# Wan-AI/Wan2.1-T2V-1.3B-Diffusers scheduler/scheduler_config.json: UniPC for flow matching at the 480p
+# flow_shift 3 (the fields that shape sampling; the rest are diffusers' defaults). Not read from the hub
+# here (no network): as the diffusers Wan docs describe it and as published copies of the file quote it.
+WAN_SCHEDULER = dict(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0, num_train_timesteps=1000,
+                     solver_order=2, solver_type="bh2", predict_x0=True, lower_order_final=True, disable_corrector=[],
+                     final_sigmas_type="zero", timestep_spacing="linspace", thresholding=False)
+
 WORDS = ["a", "red", "blue", "green", "ball", "cube", "cat", "dog", "runs", "jumps", "on", "the", "beach", "city",
          "at", "night", "slowly", "fast", "camera", "pans", "left", "right", "shoe", "product", "shot"]
 
@@ -64,7 +71,7 @@ def build_pipeline(seed: int = 0, wide: bool = False, dit_layers: int | None = N
     """A WanPipeline of tiny real modules with seeded random weights (each module re-seeded, so
     changing one config leaves the others' weights as they were); `wide`: the real widths, one block;
     `dit_layers`: that many transformer blocks (30 with `wide` is Wan 2.1 1.3B's DiT, 1.42 B parameters)."""
-    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
     from transformers import UMT5Config, UMT5EncoderModel
 
     torch.manual_seed(seed)
@@ -81,9 +88,9 @@ def build_pipeline(seed: int = 0, wide: bool = False, dit_layers: int | None = N
                            latents_std=(torch.rand(16, generator=g) * 2 + 0.5).tolist())
     torch.manual_seed(seed + 3)
     text_encoder = UMT5EncoderModel(UMT5Config(**(WIDE_TEXT if wide else TEXT)))
-    # Wan's published scheduler is UniPC; the engine samples with Euler over shifted flow sigmas,
-    # which is FlowMatchEulerDiscreteScheduler (shift 3.0 is Wan 2.1's 480p flow_shift).
-    scheduler = FlowMatchEulerDiscreteScheduler(shift=3.0)
+    # the published checkpoint's scheduler, so the converter meets what a real Wan 2.1 folder holds (the
+    # package samples it with the engine's `unipc`; tests that want Euler swap in FlowMatchEulerDiscreteScheduler)
+    scheduler = UniPCMultistepScheduler(**WAN_SCHEDULER)
     pipe = WanPipeline(tokenizer=build_tokenizer(), text_encoder=text_encoder.eval(), transformer=transformer.eval(),
                        vae=vae.eval(), scheduler=scheduler)
     return pipe

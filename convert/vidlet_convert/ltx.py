@@ -109,7 +109,7 @@ def describe(args, index, sched, grid, tokens, shift, scale, components, hidden:
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length, "hiddenSize": hidden},
         "schedule": schedule_section(publisher_shift=publisher_shift(sched, tokens), steps=args.steps,
-                                     guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas, spacing="vidlet",
+                                     guidance=args.guidance, sampler=args.sampler or "euler", sigmas=args.sigmas, spacing="vidlet",
                                      shift_terminal=publisher_terminal(sched)),
         "components": components,
         "adapters": [],

@@ -13,7 +13,22 @@ import math
 import struct
 
 # src/package/request.ts SAMPLER_NAMES (cross-checked by tests/test_schedule.py)
-SAMPLERS = ("euler", "heun", "euler-ancestral", "x0-renoise")
+SAMPLERS = ("euler", "heun", "euler-ancestral", "x0-renoise", "unipc")
+
+# diffusers' UniPCMultistepScheduler config (0.42.1): the fields that decide which levels it samples on and
+# how it steps, each with the value the engine implements (spacing "diffusers-unipc" and sampler "unipc",
+# src/engine/schedulers/unipc.ts) and diffusers' own default for a config that leaves it out. Wan 2.1's
+# published scheduler_config.json has exactly these values (flow_shift 3).
+UNIPC_GRID = {  # field: (the engine's value, diffusers' default)
+    "prediction_type": ("flow_prediction", "epsilon"), "use_flow_sigmas": (True, False),
+    "num_train_timesteps": (1000, 1000), "use_dynamic_shifting": (False, False), "shift_terminal": (None, None),
+    "use_karras_sigmas": (False, False), "use_exponential_sigmas": (False, False), "use_beta_sigmas": (False, False),
+    "final_sigmas_type": ("zero", "zero"),
+}
+UNIPC_SOLVER = {
+    "predict_x0": (True, True), "solver_order": (2, 2), "solver_type": ("bh2", "bh2"), "lower_order_final": (True, True),
+    "disable_corrector": ([], []), "thresholding": (False, False), "solver_p": (None, None),
+}
 # src/package/schedule.ts MAX_SIGMAS (= the most steps a request may ask, src/package/request.ts STEPS)
 MAX_SIGMAS = 200
 
@@ -63,10 +78,35 @@ def shift_terminal_problem(value) -> str | None:
     return None
 
 
+def _differences(sched: dict, fields: dict) -> list[str]:
+    return [f"{k} {json.dumps(sched.get(k, default))} (the engine implements {json.dumps(ours)})"
+            for k, (ours, default) in fields.items() if sched.get(k, default) != ours]
+
+
+def publisher_sampling(sched: dict, sampler: str | None) -> tuple[str, str]:
+    """(schedule.spacing, schedule.defaultSampler) for a checkpoint whose scheduler_config.json is `sched`, the
+    user's --sampler (None: not given) winning over the publisher's. UniPCMultistepScheduler (Wan 2.1's) samples
+    its own flow grid ("diffusers-unipc") with UniPC ("unipc"): Euler on FlowMatchEuler's grid, as before, would
+    be another sampler on other levels. A UniPC config the engine's grid cannot express is refused; one whose
+    solver differs from the engine's UniPC is refused unless --sampler names the sampler to use instead.
+    Anything else (FlowMatchEulerDiscreteScheduler, or no config): FlowMatchEuler's grid and "euler"."""
+    if sched.get("_class_name") != "UniPCMultistepScheduler":
+        return "diffusers", sampler or "euler"
+    grid = _differences(sched, UNIPC_GRID)
+    if grid:
+        raise ValueError("the checkpoint's UniPCMultistepScheduler samples levels no schedule.spacing expresses: "
+                         + "; ".join(grid))
+    solver = _differences(sched, UNIPC_SOLVER)
+    if solver and sampler is None:
+        raise ValueError("the checkpoint's UniPCMultistepScheduler is not the engine's unipc sampler: " + "; ".join(solver)
+                         + ". Pass --sampler to choose the package's default sampler yourself")
+    return "diffusers-unipc", sampler or "unipc"
+
+
 def schedule_section(*, publisher_shift: float, steps: int | None, guidance: float, sampler: str,
                      sigmas: list[float] | None, spacing: str = "diffusers", shift_terminal: float | None = None) -> dict:
     """manifest.json's `schedule`. Without a list: the publisher's flow shift on the grid its pipeline
-    samples (`spacing`: "diffusers" for WanPipeline's, "vidlet" for LTXPipeline's linspace), stretched to
+    samples (`spacing`: publisher_sampling's for WanPipeline's, "vidlet" for LTXPipeline's linspace), stretched to
     the scheduler's `shift_terminal` when it has one (`shiftTerminal`), `steps` by default. With a list (a
     distilled checkpoint): the list alone, which fixes the step count, so no shift, spacing, shiftTerminal
     or defaultSteps (the engine refuses them beside a list)."""
@@ -92,7 +132,8 @@ def describe_schedule(section: dict) -> str:
         levels = ", ".join(f"{s:g}" for s in section["sigmas"])
         return (f"`{section['defaultSampler']}` over the publisher's fixed list of {len(section['sigmas'])} noise levels "
                 f"[{levels}] then 0 (the step count is fixed), {cfg}")
-    grid = "diffusers' sigma grid" if section["spacing"] == "diffusers" else "a linear sigma grid"
+    grid = {"diffusers": "diffusers' sigma grid", "diffusers-unipc": "diffusers' UniPC sigma grid"}.get(
+        section["spacing"], "a linear sigma grid")
     terminal = f" stretched to end at {section['shiftTerminal']:g}" if "shiftTerminal" in section else ""
     return (f"`{section['defaultSampler']}`, {section['defaultSteps']} steps by default on {grid}, "
             f"shift {section['shift']:g}{terminal}, {cfg}")

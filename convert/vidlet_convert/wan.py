@@ -13,7 +13,7 @@ from .components import (GRAPHS, attention_size, example_inputs, export_componen
                          selected_roles, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
-from .schedule import describe_schedule, schedule_section
+from .schedule import describe_schedule, publisher_sampling, schedule_section
 from .text_layers import UMT5, add_text_encoder
 from .vae_memory import measure as measure_decode_memory
 from .wan_graphs import WanDenoiser, WanVaeDecoder, latent_normalisation
@@ -53,6 +53,7 @@ def convert(args) -> dict:
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     roles = selected_roles(args.only)
     tok, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
+    sampling(sched, args.sampler)  # a scheduler the package cannot express fails now, not after the export
     grid = latent_grid(vae, args.frames, args.height, args.width)
     attention = attention_size(video_tokens(tr_cfg, grid), tr_cfg.num_attention_heads)
     preview, fit = fit_linear_preview(WanVaeDecoder(vae).eval(), vae.config.z_dim, (min(grid[0], 3), 4, 4))
@@ -92,10 +93,19 @@ def convert(args) -> dict:
     return write_package(args.out, info, card, components, sizes, report)
 
 
+def sampling(sched: dict, sampler: str | None) -> tuple[str, str]:
+    """(spacing, default sampler) of the publisher's scheduler (schedule.publisher_sampling), as a ConversionError."""
+    try:
+        return publisher_sampling(sched, sampler)
+    except ValueError as e:
+        raise ConversionError(str(e)) from None
+
+
 def describe(args, index, sched, grid, shift, scale, components, hidden: int) -> dict:
     """manifest.json. No `motion` (Wan has no VideoJAM head) and no `lora` (no slots in the graph):
     the contract additions this needs are written in convert/README.md."""
     t, h, w = grid
+    spacing, sampler = sampling(sched, args.sampler)
     return {
         "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
         "description": f"Wan 2.1 text-to-video converted from the diffusers checkpoint ({index['_class_name']}).",
@@ -104,9 +114,10 @@ def describe(args, index, sched, grid, shift, scale, components, hidden: int) ->
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length,
                  "hiddenSize": hidden},
-        # diffusers' grid with the publisher's shift, or a distilled checkpoint's own list (schedule.py)
+        # the publisher's scheduler's grid and sampler (UniPC for Wan 2.1) with its shift, or a distilled
+        # checkpoint's own list (schedule.py)
         "schedule": schedule_section(publisher_shift=sched.get("flow_shift", sched.get("shift", 3.0)), steps=args.steps,
-                                     guidance=args.guidance, sampler=args.sampler, sigmas=args.sigmas),
+                                     guidance=args.guidance, sampler=sampler, sigmas=args.sigmas, spacing=spacing),
         "components": components,
         "adapters": [],
     }

@@ -8,9 +8,11 @@
 
 /**
  * 'x0-renoise' is the consistency-style sampler of few-step distilled models (predict x₀, re-noise
- * to the next level with fresh seeded noise: src/engine/schedulers/x0-renoise.ts).
+ * to the next level with fresh seeded noise: src/engine/schedulers/x0-renoise.ts). 'unipc' is
+ * diffusers' UniPCMultistepScheduler for flow matching, Wan 2.1's published sampler
+ * (src/engine/schedulers/unipc.ts).
  */
-export const SAMPLER_NAMES = ['euler', 'heun', 'euler-ancestral', 'x0-renoise'] as const;
+export const SAMPLER_NAMES = ['euler', 'heun', 'euler-ancestral', 'x0-renoise', 'unipc'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** How identity + motion adapters share the blocks: constant strengths, or DualReal's StageBlender table. */

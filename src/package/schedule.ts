@@ -12,9 +12,13 @@ import { STEPS } from './request';
  * src/engine/schedulers/timesteps.ts computes them.
  * - 'vidlet' (the default): linear from 1 to 0, what Vidlet's own models were trained and tuned with;
  * - 'diffusers': diffusers' FlowMatchEulerDiscreteScheduler (1,000 training steps), the grid the
- *   publisher's pipeline samples a converted model on.
+ *   publisher's pipeline samples a converted model on when it ships that scheduler;
+ * - 'diffusers-unipc': diffusers' UniPCMultistepScheduler with `use_flow_sigmas` (1,000 training
+ *   steps), Wan 2.1's published scheduler. Not the same grid as 'diffusers' (it spaces n + 1 points
+ *   from 1 to 1/1000 and drops the last, so it is nearly 'vidlet': 4 steps at shift 3 give
+ *   1, 0.9001, 0.7504, 0.5010 where 'diffusers' gives 1, 0.858, 0.602, 0.0089).
  */
-export const SIGMA_SPACINGS = ['vidlet', 'diffusers'] as const;
+export const SIGMA_SPACINGS = ['vidlet', 'diffusers', 'diffusers-unipc'] as const;
 export type SigmaSpacing = (typeof SIGMA_SPACINGS)[number];
 
 /** `schedule.spacing` when absent. */

@@ -33,7 +33,8 @@ const DIFFUSERS_TRAIN_STEPS = 1000;
 
 /**
  * n + 1 times from exactly 1 to exactly 0, shifted. 'vidlet' spacing: linear from 1 to 0;
- * 'diffusers': n times linear from 1 to shift(1/1000), then 0. With `shiftTerminal`, the n levels
+ * 'diffusers': n times linear from 1 to shift(1/1000), then 0; 'diffusers-unipc': the first n of
+ * n + 1 times linear from 1 to 1/1000, shifted, then 0. With `shiftTerminal`, the n levels
  * before 0 are then stretched so the last is that (stretchToTerminal), as diffusers does after its shift.
  */
 export function flowSigmas(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet', shiftTerminal?: number): number[] {
@@ -44,6 +45,14 @@ export function flowSigmas(steps: number, shift: number, spacing: SigmaSpacing =
     // diffusers shifts its sigma_min once in __init__ and the whole grid again in set_timesteps.
     const last = shiftTimestep(1 / DIFFUSERS_TRAIN_STEPS, shift);
     for (let i = 0; i < steps; i++) out.push(shiftTimestep(steps === 1 ? 1 : 1 + ((last - 1) * i) / (steps - 1), shift));
+    out.push(0);
+  } else if (spacing === 'diffusers-unipc') {
+    // UniPCMultistepScheduler.set_timesteps with use_flow_sigmas: np.linspace(1, 1/1000, n + 1)[:-1],
+    // then the shift. numpy's linspace is start + i·step with step = (stop − start)/n; the same
+    // operations in the same order give the same float64 levels, which matters because UniPC feeds
+    // the model ⌊1000·σ⌋ (unipc.ts), and a level one ulp either side of an integer would change it.
+    const step = (1 / DIFFUSERS_TRAIN_STEPS - 1) / steps;
+    for (let i = 0; i < steps; i++) out.push(shiftTimestep(i * step + 1, shift));
     out.push(0);
   } else {
     for (let i = 0; i <= steps; i++) out.push(shiftTimestep(1 - i / steps, shift));

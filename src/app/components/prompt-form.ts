@@ -27,6 +27,7 @@ const SAMPLER_LABELS: Record<SamplerName, string> = {
   heun: 'Heun (2× model calls, smoother)',
   'euler-ancestral': 'Euler ancestral (more variety)',
   'x0-renoise': 'x0 + re-noise (few-step distilled models)',
+  unipc: 'UniPC (2nd order, Wan\'s own sampler)',
 };
 
 /** Wait this long after the last keystroke before asking the tokenizer about the prompt. */

@@ -8,10 +8,11 @@ import { FlowMatchEuler } from './euler';
 import { FlowMatchEulerAncestral } from './euler-ancestral';
 import { FlowMatchHeun } from './heun';
 import type { Scheduler } from './types';
+import { FlowMatchUniPC } from './unipc';
 import { FlowMatchX0Renoise } from './x0-renoise';
 
 export type { Scheduler, SchedulerCall } from './types';
-export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral, FlowMatchX0Renoise };
+export { FlowMatchEuler, FlowMatchHeun, FlowMatchEulerAncestral, FlowMatchX0Renoise, FlowMatchUniPC };
 export { flowSigmas, samplingSigmas, shiftTimestep, type ScheduleGrid, type SigmaSpacing } from './timesteps';
 
 /** A fresh scheduler; `seed` drives the re-noising of Euler-ancestral and x0-renoise. */
@@ -25,6 +26,8 @@ export function createScheduler(name: SamplerName, seed: number): Scheduler {
       return new FlowMatchEulerAncestral(seed);
     case 'x0-renoise':
       return new FlowMatchX0Renoise(seed);
+    case 'unipc':
+      return new FlowMatchUniPC();
     default:
       throw new InvalidRequestError(`Unknown sampler "${String(name)}": use one of ${SAMPLER_NAMES.join(', ')}.`, { sampler: String(name) });
   }

@@ -64,7 +64,7 @@ describe('the package contract is declared once', () => {
     const list = (names: readonly string[]) => names.map((n) => `'${n}'`).join(String.raw`\s*,\s*`);
     const union = (names: readonly string[]) => `'(${names.join('|')})'` + String.raw`\s*\|\s*` + `'(${names.join('|')})'`;
     const vocabularies = [
-      ['euler', 'heun', 'euler-ancestral', 'x0-renoise'],
+      ['euler', 'heun', 'euler-ancestral', 'x0-renoise', 'unipc'],
       ['constant', 'dualreal'],
       ['fp32', 'fp16', 'int8', 'q4'],
       ['webgpu', 'wasm'],

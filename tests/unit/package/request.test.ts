@@ -55,8 +55,8 @@ describe('request limits: every layer agrees', () => {
     });
   }
 
-  it('sampler: the same four names everywhere', () => {
-    for (const s of ['euler', 'heun', 'euler-ancestral', 'x0-renoise']) {
+  it('sampler: the same five names everywhere', () => {
+    for (const s of ['euler', 'heun', 'euler-ancestral', 'x0-renoise', 'unipc']) {
       expect(verdicts({ sampler: s as never }, ['--sampler', s], 'defaultSampler')).toEqual(all(true, true));
     }
     expect(verdicts({ sampler: 'ddim' as never }, ['--sampler', 'ddim'], 'defaultSampler')).toEqual(all(false, true));

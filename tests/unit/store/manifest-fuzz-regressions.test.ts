@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGrid, samplingSigmas } from '../../../src/engine/schedulers/timesteps';
 import { planSceneRun } from '../../../src/engine/scene-request';
+import { SIGMA_SPACINGS } from '../../../src/package/schedule';
 import { MAX_TENSOR_ELEMENTS } from '../../../src/package/tensor-size';
 import { parseManifest } from '../../../src/store/manifest';
 import { errorOf, validManifest } from './manifest-fixture';
@@ -28,7 +29,7 @@ describe('manifests the fuzz found', () => {
 
   it('every shift real models use still gives a grid the engine samples at 1–200 steps', () => {
     for (const shift of [0.5, 1, 3, 5, 7, 17, 100]) {
-      for (const spacing of ['vidlet', 'diffusers'] as const) {
+      for (const spacing of SIGMA_SPACINGS) {
         const m = validManifest();
         Object.assign(m.schedule, { shift, spacing, shiftTerminal: 0.1 });
         const parsed = parseManifest(m);

@@ -74,6 +74,17 @@ describe('schedule.sigmas', () => {
   }
 });
 
+describe('schedule.spacing', () => {
+  it('takes the three grids, and refuses another name listing them', () => {
+    for (const spacing of ['vidlet', 'diffusers', 'diffusers-unipc']) {
+      expect(parseManifest(withSchedule({ shift: 3, spacing })).schedule.spacing).toBe(spacing);
+    }
+    const e = errorOf(withSchedule({ shift: 3, spacing: 'unipc' }));
+    expect(e.field).toBe('schedule.spacing');
+    expect(e.message).toMatch(/diffusers-unipc/);
+  });
+});
+
 describe('schedule.shiftTerminal', () => {
   it('is taken on a computed grid, absent when left out', () => {
     expect(parseManifest(withSchedule({ shift: 3.27, shiftTerminal: 0.1 })).schedule).toMatchObject({ shift: 3.27, spacing: 'vidlet', shiftTerminal: 0.1 });
