@@ -741,9 +741,14 @@ export class VidletEngine implements Engine {
       graph,
       parts: splitParts(spec.files, spec.parts),
       roles: spec.roles,
+      // Every new prompt reads every part again (~3.9 GB for q4 umT5-XXL), and hashing that each
+      // time would cost as much as the reading: the store hashes a part's file at its download and at
+      // its first read, and after that only when it cannot tell that its copy is the one it hashed
+      // (ReadOptions 'if-changed', src/store/types.ts: a folder's file rewritten, an IndexedDB copy
+      // deleted and fetched again). Keeping the parts' bytes in memory instead would defeat parts.
       read: async (files) => {
         const out: FileBytes[] = [];
-        for (const f of files) out.push({ path: f.path, data: await this.store.getFile(m.base, f) });
+        for (const f of files) out.push({ path: f.path, data: await this.store.getFile(m.base, f, undefined, { verify: 'if-changed' }) });
         return out;
       },
       open: (files) => openSession(m.ort, graph, files, m.backend, this.sessionOptions(m.backend)),
