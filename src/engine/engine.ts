@@ -14,7 +14,8 @@
  * a warm start does not read or hash the scene denoiser's files either (the store checks them when
  * they are first read). A text encoder in parts (src/package/parts.ts) has no session at load: each
  * call reads, runs and releases its parts one at a time (parts.ts), so no more than one part is in
- * memory; the text cache spares a repeat prompt that work.
+ * memory; the text cache spares a repeat prompt that work. WebGPU failing such a part at run time
+ * moves that component to WebAssembly for the rest of the load (parts-fallback.ts, partsOnWasm).
  */
 import { DECODE_NOISE_ROLE, packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
