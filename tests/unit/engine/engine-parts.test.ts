@@ -13,7 +13,7 @@ import type { EnvironmentProbe } from '../../../src/engine/backend';
 import { VidletEngine } from '../../../src/engine/engine';
 import type { Ort, OrtTensor } from '../../../src/engine/sessions';
 import type { GenerateRequest } from '../../../src/engine/types';
-import type { PackageFile } from '../../../src/store/types';
+import type { PackageFile, ReadOptions } from '../../../src/store/types';
 import { cpu, fakeOrt, MODEL, storeFor } from './fake-package';
 
 const shipped = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
@@ -96,9 +96,14 @@ function partsOrt(json: unknown, ctl: Control): Ort {
 
 function storeReading(json: unknown) {
   const read: string[] = [];
+  /** How each read asked to be checked (ReadOptions.verify; 'always' when not said). */
+  const verify: string[] = [];
   const store = storeFor(json);
   const getFile = store.getFile.bind(store);
-  return { read, store: { ...store, getFile: (b: string, f: PackageFile) => (read.push(f.path), getFile(b, f)) } };
+  return {
+    read, verify,
+    store: { ...store, getFile: (b: string, f: PackageFile, _p?: unknown, o?: ReadOptions) => (read.push(f.path), verify.push(`${f.path} ${o?.verify ?? 'always'}`), getFile(b, f)) },
+  };
 }
 
 const req: GenerateRequest = { prompt: 'a red ball bounces on white', seed: 1, steps: 1, guidance: 5, innerGuidance: 3, sampler: 'euler' };
@@ -112,7 +117,7 @@ describe('VidletEngine: a text encoder in parts', () => {
   it('a load makes no part session; a generation makes, runs and releases each part in turn; a repeat prompt uses the text cache', async () => {
     const json = partedJson();
     const ctl: Control = { log: [], providers: [], wiring: WIRING };
-    const { store, read } = storeReading(json);
+    const { store, read, verify } = storeReading(json);
     const engine = new VidletEngine(store, partsOrt(json, ctl), { probe: cpu });
     const info = await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
     expect(ctl.log.filter(isPart)).toEqual([]);
@@ -122,8 +127,11 @@ describe('VidletEngine: a text encoder in parts', () => {
     // the download counts every part's files
     expect(info.bytes).toBeGreaterThanOrEqual(PART_FILES.reduce((n, f) => n + f.bytes, 0));
 
+    // the load reads as every load does: hashed
+    expect(verify.filter((v) => v.endsWith(' if-changed'))).toEqual([]);
     ctl.log.length = 0;
     read.length = 0;
+    verify.length = 0;
     await engine.generate(req);
     // one text-encoder call (the prompt, "" and the motion-dropped pass in one batch): each part
     // made from its own files, run and released before the next part is made
@@ -133,6 +141,8 @@ describe('VidletEngine: a text encoder in parts', () => {
       'create text_encoder.part2.onnx', 'run text_encoder.part2.onnx state1,attention_mask', 'release text_encoder.part2.onnx',
     ]);
     expect(read.filter((p) => p.startsWith('text_encoder'))).toEqual(PART_FILES.map((f) => f.path));
+    // a part's file is hashed again only when the store cannot tell it is the copy it hashed (ReadOptions)
+    expect(verify).toEqual(PART_FILES.map((f) => `${f.path} if-changed`));
 
     ctl.log.length = 0;
     await engine.generate({ ...req, seed: 2 });
