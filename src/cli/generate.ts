@@ -44,6 +44,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   const sceneNote = result.scenes?.note;
   if (sceneNote && !sceneReport(scenes).lines.some((l) => l.includes(sceneNote))) process.stderr.write(`note: ${sceneNote}\n`);
 
+  if (result.modelBackend) process.stderr.write(`note: ${result.modelBackend.reason}\n`);
   const written = await writeClips(result, format, opts.out);
   await engine.unload();
   if (opts.json) {
@@ -59,7 +60,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       unknownWords: result.unknownWords,
       adapters: result.request.adapters ?? [],
       blend: result.request.blend ?? 'constant',
-      backend: info.backend,
+      backend: result.modelBackend ?? info.backend,
       ...(info.vaeDecode ? { vaeDecode: info.vaeDecode } : {}),
       scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
       ...(best ? { bestOf: bestOfSummary(best) } : {}),

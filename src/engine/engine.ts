@@ -14,7 +14,8 @@
  * a warm start does not read or hash the scene denoiser's files either (the store checks them when
  * they are first read). A text encoder in parts (src/package/parts.ts) has no session at load: each
  * call reads, runs and releases its parts one at a time (parts.ts), so no more than one part is in
- * memory; the text cache spares a repeat prompt that work.
+ * memory; the text cache spares a repeat prompt that work. WebGPU failing such a part at run time
+ * moves that component to WebAssembly for the rest of the load (parts-fallback.ts, partsOnWasm).
  */
 import { DECODE_NOISE_ROLE, packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
@@ -39,6 +40,7 @@ import {
   type ComponentSession, type FileBytes, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
 import { runParts, type PartsRun } from './parts';
+import { isWebGpuFailure, withComponentOnWasm } from './parts-fallback';
 import { splitParts } from '../package/parts';
 import { PromptTokenizer } from './tokenizer';
 import { parseLexicon, rewritePrompt, type PromptLexicon } from './prompt-lexicon';
@@ -76,6 +78,17 @@ interface Loaded {
    * files are made sure of at load, as the scene denoiser's, and read from the store at each call.
    */
   parted: Partial<Record<SessionKey, SessionSpec>>;
+  /**
+   * A component in parts that WebGPU failed at run time (parts-fallback.ts) and that runs on
+   * WebAssembly since: that module, its BackendInfo, and the spec it runs (the same variant where
+   * it runs there). Absent: the load's backend.
+   */
+  partedOn: Partial<Record<SessionKey, { ort: Ort; backend: BackendInfo; spec: SessionSpec }>>;
+  /**
+   * The WebAssembly backend such a component may move to: only when the load chose WebGPU itself
+   * and WebAssembly is there, as for the load's own fall-back (a forced WebGPU still fails).
+   */
+  wasmFallback: BackendInfo | null;
   /**
    * The scene denoiser's spec, when the package has one. Its session is made on the first request
    * that runs on it (sceneSession): a plain prompt never pays for it (#13). At load its files are
@@ -151,6 +164,8 @@ export class VidletEngine implements Engine {
   private lastDecodeMs: number | undefined;
   /** The GPUDevice that replaced onnxruntime-web's after a device loss (null: use ORT's own). */
   private gpuDevice: unknown | null = null;
+  /** Errors thrown while a part's session was made (partsRun), for isWebGpuFailure. */
+  private readonly openFailures = new WeakSet<object>();
 
   /**
    * `ort`: one onnxruntime module for every backend (Node, tests), or the module for a backend,
@@ -219,6 +234,9 @@ export class VidletEngine implements Engine {
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
       const { variants, specs, sceneSpec, parted, sessions, vae, totalBytes } = prepared;
+      const wasmFallback = (options.backend ?? 'auto') === 'auto' && backend.backend === 'webgpu' && env.wasm
+        ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' })
+        : null;
       const lora = new LoraSlots(manifest.lora);
       const adapters = new AdapterShelf(this.store, source.base, manifest);
       const listing = await measured(LOAD_MEASURES.adapters, () => adapters.describe());
@@ -249,7 +267,7 @@ export class VidletEngine implements Engine {
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, vae, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, partedOn: {}, wasmFallback, vae, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -357,6 +375,8 @@ export class VidletEngine implements Engine {
         passes: out.passes,
         denoiserCalls: out.calls,
         adapterHashes,
+        // A component moved to WebAssembly after the load (partsOnWasm): the page shows the new BackendInfo.
+        ...(Object.keys(m.partedOn).length > 0 ? { modelBackend: m.backend } : {}),
         unknownWords: m.tokenizer.unknownWords(readPrompt(m, request.prompt).text),
         ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
       };
@@ -710,9 +730,49 @@ export class VidletEngine implements Engine {
 
   /**
    * Runs one component call; a lost device is recovered once (new sessions, same call again; a
-   * component in parts runs all its parts again, on the new device).
+   * component in parts runs all its parts again, on the new device). A component in parts that
+   * WebGPU still fails moves to WebAssembly (partsOnWasm).
    */
   private async run(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+    try {
+      return await this.runRecovering(m, name, feeds);
+    } catch (e) {
+      if (!m.parted[name] || m.partedOn[name] || !m.wasmFallback || !isWebGpuFailure(e, this.openFailures.has(e as object))) throw e;
+      return this.partsOnWasm(m, name, m.wasmFallback, feeds, e);
+    }
+  }
+
+  /**
+   * Runs the call that WebGPU failed (`cause`) again with `name`'s parts on WebAssembly; when that
+   * works the component stays there for the rest of the load, and the load's BackendInfo says so
+   * (withComponentOnWasm; the page reads it from GenerateResult.modelBackend). When WebAssembly
+   * fails too, the failure was not WebGPU's: that error is thrown and nothing moves.
+   */
+  private async partsOnWasm(m: Loaded, name: SessionKey, wasm: BackendInfo, feeds: Record<string, OrtTensor>, cause: unknown): Promise<Record<string, OrtTensor>> {
+    const ort = await this.ortFor('wasm');
+    if (!this.ortThreads.has(ort)) {
+      configureOrt(ort, wasm.threads);
+      this.ortThreads.set(ort, wasm.threads);
+    }
+    const backend = this.withActualThreads(wasm, ort);
+    const spec = m.parted[name]!;
+    // The same variant where WebAssembly runs it (its files are stored); else WebAssembly's choice (fp16 needs shader-f16).
+    let variant = spec.variant;
+    try {
+      chooseVariant(spec.component, spec.graph.variants, backend, spec.variant);
+    } catch {
+      variant = chooseVariant(spec.component, spec.graph.variants, backend, m.variantOption).variant;
+    }
+    const { files, parts } = spec.graph.variants[variant]!;
+    const on = { ort, backend, spec: { ...spec, variant, files, ...(parts ? { parts } : {}) } };
+    const out = await runParts(this.partsRun(m, on.spec, on), onModule(ort, feeds));
+    m.partedOn[name] = on;
+    m.backend = withComponentOnWasm(m.backend, spec.component, backend, cause);
+    m.info = { ...m.info, backend: m.backend };
+    return out;
+  }
+
+  private async runRecovering(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     try {
       return await this.runOnce(m, name, feeds);
     } catch (e) {
@@ -730,23 +790,38 @@ export class VidletEngine implements Engine {
   }
 
   private async runOnce(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+    const on = m.partedOn[name];
+    if (on) return runParts(this.partsRun(m, on.spec, on), onModule(on.ort, feeds));
     const parted = m.parted[name];
     return parted ? runParts(this.partsRun(m, parted), feeds) : runComponent(await this.session(m, name), feeds);
   }
 
-  /** How runParts makes the sessions of `spec`'s parts: from the store's verified files, with the load's options. */
-  private partsRun(m: Loaded, spec: SessionSpec): PartsRun {
+  /**
+   * How runParts makes the sessions of `spec`'s parts: from the store's verified files, with the
+   * options of the load's backend, or of `on` (a component moved to WebAssembly, partsOnWasm).
+   */
+  private partsRun(m: Loaded, spec: SessionSpec, on: { ort: Ort; backend: BackendInfo } = m): PartsRun {
     const graph = { name: spec.component, variant: spec.variant, component: spec.graph, field: spec.field };
     return {
       graph,
       parts: splitParts(spec.files, spec.parts),
       roles: spec.roles,
+      // Every new prompt reads every part again (~3.9 GB for q4 umT5-XXL), and hashing that each
+      // time would cost as much as the reading: the store hashes a part's file at its download and at
+      // its first read, and after that only when it cannot tell that its copy is the one it hashed
+      // (ReadOptions 'if-changed', src/store/types.ts: a folder's file rewritten, an IndexedDB copy
+      // deleted and fetched again). Keeping the parts' bytes in memory instead would defeat parts.
       read: async (files) => {
         const out: FileBytes[] = [];
-        for (const f of files) out.push({ path: f.path, data: await this.store.getFile(m.base, f) });
+        for (const f of files) out.push({ path: f.path, data: await this.store.getFile(m.base, f, undefined, { verify: 'if-changed' }) });
         return out;
       },
-      open: (files) => openSession(m.ort, graph, files, m.backend, this.sessionOptions(m.backend)),
+      // A session onnxruntime could not make is remembered as such: a ModelFormatError from here
+      // may be the backend's (an op WebGPU lacks), one from the wiring is the package's (isWebGpuFailure).
+      open: (files) => openSession(on.ort, graph, files, on.backend, this.sessionOptions(on.backend)).catch((e: unknown) => {
+        if (typeof e === 'object' && e !== null) this.openFailures.add(e);
+        throw e;
+      }),
     };
   }
 
@@ -899,6 +974,15 @@ async function releaseAll(m: Loaded): Promise<void> {
   if (scene) await releaseSessions([scene]);
   const reward = await m.reward?.catch(() => null);
   if (reward) await releaseSessions([reward]);
+}
+
+/**
+ * `feeds` as tensors of `ort`: in the page each backend has its own onnxruntime bundle, each with
+ * its own Tensor class, and a component moved to WebAssembly gets the text encoder's inputs made
+ * with the WebGPU bundle's (CPU tensors: the same arrays, not copied).
+ */
+function onModule(ort: Ort, feeds: Record<string, OrtTensor>): Record<string, OrtTensor> {
+  return Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t instanceof ort.Tensor ? t : new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims)]));
 }
 
 /** ModelFileStore.ensureStored where the store has it, else a getFile whose bytes are dropped. */

@@ -267,6 +267,12 @@ export interface GenerateResult {
   model: string;
   variant: Variant;
   backend: Backend;
+  /**
+   * ModelInfo.backend as it is now, when it changed after the load: a text encoder in parts that
+   * WebGPU failed at its first run moved to WebAssembly (src/engine/parts-fallback.ts), which its
+   * `description` and `reason` say as the load's own fall-back would. Absent: as the load said.
+   */
+  modelBackend?: BackendInfo;
   fps: number;
   video: FramesRGBA;
   motion?: FramesRGBA;

@@ -6,6 +6,8 @@
  * stored chunks (Range), each finished chunk is stored at once, the whole file is verified,
  * then marked complete. If a resumed file fails verification, the stored prefix may be the
  * damaged part, so it is dropped and the file fetched once more from byte 0.
+ * With `verify: 'if-changed'` (ReadOptions), a complete cached copy this store hashed before and
+ * whose record is unchanged is returned after the read without a second hash.
  * ensureStored: the same for a file needed only later, but a complete cached copy is not read or
  * hashed (its record and chunk count are looked up); getFile verifies it when it is read.
  * readManifest / readText: network first (so an updated model is seen), falling back to the
@@ -21,7 +23,7 @@ import { isLocalBase } from './local-import';
 import { verifyFile } from './sha256';
 import { pruneOldVersions } from './old-versions';
 import { LOAD_MEASURES, measured } from './load-marks';
-import type { FileProgress, Manifest, ModelFileStore, PackageFile } from './types';
+import type { FileProgress, Manifest, ModelFileStore, PackageFile, ReadOptions } from './types';
 
 export interface BrowserStoreOptions {
   cache?: ModelCache;
@@ -48,17 +50,24 @@ export class BrowserModelStore implements ModelFileStore {
   /** base URL → model name (the cache key prefix), learnt from the manifest. */
   private readonly names = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<Uint8Array>>();
+  /**
+   * Complete cached copies this store hashed, and the record each was read under (its updatedAt:
+   * ModelCache.readStored `written`), for getFile's `verify: 'if-changed'` (ReadOptions). Shared
+   * with the withSignal views, so what a load hashed counts for the reads after it.
+   */
+  private readonly verified: Map<string, number>;
   /** Set when IndexedDB cannot be opened (e.g. some private modes): files are then only downloaded. */
   private cacheBroken = false;
 
-  constructor(private readonly opts: BrowserStoreOptions = {}) {
+  constructor(private readonly opts: BrowserStoreOptions = {}, verified = new Map<string, number>()) {
     this.cache = opts.cache ?? new ModelCache();
     this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.verified = verified;
   }
 
   /** The same store (same cache) whose downloads stop when `signal` aborts: one per model load. */
   withSignal(signal: AbortSignal): BrowserModelStore {
-    const view = new BrowserModelStore({ ...this.opts, cache: this.cache, fetch: this.fetchImpl, signal });
+    const view = new BrowserModelStore({ ...this.opts, cache: this.cache, fetch: this.fetchImpl, signal }, this.verified);
     for (const [base, name] of this.names) view.names.set(base, name);
     return view;
   }
@@ -133,12 +142,14 @@ export class BrowserModelStore implements ModelFileStore {
     throw new FileUnavailableError(path, url, `${problem}, and no copy is saved in this browser`);
   }
 
-  getFile(rawBase: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
+  getFile(rawBase: string, file: PackageFile, onProgress?: (p: FileProgress) => void, options: ReadOptions = {}): Promise<Uint8Array> {
     const base = folderUrl(rawBase);
-    const key = `${base}|${file.path}|${file.sha256}`;
+    const verify = options.verify ?? 'always';
+    // A read that hashes is not answered by one that may not.
+    const key = `${base}|${file.path}|${file.sha256}|${verify}`;
     let p = this.inFlight.get(key);
     if (!p) {
-      p = this.load(base, file, onProgress).finally(() => this.inFlight.delete(key));
+      p = this.load(base, file, onProgress, verify).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, p);
     }
     return p;
@@ -161,7 +172,7 @@ export class BrowserModelStore implements ModelFileStore {
     await this.getFile(base, file, onProgress);
   }
 
-  private async load(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array> {
+  private async load(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void, verify: ReadOptions['verify'] = 'always'): Promise<Uint8Array> {
     const url = resolveUrl(base, file.path);
     const report = (loadedBytes: number, fromCache: boolean, d?: DownloadProgress) =>
       onProgress?.({
@@ -192,8 +203,16 @@ export class BrowserModelStore implements ModelFileStore {
       held = stored.held;
       if (stored.complete) {
         report(file.bytes, true);
+        const copy = `${name}|${file.path}|${file.sha256.toLowerCase()}`;
+        // The copy this store hashed before, and its record the same after the read: only a new
+        // copy (deleted and fetched again, here or in another tab) writes a new record.
+        if (verify === 'if-changed' && stored.written !== undefined && this.verified.get(copy) === stored.written) {
+          const now = await this.cache.getRecord(name, file).catch(() => undefined);
+          if (now?.complete && now.updatedAt === stored.written) return into;
+        }
         try {
           await measured(LOAD_MEASURES.sha256, () => verifyFile(file, into, 'the browser cache'), which);
+          if (stored.written !== undefined) this.verified.set(copy, stored.written);
           return into;
         } catch (e) {
           if (!(e instanceof IntegrityError || e instanceof SizeMismatchError)) throw e;
@@ -207,7 +226,7 @@ export class BrowserModelStore implements ModelFileStore {
       // IndexedDB unusable here: keep working without the cache rather than failing the load.
       this.cacheBroken = true;
       this.warn(`The browser cache cannot be used (${(e as Error).message}); the model will be downloaded on every visit.`);
-      return this.load(base, file, onProgress);
+      return this.load(base, file, onProgress, verify);
     }
 
     if (isLocalBase(base)) throw new FileUnavailableError(file.path, base, NOT_STORED);

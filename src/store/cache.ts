@@ -128,8 +128,10 @@ export class ModelCache {
    * memory stays at one file plus one chunk. Returns the bytes held: file.bytes for a
    * complete record, a chunk boundary for a partial one, 0 when nothing usable is stored.
    * A missing or wrong-length chunk cuts the prefix there and the record is corrected.
+   * `written`: for a complete copy, when its record was last written (FileRecord.updatedAt), which
+   * tells this copy from any later one (see BrowserModelStore's `verify: 'if-changed'`).
    */
-  async readStored(model: string, file: PackageFile, into: Uint8Array): Promise<{ held: number; complete: boolean }> {
+  async readStored(model: string, file: PackageFile, into: Uint8Array): Promise<{ held: number; complete: boolean; written?: number }> {
     const rec = await this.getRecord(model, file);
     if (!rec || rec.bytes !== file.bytes) return { held: 0, complete: false };
     if (!rec.complete && rec.chunkBytes !== this.chunkBytes) {
@@ -150,7 +152,7 @@ export class ModelCache {
     if (usable !== rec.chunks || complete !== rec.complete) {
       await setMany([[fileKey(model, file), { ...rec, chunks: usable, complete, updatedAt: Date.now() }]], this.db);
     }
-    return { held: heldBytes(usable, rec.bytes, rec.chunkBytes), complete };
+    return { held: heldBytes(usable, rec.bytes, rec.chunkBytes), complete, ...(complete ? { written: rec.updatedAt } : {}) };
   }
 
   /**

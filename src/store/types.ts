@@ -130,14 +130,35 @@ export interface FileProgress {
   secondsLeft?: number;
 }
 
+/** How ModelFileStore.getFile checks the bytes it returns. */
+export interface ReadOptions {
+  /**
+   * 'always' (the default): every read is hashed. 'if-changed': for a caller that reads the same
+   * file again and again (a text encoder in parts reads every part for each new prompt, ~3.9 GB
+   * for q4 umT5-XXL): the bytes are returned unhashed when this store hashed this very copy before
+   * and can tell that nothing has written it since — a folder's file with the same device, inode,
+   * size, mtime and ctime before and after the read; an IndexedDB copy whose complete record is
+   * the one it verified, before and after the read (the store writes a new record for every new
+   * copy, and marks one complete only after hashing it). Anything else is hashed, as 'always'.
+   * What it gives up: bytes changed by something that leaves those untouched (a disk's bit rot,
+   * an IndexedDB entry edited by hand) after this store verified them are caught at the next
+   * page load or process start, not within this one.
+   */
+  verify?: 'always' | 'if-changed';
+}
+
 /** Where model files come from: a folder (Node), or the network behind an IndexedDB cache (browser). */
 export interface ModelFileStore {
   /** The raw manifest JSON (validate with parseManifest). */
   readManifest(base: string): Promise<unknown>;
   /** A small auxiliary file that is not hash-listed (tokenizer.json, vocabulary.json). */
   readText(base: string, path: string): Promise<string>;
-  /** A listed file, sha256-verified before it is returned; a corrupt cached copy is fetched again. */
-  getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void): Promise<Uint8Array>;
+  /**
+   * A listed file, sha256-verified before it is returned; a corrupt cached copy is fetched again.
+   * With `verify: 'if-changed'` (ReadOptions) the hash of a copy this store verified before, and
+   * can tell nothing has written since, is not computed again.
+   */
+  getFile(base: string, file: PackageFile, onProgress?: (p: FileProgress) => void, options?: ReadOptions): Promise<Uint8Array>;
   /**
    * Optional: makes sure a later getFile of `file` finds it here (offline too), without returning
    * its bytes. A file the store does not hold whole is fetched and verified now, as getFile would;

@@ -163,6 +163,9 @@ export class EngineSession {
         { ...requestFromSettings(run), decodeMotion: (this.#options.decodeMotion ?? true) && info.hasMotion },
         { onStep: (step) => this.#onStep(run, startedAt, step), ...(onFrames ? { onFrames } : {}) },
       );
+      // A component that moved to WebAssembly during the run (parts-fallback.ts): the model panel says so.
+      const model = this.model.value;
+      if (result.modelBackend && model.kind === 'ready') this.model.set({ ...model, info: { ...model.info, backend: result.modelBackend } });
       // Cancel pressed while the last step or the decode ran: the user asked not to have it.
       if (this.#cancelRequested) {
         this.run.set({ kind: 'cancelled', afterSteps: this.stepCount });

@@ -13,7 +13,7 @@ import type { EnvironmentProbe } from '../../../src/engine/backend';
 import { VidletEngine } from '../../../src/engine/engine';
 import type { Ort, OrtTensor } from '../../../src/engine/sessions';
 import type { GenerateRequest } from '../../../src/engine/types';
-import type { PackageFile } from '../../../src/store/types';
+import type { PackageFile, ReadOptions } from '../../../src/store/types';
 import { cpu, fakeOrt, MODEL, storeFor } from './fake-package';
 
 const shipped = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
@@ -48,7 +48,12 @@ interface Control {
   failPart?: string;
   failure?: string;
   wiring: typeof WIRING;
+  /** WebGPU cannot make (`at: 'create'`) or run this part's session; `everywhere`: WebAssembly neither. */
+  webgpu?: { part: string; at: 'create' | 'run'; message: string; everywhere?: boolean };
 }
+
+/** The execution provider's name, whether given as a string or as { name, device }. */
+const providerName = (p: unknown) => (typeof p === 'string' ? p : (p as { name: string }).name);
 
 /** fakeOrt for every graph but the parts, which are faked here after WIRING (outputs filled with the part's index + 1). */
 function partsOrt(json: unknown, ctl: Control): Ort {
@@ -63,6 +68,9 @@ function partsOrt(json: unknown, ctl: Control): Ort {
         ctl.log.push(`create ${path}`);
         const wiring = ctl.wiring[path];
         if (!wiring) return create(bytes, options);
+        const provider = providerName(options.executionProviders[0]);
+        const broken = ctl.webgpu?.part === path && (provider === 'webgpu' || ctl.webgpu.everywhere) ? ctl.webgpu : undefined;
+        if (broken?.at === 'create') throw new Error(broken.message);
         ctl.providers.push(options.executionProviders[0]);
         const k = GRAPHS.indexOf(path);
         return {
@@ -71,6 +79,7 @@ function partsOrt(json: unknown, ctl: Control): Ort {
           release: async () => void ctl.log.push(`release ${path}`),
           run: async (feeds: Record<string, OrtTensor>) => {
             ctl.log.push(`run ${path} ${Object.keys(feeds).join(',')}`);
+            if (broken?.at === 'run') throw new Error(broken.message);
             if (ctl.failPart === path && ctl.failure) {
               const failure = ctl.failure;
               ctl.failure = undefined;
@@ -87,9 +96,14 @@ function partsOrt(json: unknown, ctl: Control): Ort {
 
 function storeReading(json: unknown) {
   const read: string[] = [];
+  /** How each read asked to be checked (ReadOptions.verify; 'always' when not said). */
+  const verify: string[] = [];
   const store = storeFor(json);
   const getFile = store.getFile.bind(store);
-  return { read, store: { ...store, getFile: (b: string, f: PackageFile) => (read.push(f.path), getFile(b, f)) } };
+  return {
+    read, verify,
+    store: { ...store, getFile: (b: string, f: PackageFile, _p?: unknown, o?: ReadOptions) => (read.push(f.path), verify.push(`${f.path} ${o?.verify ?? 'always'}`), getFile(b, f)) },
+  };
 }
 
 const req: GenerateRequest = { prompt: 'a red ball bounces on white', seed: 1, steps: 1, guidance: 5, innerGuidance: 3, sampler: 'euler' };
@@ -103,7 +117,7 @@ describe('VidletEngine: a text encoder in parts', () => {
   it('a load makes no part session; a generation makes, runs and releases each part in turn; a repeat prompt uses the text cache', async () => {
     const json = partedJson();
     const ctl: Control = { log: [], providers: [], wiring: WIRING };
-    const { store, read } = storeReading(json);
+    const { store, read, verify } = storeReading(json);
     const engine = new VidletEngine(store, partsOrt(json, ctl), { probe: cpu });
     const info = await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
     expect(ctl.log.filter(isPart)).toEqual([]);
@@ -113,8 +127,11 @@ describe('VidletEngine: a text encoder in parts', () => {
     // the download counts every part's files
     expect(info.bytes).toBeGreaterThanOrEqual(PART_FILES.reduce((n, f) => n + f.bytes, 0));
 
+    // the load reads as every load does: hashed
+    expect(verify.filter((v) => v.endsWith(' if-changed'))).toEqual([]);
     ctl.log.length = 0;
     read.length = 0;
+    verify.length = 0;
     await engine.generate(req);
     // one text-encoder call (the prompt, "" and the motion-dropped pass in one batch): each part
     // made from its own files, run and released before the next part is made
@@ -124,6 +141,8 @@ describe('VidletEngine: a text encoder in parts', () => {
       'create text_encoder.part2.onnx', 'run text_encoder.part2.onnx state1,attention_mask', 'release text_encoder.part2.onnx',
     ]);
     expect(read.filter((p) => p.startsWith('text_encoder'))).toEqual(PART_FILES.map((f) => f.path));
+    // a part's file is hashed again only when the store cannot tell it is the copy it hashed (ReadOptions)
+    expect(verify).toEqual(PART_FILES.map((f) => `${f.path} if-changed`));
 
     ctl.log.length = 0;
     await engine.generate({ ...req, seed: 2 });
@@ -193,5 +212,92 @@ describe('VidletEngine: a text encoder in parts', () => {
     expect(ctl.log.filter(isPart).at(-1)).toBe('release text_encoder.part2.onnx');
     ctl.wiring = WIRING;
     expect((await engine.generate(req)).video.frames).toBe(shipped.video.frames);
+  });
+});
+
+/**
+ * WebGPU failing a part at run time (src/engine/parts-fallback.ts): the load made no part session,
+ * so only the first prompt meets the failure. The call is made again with the parts on the
+ * WebAssembly module, the text encoder stays there, the rest stays on WebGPU, and the result says
+ * so (GenerateResult.modelBackend) in the words of the load's own fall-back.
+ */
+describe('VidletEngine: a text encoder in parts that WebGPU cannot run', () => {
+  /** One fake module per backend, sharing `ctl`, as the page's worker has (ort-bundle.ts). */
+  const modules = (json: unknown, ctl: Control) => {
+    const asked: string[] = [];
+    const ort = { webgpu: partsOrt(json, ctl), wasm: partsOrt(json, ctl) };
+    return { asked, ort, ortFor: async (b: 'wasm' | 'webgpu') => (asked.push(b), ort[b]) };
+  };
+  const partsOn = (ctl: Control) => ctl.providers.map(providerName);
+
+  for (const at of ['create', 'run'] as const) {
+    it(`a part WebGPU cannot ${at === 'create' ? 'make' : 'run'}: the prompt is encoded on WebAssembly, and every later one`, async () => {
+      const json = partedJson();
+      const ctl: Control = { log: [], providers: [], wiring: WIRING, webgpu: { part: 'text_encoder.part1.onnx', at, message: 'no kernel registered for op GatherElements' } };
+      const m = modules(json, ctl);
+      const engine = new VidletEngine(storeFor(json), m.ortFor, { probe: gpu });
+      const info = await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+      expect(info.backend.backend).toBe('webgpu');
+      ctl.log.length = 0;
+
+      const r = await engine.generate(req);
+      expect(r.video.frames).toBe(shipped.video.frames);
+      // part 0 ran on WebGPU, part 1 failed there; then all three on WebAssembly, in order
+      expect(partsOn(ctl)).toEqual(at === 'create' ? ['webgpu', 'wasm', 'wasm', 'wasm'] : ['webgpu', 'webgpu', 'wasm', 'wasm', 'wasm']);
+      expect(ctl.log.filter(isPart).at(-1)).toBe('release text_encoder.part2.onnx');
+      expect(m.asked).toEqual(['webgpu', 'wasm']);
+      expect(m.ort.wasm.env.wasm.numThreads).toBe(4); // the wasm module started with the load's wasm thread count
+      expect(r.backend).toBe('webgpu'); // the denoiser and decoders stay on WebGPU
+      expect(r.modelBackend).toMatchObject({
+        backend: 'webgpu',
+        description: 'RTX (webgpu); text encoder on WebAssembly, 4 threads',
+        reason: expect.stringMatching(/WebGPU could not run the text encoder \(.*GatherElements.*\); using WebAssembly for it \(WebAssembly, 4 threads\), the rest stays on WebGPU\.$/),
+      });
+
+      // A new prompt goes straight to WebAssembly; the report stays.
+      ctl.providers.length = 0;
+      const next = await engine.generate({ ...req, prompt: 'a blue cube slides on black' });
+      expect(partsOn(ctl)).toEqual(['wasm', 'wasm', 'wasm']);
+      expect(next.modelBackend).toEqual(r.modelBackend);
+      await engine.unload();
+    });
+  }
+
+  it('forced WebGPU is not second-guessed: the failure is the generation\'s, and nothing moves', async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: WIRING, webgpu: { part: 'text_encoder.part1.onnx', at: 'create', message: 'no kernel registered for op GatherElements' } };
+    const m = modules(json, ctl);
+    const engine = new VidletEngine(storeFor(json), m.ortFor, { probe: gpu });
+    await engine.loadModel({ base: MODEL }, { variant: 'fp32', backend: 'webgpu' });
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'ModelLoadError', message: expect.stringMatching(/GatherElements/) });
+    expect(m.asked).toEqual(['webgpu']);
+    expect(partsOn(ctl)).toEqual(['webgpu']);
+  });
+
+  it("a part wired wrong is the package's fault on every backend: no retry on WebAssembly", async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: { ...WIRING, 'text_encoder.part2.onnx': { inputs: ['state0', 'attention_mask'], outputs: ['hidden'] } } };
+    const m = modules(json, ctl);
+    const engine = new VidletEngine(storeFor(json), m.ortFor, { probe: gpu });
+    await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'ModelFormatError', details: { file: 'text_encoder.part2.onnx' } });
+    expect(m.asked).toEqual(['webgpu']);
+    expect(partsOn(ctl)).toEqual(['webgpu', 'webgpu', 'webgpu']);
+  });
+
+  it("a part WebAssembly cannot run either: WebAssembly's error, and the text encoder stays on WebGPU", async () => {
+    const json = partedJson();
+    const ctl: Control = { log: [], providers: [], wiring: WIRING, webgpu: { part: 'text_encoder.part2.onnx', at: 'run', message: 'Gather index out of range', everywhere: true } };
+    const m = modules(json, ctl);
+    const engine = new VidletEngine(storeFor(json), m.ortFor, { probe: gpu });
+    await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
+    await expect(engine.generate(req)).rejects.toMatchObject({ name: 'InferenceError', message: expect.stringMatching(/Gather index out of range/) });
+    expect(partsOn(ctl)).toEqual(['webgpu', 'webgpu', 'webgpu', 'wasm', 'wasm', 'wasm']);
+    // Fixed (say, a transient failure): the next prompt runs on WebGPU again, and no move is reported.
+    ctl.webgpu = undefined;
+    ctl.providers.length = 0;
+    const r = await engine.generate(req);
+    expect(partsOn(ctl)).toEqual(['webgpu', 'webgpu', 'webgpu']);
+    expect(r.modelBackend).toBeUndefined();
   });
 });

@@ -62,7 +62,8 @@ describe('ModelCache', () => {
     expect(await cache.getRecord('m', file)).toMatchObject({ chunks: 4, complete: false });
     await cache.markComplete('m', file);
     const whole = new Uint8Array(data.length);
-    expect(await cache.readStored('m', file, whole)).toEqual({ held: 3500, complete: true });
+    // `written` tells this complete copy from a later one (BrowserModelStore's verify 'if-changed')
+    expect(await cache.readStored('m', file, whole)).toEqual({ held: 3500, complete: true, written: (await cache.getRecord('m', file))!.updatedAt });
     expect(Buffer.from(whole).equals(Buffer.from(data))).toBe(true);
   });
 

@@ -110,7 +110,7 @@ describe('a model update', () => {
     expect(warnings).toEqual([]);
     // The new version still loads, entirely from the cache.
     const again = new Uint8Array(310);
-    expect(await cache.readStored('vidlet-tiny', loaded.components.denoiser.variants.fp32!.files[0]!, again)).toEqual({ held: 310, complete: true });
+    expect(await cache.readStored('vidlet-tiny', loaded.components.denoiser.variants.fp32!.files[0]!, again)).toMatchObject({ held: 310, complete: true });
     expect(sha(again)).toBe(sha(denoiserV2));
   });
 
