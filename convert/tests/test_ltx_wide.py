@@ -27,5 +27,7 @@ def test_real_widths_convert_within_tolerance(tmp_path):
         assert e["relative"] <= TOLERANCE[e["variant"]] and e["peak"] > 0, k
     for role in ("textEncoder", "denoiser"):
         ratio = report["bytes"][f"{role}.int8"] / report["bytes"][f"{role}.fp32"]
-        assert 0.24 < ratio < 0.27, (role, ratio)
+        # int8: a byte a weight and a float32 scale per 32 MatMul weights (9/32 of fp32), a little
+        # less where per-channel weights (the embedding table, Gemm) have one scale per row
+        assert 0.25 < ratio < 0.29, (role, ratio)
         assert report["bytes"][f"{role}.q4"] < 0.8 * report["bytes"][f"{role}.int8"], role

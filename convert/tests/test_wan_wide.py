@@ -23,9 +23,10 @@ def test_real_widths_convert_within_tolerance(tmp_path):
     print(json.dumps({k: e["relative"] for k, e in report["errors"].items()}, indent=1))
     for k, e in report["errors"].items():
         assert e["relative"] <= TOLERANCE[e["variant"]] and e["peak"] > 0, k
-    # int8 stores one byte per weight: the variants are ~4x smaller than fp32
     for role in ("textEncoder", "denoiser"):
         ratio = report["bytes"][f"{role}.int8"] / report["bytes"][f"{role}.fp32"]
-        assert 0.24 < ratio < 0.27, (role, ratio)
+        # int8: a byte a weight and a float32 scale per 32 MatMul weights (9/32 of fp32), a little
+        # less where per-channel weights (the embedding table, Gemm) have one scale per row
+        assert 0.25 < ratio < 0.29, (role, ratio)
         # q4: ~5 bits a MatMul weight, the rest int8
         assert report["bytes"][f"{role}.q4"] < 0.8 * report["bytes"][f"{role}.int8"], role
