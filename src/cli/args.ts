@@ -49,6 +49,8 @@ export interface GenerateOptions extends CommonOptions {
   /** --contrast W3: contrast guidance ("shape emphasis"; absent: the manifest's defaultContrast). */
   contrast?: number;
   sampler?: SamplerName;
+  /** --preset NAME: one of the model's clip size presets (absent: its default; src/package/presets.ts). */
+  preset?: string;
   out: string;
   decodeMotion: boolean;
   /**
@@ -107,6 +109,7 @@ const GENERATE: Record<string, FlagSpec> = {
   'inner-guidance': { kind: 'number' },
   contrast: { kind: 'number' },
   sampler: { kind: 'string' },
+  preset: { kind: 'string' },
   out: { kind: 'string' },
   'decode-motion': { kind: 'bool' },
   lora: { kind: 'list' },
@@ -172,6 +175,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     innerGuidance: within('inner-guidance', INNER_GUIDANCE, flags['inner-guidance']),
     contrast: within('contrast', CONTRAST, flags.contrast),
     sampler: flags.sampler === undefined ? undefined : oneOf('sampler', flags.sampler as string, SAMPLER_NAMES),
+    ...(flags.preset === undefined ? {} : { preset: flags.preset as string }),
     out,
     decodeMotion: flags['decode-motion'] === true,
     loras: ((flags.lora as string[] | undefined) ?? []).map(parseLora),
@@ -280,6 +284,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
   vidlet generate --prompt "…" | --scene "TEXT[:FRAMES]"…
                   [--negative "…"] [--seed N] [--steps N] [--guidance W]
                   [--inner-guidance W2] [--contrast W3] [--sampler ${SAMPLER_NAMES.join('|')}]
+                  [--preset NAME]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
                   [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
