@@ -108,3 +108,17 @@ def test_engine_generates_what_wan_pipeline_generates_at_each_preset(presets_con
                num_inference_steps=steps, guidance_scale=w, max_sequence_length=L,
                latents=torch.from_numpy(noise)[None], output_type="pt").frames
     compare(ours, ref, f"wan preset {preset}")
+
+
+def test_without_presets_the_package_is_as_before(converted):
+    """No --presets: no `presets` section, no per-preset errors, and the denoiser and preview keep batch as their
+    only dynamic axis (the graphs exactly as a one-size conversion always made them)."""
+    _, out = converted
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert "presets" not in m
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    assert "presets" not in report and not any(".preset." in k for k in report["errors"])
+    for name in ("denoiser.onnx", "preview_decoder.onnx"):
+        g = onnx.load(os.path.join(out, name), load_external_data=False).graph
+        dims = [d.dim_param or d.dim_value for d in next(i for i in g.input if i.name == "latent").type.tensor_type.shape.dim]
+        assert isinstance(dims[0], str) and dims[1:] == [16, 3, 4, 4], (name, dims)
