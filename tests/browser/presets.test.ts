@@ -64,6 +64,15 @@ it('offers the model’s presets and makes a clip of the one picked', { timeout:
   ]);
   expect(await size.inputValue()).toBe('9x32x32');
 
+  // The decoded-frames progress counts the preset's frames ("Decoding frames a–b of 13"), not the default's 9.
+  await page.evaluate(() => {
+    type W = { vidlet: { session: { run: { subscribe(f: (s: { decoded?: { total: number } }) => void): void } } }; __totals: number[] };
+    const w = window as unknown as W;
+    w.__totals = [];
+    w.vidlet.session.run.subscribe((s) => {
+      if (s.decoded) w.__totals.push(s.decoded.total);
+    });
+  });
   await size.selectOption('big');
   await fillForm(page, { prompt: 'a red ball on the beach', steps: 2, seed: 3 });
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -74,5 +83,8 @@ it('offers the model’s presets and makes a clip of the one picked', { timeout:
     return { frames: video.frames, width: video.width, height: video.height, preset: settings.preset };
   });
   expect(entry).toEqual({ frames: 13, width: 64, height: 48, preset: 'big' });
+  const totals = await page.evaluate(() => (window as unknown as { __totals: number[] }).__totals);
+  expect(totals.length).toBeGreaterThan(0);
+  expect(new Set(totals)).toEqual(new Set([13]));
   await expect.poll(() => page.locator('vidlet-history-list .entry .preset').first().textContent()).toBe('size big');
 });
