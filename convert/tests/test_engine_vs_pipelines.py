@@ -29,20 +29,20 @@ def _node_modules():
 
 
 def engine_generate(pkg: str, tmp, prompt: str, seed: int, steps: int, guidance: float,
-                    sampler: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+                    sampler: str | None = None, preset: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """(the engine's initial noise [c,t,h,w], its RGB frames [T,H,W,3] as uint8, result.json); `sampler`
-    None: the package's defaultSampler."""
-    m = json.load(open(os.path.join(pkg, "manifest.json")))
+    None: the package's defaultSampler; `preset`: the request's (a package with presets), whose size the
+    noise and frames then have."""
     spec = {"model": pkg, "variant": "fp32", "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
-            "out": str(tmp), **({"sampler": sampler} if sampler else {})}
+            "out": str(tmp), **({"sampler": sampler} if sampler else {}), **({"preset": preset} if preset is not None else {})}
     path = os.path.join(tmp, "spec.json")
     json.dump(spec, open(path, "w"))
     subprocess.run(["npx", "tsx", os.path.join(HERE, "engine_generate.ts"), path], cwd=REPO, check=True, timeout=600)
-    lt, v = m["latent"], m["video"]
-    noise = np.fromfile(os.path.join(tmp, "noise.f32"), np.float32).reshape(lt["channels"], lt["frames"], lt["height"],
-                                                                            lt["width"])
-    rgba = np.fromfile(os.path.join(tmp, "video.u8"), np.uint8).reshape(v["frames"], v["height"], v["width"], 4)
-    return noise, rgba[..., :3], json.load(open(os.path.join(tmp, "result.json")))
+    result = json.load(open(os.path.join(tmp, "result.json")))
+    noise = np.fromfile(os.path.join(tmp, "noise.f32"), np.float32).reshape(result["latent"])
+    rgba = np.fromfile(os.path.join(tmp, "video.u8"), np.uint8).reshape(result["frames"], result["height"],
+                                                                       result["width"], 4)
+    return noise, rgba[..., :3], result
 
 
 def compare(ours: np.ndarray, ref01: torch.Tensor, label: str) -> None:

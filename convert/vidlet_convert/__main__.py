@@ -25,6 +25,31 @@ def parse_tiling(text: str) -> tuple[int, int]:
     return tile, overlap
 
 
+def parse_presets(text: str) -> list[dict]:
+    """argparse type for --presets: comma-separated FRAMESxHEIGHTxWIDTH, each optionally NAME=FRAMESxHEIGHTxWIDTH
+    (the name defaults to the size); names as src/package/presets.ts PRESET_NAME allows."""
+    import re
+
+    out = []
+    for item in text.split(","):
+        name, _, size = item.strip().rpartition("=")
+        m = re.fullmatch(r"(\d+)x(\d+)x(\d+)", size.strip())
+        if not m:
+            raise argparse.ArgumentTypeError(f"{item!r} is not FRAMESxHEIGHTxWIDTH or NAME=FRAMESxHEIGHTxWIDTH, like 33x240x416")
+        name = name.strip() or size.strip()
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}", name):
+            raise argparse.ArgumentTypeError(f"preset name {name!r}: 1-40 letters, digits, '.', '_' or '-', starting with a "
+                                             "letter or digit")
+        out.append({"name": name, "frames": int(m[1]), "height": int(m[2]), "width": int(m[3])})
+    names = [p["name"] for p in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise argparse.ArgumentTypeError(f"preset names must be unique; {dup} given twice")
+    if len(out) > 16:
+        raise argparse.ArgumentTypeError(f"{len(out)} presets; at most 16")
+    return out
+
+
 def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: int, fps: int, max_length: int,
                guidance: float, name: str, display_name: str, license: str) -> None:
     """The options every family takes; the defaults are the family's."""
@@ -32,9 +57,11 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     p.add_argument("--out", required=True, help="the package folder to write")
     p.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
                    help="comma-separated; fp32 is always made first (int8 is quantized from it)")
-    p.add_argument("--frames", type=int, default=frames)
-    p.add_argument("--height", type=int, default=height)
-    p.add_argument("--width", type=int, default=width)
+    # None: the family's default, or with --presets the first preset (resolve_size)
+    p.add_argument("--frames", type=int, default=None, help=f"default {frames}")
+    p.add_argument("--height", type=int, default=None, help=f"default {height}")
+    p.add_argument("--width", type=int, default=None, help=f"default {width}")
+    p.set_defaults(default_size=(frames, height, width))
     p.add_argument("--fps", type=int, default=fps)
     p.add_argument("--max-length", type=int, default=max_length)
     p.add_argument("--steps", type=int, default=None, help="default steps (50); with --sigmas the list's length")
@@ -68,6 +95,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
     add_common(wan, frames=33, height=240, width=416, fps=16, max_length=512, guidance=5.0, name="wan21-t2v-1-3b",
                display_name="Wan 2.1 T2V 1.3B", license="Apache-2.0 (Wan 2.1 weights by Wan-AI / Alibaba)")
+    wan.add_argument("--presets", type=parse_presets, default=None, metavar="FxHxW,...",
+                     help="clip sizes the package offers (frames x height x width, optionally NAME=FxHxW): the denoiser, "
+                          "preview and VAE decoders take any of them, each checked against PyTorch, and the manifest gets "
+                          "presets. The default is the one --frames/--height/--width give, else the first")
     wan.add_argument("--vae-tiling", type=parse_tiling, default=None, metavar="TILE,OVERLAP",
                      help="export the VAE decoders with dynamic height and width and write manifest vaeTiling: "
                           "tiles of TILE latent pixels overlapping by OVERLAP (diffusers' Wan default: 32,8)")
@@ -90,6 +121,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                           "as LTXPipeline's decode_noise_scale (timestep-conditioned VAEs only); default: the decode "
                           "timestep, as the pipeline; 0: no noise input")
     args = ap.parse_args(argv)
+    resolve_size(ap, args)
     if "fp32" not in args.variants:
         ap.error("--variants must include fp32 (the other variants are made from it)")
     args.variants = ["fp32"] + [v for v in args.variants if v != "fp32"]
@@ -107,6 +139,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     if bad:
         ap.error(f"--only: unknown components {sorted(bad)}")
     return args
+
+
+def resolve_size(ap: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """args.frames/height/width: as given, else the family's default; with --presets, the default preset's
+    (the one --frames/--height/--width name when any is given, else the first), and args.default_preset its name."""
+    given = [getattr(args, k) for k in ("frames", "height", "width")]
+    presets = getattr(args, "presets", None)
+    if presets and any(g is not None for g in given):
+        size = [g if g is not None else d for g, d in zip(given, args.default_size)]
+        match = [p for p in presets if [p["frames"], p["height"], p["width"]] == size]
+        if not match:
+            ap.error(f"--frames/--height/--width give {'x'.join(map(str, size))}, which is none of --presets "
+                     f"({', '.join(p['name'] for p in presets)}); the default size must be one of the presets")
+        default = match[0]
+    elif presets:
+        default = presets[0]
+    else:
+        default = None
+    if default:
+        args.frames, args.height, args.width = default["frames"], default["height"], default["width"]
+        args.default_preset = default["name"]
+    else:
+        args.frames, args.height, args.width = (g if g is not None else d for g, d in zip(given, args.default_size))
+        args.default_preset = None
 
 
 def main(argv=None) -> int:

@@ -121,10 +121,14 @@ def other_size(latent: torch.Tensor, seed: int) -> torch.Tensor:
     return torch.randn(b, c, t, h + 2, w + 4, generator=torch.Generator().manual_seed(seed + 2))
 
 
-def export_components(modules: dict, feeds: dict, roles: list[str], args) -> tuple[dict, dict, dict]:
+def export_components(modules: dict, feeds: dict, roles: list[str], args, presets: dict | None = None
+                      ) -> tuple[dict, dict, dict]:
     """Export each role's module, write its variants (fp32, then int8/q4 quantized from it) as sharded
     files in args.out and measure each against PyTorch. Returns (errors, manifest components with a
-    `seconds` entry each, bytes per (role, variant)); nothing is gated here (package.check_tolerances)."""
+    `seconds` entry each, bytes per (role, variant)); nothing is gated here (package.check_tolerances).
+    `presets` (--presets): {"shapes": {role: torch.export dynamic shapes}, "feeds": {preset name: {role: feeds}}}:
+    those roles are exported with those dynamic axes, and every variant of a role is measured again on
+    each preset's feeds (errors["ROLE.VARIANT.preset.NAME"]), so each size the manifest offers is checked."""
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     errors, components, sizes = {}, {}, {}
     for role in roles:
@@ -136,7 +140,8 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args) -> tup
         t0 = time.time()
         # --vae-tiling (wan): the VAE decoder takes any latent height and width, so the engine can decode tiles
         space = (space_shapes(),) if role == "vaeDecoder" and getattr(args, "vae_tiling", None) else None
-        model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn, space)
+        shapes = (presets or {}).get("shapes", {}).get(role, space)
+        model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn, shapes)
         onnx_io.to_raw_data(model)
         variants = {}
         for variant in args.variants:
@@ -157,9 +162,15 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args) -> tup
             one = {k: (v[:1] if k in dyn else v) for k, v in feeds[role].items()}
             errors[f"{role}.fp32.batch1"] = error(out(f"{stem}.onnx"), modules[role], one, outs, "fp32")
         # dynamic height and width: check another size too (the exporter specialises easily)
-        if space:
+        if space or (role == "vaeDecoder" and shapes):  # --vae-tiling, or presets of other heights/widths
             other = {"latent": other_size(feeds[role]["latent"], args.seed)}
             errors[f"{role}.fp32.otherSize"] = error(out(f"{stem}.onnx"), modules[role], other, outs, "fp32")
+        # every preset's size, every variant (a graph exported with dynamic axes may still specialise)
+        for name, by_role in (presets or {}).get("feeds", {}).items():
+            if role in by_role:
+                for variant in variants:
+                    path = out(variants[variant]["files"][0]["path"])
+                    errors[f"{role}.{variant}.preset.{name}"] = error(path, modules[role], by_role[role], outs, variant)
         components[role] = {"inputs": {n: n for n in ins}, "outputs": {n: n for n in outs}, "variants": variants,
                             "seconds": round(time.time() - t0, 1)}
         del model

@@ -10,7 +10,7 @@ import time
 import torch
 
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
-                         selected_roles, write_partial_report)
+                         selected_roles, space_shapes, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, publisher_sampling, schedule_section
@@ -47,6 +47,62 @@ def video_tokens(cfg, grid) -> int:
     return (t // pt) * (h // ph) * (w // pw)
 
 
+def preset_axes(tr_cfg) -> dict:
+    """torch.export dims for the latent's t, h, w axes ([B, c, t, h, w]): each a multiple of the patch, up to
+    the RoPE tables' length per axis (WanRotaryPosEmbed computes the angles from the input's shape); t from 2
+    (torch.export specialises an axis of 1)."""
+    mx = tr_cfg.rope_max_seq_len
+    axes = {}
+    for axis, (name, p) in zip((2, 3, 4), zip("thw", tr_cfg.patch_size)):
+        axes[axis] = torch.export.Dim(name, min=2, max=mx) if p == 1 else p * torch.export.Dim(f"{name}_patches", min=1, max=mx)
+    return axes
+
+
+def plan_presets(args, vae, tr_cfg, grid, channels: int, text_dim: int, vocab: int) -> dict | None:
+    """--presets: each preset's latent grid (checked as latent_grid checks the default) and attention size, the
+    dynamic shapes the denoiser, preview and VAE decoder are exported with, and the feeds each is checked on
+    at every other preset's size (components.export_components). None without --presets."""
+    if not args.presets:
+        return None
+    sizes = []
+    for p in args.presets:
+        g = latent_grid(vae, p["frames"], p["height"], p["width"])
+        if g[0] < 2:
+            raise ConversionError(f"preset {p['name']}: {p['frames']} frames is one latent frame; a preset needs at least "
+                                  f"{(2 - 1) * 4 + 1} frames (the graphs' time axis is dynamic from 2 latent frames)")
+        if max(g[0] // tr_cfg.patch_size[0], g[1] // tr_cfg.patch_size[1], g[2] // tr_cfg.patch_size[2]) > tr_cfg.rope_max_seq_len:
+            raise ConversionError(f"preset {p['name']}: latent {g} has more patches on an axis than the transformer's RoPE "
+                                  f"tables hold ({tr_cfg.rope_max_seq_len})")
+        sizes.append({**p, "grid": g, "attention": attention_size(video_tokens(tr_cfg, g), tr_cfg.num_attention_heads)})
+    batch = torch.export.Dim("batch", min=1, max=8)
+    axes = preset_axes(tr_cfg)
+    others = {p["name"]: p["grid"] for p in sizes if p["name"] != args.default_preset}
+    shapes = {"denoiser": ({0: batch, **axes}, {0: batch}, {0: batch}, {0: batch}),
+              "previewDecoder": ({0: batch, **{a: torch.export.Dim(f"p{a}", min=2, max=4096) for a in (2, 3, 4)}},)}
+    spatial = any(g[1:] != grid[1:] for g in others.values())
+    if spatial or args.vae_tiling:
+        shapes["vaeDecoder"] = (space_shapes(),)
+    feeds = {}
+    for k, (name, g) in enumerate(others.items()):
+        f = example_inputs(vocab, channels, text_dim, g, args.max_length, args.seed + 10 + k)
+        # the whole-clip VAE graph is traced for the default's latent frames: other lengths go to the frame pair
+        feeds[name] = {r: f[r] for r in ("denoiser", "previewDecoder")} | ({"vaeDecoder": f["vaeDecoder"]} if g[0] == grid[0] else {})
+    return {"sizes": sizes, "others": others, "spatial": spatial, "shapes": shapes, "feeds": feeds}
+
+
+def presets_section(args, vae, tr_cfg, presets: dict) -> dict:
+    """manifest `presets` (docs/model-package.md "Presets", src/package/presets.ts): the VAE's factors, the patch,
+    each preset's video size and its attention scores' bytes for the engine's batch of 2."""
+    return {
+        "default": args.default_preset,
+        "factors": {"time": 2 ** sum(vae.config.temperal_downsample), "space": 2 ** len(vae.config.temperal_downsample),
+                    "causal": True},
+        "patch": dict(zip(("frames", "height", "width"), tr_cfg.patch_size)),
+        "sizes": [{"name": p["name"], "frames": p["frames"], "height": p["height"], "width": p["width"],
+                   "attentionScoresBytes": p["attention"]["scoresBytesBatch2"]} for p in presets["sizes"]],
+    }
+
+
 def convert(args) -> dict:
     started = time.time()
     os.makedirs(args.out, exist_ok=True)
@@ -60,12 +116,16 @@ def convert(args) -> dict:
     modules = {"denoiser": tr and WanDenoiser(tr).eval(), "vaeDecoder": WanVaeDecoder(vae).eval(),
                "previewDecoder": preview.eval()}
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.text_dim, grid, args.max_length, args.seed)
-    errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args)
+    presets = plan_presets(args, vae, tr_cfg, grid, tr_cfg.in_channels, tr_cfg.text_dim, te_cfg.vocab_size)
+    errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args,
+                                                  presets)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
     text_report = add_text_encoder(args, feeds["textEncoder"], UMT5, errors, components, sizes, params) \
         if "textEncoder" in roles else {}
     # the VAE decoder one latent frame at a time (proposal: convert/README.md, contract item 7)
-    frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors, bool(args.vae_tiling)) \
+    frames = export_frame_decoder(vae, grid, args.out, args.shard_bytes, args.seed, errors,
+                                  bool(args.vae_tiling) or bool(presets and presets["spatial"]),
+                                  presets and presets["others"]) \
         if "vaeDecoder" in roles else None
     check_tolerances(errors, args.out)  # before anything the engine reads is written
     # the tiles' memory per latent pixel, for an engine given a memory budget (vae_memory.py)
@@ -73,14 +133,18 @@ def convert(args) -> dict:
                                               "width": grid[2]},
                                    out(components["vaeDecoder"]["variants"]["fp32"]["files"][0]["path"]), frames) \
         if args.vae_tiling and "vaeDecoder" in roles else None
+    by_preset = {"presets": {p["name"]: {"grid": list(p["grid"]), "attention": p["attention"]} for p in presets["sizes"]}} \
+        if presets else {}
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
         return write_partial_report(args.out, started, components, errors, attention, params,
-                                    {**({"vae_memory": memory} if memory else {}), **text_report})
+                                    {**({"vae_memory": memory} if memory else {}), **text_report, **by_preset})
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, shift, scale, components, te_cfg.d_model)
     if frames:
         info["vaeDecoderFrames"] = frames  # src/package/vae-decode.ts: the engine decodes frame by frame with it
+    if presets:
+        info["presets"] = presets_section(args, vae, tr_cfg, presets)
     if args.vae_tiling:
         info["vaeTiling"] = {"tile": args.vae_tiling[0], "overlap": args.vae_tiling[1],
                              "bytesPerLatentPixel": memory["bytesPerLatentPixel"]}
@@ -88,7 +152,7 @@ def convert(args) -> dict:
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit, **({"vae_memory": memory} if memory else {}), **text_report,
+              "preview_fit": fit, **({"vae_memory": memory} if memory else {}), **text_report, **by_preset,
               "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
     return write_package(args.out, info, card, components, sizes, report)
 

@@ -66,12 +66,14 @@ class WanVaeNextFrame(_Frames):
 
 
 def export_frame_decoder(vae, grid, out_dir: str, shard_bytes: int, seed: int, errors: dict,
-                         dynamic_space: bool = False) -> dict | None:
+                         dynamic_space: bool = False, preset_grids: dict | None = None) -> dict | None:
     """Write vae_decoder_first.onnx and vae_decoder_next.onnx, check `first` + `next`… against the whole
     PyTorch decode of a random latent of the package's size (errors["vaeDecoderFrames.fp32"]), and
     return the manifest entry (None for a one-frame latent). `dynamic_space`: any latent height and
     width (each cache tensor's spatial axes a multiple of them), checked at a second size as well
-    (errors["vaeDecoderFrames.fp32.otherSize"]), so the engine can decode spatial tiles."""
+    (errors["vaeDecoderFrames.fp32.otherSize"]), so the engine can decode spatial tiles. `preset_grids`
+    ({name: (t, h, w)}, --presets): the pair is checked on a latent of each of those sizes too
+    (errors["vaeDecoderFrames.fp32.preset.NAME"]); sizes other than `grid`'s need `dynamic_space`."""
     import os
 
     import numpy as np
@@ -126,6 +128,11 @@ def export_frame_decoder(vae, grid, out_dir: str, shard_bytes: int, seed: int, e
         with torch.no_grad():
             ref2 = WanVaeDecoder(vae).eval()(z2).numpy()
         record("vaeDecoderFrames.fp32.otherSize", run_pair(z2), ref2)
+    for k, (name, (tp, hp, wp)) in enumerate((preset_grids or {}).items()):
+        zp = torch.randn(1, c, tp, hp, wp, generator=torch.Generator().manual_seed(seed + 4 + k))
+        with torch.no_grad():
+            refp = WanVaeDecoder(vae).eval()(zp).numpy()
+        record(f"vaeDecoderFrames.fp32.preset.{name}", run_pair(zp), refp)
     return {
         "first": {"latentFrames": 2, "inputs": {"latent": "latent"}, "outputs": {"video": "video"},
                   "variants": {"fp32": {"files": file_entries(out_dir, first_files)}}},

@@ -49,6 +49,8 @@ export interface GenerateOptions extends CommonOptions {
   /** --contrast W3: contrast guidance ("shape emphasis"; absent: the manifest's defaultContrast). */
   contrast?: number;
   sampler?: SamplerName;
+  /** --preset NAME: one of the model's clip size presets (absent: its default; src/package/presets.ts). */
+  preset?: string;
   out: string;
   decodeMotion: boolean;
   /**
@@ -107,6 +109,7 @@ const GENERATE: Record<string, FlagSpec> = {
   'inner-guidance': { kind: 'number' },
   contrast: { kind: 'number' },
   sampler: { kind: 'string' },
+  preset: { kind: 'string' },
   out: { kind: 'string' },
   'decode-motion': { kind: 'bool' },
   lora: { kind: 'list' },
@@ -172,6 +175,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     innerGuidance: within('inner-guidance', INNER_GUIDANCE, flags['inner-guidance']),
     contrast: within('contrast', CONTRAST, flags.contrast),
     sampler: flags.sampler === undefined ? undefined : oneOf('sampler', flags.sampler as string, SAMPLER_NAMES),
+    ...(flags.preset === undefined ? {} : { preset: flags.preset as string }),
     out,
     decodeMotion: flags['decode-motion'] === true,
     loras: ((flags.lora as string[] | undefined) ?? []).map(parseLora),
@@ -280,6 +284,7 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
   vidlet generate --prompt "…" | --scene "TEXT[:FRAMES]"…
                   [--negative "…"] [--seed N] [--steps N] [--guidance W]
                   [--inner-guidance W2] [--contrast W3] [--sampler ${SAMPLER_NAMES.join('|')}]
+                  [--preset NAME]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
                   [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
                   [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
@@ -297,6 +302,7 @@ model with a fixed sigma list (schedule.sigmas) takes only its list's length;
 --scene, repeatable: one scene of the clip each, in order, up to ${MAX_SCENES}; FRAMES is
 ${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's). A --prompt with
 "Scene 1: … Scene 2: …", "… then cut to …" or one scene per line is read the same way and said so.
+--preset NAME: one of the model's clip size presets (manifest presets; a refusal lists them), default the model's own.
 --guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
 (1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).
 --contrast is contrast guidance's w3 (0 = off), shape emphasis: one more pass reads the prompt with

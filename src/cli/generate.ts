@@ -8,6 +8,7 @@ import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
 import { fixedStepsNote, stepsProblem } from '../package/schedule';
 import { canMake, singleSceneSupport } from '../package/scenes';
+import { describePreset } from '../package/presets';
 import { UsageError, type GenerateOptions } from './args';
 import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
 import { loadNodeEngine } from './node-engine';
@@ -60,6 +61,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       unknownWords: result.unknownWords,
       adapters: result.request.adapters ?? [],
       blend: result.request.blend ?? 'constant',
+      ...(result.preset === undefined ? {} : { preset: result.preset }),
       backend: result.modelBackend ?? info.backend,
       ...(info.vaeDecode ? { vaeDecode: info.vaeDecode } : {}),
       scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
@@ -84,7 +86,7 @@ async function checkAgainstModel(opts: GenerateOptions, engine: NodeEngine, info
   // A distilled model takes only its own step count: a --steps asking another is refused by name
   // (the engine would refuse the request in the same words), leaving it out takes the count.
   // Best-of-N is refused before any take: a model without a reward model would otherwise cost N generations first.
-  const refusal = report.refusal ? `--scene: ${report.refusal}` : stepsRefusal(opts.steps, info) ?? (opts.bestOf === undefined ? undefined : bestOfRefusal(info));
+  const refusal = report.refusal ? `--scene: ${report.refusal}` : stepsRefusal(opts.steps, info) ?? presetRefusal(opts.preset, info) ?? (opts.bestOf === undefined ? undefined : bestOfRefusal(info));
   if (refusal) {
     await engine.unload();
     throw new UsageError(refusal);
@@ -129,7 +131,8 @@ async function describeRequest(request: GenerateRequest & AdapterSettings, engin
   }
   if (analysis.truncated) process.stderr.write('note: the prompt is longer than the text encoder reads; the end is cut off\n');
   process.stderr.write(
-    `seed ${request.seed}, ${request.steps} steps, ${request.sampler}, guidance ${request.guidance}, inner-guidance ${request.innerGuidance}, contrast ${request.contrast ?? 0}\n`,
+    `seed ${request.seed}, ${request.steps} steps, ${request.sampler}, guidance ${request.guidance}, inner-guidance ${request.innerGuidance}, contrast ${request.contrast ?? 0}` +
+      `${request.preset === undefined ? '' : `, preset ${request.preset}`}\n`,
   );
 }
 
@@ -152,7 +155,7 @@ async function generateInterruptibly(
     const onStep = (s: Parameters<typeof stepLine>[0]) => status.update(stepLine(s), true);
     // Groups of frames come one by one only from a frame-by-frame decoder: say which are being
     // decoded (of each take, for best-of-N).
-    const expected = request.scenes ? request.scenes.reduce((n, s) => n + s.frames, 0) : info.video.frames;
+    const expected = request.scenes ? request.scenes.reduce((n, s) => n + s.frames, 0) : presetVideo(info, request.preset).frames;
     const onFrames = info.vaeDecode?.graphs === 'frames'
       ? (p: { firstFrame: number; frames: { frames: number } }) => status.update(framesLine(p.firstFrame, p.frames.frames, expected), true)
       : undefined;
@@ -204,6 +207,19 @@ export function stepsRefusal(steps: number | undefined, info: Pick<ModelInfo, 'f
   return problem && `--steps ${problem} Leave --steps out to take it.`;
 }
 
+/** Why `--preset` cannot run on this model (no presets, or not one of them), or undefined. */
+export function presetRefusal(preset: string | undefined, info: Pick<ModelInfo, 'name' | 'video' | 'presets'>): string | undefined {
+  if (preset === undefined) return undefined;
+  if (!info.presets) return `--preset ${preset}: ${info.name} has no size presets; it makes ${info.video.frames} frames of ${info.video.width}×${info.video.height} only. Leave --preset out.`;
+  if (info.presets.some((p) => p.name === preset)) return undefined;
+  return `--preset ${preset}: ${info.name} has no such preset; it has ${info.presets.map(describePreset).join('; ')}.`;
+}
+
+/** The video size a request for `preset` makes (the default preset's, which is the model's own size, when absent). */
+function presetVideo(info: Pick<ModelInfo, 'video' | 'presets'>, preset: string | undefined): { frames: number; width: number; height: number } {
+  return info.presets?.find((p) => p.name === preset)?.video ?? info.video;
+}
+
 /** The request: the user's flags over the model's manifest defaults. */
 export function buildRequest(o: GenerateOptions, info: ModelInfo, drawSeed: () => number): GenerateRequest & AdapterSettings {
   return {
@@ -215,6 +231,7 @@ export function buildRequest(o: GenerateOptions, info: ModelInfo, drawSeed: () =
     innerGuidance: o.innerGuidance ?? info.defaults.innerGuidance,
     contrast: o.contrast ?? info.defaults.contrast,
     sampler: o.sampler ?? info.defaults.sampler,
+    ...(o.preset !== undefined ? { preset: o.preset } : {}),
     ...(o.decodeMotion ? { decodeMotion: true } : {}),
     ...(o.loras?.length ? { adapters: o.loras.map(({ name, strength }) => (strength === undefined ? { name } : { name, strength })) } : {}),
     ...(o.blend ? { blend: o.blend } : pairOfTable(o, info) ? { blend: 'dualreal' as const } : {}),

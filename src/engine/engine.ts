@@ -54,6 +54,7 @@ import {
 } from '../package/request';
 import type { TakeScore } from '../package/reward';
 import { fixedSteps, stepsProblem } from '../package/schedule';
+import { describeSize, latentSizes, presetSize, type ClipSize, type SizeChoice } from '../package/presets';
 import type { Variant } from '../package/variants';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, ColourReading, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
@@ -99,8 +100,10 @@ interface Loaded {
   sceneSpec: SessionSpec | undefined;
   /** That session once asked for; null until then, and again after a failed creation or a device loss. */
   scene: Promise<ComponentSession> | null;
-  /** Which VAE graphs decode, and over which spatial tiles (vae-decode.ts). */
+  /** Which VAE graphs decode, and over which spatial tiles (vae-decode.ts), at the package's own (default) size. */
   vae: VaeDecodePlan;
+  /** The same per latent size a request may ask for (sizeKey; presets' tiles differ with their size). */
+  vaeBySize: Map<string, VaeDecodePlan>;
   tokenizer: PromptTokenizer;
   /** The package's colour lexicon (text.lexicon): every text is rewritten with it before the text encoder. */
   lexicon: PromptLexicon | null;
@@ -233,7 +236,7 @@ export class VidletEngine implements Engine {
         backend = { ...wasm, reason: `${why}; using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      const { variants, specs, sceneSpec, parted, sessions, vae, totalBytes } = prepared;
+      const { variants, specs, sceneSpec, parted, sessions, vae, vaeBySize, totalBytes } = prepared;
       const wasmFallback = (options.backend ?? 'auto') === 'auto' && backend.backend === 'webgpu' && env.wasm
         ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' })
         : null;
@@ -263,11 +266,18 @@ export class VidletEngine implements Engine {
         lora: { slots: manifest.lora.slots.slice(), depth: manifest.lora.depth },
         backend,
         vaeDecode: { graphs: vae.mode, tiling: vae.tiling && { tile: vae.tiling.tile, overlap: vae.tiling.overlap } },
+        ...(manifest.presets ? {
+          presets: manifest.presets.sizes.map((p) => ({
+            name: p.name, ...(p.label === undefined ? {} : { label: p.label }), video: { ...p.video },
+            ...(p.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: p.attentionScoresBytes }),
+          })),
+          defaultPreset: manifest.presets.default,
+        } : {}),
         ...(manifest.reward ? { reward: { dimensions: [...manifest.reward.dimensions], features: manifest.reward.features, tieTheta: manifest.reward.tieTheta, video: { ...manifest.reward.video } } } : {}),
       };
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, partedOn: {}, wasmFallback, vae, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, partedOn: {}, wasmFallback, vae, vaeBySize, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -331,7 +341,7 @@ export class VidletEngine implements Engine {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
     checkRequest(request);
-    checkRequestForModel(request, m.manifest);
+    const size = checkRequestForModel(request, m.manifest, m.vae.mode);
     this.claim('generate');
     this.cancelRequested = false;
     // Where the generation's time goes, on this context's timeline (src/store/load-marks.ts).
@@ -342,7 +352,7 @@ export class VidletEngine implements Engine {
       const { manifest } = m;
       // Before any work: a plan this package cannot make is refused here (InvalidRequestError).
       const scenes = planSceneRun(request.scenes, {
-        scenes: manifest.scenes, videoFrames: manifest.video.frames, latentFrames: manifest.latent.frames, sceneDenoiser: manifest.components.sceneDenoiser !== undefined,
+        scenes: manifest.scenes, videoFrames: size.video.frames, latentFrames: size.latent.frames, sceneDenoiser: manifest.components.sceneDenoiser !== undefined,
       });
       const adapterHashes = await measured(GENERATE_MEASURES.adapters, () => m.adapters.apply(m.lora, request.adapters, request.blend));
       // A plan for the scene denoiser: its session, made once per load on the first such request.
@@ -350,8 +360,8 @@ export class VidletEngine implements Engine {
       const denoiserSession = scenes.denoiser === 'sceneDenoiser' ? await this.sceneSession(m) : m.sessions.denoiser!;
       if (this.cancelRequested) throw new CancelledError('Generation cancelled.', { seed: request.seed });
       const out = await runPipeline(
-        this.pipelineConfig(m, scenes, contrastReading(m, request)),
-        this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession, request.seed),
+        this.pipelineConfig(m, scenes, contrastReading(m, request), size.latent),
+        this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession, request.seed, size.latent),
         request,
         {
           onStep: callbacks.onStep,
@@ -379,6 +389,7 @@ export class VidletEngine implements Engine {
         ...(Object.keys(m.partedOn).length > 0 ? { modelBackend: m.backend } : {}),
         unknownWords: m.tokenizer.unknownWords(readPrompt(m, request.prompt).text),
         ...(request.scenes ? { scenes: { asked: scenes.asked, conditioned: scenes.conditioned, ...(scenes.note ? { note: scenes.note } : {}) } } : {}),
+        ...(size.preset === undefined ? {} : { preset: size.preset }),
       };
     } finally {
       measureSince(GENERATE_MEASURES.generate, started);
@@ -418,7 +429,7 @@ export class VidletEngine implements Engine {
     if (!m) throw new ModelNotLoadedError();
     requireReward(m.manifest);
     checkRequest(request);
-    checkRequestForModel(request, m.manifest);
+    checkRequestForModel(request, m.manifest, m.vae.mode);
     this.claim('score');
     try {
       await this.preparing;
@@ -458,7 +469,7 @@ export class VidletEngine implements Engine {
     onProgress?: (p: LoadProgress) => void,
   ): Promise<{
     variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sceneSpec: SessionSpec | undefined; parted: Loaded['parted'];
-    sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; totalBytes: number;
+    sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; vaeBySize: Map<string, VaeDecodePlan>; totalBytes: number;
   }> {
     const vaeOption = this.options.vaeDecode ?? {};
     let mode: VaeDecodePlan['mode'];
@@ -490,8 +501,12 @@ export class VidletEngine implements Engine {
     onProgress?.({ phase: 'session', loadedBytes: totalBytes, totalBytes });
     const sessions = await this.createSessions(ort, specs, backend, bytes);
     try {
-      const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions) };
-      return { variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, totalBytes };
+      // A package with presets: every graph must take every preset's latent (checked before the tiles).
+      const axes = presetAxesProblem(manifest, mode, sessions);
+      if (axes) throw new ModelFormatError(axes.message, { component: axes.component });
+      const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions, manifest.latent) };
+      const vaeBySize = new Map(latentSizes(manifest).map((l) => [sizeKey(l), { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions, l) }]));
+      return { variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, vaeBySize, totalBytes };
     } catch (e) {
       await releaseSessions(Object.values(sessions));
       throw e;
@@ -871,10 +886,10 @@ export class VidletEngine implements Engine {
   }
 
   /** The pipeline's configuration for a clip planned by planSceneRun on this model, whose prompt has `contrastReading`. */
-  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }, contrastReading: string | null): PipelineConfig {
+  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }, contrastReading: string | null, latent: ClipSize): PipelineConfig {
     const { manifest } = m;
     return {
-      latentDims: [manifest.latent.channels, scenes.latentFrames, manifest.latent.height, manifest.latent.width],
+      latentDims: [manifest.latent.channels, scenes.latentFrames, latent.height, latent.width],
       motionChannels: manifest.motion?.channels ?? null,
       maxLength: manifest.text.maxLength,
       hiddenSize: manifest.text.hiddenSize,
@@ -915,10 +930,12 @@ export class VidletEngine implements Engine {
    * The pipeline's parts over this model's sessions, for a clip of `latentFrames` latent frames made
    * by `denoiser`, whose session (made by now) is `denoiserSession`.
    */
-  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName, denoiserSession: ComponentSession, seed: number): PipelineComponents {
+  private components(m: Loaded, latentFrames: number, denoiser: DenoiserName, denoiserSession: ComponentSession, seed: number, size: ClipSize): PipelineComponents {
     const { Tensor } = m.ort;
     const { manifest } = m;
-    const lat = [manifest.latent.channels, latentFrames, manifest.latent.height, manifest.latent.width];
+    const lat = [manifest.latent.channels, latentFrames, size.height, size.width];
+    // The tiles planned at load for this latent size (a scene plan's length does not change them: tiles are spatial).
+    const vaePlan = m.vaeBySize.get(sizeKey({ ...size, frames: latentFrames })) ?? m.vaeBySize.get(sizeKey(size)) ?? m.vae;
     // The LoRA weight tensors are the same for every call of a run: build them once.
     // A denoiser exported with a symbolic rank axis gets only the rank the loaded adapters use
     // (1 when none): the same result, and at 1–3 B parameters hundreds of MB less per call.
@@ -959,7 +976,7 @@ export class VidletEngine implements Engine {
         // A decoder with the optional decode_noise role gets the clip's own seeded noise (one draw of
         // the latent's size, NoiseStream.decode), cut as the latent is cut; one without gets nothing.
         const noise = takesDecodeNoise(m.manifest, m.vae.mode) ? { data: gaussianNoise(seed, NoiseStream.decode, latent.length), dims: [1, ...lat] } : undefined;
-        return decodeLatent({ data: latent, dims: [1, ...lat] }, this.vaeGraphs(m), m.vae, onChunk, noise);
+        return decodeLatent({ data: latent, dims: [1, ...lat] }, this.vaeGraphs(m), vaePlan, onChunk, noise);
       },
     };
   }
@@ -1013,7 +1030,7 @@ export function takesDecodeNoise(manifest: Manifest, mode: VaeDecodePlan['mode']
  * The spatial tiling a load decodes with (vae-tiles.ts chooseTiling), checked against the loaded
  * decoder graphs: tiles need their latent input's height and width axes to be dynamic.
  */
-function vaeTiling(manifest: Manifest, mode: VaeDecodePlan['mode'], option: VaeDecodeOptions, sessions: Partial<Record<SessionKey, ComponentSession>>) {
+function vaeTiling(manifest: Manifest, mode: VaeDecodePlan['mode'], option: VaeDecodeOptions, sessions: Partial<Record<SessionKey, ComponentSession>>, latent: ClipSize) {
   const explicit = option.tiling;
   if (explicit && typeof explicit === 'object') {
     const problem = tilingProblems(explicit)[0];
@@ -1021,8 +1038,8 @@ function vaeTiling(manifest: Manifest, mode: VaeDecodePlan['mode'], option: VaeD
   }
   const framesPerCall = mode === 'frames'
     ? Math.max(manifest.vaeDecoderFrames!.first.latentFrames, manifest.vaeDecoderFrames!.next.latentFrames)
-    : manifest.latent.frames;
-  const tiling = chooseTiling({ h: manifest.latent.height, w: manifest.latent.width, framesPerCall }, manifest.vaeTiling, explicit, option.memoryBudgetBytes);
+    : latent.frames;
+  const tiling = chooseTiling({ h: latent.height, w: latent.width, framesPerCall }, manifest.vaeTiling, explicit, option.memoryBudgetBytes);
   if (!tiling) return null;
   const keys: SessionKey[] = mode === 'frames' ? ['vaeDecoderFirst', 'vaeDecoderNext'] : ['vaeDecoder'];
   for (const key of keys) {
@@ -1115,16 +1132,71 @@ export function checkRequest(r: GenerateRequest & AdapterSettings): void {
       }
     }
   }
+  if (r.preset !== undefined && (typeof r.preset !== 'string' || r.preset === '')) bad('preset', `must be a preset's name, got ${JSON.stringify(r.preset)}.`);
   if (r.blend !== undefined && !isBlendMode(r.blend)) bad('blend', `must be one of ${BLEND_MODES.join(', ')}, got ${JSON.stringify(r.blend)}.`);
 }
 
 /**
  * What only the loaded package decides about a request, refused before any work like checkRequest:
- * a package with an explicit sigma list takes exactly that many steps (src/package/schedule.ts).
+ * a package with an explicit sigma list takes exactly that many steps (src/package/schedule.ts), and
+ * `preset` must be one of the package's (src/package/presets.ts), decodable by the VAE graphs the load
+ * chose (`vae`: a forced whole-clip graph decodes only the length it was traced for). Returns the size.
  */
-function checkRequestForModel(r: GenerateRequest, manifest: Manifest): void {
+export function checkRequestForModel(r: GenerateRequest, manifest: Manifest, vae: VaeDecodePlan['mode'] = 'whole'): SizeChoice {
   const problem = stepsProblem(r.steps, fixedSteps(manifest.schedule));
   if (problem) throw new InvalidRequestError(`steps ${problem}`, { field: 'steps' });
+  const size = presetSize(manifest, r.preset);
+  if (typeof size === 'string') throw new InvalidRequestError(`preset ${size}.`, { field: 'preset' });
+  if (vae === 'whole' && size.latent.frames !== manifest.latent.frames && !r.scenes) {
+    throw new InvalidRequestError(
+      `preset ${size.preset} has ${size.latent.frames} latent frames, but this load decodes with the whole-clip VAE graph, traced for ${manifest.latent.frames}; ` +
+        "load with the frame-by-frame decoder (vaeDecode.graphs 'auto' or 'frames') to make it.",
+      { field: 'preset' },
+    );
+  }
+  return size;
+}
+
+/** A latent size as a map key. */
+function sizeKey(s: ClipSize): string {
+  return `${s.frames}x${s.height}x${s.width}`;
+}
+
+/**
+ * Why a load of a package with presets cannot make every preset: a graph whose latent input has a
+ * fixed axis that some preset's latent does not match (the denoiser and preview on t, h, w; the VAE
+ * graphs on h, w — their time axis is the frame rule's, src/package/presets.ts). Undefined when all fit,
+ * or when onnxruntime reports no shapes.
+ */
+export function presetAxesProblem(
+  manifest: Manifest, mode: VaeDecodePlan['mode'], sessions: Partial<Record<SessionKey, ComponentSession>>,
+): { message: string; component: RuntimeComponent } | undefined {
+  const presets = manifest.presets;
+  if (!presets) return undefined;
+  const graphs: [SessionKey, RuntimeComponent, number[]][] = [
+    ['denoiser', 'denoiser', [2, 3, 4]],
+    ['previewDecoder', 'previewDecoder', [2, 3, 4]],
+    ...(mode === 'frames' ? [['vaeDecoderFirst', 'vaeDecoder', [3, 4]], ['vaeDecoderNext', 'vaeDecoder', [3, 4]]] as [SessionKey, RuntimeComponent, number[]][] : [['vaeDecoder', 'vaeDecoder', [3, 4]]] as [SessionKey, RuntimeComponent, number[]][]),
+  ];
+  const names = ['', '', 'frames', 'height', 'width'] as const;
+  for (const [key, component, axes] of graphs) {
+    const s = sessions[key];
+    const shape = s && latentShape(s);
+    if (!shape) continue;
+    for (const p of presets.sizes) {
+      const want = [0, 0, p.latent.frames, p.latent.height, p.latent.width];
+      const axis = axes.find((a) => typeof shape[a] === 'number' && (shape[a] as number) >= 0 && shape[a] !== want[a]);
+      if (axis !== undefined) {
+        return {
+          component,
+          message:
+            `manifest.presets offers ${p.name} (latent ${describeSize(p.latent)}, frames × height × width), but the ${s.name} graph (${key}) takes latent [${shape.join(',')}], ` +
+            `whose ${names[axis]} is fixed at ${String(shape[axis])}; re-convert the package with --presets so its graphs take every preset's size.`,
+        };
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
 import { mappedRoles, requiredRoles, packageFeatures } from '../package/components';
 import { sessionBytes } from '../package/parts';
 import { frameCalls, frameGraphRoles } from '../package/vae-decode';
+import { latentSizes } from '../package/presets';
 import type { Component, Manifest, PackageFile } from '../store/types';
 import type { Variant } from '../package/variants';
 import { chooseVariant } from './backend';
@@ -27,7 +28,7 @@ export type SessionKey = RuntimeComponent | 'sceneDenoiser' | 'vaeDecoderFirst' 
 export interface VaeDecodeOptions {
   /**
    * 'auto' (default): the frame-by-frame pair when the package has one that can decode its
-   * latent length, else the whole-clip graph. 'whole' / 'frames' force one ('frames' fails to load
+   * latent length (every preset's, with presets), else the whole-clip graph. 'whole' / 'frames' force one ('frames' fails to load
    * a package without the pair).
    */
   graphs?: 'auto' | 'whole' | 'frames';
@@ -43,11 +44,14 @@ export interface VaeDecodeOptions {
 /** Which VAE graphs a load creates; throws (a message for ModelLoadError) when 'frames' is forced but impossible. */
 export function chooseVaeGraphs(manifest: Manifest, option: VaeDecodeOptions['graphs'] = 'auto'): 'whole' | 'frames' {
   const pair = manifest.vaeDecoderFrames;
-  const fits = pair !== undefined && frameCalls(manifest.latent.frames, pair) !== null;
+  // every clip length a request may ask for: the package's, or each preset's (src/package/presets.ts)
+  const lengths = [...new Set(latentSizes(manifest).map((s) => s.frames))];
+  const misfit = pair === undefined ? undefined : lengths.find((t) => frameCalls(t, pair) === null);
+  const fits = pair !== undefined && misfit === undefined;
   if (option === 'whole') return 'whole';
   if (option === 'frames') {
     if (!pair) throw new Error(`${manifest.name} has no frame-by-frame VAE decoder (manifest.vaeDecoderFrames); decode with the whole-clip graph`);
-    if (!fits) throw new Error(`${manifest.name}'s frame-by-frame VAE decoder cannot decode its ${manifest.latent.frames} latent frames`);
+    if (!fits) throw new Error(`${manifest.name}'s frame-by-frame VAE decoder cannot decode its ${misfit} latent frames`);
     return 'frames';
   }
   return fits ? 'frames' : 'whole';

@@ -107,6 +107,20 @@ export interface ModelInfo {
    * the end). `tiling`: the latent tiles each call is cut into, or null.
    */
   vaeDecode?: { graphs: 'whole' | 'frames'; tiling: { tile: number; overlap: number } | null };
+  /**
+   * The clip sizes a request may name in `preset` (manifest "presets"), the default first among
+   * equals by `defaultPreset`; absent: the package makes `video`'s size only. `attentionScoresBytes`:
+   * one self-attention's scores for a batch of 2 at that size, when the package says.
+   */
+  presets?: PresetInfo[];
+  defaultPreset?: string;
+}
+
+export interface PresetInfo {
+  name: string;
+  label?: string;
+  video: { frames: number; height: number; width: number };
+  attentionScoresBytes?: number;
 }
 
 /** What the page needs to know of a package's reward model (src/package/reward.ts RewardSpec). */
@@ -202,6 +216,11 @@ export interface GenerateRequest {
    * and length; any other makes one clip from the prompt and says so in GenerateResult.scenes.
    */
   scenes?: ScenePlan;
+  /**
+   * The clip size preset to make (ModelInfo.presets; manifest "presets", src/package/presets.ts);
+   * absent: the package's default. A package without presets refuses any name.
+   */
+  preset?: string;
 }
 
 /**
@@ -296,6 +315,8 @@ export interface GenerateResult {
    * on (1 for a package that takes one caption), with a note for the user when they differ.
    */
   scenes?: { asked: number; conditioned: number; note?: string };
+  /** The preset the clip was made at (the request's, or the default), on a package with presets. */
+  preset?: string;
 }
 
 /** A colour name of the prompt that the package's colour lexicon read as a world colour. */

@@ -9,6 +9,7 @@ import { SCENE_CONDITIONINGS, sceneFramingProblem, sceneSupportProblems, type Sc
 import { PARTED_COMPONENTS, partsProblem } from '../package/parts';
 import { tensorSizeProblem } from '../package/tensor-size';
 import { decodeNoiseProblem } from '../package/vae-decode';
+import { parsePresets } from './manifest-presets';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
 import { parseVaeDecoderFrames, parseVaeTiling } from './manifest-vae';
@@ -106,6 +107,9 @@ export function parseManifest(json: unknown): Manifest {
   const reward = parseRewardSpec(m.reward, manifest.components.rewardModel !== undefined);
   if (reward) manifest.reward = reward;
   checkTensorSizes(manifest);
+  // After the frame pair: a preset of another clip length is decoded by it (src/package/presets.ts).
+  const presets = parsePresets(m.presets, manifest, frames);
+  if (presets) manifest.presets = presets;
   const framing = scenes && sceneFramingProblem(scenes, manifest.video.frames, manifest.latent.frames);
   if (framing) fail(framing.field, framing.problem);
   if (manifest.motion && manifest.motion.channels !== manifest.latent.channels) {

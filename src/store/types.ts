@@ -6,6 +6,7 @@
  */
 import type { SamplerName } from '../package/request';
 import type { RewardSpec } from '../package/reward';
+import type { PresetSupport } from '../package/presets';
 import type { SigmaSpacing } from '../package/schedule';
 import type { SceneSupport } from '../package/scenes';
 import type { VaeDecoderFrames, VaeTilingHint } from '../package/vae-decode';
@@ -118,6 +119,8 @@ export interface Manifest {
   vaeDecoderFrames?: VaeDecoderFrames;
   /** The decoders' spatial axes are dynamic and may be tiled this way (src/package/vae-decode.ts). */
   vaeTiling?: VaeTilingHint;
+  /** Clip sizes a request may name (src/package/presets.ts); absent: the one size of video / latent. */
+  presets?: PresetSupport;
 }
 
 export interface FileProgress {

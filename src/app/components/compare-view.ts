@@ -20,6 +20,7 @@ const LABELS: Record<Shown, string> = {
   contrast: 'Shape emphasis',
   sampler: 'Sampler',
   adapters: 'Adapters',
+  preset: 'Size',
 };
 
 /** A setting as text (adapters and their blend as one line; no shape emphasis is 0, as entries from before it). */

@@ -62,7 +62,7 @@ export class HistoryList extends LitElement {
             </button>
             <div class="body">
               <p class="prompt" title=${e.settings.prompt}>${e.settings.prompt}</p>
-              <p class="muted">seed ${e.settings.seed} · ${e.settings.steps} steps · ${formatDate(e.createdAt)}</p>
+              <p class="muted">seed ${e.settings.seed} · ${e.settings.steps} steps${e.settings.preset ? html` · <span class="preset">size ${e.settings.preset}</span>` : nothing} · ${formatDate(e.createdAt)}</p>
               ${madeWith(e.model) ? html`<p class="muted made-with">${madeWith(e.model)}</p>` : nothing}
               ${e.settings.adapters?.length ? html`<p class="muted adapters">Adapters: ${describeAdapters(e.settings)}</p>` : nothing}
               ${e.scores ? html`<p class="muted scores" title="Reward model of ${e.scores.rewardModel.name}">${scoresLine(e.scores)}</p>` : nothing}

@@ -8,11 +8,13 @@
 import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { PromptAnalysis } from '../../engine/types';
+import type { ModelInfo, PromptAnalysis } from '../../engine/types';
+import { describePreset } from '../../package/presets';
+import { formatBytes } from '../data/format-units';
 import type { AdapterLibrary } from '../data/adapter-library';
 import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession, type RunState } from '../data/engine-session';
-import { stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
+import { presetFor, stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
 import { CONTRAST, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
 import { checkPlan, supportOf } from '../data/scene-list-state';
 import type { SettingsNotice, SettingsStore } from '../data/settings-store';
@@ -66,6 +68,7 @@ export class PromptForm extends LitElement {
         ${this.#promptField(s, planned)}
         ${this.#negativeField(s)}
         ${this.#basicRow(s, steps)}
+        ${this.#sizeField(s, info)}
         ${steps.note ? html`<p id="steps-note" class="muted steps-note">${steps.note}</p>` : nothing}
         ${this.#advanced(s, hasMotion, hasContrast)}
         ${this.#messages(notice)}
@@ -160,6 +163,34 @@ export class PromptForm extends LitElement {
             @change=${(e: Event) => this.#set({ guidance: Number((e.target as HTMLInputElement).value) })}
           />
         </div>
+      </div>
+    `;
+  }
+
+  /**
+   * The clip size: the loaded model's presets (manifest "presets", src/package/presets.ts), with the
+   * one a run would make selected (presetFor: the model's default when the form holds none of its
+   * own). Nothing for a model of one size.
+   */
+  #sizeField(s: GenerationSettings, info: ModelInfo | undefined) {
+    if (!info?.presets) return nothing;
+    const chosen = presetFor(s.preset, info);
+    return html`
+      <div class="field">
+        <label for="preset">Size and length</label>
+        <select
+          id="preset"
+          name="preset"
+          .value=${chosen ?? ''}
+          ?disabled=${info.presets.length < 2}
+          @change=${(e: Event) => this.#set({ preset: (e.target as HTMLSelectElement).value })}
+        >
+          ${info.presets.map(
+            (p) => html`<option value=${p.name} ?selected=${p.name === chosen} title=${p.attentionScoresBytes === undefined ? nothing : `one attention step holds ${formatBytes(p.attentionScoresBytes)} of scores`}>
+              ${describePreset(p)}${p.name === info.defaultPreset ? ' (default)' : ''}
+            </option>`,
+          )}
+        </select>
       </div>
     `;
   }

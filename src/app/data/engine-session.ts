@@ -203,7 +203,9 @@ export class EngineSession {
 
   #framesListener(settings: GenerationSettings, info: ModelInfo): (group: DecodedGroup) => void {
     // The clip's length as planned; addDecodedGroup takes more if more come.
-    const expectedFrames = plannedFrames(activePlan(settings), supportOf(info), info.video.frames);
+    // (A size preset's length, when the model has presets: settings.preset is the one the run makes.)
+    const frames = info.presets?.find((p) => p.name === settings.preset)?.video.frames ?? info.video.frames;
+    const expectedFrames = plannedFrames(activePlan(settings), supportOf(info), frames);
     return (group) => this.#onFrames(group, expectedFrames);
   }
 

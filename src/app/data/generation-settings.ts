@@ -34,8 +34,11 @@ export const FALLBACK_SETTINGS: GenerationSettings = {
 
 /** The model's defaults, keeping what the user already typed. */
 export function withModelDefaults(current: GenerationSettings, model: ModelInfo): GenerationSettings {
+  const { preset: _preset, ...rest } = current;
   return {
-    ...current,
+    ...rest,
+    // its default size preset (src/package/presets.ts); none for a model of one size
+    ...(model.presets && model.defaultPreset !== undefined ? { preset: model.defaultPreset } : {}),
     steps: model.defaults.steps,
     guidance: model.defaults.guidance,
     innerGuidance: model.hasMotion ? model.defaults.innerGuidance : 0,
@@ -49,8 +52,19 @@ export function withModelDefaults(current: GenerationSettings, model: ModelInfo)
  * its step count, whatever the form holds, so the request, the history entry and the exported
  * settings all say what was run. The form keeps the user's own number for the next model.
  */
-export function settingsForModel<S extends { steps: number }>(settings: S, model: Pick<ModelInfo, 'fixedSteps'>): S {
-  return { ...settings, steps: stepsFor(settings.steps, model.fixedSteps) };
+export function settingsForModel<S extends { steps: number; preset?: string }>(settings: S, model: Pick<ModelInfo, 'fixedSteps' | 'presets' | 'defaultPreset'>): S {
+  const { preset: _preset, ...rest } = settings;
+  const preset = presetFor(settings.preset, model);
+  return { ...rest, steps: stepsFor(settings.steps, model.fixedSteps), ...(preset === undefined ? {} : { preset }) } as S;
+}
+
+/**
+ * The size preset a run on `model` makes: the form's when the model has it, else the model's default
+ * (the form may still hold another model's preset); none on a model without presets.
+ */
+export function presetFor(preset: string | undefined, model: Pick<ModelInfo, 'presets' | 'defaultPreset'>): string | undefined {
+  if (!model.presets) return undefined;
+  return model.presets.some((p) => p.name === preset) ? preset : model.defaultPreset;
 }
 
 /** What the form's step control shows: the settings' steps, or the model's fixed count, locked, and why. */
@@ -110,6 +124,9 @@ export function mergeRestoredSettings(current: GenerationSettings, restored: Par
     else if (isWithin(OPTIONAL_REQUEST_LIMITS[field], value)) merged[field] = value;
   }
   if (isSamplerName(restored.sampler)) merged.sampler = restored.sampler;
+  // A record without a preset was made at its model's own size: the default (settingsForModel).
+  if (typeof restored.preset === 'string' && restored.preset !== '') merged.preset = restored.preset;
+  else delete merged.preset;
   // Adapters are part of what made the clip: a record without them (older files) means none.
   Object.assign(merged, restoredAdapters(restored));
   // Likewise scenes: a record without them is a one-prompt clip. A plan is kept even when this

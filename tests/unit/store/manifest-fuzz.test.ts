@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { denoiserFor } from '../../../src/package/components';
 import { splitParts } from '../../../src/package/parts';
 import { MAX_TENSOR_ELEMENTS } from '../../../src/package/tensor-size';
+import { presetSize } from '../../../src/package/presets';
 import { cacheProblems, frameCalls, frameGraphRoles } from '../../../src/package/vae-decode';
 import { VARIANTS } from '../../../src/package/variants';
 import { InvalidRequestError, NoBackendError } from '../../../src/engine/errors';
@@ -281,6 +282,15 @@ function laterStages(m: Manifest): void {
     const tiling = chooseTiling({ h: m.latent.height, w: m.latent.width, framesPerCall }, m.vaeTiling, 'auto', budget);
     // Tiles and LoRA slots are built only at sizes this test can afford; the parser bounds the rest (tensor-size.ts).
     if (tiling && m.latent.height * m.latent.width <= 2 ** 20) planTiles(m.latent.height, m.latent.width, tiling);
+  }
+  // Every size a request may ask for (src/package/presets.ts): the default and each preset resolve, a
+  // preset of another length is one the frame pair decodes, and its tiles can be planned.
+  for (const name of [undefined, ...(m.presets?.sizes.map((p) => p.name) ?? [])]) {
+    const size = presetSize(m, name);
+    if (typeof size === 'string') throw new Error(`the parser let a preset through that a request cannot have: ${size}`);
+    if (size.latent.frames !== m.latent.frames && !(pair && frameCalls(size.latent.frames, pair))) throw new Error(`preset ${name} has a length no decoder takes`);
+    const tiling = chooseTiling({ h: size.latent.height, w: size.latent.width, framesPerCall }, m.vaeTiling, 'auto', 64 * 2 ** 20);
+    if (tiling && size.latent.height * size.latent.width <= 2 ** 20) planTiles(size.latent.height, size.latent.width, tiling);
   }
   const { slots, depth, targets, rank, width } = m.lora;
   const slotValues = slots.length * depth * targets.length * rank * width;

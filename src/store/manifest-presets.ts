@@ -1,0 +1,64 @@
+/**
+ * The manifest's optional `presets` section (docs/model-package.md "Presets"), checked against the
+ * rules in src/package/presets.ts. Kept out of manifest.ts, which holds the sections every package has.
+ */
+import {
+  latentSize, MAX_PRESETS, PRESET_NAME, presetSupportProblems, type ClipSize, type Preset, type PresetSupport,
+} from '../package/presets';
+import { tensorSizeProblem } from '../package/tensor-size';
+import { arr, bool, fail, int, join, obj, optStr, str } from './json-fields';
+
+export function parsePresets(
+  v: unknown,
+  manifest: { video: ClipSize; latent: ClipSize & { channels: number }; scenes?: unknown },
+  frames: { first: { latentFrames: number }; next: { latentFrames: number } } | undefined,
+): PresetSupport | undefined {
+  if (v === undefined) return undefined;
+  const o = obj(v, 'presets');
+  if (manifest.scenes !== undefined) {
+    // A scene plan sets the clip's length itself (src/package/scenes.ts); the two are not combined yet.
+    fail('presets', 'is given beside "scenes", but a package may have size presets or multi-scene clips, not both yet', 'remove one of the two sections');
+  }
+  const f = obj(o.factors, 'presets.factors');
+  const factors = {
+    time: int(f.time, 'presets.factors.time', 1),
+    space: int(f.space, 'presets.factors.space', 1),
+    causal: bool(f.causal, 'presets.factors.causal'),
+  };
+  const p = obj(o.patch, 'presets.patch');
+  const patch = {
+    frames: int(p.frames, 'presets.patch.frames', 1),
+    height: int(p.height, 'presets.patch.height', 1),
+    width: int(p.width, 'presets.patch.width', 1),
+  };
+  const list = arr(o.sizes, 'presets.sizes');
+  if (list.length > MAX_PRESETS) fail('presets.sizes', `lists ${list.length} presets, more than the ${MAX_PRESETS} a selector offers`);
+  const sizes = list.map((s, i) => parsePreset(s, join('presets.sizes', i), factors, manifest.latent.channels));
+  const support: PresetSupport = { default: str(o.default, 'presets.default'), factors, patch, sizes };
+  const problem = presetSupportProblems(support, manifest, frames)[0];
+  if (problem) fail(join('presets', problem[0]), problem[1]);
+  return support;
+}
+
+function parsePreset(v: unknown, field: string, factors: PresetSupport['factors'], channels: number): Preset {
+  const o = obj(v, field);
+  const name = str(o.name, join(field, 'name'));
+  if (!PRESET_NAME.test(name)) {
+    fail(join(field, 'name'), `is ${JSON.stringify(name)}, but a preset name is 1–40 letters, digits, '.', '_' or '-', starting with a letter or digit (it is typed as vidlet --preset NAME)`);
+  }
+  const video = {
+    frames: int(o.frames, join(field, 'frames'), 1),
+    height: int(o.height, join(field, 'height'), 1),
+    width: int(o.width, join(field, 'width'), 1),
+  };
+  const latent = latentSize(video, factors);
+  if (typeof latent === 'string') fail(field, `${latent} (presets.factors)`);
+  for (const [what, dims] of [['video', [3, video.frames, video.height, video.width]], ['latent', [channels, latent.frames, latent.height, latent.width]]] as const) {
+    const problem = tensorSizeProblem(dims);
+    if (problem) fail(field, `${problem} (its ${what})`);
+  }
+  const label = optStr(o.label, join(field, 'label'));
+  const preset: Preset = { name, ...(label === undefined ? {} : { label }), video, latent };
+  if (o.attentionScoresBytes !== undefined) preset.attentionScoresBytes = int(o.attentionScoresBytes, join(field, 'attentionScoresBytes'), 0);
+  return preset;
+}

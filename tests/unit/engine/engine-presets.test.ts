@@ -1,0 +1,208 @@
+/**
+ * Clip size presets in the engine (src/package/presets.ts; docs/model-package.md "Presets"): a request's
+ * `preset` sizes the latent, its noise, every denoiser and preview call and the decode; a package
+ * without presets behaves as before and refuses a preset by name.
+ */
+import { readFileSync } from 'node:fs';
+import { Tensor } from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { presetAxesProblem, VidletEngine } from '../../../src/engine/engine';
+import { InvalidRequestError } from '../../../src/engine/errors';
+import { gaussianNoise, NoiseStream } from '../../../src/engine/noise';
+import type { ComponentSession, Ort } from '../../../src/engine/sessions';
+import type { GenerateRequest } from '../../../src/engine/types';
+import { parseManifest } from '../../../src/store/manifest';
+import { cpu, fakeOrt, MODEL, storeFor, type FakeSeen } from './fake-package';
+
+const req: GenerateRequest = { prompt: 'a red ball bounces on white', seed: 7, steps: 2, guidance: 5, innerGuidance: 0, sampler: 'euler' };
+
+/** vidlet-tiny (16 frames of 128², latent 4×4×16×16) with a wide preset beside its own size (and without its scenes, which presets do not combine with yet). */
+function presetManifest() {
+  const m = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+  delete m.scenes;
+  delete m.components.sceneDenoiser;
+  m.presets = {
+    default: 'square',
+    factors: { time: 4, space: 8, causal: false },
+    patch: { frames: 1, height: 2, width: 2 },
+    sizes: [
+      { name: 'square', frames: 16, height: 128, width: 128, attentionScoresBytes: 100 },
+      { name: 'wide', label: 'wide', frames: 16, height: 128, width: 256, attentionScoresBytes: 400 },
+    ],
+  };
+  return m;
+}
+
+/** `ort` with every session's run recorded: its first output's name and its `latent` feed's dims. */
+function spyOnLatents(ort: Ort, runs: { graph: string; latent: number[] }[]): Ort {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (...a: unknown[]) => Promise<{ outputNames: readonly string[]; run: (f: Record<string, Tensor>) => unknown }>;
+  return {
+    ...ort,
+    InferenceSession: {
+      create: async (...a: unknown[]) => {
+        const s = await create(...a);
+        const run = s.run;
+        s.run = (feeds) => {
+          if (feeds.latent) runs.push({ graph: s.outputNames[0]!, latent: [...feeds.latent.dims] });
+          return run(feeds);
+        };
+        return s;
+      },
+    },
+  } as unknown as Ort;
+}
+
+async function engineFor(json: unknown, runs: { graph: string; latent: number[] }[] = [], seen?: FakeSeen) {
+  const engine = new VidletEngine(storeFor(json), spyOnLatents(fakeOrt(json, [], seen), runs), { probe: cpu });
+  const info = await engine.loadModel({ base: MODEL });
+  return { engine, info };
+}
+
+describe('VidletEngine with size presets', () => {
+  it('lists the presets in ModelInfo, the default named', async () => {
+    const { info } = await engineFor(presetManifest());
+    expect(info.defaultPreset).toBe('square');
+    expect(info.presets).toEqual([
+      { name: 'square', video: { frames: 16, height: 128, width: 256 / 2 }, attentionScoresBytes: 100 },
+      { name: 'wide', label: 'wide', video: { frames: 16, height: 128, width: 256 }, attentionScoresBytes: 400 },
+    ]);
+  });
+
+  it('makes the named preset: latent, noise, denoiser, preview and decode at its size', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const seen: FakeSeen = { timesteps: [], textBatches: [], vaeFeeds: [] };
+    const { engine } = await engineFor(presetManifest(), runs, seen);
+    const result = await engine.generate({ ...req, preset: 'wide' });
+    expect(result.preset).toBe('wide');
+    expect(result.request.preset).toBe('wide');
+    const latents = (graph: string) => runs.filter((r) => r.graph === graph).map((r) => r.latent.slice(1));
+    expect(latents('v_latent')).toEqual([[4, 4, 16, 32], [4, 4, 16, 32]]); // one call a step, batch cond + uncond
+    expect(latents('preview').length).toBeGreaterThan(0);
+    for (const l of latents('preview')) expect(l).toEqual([4, 4, 16, 32]);
+    expect(latents('video')).toEqual([[4, 4, 16, 32]]);
+    // the fake denoiser's v is 0, so the decoded latent is the initial noise: the seed's draw of the preset's size
+    expect(seen.vaeFeeds![0]!.latent!.data).toEqual(gaussianNoise(7, NoiseStream.video, 4 * 4 * 16 * 32));
+  });
+
+  it('makes the default preset, the manifest’s own size, when the request names none', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const { engine } = await engineFor(presetManifest(), runs);
+    const result = await engine.generate(req);
+    expect(result.preset).toBe('square');
+    expect(runs.filter((r) => r.graph === 'video').map((r) => r.latent)).toEqual([[1, 4, 4, 16, 16]]);
+  });
+
+  it('refuses a preset the package does not have, naming its presets, before any work', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const { engine } = await engineFor(presetManifest(), runs);
+    const error = await engine.generate({ ...req, preset: 'tall' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as InvalidRequestError).details.field).toBe('preset');
+    expect((error as Error).message).toBe('preset is "tall", but vidlet-tiny\'s presets are square, wide.');
+    expect(runs).toEqual([]);
+    await expect(engine.generate({ ...req, preset: '' })).rejects.toThrow(/preset must be a preset's name, got ""/);
+  });
+
+  it('a package without presets: the same clip as before, and any preset refused', async () => {
+    const json = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+    const runs: { graph: string; latent: number[] }[] = [];
+    const { engine, info } = await engineFor(json, runs);
+    expect(info.presets).toBeUndefined();
+    const result = await engine.generate(req);
+    expect(result.preset).toBeUndefined();
+    expect(runs.filter((r) => r.graph === 'video').map((r) => r.latent)).toEqual([[1, 4, 4, 16, 16]]);
+    await expect(engine.generate({ ...req, preset: 'square' })).rejects.toThrow(
+      /^preset is "square", but vidlet-tiny has no size presets: it makes 16×128×128 \(frames × height × width\) clips only; leave the preset out\.$/,
+    );
+  });
+});
+
+/** presetManifest with a long preset (32 frames: 8 latent frames) and a frame pair: first 2 latent frames, then 1. */
+function framesManifest() {
+  const m = presetManifest();
+  m.presets.sizes.push({ name: 'long', frames: 32, height: 128, width: 128 });
+  const file = (path: string) => ({ path, bytes: 10, sha256: 'a'.repeat(64) });
+  const graph = (latentFrames: number, path: string) => ({ latentFrames, inputs: { latent: 'latent' }, outputs: { video: 'video' }, variants: { fp32: { files: [file(path)] } } });
+  m.vaeDecoderFrames = { first: graph(2, 'vae_first.onnx'), next: graph(1, 'vae_next.onnx'), cache: [{ input: 'cache_0', output: 'next_cache_0' }] };
+  return m;
+}
+
+function framesOrt(json: unknown, calls: { graph: string; latent: number[] }[]): Ort {
+  const base = fakeOrt(json, []);
+  const zeros = (dims: number[]) => new Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+  return {
+    ...base,
+    InferenceSession: {
+      create: async (bytes: Uint8Array, opts?: unknown) => {
+        const path = new TextDecoder().decode(bytes);
+        if (!path.startsWith('vae_first') && !path.startsWith('vae_next')) return base.InferenceSession.create(bytes, opts as never);
+        const first = path.startsWith('vae_first');
+        return {
+          inputNames: first ? ['latent'] : ['latent', 'cache_0'],
+          outputNames: first ? ['video', 'cache_0'] : ['video', 'next_cache_0'],
+          release: async () => {},
+          run: async (feeds: Record<string, Tensor>) => {
+            calls.push({ graph: first ? 'first' : 'next', latent: [...feeds.latent!.dims] });
+            const [, , t, h, w] = feeds.latent!.dims as number[];
+            return { video: zeros([1, 3, 4 * t!, 8 * h!, 8 * w!]), [first ? 'cache_0' : 'next_cache_0']: zeros([1]) };
+          },
+        };
+      },
+    },
+  } as unknown as Ort;
+}
+
+describe('VidletEngine, presets of other lengths and the frame pair', () => {
+  it('loads the pair for a package whose presets it can all decode, and decodes the long preset frame by frame', async () => {
+    const json = framesManifest();
+    const calls: { graph: string; latent: number[] }[] = [];
+    const engine = new VidletEngine(storeFor(json), framesOrt(json, calls), { probe: cpu });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.vaeDecode?.graphs).toBe('frames');
+    const result = await engine.generate({ ...req, preset: 'long' });
+    expect(result.preset).toBe('long');
+    expect(result.video.frames).toBe(32);
+    expect(calls.map((c) => c.graph)).toEqual(['first', ...Array(6).fill('next')]);
+    expect(calls[0]!.latent).toEqual([1, 4, 2, 16, 16]);
+  });
+
+  it('refuses the long preset when a forced whole-clip graph decodes only the manifest’s length', async () => {
+    const json = framesManifest();
+    const engine = new VidletEngine(storeFor(json), framesOrt(json, []), { probe: cpu, vaeDecode: { graphs: 'whole' } });
+    await engine.loadModel({ base: MODEL });
+    await expect(engine.generate({ ...req, preset: 'long' })).rejects.toThrow(
+      /preset long has 8 latent frames, but this load decodes with the whole-clip VAE graph, traced for 4/,
+    );
+    await expect(engine.generate({ ...req, preset: 'wide' })).resolves.toMatchObject({ preset: 'wide' });
+  });
+});
+
+describe('presetAxesProblem', () => {
+  const session = (name: 'denoiser' | 'previewDecoder' | 'vaeDecoder', shape: (number | string)[]): ComponentSession => ({
+    name, variant: 'fp32', inputs: { latent: 'latent' }, outputs: {},
+    session: { inputMetadata: [{ name: 'latent', isTensor: true, shape }] } as never,
+  });
+  const manifest = parseManifest(presetManifest());
+
+  it('passes graphs whose latent axes are dynamic, or fixed where every preset agrees', () => {
+    expect(presetAxesProblem(manifest, 'whole', {
+      denoiser: session('denoiser', ['batch', 4, 4, 16, 'w']),
+      previewDecoder: session('previewDecoder', ['batch', 4, 't', 'h', 'w']),
+      vaeDecoder: session('vaeDecoder', [1, 4, 4, 16, 'w']),
+    })).toBeUndefined();
+  });
+
+  it('names the graph, the preset and the fixed axis otherwise', () => {
+    const problem = presetAxesProblem(manifest, 'whole', {
+      denoiser: session('denoiser', ['batch', 4, 't', 'h', 'w']),
+      vaeDecoder: session('vaeDecoder', [1, 4, 4, 16, 16]),
+    });
+    expect(problem?.component).toBe('vaeDecoder');
+    expect(problem?.message).toMatch(/^manifest\.presets offers wide \(latent 4×16×32, .*\), but the vaeDecoder graph \(vaeDecoder\) takes latent \[1,4,4,16,16\], whose width is fixed at 16; re-convert the package with --presets/);
+  });
+
+  it('asks nothing of a package without presets', () => {
+    const plain = parseManifest(JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8')));
+    expect(presetAxesProblem(plain, 'whole', { denoiser: session('denoiser', [2, 4, 4, 16, 16]) })).toBeUndefined();
+  });
+});
