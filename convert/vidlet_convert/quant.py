@@ -113,6 +113,9 @@ FP16_OP_BLOCK = ("Pow", "ReduceMean", "ReduceSum", "ReduceL2", "ReduceSumSquare"
 # and clamp, and the Expand of a norm to its Div (with Expand kept, the tiny fixture's VAE decoder, whose
 # 3-channel F.normalize norms come near 0, measured 0.011 relative instead of 0.48)
 CHAIN_OPS = ("Add", "Max", "Clip", "Expand")
+# what computes a Sin/Cos argument (fp32_nodes keeps it in float32 back to the graph's inputs)
+PHASE_OPS = ("Mul", "Div", "Add", "Sub", "Cast", "Unsqueeze", "Squeeze", "Reshape", "Expand", "Concat", "Slice",
+             "Transpose", "Gather", "Flatten", "Neg", "Exp", "Pow", "Sqrt", "Reciprocal", "MatMul", "Identity")
 
 
 def keep_in_fp32(*modules) -> tuple[str, ...]:
@@ -155,7 +158,20 @@ def fp32_nodes(model: onnx.ModelProto, modules=(), scopes=()) -> list[str]:
         if (path and _kept_path(path, modules, scopes)) or reads_kept or n.op_type in FP16_OP_BLOCK or chain:
             kept.append(n.name)
             fp32_values.update(n.output)
-    return kept
+    # Sin/Cos (timestep embeddings, RoPE) with the whole computation of their argument: a phase of
+    # t·1000·freq needs its absolute error well under 1, and half has 0.5 between 512 and 1024 (diffusers'
+    # get_timestep_embedding computes in float32 explicitly; the fp32 export loses the `.float()`)
+    producer = {o: n for n in g.node for o in n.output}
+    todo = [n for n in g.node if n.op_type in ("Sin", "Cos")]
+    seen = {n.name for n in todo}
+    while todo:
+        n = todo.pop()
+        for i in n.input:
+            p = producer.get(i)
+            if p is not None and p.op_type in PHASE_OPS and p.name not in seen:
+                seen.add(p.name)
+                todo.append(p)
+    return kept + [n.name for n in g.node if n.name in seen and n.name not in set(kept)]
 
 
 def _infer_types(model: onnx.ModelProto) -> None:

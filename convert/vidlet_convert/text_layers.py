@@ -218,8 +218,8 @@ class Part:
         return rename(out.name)
 
     def add_embedding(self, table: torch.Tensor, ids: str, form: str, shard_bytes: int) -> str:
-        """Rows of `table` [V, D] gathered by `ids` → [..., D] float: float32, or int8 with one scale per
-        row (dequantized after the gather). Split into parts of at most `shard_bytes` each; a part's rows
+        """Rows of `table` [V, D] gathered by `ids` → [..., D] float32; `form`: the table stored in float32,
+        float16 (rows cast after the gather) or int8 with one scale per row (dequantized after the gather). Split into parts of at most `shard_bytes` each; a part's rows
         are gathered where the id falls in it and summed (the other parts contribute 0)."""
         v, d = table.shape
         rows = max(1, min(v, shard_bytes // (d * {"fp32": 4, "fp16": 2, "int8": 1}[form])))
