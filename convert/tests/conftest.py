@@ -7,6 +7,8 @@ from vidlet_convert.__main__ import main
 from vidlet_convert.fixture import make_fixture
 
 FRAMES, HEIGHT, WIDTH, L, SHARD = 9, 32, 32, 16, 64 * 1024
+# the default variants and fp16 (tests/test_fp16.py): one conversion per fixture serves every test
+VARIANTS = "fp32,int8,q4,fp16"
 
 
 @pytest.fixture(scope="session")
@@ -15,7 +17,8 @@ def converted(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("pkg"))
     make_fixture(src, seed=0)
     rc = main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
-               str(WIDTH), "--max-length", str(L), "--steps", "4", "--shard-bytes", str(SHARD), "--name", "wan-tiny"])
+               str(WIDTH), "--max-length", str(L), "--steps", "4", "--shard-bytes", str(SHARD), "--name", "wan-tiny",
+               "--variants", VARIANTS])
     assert rc == 0
     return src, out
 
@@ -41,7 +44,7 @@ def ltx_converted(tmp_path_factory):
     rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT), "--width",
                str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
                "--steps", str(LTX_STEPS), "--decode-timestep", str(LTX_DECODE_T), "--decode-noise-scale", "0",
-               "--name", "ltx-tiny"])
+               "--variants", VARIANTS, "--name", "ltx-tiny"])
     assert rc == 0
     return src, out, sigmas
 

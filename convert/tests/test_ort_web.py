@@ -18,6 +18,9 @@ HERE = os.path.dirname(__file__)
 REPO = os.path.dirname(os.path.dirname(HERE))
 # Same graph, same inputs, two builds of onnxruntime (native CPU, wasm SIMD): kernel order only.
 WEB_TOLERANCE = 1e-5
+# fp16: the two builds round to half in different places (native CPU runs most ops in float32 between
+# Casts it inserts; wasm has half kernels of its own): measured up to 4.9e-4 on the tiny packages
+WEB_TOLERANCE_FP16 = 2e-3
 
 @pytest.fixture(autouse=True)
 def _node_modules():
@@ -61,9 +64,9 @@ def test_every_graph_runs_the_same_in_onnxruntime_web(package, request, tmp_path
                 assert a.shape == b.shape
                 rel = float(np.abs(a - b).max()) / max(float(np.abs(a).max()), 1e-12)
                 print(f"{package} {role}.{variant}: onnxruntime-web vs onnxruntime relative {rel:.3g}")
-                assert rel <= WEB_TOLERANCE, (role, variant, rel)
+                assert rel <= (WEB_TOLERANCE_FP16 if variant == "fp16" else WEB_TOLERANCE), (role, variant, rel)
             checked += 1
-    assert checked == 8  # 4 fp32 graphs + int8 and q4 text encoder and denoiser
+    assert checked == 12  # 4 graphs in fp32 and fp16 + int8 and q4 text encoder and denoiser
 
 
 def test_web_step_runs_a_graph_once_and_reports(converted):

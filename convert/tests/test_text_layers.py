@@ -29,7 +29,7 @@ def converted(tmp_path_factory):
     # shards of 64 KB: the checkpoint spreads over several files and the float table (128 KB) over parts
     params = write_text_encoder(src, CONFIG, seed=3, dtype=torch.float32, shard_bytes=64 * 1024)
     feeds = example_inputs(CONFIG["vocab_size"], 16, CONFIG["d_model"], (1, 2, 2), L, seed=5)["textEncoder"]
-    errors, component, sizes, extra = convert_text_encoder(src, feeds, out, ["fp32", "int8", "q4"], 64 * 1024)
+    errors, component, sizes, extra = convert_text_encoder(src, feeds, out, ["fp32", "fp16", "int8", "q4"], 64 * 1024)
     return src, out, feeds, errors, component, sizes, extra, params
 
 
@@ -56,7 +56,7 @@ def test_the_checkpoint_is_sharded_and_transformers_reads_it(converted):
     assert sum(p.numel() for p in whole(src).parameters()) == params
 
 
-@pytest.mark.parametrize("variant,tolerance", [("fp32", 1e-5), ("int8", 0.05), ("q4", 0.25)])
+@pytest.mark.parametrize("variant,tolerance", [("fp32", 1e-5), ("fp16", 0.03), ("int8", 0.05), ("q4", 0.25)])
 def test_joined_graph_matches_the_whole_encoder(converted, variant, tolerance):
     src, out, feeds, errors, component, *_ = converted
     path = os.path.join(out, component["variants"][variant]["files"][0]["path"])

@@ -17,8 +17,12 @@ from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
 from package_sampler import sample
 # One full sampling through the package (onnxruntime) against WanPipeline (PyTorch), same noise:
 # fp32 graphs differ by kernel order only, which 4 Euler steps and the VAE cannot amplify past this.
-# Measured: fp32 6e-7, int8 0.0033, q4 0.040 (latent, relative); video errors are smaller.
-SAMPLE_TOLERANCE = {"fp32": 1e-4, "int8": 0.02, "q4": 0.15}
+# Measured: fp32 6e-7, fp16 6.9e-4, int8 0.0033, q4 0.040 (latent, relative); video errors are smaller
+# (but fp16's, below).
+SAMPLE_TOLERANCE = {"fp32": 1e-4, "fp16": 2e-3, "int8": 0.02, "q4": 0.15}
+# video max abs; 2x the latent's unless stated. fp16 decodes with the fp16 VAE decoder, and the tiny random
+# VAE's 3-channel normalisations amplify half's rounding (its graph: 0.016 relative): measured 0.10
+VIDEO_TOLERANCE = {"fp16": 0.3}
 
 
 def test_every_graph_within_tolerance_and_recorded(converted):
@@ -83,7 +87,7 @@ def test_cli_refuses_variants_without_fp32():
         parse_args(["wan", "--from", "x", "--out", "y", "--variants", "int8"])
 
 
-@pytest.mark.parametrize("variant", ["fp32", "int8", "q4"])
+@pytest.mark.parametrize("variant", ["fp32", "fp16", "int8", "q4"])
 def test_package_sampling_matches_wan_pipeline(converted, variant):
     """Text encoder → 4 Euler steps with CFG 5 → VAE decoder, in onnxruntime from the package, against
     diffusers' WanPipeline with the same scheduler and noise: the graphs' check, so the pipeline gets
@@ -107,7 +111,7 @@ def test_package_sampling_matches_wan_pipeline(converted, variant):
     ref = ref_video.permute(0, 2, 1, 3, 4).numpy() * 2 - 1  # → [B,3,T,H,W] in [-1,1]
     vid_err = float(np.abs(video - ref).max())
     print(f"{variant}: latent relative {lat_err:.3g}, video max abs {vid_err:.3g}")
-    assert lat_err <= SAMPLE_TOLERANCE[variant] and vid_err <= 2 * SAMPLE_TOLERANCE[variant]
+    assert lat_err <= SAMPLE_TOLERANCE[variant] and vid_err <= VIDEO_TOLERANCE.get(variant, 2 * SAMPLE_TOLERANCE[variant])
     # the comparison is not vacuous: the sampled latent moved away from the noise (by 2.4 here)
     assert float(np.abs(x - noise.numpy()).max()) > 1.0
 

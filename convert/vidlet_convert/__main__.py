@@ -56,7 +56,8 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     p.add_argument("--from", dest="src", required=True, help="the checkpoint folder (model_index.json, transformer/, ...)")
     p.add_argument("--out", required=True, help="the package folder to write")
     p.add_argument("--variants", default="fp32,int8,q4", type=lambda s: s.split(","),
-                   help="comma-separated; fp32 is always made first (int8 is quantized from it)")
+                   help="comma-separated, of fp32, fp16, int8, q4; fp32 is always made first (the others are made "
+                        "from it)")
     # None: the family's default, or with --presets the first preset (resolve_size)
     p.add_argument("--frames", type=int, default=None, help=f"default {frames}")
     p.add_argument("--height", type=int, default=None, help=f"default {height}")
@@ -125,9 +126,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     if "fp32" not in args.variants:
         ap.error("--variants must include fp32 (the other variants are made from it)")
     args.variants = ["fp32"] + [v for v in args.variants if v != "fp32"]
-    unknown = set(args.variants) - {"fp32", "int8", "q4"}
+    unknown = set(args.variants) - {"fp32", "fp16", "int8", "q4"}
     if unknown:
-        ap.error(f"--variants: {sorted(unknown)} not supported yet (fp32, int8, q4)")
+        ap.error(f"--variants: {sorted(unknown)} not supported (fp32, fp16, int8, q4)")
     if args.sigmas is not None and args.steps not in (None, len(args.sigmas)):
         ap.error(f"--steps {args.steps}: --sigmas lists {len(args.sigmas)} noise levels, which fixes the step count; "
                  "leave --steps out")

@@ -14,8 +14,8 @@ import onnx
 import torch
 
 from . import onnx_io
-from .package import compare, file_entries
-from .quant import QUANTIZERS
+from .package import compare, file_entries, variant_entry
+from .quant import keep_in_fp32, quantize
 
 # graph role → (file stem, inputs, outputs, inputs whose axis 0 is the batch)
 GRAPHS = {
@@ -32,6 +32,10 @@ GRAPHS = {
 # variant asked for. Per-channel int8 of Wan's VAE convolutions measured 0.029 max abs at the real
 # widths (one block) but 0.73 on the tiny fixture's 3-channel convolutions (convert/README.md).
 QUANT_ROLES = ("textEncoder", "denoiser")
+# fp16 for every graph: the engine picks it (WebGPU with shader-f16) for each component that has it,
+# so a package whose components all have it runs in half precision throughout; the VAE decoder's
+# activations are the largest tensors of a clip, where half precision saves the most memory
+VARIANT_ROLES = {"fp16": tuple(GRAPHS), "int8": QUANT_ROLES, "q4": QUANT_ROLES}
 
 
 def load_checkpoint(src: str, pipeline: str, family: str, roles, te_config, tr_class, vae_class):
@@ -145,17 +149,18 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args, preset
         onnx_io.to_raw_data(model)
         variants = {}
         for variant in args.variants:
-            if variant != "fp32" and role not in QUANT_ROLES:
+            if variant != "fp32" and role not in VARIANT_ROLES[variant]:
                 continue
             if variant != "fp32":
                 model = onnx.load(out(f"{stem}.onnx"))  # the fp32 graph written just before, weights loaded
                 onnx_io.to_raw_data(model)
-                if QUANTIZERS[variant](model) == 0:
+                # fp16 keeps the modules transformers/diffusers keep in float32 (quant.to_fp16)
+                if quantize(variant, model, keep_in_fp32(modules[role])) == 0:
                     continue  # nothing large enough to quantize: the variant would be fp32 under another name
             name = f"{stem}.onnx" if variant == "fp32" else f"{stem}.{variant}.onnx"
             files = onnx_io.save_sharded(model, out(name), args.shard_bytes)
             errors[f"{role}.{variant}"] = error(out(name), modules[role], feeds[role], outs, variant)
-            variants[variant] = {"files": file_entries(args.out, files)}
+            variants[variant] = variant_entry(args.out, files, variant)
             sizes[(role, variant)] = sum(f["bytes"] for f in variants[variant]["files"])
         # batch is dynamic where the engine batches: check batch 1 too (the exporter specialises easily)
         if dyn:

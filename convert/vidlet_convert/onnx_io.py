@@ -47,11 +47,30 @@ def export(module: torch.nn.Module, args: tuple, input_names: list[str], output_
         program.save(path, external_data=True)
         model = onnx.load(path, load_external_data=True)
     # The exporter records each node's Python stack trace and module path as metadata: ~400 KB per
-    # Wan block (most of the tiny fixture's graph file), useless to the engine.
+    # Wan block (most of the tiny fixture's graph file), useless to the engine. The module path alone
+    # is kept, as the node name's prefix (`tr.blocks.0.norm1/node_layer_norm`, as the TorchScript
+    # exporter named nodes): the fp16 variant keeps the nodes of a model's `_keep_in_fp32_modules`
+    # in float32 by it (quant.to_fp16), also after the graph is written and read back.
     for node in model.graph.node:
+        path = module_path(node)
+        if path:
+            node.name = f"{path}/{node.name}"
         del node.metadata_props[:]
         node.doc_string = ""
     return model
+
+
+def module_path(node: onnx.NodeProto) -> str:
+    """The dotted path of the innermost torch module a node was exported from ('' for the top module),
+    from the dynamo exporter's `pkg.torch.onnx.name_scopes` metadata: ['', 'tr', 'tr.blocks.0', ...,
+    the aten op's own name]."""
+    import ast
+
+    for p in node.metadata_props:
+        if p.key == "pkg.torch.onnx.name_scopes":
+            scopes = ast.literal_eval(p.value)
+            return scopes[-2] if len(scopes) >= 2 else ""
+    return ""
 
 
 def save_sharded(model: onnx.ModelProto, path: str, shard_bytes: int = SHARD_BYTES) -> list[str]:

@@ -115,4 +115,193 @@ def quantize_q4(model: onnx.ModelProto) -> int:
     return quantize_nbits(model, 4)[0]
 
 
-QUANTIZERS = {"int8": quantize_matmul8, "q4": quantize_q4}
+# --- fp16 -------------------------------------------------------------------------------------------
+# Op types computed in float32 inside an fp16 graph, beyond onnxruntime's own default list (ops it has no
+# float16 kernel for: Range, CumSum, Min, Max, TopK, ...). A sum of squares overflows half precision
+# (65504) once |x| passes 256: the RMS norms as exported (T5LayerNorm, Wan's attention norm_q/norm_k: Pow
+# → ReduceMean → Add ε → Sqrt → Reciprocal) and the Wan VAE's F.normalize (ReduceL2). These are what
+# torch runs in float32 too (T5LayerNorm upcasts, diffusers' FP32LayerNorm; an exported fp32 graph loses
+# the `.float()`). onnxruntime-web's WebGPU kernels (lib/wasm/jsep/webgpu/ops in onnxruntime-web 1.31)
+# already accumulate LayerNormalization, InstanceNormalization and the Reduce ops in f32, but the
+# values between these ops are stored in the graph's type, so the whole chain is kept in float32 here
+# (an Add/Max/Clip/Expand fed only by kept values, the ε, is kept with it: CHAIN_OPS). Not kept: Softmax
+# (after its max is subtracted every exp is ≤ 1 and a row sums to at most its length; the JSEP kernel
+# sums in f16) and MatMul/Conv (f16 accumulation on WebGPU: not measurable here, see convert/README.md).
+FP16_OP_BLOCK = ("Pow", "ReduceMean", "ReduceSum", "ReduceL2", "ReduceSumSquare", "Sqrt")
+# ops that carry a kept value on in float32 when every non-constant input is a kept value: the ε sum
+# and clamp, and the Expand of a norm to its Div (with Expand kept, the tiny fixture's VAE decoder, whose
+# 3-channel F.normalize norms come near 0, measured 0.011 relative instead of 0.48)
+CHAIN_OPS = ("Add", "Max", "Clip", "Expand")
+# what computes a Sin/Cos argument (fp32_nodes keeps it in float32 back to the graph's inputs)
+PHASE_OPS = ("Mul", "Div", "Add", "Sub", "Cast", "Unsqueeze", "Squeeze", "Reshape", "Expand", "Concat", "Slice",
+             "Transpose", "Gather", "Flatten", "Neg", "Exp", "Pow", "Sqrt", "Reciprocal", "MatMul", "Identity")
+
+
+def keep_in_fp32(*modules) -> tuple[str, ...]:
+    """The `_keep_in_fp32_modules` of every transformers/diffusers model class among `modules` and their
+    submodules (a class or an instance): module names that library keeps in float32 when it runs the
+    model in half precision (T5/umT5: `wo`; WanTransformer3DModel: rope, time_embedder, scale_shift_table,
+    norm1-3; LTX and the VAEs: none)."""
+    import torch
+
+    names: list[str] = []
+    for m in modules:
+        for sub in (m.modules() if isinstance(m, torch.nn.Module) else [m]):
+            names += [n for n in (getattr(sub, "_keep_in_fp32_modules", None) or []) if n not in names]
+    return tuple(names)
+
+
+def _kept_path(path: str, names, scopes) -> bool:
+    """transformers' and diffusers' rule for a parameter name (`any(n in name.split("."))`), applied to a
+    node's module path or an initializer's name; `scopes`: fnmatch patterns on the whole path."""
+    from fnmatch import fnmatchcase
+
+    return any(n in path.split(".") for n in names) or any(fnmatchcase(path, s) for s in scopes)
+
+
+def fp32_nodes(model: onnx.ModelProto, modules=(), scopes=()) -> list[str]:
+    """Names of the nodes to compute in float32: those exported from a kept module (the module path
+    onnx_io.export put before the node name's last '/'), those reading a kept parameter (an initializer
+    named after it, e.g. Wan's `blocks.0.scale_shift_table`), the FP16_OP_BLOCK ops, and the chain
+    between them (CHAIN_OPS)."""
+    g = model.graph
+    inits = {t.name for t in g.initializer}
+    const = inits | {o for n in g.node if n.op_type == "Constant" for o in n.output}
+    kept: list[str] = []
+    fp32_values: set[str] = set()
+    for n in g.node:
+        path = n.name.rpartition("/")[0]
+        reads_kept = any(i in inits and _kept_path(i, modules, scopes) for i in n.input)
+        chain = n.op_type in CHAIN_OPS and any(i in fp32_values for i in n.input) \
+            and all(i in fp32_values or i in const or i == "" for i in n.input)
+        if (path and _kept_path(path, modules, scopes)) or reads_kept or n.op_type in FP16_OP_BLOCK or chain:
+            kept.append(n.name)
+            fp32_values.update(n.output)
+    # Sin/Cos (timestep embeddings, RoPE) with the whole computation of their argument: a phase of
+    # t·1000·freq needs its absolute error well under 1, and half has 0.5 between 512 and 1024 (diffusers'
+    # get_timestep_embedding computes in float32 explicitly; the fp32 export loses the `.float()`)
+    producer = {o: n for n in g.node for o in n.output}
+    todo = [n for n in g.node if n.op_type in ("Sin", "Cos")]
+    seen = {n.name for n in todo}
+    while todo:
+        n = todo.pop()
+        for i in n.input:
+            p = producer.get(i)
+            if p is not None and p.op_type in PHASE_OPS and p.name not in seen:
+                seen.add(p.name)
+                todo.append(p)
+    return kept + [n.name for n in g.node if n.name in seen and n.name not in set(kept)]
+
+
+def _infer_types(model: onnx.ModelProto) -> None:
+    """onnx shape inference on `model` in place, without serialising its weights (a DiT is past
+    protobuf's 2 GB): large initializers' bytes are set aside while it runs."""
+    g = model.graph
+    saved = {}
+    for t in g.initializer:
+        if t.HasField("raw_data") and len(t.raw_data) > 1024:
+            saved[t.name] = t.raw_data
+            t.ClearField("raw_data")
+            t.data_location = onnx.TensorProto.EXTERNAL
+            e = t.external_data.add()
+            e.key, e.value = "location", "set-aside"
+    inferred = onnx.shape_inference.infer_shapes(model)
+    for t in g.initializer:
+        if t.name in saved:
+            del t.external_data[:]
+            t.data_location = onnx.TensorProto.DEFAULT
+            t.raw_data = saved.pop(t.name)
+    del g.value_info[:]
+    g.value_info.extend(inferred.graph.value_info)
+
+
+def _skip_half_round_trips(model: onnx.ModelProto) -> int:
+    """convert_float_to_float16 casts every kept node's outputs back to float16 and its inputs to
+    float32, so two kept nodes in a row (and a kept node reading a float32 graph input) would pass their
+    value through half precision — the overflow the node was kept for. Each Cast(to float) of a
+    Cast(to float16) of a float32 value becomes an Identity of that value; casts left unused are
+    removed. Returns the round trips removed."""
+    from onnx import TensorProto
+
+    g = model.graph
+    types = {v.name: v.type.tensor_type.elem_type for v in [*g.input, *g.value_info, *g.output]}
+    types.update({t.name: t.data_type for t in g.initializer})
+    producer = {o: n for n in g.node for o in n.output}
+
+    def cast_to(n) -> int | None:
+        return next((a.i for a in n.attribute if a.name == "to"), None) if n.op_type == "Cast" else None
+
+    removed = 0
+    for n in g.node:
+        src = producer.get(n.input[0]) if n.op_type == "Cast" else None
+        if cast_to(n) == TensorProto.FLOAT and src is not None and cast_to(src) == TensorProto.FLOAT16 \
+                and types.get(src.input[0]) == TensorProto.FLOAT:
+            n.op_type = "Identity"
+            del n.attribute[:]
+            n.input[0] = src.input[0]
+            removed += 1
+    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+    keep = [n for n in g.node if n.op_type != "Cast" or any(o in used for o in n.output)]
+    del g.node[:]
+    g.node.extend(keep)
+    return removed
+
+
+def _topological_order(g: onnx.GraphProto) -> None:
+    """Put the nodes in an order where each comes after what it reads, as ONNX requires (the converter
+    appends its Casts at the end; onnxruntime sorts for itself, other runtimes need not)."""
+    ready = {i.name for i in g.input} | {t.name for t in g.initializer} | {""}
+    nodes, order = list(g.node), []
+    waiting = {id(n): sum(i not in ready for i in set(n.input)) for n in nodes}
+    readers: dict[str, list] = {}
+    for n in nodes:
+        for i in set(n.input):
+            if i not in ready:
+                readers.setdefault(i, []).append(n)
+    queue = [n for n in nodes if waiting[id(n)] == 0]
+    while queue:
+        n = queue.pop(0)
+        order.append(n)
+        for o in n.output:
+            for r in readers.pop(o, []):
+                waiting[id(r)] -= 1
+                if waiting[id(r)] == 0:
+                    queue.append(r)
+    if len(order) != len(nodes):
+        raise ValueError(f"fp16: {len(nodes) - len(order)} nodes read values nothing writes")
+    copies = [onnx.NodeProto() for _ in order]  # copied out before the list they live in is cleared
+    for c, n in zip(copies, order):
+        c.CopyFrom(n)
+    del g.node[:]
+    g.node.extend(copies)
+
+
+def to_fp16(model: onnx.ModelProto, modules=(), scopes=()) -> int:
+    """float16 weights and arithmetic, float32 at the graph boundary (docs/model-package.md: every variant
+    takes and gives float32), with onnxruntime's own converter (onnxruntime.transformers.float16). Kept in
+    float32: the nodes of `modules` (keep_in_fp32: the library's `_keep_in_fp32_modules`) and of `scopes`
+    (fnmatch patterns on the module path), and the FP16_OP_BLOCK chains (fp32_nodes). Weights read only by
+    kept nodes stay float32. Modifies `model` in place; returns the initializers made float16."""
+    from onnxruntime.transformers.float16 import DEFAULT_OP_BLOCK_LIST, convert_float_to_float16
+
+    _infer_types(model)
+    kept = fp32_nodes(model, modules, scopes)
+    before = {t.name for t in model.graph.initializer if t.data_type == onnx.TensorProto.FLOAT}
+    # max_finite_val: a weight past half's range is clamped to 65504 (none in a trained checkpoint's
+    # weights that are not kept; such a weight would show in the error check)
+    out = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=True,
+                                   op_block_list=[*DEFAULT_OP_BLOCK_LIST, *FP16_OP_BLOCK], node_block_list=kept)
+    if out is not model:
+        model.CopyFrom(out)
+    _skip_half_round_trips(model)
+    _topological_order(model.graph)
+    del model.graph.value_info[:]  # the converter's, partly stale after the rewiring; runtimes infer their own
+    return sum(t.data_type == onnx.TensorProto.FLOAT16 for t in model.graph.initializer if t.name in before)
+
+
+def quantize(variant: str, model: onnx.ModelProto, keep: tuple[str, ...] = (), scopes: tuple[str, ...] = ()) -> int:
+    """QUANTIZERS[variant] on `model`; fp16 also takes the modules and scopes it keeps in float32."""
+    return to_fp16(model, keep, scopes) if variant == "fp16" else QUANTIZERS[variant](model)
+
+
+QUANTIZERS = {"fp16": to_fp16, "int8": quantize_matmul8, "q4": quantize_q4}

@@ -26,8 +26,8 @@ from onnx import TensorProto, helper
 from torch import nn
 
 from . import onnx_io
-from .package import compare, file_entries
-from .quant import QUANTIZERS, int8_channels
+from .package import compare, variant_entry
+from .quant import int8_channels, keep_in_fp32, quantize
 PART_BYTES = 1 << 30  # a text encoder past this is written in parts (Joined); the engine holds one at a time
 ROWS_PER_CHUNK = 8192  # embedding rows converted at a time (umT5: 32 k floats each chunk of 4,096-wide rows)
 
@@ -108,12 +108,22 @@ class Family:
     # it to the others, so each stage here gets block 0's (a 32 x heads table) to compute the same bias.
     shared_bias: bool
     masked: bool  # the pipeline passes attention_mask and zeroes padded rows (Wan) or neither (LTX)
+    model: str  # the encoder model class: its `_keep_in_fp32_modules` (`wo`) stay float32 in the fp16 variant
+    # The fp16 variant keeps these module paths (fnmatch, within a BlockStage) in float32 too: transformers
+    # runs T5 in half precision with `wo` in float32, and `hidden + wo(...)` then promotes the residual
+    # stream to float32 from the first feed-forward on (T5's activations pass 65504), while T5LayerNorm
+    # computes in float32 whatever its input. Keeping `wo` alone in an ONNX graph would cast its output
+    # back to half before that sum, so the residual sums (the nodes of `block.layer.N` itself) and the
+    # layer norms are kept as well; between stages the stream is float32 anyway (each stage's boundary).
+    fp32_scopes: tuple[str, ...] = ("block.layer.[0-9]", "*.layer_norm")
 
 
 UMT5 = Family("transformers.UMT5Config", "transformers.models.umt5.modeling_umt5.UMT5Block",
-              "transformers.models.umt5.modeling_umt5.UMT5LayerNorm", shared_bias=False, masked=True)
+              "transformers.models.umt5.modeling_umt5.UMT5LayerNorm", shared_bias=False, masked=True,
+              model="transformers.UMT5EncoderModel")
 T5 = Family("transformers.T5Config", "transformers.models.t5.modeling_t5.T5Block",
-            "transformers.models.t5.modeling_t5.T5LayerNorm", shared_bias=True, masked=False)
+            "transformers.models.t5.modeling_t5.T5LayerNorm", shared_bias=True, masked=False,
+            model="transformers.T5EncoderModel")
 BIAS = "layer.0.SelfAttention.relative_attention_bias.weight"
 
 
@@ -207,19 +217,19 @@ class Part:
         (out,) = g.output
         return rename(out.name)
 
-    def add_embedding(self, table: torch.Tensor, ids: str, quantized: bool, shard_bytes: int) -> str:
-        """Rows of `table` [V, D] gathered by `ids` → [..., D] float: float32, or int8 with one scale per
-        row (dequantized after the gather). Split into parts of at most `shard_bytes` each; a part's rows
+    def add_embedding(self, table: torch.Tensor, ids: str, form: str, shard_bytes: int) -> str:
+        """Rows of `table` [V, D] gathered by `ids` → [..., D] float32; `form`: the table stored in float32,
+        float16 (rows cast after the gather) or int8 with one scale per row (dequantized after the gather). Split into parts of at most `shard_bytes` each; a part's rows
         are gathered where the id falls in it and summed (the other parts contribute 0)."""
         v, d = table.shape
-        rows = max(1, min(v, shard_bytes // (d * (1 if quantized else 4))))
+        rows = max(1, min(v, shard_bytes // (d * {"fp32": 4, "fp16": 2, "int8": 1}[form])))
         parts = []
         for i, start in enumerate(range(0, v, rows)):
             stop = min(v, start + rows)
             idx = ids
             if stop - start < v:  # an id outside this part reads row 0, masked out below
                 idx, inside = self._part_index(ids, start, stop, i)
-            parts.append(self._gather_rows(table[start:stop], idx, quantized, f"embed{i}"))
+            parts.append(self._gather_rows(table[start:stop], idx, form, f"embed{i}"))
             if stop - start < v:
                 self.nodes.append(helper.make_node("Unsqueeze", [inside, "embed/last_axis"], [f"embed{i}/inside3"]))
                 self.nodes.append(helper.make_node("Where", [f"embed{i}/inside3", parts[-1], "embed/zero"],
@@ -246,9 +256,17 @@ class Part:
         ]
         return f"{p}/index", f"{p}/inside"
 
-    def _gather_rows(self, table: torch.Tensor, idx: str, quantized: bool, p: str) -> str:
+    def _gather_rows(self, table: torch.Tensor, idx: str, form: str, p: str) -> str:
         v, d = table.shape
-        if not quantized:
+        if form == "fp16":  # rows gathered in half, then float32 for block 0 (every stage takes float32)
+            tensor = external_tensor(f"{p}/table", TensorProto.FLOAT16, [v, d])
+            self.shards.write(tensor, (table[s:s + ROWS_PER_CHUNK].half().numpy().tobytes()
+                                       for s in range(0, v, ROWS_PER_CHUNK)))
+            self.initializers.append(tensor)
+            self.nodes += [helper.make_node("Gather", [f"{p}/table", idx], [f"{p}/half_rows"]),
+                           helper.make_node("Cast", [f"{p}/half_rows"], [f"{p}/rows"], to=TensorProto.FLOAT)]
+            return f"{p}/rows"
+        if form == "fp32":
             tensor = external_tensor(f"{p}/table", TensorProto.FLOAT, [v, d])
             self.shards.write(tensor, (table[s:s + ROWS_PER_CHUNK].float().numpy().tobytes()
                                        for s in range(0, v, ROWS_PER_CHUNK)))
@@ -309,8 +327,8 @@ class Joined:
     def current(self) -> Part:
         return self.parts[-1]
 
-    def add_embedding(self, table: torch.Tensor, quantized: bool) -> str:
-        return self.current.add_embedding(table, "input_ids", quantized, self.shard_bytes)
+    def add_embedding(self, table: torch.Tensor, form: str) -> str:
+        return self.current.add_embedding(table, "input_ids", form, self.shard_bytes)
 
     def add_stage(self, model: onnx.ModelProto, prefix: str, hidden: str) -> str:
         size = sum(len(t.raw_data) for t in model.graph.initializer)
@@ -388,7 +406,9 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
             errors[key] = {**e, "stage": stage}
 
     table = ckpt.get(embedding_key(ckpt))
-    hidden = {v: joined[v].add_embedding(table, v != "fp32") for v in variants}
+    # the table in float32, float16 (fp16) or int8 rows (int8, q4: MatMulNBits takes no Gather)
+    hidden = {v: joined[v].add_embedding(table, v if v in ("fp32", "fp16") else "int8") for v in variants}
+    keep = keep_in_fp32(load_class(family.model))
     with torch.no_grad():
         ref = table[ids].float()  # the embedding is exact in float32; its int8 error shows in the whole graph
     del table
@@ -408,7 +428,7 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
             m = onnx.ModelProto()
             m.CopyFrom(exported)
             if v != "fp32" and stage != "final":  # the final norm has no weight worth quantizing
-                QUANTIZERS[v](m)
+                quantize(v, m, keep, family.fp32_scopes)
             stage_error(v, compare(run_model(m, np_feeds), out.numpy(), v))
             hidden[v] = joined[v].add_stage(m, stage, hidden[v])
             del m
@@ -421,7 +441,7 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
     for v in variants:
         parts = joined[v].save(hidden[v])
         files = [f for part in parts for f in part]
-        component["variants"][v] = {"files": file_entries(out_dir, files)}
+        component["variants"][v] = variant_entry(out_dir, files, v)
         if len(parts) > 1:
             component["variants"][v]["parts"] = [len(part) for part in parts]
         sizes[v] = sum(f["bytes"] for f in component["variants"][v]["files"])
