@@ -8,11 +8,10 @@
  * the right ones, and that quantizing at all moved them (the fp32 graph's output differs).
  * Served by playwright routes from the repository (no server, no network).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { launchWebGpuChromium, routeCheckPage } from './helpers/webgpu-page';
 import { available, CHROMIUM } from '../prerequisites';
 
 const FIXTURE = 'tests/fixtures/quantized-matmul';
@@ -54,22 +53,10 @@ describe.runIf(available(CHROMIUM, TITLE))(TITLE, () => {
     const ref = JSON.parse(readFileSync(join(FIXTURE, 'ref.json'), 'utf8')) as Ref;
     expect(ref.outputs.int8.ops).toEqual(['MatMulNBits']);
     expect(ref.outputs.q4.ops).toEqual(['MatMulNBits']);
-    const dir = mkdtempSync(join(tmpdir(), 'vidlet-qmatmul-'));
-    const ctx = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM.path,
-      headless: true,
-      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-    });
+    const browser = await launchWebGpuChromium('vidlet-qmatmul-');
+    const ctx = browser.ctx;
     try {
-      await ctx.route(`${ORIGIN}/**`, async (route) => {
-        const path = new URL(route.request().url()).pathname;
-        const type = (p: string) => (p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.mjs') ? 'text/javascript' : 'application/octet-stream');
-        if (path === '/') return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="/check.mjs"></script>' });
-        if (path === '/check.mjs') return route.fulfill({ contentType: 'text/javascript', body: PAGE });
-        const file = path.startsWith('/ort/') ? `node_modules/onnxruntime-web/dist/${path.slice(5)}` : path.startsWith('/g/') ? `${FIXTURE}/${path.slice(3)}` : null;
-        if (!file || file.includes('..') || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-        return route.fulfill({ contentType: type(file), body: readFileSync(file) });
-      });
+      await routeCheckPage(ctx, ORIGIN, PAGE, { g: FIXTURE });
       const page = ctx.pages()[0] ?? (await ctx.newPage());
       const placements: Record<string, string[]> = {};
       let current = '';
@@ -108,8 +95,7 @@ describe.runIf(available(CHROMIUM, TITLE))(TITLE, () => {
       expect(ref.outputs.int8.relative_to_fp32).toBeLessThan(ref.outputs.q4.relative_to_fp32 / 4);
       expect(relative(got['int8/webgpu']!.y, ref.outputs.q4.y)).toBeGreaterThan(1e-3);
     } finally {
-      await ctx.close();
-      rmSync(dir, { recursive: true, force: true });
+      await browser.close();
     }
   }, 180_000);
 });

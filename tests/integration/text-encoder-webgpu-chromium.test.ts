@@ -7,12 +7,9 @@
  * it). The engine picks fp32 on WebGPU (backend.ts); this checks that int8 works there when forced.
  * Opt-in (VIDLET_WEBGPU_E2E=1): a 24 MB graph on a software GPU takes a while.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { launchWebGpuChromium, routeCheckPage } from './helpers/webgpu-page';
 import { available, CHROMIUM, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
@@ -53,22 +50,10 @@ describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && available(SHIPPED_MODEL,
       bundle: true, format: 'esm', write: false, platform: 'browser', target: 'es2022', external: ['node:os'],
     });
     const script = bundle.outputFiles[0]!.text;
-    const dir = mkdtempSync(join(tmpdir(), 'vidlet-te-webgpu-'));
-    const ctx = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM.path,
-      headless: true,
-      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-    });
+    const browser = await launchWebGpuChromium('vidlet-te-webgpu-');
+    const ctx = browser.ctx;
     try {
-      await ctx.route(`${ORIGIN}/**`, async (route) => {
-        const path = new URL(route.request().url()).pathname;
-        const type = (p: string) => (p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.mjs') || p.endsWith('.js') ? 'text/javascript' : p.endsWith('.json') ? 'application/json' : 'application/octet-stream');
-        if (path === '/') return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="/check.mjs"></script>' });
-        if (path === '/check.mjs') return route.fulfill({ contentType: 'text/javascript', body: script });
-        const file = path.startsWith('/ort/') ? `node_modules/onnxruntime-web/dist/${path.slice(5)}` : path.startsWith('/model/') ? `${MODEL}/${path.slice(7)}` : null;
-        if (!file || file.includes('..') || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-        return route.fulfill({ contentType: type(file), body: readFileSync(file) });
-      });
+      await routeCheckPage(ctx, ORIGIN, script, { model: MODEL });
       const page = ctx.pages()[0] ?? (await ctx.newPage());
       const log: string[] = [];
       page.on('console', (m) => log.push(m.text()));
@@ -105,8 +90,7 @@ describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && available(SHIPPED_MODEL,
       expect(start).toBeGreaterThanOrEqual(0);
       for (const op of ['DequantizeLinear', 'MatMul', 'Mul', 'Where', 'Add']) expect(counts[op] ?? 0, op).toBe(0);
     } finally {
-      await ctx.close();
-      rmSync(dir, { recursive: true, force: true });
+      await browser.close();
     }
   }, 300_000);
 });

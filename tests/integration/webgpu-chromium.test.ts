@@ -8,12 +8,9 @@
  *    fresh device (requestFreshWebGpuDevice, as the engine's recovery does) gives the same output.
  * The page is served by playwright routes from the repository (no server, no network).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { launchWebGpuChromium, routeCheckPage } from './helpers/webgpu-page';
 import { available, CHROMIUM, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
@@ -73,22 +70,10 @@ describe.runIf(available(SHIPPED_MODEL, TITLE) && available(CHROMIUM, TITLE))(TI
       external: ['node:os'],
     });
     const script = bundle.outputFiles[0]!.text;
-    const dir = mkdtempSync(join(tmpdir(), 'vidlet-webgpu-'));
-    const ctx = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM.path,
-      headless: true,
-      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-    });
+    const browser = await launchWebGpuChromium('vidlet-webgpu-');
+    const ctx = browser.ctx;
     try {
-      await ctx.route(`${ORIGIN}/**`, async (route) => {
-        const path = new URL(route.request().url()).pathname;
-        const type = (p: string) => (p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.mjs') || p.endsWith('.js') ? 'text/javascript' : p.endsWith('.json') ? 'application/json' : 'application/octet-stream');
-        if (path === '/') return route.fulfill({ contentType: 'text/html', body: '<!doctype html><script type="module" src="/check.mjs"></script>' });
-        if (path === '/check.mjs') return route.fulfill({ contentType: 'text/javascript', body: script });
-        const file = path.startsWith('/ort/') ? `node_modules/onnxruntime-web/dist/${path.slice(5)}` : path.startsWith('/model/') ? `${MODEL}/${path.slice(7)}` : null;
-        if (!file || file.includes('..') || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-        return route.fulfill({ contentType: type(file), body: readFileSync(file) });
-      });
+      await routeCheckPage(ctx, ORIGIN, script, { model: MODEL });
       const page = ctx.pages()[0] ?? (await ctx.newPage());
       await page.goto(`${ORIGIN}/`);
       await page.waitForFunction(() => typeof (window as unknown as { runCheck?: unknown }).runCheck === 'function');
@@ -128,8 +113,7 @@ describe.runIf(available(SHIPPED_MODEL, TITLE) && available(CHROMIUM, TITLE))(TI
       expect(r.outs.lost).toBe('DeviceLostError');
       expect(r.outs.recovered!.data).toEqual(gpu.data);
     } finally {
-      await ctx.close();
-      rmSync(dir, { recursive: true, force: true });
+      await browser.close();
     }
   }, 180_000);
 });

@@ -7,12 +7,10 @@
  * encoder crashes the page (DevTools protocol message size), a real server does not.
  */
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { launchWebGpuChromium } from './helpers/webgpu-page';
 import { available, CHROMIUM, SHIPPED_MODEL } from '../prerequisites';
 
 const MODEL = 'public/models/vidlet-tiny';
@@ -52,12 +50,8 @@ describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && available(SHIPPED_MODEL,
       res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
     });
     await new Promise<void>((r) => server.listen(PORT, '127.0.0.1', () => r()));
-    const dir = mkdtempSync(join(tmpdir(), 'vidlet-webgpu-engine-'));
-    const ctx = await chromium.launchPersistentContext(dir, {
-      executablePath: CHROMIUM.path,
-      headless: true,
-      args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu'],
-    });
+    const browser = await launchWebGpuChromium('vidlet-webgpu-engine-');
+    const ctx = browser.ctx;
     try {
       const page = ctx.pages()[0] ?? (await ctx.newPage());
       await page.goto(`http://localhost:${PORT}/`);
@@ -82,9 +76,8 @@ describe.runIf(process.env.VIDLET_WEBGPU_E2E === '1' && available(SHIPPED_MODEL,
       expect(sum / gpu.data.length).toBeLessThan(0.05);
       expect(max).toBeLessThanOrEqual(2);
     } finally {
-      await ctx.close();
+      await browser.close();
       server.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 });
