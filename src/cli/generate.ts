@@ -8,7 +8,7 @@ import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
 import { fixedStepsNote, stepsProblem } from '../package/schedule';
 import { canMake, singleSceneSupport } from '../package/scenes';
-import { describePreset } from '../package/presets';
+import { describePreset, presetVideo } from '../package/presets';
 import { UsageError, type GenerateOptions } from './args';
 import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
 import { loadNodeEngine } from './node-engine';
@@ -213,11 +213,6 @@ export function presetRefusal(preset: string | undefined, info: Pick<ModelInfo, 
   if (!info.presets) return `--preset ${preset}: ${info.name} has no size presets; it makes ${info.video.frames} frames of ${info.video.width}×${info.video.height} only. Leave --preset out.`;
   if (info.presets.some((p) => p.name === preset)) return undefined;
   return `--preset ${preset}: ${info.name} has no such preset; it has ${info.presets.map(describePreset).join('; ')}.`;
-}
-
-/** The video size a request for `preset` makes (the default preset's, which is the model's own size, when absent). */
-function presetVideo(info: Pick<ModelInfo, 'video' | 'presets'>, preset: string | undefined): { frames: number; width: number; height: number } {
-  return info.presets?.find((p) => p.name === preset)?.video ?? info.video;
 }
 
 /** The request: the user's flags over the model's manifest defaults. */

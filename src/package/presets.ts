@@ -81,6 +81,14 @@ export function describeSize(s: ClipSize): string {
 }
 
 /** "small: 17 frames of 288×160", for selectors and messages. */
+/** The video a request for `preset` makes: that preset's, or the model's own size (the default preset's) when absent or without presets. */
+export function presetVideo(
+  info: { video: { frames: number; width: number; height: number }; presets?: readonly Pick<Preset, 'name' | 'video'>[] },
+  preset: string | undefined,
+): { frames: number; width: number; height: number } {
+  return info.presets?.find((p) => p.name === preset)?.video ?? info.video;
+}
+
 export function describePreset(p: Pick<Preset, 'name' | 'label' | 'video'>): string {
   return `${p.label ?? p.name}: ${p.video.frames} frames of ${p.video.width}×${p.video.height}`;
 }

@@ -4,6 +4,7 @@
  * observables and call these methods; they never talk to the engine directly.
  */
 import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
+import { presetVideo } from '../../package/presets';
 import type { TakeScore } from '../../package/reward';
 import { makePlayableClip } from './clip-encoder';
 import { clipScores, type ClipScores, type RewardModelId } from './clip-scores';
@@ -204,7 +205,7 @@ export class EngineSession {
   #framesListener(settings: GenerationSettings, info: ModelInfo): (group: DecodedGroup) => void {
     // The clip's length as planned; addDecodedGroup takes more if more come.
     // (A size preset's length, when the model has presets: settings.preset is the one the run makes.)
-    const frames = info.presets?.find((p) => p.name === settings.preset)?.video.frames ?? info.video.frames;
+    const frames = presetVideo(info, settings.preset).frames;
     const expectedFrames = plannedFrames(activePlan(settings), supportOf(info), frames);
     return (group) => this.#onFrames(group, expectedFrames);
   }
