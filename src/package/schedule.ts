@@ -17,8 +17,11 @@ import { STEPS } from './request';
  *   steps), Wan 2.1's published scheduler. Not the same grid as 'diffusers' (it spaces n + 1 points
  *   from 1 to 1/1000 and drops the last, so it is nearly 'vidlet': 4 steps at shift 3 give
  *   1, 0.9001, 0.7504, 0.5010 where 'diffusers' gives 1, 0.858, 0.602, 0.0089).
+ * - 'linear-quadratic': LTX-Video's own schedule, diffusers' `linear_quadratic_schedule`, which
+ *   LTXConditionPipeline (LTX-Video 0.9.7 and later) samples when given no list: the first half of
+ *   the steps fall linearly to 0.975, the rest quadratically to 0 (sigma-grid.ts linearQuadratic).
  */
-export const SIGMA_SPACINGS = ['vidlet', 'diffusers', 'diffusers-unipc'] as const;
+export const SIGMA_SPACINGS = ['vidlet', 'diffusers', 'diffusers-unipc', 'linear-quadratic'] as const;
 export type SigmaSpacing = (typeof SIGMA_SPACINGS)[number];
 
 /** `schedule.spacing` when absent. */

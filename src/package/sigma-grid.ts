@@ -31,10 +31,35 @@ export function stretchToTerminal(levels: readonly number[], terminal: number): 
 /** Training steps of diffusers' flow-matching schedulers: the smallest sigma before the shift is 1/1000. */
 const DIFFUSERS_TRAIN_STEPS = 1000;
 
+/** How far the linear half of 'linear-quadratic' falls (diffusers' `threshold_noise`). */
+const LINEAR_QUADRATIC_THRESHOLD = 0.025;
+
+/**
+ * diffusers' `linear_quadratic_schedule(n)` (pipeline_ltx_condition.py, from LTX-Video's own
+ * sampler): n levels from 1, the first ⌊n/2⌋ steps falling linearly by 0.025 in all, the rest along
+ * the parabola that continues that line with the same slope and reaches 0 after the last level.
+ * One step: [1].
+ */
+export function linearQuadratic(steps: number): number[] {
+  if (steps < 2) return [1];
+  const threshold = LINEAR_QUADRATIC_THRESHOLD;
+  const linearSteps = Math.floor(steps / 2);
+  const quadraticSteps = steps - linearSteps;
+  const gap = linearSteps - threshold * steps;
+  const quadratic = gap / (linearSteps * quadraticSteps ** 2);
+  const linear = threshold / linearSteps - (2 * gap) / quadraticSteps ** 2;
+  const constant = quadratic * linearSteps ** 2;
+  const out: number[] = [];
+  for (let i = 0; i < linearSteps; i++) out.push(1 - (i * threshold) / linearSteps);
+  for (let i = linearSteps; i < steps; i++) out.push(1 - (quadratic * i ** 2 + linear * i + constant));
+  return out;
+}
+
 /**
  * n + 1 times from exactly 1 to exactly 0, shifted. 'vidlet' spacing: linear from 1 to 0;
  * 'diffusers': n times linear from 1 to shift(1/1000), then 0; 'diffusers-unipc': the first n of
- * n + 1 times linear from 1 to 1/1000, shifted, then 0. With `shiftTerminal`, the n levels
+ * n + 1 times linear from 1 to 1/1000, shifted, then 0; 'linear-quadratic': linearQuadratic, shifted,
+ * then 0. With `shiftTerminal`, the n levels
  * before 0 are then stretched so the last is that (stretchToTerminal), as diffusers does after its shift.
  */
 export function flowSigmas(steps: number, shift: number, spacing: SigmaSpacing = 'vidlet', shiftTerminal?: number): number[] {
@@ -53,6 +78,9 @@ export function flowSigmas(steps: number, shift: number, spacing: SigmaSpacing =
     // the model ⌊1000·σ⌋ (unipc.ts), and a level one ulp either side of an integer would change it.
     const step = (1 / DIFFUSERS_TRAIN_STEPS - 1) / steps;
     for (let i = 0; i < steps; i++) out.push(shiftTimestep(i * step + 1, shift));
+    out.push(0);
+  } else if (spacing === 'linear-quadratic') {
+    for (const t of linearQuadratic(steps)) out.push(shiftTimestep(t, shift));
     out.push(0);
   } else {
     for (let i = 0; i <= steps; i++) out.push(shiftTimestep(1 - i / steps, shift));
