@@ -106,7 +106,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     # LTX-Video 2B's pipeline defaults are 161 frames of 704x512 at 25 fps (5,632 tokens; 32 heads: 8 GB
     # of scores for a batch of 2). The default here: 49 frames of 640x384 (1,680 tokens, 0.72 GB), T5
     # prompts of 128 tokens (the pipeline's max_sequence_length), 50 steps, CFG 3 (the pipeline's)
-    ltx = sub.add_parser("ltx", help="LTX-Video 2B (LTXPipeline) in the diffusers layout")
+    ltx = sub.add_parser("ltx", help="LTX-Video 2B (LTXPipeline or LTXConditionPipeline) in the diffusers layout")
     add_common(ltx, frames=49, height=384, width=640, fps=25, max_length=128, guidance=3.0, name="ltx-video-2b",
                display_name="LTX-Video 2B",
                license="LTX-Video 2B weights by Lightricks: the licence file published with the checkpoint applies "

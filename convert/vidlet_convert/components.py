@@ -38,9 +38,9 @@ QUANT_ROLES = ("textEncoder", "denoiser")
 VARIANT_ROLES = {"fp16": tuple(GRAPHS), "int8": QUANT_ROLES, "q4": QUANT_ROLES}
 
 
-def load_checkpoint(src: str, pipeline: str, family: str, roles, te_config, tr_class, vae_class):
+def load_checkpoint(src: str, pipelines: tuple[str, ...], family: str, roles, te_config, tr_class, vae_class):
     """(tokenizer.json path, the text encoder's config, transformer or None, its config, vae, model_index,
-    scheduler config) from a diffusers checkpoint folder of `pipeline`. The transformer is loaded only
+    scheduler config) from a diffusers checkpoint folder of one of `pipelines`. The transformer is loaded only
     when `roles` converts it; the text encoder never is (T5-family encoders are 19–23 GB in float32:
     text_layers.py converts them a stage at a time from their files)."""
     import json
@@ -49,9 +49,9 @@ def load_checkpoint(src: str, pipeline: str, family: str, roles, te_config, tr_c
     from .package import ConversionError
 
     index = json.load(open(os.path.join(src, "model_index.json")))
-    if index.get("_class_name") != pipeline:
-        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `{family}` converts {pipeline} "
-                              "(text-to-video) checkpoints")
+    if index.get("_class_name") not in pipelines:
+        raise ConversionError(f"{src}/model_index.json names {index.get('_class_name')!r}; `{family}` converts "
+                              f"{' and '.join(pipelines)} (text-to-video) checkpoints")
     tok = os.path.join(src, "tokenizer", "tokenizer.json")
     if not os.path.exists(tok):
         raise ConversionError(f"{tok} is missing: the engine runs HF tokenizers JSON (save the fast tokenizer's JSON there)")

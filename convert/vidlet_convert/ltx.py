@@ -1,6 +1,12 @@
-"""LTX-Video 2B (diffusers layout, LTXPipeline) → Vidlet package.
+"""LTX-Video 2B (diffusers layout, LTXPipeline or LTXConditionPipeline) → Vidlet package.
 
 python -m vidlet_convert ltx --from LTX-Video --out pkg/ltx-video-2b
+
+LTXConditionPipeline checkpoints (0.9.7 and later, the distilled ones among them) differ in three things
+the package must carry, each taken from that pipeline's own code: T5 is run with the attention mask, the
+transformer's RoPE uses the pipeline's video coordinates (ltx_graphs.condition_video_coords), and the
+default grid is LTX-Video's linear-quadratic one (ltx_schedule.py). Text-to-video only: the pipeline's
+image and video conditions are not converted.
 """
 from __future__ import annotations
 
@@ -13,11 +19,14 @@ import torch
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
-from .ltx_schedule import grid_difference, publisher_shift, publisher_terminal
+from .ltx_schedule import (condition_grid_difference, condition_schedule_problem, grid_difference, publisher_shift,
+                           publisher_terminal)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, schedule_section
-from .text_layers import T5, add_text_encoder
+from .text_layers import T5, T5_MASKED, add_text_encoder
+
+CONDITION = "LTXConditionPipeline"
 
 
 def load(src: str, roles):
@@ -28,7 +37,8 @@ def load(src: str, roles):
     from diffusers import AutoencoderKLLTXVideo, LTXVideoTransformer3DModel
     from transformers import T5Config
 
-    return load_checkpoint(src, "LTXPipeline", "ltx", roles, T5Config, LTXVideoTransformer3DModel, AutoencoderKLLTXVideo)
+    return load_checkpoint(src, ("LTXPipeline", CONDITION), "ltx", roles, T5Config, LTXVideoTransformer3DModel,
+                           AutoencoderKLLTXVideo)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
@@ -46,6 +56,10 @@ def convert(args) -> dict:
     out = lambda name: os.path.join(args.out, name)  # noqa: E731
     roles = selected_roles(args.only)
     tok, te_cfg, tr, tr_cfg, vae, index, sched = load(args.src, roles)
+    condition = index["_class_name"] == CONDITION
+    problem = condition and condition_schedule_problem(sched)
+    if problem:  # before an hour of export
+        raise ConversionError(f"{args.src}: {problem}")
     grid = latent_grid(vae, args.frames, args.height, args.width)
     t, h, w = grid
     tokens = (t // tr_cfg.patch_size_t) * (h // tr_cfg.patch_size) * (w // tr_cfg.patch_size)
@@ -63,7 +77,7 @@ def convert(args) -> dict:
     # 128 channels + bias: 16 decodes of 3x4x4 latents give 768 rows for the 129 unknowns per colour
     preview, fit = fit_linear_preview(decoder, channels, (min(t, 3), 4, 4), samples=16)
     denoiser = tr and LtxDenoiser(tr, args.fps, vae.temporal_compression_ratio, vae.spatial_compression_ratio,
-                                  sched.get("num_train_timesteps", 1000)).eval()
+                                  sched.get("num_train_timesteps", 1000), condition).eval()
     modules = {"denoiser": denoiser, "vaeDecoder": decoder, "previewDecoder": preview.eval()}
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.caption_channels, grid, args.max_length, args.seed)
     if decoder.takes_noise:  # the graph's second input, the contract's optional vaeDecoder role
@@ -71,20 +85,22 @@ def convert(args) -> dict:
                                                           generator=torch.Generator().manual_seed(args.seed + 3))
     errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
-    text_report = add_text_encoder(args, feeds["textEncoder"], T5, errors, components, sizes, params) \
+    text_report = add_text_encoder(args, feeds["textEncoder"], T5_MASKED if condition else T5, errors, components, sizes,
+                                   params) \
         if "textEncoder" in roles else {}
     check_tolerances(errors, args.out)  # before anything the engine reads is written
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
         return write_partial_report(args.out, started, components, errors, attention, params, text_report)
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
-    info = describe(args, index, sched, grid, tokens, shift, scale, components, te_cfg.d_model)
-    # the package's default grid (shift and shiftTerminal) against the scheduler's own at the default
-    # step count: float error only, or the conversion is wrong (with --sigmas the list is exact)
-    gap = 0.0 if args.sigmas else grid_difference(sched, tokens, args.steps)
+    info = describe(args, index, sched, grid, tokens, shift, scale, components, te_cfg.d_model, condition)
+    # the package's default grid against the scheduler's own at the default step count: float error only,
+    # or the conversion is wrong (with --sigmas the list is exact)
+    gap = 0.0 if args.sigmas else (condition_grid_difference(sched, args.steps) if condition
+                                   else grid_difference(sched, tokens, args.steps))
     if gap > 1e-5:
-        raise ConversionError(f"the package's noise levels at {args.steps} steps differ from LTXPipeline's by up to {gap:.3g}; "
-                              "ltx_schedule.py does not express this scheduler config")
+        raise ConversionError(f"the package's noise levels at {args.steps} steps differ from {index['_class_name']}'s by up "
+                              f"to {gap:.3g}; ltx_schedule.py does not express this scheduler config")
     card = {"family": "ltx", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
@@ -96,10 +112,12 @@ def convert(args) -> dict:
     return write_package(args.out, info, card, components, sizes, report)
 
 
-def describe(args, index, sched, grid, tokens, shift, scale, components, hidden: int) -> dict:
-    """manifest.json: no `motion`, no `lora` (as for Wan, convert/README.md); the schedule is the
-    pipeline's linear grid with its resolution-dependent shift for this clip and the scheduler's
-    shift_terminal (ltx_schedule.py)."""
+def describe(args, index, sched, grid, tokens, shift, scale, components, hidden: int, condition: bool = False) -> dict:
+    """manifest.json: no `motion`, no `lora` (as for Wan, convert/README.md); the schedule is LTXPipeline's
+    linear grid with its resolution-dependent shift for this clip and the scheduler's shift_terminal, or
+    LTXConditionPipeline's linear-quadratic grid, unshifted (ltx_schedule.py)."""
+    grid_kind = {"publisher_shift": 1.0, "spacing": "linear-quadratic", "shift_terminal": None} if condition else \
+        {"publisher_shift": publisher_shift(sched, tokens), "spacing": "vidlet", "shift_terminal": publisher_terminal(sched)}
     t, h, w = grid
     return {
         "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
@@ -108,9 +126,8 @@ def describe(args, index, sched, grid, tokens, shift, scale, components, hidden:
         "video": {"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps},
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length, "hiddenSize": hidden},
-        "schedule": schedule_section(publisher_shift=publisher_shift(sched, tokens), steps=args.steps,
-                                     guidance=args.guidance, sampler=args.sampler or "euler", sigmas=args.sigmas, spacing="vidlet",
-                                     shift_terminal=publisher_terminal(sched)),
+        "schedule": schedule_section(steps=args.steps, guidance=args.guidance, sampler=args.sampler or "euler",
+                                     sigmas=args.sigmas, **grid_kind),
         "components": components,
         "adapters": [],
     }

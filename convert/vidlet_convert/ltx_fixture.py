@@ -11,7 +11,11 @@ per-channel latents_mean/std; the 0.9.1-style decoder (timestep-conditioned, res
 decode_timestep matters; the transformer's 1x1x1 patches and RoPE; the published scheduler config
 (resolution-dependent shift; `shift_terminal` as the argument says).
 
-python -m vidlet_convert.ltx_fixture OUT_DIR [--wide] [--text-layers N --text-vocab V]
+`--condition` writes the LTXConditionPipeline layout of the 0.9.7+ checkpoints (the distilled ones among them)
+instead, with what diffusers' convert_ltx_to_diffusers.py gives those versions: the 0.9.5+ VAE (LTXVideo095
+down blocks, no injected decoder noise) and `FlowMatchEulerDiscreteScheduler(use_dynamic_shifting=False)`.
+
+python -m vidlet_convert.ltx_fixture OUT_DIR [--wide] [--condition] [--text-layers N --text-vocab V]
 (--text-layers 24 --text-vocab 32128 with --wide: T5-v1.1-XXL's full size, 4.8 B parameters, written block by
 block in bfloat16; fixture.write_text_encoder)
 """
@@ -45,6 +49,10 @@ TEXT = dict(vocab_size=64, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=
 WIDE_TRANSFORMER = {**TRANSFORMER, "num_attention_heads": 32, "attention_head_dim": 64, "cross_attention_dim": 2048,
                     "caption_channels": 4096, "num_layers": 1}
 WIDE_VAE: dict = {}
+# convert_ltx_to_diffusers.py's 0.9.5/0.9.7 VAE in miniature (the published widths are 128…2048)
+VAE_095 = {**VAE, "block_out_channels": (8, 16, 32, 32, 32), "down_block_types": ("LTXVideo095DownBlock3D",) * 4,
+           "spatio_temporal_scaling": (True,) * 4, "downsample_type": ("spatial", "temporal", "spatiotemporal", "spatiotemporal"),
+           "spatial_compression_ratio": 32, "temporal_compression_ratio": 8}
 WIDE_TEXT = {**TEXT, "d_model": 4096, "d_kv": 64, "d_ff": 10240, "num_layers": 1, "num_heads": 64,
              "relative_attention_num_buckets": 32, "relative_attention_max_distance": 128}
 # Lightricks/LTX-Video's scheduler/scheduler_config.json as published for the diffusers layout (from
@@ -54,14 +62,17 @@ SCHEDULER = dict(num_train_timesteps=1000, shift=1.0, use_dynamic_shifting=True,
                  base_image_seq_len=1024, max_image_seq_len=4096, shift_terminal=0.1)
 
 
-def build_pipeline(seed: int = 0, shift_terminal: float | None = 0.1, wide: bool = False):
-    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
+def build_pipeline(seed: int = 0, shift_terminal: float | None = 0.1, wide: bool = False, condition: bool = False):
+    from diffusers import (AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXConditionPipeline, LTXPipeline,
+                           LTXVideoTransformer3DModel)
     from transformers import T5Config, T5EncoderModel
 
+    if condition and wide:
+        raise ValueError("--condition has a tiny fixture only")
     torch.manual_seed(seed)
     transformer = LTXVideoTransformer3DModel(**(WIDE_TRANSFORMER if wide else TRANSFORMER))
     torch.manual_seed(seed + 1)
-    vae = AutoencoderKLLTXVideo(**(WIDE_VAE if wide else VAE))
+    vae = AutoencoderKLLTXVideo(**(WIDE_VAE if wide else VAE_095 if condition else VAE))
     # the real statistics are per channel and far from 0/1; a test with 0/1 would not notice if the
     # package dropped them. They are buffers saved with the weights (not config), as diffusers keeps them.
     g = torch.Generator().manual_seed(seed + 2)
@@ -75,13 +86,16 @@ def build_pipeline(seed: int = 0, shift_terminal: float | None = 0.1, wide: bool
                 p.copy_(torch.randn(p.shape, generator=g))
     torch.manual_seed(seed + 3)
     text_encoder = T5EncoderModel(T5Config(**(WIDE_TEXT if wide else TEXT)))
-    scheduler = FlowMatchEulerDiscreteScheduler(**{**SCHEDULER, "shift_terminal": shift_terminal})
-    return LTXPipeline(scheduler=scheduler, vae=vae.eval(), text_encoder=text_encoder.eval(), tokenizer=build_tokenizer(),
-                       transformer=transformer.eval())
+    scheduler = FlowMatchEulerDiscreteScheduler(use_dynamic_shifting=False) if condition else \
+        FlowMatchEulerDiscreteScheduler(**{**SCHEDULER, "shift_terminal": shift_terminal})
+    return (LTXConditionPipeline if condition else LTXPipeline)(
+        scheduler=scheduler, vae=vae.eval(), text_encoder=text_encoder.eval(), tokenizer=build_tokenizer(),
+        transformer=transformer.eval())
 
 
-def make_fixture(out_dir: str, seed: int = 0, shift_terminal: float | None = 0.1, wide: bool = False):
-    pipe = build_pipeline(seed, shift_terminal, wide)
+def make_fixture(out_dir: str, seed: int = 0, shift_terminal: float | None = 0.1, wide: bool = False,
+                 condition: bool = False):
+    pipe = build_pipeline(seed, shift_terminal, wide, condition)
     pipe.save_pretrained(out_dir)
     return pipe
 
@@ -90,6 +104,6 @@ if __name__ == "__main__":
     from .fixture import deepen_text_encoder
 
     rest = sys.argv[2:]
-    make_fixture(sys.argv[1], wide="--wide" in rest)
+    make_fixture(sys.argv[1], wide="--wide" in rest, condition="--condition" in rest)
     deepen_text_encoder(sys.argv[1], rest, WIDE_TEXT if "--wide" in rest else TEXT, t5=True)
     print(sys.argv[1])

@@ -10,7 +10,9 @@ needs no LTX-specific arithmetic:
 * denoiser: the contract's latent [B,c,t,h,w] is packed into the transformer's tokens and its output
   unpacked with the pipeline's own `_pack_latents` / `_unpack_latents`; RoPE is traced for this
   clip's t/h/w with the pipeline's `rope_interpolation_scale` (VAE time ratio / frame rate, VAE space
-  ratio twice); Vidlet's t ∈ [0,1] becomes the scheduler's timestep t·1000 and the text mask is the
+  ratio twice) or, for an LTXConditionPipeline checkpoint (0.9.7+), with that pipeline's own video
+  coordinates (`_prepare_video_ids` / `_scale_video_ids`: each latent frame's first pixel frame, so
+  frame k sits at max(0, 8k − 7) rather than 8k, over the frame rate); Vidlet's t ∈ [0,1] becomes the scheduler's timestep t·1000 and the text mask is the
   transformer's `encoder_attention_mask`. The output is flow velocity, the contract's v = ε − x
   (the pipeline steps `x + (σ_next − σ)·v`);
 * VAE decoder: diffusion-space latents back to the VAE's with `_denormalize_latents`
@@ -37,6 +39,20 @@ def _pipeline():
     return LTXPipeline
 
 
+def condition_video_coords(batch: int, t: int, h: int, w: int, patch: int, patch_t: int, temporal_ratio: int,
+                           spatial_ratio: int, frame_rate: float) -> torch.Tensor:
+    """[batch, 3, t·h·w] pixel coordinates of each token as LTXConditionPipeline builds them for a text-only
+    clip (prepare_latents with no conditions, frame_index 0, then the time axis over the frame rate)."""
+    from diffusers import LTXConditionPipeline
+
+    ids = LTXConditionPipeline._prepare_video_ids(batch, t, h, w, patch_size=patch, patch_size_t=patch_t,
+                                                  device=torch.device("cpu"))
+    coords = LTXConditionPipeline._scale_video_ids(ids, scale_factor=spatial_ratio, scale_factor_t=temporal_ratio,
+                                                   frame_index=0).float()
+    coords[:, 0] = coords[:, 0] * (1.0 / frame_rate)
+    return coords
+
+
 class LtxTextEncoder(nn.Module):
     def __init__(self, text_encoder):
         super().__init__()
@@ -48,23 +64,26 @@ class LtxTextEncoder(nn.Module):
 
 class LtxDenoiser(nn.Module):
     """latent [B,128,t,h,w] (diffusion space), timestep [B] in [0,1], text [B,L,D], text_mask [B,L]
-    → v_latent [B,128,t,h,w]. t/h/w are fixed at export (RoPE and the unpacking are traced for them)."""
+    → v_latent [B,128,t,h,w]. t/h/w are fixed at export (RoPE and the unpacking are traced for them).
+    `condition`: RoPE on LTXConditionPipeline's coordinates (condition_video_coords) instead of LTXPipeline's."""
 
     def __init__(self, transformer, frame_rate: float, temporal_ratio: int, spatial_ratio: int,
-                 num_train_timesteps: int = 1000):
+                 num_train_timesteps: int = 1000, condition: bool = False):
         super().__init__()
         self.tr = transformer
         self.p, self.pt = transformer.config.patch_size, transformer.config.patch_size_t
         self.rope_scale = (temporal_ratio / frame_rate, spatial_ratio, spatial_ratio)
+        self.coords = (temporal_ratio, spatial_ratio, frame_rate) if condition else None
         self.scale = float(num_train_timesteps)
 
     def forward(self, latent, timestep, text, text_mask):
         pipe = _pipeline()
-        _, _, t, h, w = latent.shape
+        b, _, t, h, w = latent.shape
         tokens = pipe._pack_latents(latent, self.p, self.pt)
+        rope = {"rope_interpolation_scale": self.rope_scale} if self.coords is None else \
+            {"video_coords": condition_video_coords(b, t, h, w, self.p, self.pt, *self.coords)}
         v = self.tr(hidden_states=tokens, encoder_hidden_states=text, timestep=timestep * self.scale,
-                    encoder_attention_mask=text_mask, num_frames=t, height=h, width=w,
-                    rope_interpolation_scale=self.rope_scale, return_dict=False)[0]
+                    encoder_attention_mask=text_mask, num_frames=t, height=h, width=w, return_dict=False, **rope)[0]
         return pipe._unpack_latents(v, t // self.pt, h // self.p, w // self.p, self.p, self.pt)
 
 

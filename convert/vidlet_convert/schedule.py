@@ -132,8 +132,8 @@ def describe_schedule(section: dict) -> str:
         levels = ", ".join(f"{s:g}" for s in section["sigmas"])
         return (f"`{section['defaultSampler']}` over the publisher's fixed list of {len(section['sigmas'])} noise levels "
                 f"[{levels}] then 0 (the step count is fixed), {cfg}")
-    grid = {"diffusers": "diffusers' sigma grid", "diffusers-unipc": "diffusers' UniPC sigma grid"}.get(
-        section["spacing"], "a linear sigma grid")
+    grid = {"diffusers": "diffusers' sigma grid", "diffusers-unipc": "diffusers' UniPC sigma grid",
+            "linear-quadratic": "LTX-Video's linear-quadratic sigma grid"}.get(section["spacing"], "a linear sigma grid")
     terminal = f" stretched to end at {section['shiftTerminal']:g}" if "shiftTerminal" in section else ""
     return (f"`{section['defaultSampler']}`, {section['defaultSteps']} steps by default on {grid}, "
             f"shift {section['shift']:g}{terminal}, {cfg}")

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnx
@@ -87,15 +87,15 @@ class BlockStage(nn.Module):
 
 
 class FinalStage(nn.Module):
-    """The final norm; `masked`: padded positions set to 0 (WanPipeline's prompt embeddings)."""
+    """The final norm; `zeroes_padding`: padded positions set to 0 (WanPipeline's prompt embeddings)."""
 
-    def __init__(self, norm: nn.Module, masked: bool):
+    def __init__(self, norm: nn.Module, zeroes_padding: bool):
         super().__init__()
-        self.norm, self.masked = norm, masked
+        self.norm, self.zeroes_padding = norm, zeroes_padding
 
     def forward(self, hidden, attention_mask):
         h = self.norm(hidden)
-        return h * attention_mask.unsqueeze(-1).to(h.dtype) if self.masked else h
+        return h * attention_mask.unsqueeze(-1).to(h.dtype) if self.zeroes_padding else h
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,8 @@ class Family:
     # umT5: every block has its own relative position bias. T5: only block 0 has one and the stack hands
     # it to the others, so each stage here gets block 0's (a 32 x heads table) to compute the same bias.
     shared_bias: bool
-    masked: bool  # the pipeline passes attention_mask and zeroes padded rows (Wan) or neither (LTX)
+    masked: bool  # the pipeline passes attention_mask to the encoder (Wan; LTXConditionPipeline) or not (LTXPipeline)
+    zeroes_padding: bool  # the pipeline sets padded rows of the embeddings to 0 (Wan) or keeps them (LTX)
     model: str  # the encoder model class: its `_keep_in_fp32_modules` (`wo`) stay float32 in the fp16 variant
     # The fp16 variant keeps these module paths (fnmatch, within a BlockStage) in float32 too: transformers
     # runs T5 in half precision with `wo` in float32, and `hidden + wo(...)` then promotes the residual
@@ -120,10 +121,12 @@ class Family:
 
 UMT5 = Family("transformers.UMT5Config", "transformers.models.umt5.modeling_umt5.UMT5Block",
               "transformers.models.umt5.modeling_umt5.UMT5LayerNorm", shared_bias=False, masked=True,
-              model="transformers.UMT5EncoderModel")
+              zeroes_padding=True, model="transformers.UMT5EncoderModel")
 T5 = Family("transformers.T5Config", "transformers.models.t5.modeling_t5.T5Block",
             "transformers.models.t5.modeling_t5.T5LayerNorm", shared_bias=True, masked=False,
-            model="transformers.T5EncoderModel")
+            zeroes_padding=False, model="transformers.T5EncoderModel")
+# LTXConditionPipeline (LTX-Video 0.9.7+) passes the mask to T5, where LTXPipeline did not
+T5_MASKED = replace(T5, masked=True)
 BIAS = "layer.0.SelfAttention.relative_attention_bias.weight"
 
 
@@ -415,7 +418,7 @@ def convert_text_encoder(folder: str, feeds: dict[str, torch.Tensor], out_dir: s
     stage = "embedding"
     stages = [(f"block{k}", lambda k=k: BlockStage(config, encoder_block(family, config, ckpt, k), family.masked))
               for k in range(config.num_layers)] + [("final", lambda: FinalStage(final_norm(family, config, ckpt),
-                                                                                family.masked))]
+                                                                                family.zeroes_padding))]
     for stage, build in stages:
         module = build()
         args = (ref, mask)

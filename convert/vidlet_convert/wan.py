@@ -28,7 +28,7 @@ def load(src: str, roles):
     from diffusers import AutoencoderKLWan, WanTransformer3DModel
     from transformers import UMT5Config
 
-    return load_checkpoint(src, "WanPipeline", "wan", roles, UMT5Config, WanTransformer3DModel, AutoencoderKLWan)
+    return load_checkpoint(src, ("WanPipeline",), "wan", roles, UMT5Config, WanTransformer3DModel, AutoencoderKLWan)
 
 
 def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, int]:
