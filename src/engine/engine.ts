@@ -54,7 +54,7 @@ import {
 } from '../package/request';
 import type { TakeScore } from '../package/reward';
 import { fixedSteps, stepsProblem } from '../package/schedule';
-import { describeSize, latentSizes, presetSize, type ClipSize, type SizeChoice } from '../package/presets';
+import { describeSize, latentSizes, presetSize, wholeClipDecodes, type ClipSize, type SizeChoice } from '../package/presets';
 import type { Variant } from '../package/variants';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, ColourReading, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
@@ -1147,7 +1147,7 @@ export function checkRequestForModel(r: GenerateRequest, manifest: Manifest, vae
   if (problem) throw new InvalidRequestError(`steps ${problem}`, { field: 'steps' });
   const size = presetSize(manifest, r.preset);
   if (typeof size === 'string') throw new InvalidRequestError(`preset ${size}.`, { field: 'preset' });
-  if (vae === 'whole' && size.latent.frames !== manifest.latent.frames && !r.scenes) {
+  if (vae === 'whole' && !wholeClipDecodes(manifest, size.latent.frames) && !r.scenes) {
     throw new InvalidRequestError(
       `preset ${size.preset} has ${size.latent.frames} latent frames, but this load decodes with the whole-clip VAE graph, traced for ${manifest.latent.frames}; ` +
         "load with the frame-by-frame decoder (vaeDecode.graphs 'auto' or 'frames') to make it.",
@@ -1165,7 +1165,8 @@ function sizeKey(s: ClipSize): string {
 /**
  * Why a load of a package with presets cannot make every preset: a graph whose latent input has a
  * fixed axis that some preset's latent does not match (the denoiser and preview on t, h, w; the VAE
- * graphs on h, w — their time axis is the frame rule's, src/package/presets.ts). Undefined when all fit,
+ * graphs on h, w — their time axis is the frame rule's, src/package/presets.ts — and the whole-clip graph
+ * on t too when the manifest says it takes any length, `vaeAnyLength`). Undefined when all fit,
  * or when onnxruntime reports no shapes.
  */
 export function presetAxesProblem(
@@ -1176,7 +1177,9 @@ export function presetAxesProblem(
   const graphs: [SessionKey, RuntimeComponent, number[]][] = [
     ['denoiser', 'denoiser', [2, 3, 4]],
     ['previewDecoder', 'previewDecoder', [2, 3, 4]],
-    ...(mode === 'frames' ? [['vaeDecoderFirst', 'vaeDecoder', [3, 4]], ['vaeDecoderNext', 'vaeDecoder', [3, 4]]] as [SessionKey, RuntimeComponent, number[]][] : [['vaeDecoder', 'vaeDecoder', [3, 4]]] as [SessionKey, RuntimeComponent, number[]][]),
+    ...(mode === 'frames'
+      ? [['vaeDecoderFirst', 'vaeDecoder', [3, 4]], ['vaeDecoderNext', 'vaeDecoder', [3, 4]]] as [SessionKey, RuntimeComponent, number[]][]
+      : [['vaeDecoder', 'vaeDecoder', presets.vaeAnyLength ? [2, 3, 4] : [3, 4]]] as [SessionKey, RuntimeComponent, number[]][]),
   ];
   const names = ['', '', 'frames', 'height', 'width'] as const;
   for (const [key, component, axes] of graphs) {

@@ -47,6 +47,18 @@ export interface PresetSupport {
   /** The denoiser's patch (latent frames, height, width per token): each preset's latent is a multiple. */
   patch: ClipSize;
   sizes: Preset[];
+  /**
+   * The whole-clip vaeDecoder takes any latent frame count (its time axis is dynamic), so a preset of
+   * another length decodes with it rather than with the frame pair. A VAE that decodes the whole clip in
+   * one call whatever its length (LTX-Video's, not causal over time) is exported so; Wan's whole-clip graph
+   * is traced for one length.
+   */
+  vaeAnyLength?: boolean;
+}
+
+/** Whether the whole-clip vaeDecoder of a package decodes `latentFrames` latent frames. */
+export function wholeClipDecodes(manifest: { latent: ClipSize; presets?: Pick<PresetSupport, 'vaeAnyLength'> }, latentFrames: number): boolean {
+  return latentFrames === manifest.latent.frames || manifest.presets?.vaeAnyLength === true;
 }
 
 /** A name: a letter or digit, then letters, digits, '.', '_', '-' (CLI flag values, history records). */
@@ -114,7 +126,7 @@ export function presetSupportProblems(
     seen.add(s.name);
     const patch = patchProblem(s.latent, p.patch);
     if (patch) out.push([`sizes[${i}]`, patch]);
-    if (s.latent.frames !== manifest.latent.frames) {
+    if (!wholeClipDecodes({ latent: manifest.latent, presets: p }, s.latent.frames)) {
       if (!frames) {
         out.push([`sizes[${i}]`, `has ${s.latent.frames} latent frames, but the whole-clip vaeDecoder is traced for latent.frames ${manifest.latent.frames} and the package has no vaeDecoderFrames to decode another length`]);
       } else if (frameCalls(s.latent.frames, frames) === null) {

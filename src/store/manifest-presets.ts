@@ -35,6 +35,7 @@ export function parsePresets(
   if (list.length > MAX_PRESETS) fail('presets.sizes', `lists ${list.length} presets, more than the ${MAX_PRESETS} a selector offers`);
   const sizes = list.map((s, i) => parsePreset(s, join('presets.sizes', i), factors, manifest.latent.channels));
   const support: PresetSupport = { default: str(o.default, 'presets.default'), factors, patch, sizes };
+  if (o.vaeAnyLength !== undefined) support.vaeAnyLength = bool(o.vaeAnyLength, 'presets.vaeAnyLength');
   const problem = presetSupportProblems(support, manifest, frames)[0];
   if (problem) fail(join('presets', problem[0]), problem[1]);
   return support;

@@ -206,3 +206,42 @@ describe('presetAxesProblem', () => {
     expect(presetAxesProblem(plain, 'whole', { denoiser: session('denoiser', [2, 4, 4, 16, 16]) })).toBeUndefined();
   });
 });
+
+/** presetManifest with a long preset (32 frames: 8 latent frames), no frame pair, and `vaeAnyLength`. */
+function anyLengthManifest(flag: unknown = true) {
+  const m = presetManifest();
+  m.presets.sizes.push({ name: 'long', frames: 32, height: 128, width: 128 });
+  (m.presets as Record<string, unknown>).vaeAnyLength = flag;
+  return m;
+}
+
+describe('presets.vaeAnyLength: a whole-clip VAE graph that takes any length (LTX-Video)', () => {
+  it('decodes a preset of another length with the whole-clip graph, no frame pair needed', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const { engine, info } = await engineFor(anyLengthManifest(), runs);
+    expect(info.vaeDecode?.graphs ?? 'whole').toBe('whole');
+    const result = await engine.generate({ ...req, preset: 'long' });
+    expect(result.preset).toBe('long');
+    expect(runs.filter((r) => r.graph === 'video').map((r) => r.latent)).toEqual([[1, 4, 8, 16, 16]]);
+    expect(runs.filter((r) => r.graph === 'v_latent').map((r) => r.latent[2])).toEqual([8, 8]);
+  });
+
+  it('without it, the parser refuses that preset (the whole-clip graph is traced for one length)', () => {
+    const m = anyLengthManifest();
+    delete (m.presets as Record<string, unknown>).vaeAnyLength;
+    expect(() => parseManifest(m)).toThrow(/presets\.sizes\[2\] has 8 latent frames, but the whole-clip vaeDecoder is traced for latent\.frames 4/);
+    expect(() => parseManifest(anyLengthManifest('yes'))).toThrow(/presets\.vaeAnyLength/);
+    expect(() => parseManifest(anyLengthManifest(false))).toThrow(/traced for latent\.frames 4/);
+  });
+
+  it('presetAxesProblem then asks the whole-clip graph for a dynamic time axis too', () => {
+    const manifest = parseManifest(anyLengthManifest());
+    const vae = (shape: (number | string)[]): ComponentSession => ({
+      name: 'vaeDecoder', variant: 'fp32', inputs: { latent: 'latent' }, outputs: {},
+      session: { inputMetadata: [{ name: 'latent', isTensor: true, shape }] } as never,
+    });
+    expect(presetAxesProblem(manifest, 'whole', { vaeDecoder: vae([1, 4, 't', 'h', 'w']) })).toBeUndefined();
+    const problem = presetAxesProblem(manifest, 'whole', { vaeDecoder: vae([1, 4, 4, 'h', 'w']) });
+    expect(problem?.message).toMatch(/offers long \(latent 8×16×16, .*\), but the vaeDecoder graph \(vaeDecoder\) takes latent \[1,4,4,h,w\], whose frames is fixed at 4/);
+  });
+});
