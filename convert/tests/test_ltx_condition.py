@@ -1,7 +1,9 @@
 """LTXConditionPipeline checkpoints (LTX-Video 0.9.7 and later, the distilled ones among them): the tiny fixture
 in that layout (ltx_fixture --condition) converted, and Vidlet's engine against the pipeline itself from the
 engine's noise, once on the pipeline's default linear-quadratic grid with CFG and once as the publisher runs a
-distilled checkpoint (a fixed list of timesteps, no CFG, decode noise 0.025 at decode timestep 0.05).
+distilled checkpoint (a fixed list of timesteps, no CFG, decode noise 0.025 at decode timestep 0.05). Both
+packages offer two clip sizes (`--presets`): the distilled run makes the longer, wider one, which the denoiser,
+the preview and the whole-clip VAE graph (dynamic in time too: `vaeAnyLength`) take as they take the default.
 
 LTXConditionPipeline draws its initial latent itself (a `latents` argument is ignored without a conditioning
 strength), and its decode noise after the loop, both through `randn_tensor`; the reference is given the
@@ -26,6 +28,8 @@ from vidlet_convert.__main__ import main
 DISTILLED_TIMESTEPS = [1000, 993, 987, 981, 975, 909, 725, 0.03]
 DISTILLED_DECODE_NOISE = 0.025
 PROMPT, SEED = "a blue cube runs at night", 11
+# the default size (9 frames of 64x64: latent 2x2x2) and one longer and wider (latent 3x2x3)
+PRESETS, LONG = f"{LTX_FRAMES}x{LTX_HEIGHT}x{LTX_WIDTH},long=17x64x96", {"num_frames": 17, "height": 64, "width": 96}
 
 
 @pytest.fixture(autouse=True)
@@ -43,9 +47,8 @@ def condition_src(tmp_path_factory):
 
 
 def convert(src: str, out: str, *extra: str) -> dict:
-    rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT),
-               "--width", str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--variants", "fp32",
-               "--decode-timestep", str(LTX_DECODE_T), "--name", "ltx-condition-tiny", *extra])
+    rc = main(["ltx", "--from", src, "--out", out, "--presets", PRESETS, "--fps", str(LTX_FPS), "--max-length", str(L),
+               "--variants", "fp32", "--decode-timestep", str(LTX_DECODE_T), "--name", "ltx-condition-tiny", *extra])
     assert rc == 0
     return json.load(open(os.path.join(out, "manifest.json")))
 
@@ -65,8 +68,9 @@ def distilled_pkg(condition_src, tmp_path_factory):
 
 
 def reference(src: str, draws: list[np.ndarray], **call) -> tuple[torch.Tensor, np.ndarray]:
-    """LTXConditionPipeline's frames [1,T,3,H,W] in [0,1] for a text-only call, its random draws being `draws`
-    (the engine's, [c,t,h,w] each) in order, and the levels its scheduler stepped between."""
+    """LTXConditionPipeline's frames [1,T,3,H,W] in [0,1] for a text-only call (the default size unless `call`
+    gives another), its random draws being `draws` (the engine's, [c,t,h,w] each) in order, and the levels its
+    scheduler stepped between."""
     import diffusers.pipelines.ltx.pipeline_ltx_condition as module
     from diffusers import LTXConditionPipeline
 
@@ -81,8 +85,9 @@ def reference(src: str, draws: list[np.ndarray], **call) -> tuple[torch.Tensor, 
 
     module.randn_tensor = engine_draw
     try:
-        frames = pipe(prompt=PROMPT, height=LTX_HEIGHT, width=LTX_WIDTH, num_frames=LTX_FRAMES, frame_rate=LTX_FPS,
-                      max_sequence_length=L, decode_timestep=LTX_DECODE_T, output_type="pt", **call).frames
+        size = {"height": LTX_HEIGHT, "width": LTX_WIDTH, "num_frames": LTX_FRAMES}
+        frames = pipe(prompt=PROMPT, frame_rate=LTX_FPS, max_sequence_length=L, decode_timestep=LTX_DECODE_T,
+                      output_type="pt", **{**size, **call}).frames
     finally:
         module.randn_tensor = real
     assert not queue, "the pipeline drew fewer times than expected"
@@ -101,6 +106,12 @@ def test_the_manifest_has_the_condition_pipelines_grid_and_the_engine_accepts_it
     assert m["schedule"]["sigmas"] == pytest.approx([t / 1000 for t in DISTILLED_TIMESTEPS], abs=1e-12)
     assert m["schedule"]["defaultGuidance"] == 1.0 and "spacing" not in m["schedule"]
     assert m["components"]["vaeDecoder"]["inputs"]["decode_noise"] == "decode_noise"
+    assert m["presets"]["vaeAnyLength"] is True and m["presets"]["default"] == f"{LTX_FRAMES}x{LTX_HEIGHT}x{LTX_WIDTH}"
+    assert [(p["name"], p["frames"], p["width"]) for p in m["presets"]["sizes"]] == [(m["presets"]["default"], 9, 64),
+                                                                                     ("long", 17, 96)]
+    report = json.load(open(os.path.join(out, "convert_report.json")))
+    for role in ("denoiser", "vaeDecoder", "previewDecoder"):
+        assert report["errors"][f"{role}.fp32.preset.long"]["relative"] < 1e-4, role
 
 
 def test_engine_generates_what_ltx_condition_pipeline_generates(default_pkg, condition_src, tmp_path):
@@ -121,17 +132,18 @@ def test_engine_runs_a_distilled_checkpoint_as_its_publisher_does(distilled_pkg,
     out, m = distilled_pkg
     lt = m["latent"]
     steps = len(DISTILLED_TIMESTEPS)
-    _, ours, result = engine_generate(out, tmp_path, PROMPT, SEED, steps, 1.0)
+    _, ours, result = engine_generate(out, tmp_path, PROMPT, SEED, steps, 1.0, preset="long")
     assert (result["batch"], result["denoiserCalls"]) == (1, steps)  # no CFG: one pass a step
-    shape = (lt["channels"], lt["frames"], lt["height"], lt["width"])
+    assert ours.shape == (17, 64, 96, 3)
+    shape = (lt["channels"], 3, 2, 3)  # the long preset's latent
     noise = np.fromfile(os.path.join(tmp_path, "noise.f32"), np.float32).reshape(shape)
     eps = np.fromfile(os.path.join(tmp_path, "decode_noise.f32"), np.float32).reshape(shape)
     ref, sigmas = reference(condition_src, [noise, eps], timesteps=DISTILLED_TIMESTEPS, guidance_scale=1.0,
-                            decode_noise_scale=DISTILLED_DECODE_NOISE)
+                            decode_noise_scale=DISTILLED_DECODE_NOISE, **LONG)
     levels = np.abs(np.array(result["stepLevels"]) - sigmas[1:])
     print(f"ltx distilled: engine's levels vs the pipeline's, max |Δ| {levels.max():.2g}")
     assert levels.max() < 1e-6
-    compare(ours, ref, "ltx distilled list, no CFG, decode noise")
+    compare(ours, ref, "ltx distilled list, no CFG, decode noise, the long preset")
 
 
 def test_each_difference_from_ltx_pipeline_matters(condition_src):
@@ -175,3 +187,13 @@ def test_a_condition_scheduler_the_package_cannot_follow_is_refused(condition_sr
                  str(LTX_HEIGHT), "--width", str(LTX_WIDTH), "--variants", "fp32"]) == 1
     assert "shift 3.0 (needs 1.0); shift_terminal 0.1 (needs None)" in capsys.readouterr().err
     assert not os.listdir(tmp_path / "out")
+
+
+def test_presets_of_an_ltx_pipeline_whose_shift_depends_on_the_size_are_refused(ltx_converted, tmp_path, capsys):
+    """LTXPipeline with the published dynamic shift samples each size on another grid; one manifest cannot
+    hold them, so the converter refuses before any export, naming each preset's shift."""
+    src = ltx_converted[0]
+    assert main(["ltx", "--from", src, "--out", str(tmp_path), "--presets", PRESETS, "--variants", "fp32"]) == 1
+    err = capsys.readouterr().err
+    assert "LTXPipeline's shift depends on the clip's token count" in err and "long " in err
+    assert not os.listdir(tmp_path)

@@ -69,6 +69,10 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     p.add_argument("--guidance", type=float, default=guidance, help="default CFG scale w; 1 = no CFG (one pass a step)")
     # A distilled checkpoint is sampled on the publisher's fixed list, often with no CFG (and, for
     # consistency-style distillations, the x0-renoise sampler): docs/model-package.md, schedule.sigmas
+    p.add_argument("--presets", type=parse_presets, default=None, metavar="FxHxW,...",
+                   help="clip sizes the package offers (frames x height x width, optionally NAME=FxHxW): the denoiser, "
+                        "preview and VAE decoders take any of them, each checked against PyTorch, and the manifest gets "
+                        "presets. The default is the one --frames/--height/--width give, else the first")
     p.add_argument("--sigmas", type=parse_sigmas, default=None,
                    help="the publisher's noise levels, highest first, without the final 0 (fixes the step count)")
     # None: the publisher's (wan: "unipc" for a UniPCMultistepScheduler checkpoint, else "euler"; ltx: "euler")
@@ -96,10 +100,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     wan = sub.add_parser("wan", help="Wan 2.1 T2V (WanPipeline) in the diffusers layout")
     add_common(wan, frames=33, height=240, width=416, fps=16, max_length=512, guidance=5.0, name="wan21-t2v-1-3b",
                display_name="Wan 2.1 T2V 1.3B", license="Apache-2.0 (Wan 2.1 weights by Wan-AI / Alibaba)")
-    wan.add_argument("--presets", type=parse_presets, default=None, metavar="FxHxW,...",
-                     help="clip sizes the package offers (frames x height x width, optionally NAME=FxHxW): the denoiser, "
-                          "preview and VAE decoders take any of them, each checked against PyTorch, and the manifest gets "
-                          "presets. The default is the one --frames/--height/--width give, else the first")
     wan.add_argument("--vae-tiling", type=parse_tiling, default=None, metavar="TILE,OVERLAP",
                      help="export the VAE decoders with dynamic height and width and write manifest vaeTiling: "
                           "tiles of TILE latent pixels overlapping by OVERLAP (diffusers' Wan default: 32,8)")

@@ -168,7 +168,7 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args, preset
             errors[f"{role}.fp32.batch1"] = error(out(f"{stem}.onnx"), modules[role], one, outs, "fp32")
         # dynamic height and width: check another size too (the exporter specialises easily)
         if space or (role == "vaeDecoder" and shapes):  # --vae-tiling, or presets of other heights/widths
-            other = {"latent": other_size(feeds[role]["latent"], args.seed)}
+            other = {name: other_size(x, args.seed) for name, x in feeds[role].items()}
             errors[f"{role}.fp32.otherSize"] = error(out(f"{stem}.onnx"), modules[role], other, outs, "fp32")
         # every preset's size, every variant (a graph exported with dynamic axes may still specialise)
         for name, by_role in (presets or {}).get("feeds", {}).items():
@@ -193,3 +193,16 @@ def write_partial_report(out_dir: str, started: float, components: dict, errors:
               "params": params, **(extra or {})}
     json.dump(report, open(os.path.join(out_dir, "convert_report.json"), "w"), indent=2)
     return report
+
+
+def presets_section(default: str, sizes: list[dict], factors: dict, patch: tuple[int, int, int],
+                    vae_any_length: bool = False) -> dict:
+    """manifest `presets` (docs/model-package.md "Presets", src/package/presets.ts): the VAE's factors, the
+    denoiser's patch, each preset's video size and its attention scores' bytes for the engine's batch of 2;
+    `vaeAnyLength` when the whole-clip VAE graph was exported with a dynamic time axis."""
+    return {
+        "default": default, "factors": factors, "patch": dict(zip(("frames", "height", "width"), patch)),
+        "sizes": [{"name": p["name"], "frames": p["frames"], "height": p["height"], "width": p["width"],
+                   "attentionScoresBytes": p["attention"]["scoresBytesBatch2"]} for p in sizes],
+        **({"vaeAnyLength": True} if vae_any_length else {}),
+    }

@@ -17,7 +17,7 @@ import time
 import torch
 
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
-                         selected_roles, write_partial_report)
+                         presets_section, selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
 from .ltx_schedule import (condition_grid_difference, condition_schedule_problem, grid_difference, publisher_shift,
                            publisher_terminal)
@@ -48,6 +48,52 @@ def latent_grid(vae, frames: int, height: int, width: int) -> tuple[int, int, in
         raise ConversionError(f"frames must be {tf}k+1 and height/width multiples of {sf} (the VAE's factors); "
                               f"got {frames}x{height}x{width}")
     return (frames - 1) // tf + 1, height // sf, width // sf
+
+
+def plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition: bool, vocab: int) -> dict | None:
+    """--presets: each preset's latent grid and attention size, the dynamic shapes the denoiser, preview and
+    VAE decoder are exported with, and the feeds each is checked on at every other preset's size
+    (components.export_components). The VAE decoder decodes the whole clip in one call at any length (it is
+    not causal over time, and the engine has no frame pair for it), so its time axis is dynamic too when the
+    presets' lengths differ. LTXPipeline's shift depends on the clip's token count when its scheduler shifts
+    dynamically: presets whose shifts differ are refused (a package has one shift). None without --presets."""
+    if not args.presets:
+        return None
+    p, pt = tr_cfg.patch_size, tr_cfg.patch_size_t
+    sizes = []
+    for preset in args.presets:
+        g = latent_grid(vae, preset["frames"], preset["height"], preset["width"])
+        if min(g) < 2:  # torch.export specialises an axis of 1
+            raise ConversionError(f"preset {preset['name']}: latent {g} (frames x height x width) has an axis of 1; a preset "
+                                  f"needs at least {vae.temporal_compression_ratio + 1} frames and "
+                                  f"{2 * vae.spatial_compression_ratio} pixels a side")
+        tokens = (g[0] // pt) * (g[1] // p) * (g[2] // p)
+        sizes.append({**preset, "grid": g, "attention": attention_size(tokens, tr_cfg.num_attention_heads),
+                      "shift": 1.0 if condition else publisher_shift(sched, tokens)})
+    shifts = {s["shift"] for s in sizes}
+    if max(shifts) - min(shifts) > 1e-9:
+        listed = ", ".join(f"{s['name']} {s['shift']:.4g}" for s in sizes)
+        raise ConversionError(f"--presets: LTXPipeline's shift depends on the clip's token count (its scheduler shifts "
+                              f"dynamically), so these sizes sample different grids ({listed}), and a package has one "
+                              "schedule; convert one package per size")
+    dim = torch.export.Dim
+    batch = dim("batch", min=1, max=8)
+    axes = {2: dim("t", min=2, max=1024), 3: dim("h", min=2, max=1024), 4: dim("w", min=2, max=1024)}
+    others = {s["name"]: s["grid"] for s in sizes if s["name"] != args.default_preset}
+    any_length = any(g[0] != grid[0] for g in others.values())
+    shapes = {"denoiser": ({0: batch, **axes}, {0: batch}, {0: batch}, {0: batch}),
+              "previewDecoder": ({0: batch, **{a: dim(f"p{a}", min=2, max=4096) for a in (2, 3, 4)}},)}
+    if others:  # the decoder's latent and decode noise share their shape
+        vae_axes = {a: axes[a] for a in ((2, 3, 4) if any_length else (3, 4))}
+        shapes["vaeDecoder"] = tuple(vae_axes for _ in decoder.graph_inputs)
+    feeds = {}
+    for k, (name, g) in enumerate(others.items()):
+        f = example_inputs(vocab, tr_cfg.in_channels, tr_cfg.caption_channels, g, args.max_length, args.seed + 10 + k)
+        if decoder.takes_noise:
+            f["vaeDecoder"]["decode_noise"] = torch.randn(f["vaeDecoder"]["latent"].shape,
+                                                          generator=torch.Generator().manual_seed(args.seed + 20 + k))
+        feeds[name] = {r: f[r] for r in ("denoiser", "previewDecoder", "vaeDecoder")}
+    return {"sizes": sizes, "shapes": shapes, "feeds": feeds, "anyLength": any_length}
 
 
 def convert(args) -> dict:
@@ -83,17 +129,25 @@ def convert(args) -> dict:
     if decoder.takes_noise:  # the graph's second input, the contract's optional vaeDecoder role
         feeds["vaeDecoder"]["decode_noise"] = torch.randn(feeds["vaeDecoder"]["latent"].shape,
                                                           generator=torch.Generator().manual_seed(args.seed + 3))
-    errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args)
+    presets = plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition, te_cfg.vocab_size)
+    errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args,
+                                                  presets)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
     text_report = add_text_encoder(args, feeds["textEncoder"], T5_MASKED if condition else T5, errors, components, sizes,
                                    params) \
         if "textEncoder" in roles else {}
     check_tolerances(errors, args.out)  # before anything the engine reads is written
+    by_preset = {"presets": {p["name"]: {"grid": list(p["grid"]), "attention": p["attention"]} for p in presets["sizes"]}} \
+        if presets else {}
     if len(roles) < len(GRAPHS):  # --only: graphs and report, but no manifest (not a whole package)
-        return write_partial_report(args.out, started, components, errors, attention, params, text_report)
+        return write_partial_report(args.out, started, components, errors, attention, params, {**text_report, **by_preset})
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, tokens, shift, scale, components, te_cfg.d_model, condition)
+    if presets:
+        factors = {"time": vae.temporal_compression_ratio, "space": vae.spatial_compression_ratio, "causal": True}
+        info["presets"] = presets_section(args.default_preset, presets["sizes"], factors,
+                                          (tr_cfg.patch_size_t, tr_cfg.patch_size, tr_cfg.patch_size), presets["anyLength"])
     # the package's default grid against the scheduler's own at the default step count: float error only,
     # or the conversion is wrong (with --sigmas the list is exact)
     gap = 0.0 if args.sigmas else (condition_grid_difference(sched, args.steps) if condition
@@ -108,7 +162,7 @@ def convert(args) -> dict:
               "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap,
               "decode": {"timestep": decoder.decode_timestep, "noise_scale": decoder.noise_scale,
                          "injected_noise_dropped": decoder.noise_dropped},
-              **text_report, "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
+              **text_report, **by_preset, "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
     return write_package(args.out, info, card, components, sizes, report)
 
 

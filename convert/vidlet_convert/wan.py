@@ -10,7 +10,7 @@ import time
 import torch
 
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
-                         selected_roles, space_shapes, write_partial_report)
+                         presets_section, selected_roles, space_shapes, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, publisher_sampling, schedule_section
@@ -90,17 +90,12 @@ def plan_presets(args, vae, tr_cfg, grid, channels: int, text_dim: int, vocab: i
     return {"sizes": sizes, "others": others, "spatial": spatial, "shapes": shapes, "feeds": feeds}
 
 
-def presets_section(args, vae, tr_cfg, presets: dict) -> dict:
-    """manifest `presets` (docs/model-package.md "Presets", src/package/presets.ts): the VAE's factors, the patch,
-    each preset's video size and its attention scores' bytes for the engine's batch of 2."""
-    return {
-        "default": args.default_preset,
-        "factors": {"time": 2 ** sum(vae.config.temperal_downsample), "space": 2 ** len(vae.config.temperal_downsample),
-                    "causal": True},
-        "patch": dict(zip(("frames", "height", "width"), tr_cfg.patch_size)),
-        "sizes": [{"name": p["name"], "frames": p["frames"], "height": p["height"], "width": p["width"],
-                   "attentionScoresBytes": p["attention"]["scoresBytesBatch2"]} for p in presets["sizes"]],
-    }
+def wan_presets_section(args, vae, tr_cfg, presets: dict) -> dict:
+    """manifest `presets` for Wan: its whole-clip VAE graph is traced for one length (other lengths go to the
+    frame pair)."""
+    factors = {"time": 2 ** sum(vae.config.temperal_downsample), "space": 2 ** len(vae.config.temperal_downsample),
+               "causal": True}
+    return presets_section(args.default_preset, presets["sizes"], factors, tr_cfg.patch_size)
 
 
 def convert(args) -> dict:
@@ -144,7 +139,7 @@ def convert(args) -> dict:
     if frames:
         info["vaeDecoderFrames"] = frames  # src/package/vae-decode.ts: the engine decodes frame by frame with it
     if presets:
-        info["presets"] = presets_section(args, vae, tr_cfg, presets)
+        info["presets"] = wan_presets_section(args, vae, tr_cfg, presets)
     if args.vae_tiling:
         info["vaeTiling"] = {"tile": args.vae_tiling[0], "overlap": args.vae_tiling[1],
                              "bytesPerLatentPixel": memory["bytesPerLatentPixel"]}
