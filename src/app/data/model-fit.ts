@@ -6,14 +6,11 @@
  * worker's load plan, navigator.storage.estimate()), the problems come out with their numbers.
  */
 import type { Backend } from '../../package/variants';
+import { WASM_MEMORY_BYTES } from '../../package/attention-fit';
 import { formatBytes } from './format-units';
 
-/**
- * wasm32 addresses at most 4 GiB (memory64 is not what onnxruntime-web ships). onnxruntime-web
- * copies a graph and its external data into its wasm heap to build a session, on WebGPU too (the
- * weights reach the GPU from there), so no one component may exceed it.
- */
-export const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
+// The 4 GiB of one WebAssembly memory is the attention rule's too (src/package/attention-fit.ts).
+export { WASM_MEMORY_BYTES };
 
 export interface FitFacts {
   /** Bytes that must be written to this site's storage (the download, or a local folder's files). */
