@@ -82,20 +82,38 @@ export interface AttentionSize {
 
 /**
  * Why `size` cannot run with `passes` guidance passes per denoiser call on a device with `limits`, as
- * a sentence starting with the preset's name; undefined when it fits, or when its attention or the
- * limits are unknown. Says what would fit: a smaller size, or one pass per step when that fits.
+ * a sentence starting with the preset's name and saying what would fit (a smaller size, or one pass
+ * per step when that fits); undefined when it fits, or when its attention or the limits are unknown.
  */
 export function attentionProblem(size: AttentionSize, passes: number, limits: BufferLimits | undefined): string | undefined {
+  const short = attentionShortfall(size, passes, limits);
+  if (!short) return undefined;
+  const one = attentionBytes(size.attentionScoresBytes!, 1);
+  const fewer = passes > 1 && one <= attentionLimit(limits!).bytes ? `, or fewer guidance passes (guidance 1: one pass per step needs ${formatBytes(one)})` : '';
+  return `${short}; choose a smaller size${fewer}`;
+}
+
+/** attentionProblem's statement of the numbers alone, without what to do (for a caller with its own advice). */
+export function attentionShortfall(size: AttentionSize, passes: number, limits: BufferLimits | undefined): string | undefined {
   if (size.attentionScoresBytes === undefined || !limits) return undefined;
   const need = attentionBytes(size.attentionScoresBytes, passes);
   const limit = attentionLimit(limits);
   if (need <= limit.bytes) return undefined;
-  const one = attentionBytes(size.attentionScoresBytes, 1);
-  const fewer = passes > 1 && one <= limit.bytes ? `, or fewer guidance passes (guidance 1: one pass per step needs ${formatBytes(one)})` : '';
   return (
     `${size.name} (${size.video.frames} frames of ${size.video.width}×${size.video.height}) needs a ${formatBytes(need)} buffer for one attention step ` +
-    `(its scores, ${passes} pass${passes === 1 ? '' : 'es'} per step), but ${limit.why}; choose a smaller size${fewer}`
+    `(its scores, ${passes} pass${passes === 1 ? '' : 'es'} per step), but ${limit.why}`
   );
+}
+
+/**
+ * Why no size of a package can run on this device even with one guidance pass per step (the model
+ * library refuses it before download): every size's attention is known and none fits; the sentence
+ * names the one needing least. Undefined when one fits, or anything is unknown.
+ */
+export function noSizeFits(sizes: readonly AttentionSize[], limits: BufferLimits | undefined): string | undefined {
+  if (sizes.length === 0 || sizes.some((s) => attentionShortfall(s, 1, limits) === undefined)) return undefined;
+  const least = sizes.reduce((a, b) => (b.attentionScoresBytes! < a.attentionScoresBytes! ? b : a));
+  return `No size it offers fits this device, even with one pass per step (guidance 1): ${sizes.length === 1 ? 'its one size' : 'its smallest'}, ${attentionShortfall(least, 1, limits)}.`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The attention rule (src/package/attention-fit.ts): one step's scores against this device's buffer limits, with the numbers. */
 import { describe, expect, it } from 'vitest';
 import {
-  attentionBytes, attentionProblem, bufferLimits, presetThatFits, WASM_MEMORY_BYTES, type BufferLimits,
+  attentionBytes, attentionProblem, bufferLimits, noSizeFits, presetThatFits, WASM_MEMORY_BYTES, type BufferLimits,
 } from '../../../src/package/attention-fit';
 
 const GiB = 1024 ** 3;
@@ -80,5 +80,25 @@ describe('presetThatFits', () => {
   it('keeps the preferred when nothing fits (the refusal then names it), or nothing is known', () => {
     expect(presetThatFits(presets, 'big', 2, gpu(10e6))).toBe('big');
     expect(presetThatFits(presets, 'big', 2, undefined)).toBe('big');
+  });
+});
+
+describe('noSizeFits', () => {
+  const small = { name: 'small', video: { frames: 17, height: 160, width: 288 }, attentionScoresBytes: 2.4e9 };
+  const big = { name: 'big', video: { frames: 33, height: 240, width: 416 }, attentionScoresBytes: 9e9 };
+
+  it('names the size needing least, at one pass per step, when none fits', () => {
+    expect(noSizeFits([big, small], gpu(1 * GiB))).toBe(
+      'No size it offers fits this device, even with one pass per step (guidance 1): its smallest, small (17 frames of 288×160) needs a 1.20 GB buffer ' +
+        'for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.07 GB of one buffer (maxStorageBufferBindingSize).',
+    );
+    expect(noSizeFits([big], gpu(1 * GiB))).toMatch(/^No size it offers fits this device, even with one pass per step \(guidance 1\): its one size, big /);
+  });
+
+  it('finds nothing when one size fits at one pass (the page then offers that), or anything is unknown', () => {
+    expect(noSizeFits([big, small], gpu(1.2e9))).toBeUndefined();
+    expect(noSizeFits([big, { ...small, attentionScoresBytes: undefined }], gpu(1))).toBeUndefined();
+    expect(noSizeFits([big, small], undefined)).toBeUndefined();
+    expect(noSizeFits([], gpu(1))).toBeUndefined();
   });
 });
