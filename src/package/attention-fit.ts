@@ -100,7 +100,7 @@ export function attentionShortfall(size: AttentionSize, passes: number, limits: 
   const limit = attentionLimit(limits);
   if (need <= limit.bytes) return undefined;
   return (
-    `${size.name} (${size.video.frames} frames of ${size.video.width}×${size.video.height}) needs a ${formatBytes(need)} buffer for one attention step ` +
+    `${size.name} (${size.video.frames} frames of ${size.video.width}×${size.video.height}) needs ${formatBytes(need)} in one buffer for one attention step ` +
     `(its scores, ${passes} pass${passes === 1 ? '' : 'es'} per step), but ${limit.why}`
   );
 }

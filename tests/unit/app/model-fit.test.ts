@@ -73,7 +73,7 @@ describe('fitProblems', () => {
     const gpu = { backend: 'webgpu' as const, maxBufferSize: 8e9, maxStorageBufferBindingSize: 1e9 };
     const problems = fitProblems({ ...tiny, backend: 'webgpu', attention: { sizes, limits: gpu } });
     expect(problems.map((p) => p.kind)).toEqual(['attention']);
-    expect(problems[0]!.message).toMatch(/its smallest, small \(17 frames of 288×160\) needs a 1\.20 GB buffer .* but this GPU binds at most 1\.00 GB of one buffer \(maxStorageBufferBindingSize\)\. A GPU that allows larger buffers/);
+    expect(problems[0]!.message).toMatch(/its smallest, small \(17 frames of 288×160\) needs 1\.20 GB in one buffer .* but this GPU binds at most 1\.00 GB of one buffer \(maxStorageBufferBindingSize\)\. A GPU that allows larger buffers/);
     // the smallest fits at one pass: the page offers it (and disables the other)
     expect(fitProblems({ ...tiny, backend: 'webgpu', attention: { sizes, limits: { ...gpu, maxStorageBufferBindingSize: 1.2e9 } } })).toEqual([]);
     // limits or sizes unknown: not judged
@@ -88,7 +88,7 @@ describe('fitProblems', () => {
     };
     const refused = fitProblems(withDenoiser(2.2e9));
     expect(refused.map((p) => p.kind)).toEqual(['attention']);
-    expect(refused[0]!.message).toMatch(/its one size, small .* needs a 2\.00 GB buffer .* but the 4\.29 GB WebAssembly memory has only 1\.99 GB left beside the model's 2\.30 GB of weights\. A browser with WebGPU/);
+    expect(refused[0]!.message).toMatch(/its one size, small .* needs 2\.00 GB in one buffer .* but the 4\.29 GB WebAssembly memory has only 1\.99 GB left beside the model's 2\.30 GB of weights\. A browser with WebGPU/);
     expect(fitProblems(withDenoiser(2.1e9))).toEqual([]);
   });
 });

@@ -142,7 +142,7 @@ describe('ModelLibrary: adding by address', () => {
     expect(candidate.problems.map((p) => p.kind)).toEqual(['attention']);
     expect(() => lib.addUrl(candidate)).toThrow(
       'Wan small does not fit this device: No size it offers fits this device, even with one pass per step (guidance 1): its smallest, small (17 frames of 288×160) ' +
-        'needs a 1.50 GB buffer for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize). ' +
+        'needs 1.50 GB in one buffer for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize). ' +
         'A GPU that allows larger buffers, or a package converted with smaller presets, could run it.',
     );
     expect(lib.models).toEqual([EMBEDDED]);

@@ -74,7 +74,7 @@ describe('size presets this device cannot make (one attention step over its buff
   it('a chosen preset that does not fit is refused by the form with the engine’s words, one that fits is not', () => {
     const problem = presetProblem({ ...form, preset: 'large' }, model);
     expect(problem).toBe(
-      'large (49 frames of 576×320) needs a 3.00 GB buffer for one attention step (its scores, 2 passes per step), ' +
+      'large (49 frames of 576×320) needs 3.00 GB in one buffer for one attention step (its scores, 2 passes per step), ' +
         'but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize); choose a smaller size',
     );
     expect(validateSettings({ ...form, preset: 'large' }, model)).toEqual([{ field: 'preset', message: `Size and length: ${problem}.` }]);
@@ -97,7 +97,7 @@ describe('size presets this device cannot make (one attention step over its buff
     await session.generate({ ...form, preset: 'large' });
     expect(sent).toEqual([]);
     const state = session.run.value;
-    expect(state.kind === 'error' && state.error).toMatchObject({ name: 'InvalidRequestError', detail: expect.stringMatching(/^preset large \(49 frames of 576×320\) needs a 3\.00 GB buffer/) });
+    expect(state.kind === 'error' && state.error).toMatchObject({ name: 'InvalidRequestError', detail: expect.stringMatching(/^preset large \(49 frames of 576×320\) needs 3\.00 GB in one buffer/) });
     await session.generate({ ...form, preset: 'small' });
     expect(sent.map((r) => r.preset)).toEqual(['small']);
   });

@@ -138,7 +138,7 @@ describe('VidletEngine, a preset whose attention does not fit the device (src/pa
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect((error as InvalidRequestError).details.field).toBe('preset');
     expect((error as Error).message).toBe(
-      'preset wide (16 frames of 256×128) needs a 400 B buffer for one attention step (its scores, 2 passes per step), ' +
+      'preset wide (16 frames of 256×128) needs 400 B in one buffer for one attention step (its scores, 2 passes per step), ' +
         'but this GPU binds at most 300 B of one buffer (maxStorageBufferBindingSize); choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 200 B).',
     );
     expect(runs).toEqual([]);
@@ -161,7 +161,7 @@ describe('VidletEngine, a preset whose attention does not fit the device (src/pa
     const engine = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe: gpu(1e6, 500) });
     await engine.loadModel({ base: MODEL });
     await expect(engine.generate(req)).rejects.toThrow(
-      /^preset square \(16 frames of 128×128\) needs a 1.00 KB buffer .* but this GPU makes buffers of at most 500 B \(maxBufferSize\); choose a smaller size, or fewer guidance passes/,
+      /^preset square \(16 frames of 128×128\) needs 1.00 KB in one buffer .* but this GPU makes buffers of at most 500 B \(maxBufferSize\); choose a smaller size, or fewer guidance passes/,
     );
     await expect(engine.generateBestOf(req, { n: 2 })).rejects.toThrow(/^preset square .* 500 B/);
   });
@@ -175,7 +175,7 @@ describe('VidletEngine, a preset whose attention does not fit the device (src/pa
     const info = await engine.loadModel({ base: MODEL });
     expect(info.bufferLimits).toEqual({ backend: 'wasm', memoryBytes: 4 * 1024 ** 3, weightsBytes: WASM_WEIGHTS });
     await expect(engine.generate({ ...req, preset: 'wide' })).rejects.toThrow(
-      'preset wide (16 frames of 256×128) needs a 4.26 GB buffer for one attention step (its scores, 2 passes per step), but the 4.29 GB WebAssembly memory ' +
+      'preset wide (16 frames of 256×128) needs 4.26 GB in one buffer for one attention step (its scores, 2 passes per step), but the 4.29 GB WebAssembly memory ' +
         "has only 4.26 GB left beside the model's 33.3 MB of weights; choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 2.13 GB).",
     );
     expect(runs).toEqual([]);

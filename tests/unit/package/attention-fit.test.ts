@@ -14,7 +14,7 @@ describe('attentionProblem', () => {
   it('refuses scores over the GPU binding limit, saying both numbers and what to do', () => {
     expect(wan33.attentionScoresBytes).toBe(1_182_729_600);
     expect(attentionProblem(wan33, 2, gpu(1 * GiB))).toBe(
-      'medium (33 frames of 416×240) needs a 1.18 GB buffer for one attention step (its scores, 2 passes per step), ' +
+      'medium (33 frames of 416×240) needs 1.18 GB in one buffer for one attention step (its scores, 2 passes per step), ' +
         'but this GPU binds at most 1.07 GB of one buffer (maxStorageBufferBindingSize); choose a smaller size, ' +
         'or fewer guidance passes (guidance 1: one pass per step needs 591 MB)',
     );
@@ -23,7 +23,7 @@ describe('attentionProblem', () => {
   it('passes scores at or under the limit', () => {
     expect(attentionProblem(wan33, 2, gpu(2 * GiB))).toBeUndefined();
     expect(attentionProblem(wan33, 2, gpu(wan33.attentionScoresBytes))).toBeUndefined();
-    expect(attentionProblem(wan33, 2, gpu(wan33.attentionScoresBytes - 1))).toMatch(/needs a 1\.18 GB buffer/);
+    expect(attentionProblem(wan33, 2, gpu(wan33.attentionScoresBytes - 1))).toMatch(/needs 1\.18 GB in one buffer/);
   });
 
   it('one pass per step (guidance 1) needs half the bytes written for the CFG pair, three passes half again more', () => {
@@ -31,7 +31,7 @@ describe('attentionProblem', () => {
     expect(attentionBytes(wan33.attentionScoresBytes, 3)).toBe(wan33.attentionScoresBytes * 1.5);
     expect(attentionProblem(wan33, 1, gpu(1 * GiB))).toBeUndefined();
     const tight = gpu(wan33.attentionScoresBytes / 2 - 1);
-    expect(attentionProblem(wan33, 1, tight)).toMatch(/needs a 591 MB buffer for one attention step \(its scores, 1 pass per step\)/);
+    expect(attentionProblem(wan33, 1, tight)).toMatch(/needs 591 MB in one buffer for one attention step \(its scores, 1 pass per step\)/);
     // no hint of fewer passes when one pass does not fit either
     expect(attentionProblem(wan33, 2, tight)).toMatch(/choose a smaller size$/);
   });
@@ -45,7 +45,7 @@ describe('attentionProblem', () => {
     const wasm = (weights: number) => bufferLimits('wasm', undefined, weights);
     expect(attentionProblem(wan33, 2, wasm(2.5e9))).toBeUndefined(); // 2.5 + 1.18 < 4.29 GB
     expect(attentionProblem(wan33, 2, wasm(3.5e9))).toBe(
-      'medium (33 frames of 416×240) needs a 1.18 GB buffer for one attention step (its scores, 2 passes per step), ' +
+      'medium (33 frames of 416×240) needs 1.18 GB in one buffer for one attention step (its scores, 2 passes per step), ' +
         'but the 4.29 GB WebAssembly memory has only 795 MB left beside the model\'s 3.50 GB of weights; choose a smaller size, ' +
         'or fewer guidance passes (guidance 1: one pass per step needs 591 MB)',
     );
@@ -89,7 +89,7 @@ describe('noSizeFits', () => {
 
   it('names the size needing least, at one pass per step, when none fits', () => {
     expect(noSizeFits([big, small], gpu(1 * GiB))).toBe(
-      'No size it offers fits this device, even with one pass per step (guidance 1): its smallest, small (17 frames of 288×160) needs a 1.20 GB buffer ' +
+      'No size it offers fits this device, even with one pass per step (guidance 1): its smallest, small (17 frames of 288×160) needs 1.20 GB in one buffer ' +
         'for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.07 GB of one buffer (maxStorageBufferBindingSize).',
     );
     expect(noSizeFits([big], gpu(1 * GiB))).toMatch(/^No size it offers fits this device, even with one pass per step \(guidance 1\): its one size, big /);
