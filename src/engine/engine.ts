@@ -1177,7 +1177,7 @@ function requestSize(m: Loaded, request: GenerateRequest): SizeChoice {
  * Throws InvalidRequestError (field `preset`) when `size`'s attention scores for `passes` guidance
  * passes per denoiser call do not fit `limits` (src/package/attention-fit.ts), with its numbers.
  */
-export function attentionRefusal(size: SizeChoice, passes: number, limits: BufferLimits | undefined): void {
+function attentionRefusal(size: SizeChoice, passes: number, limits: BufferLimits | undefined): void {
   if (size.preset === undefined) return;
   const problem = attentionProblem({ ...size, name: size.preset }, passes, limits);
   if (problem) throw new InvalidRequestError(`preset ${problem}.`, { field: 'preset' });
