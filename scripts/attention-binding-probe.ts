@@ -11,7 +11,7 @@
  * Measured (onnxruntime-web 1.31.1, Chromium SwiftShader, N = 6000: 144 MB of scores): with a
  * 128 MiB binding limit the head matches wasm (1.1e-7) and the tail is off by 0.023, the size of the
  * outputs themselves (typicalOutput 0.023), without any error; with the adapter's own 1 GiB limit
- * both match (1.1e-7, 8.4e-8).
+ * both match (1.1e-7, 8.4e-8). onnxruntime's own device has the adapter's limits (ortDevice = adapter).
  *
  *   nice -n 19 npx tsx scripts/attention-binding-probe.ts [--tokens 6000] [--binding 134217728]   (--binding 0: the adapter's own)
  */
@@ -56,6 +56,11 @@ window.runCheck = async (N, binding) => {
     if (ep === 'webgpu' && binding > 0) options.extra = { ep: { webgpuexecutionprovider: { maxStorageBufferBindingSize: String(binding) } } };
     try {
       const session = await ort.InferenceSession.create(bytes, options);
+      if (ep === 'webgpu') {
+        // the device onnxruntime requested for itself: does it get the adapter's limits (what the engine's probe reads)?
+        const device = await ort.env.webgpu.device;
+        out.ortDevice = device && { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize };
+      }
       const o = (await session.run({ q: new ort.Tensor('float32', q, [1, 1, N, 8]), kt: new ort.Tensor('float32', kt, [1, 1, 8, N]), v: new ort.Tensor('float32', v, [1, 1, N, 8]) })).o.data;
       out[ep] = { head: Array.from(o.slice(0, 64)), tail: Array.from(o.slice(o.length - 64)) };
       await session.release();
@@ -77,11 +82,11 @@ try {
   await page.goto(`${ORIGIN}/`);
   await page.waitForFunction(() => typeof (window as unknown as { runCheck?: unknown }).runCheck === 'function');
   const r = (await page.evaluate(([n, b]) => (window as unknown as { runCheck: (n: number, b: number) => Promise<unknown> }).runCheck(n!, b!), [N, binding])) as {
-    limits: Record<string, number>; webgpu: Run; wasm: Run;
+    limits: Record<string, number>; ortDevice?: Record<string, number>; webgpu: Run; wasm: Run;
   };
   const diff = (a?: number[], b?: number[]) => (a && b ? Math.max(...a.map((x, i) => Math.abs(x - b[i]!))) : null);
   console.log(JSON.stringify({
-    chromium: CHROMIUM.path, tokens: N, scoresBytes: N * N * 4, bindingLimit: binding || 'adapter', adapter: r.limits,
+    chromium: CHROMIUM.path, tokens: N, scoresBytes: N * N * 4, bindingLimit: binding || 'adapter', adapter: r.limits, ortDevice: r.ortDevice ?? null,
     webgpuError: r.webgpu.error ?? null, wasmError: r.wasm.error ?? null,
     maxAbsDiff: { head: diff(r.webgpu.head, r.wasm.head), tail: diff(r.webgpu.tail, r.wasm.tail) },
     typicalOutput: r.wasm.tail ? Math.max(...r.wasm.tail.map(Math.abs)) : null,
