@@ -12,8 +12,8 @@
  *   binds a larger tensor in segments, but measured in Chromium (SwiftShader; an unfused attention
  *   with 144 MB of scores, the provider's binding limit set to 128 MiB) the last rows came out off by
  *   the size of the outputs themselves, with no error (scripts/attention-binding-probe.ts). So both
- *   limits count. The engine's device gets the adapter's own maximum of both (webgpu-device.ts
- *   RAISED_LIMITS), which is what the worker's probe reads.
+ *   limits count. onnxruntime's device gets the adapter's own maximum of both (the same probe read
+ *   its device's limits back; webgpu-device.ts RAISED_LIMITS), which is what the worker's probe reads.
  * - WebAssembly: one 4 GiB memory (wasm32) holds every session's weights and the scores beside them.
  *   The Softmax's output is a second buffer as large, so passing this check does not promise the
  *   step runs; failing it means it cannot.
