@@ -302,7 +302,9 @@ model with a fixed sigma list (schedule.sigmas) takes only its list's length;
 --scene, repeatable: one scene of the clip each, in order, up to ${MAX_SCENES}; FRAMES is
 ${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's). A --prompt with
 "Scene 1: … Scene 2: …", "… then cut to …" or one scene per line is read the same way and said so.
---preset NAME: one of the model's clip size presets (manifest presets; a refusal lists them), default the model's own.
+--preset NAME: one of the model's clip size presets (manifest presets; a refusal lists them), default
+the model's own; a size whose attention scores this device cannot hold in one buffer is refused with
+the numbers before any step (docs/model-package.md "Presets").
 --guidance is the CFG scale w (1 = off); --inner-guidance is VideoJAM's w2 (0 = off), applied as
 (1+w1+w2)·u(y) − w1·u(∅) − w2·u(y, no motion) with w1 = w − 1 (docs/model-package.md).
 --contrast is contrast guidance's w3 (0 = off), shape emphasis: one more pass reads the prompt with

@@ -8,6 +8,7 @@
  * with shader-f16; multithreaded wasm needs cross-origin isolation.
  */
 import { NoBackendError } from './errors';
+import type { GpuBufferLimits } from '../package/attention-fit';
 import type { Backend, Variant } from '../package/variants';
 import type { BackendInfo, LoadOptions } from './types';
 
@@ -17,6 +18,12 @@ export interface WebGpuProbe {
   description: string;
   isFallbackAdapter: boolean;
   features: string[];
+  /**
+   * The adapter's limits on one buffer, which the engine's device gets in full (webgpu-device.ts
+   * RAISED_LIMITS): what src/package/attention-fit.ts judges a preset's attention by. Absent when the
+   * adapter gave none (then nothing is judged).
+   */
+  limits?: GpuBufferLimits;
 }
 
 export interface EnvironmentProbe {
@@ -46,14 +53,14 @@ export function chooseBackend(env: EnvironmentProbe, options: Pick<LoadOptions, 
     if (!gpu) throw new NoBackendError(`WebGPU was requested but is not available (${env.webgpuProblem ?? 'no adapter'}). Use a browser with WebGPU (Chrome/Edge 113+) or choose the WebAssembly backend.`, { requested: 'webgpu' });
     const soft = isSoftwareAdapter(gpu);
     return {
-      backend: 'webgpu', shaderF16, threads: 0,
+      backend: 'webgpu', shaderF16, threads: 0, ...gpuLimits(gpu),
       description: `${gpuName} (webgpu)`,
       reason: soft ? 'WebGPU forced by the user on a software adapter: expect it to be much slower than WebAssembly.' : 'WebGPU forced by the user.',
     };
   }
 
   if (want === 'auto' && gpu && !isSoftwareAdapter(gpu)) {
-    return { backend: 'webgpu', shaderF16, threads: 0, description: `${gpuName} (webgpu)`, reason: `WebGPU on a hardware adapter${shaderF16 ? ' with shader-f16' : ''}.` };
+    return { backend: 'webgpu', shaderF16, threads: 0, ...gpuLimits(gpu), description: `${gpuName} (webgpu)`, reason: `WebGPU on a hardware adapter${shaderF16 ? ' with shader-f16' : ''}.` };
   }
 
   if (!env.wasm) {
@@ -74,6 +81,10 @@ export function chooseBackend(env: EnvironmentProbe, options: Pick<LoadOptions, 
     description: `WebAssembly, ${threads} thread${threads === 1 ? '' : 's'}`,
     reason: capitalize(why.join('; ')) + '.',
   };
+}
+
+function gpuLimits(gpu: WebGpuProbe): Pick<BackendInfo, 'gpuLimits'> {
+  return gpu.limits ? { gpuLimits: { ...gpu.limits } } : {};
 }
 
 /**
@@ -161,6 +172,7 @@ export async function probeEnvironment(): Promise<EnvironmentProbe> {
       info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
       isFallbackAdapter?: boolean;
       features: Iterable<string>;
+      limits?: Record<string, unknown>;
     } | null;
     if (!adapter) {
       env.webgpuProblem = 'navigator.gpu gave no adapter (GPU blocklisted or disabled)';
@@ -174,11 +186,20 @@ export async function probeEnvironment(): Promise<EnvironmentProbe> {
       // Chrome moved isFallbackAdapter from the adapter to adapter.info; read both.
       isFallbackAdapter: !!(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
       features: [...adapter.features],
+      ...bufferLimitsOf(adapter.limits),
     };
   } catch (e) {
     env.webgpuProblem = `requestAdapter failed: ${(e as Error).message}`;
   }
   return env;
+}
+
+/** The adapter's maxBufferSize and maxStorageBufferBindingSize, when it reports both as numbers. */
+export function bufferLimitsOf(limits: Record<string, unknown> | undefined): { limits?: GpuBufferLimits } {
+  const buffer = limits?.maxBufferSize;
+  const binding = limits?.maxStorageBufferBindingSize;
+  if (typeof buffer !== 'number' || typeof binding !== 'number' || !(buffer > 0) || !(binding > 0)) return {};
+  return { limits: { maxBufferSize: buffer, maxStorageBufferBindingSize: binding } };
 }
 
 async function nodeCores(): Promise<number> {

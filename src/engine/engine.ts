@@ -24,7 +24,7 @@ import type { FileProgress, Manifest, ModelFileStore, PackageFile } from '../sto
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { FileUnavailableError, formatBytes } from '../store/errors';
 import {
-  chooseVaeGraphs, planSessions, RUNTIME_COMPONENTS, sessionFiles, type RuntimeComponent, type SessionKey, type SessionSpec, type VaeDecodeOptions,
+  chooseVaeGraphs, componentPlans, planSessions, RUNTIME_COMPONENTS, sessionFiles, weightsInMemory, type RuntimeComponent, type SessionKey, type SessionSpec, type VaeDecodeOptions,
 } from './load-plan';
 import { decodeLatent, type F32, type VaeDecodePlan, type VaeGraphs } from './vae-decode';
 import { chooseTiling } from './vae-tiles';
@@ -54,7 +54,8 @@ import {
 } from '../package/request';
 import type { TakeScore } from '../package/reward';
 import { fixedSteps, stepsProblem } from '../package/schedule';
-import { describeSize, latentSizes, presetSize, wholeClipDecodes, type ClipSize, type SizeChoice } from '../package/presets';
+import { describeSize, latentSizes, presetSize, presetSummary, wholeClipDecodes, type ClipSize, type SizeChoice } from '../package/presets';
+import { attentionProblem, bufferLimits, type BufferLimits } from '../package/attention-fit';
 import type { Variant } from '../package/variants';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, ColourReading, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
@@ -236,7 +237,9 @@ export class VidletEngine implements Engine {
         backend = { ...wasm, reason: `${why}; using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      const { variants, specs, sceneSpec, parted, sessions, vae, vaeBySize, totalBytes } = prepared;
+      const { variants, specs, sceneSpec, parted, sessions, vae, vaeBySize, totalBytes, memoryBytes } = prepared;
+      // What a preset's attention scores must fit on the backend the load ended on (src/package/attention-fit.ts).
+      const limits = bufferLimits(backend.backend, backend.gpuLimits, memoryBytes);
       const wasmFallback = (options.backend ?? 'auto') === 'auto' && backend.backend === 'webgpu' && env.wasm
         ? chooseBackend({ ...env, webgpu: null }, { ...options, backend: 'wasm' })
         : null;
@@ -267,12 +270,10 @@ export class VidletEngine implements Engine {
         backend,
         vaeDecode: { graphs: vae.mode, tiling: vae.tiling && { tile: vae.tiling.tile, overlap: vae.tiling.overlap } },
         ...(manifest.presets ? {
-          presets: manifest.presets.sizes.map((p) => ({
-            name: p.name, ...(p.label === undefined ? {} : { label: p.label }), video: { ...p.video },
-            ...(p.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: p.attentionScoresBytes }),
-          })),
+          presets: manifest.presets.sizes.map(presetSummary),
           defaultPreset: manifest.presets.default,
         } : {}),
+        ...(limits ? { bufferLimits: limits } : {}),
         ...(manifest.reward ? { reward: { dimensions: [...manifest.reward.dimensions], features: manifest.reward.features, tieTheta: manifest.reward.tieTheta, video: { ...manifest.reward.video } } } : {}),
       };
       const previous = this.loaded;
@@ -341,7 +342,7 @@ export class VidletEngine implements Engine {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
     checkRequest(request);
-    const size = checkRequestForModel(request, m.manifest, m.vae.mode);
+    const size = requestSize(m, request);
     this.claim('generate');
     this.cancelRequested = false;
     // Where the generation's time goes, on this context's timeline (src/store/load-marks.ts).
@@ -429,7 +430,7 @@ export class VidletEngine implements Engine {
     if (!m) throw new ModelNotLoadedError();
     requireReward(m.manifest);
     checkRequest(request);
-    checkRequestForModel(request, m.manifest, m.vae.mode);
+    requestSize(m, request);
     this.claim('score');
     try {
       await this.preparing;
@@ -470,6 +471,8 @@ export class VidletEngine implements Engine {
   ): Promise<{
     variants: Record<RuntimeComponent, Variant>; specs: SessionSpec[]; sceneSpec: SessionSpec | undefined; parted: Loaded['parted'];
     sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; vaeBySize: Map<string, VaeDecodePlan>; totalBytes: number;
+    /** The weights every session holds at once (scene denoiser and parts included), as the page's plan counts them. */
+    memoryBytes: number;
   }> {
     const vaeOption = this.options.vaeDecode ?? {};
     let mode: VaeDecodePlan['mode'];
@@ -506,7 +509,8 @@ export class VidletEngine implements Engine {
       if (axes) throw new ModelFormatError(axes.message, { component: axes.component });
       const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions, manifest.latent) };
       const vaeBySize = new Map(latentSizes(manifest).map((l) => [sizeKey(l), { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions, l) }]));
-      return { variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, vaeBySize, totalBytes };
+      const memoryBytes = weightsInMemory(componentPlans(all));
+      return { variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, vaeBySize, totalBytes, memoryBytes };
     } catch (e) {
       await releaseSessions(Object.values(sessions));
       throw e;
@@ -1155,6 +1159,28 @@ export function checkRequestForModel(r: GenerateRequest, manifest: Manifest, vae
     );
   }
   return size;
+}
+
+/**
+ * The size a request on this load makes (checkRequestForModel), refused as its `preset` when one
+ * attention step's scores at that size, for the request's guidance passes, do not fit this device
+ * (attentionRefusal): before any work, the default size included.
+ */
+function requestSize(m: Loaded, request: GenerateRequest): SizeChoice {
+  const size = checkRequestForModel(request, m.manifest, m.vae.mode);
+  const passes = planRequest(request, m.manifest.motion !== undefined, contrastReading(m, request)).passes.length;
+  attentionRefusal(size, passes, m.info.bufferLimits);
+  return size;
+}
+
+/**
+ * Throws InvalidRequestError (field `preset`) when `size`'s attention scores for `passes` guidance
+ * passes per denoiser call do not fit `limits` (src/package/attention-fit.ts), with its numbers.
+ */
+function attentionRefusal(size: SizeChoice, passes: number, limits: BufferLimits | undefined): void {
+  if (size.preset === undefined) return;
+  const problem = attentionProblem({ ...size, name: size.preset }, passes, limits);
+  if (problem) throw new InvalidRequestError(`preset ${problem}.`, { field: 'preset' });
 }
 
 /** A latent size as a map key. */

@@ -141,10 +141,23 @@ export function sessionMemory(specs: readonly SessionSpec[]): number {
 
 export function planLoad(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: VaeDecodeOptions['graphs'] = 'auto'): LoadPlan {
   const specs = planSessions(manifest, backend, forced, chooseVaeGraphs(manifest, vae));
-  const components = RUNTIME_COMPONENTS.map((name) => {
+  return { components: componentPlans(specs), bytes: fileBytes(sessionFiles(specs)) };
+}
+
+/** Each runtime component of a load's sessions (`specs`: every one planSessions gave) with its variant and bytes. */
+export function componentPlans(specs: readonly SessionSpec[]): ComponentPlan[] {
+  return RUNTIME_COMPONENTS.map((name) => {
     const mine = specs.filter((s) => s.component === name);
     return { name, variant: mine[0]!.variant, bytes: fileBytes(sessionFiles(mine)), memoryBytes: sessionMemory(mine) };
   });
-  return { components, bytes: fileBytes(sessionFiles(specs)) };
+}
+
+/**
+ * The weights a load's sessions hold in memory at once, summed over its components: on WebAssembly
+ * they share one memory (the page's fit rule, src/app/data/model-fit.ts, and the attention rule,
+ * src/package/attention-fit.ts, count them so).
+ */
+export function weightsInMemory(components: readonly Pick<ComponentPlan, 'memoryBytes'>[]): number {
+  return components.reduce((n, c) => n + c.memoryBytes, 0);
 }
 

@@ -4,6 +4,7 @@
  * talks to it through the comlink proxy in src/worker/engine-client.ts and never knows where
  * it runs. Everything that crosses this interface is structured-clonable.
  */
+import type { BufferLimits, GpuBufferLimits } from '../package/attention-fit';
 import type { BlendMode, SamplerName } from '../package/request';
 import type { RankBy, RewardDimension, TakeScore } from '../package/reward';
 import type { ScenePlan, SceneSupport } from '../package/scenes';
@@ -58,6 +59,8 @@ export interface BackendInfo {
   reason: string;
   shaderF16: boolean;
   threads: number;
+  /** On WebGPU, the device's limits on one buffer (the adapter's, which the device gets), when known. */
+  gpuLimits?: GpuBufferLimits;
 }
 
 export interface ModelInfo {
@@ -114,6 +117,12 @@ export interface ModelInfo {
    */
   presets?: PresetInfo[];
   defaultPreset?: string;
+  /**
+   * What bounds one buffer on this load's device (the GPU's limits, or WebAssembly memory beside the
+   * weights), which a preset's attention scores must fit (src/package/attention-fit.ts); absent when
+   * the GPU's limits are unknown. The page disables presets by it with the engine's own words.
+   */
+  bufferLimits?: BufferLimits;
 }
 
 export interface PresetInfo {

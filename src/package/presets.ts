@@ -181,6 +181,17 @@ function pick(s: ClipSize): ClipSize {
   return { frames: s.frames, height: s.height, width: s.width };
 }
 
+/**
+ * What a layer above the manifest is told of a preset (ModelInfo.presets, the worker's package plan):
+ * its name, label, video size and attention bytes, copied (structured-clonable), without the latent.
+ */
+export function presetSummary(p: Preset): Pick<Preset, 'name' | 'label' | 'video' | 'attentionScoresBytes'> {
+  return {
+    name: p.name, ...(p.label === undefined ? {} : { label: p.label }), video: pick(p.video),
+    ...(p.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: p.attentionScoresBytes }),
+  };
+}
+
 /** Every latent size a package may be asked for: its presets', or its one size. */
 export function latentSizes(manifest: { latent: ClipSize; presets?: PresetSupport }): ClipSize[] {
   return manifest.presets ? manifest.presets.sizes.map((s) => pick(s.latent)) : [pick(manifest.latent)];

@@ -18,13 +18,16 @@ import type {
   LoadProgress,
   ModelInfo,
   ModelSource,
+  PresetInfo,
   PromptAnalysis,
   StepPreview,
   TakeScore,
 } from '../engine/types';
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { chooseBackend, probeEnvironment, type EnvironmentProbe } from '../engine/backend';
-import { planLoad, type ComponentPlan } from '../engine/load-plan';
+import { planLoad, weightsInMemory, type ComponentPlan } from '../engine/load-plan';
+import { bufferLimits, type BufferLimits } from '../package/attention-fit';
+import { presetSummary } from '../package/presets';
 import { parseManifest } from '../store/manifest';
 import { importPackageFiles, type ImportedPackage, type ImportProgress, type ImportTarget, type LocalFile } from '../store/local-import';
 import { listedBytes } from '../store/package-files';
@@ -58,6 +61,13 @@ export interface PackagePlan {
   /** Bytes of every file the manifest lists (what importing a folder stores). */
   listedBytes: number;
   estimate: StorageEstimate | null;
+  /**
+   * The package's clip sizes (manifest "presets") with their attention scores' bytes, and what bounds
+   * one buffer on this device (absent when the GPU's limits are unknown): the page refuses a package
+   * none of whose sizes fits (src/app/data/model-fit.ts, by src/package/attention-fit.ts).
+   */
+  presets?: PresetInfo[];
+  bufferLimits?: BufferLimits;
 }
 
 /** EngineHost.diagnostics(): the worker's state as tests and scripts/page-timings.ts read it. */
@@ -104,6 +114,7 @@ export class EngineHost {
       const manifest = parseManifest(manifestJson);
       const backend = chooseBackend(await this.#probe(), options);
       const plan = planLoad(manifest, backend, options?.variant ?? 'auto');
+      const limits = bufferLimits(backend.backend, backend.gpuLimits, weightsInMemory(plan.components));
       return {
         name: manifest.name,
         displayName: manifest.displayName,
@@ -113,6 +124,10 @@ export class EngineHost {
         downloadBytes: plan.bytes,
         listedBytes: listedBytes(manifest),
         estimate: (await this.#cache?.estimate()) ?? null,
+        ...(manifest.presets ? {
+          presets: manifest.presets.sizes.map(presetSummary),
+        } : {}),
+        ...(limits ? { bufferLimits: limits } : {}),
       };
     });
   }

@@ -9,12 +9,13 @@ import { consume } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { ModelInfo, PromptAnalysis } from '../../engine/types';
+import { attentionBytes, attentionProblem } from '../../package/attention-fit';
 import { describePreset } from '../../package/presets';
 import { formatBytes } from '../data/format-units';
 import type { AdapterLibrary } from '../data/adapter-library';
 import { splitUnknownWords } from '../data/adapter-settings';
 import { isActive, type EngineSession, type RunState } from '../data/engine-session';
-import { presetFor, stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
+import { guidancePasses, presetFor, presetProblem, stepControl, validateSettings, type GenerationSettings, type SettingsProblem } from '../data/generation-settings';
 import { CONTRAST, GUIDANCE, INNER_GUIDANCE, SAMPLER_NAMES, SEED, STEPS, type SamplerName } from '../../package/request';
 import { checkPlan, supportOf } from '../data/scene-list-state';
 import type { SettingsNotice, SettingsStore } from '../data/settings-store';
@@ -170,11 +171,17 @@ export class PromptForm extends LitElement {
   /**
    * The clip size: the loaded model's presets (manifest "presets", src/package/presets.ts), with the
    * one a run would make selected (presetFor: the model's default when the form holds none of its
-   * own). Nothing for a model of one size.
+   * own, or the largest this device can make when the default cannot). A preset whose attention does
+   * not fit this device at the form's guidance passes is disabled with the reason as its title
+   * (src/package/attention-fit.ts, the engine's words); a chosen one that does not fit (kept from
+   * before, or the guidance changed since) says why under the selector, and Generate refuses it.
+   * Nothing for a model of one size.
    */
   #sizeField(s: GenerationSettings, info: ModelInfo | undefined) {
     if (!info?.presets) return nothing;
-    const chosen = presetFor(s.preset, info);
+    const chosen = presetFor(s, info);
+    const passes = guidancePasses(s, info);
+    const problem = presetProblem(s, info);
     return html`
       <div class="field">
         <label for="preset">Size and length</label>
@@ -183,14 +190,19 @@ export class PromptForm extends LitElement {
           name="preset"
           .value=${chosen ?? ''}
           ?disabled=${info.presets.length < 2}
+          aria-invalid=${problem ? 'true' : 'false'}
+          aria-describedby=${problem ? 'preset-problem' : nothing}
           @change=${(e: Event) => this.#set({ preset: (e.target as HTMLSelectElement).value })}
         >
-          ${info.presets.map(
-            (p) => html`<option value=${p.name} ?selected=${p.name === chosen} title=${p.attentionScoresBytes === undefined ? nothing : `one attention step holds ${formatBytes(p.attentionScoresBytes)} of scores`}>
-              ${describePreset(p)}${p.name === info.defaultPreset ? ' (default)' : ''}
-            </option>`,
-          )}
+          ${info.presets.map((p) => {
+            const tooLarge = attentionProblem(p, passes, info.bufferLimits);
+            const scores = p.attentionScoresBytes === undefined ? undefined : `one attention step holds ${formatBytes(attentionBytes(p.attentionScoresBytes, passes))} of scores`;
+            return html`<option value=${p.name} ?selected=${p.name === chosen} ?disabled=${tooLarge !== undefined} title=${tooLarge ?? scores ?? nothing}>
+              ${describePreset(p)}${p.name === info.defaultPreset ? ' (default)' : ''}${tooLarge ? ' (too large for this device)' : ''}
+            </option>`;
+          })}
         </select>
+        ${problem ? html`<p id="preset-problem" class="error-text">${problem}.</p>` : nothing}
       </div>
     `;
   }
@@ -327,6 +339,11 @@ export class PromptForm extends LitElement {
     return parts;
   }
 
+  #modelInfo(): ModelInfo | undefined {
+    const model = this.session.model.value;
+    return model.kind === 'ready' ? model.info : undefined;
+  }
+
   #problem(field: keyof GenerationSettings): SettingsProblem | undefined {
     return this.problems.find((p) => p.field === field);
   }
@@ -334,7 +351,7 @@ export class PromptForm extends LitElement {
   #set(change: Partial<GenerationSettings>) {
     this.settingsStore.patch(change);
     this.settingsStore.notice.set(undefined);
-    if (this.problems.length) this.problems = validateSettings(this.settingsStore.settings.value);
+    if (this.problems.length) this.problems = validateSettings(this.settingsStore.settings.value, this.#modelInfo());
   }
 
   #scheduleAnalysis(prompt: string, ready: boolean) {
@@ -364,7 +381,7 @@ export class PromptForm extends LitElement {
     const s = this.settingsStore.settings.value;
     const model = this.session.model.value;
     if (s.scenes?.length && !checkPlan(s.scenes, supportOf(model.kind === 'ready' ? model.info : undefined)).canGenerate) return; // the reason is shown by Generate
-    this.problems = validateSettings(s);
+    this.problems = validateSettings(s, model.kind === 'ready' ? model.info : undefined);
     if (this.problems.length === 0) this.dispatchEvent(vidletEvent('vidlet-generate', undefined));
   }
 

@@ -3,6 +3,7 @@
  * what a finished run becomes (a playable clip and a history entry). Components read the two
  * observables and call these methods; they never talk to the engine directly.
  */
+import { InvalidRequestError } from '../../engine/errors';
 import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
 import { presetVideo } from '../../package/presets';
 import type { TakeScore } from '../../package/reward';
@@ -10,7 +11,7 @@ import { makePlayableClip } from './clip-encoder';
 import { clipScores, type ClipScores, type RewardModelId } from './clip-scores';
 import { addDecodedGroup, finishedDecoding, type DecodedGroup, type DecodedSoFar } from './decoded-frames';
 import { frameToPng } from './frames';
-import { settingsForModel, type GenerationSettings } from './generation-settings';
+import { presetProblem, settingsForModel, type GenerationSettings } from './generation-settings';
 import { entryFromResult, type HistoryEntry, type HistoryStore } from './history-store';
 import { checkScenes, requestFromSettings } from './scene-run';
 import { activePlan, plannedFrames, supportOf } from './scene-list-state';
@@ -156,6 +157,9 @@ export class EngineSession {
       }
       // A distilled model's fixed step count replaces the form's (generation-settings.ts).
       const run = settingsForModel(settings, info);
+      // A size whose attention this device cannot hold is never sent: the engine's refusal, in its words.
+      const size = presetProblem(run, info);
+      if (size) throw new InvalidRequestError(`preset ${size}.`, { field: 'preset' });
       // Decoded frames are asked for only from a frame-by-frame decoder: a one-call decoder would
       // send the whole clip just before the result brings it again.
       const onFrames = info.vaeDecode?.graphs === 'frames' ? this.#framesListener(run, info) : undefined;

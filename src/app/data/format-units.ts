@@ -1,18 +1,9 @@
 /** Human-readable bytes, speeds and durations for the UI (pure). */
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+import { formatBytes } from '../../package/byte-units';
 
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '–';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
-}
+// The one byte formatter (src/package, so the package rules' messages use it too).
+export { formatBytes };
 
 export function formatSpeed(bytesPerSecond: number | undefined): string {
   return bytesPerSecond === undefined ? '–' : `${formatBytes(bytesPerSecond)}/s`;

@@ -3,7 +3,9 @@
  * GenerateRequest with its adapter fields (so history, export metadata and restore all speak one
  * shape), without the per-run `decodeMotion` switch which the app decides.
  */
+import { planGuidance } from '../../engine/guidance';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../../engine/types';
+import { attentionProblem, presetThatFits } from '../../package/attention-fit';
 import {
   OPTIONAL_REQUEST_LIMITS, REQUEST_LIMITS, SAMPLER_NAMES, describeLimit, isSamplerName, isWithin, type LimitedField, type OptionalLimitedField,
 } from '../../package/request';
@@ -35,16 +37,18 @@ export const FALLBACK_SETTINGS: GenerationSettings = {
 /** The model's defaults, keeping what the user already typed. */
 export function withModelDefaults(current: GenerationSettings, model: ModelInfo): GenerationSettings {
   const { preset: _preset, ...rest } = current;
-  return {
+  const defaults: GenerationSettings = {
     ...rest,
-    // its default size preset (src/package/presets.ts); none for a model of one size
-    ...(model.presets && model.defaultPreset !== undefined ? { preset: model.defaultPreset } : {}),
     steps: model.defaults.steps,
     guidance: model.defaults.guidance,
     innerGuidance: model.hasMotion ? model.defaults.innerGuidance : 0,
     contrast: model.hasContrast ? model.defaults.contrast : 0,
     sampler: model.defaults.sampler,
   };
+  // its default size preset (src/package/presets.ts), or the largest this device can make when the
+  // default's attention does not fit (src/package/attention-fit.ts); none for a model of one size
+  const preset = presetFor(defaults, model);
+  return preset === undefined ? defaults : { ...defaults, preset };
 }
 
 /**
@@ -52,19 +56,48 @@ export function withModelDefaults(current: GenerationSettings, model: ModelInfo)
  * its step count, whatever the form holds, so the request, the history entry and the exported
  * settings all say what was run. The form keeps the user's own number for the next model.
  */
-export function settingsForModel<S extends { steps: number; preset?: string }>(settings: S, model: Pick<ModelInfo, 'fixedSteps' | 'presets' | 'defaultPreset'>): S {
+export function settingsForModel<S extends { steps: number; preset?: string } & PassSettings>(settings: S, model: Pick<ModelInfo, 'fixedSteps'> & PresetModel): S {
   const { preset: _preset, ...rest } = settings;
-  const preset = presetFor(settings.preset, model);
+  const preset = presetFor(settings, model);
   return { ...rest, steps: stepsFor(settings.steps, model.fixedSteps), ...(preset === undefined ? {} : { preset }) } as S;
+}
+
+/** The settings that decide how many guidance passes a denoiser call holds. */
+type PassSettings = Pick<GenerationSettings, 'guidance' | 'innerGuidance' | 'contrast'>;
+/** What the page knows of a model's sizes and of this device (ModelInfo). */
+type PresetModel = Pick<ModelInfo, 'presets' | 'defaultPreset' | 'bufferLimits' | 'hasMotion' | 'hasContrast'>;
+
+/**
+ * The guidance passes per denoiser call a run of `s` on `model` makes (the engine's batch,
+ * guidance.ts planGuidance). A contrast pass is counted whenever it is asked for on a model that
+ * has one: whether the prompt has a reading to contrast is the engine's to know, so this may count
+ * one more than runs, never fewer.
+ */
+export function guidancePasses(s: PassSettings, model: Pick<ModelInfo, 'hasMotion' | 'hasContrast'>): number {
+  return planGuidance(s.guidance, s.innerGuidance, model.hasMotion, model.hasContrast ? s.contrast ?? 0 : 0).passes.length;
 }
 
 /**
  * The size preset a run on `model` makes: the form's when the model has it, else the model's default
- * (the form may still hold another model's preset); none on a model without presets.
+ * (the form may still hold another model's preset), or when the default's attention does not fit
+ * this device the largest preset that does (presetThatFits); none on a model without presets. A form
+ * preset that does not fit is kept: validateSettings refuses it with the reason.
  */
-export function presetFor(preset: string | undefined, model: Pick<ModelInfo, 'presets' | 'defaultPreset'>): string | undefined {
+export function presetFor(s: { preset?: string } & PassSettings, model: PresetModel): string | undefined {
   if (!model.presets) return undefined;
-  return model.presets.some((p) => p.name === preset) ? preset : model.defaultPreset;
+  if (model.presets.some((p) => p.name === s.preset)) return s.preset;
+  if (model.defaultPreset === undefined) return undefined;
+  return presetThatFits(model.presets, model.defaultPreset, guidancePasses(s, model), model.bufferLimits);
+}
+
+/**
+ * Why the preset a run of `s` would make cannot run on this device (one attention step's scores do
+ * not fit, src/package/attention-fit.ts: the engine's refusal in the same words), or undefined.
+ */
+export function presetProblem(s: { preset?: string } & PassSettings, model: PresetModel): string | undefined {
+  const name = presetFor(s, model);
+  const preset = model.presets?.find((p) => p.name === name);
+  return preset && attentionProblem(preset, guidancePasses(s, model), model.bufferLimits);
 }
 
 /** What the form's step control shows: the settings' steps, or the model's fixed count, locked, and why. */
@@ -85,10 +118,11 @@ const LABELS: Record<LimitedField | OptionalLimitedField, string> = {
 };
 
 /**
- * Checks the form before it reaches the engine, by the engine's own limits (src/package/request.ts);
- * each problem names the field and the values it takes.
+ * Checks the form before it reaches the engine, by the engine's own limits (src/package/request.ts)
+ * and, with the loaded `model`, whether its size fits this device (presetProblem); each problem names
+ * the field and the values it takes.
  */
-export function validateSettings(s: GenerationSettings): SettingsProblem[] {
+export function validateSettings(s: GenerationSettings, model?: PresetModel): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
   // With a scene list the plan's own check (checkPlan) names the empty scene instead.
   if (!s.scenes?.length && s.prompt.trim() === '') problems.push({ field: 'prompt', message: 'Describe the clip you want in the prompt.' });
@@ -102,6 +136,8 @@ export function validateSettings(s: GenerationSettings): SettingsProblem[] {
   }
   if (!isSamplerName(s.sampler)) problems.push({ field: 'sampler', message: `Sampler must be one of ${SAMPLER_NAMES.join(', ')}.` });
   for (const message of validateAdapters(s)) problems.push({ field: 'adapters', message });
+  const size = model && presetProblem(s, model);
+  if (size) problems.push({ field: 'preset', message: `Size and length: ${size}.` });
   return problems;
 }
 

@@ -2,18 +2,16 @@
  * Whether a model package fits this device, decided before any weight is downloaded or stored:
  * the bytes it needs against the storage the browser grants this site, and each onnxruntime
  * session's weights against what WebAssembly memory can hold (for a text encoder in parts, its
- * largest part: only one part's session exists at a time, src/package/parts.ts). Pure: the facts come in (the
+ * largest part: only one part's session exists at a time, src/package/parts.ts), and whether any of
+ * its clip sizes' attention fits this device (src/package/attention-fit.ts). Pure: the facts come in (the
  * worker's load plan, navigator.storage.estimate()), the problems come out with their numbers.
  */
 import type { Backend } from '../../package/variants';
+import { noSizeFits, WASM_MEMORY_BYTES, type AttentionSize, type BufferLimits } from '../../package/attention-fit';
 import { formatBytes } from './format-units';
 
-/**
- * wasm32 addresses at most 4 GiB (memory64 is not what onnxruntime-web ships). onnxruntime-web
- * copies a graph and its external data into its wasm heap to build a session, on WebGPU too (the
- * weights reach the GPU from there), so no one component may exceed it.
- */
-export const WASM_MEMORY_BYTES = 4 * 1024 ** 3;
+// The 4 GiB of one WebAssembly memory is the attention rule's too (src/package/attention-fit.ts).
+export { WASM_MEMORY_BYTES };
 
 export interface FitFacts {
   /** Bytes that must be written to this site's storage (the download, or a local folder's files). */
@@ -26,10 +24,16 @@ export interface FitFacts {
    * sessions hold at once (src/engine/load-plan.ts ComponentPlan).
    */
   components: { name: string; variant: string; bytes: number; memoryBytes: number }[];
+  /**
+   * The package's clip sizes with their attention scores' bytes (manifest "presets") and what bounds
+   * one buffer here (the worker's plan; absent where the GPU's limits are unknown): a package none of
+   * whose sizes fits even with one guidance pass per step cannot make any clip here.
+   */
+  attention?: { sizes: AttentionSize[]; limits?: BufferLimits };
 }
 
 export interface FitProblem {
-  kind: 'storage' | 'component-memory' | 'wasm-memory';
+  kind: 'storage' | 'component-memory' | 'wasm-memory' | 'attention';
   message: string;
 }
 
@@ -61,6 +65,14 @@ export function fitProblems(f: FitFacts): FitProblem[] {
       message:
         `Its weights in memory at once add up to ${formatBytes(total)} on WebAssembly (this device has no usable WebGPU), more than the ` +
         `${formatBytes(WASM_MEMORY_BYTES)} one WebAssembly memory holds. It needs a browser with WebGPU, or a smaller package.`,
+    });
+  }
+  // Only when its weights load at all: the attention's room on wasm is what the weights leave.
+  const sizes = f.attention && problems.every((p) => p.kind === 'storage') ? noSizeFits(f.attention.sizes, f.attention.limits) : undefined;
+  if (sizes) {
+    problems.push({
+      kind: 'attention',
+      message: `${sizes} ${f.backend === 'wasm' ? 'A browser with WebGPU' : 'A GPU that allows larger buffers'}, or a package converted with smaller presets, could run it.`,
     });
   }
   return problems;

@@ -64,4 +64,31 @@ describe('fitProblems', () => {
     const hugePart = fitProblems({ ...tiny, backend: 'webgpu', components: [{ ...parted, bytes: 9 * GB, memoryBytes: 4.5 * GB }] });
     expect(hugePart[0]!.message).toMatch(/textEncoder \(q4\) is 4\.50 GB in its largest part, more than/);
   });
+
+  it('refuses a package none of whose sizes can hold one attention step here, even at one pass per step, with the numbers', () => {
+    const sizes = [
+      { name: 'small', video: { frames: 17, height: 160, width: 288 }, attentionScoresBytes: 2.4e9 },
+      { name: 'medium', video: { frames: 33, height: 240, width: 416 }, attentionScoresBytes: 6e9 },
+    ];
+    const gpu = { backend: 'webgpu' as const, maxBufferSize: 8e9, maxStorageBufferBindingSize: 1e9 };
+    const problems = fitProblems({ ...tiny, backend: 'webgpu', attention: { sizes, limits: gpu } });
+    expect(problems.map((p) => p.kind)).toEqual(['attention']);
+    expect(problems[0]!.message).toMatch(/its smallest, small \(17 frames of 288×160\) needs 1\.20 GB in one buffer .* but this GPU binds at most 1\.00 GB of one buffer \(maxStorageBufferBindingSize\)\. A GPU that allows larger buffers/);
+    // the smallest fits at one pass: the page offers it (and disables the other)
+    expect(fitProblems({ ...tiny, backend: 'webgpu', attention: { sizes, limits: { ...gpu, maxStorageBufferBindingSize: 1.2e9 } } })).toEqual([]);
+    // limits or sizes unknown: not judged
+    expect(fitProblems({ ...tiny, backend: 'webgpu', attention: { sizes } })).toEqual([]);
+  });
+
+  it('on WebAssembly the scores count beside the weights in its one memory', () => {
+    const sizes = [{ name: 'small', video: { frames: 17, height: 160, width: 288 }, attentionScoresBytes: 4e9 }]; // 2 GB at one pass
+    const withDenoiser = (bytes: number) => {
+      const components = [{ name: 'denoiser', variant: 'int8', bytes, memoryBytes: bytes }, { name: 'textEncoder', variant: 'int8', bytes: 0.1e9, memoryBytes: 0.1e9 }];
+      return { ...tiny, components, attention: { sizes, limits: { backend: 'wasm' as const, memoryBytes: WASM_MEMORY_BYTES, weightsBytes: bytes + 0.1e9 } } };
+    };
+    const refused = fitProblems(withDenoiser(2.2e9));
+    expect(refused.map((p) => p.kind)).toEqual(['attention']);
+    expect(refused[0]!.message).toMatch(/its one size, small .* needs 2\.00 GB in one buffer .* but the 4\.29 GB WebAssembly memory has only 1\.99 GB left beside the model's 2\.30 GB of weights\. A browser with WebGPU/);
+    expect(fitProblems(withDenoiser(2.1e9))).toEqual([]);
+  });
 });

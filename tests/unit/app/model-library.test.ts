@@ -130,6 +130,26 @@ describe('ModelLibrary: adding by address', () => {
     expect(lib.models).toEqual([EMBEDDED]);
   });
 
+  it('a package none of whose sizes this GPU can hold one attention step of is refused before download; one size that fits is enough', async () => {
+    const { f } = fakeFetch({ [URL_OK]: [200, '{}'] });
+    const presets = [
+      { name: 'small', video: { frames: 17, height: 160, width: 288 }, attentionScoresBytes: 3e9 },
+      { name: 'medium', video: { frames: 33, height: 240, width: 416 }, attentionScoresBytes: 9e9 },
+    ];
+    const bufferLimits = { backend: 'webgpu' as const, maxBufferSize: 4e9, maxStorageBufferBindingSize: 1e9 };
+    const lib = new ModelLibrary(EMBEDDED, remote(plan({ presets, bufferLimits })), memoryStorage(), f);
+    const candidate = await lib.inspectUrl('https://models.test/wan/');
+    expect(candidate.problems.map((p) => p.kind)).toEqual(['attention']);
+    expect(() => lib.addUrl(candidate)).toThrow(
+      'Wan small does not fit this device: No size it offers fits this device, even with one pass per step (guidance 1): its smallest, small (17 frames of 288×160) ' +
+        'needs 1.50 GB in one buffer for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize). ' +
+        'A GPU that allows larger buffers, or a package converted with smaller presets, could run it.',
+    );
+    expect(lib.models).toEqual([EMBEDDED]);
+    const fits = new ModelLibrary(EMBEDDED, remote(plan({ presets, bufferLimits: { ...bufferLimits, maxStorageBufferBindingSize: 1.5e9 } })), memoryStorage(), f);
+    expect((await fits.inspectUrl('https://models.test/wan/')).problems).toEqual([]);
+  });
+
   it('a fitting package is added with its download size, and the library and active choice survive a reload', async () => {
     const storage = memoryStorage();
     const { f, calls } = fakeFetch({ [URL_OK]: [200, '{}'] });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { chooseBackend, chooseVariant, type EnvironmentProbe } from '../../../src/engine/backend';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bufferLimitsOf, chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from '../../../src/engine/backend';
 
 const swiftshader = { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true, features: [] };
 const rtx = { vendor: 'nvidia', architecture: 'ada', description: 'NVIDIA GeForce RTX 4070', isFallbackAdapter: false, features: ['shader-f16'] };
@@ -38,6 +38,42 @@ describe('chooseBackend', () => {
     expect(chooseBackend(env({}), { numThreads: 3 }).threads).toBe(3);
     expect(() => chooseBackend(env({}), { backend: 'webgpu' })).toThrow(expect.objectContaining({ name: 'NoBackendError' }));
     expect(() => chooseBackend(env({ wasm: false }))).toThrow(/Neither WebGPU nor WebAssembly/);
+  });
+});
+
+describe('the GPU limits on one buffer (what a preset\'s attention must fit, src/package/attention-fit.ts)', () => {
+  it('are read from the adapter when it reports both, and carried in the WebGPU BackendInfo', () => {
+    expect(bufferLimitsOf({ maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31, maxComputeWorkgroupSizeX: 1024 })).toEqual({
+      limits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 },
+    });
+    const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 };
+    expect(chooseBackend(env({ webgpu: { ...rtx, limits } })).gpuLimits).toEqual(limits);
+    expect(chooseBackend(env({ webgpu: { ...swiftshader, limits } }), { backend: 'webgpu' }).gpuLimits).toEqual(limits);
+  });
+
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('probeEnvironment reads them from the adapter navigator.gpu gives', async () => {
+    const adapter = {
+      info: { vendor: 'nvidia', architecture: 'ada', description: 'RTX', isFallbackAdapter: false },
+      features: new Set(['shader-f16']),
+      limits: { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 - 4, maxStorageBuffersPerShaderStage: 10 },
+    };
+    vi.stubGlobal('navigator', { gpu: { requestAdapter: async () => adapter }, hardwareConcurrency: 8 });
+    const probe = await probeEnvironment();
+    expect(probe.webgpu?.limits).toEqual({ maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 - 4 });
+    expect(chooseBackend(probe).gpuLimits).toEqual({ maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 31 - 4 });
+  });
+
+  it('are unknown without both numbers, and never on WebAssembly', () => {
+    expect(bufferLimitsOf(undefined)).toEqual({});
+    expect(bufferLimitsOf({ maxBufferSize: 2 ** 32 })).toEqual({});
+    expect(bufferLimitsOf({ maxBufferSize: 0, maxStorageBufferBindingSize: 1 })).toEqual({});
+    expect('gpuLimits' in chooseBackend(env({ webgpu: rtx }))).toBe(false);
+    const limits = { maxBufferSize: 1, maxStorageBufferBindingSize: 1 };
+    expect('gpuLimits' in chooseBackend(env({ webgpu: { ...rtx, limits } }), { backend: 'wasm' })).toBe(false);
   });
 });
 

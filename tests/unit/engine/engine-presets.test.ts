@@ -117,6 +117,85 @@ describe('VidletEngine with size presets', () => {
   });
 });
 
+/** A hardware WebGPU adapter whose device binds at most `binding` bytes of one buffer and makes buffers of at most `buffer`. */
+const gpu = (binding: number, buffer = 1e12) => async () => ({
+  webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'GPU', isFallbackAdapter: false, features: [], limits: { maxBufferSize: buffer, maxStorageBufferBindingSize: binding } },
+  wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false,
+});
+
+describe('VidletEngine, a preset whose attention does not fit the device (src/package/attention-fit.ts)', () => {
+  // vidlet-tiny's int8 weights on wasm: text encoder, denoiser, VAE decoder, preview decoder
+  const WASM_WEIGHTS = 24308500 + 6738970 + 2262749 + 17250;
+
+  it('on WebGPU refuses a preset whose scores exceed the binding limit, with the numbers, before any denoiser call', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const json = presetManifest();
+    const engine = new VidletEngine(storeFor(json), spyOnLatents(fakeOrt(json, []), runs), { probe: gpu(300) });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.backend.backend).toBe('webgpu');
+    expect(info.bufferLimits).toEqual({ backend: 'webgpu', maxBufferSize: 1e12, maxStorageBufferBindingSize: 300 });
+    const error = await engine.generate({ ...req, preset: 'wide' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as InvalidRequestError).details.field).toBe('preset');
+    expect((error as Error).message).toBe(
+      'preset wide (16 frames of 256×128) needs 400 B in one buffer for one attention step (its scores, 2 passes per step), ' +
+        'but this GPU binds at most 300 B of one buffer (maxStorageBufferBindingSize); choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 200 B).',
+    );
+    expect(runs).toEqual([]);
+    // the preset under the limit runs
+    await expect(engine.generate({ ...req, preset: 'square' })).resolves.toMatchObject({ preset: 'square' });
+  });
+
+  it('one pass per step (guidance 1) needs half: the same preset then runs', async () => {
+    const json = presetManifest();
+    const engine = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe: gpu(300) });
+    await engine.loadModel({ base: MODEL });
+    const result = await engine.generate({ ...req, guidance: 1, preset: 'wide' });
+    expect(result.preset).toBe('wide');
+    expect(result.batch).toBe(1);
+  });
+
+  it('refuses the default size too, when the request names no preset; and best-of-N before any take', async () => {
+    const json = presetManifest();
+    json.presets.sizes[0].attentionScoresBytes = 1000;
+    const engine = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe: gpu(1e6, 500) });
+    await engine.loadModel({ base: MODEL });
+    await expect(engine.generate(req)).rejects.toThrow(
+      /^preset square \(16 frames of 128×128\) needs 1.00 KB in one buffer .* but this GPU makes buffers of at most 500 B \(maxBufferSize\); choose a smaller size, or fewer guidance passes/,
+    );
+    await expect(engine.generateBestOf(req, { n: 2 })).rejects.toThrow(/^preset square .* 500 B/);
+  });
+
+  it('on WebAssembly the scores must fit beside the weights in the 4 GiB memory', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const json = presetManifest();
+    const room = 4 * 1024 ** 3 - WASM_WEIGHTS;
+    json.presets.sizes[1].attentionScoresBytes = room + 2; // one pass: room / 2 + 1, fits
+    const engine = new VidletEngine(storeFor(json), spyOnLatents(fakeOrt(json, []), runs), { probe: cpu });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.bufferLimits).toEqual({ backend: 'wasm', memoryBytes: 4 * 1024 ** 3, weightsBytes: WASM_WEIGHTS });
+    await expect(engine.generate({ ...req, preset: 'wide' })).rejects.toThrow(
+      'preset wide (16 frames of 256×128) needs 4.26 GB in one buffer for one attention step (its scores, 2 passes per step), but the 4.29 GB WebAssembly memory ' +
+        "has only 4.26 GB left beside the model's 33.3 MB of weights; choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 2.13 GB).",
+    );
+    expect(runs).toEqual([]);
+    json.presets.sizes[1].attentionScoresBytes = room;
+    const fits = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe: cpu });
+    await fits.loadModel({ base: MODEL });
+    await expect(fits.generate({ ...req, preset: 'wide' })).resolves.toMatchObject({ preset: 'wide' });
+  });
+
+  it('judges nothing when the adapter gave no limits', async () => {
+    const json = presetManifest();
+    json.presets.sizes[1].attentionScoresBytes = 1e15;
+    const probe = async () => ({ ...(await gpu(1)()), webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'GPU', isFallbackAdapter: false, features: [] } });
+    const engine = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.bufferLimits).toBeUndefined();
+    await expect(engine.generate({ ...req, preset: 'wide' })).resolves.toMatchObject({ preset: 'wide' });
+  });
+});
+
 /** presetManifest with a long preset (32 frames: 8 latent frames) and a frame pair: first 2 latent frames, then 1. */
 function framesManifest() {
   const m = presetManifest();

@@ -8,6 +8,7 @@
  */
 import 'fake-indexeddb/auto';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EnvironmentProbe } from '../../../src/engine/backend';
 import type { Engine } from '../../../src/engine/types';
@@ -152,6 +153,23 @@ describe('planPackage', () => {
       listedBytes: 364,
       estimate: { usage: 0, quota: 1e6, free: 1e6 },
     });
+  });
+
+  it("tells the package's presets with their attention bytes, and what bounds one buffer on this device", async () => {
+    const wan = JSON.parse(readFileSync('tests/fixtures/wan-tiny-presets/manifest.json', 'utf8'));
+    const onWasm = await clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => wasmOnly })).planPackage(wan);
+    expect(onWasm.presets).toEqual([
+      { name: '9x32x32', video: { frames: 9, height: 32, width: 32 }, attentionScoresBytes: 2304 },
+      { name: 'big', video: { frames: 13, height: 48, width: 64 }, attentionScoresBytes: 36864 },
+    ]);
+    const weights = onWasm.components.reduce((n, c) => n + c.memoryBytes, 0);
+    expect(onWasm.bufferLimits).toEqual({ backend: 'wasm', memoryBytes: 4 * 1024 ** 3, weightsBytes: weights });
+    const limits = { maxBufferSize: 2 ** 32, maxStorageBufferBindingSize: 2 ** 30 };
+    const gpu: EnvironmentProbe = { ...wasmOnly, webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'RTX', isFallbackAdapter: false, features: [], limits } };
+    const onGpu = await clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => gpu })).planPackage(wan);
+    expect(onGpu.bufferLimits).toEqual({ backend: 'webgpu', ...limits });
+    // a package without presets has none to tell
+    expect('presets' in (await clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => wasmOnly })).planPackage(realPackage().manifest))).toBe(false);
   });
 
   it('rejects a manifest the parser rejects with its ManifestError', async () => {
