@@ -2,7 +2,8 @@
 // runs) generating one clip from a converted package, for the converter's tests to compare with the
 // publisher's diffusers pipeline started from the same noise.
 // npx tsx convert/tests/engine_generate.ts SPEC.json — SPEC: { model, variant, prompt, seed, steps,
-// guidance, out, sampler? (default: the package's defaultSampler, as `vidlet generate`), preset? }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
+// guidance, out, sampler? (default: the package's defaultSampler, as `vidlet generate`), preset?, adapters?:
+// [{ weights (a .safetensors path), description (a .json path), strength }] added with addAdapter and used }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
 // pipeline.ts initialNoise), out/decode_noise.f32 (the seed's NoiseStream.decode draw, [c,t,h,w], which a
 // package whose vaeDecoder maps decode_noise is fed), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json (with stepLevels:
 // the noise level each step ended at).
@@ -23,9 +24,15 @@ const info = await engine.loadModel({ base: resolve(spec.model) }, { variant: sp
 // the level each step ended at, so a test sees the engine's own schedule (src/engine/schedulers/timesteps.ts)
 const stepLevels: number[] = [];
 const sampler = spec.sampler ?? info.defaults.sampler;
+const adapters: { name: string; strength: number }[] = [];
+for (const a of spec.adapters ?? []) {
+  const added = await engine.addAdapter(readFileSync(a.weights), JSON.parse(readFileSync(a.description, 'utf8')), a.weights);
+  adapters.push({ name: added.name, strength: a.strength });
+}
 const result = await engine.generate({
   prompt: spec.prompt, seed: spec.seed, steps: spec.steps, guidance: spec.guidance, innerGuidance: 0, sampler,
   ...(spec.preset === undefined ? {} : { preset: spec.preset }),
+  ...(adapters.length ? { adapters } : {}),
 }, { onStep: (p) => stepLevels.push(p.t) });
 // the latent of the size made: the package's own, or the preset's (src/package/presets.ts)
 const manifest = parseManifest(JSON.parse(readFileSync(join(spec.model, 'manifest.json'), 'utf8')));

@@ -29,12 +29,14 @@ def _node_modules():
 
 
 def engine_generate(pkg: str, tmp, prompt: str, seed: int, steps: int, guidance: float,
-                    sampler: str | None = None, preset: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+                    sampler: str | None = None, preset: str | None = None,
+                    adapters: list[dict] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """(the engine's initial noise [c,t,h,w], its RGB frames [T,H,W,3] as uint8, result.json); `sampler`
     None: the package's defaultSampler; `preset`: the request's (a package with presets), whose size the
-    noise and frames then have."""
+    noise and frames then have; `adapters`: [{weights, description, strength}] added and used."""
     spec = {"model": pkg, "variant": "fp32", "prompt": prompt, "seed": seed, "steps": steps, "guidance": guidance,
-            "out": str(tmp), **({"sampler": sampler} if sampler else {}), **({"preset": preset} if preset is not None else {})}
+            "out": str(tmp), **({"sampler": sampler} if sampler else {}), **({"preset": preset} if preset is not None else {}),
+            **({"adapters": adapters} if adapters else {})}
     path = os.path.join(tmp, "spec.json")
     json.dump(spec, open(path, "w"))
     subprocess.run(["npx", "tsx", os.path.join(HERE, "engine_generate.ts"), path], cwd=REPO, check=True, timeout=600)

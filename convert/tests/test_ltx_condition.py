@@ -56,7 +56,8 @@ def convert(src: str, out: str, *extra: str) -> dict:
 @pytest.fixture(scope="module")
 def default_pkg(condition_src, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("ltx-condition-pkg"))
-    return out, convert(condition_src, out, "--steps", str(LTX_STEPS), "--decode-noise-scale", "0")
+    # with LoRA slots (empty in these runs: the clip must still be the pipeline's)
+    return out, convert(condition_src, out, "--steps", str(LTX_STEPS), "--decode-noise-scale", "0", "--lora-rank", "2")
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +101,8 @@ def test_the_manifest_has_the_condition_pipelines_grid_and_the_engine_accepts_it
     assert m["schedule"] == {"type": "flow-matching", "shift": 1.0, "spacing": "linear-quadratic", "defaultSteps": LTX_STEPS,
                              "defaultGuidance": 3.0, "defaultInnerGuidance": 0.0, "defaultSampler": "euler"}
     assert "LTXConditionPipeline" in m["description"]
+    assert (m["lora"]["blocks"], m["lora"]["depth"], m["lora"]["rank"]) == ("transformer_blocks", 2, 2)
+    assert "lora_down" in m["components"]["denoiser"]["inputs"]
     assert "linear-quadratic" in open(os.path.join(out, "MODEL_CARD.md")).read()
     out, m = distilled_pkg
     check_package(out)

@@ -69,6 +69,11 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     p.add_argument("--guidance", type=float, default=guidance, help="default CFG scale w; 1 = no CFG (one pass a step)")
     # A distilled checkpoint is sampled on the publisher's fixed list, often with no CFG (and, for
     # consistency-style distillations, the x0-renoise sampler): docs/model-package.md, schedule.sigmas
+    p.add_argument("--lora-rank", type=int, default=0, metavar="R",
+                   help="give the denoiser LoRA slots of rank R on every block's attention projections (self and cross), "
+                        "so adapters load in the page and the CLI; 0 (the default): no slots")
+    p.add_argument("--lora-slots", default="identity,motion", type=lambda s: s.split(","), metavar="NAME,...",
+                   help="the slots' names (one adapter each at a time; 'identity' and 'motion' pair for DualReal)")
     p.add_argument("--presets", type=parse_presets, default=None, metavar="FxHxW,...",
                    help="clip sizes the package offers (frames x height x width, optionally NAME=FxHxW): the denoiser, "
                         "preview and VAE decoders take any of them, each checked against PyTorch, and the manifest gets "
@@ -136,6 +141,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.steps = 50
     if not 1 <= args.guidance <= 30:  # src/package/request.ts GUIDANCE, which the engine checks the default against
         ap.error(f"--guidance must be a number from 1 to 30 (1 = no CFG), got {args.guidance:g}")
+    if args.lora_rank < 0:
+        ap.error(f"--lora-rank must be 0 (no slots) or a positive rank, got {args.lora_rank}")
+    if args.lora_rank and (not all(args.lora_slots) or len(set(args.lora_slots)) != len(args.lora_slots)):
+        ap.error(f"--lora-slots: names must be non-empty and unique, got {','.join(args.lora_slots)}")
     bad = set(args.only) - set(COMPONENTS)
     if bad:
         ap.error(f"--only: unknown components {sorted(bad)}")

@@ -139,6 +139,7 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args, preset
         stem, ins, outs, dyn = GRAPHS[role]
         # a module may take optional contract roles too (ltx_graphs.LtxVaeDecoder: `decode_noise`)
         ins = getattr(modules[role], "graph_inputs", ins)
+        dyn = getattr(modules[role], "batch_inputs", dyn)  # lora_slots.WithSlots: lora_scales too
         if list(feeds[role]) != ins:
             raise ValueError(f"{role}: example inputs {list(feeds[role])} are not the graph's inputs {ins}")
         t0 = time.time()

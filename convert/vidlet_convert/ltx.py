@@ -16,6 +16,7 @@ import time
 
 import torch
 
+from . import lora_slots
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
@@ -130,6 +131,8 @@ def convert(args) -> dict:
         feeds["vaeDecoder"]["decode_noise"] = torch.randn(feeds["vaeDecoder"]["latent"].shape,
                                                           generator=torch.Generator().manual_seed(args.seed + 3))
     presets = plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition, te_cfg.vocab_size)
+    if tr:
+        modules["denoiser"], lora = lora_slots.attach(args, tr, denoiser, "transformer_blocks", {}, feeds, presets)
     errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args,
                                                   presets)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
@@ -144,6 +147,8 @@ def convert(args) -> dict:
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, tokens, shift, scale, components, te_cfg.d_model, condition)
+    if tr and lora:
+        info["lora"] = lora
     if presets:
         factors = {"time": vae.temporal_compression_ratio, "space": vae.spatial_compression_ratio, "causal": True}
         info["presets"] = presets_section(args.default_preset, presets["sizes"], factors,

@@ -9,6 +9,7 @@ import time
 
 import torch
 
+from . import lora_slots
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, space_shapes, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
@@ -112,6 +113,9 @@ def convert(args) -> dict:
                "previewDecoder": preview.eval()}
     feeds = example_inputs(te_cfg.vocab_size, tr_cfg.in_channels, tr_cfg.text_dim, grid, args.max_length, args.seed)
     presets = plan_presets(args, vae, tr_cfg, grid, tr_cfg.in_channels, tr_cfg.text_dim, te_cfg.vocab_size)
+    if tr:
+        modules["denoiser"], lora = lora_slots.attach(args, tr, modules["denoiser"], "blocks", lora_slots.WAN_ALIASES,
+                                                      feeds, presets)
     errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args,
                                                   presets)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}
@@ -136,6 +140,8 @@ def convert(args) -> dict:
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
     info = describe(args, index, sched, grid, shift, scale, components, te_cfg.d_model)
+    if tr and lora:
+        info["lora"] = lora
     if frames:
         info["vaeDecoderFrames"] = frames  # src/package/vae-decode.ts: the engine decodes frame by frame with it
     if presets:
