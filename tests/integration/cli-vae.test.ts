@@ -6,9 +6,9 @@
  * latent pixel included); a bad value exits 2 before anything loads.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { available, SHIPPED_MODEL } from '../prerequisites';
 
@@ -48,11 +48,17 @@ describe('vidlet generate --vae-* flags', () => {
   }, 240_000);
 
   it('--vae-memory-budget on a package without vaeTiling.bytesPerLatentPixel fails, saying why and naming the flag', () => {
-    // The fixture's vaeTiling has tiles (32, 8) but no bytesPerLatentPixel: nothing to size tiles by.
+    // The fixture with tiles (32, 8) but no bytesPerLatentPixel (the manifest rewritten beside links to its
+    // files): nothing to size tiles by.
     const manifest = JSON.parse(readFileSync(join(WAN, 'manifest.json'), 'utf8'));
-    expect(manifest.vaeTiling).toEqual({ tile: 32, overlap: 8 });
+    expect(manifest.vaeTiling).toMatchObject({ tile: 32, overlap: 8 });
+    delete manifest.vaeTiling.bytesPerLatentPixel;
+    const pkg = join(dir, 'no-bytes-per-pixel');
+    mkdirSync(pkg);
+    for (const f of readdirSync(WAN)) if (f !== 'manifest.json') symlinkSync(resolve(WAN, f), join(pkg, f));
+    writeFileSync(join(pkg, 'manifest.json'), JSON.stringify(manifest));
     const out = join(dir, 'budget.gif');
-    const r = vidlet(['generate', '--prompt', 'a red ball', '--model', WAN, '--steps', '1', '--threads', '1', '--vae-memory-budget', '1', '--out', out]);
+    const r = vidlet(['generate', '--prompt', 'a red ball', '--model', pkg, '--steps', '1', '--threads', '1', '--vae-memory-budget', '1', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       'ModelLoadError: A VAE memory budget of 1 MiB was asked for, but wan-tiny-fixture cannot be decoded to a budget: ' +

@@ -157,6 +157,8 @@ describe('the converted package as a whole', () => {
         expect(listed.find((l) => l.file.path === f.path)?.listedAt).toBe(`vaeDecoderFrames.${part}.variants.fp32`);
       }
     }
-    expect(m.vaeTiling).toEqual({ tile: 32, overlap: 8 });
+    // the converter measures the decode's memory per latent pixel (convert/vidlet_convert/vae_memory.py)
+    expect(m.vaeTiling).toMatchObject({ tile: 32, overlap: 8 });
+    expect(m.vaeTiling!.bytesPerLatentPixel).toBeGreaterThan(0);
   });
 });
