@@ -1,6 +1,9 @@
-"""LoRA slots in a converted package (`--lora-rank`, lora_slots.py): the tiny Wan fixture converted with slots,
-its graph against the same package without them, and the engine with an adapter against WanPipeline with the
-same LoRA loaded by diffusers itself (`load_lora_weights`), from the engine's noise."""
+"""LoRA in a converted package: slots (`--lora-rank`, lora_slots.py) and a LoRA merged into the weights
+(`--merge-lora`, lora_merge.py). The tiny Wan fixture is converted once with both: a ComfyUI-layout LoRA that
+also touches the feed-forward layers merged at 0.7, and slots of rank 4. Its graph with empty slots is checked
+against the package converted without either (the merge must show), and the engine — without an adapter, then
+with one in a slot — against WanPipeline with the same files loaded by diffusers itself (`load_lora_weights`),
+from the engine's noise."""
 from __future__ import annotations
 
 import json
@@ -16,7 +19,7 @@ from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
 from vidlet_convert.__main__ import main
 from vidlet_convert.lora_slots import TARGETS
 
-RANK, STEPS = 4, 4
+RANK, STEPS, MERGE_SCALE = 4, 4, 0.7
 
 
 @pytest.fixture(autouse=True)
@@ -24,15 +27,58 @@ def _node_modules():
     require_node_modules("tsx", "onnxruntime-web")
 
 
+def write_comfy_lora(path: str, width: int, ffn: int) -> None:
+    """A LoRA in the layout of Wan's original code / ComfyUI (`diffusion_model.blocks.N.self_attn.q.lora_down`,
+    per-layer `alpha`), over both blocks' self-attention queries and outputs and their feed-forward layers."""
+    from safetensors.torch import save_file
+
+    g = torch.Generator().manual_seed(7)
+    rank, tensors = 2, {}
+    for d in (0, 1):
+        for name, (n_in, n_out) in {"self_attn.q": (width, width), "self_attn.o": (width, width), "ffn.0": (width, ffn),
+                                    "ffn.2": (ffn, width)}.items():
+            key = f"diffusion_model.blocks.{d}.{name}"
+            tensors[f"{key}.lora_down.weight"] = torch.randn(rank, n_in, generator=g) / n_in ** 0.5
+            tensors[f"{key}.lora_up.weight"] = torch.randn(n_out, rank, generator=g) * 0.5
+            tensors[f"{key}.alpha"] = torch.tensor(4.0)
+    save_file(tensors, path)
+
+
 @pytest.fixture(scope="module")
-def lora_pkg(converted, tmp_path_factory):
+def merged_lora(tmp_path_factory, converted) -> str:
+    from diffusers import WanTransformer3DModel
+
+    cfg = WanTransformer3DModel.load_config(os.path.join(converted[0], "transformer"))
+    path = str(tmp_path_factory.mktemp("lora") / "comfy.safetensors")
+    write_comfy_lora(path, cfg["num_attention_heads"] * cfg["attention_head_dim"], cfg["ffn_dim"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def lora_pkg(converted, merged_lora, tmp_path_factory):
     src, _ = converted
     out = str(tmp_path_factory.mktemp("wan-lora-pkg"))
     rc = main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width", str(WIDTH),
                "--max-length", str(L), "--steps", str(STEPS), "--shard-bytes", str(SHARD), "--name", "wan-tiny",
-               "--variants", "fp32,int8", "--lora-rank", str(RANK)])
+               "--variants", "fp32,int8", "--lora-rank", str(RANK), "--merge-lora", f"{merged_lora}:{MERGE_SCALE}"])
     assert rc == 0
     return src, out
+
+
+def reference(src: str, noise: np.ndarray, loras: list[tuple[object, float]]) -> torch.Tensor:
+    """WanPipeline's frames from the engine's noise with `loras` ([(a file or state dict, scale)]) loaded by diffusers."""
+    from diffusers import WanPipeline
+
+    pipe = WanPipeline.from_pretrained(src, dtype=torch.float32)
+    names = []
+    for i, (lora, _) in enumerate(loras):
+        pipe.load_lora_weights(lora, adapter_name=f"l{i}")
+        names.append(f"l{i}")
+    if names:
+        pipe.set_adapters(names, [scale for _, scale in loras])
+    return pipe(prompt=WAN_PROMPT, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=FRAMES,
+                num_inference_steps=STEPS, guidance_scale=WAN_W, max_sequence_length=L,
+                latents=torch.from_numpy(noise)[None], output_type="pt").frames
 
 
 def test_manifest_declares_the_slots_and_every_graph_takes_them(lora_pkg):
@@ -48,10 +94,16 @@ def test_manifest_declares_the_slots_and_every_graph_takes_them(lora_pkg):
     report = json.load(open(os.path.join(out, "convert_report.json")))
     # checked with every slot non-zero (lora_slots.example_feeds), int8 included
     assert report["errors"]["denoiser.fp32"]["relative"] < 1e-5 and report["errors"]["denoiser.int8"]["relative"] < 0.05
+    # the merged file: 8 layers (4 a block), recorded with its hash and scale in the report and the card
+    (entry,) = report["merged_loras"]
+    assert (entry["file"], entry["scale"], entry["layers"], len(entry["sha256"])) == ("comfy.safetensors", MERGE_SCALE, 8, 64)
+    assert "merging LoRA files into the denoiser" in open(os.path.join(out, "MODEL_CARD.md")).read()
 
 
-def test_empty_slots_are_the_base_model(lora_pkg, converted):
-    """All-zero LoRA inputs: the same velocity as the package converted without slots, on the same feeds."""
+def test_empty_slots_add_nothing_and_the_merge_shows(lora_pkg, converted):
+    """All-zero LoRA inputs add nothing: the velocity differs from the package converted without slots or merge
+    by the merged LoRA alone, which the same graph shows when the merge is the only change (checked against
+    PyTorch in the clip test below); non-zero slots move it further."""
     import onnxruntime as ort
 
     _, out = lora_pkg
@@ -65,12 +117,13 @@ def test_empty_slots_are_the_base_model(lora_pkg, converted):
              "lora_up": np.zeros((s, d, p, c, r), np.float32)}
     run = lambda pkg, f: ort.InferenceSession(os.path.join(pkg, "denoiser.onnx")).run(None, f)[0]  # noqa: E731
     with_slots, without = run(out, {**feeds, **zeros}), run(base, feeds)
-    assert np.abs(with_slots - without).max() <= 1e-6 * np.abs(without).max()
-    # and the slots do act: a scale on a non-zero slot moves the output
-    moved = run(out, {**feeds, **zeros, "lora_scales": np.ones((2, s, d), np.float32),
-                      "lora_down": g.standard_normal((s, d, p, r, c), np.float32),
-                      "lora_up": g.standard_normal((s, d, p, c, r), np.float32)})
-    assert np.abs(moved - without).max() > 0.01 * np.abs(without).max()
+    assert np.abs(with_slots - without).max() > 0.01 * np.abs(without).max()  # the merge
+    # zero scales on non-zero slots: exactly the empty slots' output
+    slots = {"lora_down": g.standard_normal((s, d, p, r, c), np.float32),
+             "lora_up": g.standard_normal((s, d, p, c, r), np.float32)}
+    np.testing.assert_array_equal(run(out, {**feeds, **zeros, **slots}), with_slots)
+    moved = run(out, {**feeds, **zeros, **slots, "lora_scales": np.ones((2, s, d), np.float32)})
+    assert np.abs(moved - with_slots).max() > 0.01 * np.abs(with_slots).max()
 
 
 def write_adapter(tmp, width: int) -> tuple[dict, dict, dict]:
@@ -97,9 +150,9 @@ def write_adapter(tmp, width: int) -> tuple[dict, dict, dict]:
     return {"weights": weights, "description": description, "strength": strength}, theirs, {"rank": rank}
 
 
-def test_engine_with_an_adapter_generates_what_wan_pipeline_with_that_lora_generates(lora_pkg, tmp_path):
-    from diffusers import WanPipeline
-
+def test_engine_generates_what_wan_pipeline_with_the_same_loras_generates(lora_pkg, merged_lora, tmp_path):
+    """Without an adapter: WanPipeline with the merged file at its scale (and not without it). With an adapter in
+    a slot: WanPipeline with both files."""
     src, out = lora_pkg
     width = json.load(open(os.path.join(out, "manifest.json")))["lora"]["width"]
     adapter, reference_lora, _ = write_adapter(tmp_path, width)
@@ -107,14 +160,13 @@ def test_engine_with_an_adapter_generates_what_wan_pipeline_with_that_lora_gener
     plain_dir.mkdir()
     lora_dir.mkdir()
     noise, plain, _ = engine_generate(out, plain_dir, WAN_PROMPT, WAN_SEED, STEPS, WAN_W)
+    compare(plain, reference(src, noise, [(merged_lora, MERGE_SCALE)]), "wan with a merged LoRA vs WanPipeline with it")
+    with pytest.raises(AssertionError):
+        compare(plain, reference(src, noise, []), "wan with a merged LoRA vs WanPipeline without it (must fail)")
+
     _, ours, result = engine_generate(out, lora_dir, WAN_PROMPT, WAN_SEED, STEPS, WAN_W, adapters=[adapter])
     assert result["denoiserCalls"] == STEPS
-
-    pipe = WanPipeline.from_pretrained(src, dtype=torch.float32)
-    pipe.load_lora_weights(reference_lora, adapter_name="spin")
-    ref = pipe(prompt=WAN_PROMPT, negative_prompt="", height=HEIGHT, width=WIDTH, num_frames=FRAMES,
-               num_inference_steps=STEPS, guidance_scale=WAN_W, max_sequence_length=L,
-               latents=torch.from_numpy(noise)[None], output_type="pt").frames
+    ref = reference(src, noise, [(merged_lora, MERGE_SCALE), (reference_lora, 1.0)])
     compare(ours, ref, "wan with a LoRA in a slot vs WanPipeline.load_lora_weights")
     # the adapter changed the clip, so the comparison above could fail
     moved = np.abs(ours.astype(np.float64) - plain.astype(np.float64))
@@ -122,3 +174,18 @@ def test_engine_with_an_adapter_generates_what_wan_pipeline_with_that_lora_gener
     assert moved.mean() > 2.0
     with pytest.raises(AssertionError):
         compare(plain, ref, "the clip without the adapter vs the pipeline with it (must fail)")
+
+
+def test_a_lora_for_another_model_is_refused_before_export(converted, tmp_path, capsys):
+    from safetensors.torch import save_file
+
+    path = str(tmp_path / "other.safetensors")
+    save_file({"transformer.blocks.0.attn1.to_q.lora_A.weight": torch.zeros(2, 24),
+               "transformer.blocks.0.attn1.to_q.lora_B.weight": torch.zeros(24, 2),
+               "transformer.blocks.7.attn1.to_q.lora_A.weight": torch.zeros(2, 24),
+               "transformer.blocks.7.attn1.to_q.lora_B.weight": torch.zeros(24, 2)}, path)
+    out = tmp_path / "out"
+    assert main(["wan", "--from", converted[0], "--out", str(out), "--frames", str(FRAMES), "--height", str(HEIGHT),
+                 "--width", str(WIDTH), "--variants", "fp32", "--merge-lora", path]) == 1
+    assert "layers this transformer does not have: blocks.7.attn1.to_q" in capsys.readouterr().err
+    assert not os.listdir(out)

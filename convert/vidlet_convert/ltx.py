@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from . import lora_slots
+from . import lora_merge, lora_slots
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
@@ -107,6 +107,9 @@ def convert(args) -> dict:
     problem = condition and condition_schedule_problem(sched)
     if problem:  # before an hour of export
         raise ConversionError(f"{args.src}: {problem}")
+    from diffusers import LTXConditionPipeline, LTXPipeline
+
+    merged = lora_merge.merge(tr, LTXConditionPipeline if condition else LTXPipeline, args.merge_lora) if tr else []
     grid = latent_grid(vae, args.frames, args.height, args.width)
     t, h, w = grid
     tokens = (t // tr_cfg.patch_size_t) * (h // tr_cfg.patch_size) * (w // tr_cfg.patch_size)
@@ -162,9 +165,10 @@ def convert(args) -> dict:
                               f"to {gap:.3g}; ltx_schedule.py does not express this scheduler config")
     card = {"family": "ltx", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
-            "publisherScheduler": sched.get("_class_name", "unknown")}
+            "publisherScheduler": sched.get("_class_name", "unknown"),
+            **({"mergedLoras": lora_merge.describe(merged)} if merged else {})}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap,
+              "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap, **({"merged_loras": merged} if merged else {}),
               "decode": {"timestep": decoder.decode_timestep, "noise_scale": decoder.noise_scale,
                          "injected_noise_dropped": decoder.noise_dropped},
               **text_report, **by_preset, "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}

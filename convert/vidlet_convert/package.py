@@ -91,12 +91,16 @@ def model_card(info: dict) -> str:
     rows = "\n".join(f"| {k} | {e['variant']} | {e['max_abs']:.3g} | {e['relative']:.3g} |"
                      for k, e in info["errors"].items())
     sizes = "\n".join(f"| {c} | {v} | {b / 1e6:.2f} MB |" for (c, v), b in info["sizes"].items())
+    merged = info.get("mergedLoras")
+    changed = f"Vidlet changed no weight except by merging LoRA files into the denoiser (`--merge-lora`): {merged}." \
+        if merged else "Vidlet changed no weight."
     return f"""# {info['displayName']}
 
 Converted by Vidlet's converter (`convert/`, `python -m vidlet_convert {info['family']}`) from the diffusers
 checkpoint `{info['source']}` (pipeline `{info['pipeline']}`). The weights are the publisher's; their licence
-applies: **{info['license']}**. Vidlet changed no weight; int8 variants round each weight to int8 with one
-scale per output channel.
+applies: **{info['license']}**. {changed} The int8 variants store each MatMul weight in 8 bits with a
+scale per 32 weights (onnxruntime's MatMulNBits; other weights per output channel), q4 in 4 bits likewise,
+fp16 in half precision with the parts the libraries keep in float32 kept so.
 
 * Converted with torch {info['versions']['torch']}, diffusers {info['versions']['diffusers']},
   transformers {info['versions']['transformers']}, onnx {info['versions']['onnx']}, opset {info['opset']},
