@@ -8,9 +8,10 @@
 #   bash scripts/make-wan-tiny-fixture.sh [OUT [CONVERTER ARGS…]]      (default tests/fixtures/wan-tiny)
 #
 # tests/fixtures/wan-tiny-presets, the same checkpoint with two clip size presets (docs/model-package.md
-# "Presets"; the page's size selector test, tests/browser/presets.test.ts):
+# "Presets"; the page's size selector test, tests/browser/presets.test.ts) and LoRA slots of rank 4 (the page's
+# test of a LoRA file dropped on a converted model, tests/browser/converted-lora.test.ts):
 #   bash scripts/make-wan-tiny-fixture.sh tests/fixtures/wan-tiny-presets --presets 9x32x32,big=13x48x64 \
-#     --name wan-tiny-presets --display-name "Wan tiny presets (random weights)"
+#     --lora-rank 4 --name wan-tiny-presets --display-name "Wan tiny presets (random weights)"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-tests/fixtures/wan-tiny}
