@@ -79,3 +79,36 @@ export function parseAdapterDescription(json: unknown, source = 'adapter descrip
     ...(o.training ? { training: o.training as Record<string, unknown> } : {}),
   };
 }
+
+/**
+ * The adapter name a file without a description goes by: its stem ('Wan2.1 CausVid_r32.safetensors'
+ * → 'wan2-1-causvid-r32'), lower case, every run of other characters one '-', so it is a name the
+ * CLI's `--lora NAME` and the page accept.
+ */
+export function adapterNameFromFile(source: string): string {
+  const file = source.slice(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1);
+  const stem = file.replace(/\.safetensors$/i, '');
+  const name = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 64).replace(/-+$/, '');
+  return name === '' ? 'adapter' : name;
+}
+
+/**
+ * What stands in for the description of an adapter dropped without one (a LoRA from another
+ * trainer): named after the file, a style adapter at strength 1, no trigger words, and claimed
+ * for the loaded model, since nothing says otherwise. The loader marks such an adapter
+ * (LoadedAdapter.noDescription) so the page and the CLI can say that its base model went unchecked.
+ */
+export function descriptionFromFile(source: string, baseModel: string): AdapterDescription {
+  const name = adapterNameFromFile(source);
+  const stem = source.slice(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1).replace(/\.safetensors$/i, '');
+  return {
+    format: ADAPTER_FORMAT,
+    formatVersion: ADAPTER_FORMAT_VERSION,
+    name,
+    kind: 'style',
+    baseModel,
+    triggerWords: [],
+    recommendedStrength: 1,
+    ...(stem !== name && stem !== '' ? { displayName: stem } : {}),
+  };
+}
