@@ -32,6 +32,9 @@ export interface AdapterDescription {
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
+/** What the page and the CLI say about an adapter added without a description. */
+export const NO_DESCRIPTION_NOTE = 'no description: Vidlet cannot check which model it was made for; its layers and shapes fit';
+
 /** Validates an adapter description; `source` (e.g. the file name) is named in errors. */
 export function parseAdapterDescription(json: unknown, source = 'adapter description'): AdapterDescription {
   const fail = (field: string, why: string): never => {
