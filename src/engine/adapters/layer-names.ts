@@ -79,7 +79,7 @@ export class LayerNames {
   readonly targets: readonly string[];
   /** Target or alias → target index. */
   private readonly dotted = new Map<string, number>();
-  /** kohya form of a target or alias → target index (lora/package checks that no form means two targets). */
+  /** kohya form of a target or alias → target index (the manifest parser refuses a form that means two targets: src/package/lora.ts). */
   private readonly kohya = new Map<string, number>();
 
   constructor(layout: Pick<LoraLayout, 'targets' | 'blocks' | 'aliases'>) {

@@ -1,7 +1,8 @@
 /**
  * The LoRA config diffusers writes into a file it saves (`save_lora_weights`: `__metadata__`
  * key `lora_adapter_metadata`, a JSON object of PEFT LoraConfig fields, each under the
- * component's prefix, "transformer.lora_alpha" …). diffusers' `load_lora_weights` builds the
+ * component's prefix, "transformer.lora_alpha" …; a model's own `save_lora_adapter` writes them
+ * without the prefix). diffusers' `load_lora_weights` builds the
  * LoraConfig from exactly these fields when they are there (diffusers 0.42.1,
  * utils/peft_utils.py `_create_lora_config`), so their alpha, not alpha = r, scales such a file:
  *
