@@ -55,12 +55,12 @@ export interface GenerateOptions extends CommonOptions {
   decodeMotion: boolean;
   /**
    * --lora NAME_OR_PATH[:STRENGTH], repeatable: shipped or --adapter adapters by name, or a
-   * .safetensors file (its description FILE.json beside it), added first and then used by its name.
+   * .safetensors file (its description FILE.json beside it, if it has one), added first and then used by its name.
    */
   loras: LoraFlag[];
   /** --blend constant|dualreal (default: dualreal for the StageBlender table's own pair, else constant). */
   blend?: BlendMode;
-  /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it). */
+  /** --adapter FILE.safetensors, repeatable (its description is FILE.json next to it, if it has one). */
   adapterFiles: string[];
   /** --best-of N: N takes from seeds seed, seed+1, …, ranked by the model's reward model; the best is written. */
   bestOf?: number;
@@ -239,7 +239,7 @@ function parseLoraText(text: string): LoraFlag {
   if (file || /[/\\]/.test(text)) {
     const path = file ? file[1]! : text.trim();
     const raw = file?.[2];
-    if (!/\.safetensors$/i.test(path)) throw new UsageError(`--lora "${text}": a path must name a .safetensors file (its description FILE.json beside it).`);
+    if (!/\.safetensors$/i.test(path)) throw new UsageError(`--lora "${text}": a path must name a .safetensors file (its description FILE.json beside it, if it has one).`);
     if (raw === undefined) return { name: '', file: path };
     const strength = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(strength)) throw new UsageError(`--lora "${text}": strength "${raw}" is not a number (e.g. ${path}:0.8).`);
@@ -299,6 +299,8 @@ a random seed (printed), --out clip.mp4.
 model with a fixed sigma list (schedule.sigmas) takes only its list's length;
 --guidance ${describeLimit(GUIDANCE)}; --inner-guidance ${describeLimit(INNER_GUIDANCE)};
 --contrast ${describeLimit(CONTRAST)}; a --lora strength ${describeLimit(ADAPTER_STRENGTH)}.
+--adapter / --lora FILE.safetensors: a LoRA in Vidlet's, PEFT/diffusers', ComfyUI's or kohya/musubi's
+names (docs/adapter-format.md); FILE.json beside it describes it, and without one it is named after the file.
 --scene, repeatable: one scene of the clip each, in order, up to ${MAX_SCENES}; FRAMES is
 ${describeLimit(SCENE_FRAMES)} (default ${DEFAULT_SCENE_FRAMES}, or the model's). A --prompt with
 "Scene 1: … Scene 2: …", "… then cut to …" or one scene per line is read the same way and said so.

@@ -9,6 +9,7 @@ import { randomSeed } from '../package/request';
 import { fixedStepsNote, stepsProblem } from '../package/schedule';
 import { canMake, singleSceneSupport } from '../package/scenes';
 import { describePreset, presetVideo } from '../package/presets';
+import { addedLine, readAdapterFile } from './adapter-files';
 import { UsageError, type GenerateOptions } from './args';
 import { bestOfRefusal, bestOfSummary, rankingLines } from './best-of';
 import { loadNodeEngine } from './node-engine';
@@ -95,27 +96,21 @@ async function checkAgainstModel(opts: GenerateOptions, engine: NodeEngine, info
   return scenes;
 }
 
-/** --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it. */
+/** --adapter FILE.safetensors and --lora FILE.safetensors[:S]: the description is FILE.json beside it, if any. */
 async function addAdapterFiles(opts: GenerateOptions, engine: NodeEngine): Promise<void> {
   const addFile = async (file: string, flag: string) => {
-    const json = file.replace(/\.safetensors$/i, '') + '.json';
-    const description = JSON.parse(await readFile(json, 'utf8').catch(() => {
-      throw new Error(`${flag} ${file}: its description ${json} is missing (an adapter is a .safetensors file plus a .json description).`);
-    }));
-    const weights = await readFile(file).catch(() => {
-      throw new Error(`${flag} ${file}: there is no such file.`);
-    });
-    return engine.addAdapter(new Uint8Array(weights), description, file);
+    const { weights, description } = await readAdapterFile(file, flag, async (path) => new Uint8Array(await readFile(path)));
+    return engine.addAdapter(weights, description, file);
   };
   for (const file of opts.adapterFiles ?? []) {
     const added = await addFile(file, '--adapter');
-    process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${file}${opts.loras?.some((l) => l.name === added.name) ? '' : `; use it with --lora ${added.name}`}\n`);
+    process.stderr.write(`${addedLine(added, file, opts.loras?.some((l) => l.name === added.name) ? '' : `; use it with --lora ${added.name}`)}\n`);
   }
   for (const lora of opts.loras ?? []) {
     if (!lora.file) continue;
     const added = await addFile(lora.file, '--lora');
     lora.name = added.name;
-    process.stderr.write(`adapter ${added.name} (${added.kind}) added from ${lora.file}\n`);
+    process.stderr.write(`${addedLine(added, lora.file)}\n`);
   }
 }
 

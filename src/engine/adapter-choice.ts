@@ -70,8 +70,9 @@ export class AdapterShelf {
   }
 
   /**
-   * Validates an adapter against this model and keeps it under its description's name, with the
-   * sha256 of its weights (it replaces a shipped adapter of that name, digest included).
+   * Validates an adapter against this model and keeps it under its description's name (without a
+   * description: the file's), with the sha256 of its weights (it replaces a shipped adapter of
+   * that name, digest included).
    */
   async add(weights: Uint8Array, description: unknown, source?: string): Promise<LoadedAdapter> {
     this.requireSlots();
@@ -162,8 +163,8 @@ export class AdapterShelf {
   }
 }
 
-/** The description fields the page shows. */
-export function adapterInfo(d: AdapterDescription): AdapterInfo {
+/** The description fields the page shows; `noDescription`: it was made from the file name. */
+export function adapterInfo(d: AdapterDescription, noDescription = false): AdapterInfo {
   return {
     name: d.name,
     kind: d.kind,
@@ -171,5 +172,6 @@ export function adapterInfo(d: AdapterDescription): AdapterInfo {
     recommendedStrength: d.recommendedStrength,
     ...(d.displayName !== undefined ? { displayName: d.displayName } : {}),
     ...(d.description !== undefined ? { description: d.description } : {}),
+    ...(noDescription ? { noDescription: true as const } : {}),
   };
 }

@@ -297,13 +297,15 @@ export class VidletEngine implements Engine {
   }
 
   /**
-   * Adds an adapter (e.g. dropped .safetensors + .json) to the loaded model, checked against its
-   * LoRA slots; afterwards requests can name it in `adapters`. Throws AdapterError/SafetensorsError.
+   * Adds an adapter (e.g. dropped .safetensors + .json, or a lone .safetensors with `description`
+   * undefined) to the loaded model, checked against its LoRA slots; afterwards requests can name it
+   * in `adapters`. Throws AdapterError/SafetensorsError.
    */
   async addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo> {
     const m = this.loaded;
     if (!m) throw new ModelNotLoadedError();
-    return adapterInfo((await m.adapters.add(weights, description, source)).description);
+    const added = await m.adapters.add(weights, description, source);
+    return adapterInfo(added.description, added.noDescription);
   }
 
   /** Tokens and unknown words of the prompt as the text encoder reads it (after the colour lexicon), and its contrast reading. */

@@ -183,6 +183,11 @@ export interface AdapterInfo {
   recommendedStrength?: number;
   /** Why the description could not be read; using the adapter will fail with the full reason. */
   problem?: string;
+  /**
+   * Added without a description JSON (a LoRA from another trainer): named after its file, and
+   * nothing said which model it was made for; only its layers and shapes were checked (adapters/description.ts NO_DESCRIPTION_NOTE).
+   */
+  noDescription?: true;
 }
 
 /** A shipped StageBlender table: identity weight α(t, group), motion weight c − α(t, group). */
@@ -371,7 +376,10 @@ export interface Engine {
    * while a job runs), so that its Generate starts at the denoiser; the clip is unchanged.
    */
   prepareText?(request: Pick<GenerateRequest, 'prompt' | 'negativePrompt' | 'guidance' | 'innerGuidance' | 'contrast' | 'scenes'>): Promise<void>;
-  /** Adds a LoRA adapter (.safetensors bytes + parsed description JSON) that requests can then name. */
+  /**
+   * Adds a LoRA adapter (.safetensors bytes + parsed description JSON, or undefined for a file that
+   * came without one: then it is named after `source`) that requests can then name.
+   */
   addAdapter?(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo>;
   generate(request: GenerateRequest & AdapterSettings, callbacks?: GenerateCallbacks): Promise<GenerateResult>;
   /**

@@ -9,6 +9,7 @@ import { SCENE_CONDITIONINGS, sceneFramingProblem, sceneSupportProblems, type Sc
 import { PARTED_COMPONENTS, partsProblem } from '../package/parts';
 import { tensorSizeProblem } from '../package/tensor-size';
 import { decodeNoiseProblem } from '../package/vae-decode';
+import { DEFAULT_LORA_BLOCKS, loraNamingProblems } from '../package/lora';
 import { parsePresets } from './manifest-presets';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
@@ -310,12 +311,23 @@ function parseLora(v: unknown): Manifest['lora'] {
     targets: uniqueStrings(o.targets, 'lora.targets'),
     rank: int(o.rank, 'lora.rank', 1),
     width: int(o.width, 'lora.width', 1),
+    blocks: o.blocks === undefined ? DEFAULT_LORA_BLOCKS : str(o.blocks, 'lora.blocks'),
+    aliases: parseLoraAliases(o.aliases),
   };
   // lora_down is [S,D,P,R,C]: a rank above the feature width cannot come from a real factorisation.
   if (lora.rank > lora.width) {
     fail('lora.rank', `is ${lora.rank}, larger than lora.width ${lora.width}; a LoRA rank cannot exceed the features it factorises`);
   }
+  const [problem] = loraNamingProblems(lora);
+  if (problem) fail(...problem);
   return lora;
+}
+
+/** `lora.aliases`: other name (dotted, relative to a block) → one of lora.targets; absent = none. */
+function parseLoraAliases(v: unknown): Record<string, string> {
+  if (v === undefined) return {};
+  // fromEntries defines own properties, so even an alias named "__proto__" stays a plain entry.
+  return Object.fromEntries(Object.entries(obj(v, 'lora.aliases')).map(([alias, target]) => [alias, str(target, `lora.aliases.${alias}`)]));
 }
 
 function parseAdapters(v: unknown, files: FileRegistry, hasLora: boolean): AdapterEntry[] {

@@ -108,7 +108,22 @@ export interface Manifest {
     /** Denoises scene plans (#10, components.ts denoiserFor); only with scenes.conditioning "per-scene". */
     sceneDenoiser?: Component;
   };
-  lora: { slots: string[]; depth: number; targets: string[]; rank: number; width: number };
+  lora: {
+    slots: string[];
+    depth: number;
+    /** Module paths relative to a block (`attn.q`; diffusers' `attn1.to_q` in converted packages). */
+    targets: string[];
+    rank: number;
+    width: number;
+    /**
+     * Where the blocks are: adapter tensors are named `{blocks}.{d}.{target}…` (`transformer_blocks`
+     * for LTX-Video). parseManifest always sets it (default "blocks", src/package/lora.ts); layouts
+     * built by hand may leave it out and mean the default.
+     */
+    blocks?: string;
+    /** Other names trainers give a target (`self_attn.q` → `attn1.to_q`); parseManifest sets it ({} when none). */
+    aliases?: Record<string, string>;
+  };
   adapters: AdapterEntry[];
   blender?: PackageFile;
   /** Multi-scene support (#10); absent: one scene of video.frames. */

@@ -5,8 +5,9 @@
  *     (dropping the clip back restores it into the form);
  * (b) after a reload with the model URLs blocked, the adapter is still listed (IndexedDB) and the
  *     same request gives the same clip (so it was added to the engine again);
- * (c) an adapter of the wrong width is refused with a message naming the layer, a lone
- *     .safetensors with one naming the missing .json, and nothing else is lost;
+ * (c) an adapter of the wrong width is refused with a message naming the layer, a lone .json
+ *     with one naming the missing .safetensors, and nothing else is lost; a lone .safetensors (a
+ *     LoRA from another trainer) is added, named after the file, with the no-description note;
  * (d) a custom curve edited on the page (a typed point, a dragged point, a group multiplier)
  *     is what the request carries, and it changes the clip.
  * The adapter is a seeded random one for this model (tests/integration/helpers/adapter-fixture.ts):
@@ -134,16 +135,25 @@ describe('adapters in the page', () => {
     const banner = page.locator('vidlet-error-banner.adapter-error');
     await banner.first().waitFor({ timeout: 30_000 });
     await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/cannot be used with this model[\s\S]*blocks\.0\.attn\.q\.lora_A\.weight/);
-    // A weights file without its description.
-    await drop(page, [adapterFiles('lonely', manifest.lora.width, 3)[0]!]);
-    await page.getByText('lonely.safetensors has no lonely.json beside it').waitFor({ timeout: 15_000 });
+    // A description without its weights.
+    await drop(page, [adapterFiles('lonely', manifest.lora.width, 3)[1]!]);
+    await page.getByText('lonely.json has no lonely.safetensors beside it').waitFor({ timeout: 15_000 });
     // Nothing lost: the good adapter is listed and enabled, the form and history are as they were.
     await expect(page.locator('vidlet-adapter-row', { hasText: 'too-wide' }).count()).resolves.toBe(0);
     await expect(page.getByRole('checkbox', { name: `Use ${NAME}` }).isChecked()).resolves.toBe(true);
     await expect(page.getByRole('textbox', { name: 'Prompt', exact: true }).inputValue()).resolves.toBe(PROMPT);
     expect(await page.locator('vidlet-history-list li.entry').count()).toBe(entriesBefore);
-    const stored = await page.evaluate(() => (window as unknown as { vidlet: { adapters: { state: { value: { added: { info: { name: string } }[] } } } } }).vidlet.adapters.state.value.added.map((a) => a.info.name));
-    expect(stored).toEqual([NAME]);
+    const stored = () => page.evaluate(() => (window as unknown as { vidlet: { adapters: { state: { value: { added: { info: { name: string } }[] } } } } }).vidlet.adapters.state.value.added.map((a) => a.info.name));
+    expect(await stored()).toEqual([NAME]);
+
+    // Weights without a description: added under the file's name, and the row says what went unchecked.
+    await drop(page, [{ ...adapterFiles('lonely', manifest.lora.width, 3)[0]!, name: 'Lonely_LoRA.safetensors' }]);
+    const row = page.locator('vidlet-adapter-row', { hasText: 'Lonely_LoRA' });
+    await row.waitFor({ timeout: 30_000 });
+    await expect(row.locator('[data-note="no-description"]').textContent()).resolves.toBe(
+      'No description: Vidlet cannot check which model it was made for; its layers and shapes fit.',
+    );
+    expect(await stored()).toEqual([NAME, 'lonely-lora']);
   });
 
   it('(d) a curve edited on the page is what the request carries, and it changes the clip', async () => {

@@ -75,7 +75,7 @@ export class AdapterPanel extends LitElement {
       ${all.length === 0
         ? html`<p class="muted">
             ${model.kind === 'ready' ? 'This model ships no adapters. ' : ''}
-            Drop an adapter’s <code>.safetensors</code> and <code>.json</code> anywhere on the page to add it.
+            Drop an adapter’s <code>.safetensors</code> (and its <code>.json</code> description, if it has one) anywhere on the page to add it.
           </p>`
         : html`<div class="list" @adapter-toggle=${this.#toggle} @adapter-strength=${this.#strength}>
             ${all.map(

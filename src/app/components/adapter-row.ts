@@ -5,6 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { NO_DESCRIPTION_NOTE } from '../../engine/adapters/description';
 import { STRENGTH_RANGE } from '../data/adapter-settings';
 import type { AdapterChoice, AdapterInfo } from '../../engine/types';
 import { ADAPTER_STRENGTH } from '../../package/request';
@@ -47,6 +48,7 @@ export class AdapterRow extends LitElement {
           : nothing}
       </span>
       ${a.description ? html`<p class="muted desc">${a.description}</p>` : nothing}
+      ${a.noDescription ? html`<p class="muted note" data-note="no-description">${NO_DESCRIPTION_NOTE[0]!.toUpperCase()}${NO_DESCRIPTION_NOTE.slice(1)}.</p>` : nothing}
       ${a.triggerWords?.length
         ? html`<p class="muted words">Trigger word${a.triggerWords.length === 1 ? '' : 's'}: ${a.triggerWords.map((w) => html`<code>${w}</code> `)}</p>`
         : nothing}
@@ -136,6 +138,9 @@ export class AdapterRow extends LitElement {
         background: var(--surface-2);
         border-radius: 4px;
         padding: 0 4px;
+      }
+      .note {
+        font-size: 12px;
       }
       .problem {
         color: var(--danger);

@@ -2,7 +2,7 @@
  * The page: provides the three contexts (engine session, settings, history), lays out the
  * form, the stage (live preview / player / compare) and the history, and turns the components'
  * events into calls on the data layer. Dropping an exported file anywhere restores its settings;
- * dropping an adapter's .safetensors + .json adds it (the adapters panel lists it).
+ * dropping an adapter's .safetensors (+ its .json, if any) adds it (the adapters panel lists it).
  */
 import { provide } from '@lit/context';
 import { LitElement, css, html, nothing } from 'lit';
@@ -140,7 +140,7 @@ export class VidletApp extends LitElement {
       </main>
 
       ${this.dragging
-        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />an adapter's .safetensors and .json to add it,<br />or a model package folder to add the model</div></div>`
+        ? html`<div class="drop" aria-hidden="true"><div>Drop a Vidlet MP4, WebM, GIF or zip to restore its settings,<br />an adapter's .safetensors (and .json) to add it,<br />or a model package folder to add the model</div></div>`
         : nothing}
     `;
   }

@@ -5,7 +5,7 @@
  * session, which runs it inside each model load (before the model is reported ready, so a
  * Generate right after a load already finds the user's adapters).
  */
-import { parseAdapterDescription } from '../../engine/adapters/description';
+import { adapterNameFromFile, descriptionFromFile, parseAdapterDescription } from '../../engine/adapters/description';
 import { pairDroppedFiles, type DroppedFile } from '../../engine/adapters/dropped-files';
 import type { AdapterInfo, BlenderInfo, Engine, ModelInfo } from '../../engine/types';
 import { AdapterStorageFullError, type AdapterStore, type StoredAdapter } from './adapter-store';
@@ -30,7 +30,7 @@ export interface AdapterLibraryState {
   lora?: ModelInfo['lora'];
 }
 
-/** Dropped files that do not make an adapter (a lone .safetensors or .json, a name clash…). */
+/** Dropped files that do not make an adapter (a lone .json, a name clash…). */
 export class AdapterFilesError extends Error {
   override name = 'AdapterFilesError';
 }
@@ -98,8 +98,9 @@ export class AdapterLibrary {
   }
 
   /**
-   * Dropped files → adapters: pairs X.safetensors with X.json, has the engine validate each (it
-   * needs the model, so `ensureModel` runs first), then stores it. A bad file costs only itself.
+   * Dropped files → adapters: pairs X.safetensors with X.json (a lone X.safetensors is an adapter
+   * without a description, named after the file), has the engine validate each (it needs the
+   * model, so `ensureModel` runs first), then stores it. A bad file costs only itself.
    */
   async addFiles(files: readonly DroppedFile[], ensureModel: () => Promise<unknown>): Promise<AddReport> {
     const paired = pairDroppedFiles(files);
@@ -111,9 +112,10 @@ export class AdapterLibrary {
     await ensureModel();
     for (const input of paired.adapters) {
       const source = input.source ?? 'adapter';
-      const name = (input.description as { name?: unknown } | null)?.name;
+      const name = input.description === undefined ? adapterNameFromFile(source) : (input.description as { name?: unknown } | null)?.name;
       if (typeof name === 'string' && this.state.value.shipped.some((a) => a.name === name)) {
-        report.errors.push(new AdapterFilesError(`${source}: the model already ships an adapter named "${name}"; give yours another name in its .json.`));
+        const rename = input.description === undefined ? 'rename the file' : 'give yours another name in its .json';
+        report.errors.push(new AdapterFilesError(`${source}: the model already ships an adapter named "${name}"; ${rename}.`));
         continue;
       }
       const record: StoredAdapter = { name: '', source, weights: input.weights, description: input.description, addedAt: Date.now() };
@@ -164,6 +166,12 @@ export class AdapterLibrary {
 
 /** A stored adapter's listing before the engine has seen it (description read on the page). */
 function listed(s: StoredAdapter, stored: boolean): AddedAdapter {
+  if (s.description === undefined) {
+    // As the engine will describe it (descriptionFromFile); the base model is the one it is added to.
+    const d = descriptionFromFile(s.source, '');
+    const info: AdapterInfo = { name: d.name, kind: d.kind, triggerWords: [], recommendedStrength: d.recommendedStrength, noDescription: true };
+    return { info: d.displayName ? { ...info, displayName: d.displayName } : info, source: s.source, stored };
+  }
   try {
     const d = parseAdapterDescription(s.description, s.source.replace(/\.safetensors$/i, '.json'));
     return {

@@ -14,7 +14,7 @@ export interface StoredAdapter {
   /** The dropped weights file's name, for messages. */
   source: string;
   weights: Uint8Array;
-  /** The parsed description JSON, as dropped. */
+  /** The parsed description JSON, as dropped; undefined when the weights came without one. */
   description: unknown;
   addedAt: number;
 }

@@ -41,10 +41,10 @@ const ADVICE: Record<string, Advice> = {
   CodecUnavailableError: { title: 'This format cannot be written in this browser', action: 'Export as GIF or PNG frames instead.' },
   // src/engine/adapters/errors.ts (the detail names the file, tensor or field)
   AdapterError: { title: 'This adapter cannot be used with this model', action: 'Fix what the message names: use an adapter made for this model (its .json names the base model), or change which adapters are enabled.' },
-  SafetensorsError: { title: 'The adapter file is damaged or not a .safetensors file', action: 'Export or download the adapter again, then drop its .safetensors and .json together.' },
+  SafetensorsError: { title: 'The adapter file is damaged or not a .safetensors file', action: 'Export or download the adapter again, then drop its .safetensors again (with its .json, if it has one).' },
   ScheduleError: { title: 'The adapter schedule cannot be used', action: 'Fix the curve or switch the blend back to constant.' },
   // src/app/data/adapter-library.ts, adapter-store.ts
-  AdapterFilesError: { title: 'These files do not make an adapter', action: 'Drop the .safetensors file together with its .json description (same name); your other adapters and settings are unchanged.' },
+  AdapterFilesError: { title: 'These files do not make an adapter', action: 'Drop the .safetensors file, together with its .json description (same name) if it has one; your other adapters and settings are unchanged.' },
   AdapterStorageFullError: { title: 'Not enough storage to keep the adapter', action: 'Free some disk space, delete old adapters or history, then drop it again to keep it.' },
   // src/worker/engine-client.ts
   WorkerCrashedError: { title: 'The generator stopped unexpectedly', action: 'Reload the page to start it again; your history is kept.' },

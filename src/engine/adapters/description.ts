@@ -32,6 +32,9 @@ export interface AdapterDescription {
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
+/** What the page and the CLI say about an adapter added without a description. */
+export const NO_DESCRIPTION_NOTE = 'no description: Vidlet cannot check which model it was made for; its layers and shapes fit';
+
 /** Validates an adapter description; `source` (e.g. the file name) is named in errors. */
 export function parseAdapterDescription(json: unknown, source = 'adapter description'): AdapterDescription {
   const fail = (field: string, why: string): never => {
@@ -77,5 +80,38 @@ export function parseAdapterDescription(json: unknown, source = 'adapter descrip
     ...(typeof o.description === 'string' ? { description: o.description } : {}),
     ...(typeof o.license === 'string' ? { license: o.license } : {}),
     ...(o.training ? { training: o.training as Record<string, unknown> } : {}),
+  };
+}
+
+/**
+ * The adapter name a file without a description goes by: its stem ('Wan2.1 CausVid_r32.safetensors'
+ * → 'wan2-1-causvid-r32'), lower case, every run of other characters one '-', so it is a name the
+ * CLI's `--lora NAME` and the page accept.
+ */
+export function adapterNameFromFile(source: string): string {
+  const file = source.slice(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1);
+  const stem = file.replace(/\.safetensors$/i, '');
+  const name = stem.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 64).replace(/-+$/, '');
+  return name === '' ? 'adapter' : name;
+}
+
+/**
+ * What stands in for the description of an adapter dropped without one (a LoRA from another
+ * trainer): named after the file, a style adapter at strength 1, no trigger words, and claimed
+ * for the loaded model, since nothing says otherwise. The loader marks such an adapter
+ * (LoadedAdapter.noDescription) so the page and the CLI can say that its base model went unchecked.
+ */
+export function descriptionFromFile(source: string, baseModel: string): AdapterDescription {
+  const name = adapterNameFromFile(source);
+  const stem = source.slice(Math.max(source.lastIndexOf('/'), source.lastIndexOf('\\')) + 1).replace(/\.safetensors$/i, '');
+  return {
+    format: ADAPTER_FORMAT,
+    formatVersion: ADAPTER_FORMAT_VERSION,
+    name,
+    kind: 'style',
+    baseModel,
+    triggerWords: [],
+    recommendedStrength: 1,
+    ...(stem !== name && stem !== '' ? { displayName: stem } : {}),
   };
 }

@@ -1,8 +1,9 @@
 /**
  * Files a user drops on the page (or passes to the CLI) → adapter inputs: `X.safetensors` pairs
- * with `X.json` beside it, `*.blender.json` is a StageBlender table. Pure: the caller reads the
+ * with `X.json` beside it; a lone `X.safetensors` (a LoRA from another trainer) is an adapter
+ * without a description; `*.blender.json` is a StageBlender table. Pure: the caller reads the
  * files; what cannot be used comes back as problems to show, so one bad file does not hide the
- * good ones.
+ * good ones. A lone `X.json` stays a problem: a description without weights does nothing.
  */
 import type { AdapterInput } from './adapter';
 
@@ -42,17 +43,14 @@ export function pairDroppedFiles(files: readonly DroppedFile[]): DroppedAdapters
       if (lower.endsWith('.blender.json')) result.blenders.push({ source: name, json });
       else jsons.set(name.slice(0, -'.json'.length), { file, json });
     } else {
-      result.problems.push(`${name} is not an adapter file: an adapter is a .safetensors file with a .json description of the same name.`);
+      result.problems.push(`${name} is not an adapter file: an adapter is a .safetensors file, with or without a .json description of the same name.`);
     }
   }
   for (const [stem, file] of weights) {
     const description = jsons.get(stem);
-    if (!description) {
-      result.problems.push(`${baseName(file.name)} has no ${stem}.json beside it; drop the description together with the weights.`);
-      continue;
-    }
     jsons.delete(stem);
-    result.adapters.push({ weights: file.bytes, description: description.json, source: baseName(file.name) });
+    // Without a description the loader names the adapter after the file (descriptionFromFile).
+    result.adapters.push({ weights: file.bytes, ...(description ? { description: description.json } : {}), source: baseName(file.name) });
   }
   for (const [stem] of jsons) {
     result.problems.push(`${stem}.json has no ${stem}.safetensors beside it; drop the weights together with the description.`);

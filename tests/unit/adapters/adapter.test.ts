@@ -141,9 +141,8 @@ describe('loadAdapter', () => {
     expect(loadError(weights).message).toMatch(/rank 4, but this model's LoRA slots hold rank 3 at most; retrain it with rank ≤ 3/);
   });
 
-  it('rejects missing or non-numeric rank/alpha', () => {
+  it('rejects non-numeric rank/alpha (both may be missing: docs/adapter-format.md)', () => {
     const l = { 'blocks.0.attn.q': layer(1, 0) };
-    expect(loadError(adapterFile(l, { alpha: '1' })).message).toMatch(/__metadata__ has no "rank"/);
     expect(loadError(adapterFile(l, { rank: '1', alpha: 'x' })).message).toMatch(/__metadata__.alpha is "x", not a number/);
     expect(loadError(adapterFile(l, { rank: '1.5', alpha: '1' })).message).toMatch(/rank is 1.5; it must be a positive integer/);
     expect(loadError(adapterFile(l, { rank: '1', alpha: '0' })).message).toMatch(/alpha is 0; it must be a positive number/);
@@ -161,10 +160,14 @@ describe('loadAdapter', () => {
   it('rejects layers the model does not have', () => {
     const deep = adapterFile({ 'blocks.3.attn.q': layer(1, 0) }, { rank: '1', alpha: '1' });
     expect(loadError(deep).message).toMatch(/blocks\.3\.attn\.q\.lora_A\.weight is for block 3, but this model has 3 blocks \(0…2\)/);
-    const k = adapterFile({ 'blocks.0.attn.k': layer(1, 0) }, { rank: '1', alpha: '1' });
-    expect(loadError(k).message).toMatch(/blocks\.0\.attn\.k\.lora_A\.weight is not a LoRA weight of this model; names are blocks\.\{0…2\}\.\{attn\.q\|attn\.v\}/);
+    // A layer the slots do not hold refuses the whole file (nothing is half-applied): counted and named.
+    const k = adapterFile({ 'blocks.0.attn.k': layer(1, 0), 'blocks.0.attn.q': layer(1, 0) }, { rank: '1', alpha: '1' });
+    expect(loadError(k).message).toBe(
+      'Adapter "pip": its file holds 1 layer this model\'s LoRA slots do not: attn.k (in block 0); this package\'s slots hold attn.q, attn.v ' +
+        '(in blocks 0–2), and applying the rest alone would change what the adapter does, so it is not loaded. Use a LoRA trained on those layers only.',
+    );
     const zeroPadded = adapterFile({ 'blocks.01.attn.q': layer(1, 0) }, { rank: '1', alpha: '1' });
-    expect(loadError(zeroPadded).message).toMatch(/not a LoRA weight of this model/);
+    expect(loadError(zeroPadded).message).toMatch(/holds 1 layer this model's LoRA slots do not: blocks\.01\.attn\.q;/);
   });
 
   it('rejects an A without its B, and an empty file', () => {

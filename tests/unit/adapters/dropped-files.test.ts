@@ -28,9 +28,12 @@ describe('pairDroppedFiles', () => {
       { name: 'ok.json', bytes: text('{}') },
       { name: 'ok.SAFETENSORS', bytes: new Uint8Array(1) },
     ]);
-    expect(r.adapters.map((a) => a.source)).toEqual(['ok.SAFETENSORS']);
-    expect(r.problems).toHaveLength(4);
-    expect(r.problems).toContain('a.safetensors has no a.json beside it; drop the description together with the weights.');
+    // A lone .safetensors is an adapter without a description (a LoRA from another trainer); a lone .json is not.
+    expect(r.adapters.map((a) => a.source)).toEqual(['a.safetensors', 'ok.SAFETENSORS']);
+    expect(r.adapters[0]!.description).toBeUndefined();
+    expect('description' in r.adapters[0]!).toBe(false);
+    expect(r.adapters[1]!.description).toEqual({});
+    expect(r.problems).toHaveLength(3);
     expect(r.problems).toContain('b.json has no b.safetensors beside it; drop the weights together with the description.');
     expect(r.problems.some((p) => p.startsWith('c.json is not valid JSON'))).toBe(true);
     expect(r.problems.some((p) => p.startsWith('clip.mp4 is not an adapter file'))).toBe(true);

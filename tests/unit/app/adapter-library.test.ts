@@ -25,7 +25,7 @@ class FakeEngine {
   async addAdapter(weights: Uint8Array, description: unknown, source?: string): Promise<AdapterInfo> {
     const a = loadAdapter({ weights, description, source }, { name: this.model, lora });
     this.added.push(a.description.name);
-    return adapterInfo(a.description);
+    return adapterInfo(a.description, a.noDescription);
   }
 }
 
@@ -93,28 +93,49 @@ describe('AdapterLibrary', () => {
     const shippedName = files('shipped-one', 'style', 9);
     const report = await lib.addFiles([...wrongShapes, ...otherModel, ...garbage, ...lonelyWeights, ...lonelyJson, ...shippedName, ...files('good', 'motion', 10)], ensure);
 
-    expect(report.added).toEqual(['good']);
+    // A lone .safetensors is an adapter without a description (its own test below).
+    expect(report.added).toEqual(['solo', 'good']);
     const byName = report.errors.map((e) => `${e.name}: ${e.message}`);
     expect(byName).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^AdapterError: .*blocks\.0\.attn\.q\.lora_A\.weight.*\[4,16\].*8/),
         expect.stringMatching(/^AdapterError: .*another-model/),
         expect.stringMatching(/^SafetensorsError: /),
-        expect.stringMatching(/^AdapterFilesError: solo\.safetensors has no solo\.json/),
         expect.stringMatching(/^AdapterFilesError: orphan\.json has no orphan\.safetensors/),
         expect.stringMatching(/^AdapterFilesError: .*already ships an adapter named "shipped-one"/),
       ]),
     );
-    expect(report.errors).toHaveLength(6);
+    expect(report.errors).toHaveLength(5);
     // The page's banner text for the wrong-shape one carries the engine's message.
     const shown = toUserError(report.errors.find((e) => e.name === 'AdapterError'));
     expect(shown.title).toBe('This adapter cannot be used with this model');
     expect(shown.detail).toMatch(/blocks\.0\.attn\.q\.lora_A\.weight/);
     // Nothing else was lost.
-    expect(lib.state.value.added.map((a) => a.info.name)).toEqual(['keep', 'good']);
+    expect(lib.state.value.added.map((a) => a.info.name)).toEqual(['keep', 'solo', 'good']);
     const again = new AdapterLibrary(new FakeEngine(), new AdapterStore(db));
     await again.loadStored();
-    expect(again.state.value.added.map((a) => a.info.name)).toEqual(['keep', 'good']);
+    // Listed by time added; those added within one millisecond come in key order, so compare as a set.
+    expect(again.state.value.added.map((a) => a.info.name).sort()).toEqual(['good', 'keep', 'solo']);
+  });
+
+  it('a .safetensors without a .json is added, named after the file, kept, and listed as having no description', async () => {
+    const lib = new AdapterLibrary(new FakeEngine(), new AdapterStore(db));
+    const weights = files('x', 'style', 11)[0]!.bytes;
+    const report = await lib.addFiles([{ name: 'My_LoRA v2.safetensors', bytes: weights }], () => lib.attach(info()));
+    expect(report).toEqual({ added: ['my-lora-v2'], errors: [] });
+    const expected = { name: 'my-lora-v2', kind: 'style', triggerWords: [], recommendedStrength: 1, displayName: 'My_LoRA v2', noDescription: true };
+    expect(lib.state.value.added.map((a) => a.info)).toEqual([expected]);
+    // Listed the same way from storage before any model loads, and added again after one.
+    const engine2 = new FakeEngine();
+    const lib2 = new AdapterLibrary(engine2, new AdapterStore(db));
+    await lib2.loadStored();
+    expect(lib2.state.value.added.map((a) => a.info)).toEqual([expected]);
+    await lib2.attach(info());
+    expect(engine2.added).toEqual(['my-lora-v2']);
+    expect(lib2.state.value.added.map((a) => [a.info, a.problem])).toEqual([[expected, undefined]]);
+    // Named like a shipped adapter: refused before the engine sees it, saying to rename the file.
+    const clash = await lib2.addFiles([{ name: 'Shipped One.safetensors', bytes: weights }], () => Promise.resolve());
+    expect(clash.errors.map((e) => e.message)).toEqual(['Shipped One.safetensors: the model already ships an adapter named "shipped-one"; rename the file.']);
   });
 
   it('a full disk: a clear AdapterStorageFullError, the adapter works this visit, nothing stored or lost', async () => {

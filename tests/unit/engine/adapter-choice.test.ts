@@ -161,3 +161,16 @@ describe('AdapterShelf.apply: the sha256 of each adapter a run used', () => {
     expect(await shelf.apply(slots, [{ name: 'fixture-pip' }])).toEqual({ 'fixture-pip': sha(own.weights) });
   });
 });
+
+describe('AdapterShelf.add: an adapter without a description', () => {
+  it('is kept under its file name, usable by that name, and says it had none', async () => {
+    const shelf = new AdapterShelf(new MemoryStore(), '/m/', manifest());
+    const weights = makeAdapter('x', 'motion', 'vidlet-fixture', lora, 4).weights;
+    const added = await shelf.add(weights, undefined, 'loras/Other Trainer.safetensors');
+    expect([added.description.name, added.description.kind, added.noDescription]).toEqual(['other-trainer', 'style', true]);
+    expect(shelf.names()).toContain('other-trainer');
+    const slots = new LoraSlots(lora);
+    expect(Object.keys(await shelf.apply(slots, [{ name: 'other-trainer' }]))).toEqual(['other-trainer']);
+    expect([...slots.down].some((v) => v !== 0)).toBe(true);
+  });
+});
