@@ -3,12 +3,12 @@
 // publisher's diffusers pipeline started from the same noise.
 // npx tsx convert/tests/engine_generate.ts SPEC.json — SPEC: { model, variant, prompt, seed, steps,
 // guidance, out, sampler? (default: the package's defaultSampler, as `vidlet generate`), preset?, adapters?:
-// [{ weights (a .safetensors path), description (a .json path), strength }] added with addAdapter and used }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
+// [{ weights (a .safetensors path), description? (a .json path), strength }] added with addAdapter and used }. Writes out/noise.f32 (the initial latent the engine drew for the seed, [c,t,h,w],
 // pipeline.ts initialNoise), out/decode_noise.f32 (the seed's NoiseStream.decode draw, [c,t,h,w], which a
 // package whose vaeDecoder maps decode_noise is fed), out/video.u8 (RGBA frames, [T,H,W,4]) and out/result.json (with stepLevels:
 // the noise level each step ended at).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
 import { VidletEngine } from '../../src/engine/engine';
 import { gaussianNoise, NoiseStream } from '../../src/engine/noise';
@@ -26,7 +26,8 @@ const stepLevels: number[] = [];
 const sampler = spec.sampler ?? info.defaults.sampler;
 const adapters: { name: string; strength: number }[] = [];
 for (const a of spec.adapters ?? []) {
-  const added = await engine.addAdapter(readFileSync(a.weights), JSON.parse(readFileSync(a.description, 'utf8')), a.weights);
+  const description = a.description === undefined ? undefined : JSON.parse(readFileSync(a.description, 'utf8'));
+  const added = await engine.addAdapter(readFileSync(a.weights), description, basename(a.weights));
   adapters.push({ name: added.name, strength: a.strength });
 }
 const result = await engine.generate({

@@ -176,6 +176,31 @@ def test_engine_generates_what_wan_pipeline_with_the_same_loras_generates(lora_p
         compare(plain, ref, "the clip without the adapter vs the pipeline with it (must fail)")
 
 
+def test_a_comfyui_lora_in_a_slot_is_read_as_diffusers_reads_it(lora_pkg, merged_lora, tmp_path):
+    """The same bytes on both sides: a ComfyUI-layout file (Wan's original names, per-layer alpha, no description)
+    over the self- and cross-attention, dropped into a slot as it is and loaded by WanPipeline as it is."""
+    from safetensors.torch import save_file
+
+    src, out = lora_pkg
+    width = json.load(open(os.path.join(out, "manifest.json")))["lora"]["width"]
+    g = torch.Generator().manual_seed(5)
+    tensors = {}
+    for d, name, rank, alpha in ((0, "self_attn.k", 2, 3.0), (0, "cross_attn.v", 3, 1.5), (1, "self_attn.o", 4, 4.0)):
+        key = f"diffusion_model.blocks.{d}.{name}"
+        tensors[f"{key}.lora_down.weight"] = torch.randn(rank, width, generator=g) / width ** 0.5
+        tensors[f"{key}.lora_up.weight"] = torch.randn(width, rank, generator=g) * 0.8
+        tensors[f"{key}.alpha"] = torch.tensor(alpha)
+    weights = str(tmp_path / "comfy-slot.safetensors")
+    save_file(tensors, weights)
+    noise, ours, result = engine_generate(out, tmp_path, WAN_PROMPT, WAN_SEED, STEPS, WAN_W,
+                                          adapters=[{"weights": weights, "strength": 0.9}])
+    assert result["denoiserCalls"] == STEPS
+    ref = reference(src, noise, [(merged_lora, MERGE_SCALE), (weights, 0.9)])
+    compare(ours, ref, "wan with a ComfyUI LoRA in a slot vs WanPipeline.load_lora_weights of the same file")
+    with pytest.raises(AssertionError):
+        compare(ours, reference(src, noise, [(merged_lora, MERGE_SCALE)]), "the same without the slot's LoRA (must fail)")
+
+
 def test_a_lora_for_another_model_is_refused_before_export(converted, tmp_path, capsys):
     from safetensors.torch import save_file
 

@@ -1,0 +1,125 @@
+/**
+ * A LoRA file from another trainer on a converted model, in Chromium: the tiny Wan package with LoRA slots
+ * (tests/fixtures/wan-tiny-presets, converted with --lora-rank 4: random weights) added to the model library by
+ * address, then a musubi-tuner / kohya-layout LoRA (`lora_unet_blocks_0_self_attn_q.lora_down.weight`, per-layer
+ * `alpha`, no description file) dropped on the page alone. It is listed with the note that it came without a
+ * description, and enabled it changes the clip of the same seed; a file that also holds feed-forward layers,
+ * which the slots cannot hold, is refused with the layers counted, and nothing else is lost.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { gaussianNoise } from '../../src/engine/noise';
+import { safetensors } from '../integration/helpers/adapter-fixture';
+import { builtApp, fillForm, launchApp, waitForRunEnd, type App } from './harness';
+import { startStaticServer, type StaticServer } from './static-server';
+
+const PACKAGE = resolve(import.meta.dirname, '../fixtures/wan-tiny-presets');
+const manifest = JSON.parse(readFileSync(join(PACKAGE, 'manifest.json'), 'utf8'));
+const DISPLAY_NAME = 'Wan tiny presets (random weights)';
+const NAME = 'spin-musubi';
+const CASE_TIMEOUT = 600_000;
+
+/** A musubi-tuner layout LoRA of rank 2 over every block's self-attention query and output (and `ffn.0`, `ffn.2` when asked). */
+function musubiLora(withFeedForward: boolean): Uint8Array {
+  const C = manifest.lora.width as number;
+  const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+  let k = 0;
+  const layer = (name: string, inFeatures: number, outFeatures: number) => {
+    tensors[`${name}.lora_down.weight`] = { shape: [2, inFeatures], data: gaussianNoise(11, k++, 2 * inFeatures).map((v) => v * 0.6) };
+    tensors[`${name}.lora_up.weight`] = { shape: [outFeatures, 2], data: gaussianNoise(11, k++, 2 * outFeatures).map((v) => v * 0.6) };
+    tensors[`${name}.alpha`] = { shape: [], data: new Float32Array([4]) };
+  };
+  for (let d = 0; d < manifest.lora.depth; d++) {
+    layer(`lora_unet_blocks_${d}_self_attn_q`, C, C);
+    layer(`lora_unet_blocks_${d}_self_attn_o`, C, C);
+    if (withFeedForward) {
+      layer(`lora_unet_blocks_${d}_ffn_0`, C, 4 * C);
+      layer(`lora_unet_blocks_${d}_ffn_2`, 4 * C, C);
+    }
+  }
+  return safetensors(tensors, {});
+}
+
+async function drop(page: Page, files: { name: string; bytes: number[] }[]) {
+  const dataTransfer = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return dt;
+  }, files);
+  await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+}
+
+type DoneWindow = { vidlet: { session: { run: { value: { entry?: { settings: Record<string, unknown>; video: { data: Uint8ClampedArray } } } } } } };
+
+async function generate(page: Page) {
+  await page.getByRole('button', { name: 'Generate' }).click();
+  expect(await waitForRunEnd(page)).toBe('done');
+  return page.evaluate(async () => {
+    const run = (window as unknown as DoneWindow).vidlet.session.run.value;
+    const digest = await crypto.subtle.digest('SHA-256', run.entry!.video.data.slice().buffer);
+    return { hash: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join(''), settings: run.entry!.settings };
+  });
+}
+
+let server: StaticServer | undefined;
+let app: App | undefined;
+let root: string | undefined;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'vidlet-converted-lora-'));
+  const dist = builtApp();
+  for (const entry of readdirSync(dist)) symlinkSync(join(dist, entry), join(root, entry));
+  mkdirSync(join(root, 'extra'));
+  symlinkSync(PACKAGE, join(root, 'extra', 'wan-tiny-presets'));
+  server = await startStaticServer(root);
+  app = await launchApp(server.url);
+}, CASE_TIMEOUT);
+
+afterAll(async () => {
+  await app?.stop();
+  await server?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+it('takes a musubi-tuner LoRA dropped alone, and refuses one with layers the slots cannot hold', { timeout: CASE_TIMEOUT }, async () => {
+  const { page } = app!;
+  const library = page.locator('vidlet-model-library');
+  await library.getByRole('textbox', { name: 'Model address' }).fill(`${server!.url}extra/wan-tiny-presets/`);
+  await library.getByRole('button', { name: 'Check address' }).click();
+  await library.locator('.candidate').waitFor({ timeout: 60_000 });
+  await library.getByRole('button', { name: 'Add model' }).click();
+  await library.getByRole('button', { name: `Use ${DISPLAY_NAME}` }).click();
+  await page.waitForFunction(
+    () => {
+      const m = (window as unknown as { vidlet: { session: { model: { value: { kind: string; info?: { name: string } } } } } }).vidlet.session.model.value;
+      return (m.kind === 'ready' && m.info?.name === 'wan-tiny-presets') || m.kind === 'error';
+    },
+    undefined,
+    { timeout: 300_000, polling: 250 },
+  );
+
+  await fillForm(page, { prompt: 'a red ball on the beach', steps: 2, seed: 7 });
+  const plain = await generate(page);
+  expect(plain.settings.adapters).toEqual([]);
+
+  await drop(page, [{ name: `${NAME}.safetensors`, bytes: [...musubiLora(false)] }]);
+  const row = page.locator('vidlet-adapter-row', { hasText: NAME });
+  await row.waitFor({ timeout: 30_000 });
+  await expect(row.locator('[data-note="no-description"]').textContent()).resolves.toMatch(/^No description/);
+  await page.getByRole('checkbox', { name: `Use ${NAME}` }).check();
+  const styled = await generate(page);
+  expect(styled.hash).not.toBe(plain.hash);
+  expect(styled.settings).toMatchObject({ adapters: [{ name: NAME, strength: 1 }] });
+
+  // Feed-forward layers: refused as a whole, with the layers counted; the good adapter stays.
+  await drop(page, [{ name: 'with-ffn.safetensors', bytes: [...musubiLora(true)] }]);
+  const banner = page.locator('vidlet-error-banner.adapter-error');
+  await banner.first().waitFor({ timeout: 30_000 });
+  // (a kohya name cannot say which underscores were dots, so the unknown layers are named as the file has them)
+  await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/holds 4 layers this model's LoRA slots do not: ffn_0, ffn_2/);
+  await expect(page.locator('vidlet-adapter-row', { hasText: 'with-ffn' }).count()).resolves.toBe(0);
+  await expect(page.getByRole('checkbox', { name: `Use ${NAME}` }).isChecked()).resolves.toBe(true);
+});
