@@ -27,6 +27,7 @@ def converted(tmp_path_factory):
 # LTX: 9 frames of 64x64 → latent 128x2x2x2 (8x time, 32x32 space), 8 video tokens
 LTX_FRAMES, LTX_HEIGHT, LTX_WIDTH, LTX_FPS = 9, 64, 64, 25
 LTX_STEPS, LTX_DECODE_T = 4, 0.05
+LTX_LONG = "17x64x96"  # a second preset: latent 3x2x3, 18 tokens
 
 
 @pytest.fixture(scope="session")
@@ -52,11 +53,13 @@ def ltx_converted(tmp_path_factory):
 @pytest.fixture(scope="session")
 def ltx_noisy(ltx_converted, tmp_path_factory):
     """The same tiny LTX checkpoint converted with the pipeline's default decode noise (`--decode-noise-scale`
-    left out: the decode timestep, 0.05), fp32 only: its vaeDecoder takes `decode_noise`. Returns (src, out)."""
+    left out: the decode timestep, 0.05), fp32 only: its vaeDecoder takes `decode_noise`. It also offers a second,
+    longer and wider size, `long` (LTX_LONG), which LTXPipeline's dynamic shift samples with another shift.
+    Returns (src, out)."""
     src = ltx_converted[0]
     out = str(tmp_path_factory.mktemp("ltx-noisy-pkg"))
-    rc = main(["ltx", "--from", src, "--out", out, "--frames", str(LTX_FRAMES), "--height", str(LTX_HEIGHT), "--width",
-               str(LTX_WIDTH), "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
+    rc = main(["ltx", "--from", src, "--out", out, "--fps", str(LTX_FPS), "--max-length", str(L), "--shard-bytes", str(SHARD),
+               "--presets", f"{LTX_FRAMES}x{LTX_HEIGHT}x{LTX_WIDTH},long={LTX_LONG}",
                "--steps", str(LTX_STEPS), "--decode-timestep", str(LTX_DECODE_T), "--variants", "fp32",
                "--name", "ltx-tiny-noisy"])
     assert rc == 0

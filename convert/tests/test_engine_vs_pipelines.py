@@ -125,6 +125,42 @@ def test_engine_with_decode_noise_generates_what_ltx_pipeline_decodes(ltx_noisy,
         compare(ours, decode(False), "ltx, reference without the decode noise (must fail)")
 
 
+def test_engine_makes_ltx_pipelines_clip_at_a_preset_with_its_own_shift(ltx_noisy, tmp_path):
+    """`ltx --presets` on an LTXPipeline checkpoint with the published dynamic shift: the `long` preset carries its
+    own shift (e^mu for its token count), and the engine's clip at that size is LTXPipeline's at that size, decode
+    noise included (the pipeline's own draw replaced by the engine's through `randn_tensor`). Sampled on the default
+    size's shift instead, the levels would be off by far more than the 1e-6 they are checked to (at these tiny
+    token counts, 8 and 18, the two shifts are close: 1.797 and 1.804)."""
+    import diffusers.pipelines.ltx.pipeline_ltx as module
+    from diffusers import LTXPipeline
+
+    from vidlet_convert.ltx_schedule import contract_sigmas
+
+    src, out = ltx_noisy
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    long = next(p for p in m["presets"]["sizes"] if p["name"] == "long")
+    assert long["shift"] > m["schedule"]["shift"]
+    prompt, seed, w = "a blue cube runs at night", 11, 3.0
+    noise, ours, result = engine_generate(out, tmp_path, prompt, seed, LTX_STEPS, w, preset="long")
+    assert ours.shape == (17, 64, 96, 3)
+    eps = np.fromfile(os.path.join(tmp_path, "decode_noise.f32"), np.float32).reshape((1, *noise.shape))
+    pipe = LTXPipeline.from_pretrained(src, dtype=torch.float32)
+    real = module.randn_tensor
+    module.randn_tensor = lambda shape, **kw: torch.from_numpy(eps).reshape(shape)
+    try:
+        ref = pipe(prompt=prompt, negative_prompt="", height=64, width=96, num_frames=17, frame_rate=LTX_FPS,
+                   num_inference_steps=LTX_STEPS, guidance_scale=w, max_sequence_length=L, decode_timestep=LTX_DECODE_T,
+                   latents=pipe._pack_latents(torch.from_numpy(noise)[None], 1, 1), output_type="pt").frames
+    finally:
+        module.randn_tensor = real
+    sigmas = pipe.scheduler.sigmas.numpy()
+    assert np.abs(np.array(result["stepLevels"]) - sigmas[1:]).max() < 1e-6
+    off = np.abs(contract_sigmas(m["schedule"]["shift"], LTX_STEPS, 0.1) - sigmas).max()
+    print(f"ltx long preset: the default's shift would put the levels {off:.2g} off")
+    assert off > 1e-4
+    compare(ours, ref, "ltx, the long preset on its own shift")
+
+
 WAN_PROMPT, WAN_SEED, WAN_W = "a red ball jumps on the beach", 5, 5.0
 
 

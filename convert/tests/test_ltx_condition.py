@@ -191,12 +191,3 @@ def test_a_condition_scheduler_the_package_cannot_follow_is_refused(condition_sr
     assert "shift 3.0 (needs 1.0); shift_terminal 0.1 (needs None)" in capsys.readouterr().err
     assert not os.listdir(tmp_path / "out")
 
-
-def test_presets_of_an_ltx_pipeline_whose_shift_depends_on_the_size_are_refused(ltx_converted, tmp_path, capsys):
-    """LTXPipeline with the published dynamic shift samples each size on another grid; one manifest cannot
-    hold them, so the converter refuses before any export, naming each preset's shift."""
-    src = ltx_converted[0]
-    assert main(["ltx", "--from", src, "--out", str(tmp_path), "--presets", PRESETS, "--variants", "fp32"]) == 1
-    err = capsys.readouterr().err
-    assert "LTXPipeline's shift depends on the clip's token count" in err and "long " in err
-    assert not os.listdir(tmp_path)

@@ -199,11 +199,13 @@ def write_partial_report(out_dir: str, started: float, components: dict, errors:
 def presets_section(default: str, sizes: list[dict], factors: dict, patch: tuple[int, int, int],
                     vae_any_length: bool = False) -> dict:
     """manifest `presets` (docs/model-package.md "Presets", src/package/presets.ts): the VAE's factors, the
-    denoiser's patch, each preset's video size and its attention scores' bytes for the engine's batch of 2;
-    `vaeAnyLength` when the whole-clip VAE graph was exported with a dynamic time axis."""
+    denoiser's patch, each preset's video size, its attention scores' bytes for the engine's batch of 2 and its
+    own schedule shift when it has one; `vaeAnyLength` when the whole-clip VAE graph was exported with a
+    dynamic time axis."""
     return {
         "default": default, "factors": factors, "patch": dict(zip(("frames", "height", "width"), patch)),
         "sizes": [{"name": p["name"], "frames": p["frames"], "height": p["height"], "width": p["width"],
-                   "attentionScoresBytes": p["attention"]["scoresBytesBatch2"]} for p in sizes],
+                   "attentionScoresBytes": p["attention"]["scoresBytesBatch2"],
+                   **({"shift": p["shift"]} if "shift" in p else {})} for p in sizes],
         **({"vaeAnyLength": True} if vae_any_length else {}),
     }

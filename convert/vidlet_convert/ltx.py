@@ -57,7 +57,8 @@ def plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition: bool, vocab
     (components.export_components). The VAE decoder decodes the whole clip in one call at any length (it is
     not causal over time, and the engine has no frame pair for it), so its time axis is dynamic too when the
     presets' lengths differ. LTXPipeline's shift depends on the clip's token count when its scheduler shifts
-    dynamically: presets whose shifts differ are refused (a package has one shift). None without --presets."""
+    dynamically: each preset then carries its own (the manifest's presets.sizes[].shift), each checked against
+    the scheduler's own grid at that size. None without --presets."""
     if not args.presets:
         return None
     p, pt = tr_cfg.patch_size, tr_cfg.patch_size_t
@@ -69,14 +70,14 @@ def plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition: bool, vocab
                                   f"needs at least {vae.temporal_compression_ratio + 1} frames and "
                                   f"{2 * vae.spatial_compression_ratio} pixels a side")
         tokens = (g[0] // pt) * (g[1] // p) * (g[2] // p)
-        sizes.append({**preset, "grid": g, "attention": attention_size(tokens, tr_cfg.num_attention_heads),
-                      "shift": 1.0 if condition else publisher_shift(sched, tokens)})
-    shifts = {s["shift"] for s in sizes}
-    if max(shifts) - min(shifts) > 1e-9:
-        listed = ", ".join(f"{s['name']} {s['shift']:.4g}" for s in sizes)
-        raise ConversionError(f"--presets: LTXPipeline's shift depends on the clip's token count (its scheduler shifts "
-                              f"dynamically), so these sizes sample different grids ({listed}), and a package has one "
-                              "schedule; convert one package per size")
+        entry = {**preset, "grid": g, "attention": attention_size(tokens, tr_cfg.num_attention_heads)}
+        if not condition and not args.sigmas and sched.get("use_dynamic_shifting", False):
+            entry["shift"] = publisher_shift(sched, tokens)
+            gap = grid_difference(sched, tokens, args.steps)
+            if gap > 1e-5:
+                raise ConversionError(f"preset {preset['name']}: the package's noise levels differ from LTXPipeline's "
+                                      f"by up to {gap:.3g}; ltx_schedule.py does not express this scheduler config")
+        sizes.append(entry)
     dim = torch.export.Dim
     batch = dim("batch", min=1, max=8)
     axes = {2: dim("t", min=2, max=1024), 3: dim("h", min=2, max=1024), 4: dim("w", min=2, max=1024)}
@@ -114,6 +115,13 @@ def convert(args) -> dict:
     t, h, w = grid
     tokens = (t // tr_cfg.patch_size_t) * (h // tr_cfg.patch_size) * (w // tr_cfg.patch_size)
     attention = attention_size(tokens, tr_cfg.num_attention_heads)
+    # the package's default grid against the scheduler's own at the default step count: float error only, or the
+    # conversion would be wrong (with --sigmas the list is exact); checked before an hour of export
+    gap = 0.0 if args.sigmas else (condition_grid_difference(sched, args.steps) if condition
+                                   else grid_difference(sched, tokens, args.steps))
+    if gap > 1e-5:
+        raise ConversionError(f"the package's noise levels at {args.steps} steps differ from {index['_class_name']}'s by up "
+                              f"to {gap:.3g}; ltx_schedule.py does not express this scheduler config")
     try:
         decoder = LtxVaeDecoder(vae, args.decode_timestep,
                                 pipeline_noise_scale(vae, args.decode_timestep, args.decode_noise_scale)).eval()
@@ -156,13 +164,6 @@ def convert(args) -> dict:
         factors = {"time": vae.temporal_compression_ratio, "space": vae.spatial_compression_ratio, "causal": True}
         info["presets"] = presets_section(args.default_preset, presets["sizes"], factors,
                                           (tr_cfg.patch_size_t, tr_cfg.patch_size, tr_cfg.patch_size), presets["anyLength"])
-    # the package's default grid against the scheduler's own at the default step count: float error only,
-    # or the conversion is wrong (with --sigmas the list is exact)
-    gap = 0.0 if args.sigmas else (condition_grid_difference(sched, args.steps) if condition
-                                   else grid_difference(sched, tokens, args.steps))
-    if gap > 1e-5:
-        raise ConversionError(f"the package's noise levels at {args.steps} steps differ from {index['_class_name']}'s by up "
-                              f"to {gap:.3g}; ltx_schedule.py does not express this scheduler config")
     card = {"family": "ltx", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown"),

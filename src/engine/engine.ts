@@ -363,7 +363,7 @@ export class VidletEngine implements Engine {
       const denoiserSession = scenes.denoiser === 'sceneDenoiser' ? await this.sceneSession(m) : m.sessions.denoiser!;
       if (this.cancelRequested) throw new CancelledError('Generation cancelled.', { seed: request.seed });
       const out = await runPipeline(
-        this.pipelineConfig(m, scenes, contrastReading(m, request), size.latent),
+        this.pipelineConfig(m, scenes, contrastReading(m, request), size),
         this.components(m, scenes.latentFrames, scenes.denoiser, denoiserSession, request.seed, size.latent),
         request,
         {
@@ -892,14 +892,15 @@ export class VidletEngine implements Engine {
   }
 
   /** The pipeline's configuration for a clip planned by planSceneRun on this model, whose prompt has `contrastReading`. */
-  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }, contrastReading: string | null, latent: ClipSize): PipelineConfig {
+  private pipelineConfig(m: Loaded, scenes: { latentFrames: number; perScene: PipelineConfig['perScene'] }, contrastReading: string | null, size: SizeChoice): PipelineConfig {
     const { manifest } = m;
     return {
-      latentDims: [manifest.latent.channels, scenes.latentFrames, latent.height, latent.width],
+      latentDims: [manifest.latent.channels, scenes.latentFrames, size.latent.height, size.latent.width],
       motionChannels: manifest.motion?.channels ?? null,
       maxLength: manifest.text.maxLength,
       hiddenSize: manifest.text.hiddenSize,
-      scheduleShift: manifest.schedule.shift,
+      // a preset may shift its own grid (src/package/presets.ts Preset.shift: LTXPipeline's size-dependent shift)
+      scheduleShift: size.shift ?? manifest.schedule.shift,
       scheduleSpacing: manifest.schedule.spacing,
       ...(manifest.schedule.shiftTerminal === undefined ? {} : { scheduleShiftTerminal: manifest.schedule.shiftTerminal }),
       ...(manifest.schedule.sigmas ? { scheduleSigmas: manifest.schedule.sigmas } : {}),

@@ -3,8 +3,10 @@
  * sizes lists them in `presets`, and a request may name one. The rules are stated once here: the
  * parser (src/store/manifest-presets.ts) checks packages with them, the engine sizes a generation
  * with presetSize, and the CLI and the page describe and choose with the same names. Pure data and
- * checks (imports only the frame-pair rule).
+ * checks (imports only the frame-pair and sampling-grid rules).
  */
+import type { ScheduleGrid } from './schedule';
+import { computedGridProblem } from './sigma-grid';
 import { frameCalls } from './vae-decode';
 
 export interface ClipSize {
@@ -38,6 +40,13 @@ export interface Preset {
    * attention_size); absent when unknown. The largest single buffer a step needs.
    */
   attentionScoresBytes?: number;
+  /**
+   * The schedule's shift at this size, where the publisher's pipeline shifts by the clip's token count
+   * (LTXPipeline: e^mu); absent: `schedule.shift`. Only beside a computed grid (a fixed `sigmas` list
+   * does not shift), and the default preset's must equal `schedule.shift`, the shift a request without
+   * a preset samples with.
+   */
+  shift?: number;
 }
 
 export interface PresetSupport {
@@ -114,10 +123,23 @@ export function describePreset(p: Pick<Preset, 'name' | 'label' | 'video'>): str
  */
 export function presetSupportProblems(
   p: PresetSupport,
-  manifest: { video: ClipSize; latent: ClipSize },
+  manifest: { video: ClipSize; latent: ClipSize; schedule?: ScheduleGrid },
   frames: { first: { latentFrames: number }; next: { latentFrames: number } } | undefined,
 ): [string, string][] {
   const out: [string, string][] = [];
+  const schedule = manifest.schedule;
+  p.sizes.forEach((s, i) => {
+    if (s.shift === undefined || !schedule) return;
+    if (schedule.sigmas) {
+      out.push([`sizes[${i}].shift`, `is ${s.shift}, but the schedule is a fixed sigmas list, which no shift changes`]);
+      return;
+    }
+    const grid = computedGridProblem(s.shift, schedule.spacing, schedule.shiftTerminal);
+    if (grid) out.push([`sizes[${i}].shift`, `is ${s.shift}, which makes no grid the engine can sample: ${grid.problem}`]);
+    if (s.name === p.default && s.shift !== schedule.shift) {
+      out.push([`sizes[${i}].shift`, `is ${s.shift}, but this is the default preset, whose shift is schedule.shift (${schedule.shift}): a request without a preset samples with that`]);
+    }
+  });
   if (p.sizes.length === 0) out.push(['sizes', 'is empty, but must list at least the default preset']);
   if (p.sizes.length > MAX_PRESETS) out.push(['sizes', `lists ${p.sizes.length} presets, more than the ${MAX_PRESETS} a selector offers`]);
   const seen = new Set<string>();
@@ -154,6 +176,8 @@ export interface SizeChoice {
   video: ClipSize;
   latent: ClipSize;
   attentionScoresBytes?: number;
+  /** The preset's own schedule shift (Preset.shift), when it has one. */
+  shift?: number;
 }
 
 /**
@@ -174,6 +198,7 @@ export function presetSize(
   return {
     preset: chosen.name, video: pick(chosen.video), latent: pick(chosen.latent),
     ...(chosen.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: chosen.attentionScoresBytes }),
+    ...(chosen.shift === undefined ? {} : { shift: chosen.shift }),
   };
 }
 

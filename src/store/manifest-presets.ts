@@ -5,12 +5,13 @@
 import {
   latentSize, MAX_PRESETS, PRESET_NAME, presetSupportProblems, type ClipSize, type Preset, type PresetSupport,
 } from '../package/presets';
+import type { ScheduleGrid } from '../package/schedule';
 import { tensorSizeProblem } from '../package/tensor-size';
 import { arr, bool, fail, int, join, obj, optStr, str } from './json-fields';
 
 export function parsePresets(
   v: unknown,
-  manifest: { video: ClipSize; latent: ClipSize & { channels: number }; scenes?: unknown },
+  manifest: { video: ClipSize; latent: ClipSize & { channels: number }; scenes?: unknown; schedule?: ScheduleGrid },
   frames: { first: { latentFrames: number }; next: { latentFrames: number } } | undefined,
 ): PresetSupport | undefined {
   if (v === undefined) return undefined;
@@ -61,5 +62,11 @@ function parsePreset(v: unknown, field: string, factors: PresetSupport['factors'
   const label = optStr(o.label, join(field, 'label'));
   const preset: Preset = { name, ...(label === undefined ? {} : { label }), video, latent };
   if (o.attentionScoresBytes !== undefined) preset.attentionScoresBytes = int(o.attentionScoresBytes, join(field, 'attentionScoresBytes'), 0);
+  if (o.shift !== undefined) {
+    if (typeof o.shift !== 'number' || !Number.isFinite(o.shift) || !(o.shift > 0)) {
+      fail(join(field, 'shift'), `is ${JSON.stringify(o.shift)}, but must be a positive number (the schedule's shift at this size)`);
+    }
+    preset.shift = o.shift as number;
+  }
   return preset;
 }

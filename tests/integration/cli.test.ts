@@ -117,9 +117,16 @@ describe.runIf(hasModel)('vidlet CLI adapters', () => {
     expect(byPath.code, byPath.stderr).toBe(0);
     expect(JSON.parse(byPath.stdout).adapters).toEqual([{ name: 'cli-style', strength: 0.8 }]);
     expect(firstFrame(join(dir, 'by-path.zip'))).toBe(firstFrame(join(dir, 'styled.zip')));
-    const noDescription = vidlet([...common, '--out', join(dir, 'n.zip'), '--lora', join(dir, 'nothing-here.safetensors')]);
-    expect(noDescription.code).toBe(1);
-    expect(noDescription.stderr).toMatch(/nothing-here\.json is missing/);
+    const missing = vidlet([...common, '--out', join(dir, 'n.zip'), '--lora', join(dir, 'nothing-here.safetensors')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nothing-here\.safetensors: there is no such file/);
+    // weights without a description: named after the file, with the note that nothing said which model it is for
+    writeFileSync(join(dir, 'Lone_Style.safetensors'), a.weights);
+    const lone = vidlet([...common, '--out', join(dir, 'lone.zip'), '--lora', `${join(dir, 'Lone_Style.safetensors')}:0.8`]);
+    expect(lone.code, lone.stderr).toBe(0);
+    expect(lone.stderr).toMatch(/no description/i);
+    expect(JSON.parse(lone.stdout).adapters).toEqual([{ name: 'lone-style', strength: 0.8 }]);
+    expect(firstFrame(join(dir, 'lone.zip'))).toBe(firstFrame(join(dir, 'styled.zip')));
     const bad = vidlet(['generate', '--prompt', 'x', '--lora', 'cli-style:lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/strength "lots"/);

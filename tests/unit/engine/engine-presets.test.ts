@@ -324,3 +324,41 @@ describe('presets.vaeAnyLength: a whole-clip VAE graph that takes any length (LT
     expect(problem?.message).toMatch(/offers long \(latent 8×16×16, .*\), but the vaeDecoder graph \(vaeDecoder\) takes latent \[1,4,4,h,w\], whose frames is fixed at 4/);
   });
 });
+
+describe('a preset’s own schedule shift (Preset.shift: LTXPipeline shifts by the clip’s token count)', () => {
+  function shiftManifest(wideShift: unknown, extra: (m: ReturnType<typeof presetManifest>) => void = () => {}) {
+    const m = presetManifest();
+    (m.presets.sizes[1] as Record<string, unknown>).shift = wideShift;
+    extra(m);
+    return m;
+  }
+
+  it('samples the named preset on its shift, the default on schedule.shift', async () => {
+    const seen: FakeSeen = { timesteps: [], textBatches: [], vaeFeeds: [] };
+    const { engine } = await engineFor(shiftManifest(3), [], seen);
+    await engine.generate({ ...req, preset: 'wide' });
+    await engine.generate(req);
+    const levels = seen.timesteps.map((t) => t[0]!);
+    // 2 steps: 1, then shift(0.5) = 3·0.5 / (1 + 2·0.5) = 0.75 at shift 3, 0.5 at shift 1
+    expect(levels[0]).toBe(1);
+    expect(levels[1]).toBeCloseTo(0.75, 6);
+    expect(levels[3]).toBeCloseTo(0.5, 6);
+  });
+
+  it('is refused where it cannot apply, naming the field', () => {
+    expect(parseManifest(shiftManifest(3)).presets!.sizes[1]!.shift).toBe(3);
+    expect(() => parseManifest(shiftManifest(0))).toThrow(/presets\.sizes\[1\]\.shift is 0, but must be a positive number/);
+    expect(() => parseManifest(shiftManifest('3'))).toThrow(/presets\.sizes\[1\]\.shift/);
+    // the default preset's shift is schedule.shift
+    expect(() => parseManifest(shiftManifest(3, (m) => ((m.presets.sizes[0] as Record<string, unknown>).shift = 2)))).toThrow(
+      /presets\.sizes\[0\]\.shift is 2, but this is the default preset, whose shift is schedule\.shift \(1\)/,
+    );
+    // a fixed list does not shift
+    expect(() => parseManifest(shiftManifest(3, (m) => {
+      const s = m.schedule as Record<string, unknown>;
+      delete s.shift;
+      delete s.defaultSteps;
+      s.sigmas = [1, 0.5];
+    }))).toThrow(/presets\.sizes\[1\]\.shift is 3, but the schedule is a fixed sigmas list/);
+  });
+});
