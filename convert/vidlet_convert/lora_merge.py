@@ -13,10 +13,9 @@ partly merged.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 
-from .package import ConversionError
+from .package import ConversionError, sha256
 
 SUFFIXES = (".lora_A.weight", ".lora_B.weight", ".lora_A.bias", ".lora_B.bias")
 
@@ -30,14 +29,6 @@ def parse_merge(text: str) -> tuple[str, float]:
         except ValueError:
             pass  # a ':' inside the path
     return text, 1.0
-
-
-def sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def merge(transformer, pipeline_class, specs: list[tuple[str, float]]) -> list[dict]:

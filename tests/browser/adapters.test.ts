@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAdapter } from '../integration/helpers/adapter-fixture';
-import { fillForm, startApp, waitForRunEnd, type App } from './harness';
+import { dropFiles, fillForm, startApp, waitForRunEnd, type App } from './harness';
 
 const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../public/models/vidlet-tiny/manifest.json'), 'utf8'));
 const PROMPT = 'a red ball bouncing on a blue background';
@@ -31,15 +31,6 @@ function adapterFiles(name: string, width: number, seed: number) {
     { name: `${name}.safetensors`, bytes: [...a.weights] },
     { name: `${name}.json`, bytes: [...new TextEncoder().encode(JSON.stringify(description))] },
   ];
-}
-
-async function drop(page: Page, files: { name: string; bytes: number[] }[]) {
-  const dataTransfer = await page.evaluateHandle((files) => {
-    const dt = new DataTransfer();
-    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
-    return dt;
-  }, files);
-  await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
 }
 
 type DoneWindow = { vidlet: { session: { run: { value: { kind: string; entry?: { settings: Record<string, unknown>; video: { data: Uint8ClampedArray } } } } } } };
@@ -78,7 +69,7 @@ describe('adapters in the page', () => {
     const plain = await generate(page);
     expect(plain.settings.adapters).toEqual([]);
 
-    await drop(page, adapterFiles(NAME, manifest.lora.width, 5));
+    await dropFiles(page, adapterFiles(NAME, manifest.lora.width, 5));
     const row = page.locator('vidlet-adapter-row', { hasText: `Glow test (${NAME})` });
     await row.waitFor({ timeout: 30_000 });
     // (locators pierce shadow roots; textContent does not, so read the row's inner element)
@@ -131,12 +122,12 @@ describe('adapters in the page', () => {
     const { page } = app;
     const entriesBefore = await page.locator('vidlet-history-list li.entry').count();
     // Wrong width: the engine names the first layer whose shape does not fit.
-    await drop(page, adapterFiles('too-wide', manifest.lora.width * 2, 9));
+    await dropFiles(page, adapterFiles('too-wide', manifest.lora.width * 2, 9));
     const banner = page.locator('vidlet-error-banner.adapter-error');
     await banner.first().waitFor({ timeout: 30_000 });
     await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/cannot be used with this model[\s\S]*blocks\.0\.attn\.q\.lora_A\.weight/);
     // A description without its weights.
-    await drop(page, [adapterFiles('lonely', manifest.lora.width, 3)[1]!]);
+    await dropFiles(page, [adapterFiles('lonely', manifest.lora.width, 3)[1]!]);
     await page.getByText('lonely.json has no lonely.safetensors beside it').waitFor({ timeout: 15_000 });
     // Nothing lost: the good adapter is listed and enabled, the form and history are as they were.
     await expect(page.locator('vidlet-adapter-row', { hasText: 'too-wide' }).count()).resolves.toBe(0);
@@ -147,7 +138,7 @@ describe('adapters in the page', () => {
     expect(await stored()).toEqual([NAME]);
 
     // Weights without a description: added under the file's name, and the row says what went unchecked.
-    await drop(page, [{ ...adapterFiles('lonely', manifest.lora.width, 3)[0]!, name: 'Lonely_LoRA.safetensors' }]);
+    await dropFiles(page, [{ ...adapterFiles('lonely', manifest.lora.width, 3)[0]!, name: 'Lonely_LoRA.safetensors' }]);
     const row = page.locator('vidlet-adapter-row', { hasText: 'Lonely_LoRA' });
     await row.waitFor({ timeout: 30_000 });
     await expect(row.locator('[data-note="no-description"]').textContent()).resolves.toBe(

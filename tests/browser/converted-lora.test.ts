@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { gaussianNoise } from '../../src/engine/noise';
 import { safetensors } from '../integration/helpers/adapter-fixture';
-import { builtApp, fillForm, launchApp, waitForRunEnd, type App } from './harness';
+import { builtApp, dropFiles, fillForm, launchApp, useModelAt, waitForRunEnd, type App } from './harness';
 import { startStaticServer, type StaticServer } from './static-server';
 
 const PACKAGE = resolve(import.meta.dirname, '../fixtures/wan-tiny-presets');
@@ -41,15 +41,6 @@ function musubiLora(withFeedForward: boolean): Uint8Array {
     }
   }
   return safetensors(tensors, {});
-}
-
-async function drop(page: Page, files: { name: string; bytes: number[] }[]) {
-  const dataTransfer = await page.evaluateHandle((files) => {
-    const dt = new DataTransfer();
-    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
-    return dt;
-  }, files);
-  await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
 }
 
 type DoneWindow = { vidlet: { session: { run: { value: { entry?: { settings: Record<string, unknown>; video: { data: Uint8ClampedArray } } } } } } };
@@ -86,26 +77,13 @@ afterAll(async () => {
 
 it('takes a musubi-tuner LoRA dropped alone, and refuses one with layers the slots cannot hold', { timeout: CASE_TIMEOUT }, async () => {
   const { page } = app!;
-  const library = page.locator('vidlet-model-library');
-  await library.getByRole('textbox', { name: 'Model address' }).fill(`${server!.url}extra/wan-tiny-presets/`);
-  await library.getByRole('button', { name: 'Check address' }).click();
-  await library.locator('.candidate').waitFor({ timeout: 60_000 });
-  await library.getByRole('button', { name: 'Add model' }).click();
-  await library.getByRole('button', { name: `Use ${DISPLAY_NAME}` }).click();
-  await page.waitForFunction(
-    () => {
-      const m = (window as unknown as { vidlet: { session: { model: { value: { kind: string; info?: { name: string } } } } } }).vidlet.session.model.value;
-      return (m.kind === 'ready' && m.info?.name === 'wan-tiny-presets') || m.kind === 'error';
-    },
-    undefined,
-    { timeout: 300_000, polling: 250 },
-  );
+  await useModelAt(page, `${server!.url}extra/wan-tiny-presets/`, DISPLAY_NAME, 'wan-tiny-presets');
 
   await fillForm(page, { prompt: 'a red ball on the beach', steps: 2, seed: 7 });
   const plain = await generate(page);
   expect(plain.settings.adapters).toEqual([]);
 
-  await drop(page, [{ name: `${NAME}.safetensors`, bytes: [...musubiLora(false)] }]);
+  await dropFiles(page, [{ name: `${NAME}.safetensors`, bytes: [...musubiLora(false)] }]);
   const row = page.locator('vidlet-adapter-row', { hasText: NAME });
   await row.waitFor({ timeout: 30_000 });
   await expect(row.locator('[data-note="no-description"]').textContent()).resolves.toMatch(/^No description/);
@@ -115,7 +93,7 @@ it('takes a musubi-tuner LoRA dropped alone, and refuses one with layers the slo
   expect(styled.settings).toMatchObject({ adapters: [{ name: NAME, strength: 1 }] });
 
   // Feed-forward layers: refused as a whole, with the layers counted; the good adapter stays.
-  await drop(page, [{ name: 'with-ffn.safetensors', bytes: [...musubiLora(true)] }]);
+  await dropFiles(page, [{ name: 'with-ffn.safetensors', bytes: [...musubiLora(true)] }]);
   const banner = page.locator('vidlet-error-banner.adapter-error');
   await banner.first().waitFor({ timeout: 30_000 });
   // (a kohya name cannot say which underscores were dots, so the unknown layers are named as the file has them)

@@ -360,6 +360,39 @@ export async function dropFile(page: Page, name: string, bytes: number[]): Promi
   await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
 }
 
+/** Drops several files at once (an adapter's weights with its description), as one drag from the desktop. */
+export async function dropFiles(page: Page, files: { name: string; bytes: number[] }[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return dt;
+  }, files);
+  await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+}
+
+/**
+ * Adds the package at `address` in the model library, as a person does (Check address, Add model, Use), and
+ * waits until the page's model is `name` and ready, or failed; returns that state.
+ */
+export async function useModelAt(page: Page, address: string, displayName: string, name: string): Promise<{ kind: string; info?: unknown; error?: unknown }> {
+  const library = page.locator('vidlet-model-library');
+  await library.getByRole('textbox', { name: 'Model address' }).fill(address);
+  await library.getByRole('button', { name: 'Check address' }).click();
+  await library.locator('.candidate').waitFor({ timeout: 60_000 });
+  await library.getByRole('button', { name: 'Add model' }).click();
+  await library.getByRole('button', { name: `Use ${displayName}` }).click();
+  type ModelWindow = { vidlet: { session: { model: { value: { kind: string; info?: { name: string }; error?: unknown } } } } };
+  await page.waitForFunction(
+    (name) => {
+      const m = (window as unknown as ModelWindow).vidlet.session.model.value;
+      return (m.kind === 'ready' && m.info?.name === name) || m.kind === 'error';
+    },
+    name,
+    { timeout: 300_000, polling: 250 },
+  );
+  return page.evaluate(() => (window as unknown as ModelWindow).vidlet.session.model.value);
+}
+
 /** The page's engine worker (engine-client.ts names its script engine-worker). */
 export async function engineWorker(page: Page): Promise<Worker> {
   const deadline = Date.now() + 30_000;

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { builtApp, fillForm, launchApp, waitForRunEnd, type App } from './harness';
+import { builtApp, fillForm, launchApp, useModelAt, waitForRunEnd, type App } from './harness';
 import { startStaticServer, type StaticServer } from './static-server';
 
 const PACKAGE = resolve(import.meta.dirname, '../fixtures/wan-tiny-presets');
@@ -43,20 +43,7 @@ it('offers the model’s presets and makes a clip of the one picked', { timeout:
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).waitFor();
   expect(await page.getByRole('combobox', { name: 'Size and length' }).count()).toBe(0);
 
-  const library = page.locator('vidlet-model-library');
-  await library.getByRole('textbox', { name: 'Model address' }).fill(`${server.url}extra/wan-tiny-presets/`);
-  await library.getByRole('button', { name: 'Check address' }).click();
-  await library.locator('.candidate').waitFor({ timeout: 60_000 });
-  await library.getByRole('button', { name: 'Add model' }).click();
-  await library.getByRole('button', { name: `Use ${DISPLAY_NAME}` }).click();
-  await page.waitForFunction(
-    () => {
-      const m = (window as unknown as { vidlet: { session: { model: { value: { kind: string; info?: { name: string } } } } } }).vidlet.session.model.value;
-      return (m.kind === 'ready' && m.info?.name === 'wan-tiny-presets') || m.kind === 'error';
-    },
-    undefined,
-    { timeout: 300_000, polling: 250 },
-  );
+  await useModelAt(page, `${server.url}extra/wan-tiny-presets/`, DISPLAY_NAME, 'wan-tiny-presets');
 
   const size = page.getByRole('combobox', { name: 'Size and length' });
   await size.waitFor();
@@ -126,19 +113,7 @@ it('refuses a package no size of which fits, and disables a size that does not f
   expect(await library.getByRole('button', { name: 'Add model' }).count()).toBe(0);
   await library.getByRole('button', { name: 'Close' }).click();
 
-  await library.getByRole('textbox', { name: 'Model address' }).fill(`${server.url}${bigOnly}`);
-  await library.getByRole('button', { name: 'Check address' }).click();
-  await library.locator('.candidate').waitFor({ timeout: 60_000 });
-  await library.getByRole('button', { name: 'Add model' }).click();
-  await library.getByRole('button', { name: `Use ${DISPLAY_NAME}` }).click();
-  await page.waitForFunction(
-    () => {
-      const m = (window as unknown as { vidlet: { session: { model: { value: { kind: string; info?: { name: string } } } } } }).vidlet.session.model.value;
-      return (m.kind === 'ready' && m.info?.name === 'wan-tiny-presets') || m.kind === 'error';
-    },
-    undefined,
-    { timeout: 300_000, polling: 250 },
-  );
+  await useModelAt(page, `${server.url}${bigOnly}`, DISPLAY_NAME, 'wan-tiny-presets');
   const size = page.getByRole('combobox', { name: 'Size and length' });
   await size.waitFor();
   const options = await size.locator('option').evaluateAll((os) =>

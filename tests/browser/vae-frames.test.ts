@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
-import { builtApp, fillForm, launchApp, playableVideo, waitForRunEnd, type App } from './harness';
+import { builtApp, fillForm, launchApp, playableVideo, useModelAt, waitForRunEnd, type App } from './harness';
 import { colourSpread, distinctColours, meanAbsDiff } from './pixels';
 import { startStaticServer, type StaticServer } from './static-server';
 
@@ -138,21 +138,7 @@ it('shows each group of decoded frames as the VAE decodes it, before the clip is
   app = await launchApp(server.url);
   const { page } = app;
 
-  const library = page.locator('vidlet-model-library');
-  await library.getByRole('textbox', { name: 'Model address' }).fill(`${server.url}extra/wan-tiny/`);
-  await library.getByRole('button', { name: 'Check address' }).click();
-  await library.locator('.candidate').waitFor({ timeout: 60_000 });
-  await library.getByRole('button', { name: 'Add model' }).click();
-  await library.getByRole('button', { name: `Use ${DISPLAY_NAME}` }).click();
-  await page.waitForFunction(
-    () => {
-      const m = (window as unknown as { vidlet: { session: { model: { value: { kind: string; info?: { name: string } } } } } }).vidlet.session.model.value;
-      return (m.kind === 'ready' && m.info?.name === 'wan-tiny-fixture') || m.kind === 'error';
-    },
-    undefined,
-    { timeout: 300_000, polling: 250 },
-  );
-  const info = await page.evaluate(() => (window as unknown as { vidlet: { session: { model: { value: { kind: string; info?: unknown; error?: unknown } } } } }).vidlet.session.model.value);
+  const info = await useModelAt(page, `${server.url}extra/wan-tiny/`, DISPLAY_NAME, 'wan-tiny-fixture');
   expect(info).toMatchObject({ kind: 'ready', info: { vaeDecode: { graphs: 'frames' }, video: { frames: FRAMES, width: 32, height: 32 } } });
 
   await recordShown(page);
