@@ -10,12 +10,13 @@ npx vitest run
 # The Python suites share no files and none depends on its speed (beyond bounds of minutes): they run side by
 # side, each into its own log, printed whole once all are done; any failing fails the run. The converter's suite
 # runs mostly on one core (export, then `npx tsx` and onnxruntime subprocesses one after another), so it is split
-# in two along its session fixtures: the tests with "ltx" in their id (the LTX fixtures) and the rest (the Wan
-# ones); every test is in exactly one half.
+# in two along its session fixtures: the tests with "ltx" in their id (the LTX fixtures) with those marked
+# own_package (no shared fixture: they even the halves), and the rest (the Wan fixtures); every test is in
+# exactly one half.
 logs=$(mktemp -d)
 training/.venv/bin/python -m pytest -q training/tests >"$logs/training.log" 2>&1 & training=$!
-(cd convert && .venv/bin/python -B -m pytest -q -k "not ltx") >"$logs/convert-wan.log" 2>&1 & wan=$!
-(cd convert && .venv/bin/python -B -m pytest -q -k "ltx") >"$logs/convert-ltx.log" 2>&1 & ltx=$!
+(cd convert && .venv/bin/python -B -m pytest -q -k "not ltx and not own_package") >"$logs/convert-wan.log" 2>&1 & wan=$!
+(cd convert && .venv/bin/python -B -m pytest -q -k "ltx or own_package") >"$logs/convert-ltx.log" 2>&1 & ltx=$!
 status=0
 for job in "$training" "$wan" "$ltx"; do wait "$job" || status=1; done
 echo "--- training/tests"; cat "$logs/training.log"

@@ -12,10 +12,17 @@ VARIANTS = "fp32,int8,q4,fp16"
 
 
 @pytest.fixture(scope="session")
-def converted(tmp_path_factory):
+def wan_src(tmp_path_factory):
+    """The tiny Wan checkpoint alone (a few seconds), for tests that convert it their own way."""
     src = str(tmp_path_factory.mktemp("wan-tiny"))
-    out = str(tmp_path_factory.mktemp("pkg"))
     make_fixture(src, seed=0)
+    return src
+
+
+@pytest.fixture(scope="session")
+def converted(wan_src, tmp_path_factory):
+    src = wan_src
+    out = str(tmp_path_factory.mktemp("pkg"))
     rc = main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
                str(WIDTH), "--max-length", str(L), "--steps", "4", "--shard-bytes", str(SHARD), "--name", "wan-tiny",
                "--variants", VARIANTS])

@@ -116,13 +116,14 @@ def test_package_sampling_matches_wan_pipeline(converted, variant):
     assert float(np.abs(x - noise.numpy()).max()) > 1.0
 
 
-def test_conversion_stops_before_the_manifest_beyond_tolerance(converted, tmp_path, monkeypatch):
+@pytest.mark.own_package
+def test_conversion_stops_before_the_manifest_beyond_tolerance(wan_src, tmp_path, monkeypatch):
     """The gate end to end: with an int8 tolerance no weight rounding can meet, the command fails and
     writes no manifest.json, so the engine never sees the package."""
     from vidlet_convert import package
     from vidlet_convert.__main__ import main
 
-    src, _ = converted
+    src = wan_src
     monkeypatch.setitem(package.TOLERANCE, "int8", 1e-9)
     out = str(tmp_path / "pkg")
     assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
@@ -172,7 +173,8 @@ def test_cli_refuses_a_tiling_whose_tiles_cannot_advance():
     assert parse_args(["wan", "--from", "x", "--out", "y", "--vae-tiling", "32,8"]).vae_tiling == (32, 8)
 
 
-def test_vae_tiling_exports_decoders_with_dynamic_height_and_width(converted, tmp_path):
+@pytest.mark.own_package
+def test_vae_tiling_exports_decoders_with_dynamic_height_and_width(wan_src, tmp_path):
     """--vae-tiling: the whole-clip decoder and the frame pair take any latent height and width (the engine
     decodes spatial tiles, src/engine/vae-tiles.ts), checked against PyTorch at a second size too; the
     manifest's vaeTiling gets the measured bytesPerLatentPixel (vae_memory.py)."""
@@ -181,7 +183,7 @@ def test_vae_tiling_exports_decoders_with_dynamic_height_and_width(converted, tm
     from vidlet_convert.__main__ import main
     from vidlet_convert.vae_memory import SIDES, peak_bytes
 
-    src, _ = converted
+    src = wan_src
     out = str(tmp_path / "tiled")
     assert main(["wan", "--from", src, "--out", out, "--frames", str(FRAMES), "--height", str(HEIGHT), "--width",
                  str(WIDTH), "--max-length", str(L), "--variants", "fp32", "--vae-tiling", "4,1"]) == 0
