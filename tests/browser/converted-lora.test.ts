@@ -6,14 +6,13 @@
  * description, and enabled it changes the clip of the same seed; a file that also holds feed-forward layers,
  * which the slots cannot hold, is refused with the layers counted, and nothing else is lost.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { gaussianNoise } from '../../src/engine/noise';
 import { safetensors } from '../integration/helpers/adapter-fixture';
-import { builtApp, dropFiles, fillForm, launchApp, useModelAt, waitForRunEnd, type App } from './harness';
+import { dropFiles, fillForm, launchApp, siteWithPackage, useModelAt, waitForRunEnd, type App } from './harness';
 import { startStaticServer, type StaticServer } from './static-server';
 
 const PACKAGE = resolve(import.meta.dirname, '../fixtures/wan-tiny-presets');
@@ -60,11 +59,7 @@ let app: App | undefined;
 let root: string | undefined;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'vidlet-converted-lora-'));
-  const dist = builtApp();
-  for (const entry of readdirSync(dist)) symlinkSync(join(dist, entry), join(root, entry));
-  mkdirSync(join(root, 'extra'));
-  symlinkSync(PACKAGE, join(root, 'extra', 'wan-tiny-presets'));
+  root = siteWithPackage('vidlet-converted-lora-', PACKAGE, 'wan-tiny-presets');
   server = await startStaticServer(root);
   app = await launchApp(server.url);
 }, CASE_TIMEOUT);

@@ -7,7 +7,7 @@
  * `server.launch()` per case (each case on its own empty profile, so any one can run alone).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -358,6 +358,19 @@ export async function dropFile(page: Page, name: string, bytes: number[]): Promi
   );
   await page.dispatchEvent('vidlet-app', 'dragenter', { dataTransfer });
   await page.dispatchEvent('vidlet-app', 'drop', { dataTransfer });
+}
+
+/**
+ * A temporary folder holding the built app with `packageDir` beside it at /extra/`name`/, for the static server:
+ * what a person who hosts a converted model next to the page serves. The caller removes it.
+ */
+export function siteWithPackage(prefix: string, packageDir: string, name: string): string {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const dist = builtApp();
+  for (const entry of readdirSync(dist)) symlinkSync(join(dist, entry), join(root, entry));
+  mkdirSync(join(root, 'extra'));
+  symlinkSync(packageDir, join(root, 'extra', name));
+  return root;
 }
 
 /** Drops several files at once (an adapter's weights with its description), as one drag from the desktop. */

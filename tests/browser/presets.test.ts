@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { builtApp, fillForm, launchApp, useModelAt, waitForRunEnd, type App } from './harness';
+import { builtApp, fillForm, launchApp, siteWithPackage, useModelAt, waitForRunEnd, type App } from './harness';
 import { startStaticServer, type StaticServer } from './static-server';
 
 const PACKAGE = resolve(import.meta.dirname, '../fixtures/wan-tiny-presets');
@@ -30,11 +30,7 @@ afterEach(async () => {
 });
 
 it('offers the model’s presets and makes a clip of the one picked', { timeout: CASE_TIMEOUT }, async () => {
-  root = mkdtempSync(join(tmpdir(), 'vidlet-presets-'));
-  const dist = builtApp();
-  for (const entry of readdirSync(dist)) symlinkSync(join(dist, entry), join(root, entry));
-  mkdirSync(join(root, 'extra'));
-  symlinkSync(PACKAGE, join(root, 'extra', 'wan-tiny-presets'));
+  root = siteWithPackage('vidlet-presets-', PACKAGE, 'wan-tiny-presets');
   server = await startStaticServer(root);
   app = await launchApp(server.url);
   const { page } = app;

@@ -9,12 +9,11 @@
  * What the page showed is read right after it rendered each state (the run observable, then the
  * app's and the preview's updateComplete), as recordSteps (harness.ts) reads the step previews.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, expect, it } from 'vitest';
-import { builtApp, fillForm, launchApp, playableVideo, useModelAt, waitForRunEnd, type App } from './harness';
+import { fillForm, launchApp, playableVideo, siteWithPackage, useModelAt, waitForRunEnd, type App } from './harness';
 import { colourSpread, distinctColours, meanAbsDiff } from './pixels';
 import { startStaticServer, type StaticServer } from './static-server';
 
@@ -129,11 +128,7 @@ async function recordShown(page: Page) {
 
 it('shows each group of decoded frames as the VAE decodes it, before the clip is finished', { timeout: CASE_TIMEOUT }, async () => {
   // The built app and the fixture package at /extra/wan-tiny/, served statically.
-  root = mkdtempSync(join(tmpdir(), 'vidlet-vae-frames-'));
-  const dist = builtApp();
-  for (const entry of readdirSync(dist)) symlinkSync(join(dist, entry), join(root, entry));
-  mkdirSync(join(root, 'extra'));
-  symlinkSync(WAN_TINY, join(root, 'extra', 'wan-tiny'));
+  root = siteWithPackage('vidlet-vae-frames-', WAN_TINY, 'wan-tiny');
   server = await startStaticServer(root);
   app = await launchApp(server.url);
   const { page } = app;
