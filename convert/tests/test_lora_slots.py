@@ -17,7 +17,7 @@ from test_engine_vs_pipelines import WAN_PROMPT, WAN_SEED, WAN_W, check_package,
 
 from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
 from vidlet_convert.__main__ import main
-from vidlet_convert.lora_slots import TARGETS
+from vidlet_convert.lora_slots import TARGETS, WAN_FEED_FORWARD
 
 RANK, STEPS, MERGE_SCALE = 4, 4, 0.7
 
@@ -89,11 +89,18 @@ def test_manifest_declares_the_slots_and_every_graph_takes_them(lora_pkg):
     assert (lora["slots"], lora["depth"], lora["targets"], lora["rank"], lora["blocks"]) == (
         ["identity", "motion"], 2, list(TARGETS), RANK, "blocks")
     assert lora["aliases"]["self_attn.q"] == "attn1.to_q" and lora["aliases"]["cross_attn.o"] == "attn2.to_out.0"
-    for role in ("lora_scales", "lora_down", "lora_up"):
+    # --lora-targets all (the default): the feed-forward layers too, one group per shape (C → F, F → C)
+    width, ffn = lora["width"], lora["groups"][0]["out"]
+    assert lora["groups"] == [{"targets": [WAN_FEED_FORWARD[0]], "in": width, "out": ffn},
+                              {"targets": [WAN_FEED_FORWARD[1]], "in": ffn, "out": width}]
+    assert (lora["aliases"]["ffn.0"], lora["aliases"]["ffn.2"]) == WAN_FEED_FORWARD
+    for role in ("lora_scales", "lora_down", "lora_up", "lora_down_1", "lora_up_1", "lora_down_2", "lora_up_2"):
         assert m["components"]["denoiser"]["inputs"][role] == role
     report = json.load(open(os.path.join(out, "convert_report.json")))
-    # checked with every slot non-zero (lora_slots.example_feeds), int8 included
+    # checked with every slot non-zero (lora_slots.example_feeds), int8 included, and at rank 1 (the dynamic
+    # rank axis the engine cuts the slots to)
     assert report["errors"]["denoiser.fp32"]["relative"] < 1e-5 and report["errors"]["denoiser.int8"]["relative"] < 0.05
+    assert report["errors"]["denoiser.fp32.rank1"]["relative"] < 1e-5
     # the merged file: 8 layers (4 a block), recorded with its hash and scale in the report and the card
     (entry,) = report["merged_loras"]
     assert (entry["file"], entry["scale"], entry["layers"], len(entry["sha256"])) == ("comfy.safetensors", MERGE_SCALE, 8, 64)
@@ -112,15 +119,18 @@ def test_empty_slots_add_nothing_and_the_merge_shows(lora_pkg, converted):
     g = np.random.default_rng(0)
     feeds = {"latent": g.standard_normal((2, 16, 3, 4, 4), np.float32), "timestep": np.array([0.9, 0.4], np.float32),
              "text": g.standard_normal((2, L, 32), np.float32), "text_mask": np.ones((2, L), np.float32)}
-    s, d, p, r, c = len(lora["slots"]), lora["depth"], len(lora["targets"]), lora["rank"], lora["width"]
-    zeros = {"lora_scales": np.zeros((2, s, d), np.float32), "lora_down": np.zeros((s, d, p, r, c), np.float32),
-             "lora_up": np.zeros((s, d, p, c, r), np.float32)}
+    s, d, r = len(lora["slots"]), lora["depth"], lora["rank"]
+    groups = [(len(lora["targets"]), lora["width"], lora["width"]), *((len(x["targets"]), x["in"], x["out"]) for x in lora["groups"])]
+    shapes = {}
+    for k, (p, n_in, n_out) in enumerate(groups):
+        suffix = f"_{k}" if k else ""
+        shapes[f"lora_down{suffix}"], shapes[f"lora_up{suffix}"] = (s, d, p, r, n_in), (s, d, p, n_out, r)
+    zeros = {"lora_scales": np.zeros((2, s, d), np.float32), **{k: np.zeros(v, np.float32) for k, v in shapes.items()}}
     run = lambda pkg, f: ort.InferenceSession(os.path.join(pkg, "denoiser.onnx")).run(None, f)[0]  # noqa: E731
     with_slots, without = run(out, {**feeds, **zeros}), run(base, feeds)
     assert np.abs(with_slots - without).max() > 0.01 * np.abs(without).max()  # the merge
     # zero scales on non-zero slots: exactly the empty slots' output
-    slots = {"lora_down": g.standard_normal((s, d, p, r, c), np.float32),
-             "lora_up": g.standard_normal((s, d, p, c, r), np.float32)}
+    slots = {k: g.standard_normal(v, np.float32) for k, v in shapes.items()}
     np.testing.assert_array_equal(run(out, {**feeds, **zeros, **slots}), with_slots)
     moved = run(out, {**feeds, **zeros, **slots, "lora_scales": np.ones((2, s, d), np.float32)})
     assert np.abs(moved - with_slots).max() > 0.01 * np.abs(with_slots).max()
@@ -178,17 +188,21 @@ def test_engine_generates_what_wan_pipeline_with_the_same_loras_generates(lora_p
 
 def test_a_comfyui_lora_in_a_slot_is_read_as_diffusers_reads_it(lora_pkg, merged_lora, tmp_path):
     """The same bytes on both sides: a ComfyUI-layout file (Wan's original names, per-layer alpha, no description)
-    over the self- and cross-attention, dropped into a slot as it is and loaded by WanPipeline as it is."""
+    over the self- and cross-attention and the feed-forward layers (their own slot groups), dropped into a slot as
+    it is and loaded by WanPipeline as it is."""
     from safetensors.torch import save_file
 
     src, out = lora_pkg
-    width = json.load(open(os.path.join(out, "manifest.json")))["lora"]["width"]
+    lora = json.load(open(os.path.join(out, "manifest.json")))["lora"]
+    width, ffn = lora["width"], lora["groups"][0]["out"]
     g = torch.Generator().manual_seed(5)
     tensors = {}
-    for d, name, rank, alpha in ((0, "self_attn.k", 2, 3.0), (0, "cross_attn.v", 3, 1.5), (1, "self_attn.o", 4, 4.0)):
+    for d, name, rank, alpha, n_in, n_out in ((0, "self_attn.k", 2, 3.0, width, width), (0, "cross_attn.v", 3, 1.5, width, width),
+                                              (1, "self_attn.o", 4, 4.0, width, width), (0, "ffn.2", 3, 2.0, ffn, width),
+                                              (1, "ffn.0", 2, 5.0, width, ffn)):
         key = f"diffusion_model.blocks.{d}.{name}"
-        tensors[f"{key}.lora_down.weight"] = torch.randn(rank, width, generator=g) / width ** 0.5
-        tensors[f"{key}.lora_up.weight"] = torch.randn(width, rank, generator=g) * 0.8
+        tensors[f"{key}.lora_down.weight"] = torch.randn(rank, n_in, generator=g) / n_in ** 0.5
+        tensors[f"{key}.lora_up.weight"] = torch.randn(n_out, rank, generator=g) * 0.8
         tensors[f"{key}.alpha"] = torch.tensor(alpha)
     weights = str(tmp_path / "comfy-slot.safetensors")
     save_file(tensors, weights)
@@ -199,6 +213,11 @@ def test_a_comfyui_lora_in_a_slot_is_read_as_diffusers_reads_it(lora_pkg, merged
     compare(ours, ref, "wan with a ComfyUI LoRA in a slot vs WanPipeline.load_lora_weights of the same file")
     with pytest.raises(AssertionError):
         compare(ours, reference(src, noise, [(merged_lora, MERGE_SCALE)]), "the same without the slot's LoRA (must fail)")
+    # the feed-forward layers took part: without them diffusers makes another clip
+    attention = {k: v for k, v in tensors.items() if ".ffn." not in k}
+    with pytest.raises(AssertionError):
+        compare(ours, reference(src, noise, [(merged_lora, MERGE_SCALE), (attention, 0.9)]),
+                "the same without the slot's feed-forward layers (must fail)")
 
 
 def test_a_lora_for_another_model_is_refused_before_export(converted, tmp_path, capsys):

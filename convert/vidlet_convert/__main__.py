@@ -72,8 +72,13 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     # consistency-style distillations, the x0-renoise sampler): docs/model-package.md, schedule.sigmas
     lora_merge.add_argument(p)
     p.add_argument("--lora-rank", type=int, default=0, metavar="R",
-                   help="give the denoiser LoRA slots of rank R on every block's attention projections (self and cross), "
+                   help="give the denoiser LoRA slots of rank R on every block's linear layers (see --lora-targets), "
                         "so adapters load in the page and the CLI; 0 (the default): no slots")
+    p.add_argument("--lora-targets", choices=("all", "attention"), default="all",
+                   help="which layers of each block the slots hold: 'all' (the default): the attention projections "
+                        "(self and cross) and the feed-forward layers, every linear layer musubi-tuner and "
+                        "diffusion-pipe train for Wan; 'attention': the projections alone (smaller inputs per step, "
+                        "but a LoRA that also changes the feed-forward layers is refused)")
     p.add_argument("--lora-slots", default="identity,motion", type=lambda s: s.split(","), metavar="NAME,...",
                    help="the slots' names (one adapter each at a time; 'identity' and 'motion' pair for DualReal)")
     p.add_argument("--presets", type=parse_presets, default=None, metavar="FxHxW,...",

@@ -146,6 +146,8 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args, preset
         # --vae-tiling (wan): the VAE decoder takes any latent height and width, so the engine can decode tiles
         space = (space_shapes(),) if role == "vaeDecoder" and getattr(args, "vae_tiling", None) else None
         shapes = (presets or {}).get("shapes", {}).get(role, space)
+        if shapes is None and hasattr(modules[role], "dynamic_shapes"):  # lora_slots.WithSlots: the slots' rank axis
+            shapes = modules[role].dynamic_shapes(onnx_io.batch_dim())
         model = onnx_io.export(modules[role], tuple(feeds[role].values()), ins, outs, dyn, shapes)
         onnx_io.to_raw_data(model)
         variants = {}
@@ -167,6 +169,10 @@ def export_components(modules: dict, feeds: dict, roles: list[str], args, preset
         if dyn:
             one = {k: (v[:1] if k in dyn else v) for k, v in feeds[role].items()}
             errors[f"{role}.fp32.batch1"] = error(out(f"{stem}.onnx"), modules[role], one, outs, "fp32")
+        # the slots' dynamic rank: check rank 1 too, what the engine feeds with no adapter loaded
+        if getattr(modules[role], "rank", None) is not None:
+            errors[f"{role}.fp32.rank1"] = error(out(f"{stem}.onnx"), modules[role], modules[role].cut_rank(feeds[role], 1),
+                                                 outs, "fp32")
         # dynamic height and width: check another size too (the exporter specialises easily)
         if space or (role == "vaeDecoder" and shapes):  # --vae-tiling, or presets of other heights/widths
             other = {name: other_size(x, args.seed) for name, x in feeds[role].items()}

@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from . import lora_merge, lora_slots
+from . import lora_merge, lora_slots, onnx_io
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
@@ -79,7 +79,7 @@ def plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition: bool, vocab
                                       f"by up to {gap:.3g}; ltx_schedule.py does not express this scheduler config")
         sizes.append(entry)
     dim = torch.export.Dim
-    batch = dim("batch", min=1, max=8)
+    batch = onnx_io.batch_dim()
     axes = {2: dim("t", min=2, max=1024), 3: dim("h", min=2, max=1024), 4: dim("w", min=2, max=1024)}
     others = {s["name"]: s["grid"] for s in sizes if s["name"] != args.default_preset}
     any_length = any(g[0] != grid[0] for g in others.values())
@@ -143,7 +143,8 @@ def convert(args) -> dict:
                                                           generator=torch.Generator().manual_seed(args.seed + 3))
     presets = plan_presets(args, vae, tr_cfg, grid, decoder, sched, condition, te_cfg.vocab_size)
     if tr:
-        modules["denoiser"], lora = lora_slots.attach(args, tr, denoiser, "transformer_blocks", {}, feeds, presets)
+        modules["denoiser"], lora = lora_slots.attach(args, tr, denoiser, "transformer_blocks", {},
+                                                      lora_slots.LTX_FEED_FORWARD, feeds, presets)
     errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args,
                                                   presets)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}

@@ -22,12 +22,17 @@ SHARD_BYTES = 1 << 30  # 1 GiB: well under the ~2 GB browser cap, few files for 
 INLINE_BYTES = 1024  # tensors this small stay in the graph (shape constants, norms' eps, ...)
 
 
+def batch_dim():
+    """The batch axis of every graph the engine batches (cond, uncond and motion passes: at most 8 rows)."""
+    return torch.export.Dim("batch", min=1, max=8)
+
+
 def export(module: torch.nn.Module, args: tuple, input_names: list[str], output_names: list[str],
            dynamic_batch: list[str], dynamic_shapes=None) -> onnx.ModelProto:
     """The module's graph with its weights loaded in memory. `dynamic_batch` names the inputs whose
     axis 0 is the batch (the engine batches the cond and uncond passes); `dynamic_shapes`, when given,
     is passed to torch.onnx.export as it is instead (the VAE's dynamic height and width, --vae-tiling)."""
-    batch = torch.export.Dim("batch", min=1, max=8)
+    batch = batch_dim()
     names = list(input_names)
     # None when nothing is dynamic: a module taking *args (the VAE frame step's cache) has a nested
     # input structure a flat tuple would not match

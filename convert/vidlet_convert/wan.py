@@ -9,7 +9,7 @@ import time
 
 import torch
 
-from . import lora_merge, lora_slots
+from . import lora_merge, lora_slots, onnx_io
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, space_shapes, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
@@ -75,7 +75,7 @@ def plan_presets(args, vae, tr_cfg, grid, channels: int, text_dim: int, vocab: i
             raise ConversionError(f"preset {p['name']}: latent {g} has more patches on an axis than the transformer's RoPE "
                                   f"tables hold ({tr_cfg.rope_max_seq_len})")
         sizes.append({**p, "grid": g, "attention": attention_size(video_tokens(tr_cfg, g), tr_cfg.num_attention_heads)})
-    batch = torch.export.Dim("batch", min=1, max=8)
+    batch = onnx_io.batch_dim()
     axes = preset_axes(tr_cfg)
     others = {p["name"]: p["grid"] for p in sizes if p["name"] != args.default_preset}
     shapes = {"denoiser": ({0: batch, **axes}, {0: batch}, {0: batch}, {0: batch}),
@@ -118,7 +118,7 @@ def convert(args) -> dict:
     presets = plan_presets(args, vae, tr_cfg, grid, tr_cfg.in_channels, tr_cfg.text_dim, te_cfg.vocab_size)
     if tr:
         modules["denoiser"], lora = lora_slots.attach(args, tr, modules["denoiser"], "blocks", lora_slots.WAN_ALIASES,
-                                                      feeds, presets)
+                                                      lora_slots.WAN_FEED_FORWARD, feeds, presets)
     errors, components, sizes = export_components(modules, feeds, [r for r in roles if r != "textEncoder"], args,
                                                   presets)
     params = {r: sum(p.numel() for p in modules[r].parameters()) for r in components}

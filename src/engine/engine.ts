@@ -950,8 +950,10 @@ export class VidletEngine implements Engine {
     let loraFeeds: Record<string, OrtTensor> = {};
     if (m.lora.S > 0) {
       const rank = loraRankAxisIsSymbolic(denoiserSession) ? Math.max(1, m.lora.usedRank()) : m.lora.R;
-      const lora = m.lora.packed(rank);
-      loraFeeds = { lora_down: new Tensor('float32', lora.down, lora.downDims), lora_up: new Tensor('float32', lora.up, lora.upDims) };
+      for (const g of m.lora.feeds(rank)) {
+        loraFeeds[g.role.down] = new Tensor('float32', g.down, g.downDims);
+        loraFeeds[g.role.up] = new Tensor('float32', g.up, g.upDims);
+      }
     }
     let calls = 0;
     let previews = 0;

@@ -3,6 +3,7 @@
  * (docs/model-package.md, "Component I/O"): what the manifest parser requires of a package and
  * what the engine feeds and reads, stated once.
  */
+import { loraGroupRoles } from './lora';
 
 /**
  * Every component a manifest may list. Optional: the vaeEncoder (adapter training uses it), the
@@ -34,6 +35,8 @@ export interface PackageFeatures {
   motion: boolean;
   /** A `lora` section: the denoiser takes LoRA slots. */
   lora: boolean;
+  /** How many `lora.groups` it has beyond the square one (their inputs `lora_down_k`, `lora_up_k`); absent: 0. */
+  loraGroups?: number;
   /** `scenes.conditioning` "per-scene" (scenes.ts, #10). */
   perScene: boolean;
   /** A `sceneDenoiser` component: then it, not the `denoiser`, takes `text_frame_mask`. */
@@ -58,7 +61,7 @@ export function requiredRoles(component: ComponentName, has: PackageFeatures): {
       return {
         inputs: [
           'latent', ...(has.motion ? ['motion', 'motion_flag'] : []), 'timestep', 'text', 'text_mask',
-          ...(has.lora ? ['lora_scales', 'lora_down', 'lora_up'] : []), ...(frameMask ? ['text_frame_mask'] : []),
+          ...(has.lora ? ['lora_scales', ...loraGroupRoles(has.loraGroups ?? 0)] : []), ...(frameMask ? ['text_frame_mask'] : []),
         ],
         outputs: ['v_latent', ...(has.motion ? ['v_motion'] : [])],
       };
@@ -104,10 +107,11 @@ export function mappedRoles(component: ComponentName, has: PackageFeatures, grap
 }
 
 /** The features of a parsed manifest (src/store/types.ts Manifest), for requiredRoles. */
-export function packageFeatures(m: { motion?: unknown; lora: { slots: readonly string[] }; scenes?: { conditioning?: string }; components: { sceneDenoiser?: unknown } }): PackageFeatures {
+export function packageFeatures(m: { motion?: unknown; lora: { slots: readonly string[]; groups?: readonly unknown[] }; scenes?: { conditioning?: string }; components: { sceneDenoiser?: unknown } }): PackageFeatures {
   return {
     motion: m.motion !== undefined,
     lora: m.lora.slots.length > 0,
+    loraGroups: m.lora.groups?.length ?? 0,
     perScene: m.scenes?.conditioning === 'per-scene',
     sceneDenoiser: m.components.sceneDenoiser !== undefined,
   };

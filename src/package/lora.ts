@@ -15,10 +15,53 @@ const IDENTIFIER_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 /** A module path inside a block may have numbered parts (`attn1.to_out.0`, nn.ModuleList indices). */
 const MODULE_PATH = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
 
+/**
+ * One group of slot targets as the denoiser takes them: targets of one shape, `in` → `out`
+ * features, fed as `down` [S,D,P,R,in] and `up` [S,D,P,out,R].
+ */
+export interface LoraGroup {
+  targets: readonly string[];
+  in: number;
+  out: number;
+  down: string;
+  up: string;
+}
+
+interface GroupedLayout {
+  targets: readonly string[];
+  width: number;
+  groups?: readonly { targets: readonly string[]; in: number; out: number }[];
+}
+
+/**
+ * The groups of a layout: first `targets` (all `width` → `width`, the inputs `lora_down` /
+ * `lora_up`), then each of `lora.groups` k = 1, 2, … (`lora_down_k` / `lora_up_k`).
+ */
+export function loraGroups(layout: GroupedLayout): LoraGroup[] {
+  return [
+    { targets: layout.targets, in: layout.width, out: layout.width, down: groupRole('down', 0), up: groupRole('up', 0) },
+    ...(layout.groups ?? []).map((g, i) => ({ targets: g.targets, in: g.in, out: g.out, down: groupRole('down', i + 1), up: groupRole('up', i + 1) })),
+  ];
+}
+
+/** Group k's down or up input: `lora_down` / `lora_up` for the square group, `lora_down_k` / `lora_up_k` after it. */
+const groupRole = (half: 'down' | 'up', k: number): string => (k === 0 ? `lora_${half}` : `lora_${half}_${k}`);
+
+/** The down and up input roles of the square group and `extra` further groups, in graph order. */
+export function loraGroupRoles(extra: number): string[] {
+  return Array.from({ length: 1 + extra }, (_, k) => [groupRole('down', k), groupRole('up', k)]).flat();
+}
+
+/** Every target of every group, in group order: a layer's index in this list is its target index. */
+export function allTargets(layout: Pick<GroupedLayout, 'targets' | 'groups'>): string[] {
+  return [...layout.targets, ...(layout.groups ?? []).flatMap((g) => g.targets)];
+}
+
 /** The name kohya-ss / musubi-tuner files use for a module path: every '.' becomes '_'. */
 export const kohyaName = (path: string): string => path.replaceAll('.', '_');
 
 export interface LoraNaming {
+  /** Every group's targets (allTargets). */
   targets: readonly string[];
   blocks: string;
   aliases: Readonly<Record<string, string>>;

@@ -9,7 +9,7 @@ import { SCENE_CONDITIONINGS, sceneFramingProblem, sceneSupportProblems, type Sc
 import { PARTED_COMPONENTS, partsProblem } from '../package/parts';
 import { tensorSizeProblem } from '../package/tensor-size';
 import { decodeNoiseProblem } from '../package/vae-decode';
-import { DEFAULT_LORA_BLOCKS, loraNamingProblems } from '../package/lora';
+import { allTargets, DEFAULT_LORA_BLOCKS, loraGroups, loraNamingProblems } from '../package/lora';
 import { parsePresets } from './manifest-presets';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
@@ -22,7 +22,7 @@ import {
 } from './json-fields';
 import {
   MANIFEST_FORMAT, MANIFEST_VERSION,
-  type AdapterEntry, type Component, type ComponentName, type ComponentVariant, type Manifest, type PackageFile,
+  type AdapterEntry, type Component, type ComponentName, type ComponentVariant, type LoraGroupSpec, type Manifest, type PackageFile,
 } from './types';
 
 export { ManifestError };
@@ -51,7 +51,7 @@ export function parseManifest(json: unknown): Manifest {
   // Before the components too: a package with LoRA slots must map the lora_* roles.
   const lora = parseLora(m.lora);
   const sceneDenoiser = obj(m.components, 'components').sceneDenoiser !== undefined;
-  const has: PackageFeatures = { motion: motion !== undefined, lora: lora.slots.length > 0, perScene: scenes?.conditioning === 'per-scene', sceneDenoiser };
+  const has: PackageFeatures = { motion: motion !== undefined, lora: lora.slots.length > 0, loraGroups: lora.groups.length, perScene: scenes?.conditioning === 'per-scene', sceneDenoiser };
   if (sceneDenoiser && !has.perScene) {
     fail('components.sceneDenoiser', 'is present, but the package declares no per-scene conditioning (scenes.conditioning "per-scene"), so nothing would use it',
       'add the "scenes" section the scene denoiser was exported with (export --scene-dit writes it), or remove components.sceneDenoiser');
@@ -127,7 +127,7 @@ function checkTensorSizes(m: Manifest): void {
     ['video', [3, video.frames, video.height, video.width]],
     ['latent', [latent.channels, latent.frames, latent.height, latent.width]],
     ['text', [text.maxLength, text.hiddenSize]],
-    ['lora', [lora.slots.length, lora.depth, lora.targets.length, lora.rank, lora.width]],
+    ...loraGroups(lora).map((g, k): [string, number[]] => [k === 0 ? 'lora' : `lora.groups[${k - 1}]`, [lora.slots.length, lora.depth, g.targets.length, lora.rank, Math.max(g.in, g.out)]]),
   ];
   if (m.reward) tensors.push(['reward.video', [3, m.reward.video.frames, m.reward.video.height, m.reward.video.width]]);
   for (const [field, dims] of tensors) {
@@ -302,8 +302,8 @@ function parseSceneSupport(v: unknown): SceneSupport {
 }
 
 /** Without a `lora` section a package has no slots: its denoiser takes no LoRA inputs, and no adapters load. */
-function parseLora(v: unknown): Manifest['lora'] {
-  if (v === undefined) return { slots: [], depth: 0, targets: [], rank: 0, width: 0 };
+function parseLora(v: unknown): Manifest['lora'] & { groups: LoraGroupSpec[] } {
+  if (v === undefined) return { slots: [], depth: 0, targets: [], rank: 0, width: 0, groups: [] };
   const o = obj(v, 'lora');
   const lora = {
     slots: uniqueStrings(o.slots, 'lora.slots'),
@@ -313,14 +313,36 @@ function parseLora(v: unknown): Manifest['lora'] {
     width: int(o.width, 'lora.width', 1),
     blocks: o.blocks === undefined ? DEFAULT_LORA_BLOCKS : str(o.blocks, 'lora.blocks'),
     aliases: parseLoraAliases(o.aliases),
+    groups: o.groups === undefined ? [] : arr(o.groups, 'lora.groups').map((g, k) => parseLoraGroup(g, `lora.groups[${k}]`)),
   };
   // lora_down is [S,D,P,R,C]: a rank above the feature width cannot come from a real factorisation.
   if (lora.rank > lora.width) {
     fail('lora.rank', `is ${lora.rank}, larger than lora.width ${lora.width}; a LoRA rank cannot exceed the features it factorises`);
   }
-  const [problem] = loraNamingProblems(lora);
+  const shapes = new Map<string, string>([[`${lora.width}→${lora.width}`, 'lora.targets']]);
+  lora.groups.forEach((g, k) => {
+    const field = `lora.groups[${k}]`;
+    const other = shapes.get(`${g.in}→${g.out}`);
+    if (other) fail(field, `is ${g.in} → ${g.out} features, as ${other} is; targets of one shape are one group`);
+    shapes.set(`${g.in}→${g.out}`, field);
+    if (lora.rank > Math.min(g.in, g.out)) {
+      fail('lora.rank', `is ${lora.rank}, larger than ${field}'s ${Math.min(g.in, g.out)} features; a LoRA rank cannot exceed the features it factorises`);
+    }
+  });
+  const targets = allTargets(lora);
+  const twice = targets.find((t, i) => targets.indexOf(t) !== i);
+  if (twice !== undefined) fail('lora.groups', `lists ${JSON.stringify(twice)} twice among the targets; a layer is in one group`);
+  const [problem] = loraNamingProblems({ ...lora, targets });
   if (problem) fail(...problem);
   return lora;
+}
+
+/** One `lora.groups` entry: non-square targets of one shape. */
+function parseLoraGroup(v: unknown, field: string): { targets: string[]; in: number; out: number } {
+  const o = obj(v, field);
+  const targets = uniqueStrings(o.targets, `${field}.targets`);
+  if (targets.length === 0) fail(`${field}.targets`, 'is empty; a group holds at least one target');
+  return { targets, in: int(o.in, `${field}.in`, 1), out: int(o.out, `${field}.out`, 1) };
 }
 
 /** `lora.aliases`: other name (dotted, relative to a block) → one of lora.targets; absent = none. */

@@ -54,6 +54,13 @@ export interface AdapterEntry {
   sha256: string;
 }
 
+/** One `lora.groups` entry: targets of one shape, `in` → `out` features. */
+export interface LoraGroupSpec {
+  targets: string[];
+  in: number;
+  out: number;
+}
+
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   formatVersion: number;
@@ -123,6 +130,12 @@ export interface Manifest {
     blocks?: string;
     /** Other names trainers give a target (`self_attn.q` → `attn1.to_q`); parseManifest sets it ({} when none). */
     aliases?: Record<string, string>;
+    /**
+     * Targets that are not `width` → `width` (feed-forward layers), one group per shape, each with
+     * its own inputs `lora_down_k` / `lora_up_k` (k from 1; src/package/lora.ts loraGroups).
+     * parseManifest sets it ([] when none); layouts built by hand may leave it out.
+     */
+    groups?: LoraGroupSpec[];
   };
   adapters: AdapterEntry[];
   blender?: PackageFile;

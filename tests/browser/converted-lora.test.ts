@@ -1,10 +1,12 @@
 /**
  * A LoRA file from another trainer on a converted model, in Chromium: the tiny Wan package with LoRA slots
- * (tests/fixtures/wan-tiny-presets, converted with --lora-rank 4: random weights) added to the model library by
- * address, then a musubi-tuner / kohya-layout LoRA (`lora_unet_blocks_0_self_attn_q.lora_down.weight`, per-layer
- * `alpha`, no description file) dropped on the page alone. It is listed with the note that it came without a
- * description, and enabled it changes the clip of the same seed; a file that also holds feed-forward layers,
- * which the slots cannot hold, is refused with the layers counted, and nothing else is lost.
+ * (tests/fixtures/wan-tiny-presets, converted with --lora-rank 4: slots on the attention and the feed-forward
+ * layers, random weights) added to the model library by address, then a musubi-tuner / kohya-layout LoRA
+ * (`lora_unet_blocks_0_self_attn_q.lora_down.weight`, per-layer `alpha`, no description file) over every linear
+ * layer of each block, as musubi-tuner trains them, dropped on the page alone. It is listed with the note that it
+ * came without a description, and enabled it changes the clip of the same seed, and differently from the same
+ * file without its feed-forward layers. A file for Wan's image-to-video model (`cross_attn.k_img`), which the
+ * slots cannot hold, is refused with the layers counted, and nothing else is lost.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,9 +23,13 @@ const DISPLAY_NAME = 'Wan tiny presets (random weights)';
 const NAME = 'spin-musubi';
 const CASE_TIMEOUT = 600_000;
 
-/** A musubi-tuner layout LoRA of rank 2 over every block's self-attention query and output (and `ffn.0`, `ffn.2` when asked). */
-function musubiLora(withFeedForward: boolean): Uint8Array {
+/**
+ * A musubi-tuner layout LoRA of rank 2 over every block's self-attention query and output, with `ffn.0` and
+ * `ffn.2` (the feed-forward layers, C → F → C) and, for the image-to-video model, `cross_attn.k_img` when asked.
+ */
+function musubiLora(withFeedForward: boolean, imageToVideo = false): Uint8Array {
   const C = manifest.lora.width as number;
+  const F = manifest.lora.groups[0].out as number;
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   let k = 0;
   const layer = (name: string, inFeatures: number, outFeatures: number) => {
@@ -35,9 +41,10 @@ function musubiLora(withFeedForward: boolean): Uint8Array {
     layer(`lora_unet_blocks_${d}_self_attn_q`, C, C);
     layer(`lora_unet_blocks_${d}_self_attn_o`, C, C);
     if (withFeedForward) {
-      layer(`lora_unet_blocks_${d}_ffn_0`, C, 4 * C);
-      layer(`lora_unet_blocks_${d}_ffn_2`, 4 * C, C);
+      layer(`lora_unet_blocks_${d}_ffn_0`, C, F);
+      layer(`lora_unet_blocks_${d}_ffn_2`, F, C);
     }
+    if (imageToVideo) layer(`lora_unet_blocks_${d}_cross_attn_k_img`, C, C);
   }
   return safetensors(tensors, {});
 }
@@ -70,7 +77,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-it('takes a musubi-tuner LoRA dropped alone, and refuses one with layers the slots cannot hold', { timeout: CASE_TIMEOUT }, async () => {
+it('takes a musubi-tuner LoRA dropped alone, feed-forward layers included, and refuses one with layers the slots cannot hold', { timeout: CASE_TIMEOUT }, async () => {
   const { page } = app!;
   await useModelAt(page, `${server!.url}extra/wan-tiny-presets/`, DISPLAY_NAME, 'wan-tiny-presets');
 
@@ -78,7 +85,7 @@ it('takes a musubi-tuner LoRA dropped alone, and refuses one with layers the slo
   const plain = await generate(page);
   expect(plain.settings.adapters).toEqual([]);
 
-  await dropFiles(page, [{ name: `${NAME}.safetensors`, bytes: [...musubiLora(false)] }]);
+  await dropFiles(page, [{ name: `${NAME}.safetensors`, bytes: [...musubiLora(true)] }]);
   const row = page.locator('vidlet-adapter-row', { hasText: NAME });
   await row.waitFor({ timeout: 30_000 });
   await expect(row.locator('[data-note="no-description"]').textContent()).resolves.toMatch(/^No description/);
@@ -87,12 +94,23 @@ it('takes a musubi-tuner LoRA dropped alone, and refuses one with layers the slo
   expect(styled.hash).not.toBe(plain.hash);
   expect(styled.settings).toMatchObject({ adapters: [{ name: NAME, strength: 1 }] });
 
-  // Feed-forward layers: refused as a whole, with the layers counted; the good adapter stays.
-  await dropFiles(page, [{ name: 'with-ffn.safetensors', bytes: [...musubiLora(true)] }]);
+  // The feed-forward layers took part: the same file without them makes another clip.
+  await page.getByRole('checkbox', { name: `Use ${NAME}` }).uncheck();
+  await dropFiles(page, [{ name: 'attention-only.safetensors', bytes: [...musubiLora(false)] }]);
+  await page.locator('vidlet-adapter-row', { hasText: 'attention-only' }).waitFor({ timeout: 30_000 });
+  await page.getByRole('checkbox', { name: 'Use attention-only' }).check();
+  const attentionOnly = await generate(page);
+  expect(attentionOnly.hash).not.toBe(plain.hash);
+  expect(attentionOnly.hash).not.toBe(styled.hash);
+  await page.getByRole('checkbox', { name: 'Use attention-only' }).uncheck();
+  await page.getByRole('checkbox', { name: `Use ${NAME}` }).check();
+
+  // Layers of the image-to-video model: refused as a whole, with the layers counted; the good adapter stays.
+  await dropFiles(page, [{ name: 'image-to-video.safetensors', bytes: [...musubiLora(true, true)] }]);
   const banner = page.locator('vidlet-error-banner.adapter-error');
   await banner.first().waitFor({ timeout: 30_000 });
   // (a kohya name cannot say which underscores were dots, so the unknown layers are named as the file has them)
-  await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/holds 4 layers this model's LoRA slots do not: ffn_0, ffn_2/);
-  await expect(page.locator('vidlet-adapter-row', { hasText: 'with-ffn' }).count()).resolves.toBe(0);
+  await expect(banner.first().locator('.banner').textContent()).resolves.toMatch(/holds 2 layers this model's LoRA slots do not: cross_attn_k_img/);
+  await expect(page.locator('vidlet-adapter-row', { hasText: 'image-to-video' }).count()).resolves.toBe(0);
   await expect(page.getByRole('checkbox', { name: `Use ${NAME}` }).isChecked()).resolves.toBe(true);
 });

@@ -1,8 +1,9 @@
 /**
  * An adapter = LoRA weights (.safetensors) + an optional JSON description. This file checks both
  * against the model's LoRA slots (manifest `lora`) and lays the weights out as one slot's rows of
- * the denoiser inputs `lora_down [S,D,P,R,C]` and `lora_up [S,D,P,C,R]` (docs/model-package.md,
- * "LoRA slots"; format in docs/adapter-format.md).
+ * the denoiser inputs `lora_down [S,D,P,R,C]` and `lora_up [S,D,P,C,R]`, and of each further
+ * group's `lora_down_k` / `lora_up_k` (docs/model-package.md, "LoRA slots"; format in
+ * docs/adapter-format.md).
  *
  * For block d, projection p: y = W·x + scale · up·(down·x) with down = A (r rows, zero-padded to R)
  * and up = (alpha/r)·B (r columns, zero-padded to R). Padding rows/columns are zero, so a rank-r
@@ -11,6 +12,7 @@
  * since applying part of an adapter is not applying the adapter.
  */
 import type { LoraLayout } from '../lora-slots';
+import { loraGroups, type LoraGroup } from '../../package/lora';
 import { descriptionFromFile, parseAdapterDescription, type AdapterDescription } from './description';
 import { AdapterError } from './errors';
 import { describeOthers, LayerNames, type Halves, type TensorName } from './layer-names';
@@ -36,6 +38,8 @@ export interface LoadedAdapter {
   down: Float32Array;
   /** One slot of lora_up: [D, P, C, R], row-major, (alpha/r)·B zero-padded to R columns. */
   up: Float32Array;
+  /** The same for each of the model's `lora.groups`: [D, P_k, R, in_k] and [D, P_k, out_k, R]. */
+  groups: { down: Float32Array; up: Float32Array }[];
 }
 
 export interface AdapterInput {
@@ -75,8 +79,11 @@ export function loadAdapter(input: AdapterInput, model: TargetModel): LoadedAdap
   const fail: Fail = (where, why) => {
     throw new AdapterError(description.name, where, `${label}: ${why}`);
   };
-  const { depth: D, targets, rank: R, width: C } = model.lora;
-  const P = targets.length;
+  const { depth: D, rank: R } = model.lora;
+  const groups = loraGroups(model.lora);
+  // A target index (LayerNames: every group's targets in order) → its group and place in it.
+  const where = groups.flatMap((g, k) => g.targets.map((_, p) => ({ k, p })));
+  const P = where.length;
 
   if (description.baseModel !== model.name) {
     fail('baseModel', `it was trained on "${description.baseModel}", but the loaded model is "${model.name}"; LoRA weights only fit the model they were trained on.`);
@@ -118,18 +125,19 @@ export function loadAdapter(input: AdapterInput, model: TargetModel): LoadedAdap
     const { count, kinds } = describeOthers(others);
     fail(firstOther,
       `its file holds ${count} layer${count === 1 ? '' : 's'} this model's LoRA slots do not: ${kinds}; ` +
-        `this package's slots hold ${targets.join(', ')} (in ${D === 1 ? 'block 0' : `blocks 0–${D - 1}`}), and applying the rest alone would change what the adapter does, ` +
+        `this package's slots hold ${names.targets.join(', ')} (in ${D === 1 ? 'block 0' : `blocks 0–${D - 1}`}), and applying the rest alone would change what the adapter does, ` +
         'so it is not loaded. Use a LoRA trained on those layers only.');
   }
   if (layers.size === 0) fail('weights', 'its .safetensors file holds no LoRA weights.');
 
-  const down = new Float32Array(D * P * R * C);
-  const up = new Float32Array(D * P * C * R);
+  const arrays = groups.map((g) => ({ down: new Float32Array(D * g.targets.length * R * g.in), up: new Float32Array(D * g.targets.length * g.out * R) }));
   const entries = [...layers.values()].sort((a, b) => a.d - b.d || a.p - b.p);
   const ranks: number[] = [];
   const alphas: number[] = [];
-  for (const { d, p, named } of entries) {
-    const layer = names.layerName(d, p);
+  for (const { d, p: t, named } of entries) {
+    const layer = names.layerName(d, t);
+    const { k, p } = where[t]!;
+    const group = groups[k]!;
     if (named.size > 1) {
       const [first, second] = [...named.keys()];
       fail(layer, `${layer} is given twice, as ${first} and as ${second}; a layer may be given once, under its name or one alias.`);
@@ -141,9 +149,9 @@ export function loadAdapter(input: AdapterInput, model: TargetModel): LoadedAdap
         ? `${stem} has ${A ? aName : bName} but no ${A ? bName : aName}; a LoRA layer needs both.`
         : `${stem} has an alpha but no lora_down/lora_up weights; a LoRA layer needs both.`);
     }
-    const r = checkA(A!, meta.rank, C, fail);
+    const r = checkA(A!, meta.rank, group, fail);
     if (r > R) fail(stem, `${stem} has rank ${r}, but this model's LoRA slots hold rank ${R} at most; retrain it with rank ≤ ${R}.`);
-    checkB(B!, r, meta.rank !== undefined ? `the adapter's __metadata__ says rank ${r}` : `its ${aName} has rank ${r}`, C, fail);
+    checkB(B!, r, meta.rank !== undefined ? `the adapter's __metadata__ says rank ${r}` : `its ${aName} has rank ${r}`, group, fail);
 
     // alpha: the layer's own .alpha tensor, else Vidlet's __metadata__.alpha, else diffusers'
     // LoraConfig, else r (scale 1): what diffusers/PEFT do with a file that gives none.
@@ -165,7 +173,7 @@ export function loadAdapter(input: AdapterInput, model: TargetModel): LoadedAdap
       alpha = r;
       scale = 1;
     }
-    writeLayer(A!, B!, r, scale, (d * P + p) * R * C, R, C, down, up, fail);
+    writeLayer(A!, B!, r, scale, d * group.targets.length + p, R, group, arrays[k]!, fail);
     ranks.push(r);
     alphas.push(alpha);
   }
@@ -176,8 +184,9 @@ export function loadAdapter(input: AdapterInput, model: TargetModel): LoadedAdap
     rank: Math.max(...ranks),
     ...(alpha !== undefined ? { alpha } : {}),
     layers: entries.map(({ d, p }) => names.layerName(d, p)),
-    down,
-    up,
+    down: arrays[0]!.down,
+    up: arrays[0]!.up,
+    groups: arrays.slice(1),
   };
 }
 
@@ -208,24 +217,33 @@ function isZeroNormDiff(tensor: SafetensorsTensor, suffix: string): boolean {
   return tensorToFloat32(tensor).every((v) => v === 0);
 }
 
-/** A's shape [r, C]; returns r. `metaRank` (Vidlet's __metadata__.rank), when given, must equal r. */
-function checkA(t: SafetensorsTensor, metaRank: number | undefined, width: number, fail: Fail): number {
+/**
+ * The features a group's layers take and give, for messages: "this model's blocks are 24 wide" for
+ * the square group (every projection), "ffn.net.0.proj takes 24 features" for another.
+ */
+function features(group: LoraGroup, side: 'in' | 'out'): string {
+  if (group.down === 'lora_down') return `this model's blocks are ${group.in} wide`;
+  return `${group.targets.join(', ')} ${side === 'in' ? 'takes' : 'gives'} ${group[side]} features`;
+}
+
+/** A's shape [r, in]; returns r. `metaRank` (Vidlet's __metadata__.rank), when given, must equal r. */
+function checkA(t: SafetensorsTensor, metaRank: number | undefined, group: LoraGroup, fail: Fail): number {
   const shown = `${t.name} has shape [${t.shape.join(',')}]`;
-  if (t.shape.length !== 2) fail(t.name, `${shown}, but LoRA weights are 2-D (lora_A is [rank, width], lora_B is [width, rank]).`);
+  if (t.shape.length !== 2) fail(t.name, `${shown}, but LoRA weights are 2-D (lora_A is [rank, in features], lora_B is [out features, rank]).`);
   const [r, w] = t.shape as [number, number];
-  const expected = `[${metaRank ?? r},${width}]`;
-  if (w !== width) fail(t.name, `${shown}, but this model's blocks are ${width} wide (expected ${expected}).`);
+  const expected = `[${metaRank ?? r},${group.in}]`;
+  if (w !== group.in) fail(t.name, `${shown}, but ${features(group, 'in')} (expected ${expected}).`);
   if (metaRank !== undefined && r !== metaRank) fail(t.name, `${shown}, but the adapter's __metadata__ says rank ${metaRank} (expected ${expected}).`);
   if (r < 1) fail(t.name, `${shown}: a LoRA layer has rank 1 or more.`);
   return r;
 }
 
-/** B's shape [C, r]: `rankSays` is where r came from, for the message. */
-function checkB(t: SafetensorsTensor, r: number, rankSays: string, width: number, fail: Fail): void {
+/** B's shape [out, r]: `rankSays` is where r came from, for the message. */
+function checkB(t: SafetensorsTensor, r: number, rankSays: string, group: LoraGroup, fail: Fail): void {
   const shown = `${t.name} has shape [${t.shape.join(',')}]`;
-  const expected = `[${width},${r}]`;
-  if (t.shape.length !== 2) fail(t.name, `${shown}, but LoRA weights are 2-D (lora_A is [rank, width], lora_B is [width, rank]).`);
-  if (t.shape[0] !== width) fail(t.name, `${shown}, but this model's blocks are ${width} wide (expected ${expected}).`);
+  const expected = `[${group.out},${r}]`;
+  if (t.shape.length !== 2) fail(t.name, `${shown}, but LoRA weights are 2-D (lora_A is [rank, in features], lora_B is [out features, rank]).`);
+  if (t.shape[0] !== group.out) fail(t.name, `${shown}, but ${features(group, 'out')} (expected ${expected}).`);
   if (t.shape[1] !== r) fail(t.name, `${shown}, but ${rankSays} (expected ${expected}).`);
 }
 
@@ -239,22 +257,28 @@ function readAlpha(t: SafetensorsTensor, fail: Fail): number {
   return v;
 }
 
-/** A [r,C] into rows 0…r−1 of the slot's [R,C] block; scale·B [C,r] into columns 0…r−1 of its [C,R] block. */
+/**
+ * A [r,in] into rows 0…r−1 of layer `at`'s [R,in] block of the group's down; scale·B [out,r] into
+ * columns 0…r−1 of its [out,R] block of up. `at` = d·P + p within the group.
+ */
 function writeLayer(
-  A: SafetensorsTensor, B: SafetensorsTensor, r: number, scale: number, base: number, R: number, C: number,
-  down: Float32Array, up: Float32Array, fail: Fail,
+  A: SafetensorsTensor, B: SafetensorsTensor, r: number, scale: number, at: number, R: number, group: LoraGroup,
+  into: { down: Float32Array; up: Float32Array }, fail: Fail,
 ): void {
   const a = tensorToFloat32(A);
   const b = tensorToFloat32(B);
-  for (let i = 0; i < r * C; i++) {
+  const { in: I, out: O } = group;
+  const downAt = at * R * I;
+  const upAt = at * O * R;
+  for (let i = 0; i < r * I; i++) {
     if (!Number.isFinite(a[i]!)) fail(A.name, `${A.name} holds a non-finite value (${a[i]}) at index ${i}; the file is corrupt.`);
-    down[base + i] = a[i]!;
+    into.down[downAt + i] = a[i]!;
   }
-  for (let row = 0; row < C; row++) {
+  for (let row = 0; row < O; row++) {
     for (let k = 0; k < r; k++) {
       const v = b[row * r + k]!;
       if (!Number.isFinite(v)) fail(B.name, `${B.name} holds a non-finite value (${v}) at [${row},${k}]; the file is corrupt.`);
-      up[base + row * R + k] = v * scale;
+      into.up[upAt + row * R + k] = v * scale;
     }
   }
 }

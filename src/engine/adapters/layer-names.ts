@@ -15,7 +15,7 @@
  * `text_embedding.0`) so the loader can say in one sentence what the slots do not hold.
  */
 import type { LoraLayout } from '../lora-slots';
-import { DEFAULT_LORA_BLOCKS, kohyaName } from '../../package/lora';
+import { allTargets, DEFAULT_LORA_BLOCKS, kohyaName } from '../../package/lora';
 
 /**
  * At most one is stripped. `base_model.model.` is PEFT's save_pretrained, `transformer.` diffusers'
@@ -52,7 +52,7 @@ export type TensorName =
   | {
       kind: 'slot';
       block: number;
-      /** Index into lora.targets. */
+      /** Index into every group's targets in order (src/package/lora.ts allTargets). */
       target: number;
       role: Role;
       /** undefined for `.alpha`. */
@@ -82,12 +82,12 @@ export class LayerNames {
   /** kohya form of a target or alias → target index (the manifest parser refuses a form that means two targets: src/package/lora.ts). */
   private readonly kohya = new Map<string, number>();
 
-  constructor(layout: Pick<LoraLayout, 'targets' | 'blocks' | 'aliases'>) {
+  constructor(layout: Pick<LoraLayout, 'targets' | 'groups' | 'blocks' | 'aliases'>) {
     this.blocks = layout.blocks ?? DEFAULT_LORA_BLOCKS;
-    this.targets = layout.targets;
-    layout.targets.forEach((t, i) => this.dotted.set(t, i));
+    this.targets = allTargets(layout);
+    this.targets.forEach((t, i) => this.dotted.set(t, i));
     for (const [alias, target] of Object.entries(layout.aliases ?? {})) {
-      const i = layout.targets.indexOf(target);
+      const i = this.targets.indexOf(target);
       if (i >= 0 && !this.dotted.has(alias)) this.dotted.set(alias, i);
     }
     for (const [name, i] of this.dotted) this.kohya.set(kohyaName(name), i);

@@ -13,6 +13,7 @@ function adapter(name: string, kind: AdapterKind, recommendedStrength = 1): Load
     layers: [],
     down: new Float32Array(0),
     up: new Float32Array(0),
+    groups: [],
   };
 }
 

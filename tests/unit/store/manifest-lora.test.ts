@@ -22,9 +22,9 @@ function withLora(over: Record<string, unknown>): Record<string, any> {
 }
 
 describe('manifest lora.blocks and lora.aliases', () => {
-  it('default to "blocks" and no aliases, so a package without them means what it meant before', () => {
+  it('default to "blocks", no aliases and no further groups, so a package without them means what it meant before', () => {
     const lora = parseManifest(validManifest()).lora;
-    expect(lora).toEqual({ slots: ['identity', 'motion'], depth: 6, targets: ['attn.q', 'attn.k', 'attn.v', 'attn.o'], rank: 8, width: 192, blocks: 'blocks', aliases: {} });
+    expect(lora).toEqual({ slots: ['identity', 'motion'], depth: 6, targets: ['attn.q', 'attn.k', 'attn.v', 'attn.o'], rank: 8, width: 192, blocks: 'blocks', aliases: {}, groups: [] });
   });
 
   it('reads a converted Wan section and an LTX-Video block list', () => {
@@ -54,5 +54,43 @@ describe('manifest lora.blocks and lora.aliases', () => {
     const m = withLora({});
     m.lora.aliases = JSON.parse('{"__proto__": "attn1.to_q"}');
     expect(Object.entries(parseManifest(m).lora.aliases!)).toEqual([['__proto__', 'attn1.to_q']]);
+  });
+});
+
+describe('manifest lora.groups', () => {
+  // Wan's feed-forward layers: 192 → 512 and 512 → 192 beside the 192-wide attention projections
+  const FFN = [{ targets: ['ffn.net.0.proj'], in: 192, out: 512 }, { targets: ['ffn.net.2'], in: 512, out: 192 }];
+  const ROLES = { lora_down_1: 'lora_down_1', lora_up_1: 'lora_up_1', lora_down_2: 'lora_down_2', lora_up_2: 'lora_up_2' };
+  function withGroups(groups: unknown, over: Record<string, unknown> = {}): Record<string, any> {
+    const m = withLora({ groups, ...over });
+    m.components.denoiser.inputs = { ...m.components.denoiser.inputs, ...ROLES };
+    return m;
+  }
+
+  it('reads feed-forward groups, whose targets aliases may name', () => {
+    const lora = parseManifest(withGroups(FFN, { aliases: { 'ffn.0': 'ffn.net.0.proj' } })).lora;
+    expect(lora.groups).toEqual(FFN);
+    expect(lora.aliases).toEqual({ 'ffn.0': 'ffn.net.0.proj' });
+  });
+
+  it("requires the denoiser to map each group's inputs", () => {
+    const m = withGroups(FFN);
+    delete m.components.denoiser.inputs.lora_up_2;
+    const e = errorOf(m);
+    expect(e.message).toMatch(/lora_up_2/);
+  });
+
+  it.each([
+    ['a group without targets', [{ targets: [], in: 192, out: 512 }], 'lora.groups[0].targets', /is empty/],
+    ['a group of the square shape', [{ targets: ['ffn.net.2'], in: 192, out: 192 }], 'lora.groups[0]', /is 192 → 192 features, as lora\.targets is/],
+    ['two groups of one shape', [FFN[0], { targets: ['ffn.net.2'], in: 192, out: 512 }], 'lora.groups[1]', /as lora\.groups\[0\] is/],
+    ['a target in two groups', [FFN[0], { targets: ['ffn.net.0.proj'], in: 512, out: 192 }], 'lora.groups', /lists "ffn\.net\.0\.proj" twice/],
+    ['a target also in lora.targets', [{ targets: ['attn1.to_q'], in: 192, out: 512 }], 'lora.groups', /lists "attn1\.to_q" twice/],
+    ['a rank above a group\'s features', [{ targets: ['ffn.net.0.proj'], in: 4, out: 512 }], 'lora.rank', /larger than lora\.groups\[0\]'s 4 features/],
+    ['a width that is no integer', [{ targets: ['ffn.net.0.proj'], in: 1.5, out: 512 }], 'lora.groups[0].in', /integer/],
+  ])('refuses %s, naming the field', (_label, groups, field, pattern) => {
+    const e = errorOf(withGroups(groups));
+    expect(e.field).toBe(field);
+    expect(e.message).toMatch(pattern);
   });
 });

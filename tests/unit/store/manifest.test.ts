@@ -68,7 +68,7 @@ describe('parseManifest', () => {
     m.adapters = [];
     delete m.blender;
     for (const role of ['lora_scales', 'lora_down', 'lora_up']) delete m.components.denoiser.inputs[role];
-    expect(parseManifest(m).lora).toEqual({ slots: [], depth: 0, targets: [], rank: 0, width: 0 });
+    expect(parseManifest(m).lora).toEqual({ slots: [], depth: 0, targets: [], rank: 0, width: 0, groups: [] });
   });
 
   it('accepts an optional vaeEncoder and checks its roles', () => {
