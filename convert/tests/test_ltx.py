@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from vidlet_convert.components import attention_size
 from vidlet_convert.package import TOLERANCE, sha256
 
 from conftest import L, LTX_DECODE_T, LTX_FPS, LTX_FRAMES, LTX_HEIGHT, LTX_STEPS, LTX_WIDTH
@@ -48,7 +49,9 @@ def test_manifest_describes_the_ltx_latent_and_files(ltx_converted):
     m = json.load(open(os.path.join(out, "manifest.json")))
     lt = m["latent"]
     assert (lt["channels"], lt["frames"], lt["height"], lt["width"]) == (128, *GRID)
-    assert m["video"] == {"width": LTX_WIDTH, "height": LTX_HEIGHT, "frames": LTX_FRAMES, "fps": LTX_FPS}
+    # with its attention figure (8 tokens, 2 heads), which the engine judges a package without presets by
+    assert m["video"] == {"width": LTX_WIDTH, "height": LTX_HEIGHT, "frames": LTX_FRAMES, "fps": LTX_FPS,
+                          "attentionScoresBytes": attention_size(8, 2)["scoresBytesBatch2"]}
     # per channel, from the VAE's latents_mean/std buffers: scale = scaling_factor / std
     from diffusers import AutoencoderKLLTXVideo
     vae = AutoencoderKLLTXVideo.from_pretrained(os.path.join(src, "vae"))

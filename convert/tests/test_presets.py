@@ -46,6 +46,8 @@ def test_manifest_lists_the_presets_with_their_attention(presets_converted):
     assert (m["latent"]["frames"], m["latent"]["height"], m["latent"]["width"]) == (3, 4, 4)
     # scores [2, heads 2, N, N] float32: N = 3·2·2 = 12 and 4·3·4 = 48 video tokens
     assert [s["attentionScoresBytes"] for s in p["sizes"]] == [2 * 2 * 12 * 12 * 4, 2 * 2 * 48 * 48 * 4]
+    # `video`'s figure is the default preset's: the parser refuses the two apart
+    assert m["video"]["attentionScoresBytes"] == p["sizes"][0]["attentionScoresBytes"]
 
 
 def test_every_preset_checked_against_pytorch_and_recorded(presets_converted):

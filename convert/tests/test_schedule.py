@@ -11,10 +11,14 @@ import pytest
 
 from prereq import require, require_node_modules
 from vidlet_convert.__main__ import parse_args
+from vidlet_convert.components import attention_size
 from vidlet_convert.package import ConversionError
 from vidlet_convert.schedule import (MAX_SIGMAS, SAMPLERS, describe_schedule, parse_sigmas, publisher_sampling, schedule_section,
                                      shift_terminal_problem, sigma_list_problem)
 from vidlet_convert.wan import describe
+
+# the made-up checkpoint's attention at its (3, 4, 4) latent: 12 tokens of 2 heads (manifest video.attentionScoresBytes)
+ATTENTION = attention_size(12, 2)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -63,12 +67,14 @@ def test_without_a_list_the_section_is_as_before():
 
 def manifest_for(argv: list[str]) -> dict:
     """wan.describe (manifest.json) for the options in argv, on a made-up checkpoint's facts."""
-    return describe(parse_args(BASE + argv), {"_class_name": "WanPipeline"}, {"flow_shift": 3.0}, (3, 4, 4),
+    return describe(parse_args(BASE + argv), {"_class_name": "WanPipeline"}, {"flow_shift": 3.0}, (3, 4, 4), ATTENTION,
                     [0.0] * 16, [1.0] * 16, {}, 32)
 
 
 def test_the_manifest_holds_the_options():
     m = manifest_for(["--sigmas", "1,0.9375,0.8333,0.625", "--sampler", "x0-renoise", "--guidance", "1"])
+    # the clip's size with its attention figure, which the engine judges a package without presets by
+    assert m["video"]["attentionScoresBytes"] == ATTENTION["scoresBytesBatch2"] == 2 * 2 * 12 * 12 * 4
     assert m["schedule"] == {"type": "flow-matching", "sigmas": [1.0, 0.9375, 0.8333, 0.625], "defaultGuidance": 1.0,
                              "defaultInnerGuidance": 0.0, "defaultSampler": "x0-renoise"}
     # without --sigmas: the publisher's flow_shift on diffusers' grid, as before
@@ -88,8 +94,8 @@ WAN_UNIPC = {"_class_name": "UniPCMultistepScheduler", "beta_end": 0.02, "beta_s
 
 def test_a_unipc_checkpoint_gets_its_grid_and_unipc_unless_sampler_is_given():
     def manifest(sched: dict, argv=()) -> dict:
-        return describe(parse_args(BASE + list(argv)), {"_class_name": "WanPipeline"}, sched, (3, 4, 4), [0.0] * 16,
-                        [1.0] * 16, {}, 32)["schedule"]
+        return describe(parse_args(BASE + list(argv)), {"_class_name": "WanPipeline"}, sched, (3, 4, 4), ATTENTION,
+                        [0.0] * 16, [1.0] * 16, {}, 32)["schedule"]
 
     assert manifest(WAN_UNIPC) == {"type": "flow-matching", "shift": 3.0, "spacing": "diffusers-unipc", "defaultSteps": 50,
                                    "defaultGuidance": 5.0, "defaultInnerGuidance": 0.0, "defaultSampler": "unipc"}
@@ -153,8 +159,8 @@ def test_the_engine_agrees_and_parses_what_the_converter_writes(tmp_path):
                 manifest_for([])["schedule"],
                 schedule_section(publisher_shift=3.27, steps=50, guidance=3, sampler="euler", sigmas=None, spacing="vidlet",
                                  shift_terminal=0.1),
-                describe(parse_args(BASE), {"_class_name": "WanPipeline"}, WAN_UNIPC, (3, 4, 4), [0.0] * 16, [1.0] * 16, {},
-                         32)["schedule"]]
+                describe(parse_args(BASE), {"_class_name": "WanPipeline"}, WAN_UNIPC, (3, 4, 4), ATTENTION, [0.0] * 16,
+                         [1.0] * 16, {}, 32)["schedule"]]
     # JSON has no Infinity: the engine's rule for it is checked in its own unit tests
     lists = [l for l in GOOD + BAD if all(abs(x) != float("inf") for x in l)]
     cases = tmp_path / "cases.json"

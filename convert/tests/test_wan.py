@@ -11,6 +11,8 @@ import pytest
 import torch
 
 from vidlet_convert.__main__ import parse_args
+from vidlet_convert.components import attention_size
+from vidlet_convert.fixture import TRANSFORMER
 from vidlet_convert.package import TOLERANCE, ConversionError, check_tolerances, sha256
 
 from conftest import FRAMES, HEIGHT, L, SHARD, WIDTH
@@ -54,6 +56,19 @@ def test_manifest_files_exist_with_sizes_and_hashes(converted):
                 p = os.path.join(out, f["path"])
                 assert os.path.getsize(p) == f["bytes"] and sha256(p) == f["sha256"]
     assert os.path.exists(os.path.join(out, "MODEL_CARD.md"))
+
+
+def test_manifest_records_the_attention_of_its_one_size(converted):
+    """Without --presets, `video` carries its size's attention figure, so the engine, the page and the model library
+    judge a package without presets as they judge a preset (src/package/attention-fit.ts)."""
+    _, out = converted
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    assert "presets" not in m
+    assert (m["video"]["frames"], m["video"]["height"], m["video"]["width"]) == (FRAMES, HEIGHT, WIDTH)
+    pt, ph, pw = TRANSFORMER["patch_size"]
+    tokens = (m["latent"]["frames"] // pt) * (m["latent"]["height"] // ph) * (m["latent"]["width"] // pw)
+    assert tokens == 12
+    assert m["video"]["attentionScoresBytes"] == attention_size(tokens, TRANSFORMER["num_attention_heads"])["scoresBytesBatch2"]
 
 
 def test_weights_sharded_under_the_limit(converted):

@@ -202,6 +202,15 @@ def write_partial_report(out_dir: str, started: float, components: dict, errors:
     return report
 
 
+def video_section(args, attention: dict) -> dict:
+    """manifest `video`: the default clip size (the default preset's, with --presets) and frame rate, with its
+    attention scores' bytes for the engine's batch of 2 (attention_size), the figure each preset carries too: a
+    package without presets is judged by it (src/package/attention-fit.ts), and with presets it equals the
+    default preset's."""
+    return {"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps,
+            "attentionScoresBytes": attention["scoresBytesBatch2"]}
+
+
 def presets_section(default: str, sizes: list[dict], factors: dict, patch: tuple[int, int, int],
                     vae_any_length: bool = False) -> dict:
     """manifest `presets` (docs/model-package.md "Presets", src/package/presets.ts): the VAE's factors, the

@@ -18,7 +18,7 @@ import torch
 
 from . import lora_merge, lora_slots, onnx_io
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
-                         presets_section, selected_roles, write_partial_report)
+                         presets_section, selected_roles, video_section, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
 from .ltx_schedule import (condition_grid_difference, condition_schedule_problem, grid_difference, publisher_shift,
                            publisher_terminal)
@@ -158,7 +158,7 @@ def convert(args) -> dict:
         return write_partial_report(args.out, started, components, errors, attention, params, {**text_report, **by_preset})
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
-    info = describe(args, index, sched, grid, tokens, shift, scale, components, te_cfg.d_model, condition)
+    info = describe(args, index, sched, grid, tokens, attention, shift, scale, components, te_cfg.d_model, condition)
     if tr and lora:
         info["lora"] = lora
     if presets:
@@ -177,10 +177,12 @@ def convert(args) -> dict:
     return write_package(args.out, info, card, components, sizes, report)
 
 
-def describe(args, index, sched, grid, tokens, shift, scale, components, hidden: int, condition: bool = False) -> dict:
-    """manifest.json: no `motion`, no `lora` (as for Wan, convert/README.md); the schedule is LTXPipeline's
-    linear grid with its resolution-dependent shift for this clip and the scheduler's shift_terminal, or
-    LTXConditionPipeline's linear-quadratic grid, unshifted (ltx_schedule.py)."""
+def describe(args, index, sched, grid, tokens, attention: dict, shift, scale, components, hidden: int,
+             condition: bool = False) -> dict:
+    """manifest.json: `video` with its attention figure (attention_size at the default size); no `motion`, no
+    `lora` (as for Wan, convert/README.md); the schedule is LTXPipeline's linear grid with its resolution-dependent
+    shift for this clip and the scheduler's shift_terminal, or LTXConditionPipeline's linear-quadratic grid,
+    unshifted (ltx_schedule.py)."""
     grid_kind = {"publisher_shift": 1.0, "spacing": "linear-quadratic", "shift_terminal": None} if condition else \
         {"publisher_shift": publisher_shift(sched, tokens), "spacing": "vidlet", "shift_terminal": publisher_terminal(sched)}
     t, h, w = grid
@@ -188,7 +190,7 @@ def describe(args, index, sched, grid, tokens, shift, scale, components, hidden:
         "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
         "description": f"LTX-Video text-to-video converted from the diffusers checkpoint ({index['_class_name']}).",
         "license": args.license, "modelCard": "MODEL_CARD.md",
-        "video": {"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps},
+        "video": video_section(args, attention),
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length, "hiddenSize": hidden},
         "schedule": schedule_section(steps=args.steps, guidance=args.guidance, sampler=args.sampler or "euler",

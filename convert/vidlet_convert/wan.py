@@ -11,7 +11,7 @@ import torch
 
 from . import lora_merge, lora_slots, onnx_io
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
-                         presets_section, selected_roles, space_shapes, write_partial_report)
+                         presets_section, selected_roles, space_shapes, video_section, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
 from .preview import fit_linear_preview
 from .schedule import describe_schedule, publisher_sampling, schedule_section
@@ -142,7 +142,7 @@ def convert(args) -> dict:
                                     {**({"vae_memory": memory} if memory else {}), **text_report, **by_preset})
     write_tokenizer(tok, out("tokenizer.json"), pad_id=te_cfg.pad_token_id, pad_token="<pad>")
     shift, scale = latent_normalisation(vae)
-    info = describe(args, index, sched, grid, shift, scale, components, te_cfg.d_model)
+    info = describe(args, index, sched, grid, attention, shift, scale, components, te_cfg.d_model)
     if tr and lora:
         info["lora"] = lora
     if frames:
@@ -170,16 +170,17 @@ def sampling(sched: dict, sampler: str | None) -> tuple[str, str]:
         raise ConversionError(str(e)) from None
 
 
-def describe(args, index, sched, grid, shift, scale, components, hidden: int) -> dict:
-    """manifest.json. No `motion` (Wan has no VideoJAM head) and no `lora` (no slots in the graph):
-    the contract additions this needs are written in convert/README.md."""
+def describe(args, index, sched, grid, attention: dict, shift, scale, components, hidden: int) -> dict:
+    """manifest.json; `attention`: attention_size at the default size, which `video` records. No `motion` (Wan
+    has no VideoJAM head) and no `lora` (no slots in the graph): the contract additions this needs are written in
+    convert/README.md."""
     t, h, w = grid
     spacing, sampler = sampling(sched, args.sampler)
     return {
         "format": "vidlet-model", "formatVersion": 1, "name": args.name, "displayName": args.display_name,
         "description": f"Wan 2.1 text-to-video converted from the diffusers checkpoint ({index['_class_name']}).",
         "license": args.license, "modelCard": "MODEL_CARD.md",
-        "video": {"width": args.width, "height": args.height, "frames": args.frames, "fps": args.fps},
+        "video": video_section(args, attention),
         "latent": {"channels": len(shift), "frames": t, "height": h, "width": w, "scale": scale, "shift": shift},
         "text": {"tokenizer": "tokenizer.json", "maxLength": args.max_length,
                  "hiddenSize": hidden},

@@ -55,7 +55,7 @@ import {
 import type { TakeScore } from '../package/reward';
 import { fixedSteps, stepsProblem } from '../package/schedule';
 import { describeSize, latentSizes, presetSize, presetSummary, wholeClipDecodes, type ClipSize, type SizeChoice } from '../package/presets';
-import { attentionProblem, bufferLimits, type BufferLimits } from '../package/attention-fit';
+import { attentionProblem, bufferLimits, oneSize, sizeRefusal, type BufferLimits } from '../package/attention-fit';
 import type { Variant } from '../package/variants';
 import type {
   AdapterInfo, AdapterSettings, BackendInfo, BestOfCallbacks, BestOfOptions, BestOfResult, ColourReading, Engine, FramesRGBA, GenerateCallbacks, GenerateRequest,
@@ -1174,18 +1174,19 @@ export function checkRequestForModel(r: GenerateRequest, manifest: Manifest, vae
 function requestSize(m: Loaded, request: GenerateRequest): SizeChoice {
   const size = checkRequestForModel(request, m.manifest, m.vae.mode);
   const passes = planRequest(request, m.manifest.motion !== undefined, contrastReading(m, request)).passes.length;
-  attentionRefusal(size, passes, m.info.bufferLimits);
+  attentionRefusal(size, m.manifest, passes, m.info.bufferLimits);
   return size;
 }
 
 /**
  * Throws InvalidRequestError (field `preset`) when `size`'s attention scores for `passes` guidance
- * passes per denoiser call do not fit `limits` (src/package/attention-fit.ts), with its numbers.
+ * passes per denoiser call do not fit `limits` (src/package/attention-fit.ts), with its numbers: a
+ * preset's, or without presets the manifest's one size (`video`, the size presetSize gives then).
  */
-function attentionRefusal(size: SizeChoice, passes: number, limits: BufferLimits | undefined): void {
-  if (size.preset === undefined) return;
-  const problem = attentionProblem({ ...size, name: size.preset }, passes, limits);
-  if (problem) throw new InvalidRequestError(`preset ${problem}.`, { field: 'preset' });
+function attentionRefusal(size: SizeChoice, manifest: Manifest, passes: number, limits: BufferLimits | undefined): void {
+  const judged = size.preset === undefined ? oneSize(manifest.name, manifest.video) : { ...size, name: size.preset };
+  const problem = attentionProblem(judged, passes, limits);
+  if (problem) throw new InvalidRequestError(sizeRefusal(size.preset, problem), { field: 'preset' });
 }
 
 /** A latent size as a map key. */

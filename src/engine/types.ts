@@ -66,7 +66,12 @@ export interface BackendInfo {
 export interface ModelInfo {
   name: string;
   displayName: string;
-  video: { width: number; height: number; frames: number; fps: number };
+  /**
+   * The size a request without a preset makes (manifest "video"); `attentionScoresBytes`: one
+   * self-attention's scores for a batch of 2 at it, when the package says (a package without presets
+   * is judged by it, src/package/attention-fit.ts oneSize).
+   */
+  video: { width: number; height: number; frames: number; fps: number; attentionScoresBytes?: number };
   variant: Variant;
   /** Bytes of the chosen variants' files. */
   bytes: number;

@@ -2,7 +2,8 @@
  * Whether a clip size's attention fits this device (docs/model-package.md "Presets"), decided before
  * a run starts and, for a package as a whole, before its download. A converted denoiser computes
  * self-attention unfused (MatMul, Softmax, MatMul), so one denoiser call needs one buffer holding the
- * scores [B, heads, N, N] in float32; a preset's `attentionScoresBytes` is that buffer for B = 2.
+ * scores [B, heads, N, N] in float32; a size's `attentionScoresBytes` (a preset's, or the manifest's
+ * `video`'s: a package without presets has only that one) is that buffer for B = 2.
  * Stated once here: the engine refuses a request by it, the page disables presets by it, the model
  * library refuses a package by it, each with this sentence.
  *
@@ -78,6 +79,26 @@ export interface AttentionSize {
   name: string;
   video: ClipSize;
   attentionScoresBytes?: number;
+}
+
+/**
+ * The one size of a package without presets, its manifest's `video` (ModelInfo's) with the figure the
+ * converter writes there, as the rule reads it: named by the package, so it is judged, and its sentence
+ * reads, as a package's one preset would.
+ */
+export function oneSize(packageName: string, video: ClipSize & { attentionScoresBytes?: number }): AttentionSize {
+  return {
+    name: packageName, video: { frames: video.frames, height: video.height, width: video.width },
+    ...(video.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: video.attentionScoresBytes }),
+  };
+}
+
+/**
+ * The engine's refusal of a request whose size does not fit (InvalidRequestError, field `preset`), from
+ * attentionProblem's sentence: led by the request's field where the package has presets.
+ */
+export function sizeRefusal(preset: string | undefined, problem: string): string {
+  return `${preset === undefined ? '' : 'preset '}${problem}.`;
 }
 
 /**

@@ -116,14 +116,15 @@ export function describePreset(p: Pick<Preset, 'name' | 'label' | 'video'>): str
 
 /**
  * Problems of a whole `presets` section against the manifest it sits in, as [field under `presets`,
- * problem] pairs. `video` / `latent`: the manifest's (the default preset's size). `frames`: the
+ * problem] pairs. `video` / `latent`: the manifest's (the default preset's size, and its attention
+ * figure when `video` gives one: a package without presets is judged by it). `frames`: the
  * frame-by-frame VAE pair when the package has one: a preset whose latent frames are not the
  * whole-clip graph's (`latent.frames`, the length it was traced for) is decoded by it, so it must
  * take that length.
  */
 export function presetSupportProblems(
   p: PresetSupport,
-  manifest: { video: ClipSize; latent: ClipSize; schedule?: ScheduleGrid },
+  manifest: { video: ClipSize & { attentionScoresBytes?: number }; latent: ClipSize; schedule?: ScheduleGrid },
   frames: { first: { latentFrames: number }; next: { latentFrames: number } } | undefined,
 ): [string, string][] {
   const out: [string, string][] = [];
@@ -164,6 +165,13 @@ export function presetSupportProblems(
       out.push(['default', `names ${describeSize(d.video)} (frames × height × width), but the manifest's video is ${describeSize(manifest.video)}; the default preset is the size the manifest declares`]);
     } else if (!sameSize(d.latent, manifest.latent)) {
       out.push(['factors', `turn the default preset's video into latent ${describeSize(d.latent)}, but the manifest's latent is ${describeSize(manifest.latent)}`]);
+    }
+    const given = manifest.video.attentionScoresBytes;
+    if (given !== undefined && d.attentionScoresBytes !== given) {
+      out.push([
+        `sizes[${p.sizes.indexOf(d)}].attentionScoresBytes`,
+        `is ${d.attentionScoresBytes ?? 'missing'}, but video.attentionScoresBytes is ${given}; the default preset is the manifest's own size, so both give the same figure`,
+      ]);
     }
   }
   return out;

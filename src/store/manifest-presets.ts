@@ -7,7 +7,7 @@ import {
 } from '../package/presets';
 import type { ScheduleGrid } from '../package/schedule';
 import { tensorSizeProblem } from '../package/tensor-size';
-import { arr, bool, fail, int, join, obj, optStr, str } from './json-fields';
+import { arr, bool, describe, fail, int, join, obj, optStr, str } from './json-fields';
 
 export function parsePresets(
   v: unknown,
@@ -61,7 +61,7 @@ function parsePreset(v: unknown, field: string, factors: PresetSupport['factors'
   }
   const label = optStr(o.label, join(field, 'label'));
   const preset: Preset = { name, ...(label === undefined ? {} : { label }), video, latent };
-  if (o.attentionScoresBytes !== undefined) preset.attentionScoresBytes = int(o.attentionScoresBytes, join(field, 'attentionScoresBytes'), 0);
+  if (o.attentionScoresBytes !== undefined) preset.attentionScoresBytes = attentionScoresBytes(o.attentionScoresBytes, join(field, 'attentionScoresBytes'));
   if (o.shift !== undefined) {
     if (typeof o.shift !== 'number' || !Number.isFinite(o.shift) || !(o.shift > 0)) {
       fail(join(field, 'shift'), `is ${JSON.stringify(o.shift)}, but must be a positive number (the schedule's shift at this size)`);
@@ -69,4 +69,15 @@ function parsePreset(v: unknown, field: string, factors: PresetSupport['factors'
     preset.shift = o.shift as number;
   }
   return preset;
+}
+
+/**
+ * A size's `attentionScoresBytes` (a preset's, or `video`'s: the same figure, src/package/presets.ts
+ * Preset): a whole number of bytes.
+ */
+export function attentionScoresBytes(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    fail(field, `is ${describe(v)}, but must be a whole number of bytes (one self-attention's scores for a batch of 2 at this size)`);
+  }
+  return v;
 }

@@ -10,7 +10,7 @@ import { PARTED_COMPONENTS, partsProblem } from '../package/parts';
 import { tensorSizeProblem } from '../package/tensor-size';
 import { decodeNoiseProblem } from '../package/vae-decode';
 import { allTargets, DEFAULT_LORA_BLOCKS, loraGroups, loraNamingProblems } from '../package/lora';
-import { parsePresets } from './manifest-presets';
+import { attentionScoresBytes, parsePresets } from './manifest-presets';
 import { parseRewardSpec } from './manifest-reward';
 import { parseSchedule } from './manifest-schedule';
 import { parseVaeDecoderFrames, parseVaeTiling } from './manifest-vae';
@@ -71,6 +71,8 @@ export function parseManifest(json: unknown): Manifest {
       height: int(video.height, 'video.height', 1),
       frames: int(video.frames, 'video.frames', 1),
       fps: positiveNum(video.fps, 'video.fps'),
+      // the default size's attention figure, judged as a preset's is (a package without presets has only this one)
+      ...(video.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: attentionScoresBytes(video.attentionScoresBytes, 'video.attentionScoresBytes') }),
     },
     latent: {
       channels: int(latent.channels, 'latent.channels', 1),

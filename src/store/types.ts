@@ -69,7 +69,11 @@ export interface Manifest {
   description?: string;
   license?: string;
   modelCard?: string;
-  video: { width: number; height: number; frames: number; fps: number };
+  /**
+   * The size a request without a preset gets (with presets, the default preset's). `attentionScoresBytes`:
+   * its attention scores for a batch of 2, as a preset's (src/package/presets.ts Preset), when the package says.
+   */
+  video: { width: number; height: number; frames: number; fps: number; attentionScoresBytes?: number };
   latent: {
     channels: number;
     frames: number;

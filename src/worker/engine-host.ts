@@ -18,7 +18,6 @@ import type {
   LoadProgress,
   ModelInfo,
   ModelSource,
-  PresetInfo,
   PromptAnalysis,
   StepPreview,
   TakeScore,
@@ -26,7 +25,7 @@ import type {
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { chooseBackend, probeEnvironment, type EnvironmentProbe } from '../engine/backend';
 import { planLoad, weightsInMemory, type ComponentPlan } from '../engine/load-plan';
-import { bufferLimits, type BufferLimits } from '../package/attention-fit';
+import { bufferLimits, oneSize, type AttentionSize, type BufferLimits } from '../package/attention-fit';
 import { presetSummary } from '../package/presets';
 import { parseManifest } from '../store/manifest';
 import { importPackageFiles, type ImportedPackage, type ImportProgress, type ImportTarget, type LocalFile } from '../store/local-import';
@@ -62,11 +61,12 @@ export interface PackagePlan {
   listedBytes: number;
   estimate: StorageEstimate | null;
   /**
-   * The package's clip sizes (manifest "presets") with their attention scores' bytes, and what bounds
-   * one buffer on this device (absent when the GPU's limits are unknown): the page refuses a package
-   * none of whose sizes fits (src/app/data/model-fit.ts, by src/package/attention-fit.ts).
+   * The package's clip sizes with their attention scores' bytes where the manifest gives them: its
+   * presets, or its one size (attention-fit.ts oneSize); and what bounds one buffer on this device
+   * (absent when the GPU's limits are unknown): the page refuses a package none of whose sizes fits
+   * (src/app/data/model-fit.ts, by src/package/attention-fit.ts).
    */
-  presets?: PresetInfo[];
+  sizes: AttentionSize[];
   bufferLimits?: BufferLimits;
 }
 
@@ -124,9 +124,7 @@ export class EngineHost {
         downloadBytes: plan.bytes,
         listedBytes: listedBytes(manifest),
         estimate: (await this.#cache?.estimate()) ?? null,
-        ...(manifest.presets ? {
-          presets: manifest.presets.sizes.map(presetSummary),
-        } : {}),
+        sizes: manifest.presets ? manifest.presets.sizes.map(presetSummary) : [oneSize(manifest.name, manifest.video)],
         ...(limits ? { bufferLimits: limits } : {}),
       };
     });

@@ -75,13 +75,16 @@ it('offers the model’s presets and makes a clip of the one picked', { timeout:
   await expect.poll(() => page.locator('vidlet-history-list .entry .preset').first().textContent()).toBe('size big');
 });
 
-/** The fixture at root/extra/<folder>, its presets' attentionScoresBytes replaced (by name). */
+/** The fixture at root/extra/<folder>, its presets' attentionScoresBytes replaced (by name), `video`'s kept equal to the default's. */
 function withAttention(root: string, folder: string, bytes: Record<string, number>): string {
   const dir = join(root, 'extra', folder);
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(PACKAGE)) if (f !== 'manifest.json') symlinkSync(join(PACKAGE, f), join(dir, f));
   const manifest = JSON.parse(readFileSync(join(PACKAGE, 'manifest.json'), 'utf8'));
   for (const size of manifest.presets.sizes) if (bytes[size.name] !== undefined) size.attentionScoresBytes = bytes[size.name];
+  // `video` repeats the default preset's figure (the parser refuses two that differ)
+  const preset = manifest.presets.sizes.find((s: { name: string }) => s.name === manifest.presets.default);
+  if (manifest.video.attentionScoresBytes !== undefined) manifest.video.attentionScoresBytes = preset.attentionScoresBytes;
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return `extra/${folder}/`;
 }

@@ -175,13 +175,14 @@ export class PromptForm extends LitElement {
    * not fit this device at the form's guidance passes is disabled with the reason as its title
    * (src/package/attention-fit.ts, the engine's words); a chosen one that does not fit (kept from
    * before, or the guidance changed since) says why under the selector, and Generate refuses it.
-   * Nothing for a model of one size.
+   * No selector for a model of one size: only, when that size does not fit, why.
    */
   #sizeField(s: GenerationSettings, info: ModelInfo | undefined) {
-    if (!info?.presets) return nothing;
+    if (!info) return nothing;
+    const problem = presetProblem(s, info);
+    if (!info.presets) return problem ? html`<p id="preset-problem" class="error-text">${problem}.</p>` : nothing;
     const chosen = presetFor(s, info);
     const passes = guidancePasses(s, info);
-    const problem = presetProblem(s, info);
     return html`
       <div class="field">
         <label for="preset">Size and length</label>

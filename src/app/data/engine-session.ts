@@ -5,6 +5,7 @@
  */
 import { InvalidRequestError } from '../../engine/errors';
 import type { Engine, GenerateResult, LoadOptions, LoadProgress, ModelInfo, ModelSource, PromptAnalysis, StepPreview } from '../../engine/types';
+import { sizeRefusal } from '../../package/attention-fit';
 import { presetVideo } from '../../package/presets';
 import type { TakeScore } from '../../package/reward';
 import { makePlayableClip } from './clip-encoder';
@@ -159,7 +160,7 @@ export class EngineSession {
       const run = settingsForModel(settings, info);
       // A size whose attention this device cannot hold is never sent: the engine's refusal, in its words.
       const size = presetProblem(run, info);
-      if (size) throw new InvalidRequestError(`preset ${size}.`, { field: 'preset' });
+      if (size) throw new InvalidRequestError(sizeRefusal(run.preset, size), { field: 'preset' });
       // Decoded frames are asked for only from a frame-by-frame decoder: a one-call decoder would
       // send the whole clip just before the result brings it again.
       const onFrames = info.vaeDecode?.graphs === 'frames' ? this.#framesListener(run, info) : undefined;

@@ -5,7 +5,7 @@
  */
 import { planGuidance } from '../../engine/guidance';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../../engine/types';
-import { attentionProblem, presetThatFits } from '../../package/attention-fit';
+import { attentionProblem, oneSize, presetThatFits } from '../../package/attention-fit';
 import {
   OPTIONAL_REQUEST_LIMITS, REQUEST_LIMITS, SAMPLER_NAMES, describeLimit, isSamplerName, isWithin, type LimitedField, type OptionalLimitedField,
 } from '../../package/request';
@@ -65,7 +65,7 @@ export function settingsForModel<S extends { steps: number; preset?: string } & 
 /** The settings that decide how many guidance passes a denoiser call holds. */
 type PassSettings = Pick<GenerationSettings, 'guidance' | 'innerGuidance' | 'contrast'>;
 /** What the page knows of a model's sizes and of this device (ModelInfo). */
-type PresetModel = Pick<ModelInfo, 'presets' | 'defaultPreset' | 'bufferLimits' | 'hasMotion' | 'hasContrast'>;
+type PresetModel = Pick<ModelInfo, 'name' | 'video' | 'presets' | 'defaultPreset' | 'bufferLimits' | 'hasMotion' | 'hasContrast'>;
 
 /**
  * The guidance passes per denoiser call a run of `s` on `model` makes (the engine's batch,
@@ -91,13 +91,14 @@ export function presetFor(s: { preset?: string } & PassSettings, model: PresetMo
 }
 
 /**
- * Why the preset a run of `s` would make cannot run on this device (one attention step's scores do
- * not fit, src/package/attention-fit.ts: the engine's refusal in the same words), or undefined.
+ * Why the size a run of `s` would make (its preset, or a model without presets its one size) cannot
+ * run on this device (one attention step's scores do not fit, src/package/attention-fit.ts: the
+ * engine's refusal in the same words), or undefined.
  */
 export function presetProblem(s: { preset?: string } & PassSettings, model: PresetModel): string | undefined {
   const name = presetFor(s, model);
-  const preset = model.presets?.find((p) => p.name === name);
-  return preset && attentionProblem(preset, guidancePasses(s, model), model.bufferLimits);
+  const size = model.presets ? model.presets.find((p) => p.name === name) : oneSize(model.name, model.video);
+  return size && attentionProblem(size, guidancePasses(s, model), model.bufferLimits);
 }
 
 /** What the form's step control shows: the settings' steps, or the model's fixed count, locked, and why. */

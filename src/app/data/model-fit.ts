@@ -25,7 +25,7 @@ export interface FitFacts {
    */
   components: { name: string; variant: string; bytes: number; memoryBytes: number }[];
   /**
-   * The package's clip sizes with their attention scores' bytes (manifest "presets") and what bounds
+   * The package's clip sizes with their attention scores' bytes (its presets, or its one size) and what bounds
    * one buffer here (the worker's plan; absent where the GPU's limits are unknown): a package none of
    * whose sizes fits even with one guidance pass per step cannot make any clip here.
    */
@@ -72,7 +72,7 @@ export function fitProblems(f: FitFacts): FitProblem[] {
   if (sizes) {
     problems.push({
       kind: 'attention',
-      message: `${sizes} ${f.backend === 'wasm' ? 'A browser with WebGPU' : 'A GPU that allows larger buffers'}, or a package converted with smaller presets, could run it.`,
+      message: `${sizes} ${f.backend === 'wasm' ? 'A browser with WebGPU' : 'A GPU that allows larger buffers'}, or a package converted at smaller sizes, could run it.`,
     });
   }
   return problems;

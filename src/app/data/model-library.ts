@@ -252,7 +252,7 @@ export class ModelLibrary {
   #candidate(origin: 'url' | 'local', where: string, plan: PackagePlan, storeBytes: number): Candidate {
     const problems = fitProblems({
       storeBytes, estimate: plan.estimate, backend: plan.backend, components: plan.components,
-      ...(plan.presets ? { attention: { sizes: plan.presets, ...(plan.bufferLimits ? { limits: plan.bufferLimits } : {}) } } : {}),
+      attention: { sizes: plan.sizes, ...(plan.bufferLimits ? { limits: plan.bufferLimits } : {}) },
     });
     return { origin, where, plan, storeBytes, problems };
   }

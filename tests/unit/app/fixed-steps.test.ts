@@ -10,8 +10,9 @@ import type { HistoryStore } from '../../../src/app/data/history-store';
 import type { ModelStorage } from '../../../src/app/data/model-storage';
 import type { Engine, GenerateRequest, ModelInfo } from '../../../src/engine/types';
 
-const distilled = { fixedSteps: 8, hasMotion: false, defaults: { steps: 8, guidance: 1, innerGuidance: 0, sampler: 'x0-renoise' } } as ModelInfo;
-const ordinary = { hasMotion: true, defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' } } as ModelInfo;
+const video = { frames: 16, height: 128, width: 128, fps: 8 };
+const distilled = { video, fixedSteps: 8, hasMotion: false, defaults: { steps: 8, guidance: 1, innerGuidance: 0, sampler: 'x0-renoise' } } as ModelInfo;
+const ordinary = { video, hasMotion: true, defaults: { steps: 20, guidance: 5, innerGuidance: 3, sampler: 'euler' } } as ModelInfo;
 const typed = { ...FALLBACK_SETTINGS, prompt: 'a red ball', steps: 30 };
 
 describe('the step control on a model with a fixed sigma list', () => {

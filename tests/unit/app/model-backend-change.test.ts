@@ -12,7 +12,7 @@ import type { ModelStorage } from '../../../src/app/data/model-storage';
 import type { BackendInfo, Engine, GenerateResult, ModelInfo } from '../../../src/engine/types';
 
 const gpu: BackendInfo = { backend: 'webgpu', description: 'RTX (webgpu)', reason: 'WebGPU on a hardware adapter.', shaderF16: false, threads: 0 };
-const info = { hasMotion: false, defaults: { steps: 4, guidance: 5, innerGuidance: 0, sampler: 'euler' }, backend: gpu } as unknown as ModelInfo;
+const info = { video: { frames: 16, height: 128, width: 128, fps: 8 }, hasMotion: false, defaults: { steps: 4, guidance: 5, innerGuidance: 0, sampler: 'euler' }, backend: gpu } as unknown as ModelInfo;
 
 function sessionOver(result: Partial<GenerateResult>) {
   const engine = {

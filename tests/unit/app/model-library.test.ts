@@ -1,10 +1,11 @@
 /**
  * The model library: its pure rules (model-library-state.ts) and ModelLibrary's I/O against a fake
- * worker (plan, import), a fake fetch, a Map-backed localStorage and a real EngineSession over a
+ * worker (plan, import; once the real worker's plan of a manifest), a fake fetch, a Map-backed localStorage and a real EngineSession over a
  * fake engine: bad input gets a message and changes nothing, a package that does not fit is
  * refused before anything is added, the library and the active choice survive a reload, switching
  * loads the chosen model, and removing deletes the model's cached files.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EngineSession } from '../../../src/app/data/engine-session';
 import type { HistoryStore } from '../../../src/app/data/history-store';
@@ -14,7 +15,8 @@ import {
 } from '../../../src/app/data/model-library-state';
 import { ModelStorage } from '../../../src/app/data/model-storage';
 import type { Engine, ModelInfo, ModelSource } from '../../../src/engine/types';
-import type { PackagePlan } from '../../../src/worker/engine-host';
+import type { EnvironmentProbe } from '../../../src/engine/backend';
+import { EngineHost, type PackagePlan } from '../../../src/worker/engine-host';
 
 const EMBEDDED: LibraryEntry = { id: 'vidlet-tiny', displayName: 'Vidlet tiny (embedded)', origin: 'embedded', base: 'http://app.test/models/vidlet-tiny/', bytes: 0, addedAt: 0 };
 const wan: LibraryEntry = { id: 'wan-small', displayName: 'Wan small', origin: 'url', base: 'https://models.test/wan/', bytes: 5e9, addedAt: 1 };
@@ -70,7 +72,8 @@ function plan(over: Partial<PackagePlan> = {}): PackagePlan {
   return {
     name: 'wan-small', displayName: 'Wan small', backend: 'webgpu', backendDescription: 'GPU (webgpu)',
     components: [{ name: 'denoiser', variant: 'q4', bytes: 1e9, memoryBytes: 1e9 }, { name: 'textEncoder', variant: 'q4', bytes: 2e9, memoryBytes: 2e9 }],
-    downloadBytes: 3e9, listedBytes: 9e9, estimate: { usage: 0, quota: 50e9, free: 50e9 }, ...over,
+    downloadBytes: 3e9, listedBytes: 9e9, estimate: { usage: 0, quota: 50e9, free: 50e9 },
+    sizes: [{ name: 'wan-small', video: { frames: 33, height: 240, width: 416 } }], ...over,
   };
 }
 
@@ -132,22 +135,45 @@ describe('ModelLibrary: adding by address', () => {
 
   it('a package none of whose sizes this GPU can hold one attention step of is refused before download; one size that fits is enough', async () => {
     const { f } = fakeFetch({ [URL_OK]: [200, '{}'] });
-    const presets = [
+    const sizes = [
       { name: 'small', video: { frames: 17, height: 160, width: 288 }, attentionScoresBytes: 3e9 },
       { name: 'medium', video: { frames: 33, height: 240, width: 416 }, attentionScoresBytes: 9e9 },
     ];
     const bufferLimits = { backend: 'webgpu' as const, maxBufferSize: 4e9, maxStorageBufferBindingSize: 1e9 };
-    const lib = new ModelLibrary(EMBEDDED, remote(plan({ presets, bufferLimits })), memoryStorage(), f);
+    const lib = new ModelLibrary(EMBEDDED, remote(plan({ sizes, bufferLimits })), memoryStorage(), f);
     const candidate = await lib.inspectUrl('https://models.test/wan/');
     expect(candidate.problems.map((p) => p.kind)).toEqual(['attention']);
     expect(() => lib.addUrl(candidate)).toThrow(
       'Wan small does not fit this device: No size it offers fits this device, even with one pass per step (guidance 1): its smallest, small (17 frames of 288×160) ' +
         'needs 1.50 GB in one buffer for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize). ' +
-        'A GPU that allows larger buffers, or a package converted with smaller presets, could run it.',
+        'A GPU that allows larger buffers, or a package converted at smaller sizes, could run it.',
     );
     expect(lib.models).toEqual([EMBEDDED]);
-    const fits = new ModelLibrary(EMBEDDED, remote(plan({ presets, bufferLimits: { ...bufferLimits, maxStorageBufferBindingSize: 1.5e9 } })), memoryStorage(), f);
+    const fits = new ModelLibrary(EMBEDDED, remote(plan({ sizes, bufferLimits: { ...bufferLimits, maxStorageBufferBindingSize: 1.5e9 } })), memoryStorage(), f);
     expect((await fits.inspectUrl('https://models.test/wan/')).problems).toEqual([]);
+  });
+
+  it('a package without presets is judged by its one size’s figure, planned by the worker from its manifest: refused before download when it cannot fit', async () => {
+    const manifest = JSON.parse(readFileSync('tests/fixtures/wan-tiny/manifest.json', 'utf8'));
+    manifest.video.attentionScoresBytes = 3e9; // 1.5 GB even at one pass
+    const { f, calls } = fakeFetch({ [URL_OK]: [200, JSON.stringify(manifest)] });
+    const probe = (binding: number) => async (): Promise<EnvironmentProbe> => ({
+      webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'GPU', isFallbackAdapter: false, features: [], limits: { maxBufferSize: 4e9, maxStorageBufferBindingSize: binding } },
+      wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false,
+    });
+    const worker = (binding: number) => new EngineHost({} as Engine, undefined, { probe: probe(binding) });
+    const lib = new ModelLibrary(EMBEDDED, worker(1e9), memoryStorage(), f);
+    const candidate = await lib.inspectUrl('https://models.test/wan/');
+    expect(candidate.problems.map((p) => p.kind)).toEqual(['attention']);
+    expect(() => lib.addUrl(candidate)).toThrow(
+      'Wan tiny fixture (random weights) does not fit this device: No size it offers fits this device, even with one pass per step (guidance 1): its one size, ' +
+        'wan-tiny-fixture (9 frames of 32×32) needs 1.50 GB in one buffer for one attention step (its scores, 1 pass per step), but this GPU binds at most 1.00 GB of one buffer ' +
+        '(maxStorageBufferBindingSize). A GPU that allows larger buffers, or a package converted at smaller sizes, could run it.',
+    );
+    expect(calls).toEqual([URL_OK]); // the manifest only: nothing downloaded
+    expect(lib.models).toEqual([EMBEDDED]);
+    // where one pass fits, it is offered (the page then runs it at guidance 1 or refuses the request with the engine's words)
+    expect((await new ModelLibrary(EMBEDDED, worker(1.5e9), memoryStorage(), f).inspectUrl('https://models.test/wan/')).problems).toEqual([]);
   });
 
   it('a fitting package is added with its download size, and the library and active choice survive a reload', async () => {

@@ -1,7 +1,8 @@
 /**
  * The form's size preset (src/app/data/generation-settings.ts): the model's default on load, the form's own when the
  * model has it, none for a model of one size, kept in restored records; and a preset whose attention does not fit
- * this device (src/package/attention-fit.ts) is never the default, refused by the form and never sent.
+ * this device (src/package/attention-fit.ts) is never the default, refused by the form and never sent; nor is the
+ * one size of a model without presets that does not fit.
  */
 import { describe, expect, it } from 'vitest';
 import type { Engine, GenerateRequest, ModelInfo } from '../../../src/engine/types';
@@ -100,5 +101,42 @@ describe('size presets this device cannot make (one attention step over its buff
     expect(state.kind === 'error' && state.error).toMatchObject({ name: 'InvalidRequestError', detail: expect.stringMatching(/^preset large \(49 frames of 576×320\) needs 3\.00 GB in one buffer/) });
     await session.generate({ ...form, preset: 'small' });
     expect(sent.map((r) => r.preset)).toEqual(['small']);
+  });
+});
+
+describe('a model without presets: its one size, judged by the figure in its manifest’s video', () => {
+  const gpu = { backend: 'webgpu' as const, maxBufferSize: 4e9, maxStorageBufferBindingSize: 1e9 };
+  const oneSized = { ...base, name: 'wan-1-3b', video: { frames: 33, height: 240, width: 416, fps: 16, attentionScoresBytes: 1.6e9 }, bufferLimits: gpu } as ModelInfo;
+
+  it('is refused by the form with the engine’s words, named by the model, and runs at one pass per step', () => {
+    const problem = presetProblem(form, oneSized);
+    expect(problem).toBe(
+      'wan-1-3b (33 frames of 416×240) needs 1.60 GB in one buffer for one attention step (its scores, 2 passes per step), ' +
+        'but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize); choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 800 MB)',
+    );
+    expect(validateSettings(form, oneSized)).toEqual([{ field: 'preset', message: `Size and length: ${problem}.` }]);
+    expect(validateSettings({ ...form, guidance: 1 }, oneSized)).toEqual([]);
+    // no figure (converted before it was written) or no limits: not judged
+    expect(presetProblem(form, { ...oneSized, video: { frames: 33, height: 240, width: 416, fps: 16 } })).toBeUndefined();
+    expect(presetProblem(form, { ...oneSized, bufferLimits: undefined })).toBeUndefined();
+  });
+
+  it('EngineSession never sends it: it fails the run with the engine’s refusal', async () => {
+    const sent: GenerateRequest[] = [];
+    const engine = {
+      loadModel: async () => oneSized,
+      generate: async (r: GenerateRequest) => {
+        sent.push(r);
+        throw new Error('stop here: the request is what this test checks');
+      },
+    } as unknown as Engine;
+    const storage = { refresh: async () => {}, keepPersistently: async () => {} } as unknown as ModelStorage;
+    const session = new EngineSession(engine, {} as HistoryStore, storage, { source: { base: 'x' } });
+    await session.generate(form);
+    expect(sent).toEqual([]);
+    const state = session.run.value;
+    expect(state.kind === 'error' && state.error).toMatchObject({ name: 'InvalidRequestError', detail: expect.stringMatching(/^wan-1-3b \(33 frames of 416×240\) needs 1\.60 GB in one buffer .*\.$/) });
+    await session.generate({ ...form, guidance: 1 });
+    expect(sent.map((r) => r.guidance)).toEqual([1]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Clip size presets in the engine (src/package/presets.ts; docs/model-package.md "Presets"): a request's
  * `preset` sizes the latent, its noise, every denoiser and preview call and the decode; a package
- * without presets behaves as before and refuses a preset by name.
+ * without presets behaves as before and refuses a preset by name. A size whose attention does not fit
+ * the device is refused (src/package/attention-fit.ts): a preset, or the one size of a package without presets.
  */
 import { readFileSync } from 'node:fs';
 import { Tensor } from 'onnxruntime-web';
@@ -183,6 +184,31 @@ describe('VidletEngine, a preset whose attention does not fit the device (src/pa
     const fits = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe: cpu });
     await fits.loadModel({ base: MODEL });
     await expect(fits.generate({ ...req, preset: 'wide' })).resolves.toMatchObject({ preset: 'wide' });
+  });
+
+  it('a package without presets is judged by its video’s figure, as a one-preset package: refused with the same sentence, named by the package', async () => {
+    const runs: { graph: string; latent: number[] }[] = [];
+    const json = JSON.parse(readFileSync(`${MODEL}/manifest.json`, 'utf8'));
+    json.video.attentionScoresBytes = 400;
+    const engine = new VidletEngine(storeFor(json), spyOnLatents(fakeOrt(json, []), runs), { probe: gpu(300) });
+    const info = await engine.loadModel({ base: MODEL });
+    expect(info.presets).toBeUndefined();
+    expect(info.video.attentionScoresBytes).toBe(400);
+    const error = await engine.generate(req).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect((error as InvalidRequestError).details.field).toBe('preset');
+    expect((error as Error).message).toBe(
+      'vidlet-tiny (16 frames of 128×128) needs 400 B in one buffer for one attention step (its scores, 2 passes per step), ' +
+        'but this GPU binds at most 300 B of one buffer (maxStorageBufferBindingSize); choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 200 B).',
+    );
+    await expect(engine.generateBestOf(req, { n: 2 })).rejects.toThrow(/^vidlet-tiny \(16 frames of 128×128\) needs 400 B/);
+    expect(runs).toEqual([]);
+    // one pass per step fits; and the same figure under the limit runs as before
+    await expect(engine.generate({ ...req, guidance: 1 })).resolves.toMatchObject({ batch: 1 });
+    json.video.attentionScoresBytes = 300;
+    const fits = new VidletEngine(storeFor(json), fakeOrt(json, []), { probe: gpu(300) });
+    await fits.loadModel({ base: MODEL });
+    await expect(fits.generate(req)).resolves.toMatchObject({ batch: 2 });
   });
 
   it('judges nothing when the adapter gave no limits', async () => {

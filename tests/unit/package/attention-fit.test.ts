@@ -1,7 +1,7 @@
 /** The attention rule (src/package/attention-fit.ts): one step's scores against this device's buffer limits, with the numbers. */
 import { describe, expect, it } from 'vitest';
 import {
-  attentionBytes, attentionProblem, bufferLimits, noSizeFits, presetThatFits, WASM_MEMORY_BYTES, type BufferLimits,
+  attentionBytes, attentionProblem, bufferLimits, noSizeFits, oneSize, presetThatFits, sizeRefusal, WASM_MEMORY_BYTES, type BufferLimits,
 } from '../../../src/package/attention-fit';
 
 const GiB = 1024 ** 3;
@@ -100,5 +100,26 @@ describe('noSizeFits', () => {
     expect(noSizeFits([big, { ...small, attentionScoresBytes: undefined }], gpu(1))).toBeUndefined();
     expect(noSizeFits([big, small], undefined)).toBeUndefined();
     expect(noSizeFits([], gpu(1))).toBeUndefined();
+  });
+});
+
+describe('oneSize: a package without presets, judged by the figure in its manifest’s video', () => {
+  const video = { frames: 33, height: 240, width: 416, fps: 16, attentionScoresBytes: wan33.attentionScoresBytes };
+
+  it('is the manifest’s video named by the package, so its sentences read as a one-preset package’s', () => {
+    expect(oneSize('wan-1-3b', video)).toEqual({ name: 'wan-1-3b', video: { frames: 33, height: 240, width: 416 }, attentionScoresBytes: 1_182_729_600 });
+    expect(attentionProblem(oneSize('wan-1-3b', video), 2, gpu(1 * GiB))).toBe(attentionProblem({ ...wan33, name: 'wan-1-3b' }, 2, gpu(1 * GiB)));
+    expect(noSizeFits([oneSize('wan-1-3b', video)], gpu(0.5 * GiB))).toMatch(/: its one size, wan-1-3b \(33 frames of 416×240\) needs 591 MB in one buffer/);
+  });
+
+  it('is not judged without the figure (a package converted before it was written)', () => {
+    const { attentionScoresBytes: _, ...older } = video;
+    expect('attentionScoresBytes' in oneSize('wan-1-3b', older)).toBe(false);
+    expect(attentionProblem(oneSize('wan-1-3b', older), 2, gpu(1))).toBeUndefined();
+  });
+
+  it('the engine’s refusal leads with the request’s field only where the package has presets', () => {
+    expect(sizeRefusal('medium', 'medium (33 frames of 416×240) needs …')).toBe('preset medium (33 frames of 416×240) needs ….');
+    expect(sizeRefusal(undefined, 'wan-1-3b (33 frames of 416×240) needs …')).toBe('wan-1-3b (33 frames of 416×240) needs ….');
   });
 });

@@ -62,7 +62,7 @@ describe('manifest presets', () => {
     const m = structuredClone(converted);
     m.presets = {
       default: '9x32x32', factors: { time: 4, space: 8, causal: true }, patch: { frames: 1, height: 2, width: 2 },
-      sizes: [{ name: '9x32x32', frames: 9, height: 32, width: 32 }, { name: 'long', frames: 17, height: 48, width: 64 }],
+      sizes: [{ name: '9x32x32', frames: 9, height: 32, width: 32, attentionScoresBytes: 2304 }, { name: 'long', frames: 17, height: 48, width: 64 }],
     };
     expect(parseManifest(m).presets!.sizes[1]!.latent).toEqual({ frames: 5, height: 6, width: 8 });
   });
@@ -97,5 +97,48 @@ describe('manifest presets', () => {
       sizes: [{ name: '9x32x32', frames: 9, height: 32, width: 32 }, { name: 'one', frames: 1, height: 32, width: 32 }],
     };
     expect(errorOf(m).message).toMatch(/manifest\.presets\.sizes\[1\] has 1 latent frames, which the frame-by-frame VAE decoder \(first 2, then 1 at a time\) cannot decode/);
+  });
+});
+
+describe('video.attentionScoresBytes: the attention figure of the manifest’s own size', () => {
+  it('is read where given (the converted tiny Wan package: 12 tokens, 2 heads), and optional', () => {
+    const m = parseManifest(converted);
+    expect(m.video.attentionScoresBytes).toBe(2 * 2 * 12 * 12 * 4);
+    const without = structuredClone(converted);
+    delete without.video.attentionScoresBytes;
+    expect('attentionScoresBytes' in parseManifest(without).video).toBe(false);
+  });
+
+  it.each([
+    ['a negative figure', -1, 'is -1'],
+    ['a fraction', 2304.5, 'is 2304.5'],
+    ['a string', '2304', 'is the string "2304"'],
+    ['null', null, 'is null'],
+  ])('refuses %s, naming the field', (_what, value, is) => {
+    const m = structuredClone(converted);
+    m.video.attentionScoresBytes = value;
+    const error = errorOf(m);
+    expect(error.field).toBe('video.attentionScoresBytes');
+    expect(error.message).toContain(`manifest.video.attentionScoresBytes ${is}, but must be a whole number of bytes (one self-attention's scores for a batch of 2 at this size)`);
+  });
+
+  it('with presets, is the default preset’s figure: equal is read, another or none is refused naming the preset’s field', () => {
+    const m = withPresets();
+    m.video.attentionScoresBytes = 1234;
+    expect(parseManifest(m).video.attentionScoresBytes).toBe(1234);
+    m.video.attentionScoresBytes = 999;
+    const other = errorOf(m);
+    expect(other.field).toBe('presets.sizes[0].attentionScoresBytes');
+    expect(other.message).toMatch(
+      /^manifest\.presets\.sizes\[0\]\.attentionScoresBytes is 1234, but video\.attentionScoresBytes is 999; the default preset is the manifest's own size, so both give the same figure/,
+    );
+    delete m.presets.sizes[0].attentionScoresBytes;
+    expect(errorOf(m).message).toMatch(/^manifest\.presets\.sizes\[0\]\.attentionScoresBytes is missing, but video\.attentionScoresBytes is 999/);
+    // a package converted before `video` carried it: the presets' figures alone
+    delete m.video.attentionScoresBytes;
+    expect(parseManifest(m).presets!.sizes[0]!.attentionScoresBytes).toBeUndefined();
+    const older = parseManifest(JSON.parse(readFileSync('tests/fixtures/wan-tiny-presets/manifest.json', 'utf8')));
+    expect(older.video.attentionScoresBytes).toBeUndefined();
+    expect(older.presets!.sizes[0]!.attentionScoresBytes).toBe(2304);
   });
 });

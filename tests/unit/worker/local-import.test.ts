@@ -158,7 +158,7 @@ describe('planPackage', () => {
   it("tells the package's presets with their attention bytes, and what bounds one buffer on this device", async () => {
     const wan = JSON.parse(readFileSync('tests/fixtures/wan-tiny-presets/manifest.json', 'utf8'));
     const onWasm = await clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => wasmOnly })).planPackage(wan);
-    expect(onWasm.presets).toEqual([
+    expect(onWasm.sizes).toEqual([
       { name: '9x32x32', video: { frames: 9, height: 32, width: 32 }, attentionScoresBytes: 2304 },
       { name: 'big', video: { frames: 13, height: 48, width: 64 }, attentionScoresBytes: 36864 },
     ]);
@@ -168,8 +168,14 @@ describe('planPackage', () => {
     const gpu: EnvironmentProbe = { ...wasmOnly, webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'RTX', isFallbackAdapter: false, features: [], limits } };
     const onGpu = await clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => gpu })).planPackage(wan);
     expect(onGpu.bufferLimits).toEqual({ backend: 'webgpu', ...limits });
-    // a package without presets has none to tell
-    expect('presets' in (await clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => wasmOnly })).planPackage(realPackage().manifest))).toBe(false);
+  });
+
+  it('tells the one size of a package without presets, named by the package, with its video’s attention bytes where the manifest gives them', async () => {
+    const client = clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => wasmOnly }));
+    const wan = JSON.parse(readFileSync('tests/fixtures/wan-tiny/manifest.json', 'utf8'));
+    expect((await client.planPackage(wan)).sizes).toEqual([{ name: 'wan-tiny-fixture', video: { frames: 9, height: 32, width: 32 }, attentionScoresBytes: 2304 }]);
+    // a package converted before the figure was written: its size, unknown attention (not judged)
+    expect((await client.planPackage(realPackage().manifest)).sizes).toEqual([{ name: 'tiny-local', video: { frames: 16, height: 128, width: 128 } }]);
   });
 
   it('rejects a manifest the parser rejects with its ManifestError', async () => {
