@@ -56,6 +56,18 @@ export function keptExtraBytes(p: Pick<TextEncoderParts, 'allBytes' | 'largestPa
   return p.allBytes - p.largestPartBytes;
 }
 
+/** One sentence on what a load does with its text encoder in parts and what that holds, for the CLI and the page. */
+export function describeResidency(p: TextEncoderParts): string {
+  if (p.note) return p.note;
+  if (p.kept) {
+    return `The text encoder's ${p.parts} parts stay loaded after their first use: ${formatBytes(p.allBytes)} held, ${formatBytes(keptExtraBytes(p))} more than one part at a time.`;
+  }
+  return (
+    `The text encoder's ${p.parts} parts run one at a time for each new prompt (${formatBytes(p.largestPartBytes)} held at most); ` +
+    `keeping them loaded would start new prompts sooner and hold ${formatBytes(keptExtraBytes(p))} more.`
+  );
+}
+
 /** Why keeping the parts would take something away on this backend (undefined: nothing). */
 function keepingProblem(f: ResidencyFacts): string | undefined {
   if (f.backend !== 'wasm') return undefined;

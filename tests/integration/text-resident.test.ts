@@ -3,7 +3,9 @@
  * fp32 text encoder cut in 3 (helpers/parted-package.ts), onnxruntime-web wasm over the folder
  * store. Kept, a second, different prompt makes no session and reads no part file, and the text the
  * denoiser is fed is bit for bit what the per-call default feeds it; unload releases the kept parts.
+ * `vidlet generate --keep-text-encoder` asks for it and says what it holds.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,5 +111,20 @@ describe.runIf(runs)('a text encoder in parts kept loaded, on real graphs', () =
 
     expect(kept.partsReleasedAtUnload).toBe(3);
     expect(perCall.partsReleasedAtUnload).toBe(0); // per call each was released right after its run
+  });
+
+  it('vidlet generate --keep-text-encoder loads it kept and says what that holds; without, what keeping would cost', () => {
+    const run = (...flags: string[]) => {
+      const args = ['bin/vidlet.mjs', 'generate', '--model', dir, '--prompt', 'a red ball', '--seed', '1', '--steps', '1', '--out', join(dir, 'clip.gif'), '--threads', '1', '--json', ...flags];
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 240_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return { stderr: r.stderr, summary: JSON.parse(r.stdout) as { textEncoderParts: { kept: boolean } } };
+    };
+    const kept = run('--keep-text-encoder');
+    expect(kept.summary.textEncoderParts).toMatchObject({ parts: 3, kept: true });
+    expect(kept.stderr).toMatch(/note: The text encoder's 3 parts stay loaded after their first use: \d+(\.\d+)? MB held, \d+(\.\d+)? MB more than one part at a time\./);
+    const perCall = run();
+    expect(perCall.summary.textEncoderParts).toMatchObject({ parts: 3, kept: false });
+    expect(perCall.stderr).toMatch(/note: The text encoder's 3 parts run one at a time for each new prompt .*keeping them loaded would start new prompts sooner and hold \d+(\.\d+)? MB more\./);
   });
 });
