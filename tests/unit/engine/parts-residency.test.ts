@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { planLoad, weightsInMemory } from '../../../src/engine/load-plan';
-import { partsResidency, type ResidencyFacts } from '../../../src/engine/parts-residency';
+import { describeResidency, partsResidency, type ResidencyFacts } from '../../../src/engine/parts-residency';
 import type { BackendInfo } from '../../../src/engine/types';
 import { WASM_MEMORY_BYTES } from '../../../src/package/attention-fit';
 import { parseManifest } from '../../../src/store/manifest';
@@ -94,5 +94,16 @@ describe('partsResidency', () => {
 
   it('kept on WebGPU whatever the weights', () => {
     expect(partsResidency({ ...facts, backend: 'webgpu', weightsPerCall: 10 * GB, allBytes: 11 * GB }, true).kept).toBe(true);
+  });
+});
+
+describe('describeResidency', () => {
+  const parts = { parts: 4, allBytes: 3.9 * GB, largestPartBytes: 1.07 * GB };
+  it('says what each choice holds, with the numbers', () => {
+    expect(describeResidency({ ...parts, kept: true })).toBe("The text encoder's 4 parts stay loaded after their first use: 3.90 GB held, 2.83 GB more than one part at a time.");
+    expect(describeResidency({ ...parts, kept: false })).toBe(
+      "The text encoder's 4 parts run one at a time for each new prompt (1.07 GB held at most); keeping them loaded would start new prompts sooner and hold 2.83 GB more.",
+    );
+    expect(describeResidency({ ...parts, kept: false, note: 'why not' })).toBe('why not');
   });
 });
