@@ -3,17 +3,19 @@
  * "Parts"): the engine reads each part's files from the store, makes its session, runs and releases
  * it, for every prompt its text cache has not seen. Node, onnxruntime-web wasm, the folder store.
  *
- *   npx tsx scripts/parts-prompt-cost.ts [--package DIR] [--prompts 6] [--threads 1]
+ *   npx tsx scripts/parts-prompt-cost.ts [--package DIR] [--prompts 6] [--threads 1] [--compare verify|keep]
  *
  * Without --package it writes the shipped package with its text encoder cut in 3 parts
  * (tests/integration/helpers/parted-package.ts, ~90 MB) into a temporary folder. Two engines take
- * the same new prompts in turn: one whose store hashes every read of a part ('always', as before
- * the engine asked for ReadOptions 'if-changed') and the engine as it is. Each prompt is one
- * generation of 1 step; the first prompt is reported apart (the first read of the parts' files in
- * each process hashes them either way). Prints one JSON line: the text encoder's time per new
- * prompt (GenerateResult.timings.textEncoderMs) and the store's share of it (getFile; wall and the
- * process's CPU time, which other work on a busy machine shakes less), each mode's
- * median over the prompts after the first, and always / if-changed.
+ * the same new prompts in turn. --compare verify (the default): one whose store hashes every read
+ * of a part ('always', as before the engine asked for ReadOptions 'if-changed') and the engine as
+ * it is. --compare keep: the engine as it is ('per-call') and one loaded with keepTextEncoder
+ * ('kept', src/engine/parts-residency.ts). Each prompt is one generation of 1 step; the first
+ * prompt is reported apart (the first read of the parts' files in each process hashes them either
+ * way, and a kept engine makes its part sessions then). Prints one JSON line: the text encoder's
+ * time per new prompt (GenerateResult.timings.textEncoderMs) and the store's share of it (getFile;
+ * wall and the process's CPU time, which other work on a busy machine shakes less), each mode's
+ * median over the prompts after the first, and the first mode's over the second's.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,12 @@ import { NodeFolderStore } from '../src/store/node-store';
 import type { FileProgress, ModelFileStore, PackageFile, ReadOptions } from '../src/store/types';
 import { writePartedPackage } from '../tests/integration/helpers/parted-package';
 
-const { values } = parseArgs({ options: { package: { type: 'string' }, prompts: { type: 'string', default: '6' }, threads: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { package: { type: 'string' }, prompts: { type: 'string', default: '6' }, threads: { type: 'string', default: '1' }, compare: { type: 'string', default: 'verify' } },
+});
+/** The two engines each --compare sets side by side. */
+const COMPARISONS = { verify: ['always', 'if-changed'], keep: ['per-call', 'kept'] } as const;
+if (!(values.compare! in COMPARISONS)) throw new Error(`--compare must be ${Object.keys(COMPARISONS).join(' or ')}, got "${values.compare}".`);
 const made = values.package ? undefined : mkdtempSync(join(tmpdir(), 'vidlet-parted-'));
 if (made) writePartedPackage(made);
 const base = resolve(values.package ?? made!);
@@ -33,13 +40,13 @@ const base = resolve(values.package ?? made!);
 /**
  * Two engines, each on its own folder store, taking the prompts in turn: 'always' hashes every read
  * of a part (getFile's default, what the engine did before the parts asked for 'if-changed'),
- * 'if-changed' is the engine as it is. The same prompts, each new to both.
+ * 'kept' keeps the part sessions loaded; the others are the engine as it is. The same prompts, each new to both.
  */
-const MODES = ['always', 'if-changed'] as const;
+const MODES = COMPARISONS[values.compare as keyof typeof COMPARISONS];
 type Mode = (typeof MODES)[number];
-const storeMs: Record<Mode, number> = { always: 0, 'if-changed': 0 };
+const storeMs = Object.fromEntries(MODES.map((m) => [m, 0])) as Record<Mode, number>;
 /** The process's CPU time (user + system) inside getFile: less shaken than wall time by other work on the machine. */
-const storeCpuMs: Record<Mode, number> = { always: 0, 'if-changed': 0 };
+const storeCpuMs = { ...storeMs };
 function storeFor(mode: Mode): ModelFileStore {
   const folder = new NodeFolderStore();
   return Object.assign(Object.create(folder) as NodeFolderStore, {
@@ -61,11 +68,11 @@ const probe = async () => ({ webgpu: null, wasm: true, hardwareConcurrency: 2, c
 const engines = {} as Record<Mode, VidletEngine>;
 for (const mode of MODES) {
   engines[mode] = new VidletEngine(storeFor(mode), ort, { probe });
-  await engines[mode].loadModel({ base }, { backend: 'wasm', numThreads: Number(values.threads) });
+  await engines[mode].loadModel({ base }, { backend: 'wasm', numThreads: Number(values.threads), keepTextEncoder: mode === 'kept' });
 }
 const objects = ['ball', 'cube', 'star', 'ring', 'cone', 'disc', 'box', 'dot', 'bar', 'arc'];
 const colours = ['red', 'blue', 'green', 'yellow', 'white', 'purple', 'orange'];
-const rows: Record<Mode, { textMs: number; storeMs: number; storeCpuMs: number }[]> = { always: [], 'if-changed': [] };
+const rows = Object.fromEntries(MODES.map((m) => [m, []])) as unknown as Record<Mode, { textMs: number; storeMs: number; storeCpuMs: number }[]>;
 for (let i = 0; i < Number(values.prompts); i++) {
   const prompt = `a ${colours[i % colours.length]} ${objects[i % objects.length]} moves ${i % 2 ? 'left' : 'right'} number ${i}`;
   for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
@@ -88,9 +95,10 @@ const summary = (mode: Mode) => {
     },
   };
 };
-const a = summary('always');
-const b = summary('if-changed');
+const a = summary(MODES[0]);
+const b = summary(MODES[1]);
+const over = (x: number, y: number) => (y === 0 ? null : +(x / y).toFixed(2));
 console.log(JSON.stringify({
-  package: base, prompts: Number(values.prompts), always: a, ifChanged: b,
-  ratio: { textMs: +(a.newPromptMedian.textMs / b.newPromptMedian.textMs).toFixed(2), storeMs: +(a.newPromptMedian.storeMs / b.newPromptMedian.storeMs).toFixed(2), storeCpuMs: +(a.newPromptMedian.storeCpuMs / b.newPromptMedian.storeCpuMs).toFixed(2) },
+  package: base, prompts: Number(values.prompts), [MODES[0]]: a, [MODES[1]]: b,
+  ratio: { textMs: over(a.newPromptMedian.textMs, b.newPromptMedian.textMs), storeMs: over(a.newPromptMedian.storeMs, b.newPromptMedian.storeMs), storeCpuMs: over(a.newPromptMedian.storeCpuMs, b.newPromptMedian.storeCpuMs) },
 }));

@@ -8,6 +8,7 @@ import { AdapterStore } from './app/data/adapter-store';
 import { AppShell } from './app/data/app-shell';
 import { EngineSession, isActive } from './app/data/engine-session';
 import { HistoryStore } from './app/data/history-store';
+import { LoadPreferences } from './app/data/load-preferences';
 import { ModelLibrary } from './app/data/model-library';
 import type { LibraryEntry } from './app/data/model-library-state';
 import { ModelStorage } from './app/data/model-storage';
@@ -32,7 +33,11 @@ const taste = new TasteStore();
 const adapters = new AdapterLibrary(engine, new AdapterStore());
 const library = new ModelLibrary(EMBEDDED, engine); // the active choice, read before the session is made
 // Every model load (first use, after deleting the cached model) adds the user's adapters again.
-const session = new EngineSession(engine, history, storage, { source: { base: library.active.base }, onModelLoaded: (info) => adapters.attach(info) });
+const session = new EngineSession(engine, history, storage, {
+  source: { base: library.active.base },
+  preferences: new LoadPreferences(),
+  onModelLoaded: (info) => adapters.attach(info),
+});
 
 session.model.subscribe((state) => {
   if (state.kind === 'ready') settings.modelReady(state.info);

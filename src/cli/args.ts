@@ -33,6 +33,8 @@ export interface CommonOptions {
   threads?: number;
   backend: Backend | 'auto';
   variant: Variant | 'auto';
+  /** --keep-text-encoder: the engine's LoadOptions.keepTextEncoder (a text encoder in parts stays loaded). */
+  keepTextEncoder?: boolean;
 }
 
 export interface GenerateOptions extends CommonOptions {
@@ -97,6 +99,7 @@ const COMMON: Record<string, FlagSpec> = {
   threads: { kind: 'int' },
   backend: { kind: 'string' },
   variant: { kind: 'string' },
+  'keep-text-encoder': { kind: 'bool' },
 };
 const GENERATE: Record<string, FlagSpec> = {
   ...COMMON,
@@ -134,6 +137,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     threads: flags.threads as number | undefined,
     backend: oneOf('backend', (flags.backend as string | undefined) ?? 'auto', BACKEND_FLAGS),
     variant: oneOf('variant', (flags.variant as string | undefined) ?? 'auto', VARIANT_FLAGS),
+    ...(flags['keep-text-encoder'] === true ? { keepTextEncoder: true } : {}),
   };
   if (common.threads !== undefined && common.threads < 1) throw new UsageError(`--threads must be ≥ 1, got ${common.threads}.`);
   if (command === 'bench') {
@@ -286,11 +290,11 @@ export const HELP = `vidlet — text-to-video on the same engine as the web page
                   [--inner-guidance W2] [--contrast W3] [--sampler ${SAMPLER_NAMES.join('|')}]
                   [--preset NAME]
                   [--model DIR] [--out clip.mp4|clip.webm|clip.gif|frames.zip]
-                  [--decode-motion] [--threads N] [--variant fp32|int8|…] [--json]
+                  [--decode-motion] [--threads N] [--variant fp32|int8|…] [--keep-text-encoder] [--json]
                   [--lora NAME_OR_FILE[:STRENGTH]]… [--blend ${BLEND_MODES.join('|')}] [--adapter FILE.safetensors]…
                   [--best-of N [--rank-by ${RANK_BY.join('|')}]]
                   [--vae-graphs ${VAE_GRAPHS.join('|')}] [--vae-tiling auto|off|TILE,OVERLAP] [--vae-memory-budget MIB]
-  vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--json]
+  vidlet bench    [--model DIR] [--steps N] [--repeats N] [--threads N] [--keep-text-encoder] [--json]
 
 Progress goes to stderr; with --json one JSON object goes to stdout.
 Defaults: --model <repository>/public/models/vidlet-tiny, steps/guidance/contrast/sampler from the model's manifest,
@@ -322,4 +326,10 @@ How the VAE decodes (docs/model-package.md "Decoding in pieces"; default auto, t
 call into latent tiles of TILE pixels sharing OVERLAP (2·OVERLAP < TILE), off never tiles;
 --vae-memory-budget MIB sizes the tiles so one decoder call fits in MIB MiB (with --vae-tiling
 auto; a package whose vaeTiling gives no bytesPerLatentPixel refuses it). The status line says
-which ran.`;
+which ran.
+--keep-text-encoder: a package whose text encoder is in parts (a converted Wan or LTX model) runs
+them one at a time, reading each part's files for every new text it encodes; with this flag each
+part's session stays loaded after its first use, so the texts after the first (best-of scoring,
+the bench's runs) read and make nothing, at the cost of every part's weights in memory at once
+(the status line says how much). Where that would not fit the 4 GiB WebAssembly memory beside the
+rest, the parts stay one at a time and a note says why.`;

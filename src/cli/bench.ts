@@ -9,7 +9,8 @@
  * both alike. Medians are reported. A text encoder in parts (docs/model-package.md "Parts") has no
  * session of its own: each prompt reads, makes, runs and releases its parts' sessions in turn, so
  * its row times that, the whole encoding of the prompt (GenerateResult.timings.textEncoderMs,
- * the text cache off), not one session.run.
+ * the text cache off), not one session.run. With --keep-text-encoder the part sessions are made at
+ * the warm-up and kept (LoadOptions.keepTextEncoder), so the row times the parts' runs alone.
  */
 import { availableParallelism } from 'node:os';
 import * as ortWeb from 'onnxruntime-web';
@@ -38,6 +39,8 @@ export interface BenchRow {
   ratio: number;
   /** A text encoder in parts: how many; its times are whole prompts through every part (see above). */
   parts?: number;
+  /** A text encoder in parts kept loaded (--keep-text-encoder): its times are the kept parts' runs. */
+  partsKept?: boolean;
 }
 
 export interface BenchReport {
@@ -153,10 +156,11 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   await ours.engine.unload();
   await nat.engine.unload();
 
+  const partsKept = ours.info.textEncoderParts?.kept === true && nat.info.textEncoderParts?.kept === true;
   const rows: BenchRow[] = COMPONENTS.map((c) => {
     const o = median(tOurs[c].ms);
     const n = median(tNative[c].ms);
-    return { component: c, calls: tOurs[c].ms.length, batch: tOurs[c].batch, oursMs: o, nativeMs: n, ratio: o / n, ...(c === 'textEncoder' && parts ? { parts } : {}) };
+    return { component: c, calls: tOurs[c].ms.length, batch: tOurs[c].batch, oursMs: o, nativeMs: n, ratio: o / n, ...(c === 'textEncoder' && parts ? { parts, ...(partsKept ? { partsKept } : {}) } : {}) };
   });
   const go = median(totOurs);
   const gn = median(totNative);
@@ -182,7 +186,11 @@ export function formatBenchTable(r: BenchReport): string {
     );
   }
   const parted = r.rows.find((row) => row.parts);
-  if (parted) lines.push('', `* in ${parted.parts} parts: per call, every part's files read, its session made, run and released (a whole prompt, not one session.run)`);
+  if (parted) {
+    lines.push('', parted.partsKept
+      ? `* in ${parted.parts} parts, kept loaded: per call, each kept part's session run in turn (a whole prompt, not one session.run)`
+      : `* in ${parted.parts} parts: per call, every part's files read, its session made, run and released (a whole prompt, not one session.run)`);
+  }
   return lines.join('\n');
 }
 

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { AdapterSettings, GenerateRequest, ModelInfo } from '../engine/types';
 import { missingFromPair } from '../engine/adapters/slot-plan';
+import { describeResidency } from '../engine/parts-residency';
 import { exportClip, formatFromPath, settingsFromResult } from '../media';
 import { randomSeed } from '../package/request';
 import { fixedStepsNote, stepsProblem } from '../package/schedule';
@@ -30,6 +31,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
   // Said when there was a choice (flags, or a package that decodes in pieces), not for every one-call decoder.
   const vae = info.vaeDecode;
   if (vae && (opts.vaeDecode || vae.graphs === 'frames' || vae.tiling)) process.stderr.write(`${vaeDecodeLine(vae)}\n`);
+  if (info.textEncoderParts) process.stderr.write(`note: ${describeResidency(info.textEncoderParts)}\n`);
 
   const scenes = await checkAgainstModel(opts, engine, info);
   await addAdapterFiles(opts, engine);
@@ -65,6 +67,7 @@ export async function runGenerate(opts: GenerateOptions, stdout: NodeJS.Writable
       ...(result.preset === undefined ? {} : { preset: result.preset }),
       backend: result.modelBackend ?? info.backend,
       ...(info.vaeDecode ? { vaeDecode: info.vaeDecode } : {}),
+      ...(info.textEncoderParts ? { textEncoderParts: info.textEncoderParts } : {}),
       scenes: { from: scenes.from, description: scenes.description, plan: scenes.plan, ...(result.scenes ? { made: result.scenes } : {}) },
       ...(best ? { bestOf: bestOfSummary(best) } : {}),
     };

@@ -17,7 +17,7 @@ export async function loadNodeEngine(
   const engine = new VidletEngine(new NodeFolderStore(), ort, engineOptions);
   const info = await engine.loadModel(
     { base: resolve(opts.model) },
-    { backend: opts.backend, variant: opts.variant, numThreads: opts.threads },
+    { backend: opts.backend, variant: opts.variant, numThreads: opts.threads, keepTextEncoder: opts.keepTextEncoder },
     onProgress,
   );
   return { engine, info };

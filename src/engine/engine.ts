@@ -14,8 +14,11 @@
  * a warm start does not read or hash the scene denoiser's files either (the store checks them when
  * they are first read). A text encoder in parts (src/package/parts.ts) has no session at load: each
  * call reads, runs and releases its parts one at a time (parts.ts), so no more than one part is in
- * memory; the text cache spares a repeat prompt that work. WebGPU failing such a part at run time
- * moves that component to WebAssembly for the rest of the load (parts-fallback.ts, partsOnWasm).
+ * memory; the text cache spares a repeat prompt that work. LoadOptions.keepTextEncoder keeps each
+ * part's session after its first run instead, where that takes nothing away (parts-residency.ts),
+ * so a new prompt reads no file either; the kept sessions go with the model, like the others. WebGPU
+ * failing such a part at run time moves that component to WebAssembly for the rest of the load
+ * (parts-fallback.ts, partsOnWasm), its kept WebGPU sessions released.
  */
 import { DECODE_NOISE_ROLE, packageFeatures, requiredRoles, type DenoiserName } from '../package/components';
 import { planSceneRun } from './scene-request';
@@ -24,7 +27,7 @@ import type { FileProgress, Manifest, ModelFileStore, PackageFile } from '../sto
 import { chooseBackend, chooseVariant, probeEnvironment, type EnvironmentProbe } from './backend';
 import { FileUnavailableError, formatBytes } from '../store/errors';
 import {
-  chooseVaeGraphs, componentPlans, planSessions, RUNTIME_COMPONENTS, sessionFiles, weightsInMemory, type RuntimeComponent, type SessionKey, type SessionSpec, type VaeDecodeOptions,
+  chooseVaeGraphs, loadMemory, partsFacts, planSessions, RUNTIME_COMPONENTS, sessionFiles, weightsInMemory, type RuntimeComponent, type SessionKey, type SessionSpec, type VaeDecodeOptions,
 } from './load-plan';
 import { decodeLatent, type F32, type VaeDecodePlan, type VaeGraphs } from './vae-decode';
 import { chooseTiling } from './vae-tiles';
@@ -39,7 +42,8 @@ import {
   configureOrt, createComponentSession, isDeviceLost, openSession, releaseSessions, runComponent,
   type ComponentSession, type FileBytes, type Ort, type OrtForBackend, type OrtTensor,
 } from './sessions';
-import { runParts, type PartsRun } from './parts';
+import { KeptParts, runParts, type PartsRun } from './parts';
+import { partsResidency, type TextEncoderParts } from './parts-residency';
 import { isWebGpuFailure, withComponentOnWasm } from './parts-fallback';
 import { splitParts } from '../package/parts';
 import { PromptTokenizer } from './tokenizer';
@@ -81,11 +85,18 @@ interface Loaded {
    */
   parted: Partial<Record<SessionKey, SessionSpec>>;
   /**
-   * A component in parts that WebGPU failed at run time (parts-fallback.ts) and that runs on
-   * WebAssembly since: that module, its BackendInfo, and the spec it runs (the same variant where
-   * it runs there). Absent: the load's backend.
+   * The part sessions of a component in parts that this load keeps after their first run
+   * (LoadOptions.keepTextEncoder, parts-residency.ts), on the load's backend; absent: per call.
    */
-  partedOn: Partial<Record<SessionKey, { ort: Ort; backend: BackendInfo; spec: SessionSpec }>>;
+  kept: Partial<Record<SessionKey, KeptParts>>;
+  /** The load's LoadOptions.keepTextEncoder, for a component that moves backend (partsOnWasm). */
+  keepTextEncoder: boolean;
+  /**
+   * A component in parts that WebGPU failed at run time (parts-fallback.ts) and that runs on
+   * WebAssembly since: that module, its BackendInfo, the spec it runs (the same variant where
+   * it runs there), and its kept sessions there when kept. Absent: the load's backend.
+   */
+  partedOn: Partial<Record<SessionKey, { ort: Ort; backend: BackendInfo; spec: SessionSpec; kept?: KeptParts }>>;
   /**
    * The WebAssembly backend such a component may move to: only when the load chose WebGPU itself
    * and WebAssembly is there, as for the load's own fall-back (a forced WebGPU still fails).
@@ -237,7 +248,7 @@ export class VidletEngine implements Engine {
         backend = { ...wasm, reason: `${why}; using WebAssembly. ${wasm.reason}` };
         prepared = await this.prepare(store, abort.signal, ort, source.base, manifest, backend, wasmThreads, options, onProgress);
       }
-      const { variants, specs, sceneSpec, parted, sessions, vae, vaeBySize, totalBytes, memoryBytes } = prepared;
+      const { variants, specs, sceneSpec, parted, sessions, vae, vaeBySize, totalBytes, memoryBytes, textEncoderParts } = prepared;
       // What a preset's attention scores must fit on the backend the load ended on (src/package/attention-fit.ts).
       const limits = bufferLimits(backend.backend, backend.gpuLimits, memoryBytes);
       const wasmFallback = (options.backend ?? 'auto') === 'auto' && backend.backend === 'webgpu' && env.wasm
@@ -275,10 +286,12 @@ export class VidletEngine implements Engine {
         } : {}),
         ...(limits ? { bufferLimits: limits } : {}),
         ...(manifest.reward ? { reward: { dimensions: [...manifest.reward.dimensions], features: manifest.reward.features, tieTheta: manifest.reward.tieTheta, video: { ...manifest.reward.video } } } : {}),
+        ...(textEncoderParts ? { textEncoderParts } : {}),
       };
+      const kept: Loaded['kept'] = textEncoderParts?.kept ? { textEncoder: new KeptParts() } : {};
       const previous = this.loaded;
       this.loaded = {
-        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, partedOn: {}, wasmFallback, vae, vaeBySize, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
+        base: source.base, manifest, backend, ort, variants, specs, sceneSpec, scene: null, sessions, parted, kept, keepTextEncoder: options.keepTextEncoder === true, partedOn: {}, wasmFallback, vae, vaeBySize, tokenizer, lexicon, contrast, lora, bytes: totalBytes, info, textCache: new Map(), adapters,
         variantOption: options.variant ?? 'auto', reward: null,
       };
       this.lastDecodeMs = undefined;
@@ -475,6 +488,7 @@ export class VidletEngine implements Engine {
     sessions: Partial<Record<SessionKey, ComponentSession>>; vae: VaeDecodePlan; vaeBySize: Map<string, VaeDecodePlan>; totalBytes: number;
     /** The weights every session holds at once (scene denoiser and parts included), as the page's plan counts them. */
     memoryBytes: number;
+    textEncoderParts: TextEncoderParts | undefined;
   }> {
     const vaeOption = this.options.vaeDecode ?? {};
     let mode: VaeDecodePlan['mode'];
@@ -511,8 +525,11 @@ export class VidletEngine implements Engine {
       if (axes) throw new ModelFormatError(axes.message, { component: axes.component });
       const vae = { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions, manifest.latent) };
       const vaeBySize = new Map(latentSizes(manifest).map((l) => [sizeKey(l), { mode, tiling: vaeTiling(manifest, mode, vaeOption, sessions, l) }]));
-      const memoryBytes = weightsInMemory(componentPlans(all));
-      return { variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, vaeBySize, totalBytes, memoryBytes };
+      const { components, textEncoderParts } = loadMemory(manifest, all, backend, options.keepTextEncoder === true);
+      return {
+        variants, specs, sceneSpec, parted: Object.fromEntries(parted.map((s) => [s.key, s])), sessions, vae, vaeBySize, totalBytes,
+        memoryBytes: weightsInMemory(components), textEncoderParts,
+      };
     } catch (e) {
       await releaseSessions(Object.values(sessions));
       throw e;
@@ -720,6 +737,8 @@ export class VidletEngine implements Engine {
   /** After a lost GPU device: new sessions from the store's (cached, verified) files. */
   private async recreateSessions(m: Loaded): Promise<void> {
     await releaseSessions(Object.values(m.sessions));
+    // Kept part sessions are on the lost device too: made again on the parts' next call.
+    for (const kept of Object.values(m.kept)) await kept.release();
     // The reward session is on the lost device too: dropped, and made again on its next use.
     const reward = m.reward;
     m.reward = null;
@@ -785,11 +804,20 @@ export class VidletEngine implements Engine {
       variant = chooseVariant(spec.component, spec.graph.variants, backend, m.variantOption).variant;
     }
     const { files, parts } = spec.graph.variants[variant]!;
-    const on = { ort, backend, spec: { ...spec, variant, files, ...(parts ? { parts } : {}) } };
-    const out = await runParts(this.partsRun(m, on.spec, on), onModule(ort, feeds));
+    const moved = { ...spec, variant, files, ...(parts ? { parts } : {}) };
+    // WebGPU's kept sessions of it are never run again: released now, not at unload.
+    await m.kept[name]?.release();
+    // Kept there too when asked for and its parts fit WebAssembly's memory (its own there: the
+    // page's WebAssembly bundle is another module, holding this component's weights alone).
+    const facts = partsFacts(moved);
+    const residency = m.info.textEncoderParts && partsResidency(
+      { ...facts, backend: 'wasm', weightsPerCall: facts.largestPartBytes, sizes: [], maxPasses: 0 }, m.keepTextEncoder,
+    );
+    const on = { ort, backend, spec: moved, ...(residency?.kept ? { kept: new KeptParts() } : {}) };
+    const out = await runParts(this.partsRun(m, on.spec, on, on.kept), onModule(ort, feeds));
     m.partedOn[name] = on;
     m.backend = withComponentOnWasm(m.backend, spec.component, backend, cause);
-    m.info = { ...m.info, backend: m.backend };
+    m.info = { ...m.info, backend: m.backend, ...(residency ? { textEncoderParts: residency } : {}) };
     return out;
   }
 
@@ -812,16 +840,17 @@ export class VidletEngine implements Engine {
 
   private async runOnce(m: Loaded, name: SessionKey, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
     const on = m.partedOn[name];
-    if (on) return runParts(this.partsRun(m, on.spec, on), onModule(on.ort, feeds));
+    if (on) return runParts(this.partsRun(m, on.spec, on, on.kept), onModule(on.ort, feeds));
     const parted = m.parted[name];
-    return parted ? runParts(this.partsRun(m, parted), feeds) : runComponent(await this.session(m, name), feeds);
+    return parted ? runParts(this.partsRun(m, parted, m, m.kept[name]), feeds) : runComponent(await this.session(m, name), feeds);
   }
 
   /**
    * How runParts makes the sessions of `spec`'s parts: from the store's verified files, with the
-   * options of the load's backend, or of `on` (a component moved to WebAssembly, partsOnWasm).
+   * options of the load's backend, or of `on` (a component moved to WebAssembly, partsOnWasm);
+   * kept in `kept` when the load keeps them.
    */
-  private partsRun(m: Loaded, spec: SessionSpec, on: { ort: Ort; backend: BackendInfo } = m): PartsRun {
+  private partsRun(m: Loaded, spec: SessionSpec, on: { ort: Ort; backend: BackendInfo } = m, kept?: KeptParts): PartsRun {
     const graph = { name: spec.component, variant: spec.variant, component: spec.graph, field: spec.field };
     return {
       graph,
@@ -843,6 +872,7 @@ export class VidletEngine implements Engine {
         if (typeof e === 'object' && e !== null) this.openFailures.add(e);
         throw e;
       }),
+      ...(kept ? { kept } : {}),
     };
   }
 
@@ -993,9 +1023,10 @@ export class VidletEngine implements Engine {
 
 const JOB_NAMES = { load: 'model load', generate: 'generation', score: 'scoring' } as const;
 
-/** Every session of a load, the scene denoiser's and the reward model's too when they were made. */
+/** Every session of a load, the scene denoiser's, the reward model's and kept parts' too when they were made. */
 async function releaseAll(m: Loaded): Promise<void> {
   await releaseSessions(Object.values(m.sessions));
+  for (const kept of [...Object.values(m.kept), ...Object.values(m.partedOn).map((on) => on.kept)]) await kept?.release();
   const scene = await m.scene?.catch(() => null);
   if (scene) await releaseSessions([scene]);
   const reward = await m.reward?.catch(() => null);

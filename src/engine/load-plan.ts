@@ -5,12 +5,14 @@
  * model's decoder is hundreds of MB), chosen by `chooseVaeGraphs`.
  */
 import { mappedRoles, requiredRoles, packageFeatures } from '../package/components';
-import { sessionBytes } from '../package/parts';
+import { sessionBytes, splitParts } from '../package/parts';
 import { frameCalls, frameGraphRoles } from '../package/vae-decode';
 import { latentSizes } from '../package/presets';
 import type { Component, Manifest, PackageFile } from '../store/types';
 import type { Variant } from '../package/variants';
 import { chooseVariant } from './backend';
+import { planGuidance } from './guidance';
+import { partsResidency, type TextEncoderParts } from './parts-residency';
 import type { BackendInfo } from './types';
 import type { Tiling } from './vae-tiles';
 
@@ -106,16 +108,23 @@ export interface ComponentPlan {
   /** The variant's files: graph plus external data, the bytes its onnxruntime session(s) read. */
   bytes: number;
   /**
-   * The bytes its sessions hold in memory at once: `bytes`, except for a component in parts, whose
-   * largest part is all that is ever held (sessionMemory).
+   * The bytes its sessions hold in memory at once: `bytes`, except for a component in parts run per
+   * call, whose largest part is all that is ever held (sessionMemory).
    */
   memoryBytes: number;
+  /**
+   * A component in parts: its largest part's bytes, the most one of its sessions needs (each part
+   * is its own session, kept or not); absent for a component of one graph.
+   */
+  partBytes?: number;
 }
 
 export interface LoadPlan {
   components: ComponentPlan[];
   /** Bytes a load reads through the store (files shared by components counted once). */
   bytes: number;
+  /** A text encoder in parts: whether the load keeps its part sessions, and their bytes (parts-residency.ts). */
+  textEncoderParts?: TextEncoderParts;
 }
 
 /** Each file once, in session order. */
@@ -132,23 +141,70 @@ function fileBytes(files: readonly PackageFile[]): number {
 /**
  * The bytes the sessions of `specs` hold in memory at once: every file of a one-graph session (each
  * path once, as sessionFiles), and of a session in parts only its largest part, since each part's
- * session is released before the next is made. Downloads still count every file (sessionFiles).
+ * session is released before the next is made; all its files when its parts are kept (`keptParts`:
+ * parts-residency.ts). Downloads count every file either way (sessionFiles).
  */
-export function sessionMemory(specs: readonly SessionSpec[]): number {
-  const whole = specs.filter((s) => !s.parts);
-  return fileBytes(sessionFiles(whole)) + specs.filter((s) => s.parts).reduce((n, s) => n + sessionBytes(s.files, s.parts), 0);
+export function sessionMemory(specs: readonly SessionSpec[], keptParts = false): number {
+  const perCall = keptParts ? [] : specs.filter((s) => s.parts);
+  const held = specs.filter((s) => !perCall.includes(s));
+  return fileBytes(sessionFiles(held)) + perCall.reduce((n, s) => n + sessionBytes(s.files, s.parts), 0);
 }
 
-export function planLoad(manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: VaeDecodeOptions['graphs'] = 'auto'): LoadPlan {
+/**
+ * What a load of `manifest` on `backend` reads and holds: its components' plans, and for a text
+ * encoder in parts whether its sessions are kept (`keepTextEncoder`, LoadOptions). The page's
+ * preview states it before the download; loadModel follows the same rule (loadMemory).
+ */
+export function planLoad(
+  manifest: Manifest, backend: BackendInfo, forced: Variant | 'auto' = 'auto', vae: VaeDecodeOptions['graphs'] = 'auto', keepTextEncoder = false,
+): LoadPlan {
   const specs = planSessions(manifest, backend, forced, chooseVaeGraphs(manifest, vae));
-  return { components: componentPlans(specs), bytes: fileBytes(sessionFiles(specs)) };
+  const { components, textEncoderParts } = loadMemory(manifest, specs, backend, keepTextEncoder);
+  return { components, bytes: fileBytes(sessionFiles(specs)), ...(textEncoderParts ? { textEncoderParts } : {}) };
 }
 
-/** Each runtime component of a load's sessions (`specs`: every one planSessions gave) with its variant and bytes. */
-export function componentPlans(specs: readonly SessionSpec[]): ComponentPlan[] {
+/**
+ * The components' plans of a load's sessions (`specs`: every one planSessions gave) with the text
+ * encoder's residency decided (parts-residency.ts: kept only where keeping takes nothing away).
+ */
+export function loadMemory(
+  manifest: Manifest, specs: readonly SessionSpec[], backend: BackendInfo, keepTextEncoder: boolean,
+): { components: ComponentPlan[]; textEncoderParts?: TextEncoderParts } {
+  const perCall = componentPlans(specs);
+  const text = specs.find((s) => s.key === 'textEncoder' && s.parts);
+  if (!text) return { components: perCall };
+  const textEncoderParts = partsResidency({
+    ...partsFacts(text),
+    backend: backend.backend,
+    weightsPerCall: weightsInMemory(perCall),
+    sizes: manifest.presets?.sizes ?? [],
+    maxPasses: maxGuidancePasses(manifest),
+  }, keepTextEncoder);
+  return { components: textEncoderParts.kept ? componentPlans(specs, true) : perCall, textEncoderParts };
+}
+
+/** A session in parts: how many, and the bytes of all of them and of the largest. */
+export function partsFacts(spec: Pick<SessionSpec, 'files' | 'parts'>): { parts: number; allBytes: number; largestPartBytes: number } {
+  return { parts: splitParts(spec.files, spec.parts).length, allBytes: fileBytes(spec.files), largestPartBytes: sessionBytes(spec.files, spec.parts) };
+}
+
+/** The most passes one denoiser call of `manifest` may hold: every guidance the package can act on. */
+function maxGuidancePasses(manifest: Manifest): number {
+  return planGuidance(2, 1, manifest.motion !== undefined, manifest.text.contrast === undefined ? 0 : 1).passes.length;
+}
+
+/**
+ * Each runtime component of a load's sessions (`specs`: every one planSessions gave) with its
+ * variant and bytes; `keptParts`: a component in parts holds all its parts (sessionMemory).
+ */
+export function componentPlans(specs: readonly SessionSpec[], keptParts = false): ComponentPlan[] {
   return RUNTIME_COMPONENTS.map((name) => {
     const mine = specs.filter((s) => s.component === name);
-    return { name, variant: mine[0]!.variant, bytes: fileBytes(sessionFiles(mine)), memoryBytes: sessionMemory(mine) };
+    const parted = mine.filter((s) => s.parts);
+    return {
+      name, variant: mine[0]!.variant, bytes: fileBytes(sessionFiles(mine)), memoryBytes: sessionMemory(mine, keptParts),
+      ...(parted.length > 0 ? { partBytes: Math.max(...parted.map((s) => sessionBytes(s.files, s.parts))) } : {}),
+    };
   });
 }
 

@@ -12,6 +12,7 @@ import type { Backend, Variant } from '../package/variants';
 import type { Manifest } from '../store/types';
 import type { CurveSpec } from './adapters/schedule';
 import type { PassKind } from './guidance';
+import type { TextEncoderParts } from './parts-residency';
 
 /**
  * Sampler and blend names, with every request limit, live in src/package/request.ts; variant
@@ -20,6 +21,7 @@ import type { PassKind } from './guidance';
 export type { Backend, BlendMode, SamplerName, Variant };
 export type { RankBy, RewardDimension, TakeScore };
 export type { PassKind };
+export type { TextEncoderParts };
 
 /** Where a model package lives: a base URL (browser: '/models/vidlet-tiny/') or a folder (Node). */
 export interface ModelSource {
@@ -34,6 +36,14 @@ export interface LoadOptions {
   variant?: Variant | 'auto';
   /** wasm threads (0 = onnxruntime's default). */
   numThreads?: number;
+  /**
+   * Keep a text encoder in parts (src/package/parts.ts) loaded: each part's session stays after its
+   * first run, so a new prompt reads no file and makes no session, at the cost of every part's
+   * weights in memory instead of the largest part's (ModelInfo.textEncoderParts has both). Done only
+   * where it takes nothing away (src/engine/parts-residency.ts); otherwise the parts run per call and
+   * the note says why. Default false: per call. A text encoder of one graph is always kept.
+   */
+  keepTextEncoder?: boolean;
 }
 
 /** Progress of fetching/verifying/caching/compiling a model. */
@@ -128,6 +138,11 @@ export interface ModelInfo {
    * the GPU's limits are unknown. The page disables presets by it with the engine's own words.
    */
   bufferLimits?: BufferLimits;
+  /**
+   * A text encoder in parts: how many, their bytes, and whether this load keeps their sessions
+   * (LoadOptions.keepTextEncoder); absent for a text encoder of one graph.
+   */
+  textEncoderParts?: TextEncoderParts;
 }
 
 export interface PresetInfo {

@@ -21,6 +21,7 @@ import type {
   PromptAnalysis,
   StepPreview,
   TakeScore,
+  TextEncoderParts,
 } from '../engine/types';
 import type { CachedModel, ModelCache, StorageEstimate } from '../store/cache';
 import { chooseBackend, probeEnvironment, type EnvironmentProbe } from '../engine/backend';
@@ -68,6 +69,8 @@ export interface PackagePlan {
    */
   sizes: AttentionSize[];
   bufferLimits?: BufferLimits;
+  /** A text encoder in parts: whether the load would keep its sessions (LoadOptions.keepTextEncoder) and their bytes. */
+  textEncoderParts?: TextEncoderParts;
 }
 
 /** EngineHost.diagnostics(): the worker's state as tests and scripts/page-timings.ts read it. */
@@ -113,7 +116,7 @@ export class EngineHost {
     return guard(async () => {
       const manifest = parseManifest(manifestJson);
       const backend = chooseBackend(await this.#probe(), options);
-      const plan = planLoad(manifest, backend, options?.variant ?? 'auto');
+      const plan = planLoad(manifest, backend, options?.variant ?? 'auto', 'auto', options?.keepTextEncoder === true);
       const limits = bufferLimits(backend.backend, backend.gpuLimits, weightsInMemory(plan.components));
       return {
         name: manifest.name,
@@ -126,6 +129,7 @@ export class EngineHost {
         estimate: (await this.#cache?.estimate()) ?? null,
         sizes: manifest.presets ? manifest.presets.sizes.map(presetSummary) : [oneSize(manifest.name, manifest.video)],
         ...(limits ? { bufferLimits: limits } : {}),
+        ...(plan.textEncoderParts ? { textEncoderParts: plan.textEncoderParts } : {}),
       };
     });
   }

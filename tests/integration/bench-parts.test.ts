@@ -2,7 +2,7 @@
  * A package whose text encoder is in parts (docs/model-package.md "Parts"), on real graphs: the
  * shipped fp32 text encoder cut in 3 (helpers/parted-package.ts). The engine runs the parts to the
  * clip of the whole graph (to one 8-bit level), and `vidlet bench` gives the parted text encoder its row: the time
- * to encode a prompt through every part, on onnxruntime-web and on onnxruntime-node.
+ * to encode a prompt through every part, on onnxruntime-web and on onnxruntime-node, per call or kept loaded.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,5 +63,11 @@ describe.runIf(runs)('a text encoder in parts, on real graphs', () => {
     expect(text.nativeMs).toBeLessThan(generation.nativeMs);
     for (const x of r.rows.filter((row) => row.component !== 'textEncoder')) expect(x.parts).toBeUndefined();
     expect(formatBenchTable(r)).toMatch(/^textEncoder\* .*\n[\s\S]*\* in 3 parts: /m);
+  });
+
+  it('vidlet bench --keep-text-encoder times the kept parts and says so', async () => {
+    const r = await runBench({ command: 'bench', model: dir, json: true, threads: 1, backend: 'auto', variant: 'auto', steps: 1, repeats: 1, keepTextEncoder: true }, () => {});
+    expect(r.rows.find((x) => x.component === 'textEncoder')).toMatchObject({ parts: 3, partsKept: true });
+    expect(formatBenchTable(r)).toMatch(/^\* in 3 parts, kept loaded: /m);
   });
 });

@@ -11,7 +11,7 @@ import { customElement, query } from 'lit/decorators.js';
 import { isActive, type EngineSession } from '../data/engine-session';
 import { formatBytes, formatDate } from '../data/format-units';
 import type { Candidate, ModelLibrary } from '../data/model-library';
-import { WASM_MEMORY_BYTES } from '../data/model-fit';
+import { largestSession, WASM_MEMORY_BYTES } from '../data/model-fit';
 import type { LibraryEntry } from '../data/model-library-state';
 import { engineContext, libraryContext } from '../contexts';
 import { controls, tokens } from './theme';
@@ -83,8 +83,8 @@ export class ModelLibraryView extends LitElement {
 
   #candidateView(c: Candidate, busy: boolean) {
     const p = c.plan;
-    // Memory is per session: a text encoder in parts holds only its largest part at a time.
-    const largest = p.components.reduce((a, b) => (b.memoryBytes > a.memoryBytes ? b : a), p.components[0]);
+    // Memory is per session: each part of a text encoder in parts is its own session.
+    const largest = p.components.reduce((a, b) => (largestSession(b) > largestSession(a) ? b : a), p.components[0]);
     const weights = p.components.reduce((n, x) => n + x.bytes, 0);
     const deviceMemory = (navigator as { deviceMemory?: number }).deviceMemory;
     return html`<div class="candidate" role="group" aria-label="Model to add">
@@ -94,7 +94,7 @@ export class ModelLibraryView extends LitElement {
         <span class="muted">(${p.components.map((x) => `${x.name} ${x.variant}`).join(', ')})</span>
       </p>
       <p class="muted">
-        On ${p.backendDescription}: largest session ${largest?.name} ${formatBytes(largest?.memoryBytes ?? 0)}${largest && largest.memoryBytes < largest.bytes ? ' (its largest part; it runs in parts, one at a time)' : ''} of the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory holds;
+        On ${p.backendDescription}: largest session ${largest?.name} ${formatBytes(largest ? largestSession(largest) : 0)}${largest?.partBytes !== undefined ? ' (its largest part; it runs in parts, one at a time)' : ''} of the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory holds;
         all weights ${formatBytes(weights)}${deviceMemory ? `; this device reports about ${deviceMemory} GB of memory` : ''}.
         ${p.estimate ? `Storage left for this site: ${formatBytes(p.estimate.free)} of ${formatBytes(p.estimate.quota)}.` : 'This browser does not say how much storage is left.'}
       </p>

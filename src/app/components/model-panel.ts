@@ -1,6 +1,7 @@
 /**
  * The model card: the installed models (model-library.ts: add, switch, remove), the loaded model
- * and its size, the backend in use (and why), download progress on first use, the storage the
+ * and its size, the backend in use (and why), whether a text encoder in parts stays loaded
+ * (text-encoder-setting.ts), download progress on first use, the storage the
  * site uses, whether the browser keeps it persistently, and deleting the active model's cached copy.
  */
 import { consume } from '@lit/context';
@@ -12,6 +13,7 @@ import { persistenceNotice } from '../data/storage-persistence';
 import { engineContext, libraryContext } from '../contexts';
 import type { ModelLibrary } from '../data/model-library';
 import './model-library';
+import './text-encoder-setting';
 import { controls, tokens } from './theme';
 import { Watch } from './watch';
 
@@ -52,6 +54,10 @@ export class ModelPanel extends LitElement {
               ${model.info.backend.description}
               <div class="muted reason">${model.info.backend.reason}</div>
             </dd>
+            ${model.info.textEncoderParts
+              ? html`<dt>Text encoder</dt>
+                  <dd><vidlet-text-encoder-setting .parts=${model.info.textEncoderParts}></vidlet-text-encoder-setting></dd>`
+              : nothing}
             <dt>Loaded</dt>
             <dd>${model.fromCache ? 'from this device (works offline)' : 'downloaded and saved for offline use'} in ${formatDuration(model.loadMs)}</dd>
           </dl>`

@@ -12,6 +12,7 @@ import { makePlayableClip } from './clip-encoder';
 import { clipScores, type ClipScores, type RewardModelId } from './clip-scores';
 import { addDecodedGroup, finishedDecoding, type DecodedGroup, type DecodedSoFar } from './decoded-frames';
 import { frameToPng } from './frames';
+import { LoadPreferences } from './load-preferences';
 import { presetProblem, settingsForModel, type GenerationSettings } from './generation-settings';
 import { entryFromResult, type HistoryEntry, type HistoryStore } from './history-store';
 import { checkScenes, requestFromSettings } from './scene-run';
@@ -50,6 +51,8 @@ export function isActive(state: RunState): state is ActiveRun {
 export interface EngineSessionOptions {
   source: ModelSource;
   load?: LoadOptions;
+  /** The user's load settings, merged over `load` at each load (default: in memory, all off). */
+  preferences?: LoadPreferences;
   /** Also decode the motion latent (flow as colour) when the model has one. */
   decodeMotion?: boolean;
   /**
@@ -64,6 +67,7 @@ export class EngineSession {
   readonly run = new Observable<RunState>({ kind: 'idle' });
   /** Step events of the current run; tests and the preview read it. */
   stepCount = 0;
+  readonly preferences: LoadPreferences;
 
   readonly #engine: Engine;
   readonly #history: HistoryStore;
@@ -82,6 +86,7 @@ export class EngineSession {
     this.#history = history;
     this.#options = options;
     this.#source = options.source;
+    this.preferences = options.preferences ?? new LoadPreferences(undefined);
   }
 
   get engine(): Engine {
@@ -109,6 +114,20 @@ export class EngineSession {
     this.model.set({ kind: 'idle' });
   }
 
+  /**
+   * Keeps a text encoder in parts loaded, or not, from now on: the preference is stored, and a model
+   * loaded or loading is loaded again with it (a load option: the engine decides it at load and
+   * reports it in ModelInfo.textEncoderParts). Refused while a generation runs, as a switch is.
+   */
+  async setKeepTextEncoder(keep: boolean): Promise<void> {
+    if (isActive(this.run.value)) throw new Error('A generation is running: let it finish or press Cancel, then change this setting.');
+    this.preferences.keepTextEncoder.set(keep);
+    const kind = this.model.value.kind;
+    if (kind !== 'ready' && kind !== 'loading') return;
+    await this.switchModel(this.#source);
+    await this.ensureModel();
+  }
+
   /** Loads the model once; concurrent callers share the same load. */
   ensureModel(): Promise<ModelInfo> {
     const state = this.model.value;
@@ -123,7 +142,7 @@ export class EngineSession {
     let sawNetwork = false;
     this.model.set({ kind: 'loading', startedAt });
     try {
-      const info = await this.#engine.loadModel(this.#source, this.#options.load, (progress) => {
+      const info = await this.#engine.loadModel(this.#source, { ...this.#options.load, ...this.preferences.loadOptions() }, (progress) => {
         if (progress.phase === 'download' && !progress.fromCache) sawNetwork = true;
         this.model.set({ kind: 'loading', startedAt, progress });
       });

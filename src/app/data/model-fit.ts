@@ -2,7 +2,8 @@
  * Whether a model package fits this device, decided before any weight is downloaded or stored:
  * the bytes it needs against the storage the browser grants this site, and each onnxruntime
  * session's weights against what WebAssembly memory can hold (for a text encoder in parts, its
- * largest part: only one part's session exists at a time, src/package/parts.ts), and whether any of
+ * largest part: each part is its own session, src/package/parts.ts; in the sum, all of them when the
+ * load keeps them, src/engine/parts-residency.ts), and whether any of
  * its clip sizes' attention fits this device (src/package/attention-fit.ts). Pure: the facts come in (the
  * worker's load plan, navigator.storage.estimate()), the problems come out with their numbers.
  */
@@ -23,7 +24,7 @@ export interface FitFacts {
    * The variant of each component this device would load, with its files' bytes and the bytes its
    * sessions hold at once (src/engine/load-plan.ts ComponentPlan).
    */
-  components: { name: string; variant: string; bytes: number; memoryBytes: number }[];
+  components: { name: string; variant: string; bytes: number; memoryBytes: number; partBytes?: number }[];
   /**
    * The package's clip sizes with their attention scores' bytes (its presets, or its one size) and what bounds
    * one buffer here (the worker's plan; absent where the GPU's limits are unknown): a package none of
@@ -48,11 +49,12 @@ export function fitProblems(f: FitFacts): FitProblem[] {
     });
   }
   for (const c of f.components) {
-    if (c.memoryBytes > WASM_MEMORY_BYTES) {
+    const session = largestSession(c);
+    if (session > WASM_MEMORY_BYTES) {
       problems.push({
         kind: 'component-memory',
         message:
-          `Its ${c.name} (${c.variant}) is ${formatBytes(c.memoryBytes)}${c.memoryBytes < c.bytes ? ' in its largest part' : ''}, more than the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory can hold, ` +
+          `Its ${c.name} (${c.variant}) is ${formatBytes(session)}${c.partBytes !== undefined ? ' in its largest part' : ''}, more than the ${formatBytes(WASM_MEMORY_BYTES)} WebAssembly memory can hold, ` +
           'so onnxruntime-web cannot load it in any browser. Use a package with a smaller variant (q4) of it.',
       });
     }
@@ -76,4 +78,12 @@ export function fitProblems(f: FitFacts): FitProblem[] {
     });
   }
   return problems;
+}
+
+/**
+ * The most one session of a component needs in WebAssembly memory to be made (on WebGPU too): its
+ * largest part for a component in parts, kept or not, else all its weights.
+ */
+export function largestSession(c: FitFacts['components'][number]): number {
+  return c.partBytes ?? c.memoryBytes;
 }

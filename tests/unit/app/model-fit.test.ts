@@ -53,16 +53,22 @@ describe('fitProblems', () => {
 
   it('a text encoder in parts needs only its largest part in memory: judged by that, on WebGPU and in the wasm sum', () => {
     // q4 umT5-XXL: 3.9 GB of files, no part over 1 GiB (the converter's --part-bytes)
-    const parted = { name: 'textEncoder', variant: 'q4', bytes: 3.9 * GB, memoryBytes: 1.07 * GB };
+    const parted = { name: 'textEncoder', variant: 'q4', bytes: 3.9 * GB, memoryBytes: 1.07 * GB, partBytes: 1.07 * GB };
     const denoiser = { name: 'denoiser', variant: 'q4', bytes: 1 * GB, memoryBytes: 1 * GB };
     expect(fitProblems({ ...tiny, backend: 'webgpu', components: [parted, denoiser] })).toEqual([]);
     expect(fitProblems({ ...tiny, components: [parted, denoiser] })).toEqual([]);
     // in one graph the same text encoder could not load anywhere
-    const whole = fitProblems({ ...tiny, backend: 'webgpu', components: [{ ...parted, bytes: 4.3 * GB, memoryBytes: 4.3 * GB }] });
+    const whole = fitProblems({ ...tiny, backend: 'webgpu', components: [{ name: 'textEncoder', variant: 'q4', bytes: 4.3 * GB, memoryBytes: 4.3 * GB }] });
     expect(whole.map((p) => p.kind)).toEqual(['component-memory']);
     // a part that is itself too large is named as such
-    const hugePart = fitProblems({ ...tiny, backend: 'webgpu', components: [{ ...parted, bytes: 9 * GB, memoryBytes: 4.5 * GB }] });
+    const hugePart = fitProblems({ ...tiny, backend: 'webgpu', components: [{ ...parted, bytes: 9 * GB, memoryBytes: 4.5 * GB, partBytes: 4.5 * GB }] });
     expect(hugePart[0]!.message).toMatch(/textEncoder \(q4\) is 4\.50 GB in its largest part, more than/);
+  });
+
+  it('a text encoder in parts kept on WebGPU is judged by its largest part, not by all its parts held at once', () => {
+    // fp16 umT5-XXL kept on WebGPU: 11 GB held on the GPU, each part its own 1 GB session
+    const kept = { name: 'textEncoder', variant: 'fp16', bytes: 11 * GB, memoryBytes: 11 * GB, partBytes: 1.07 * GB };
+    expect(fitProblems({ ...tiny, backend: 'webgpu', components: [kept] })).toEqual([]);
   });
 
   it('refuses a package none of whose sizes can hold one attention step here, even at one pass per step, with the numbers', () => {

@@ -103,6 +103,13 @@ describe('vidlet CLI arguments', () => {
     expect(parseCli(['generate', '--prompt', 'p', '--seed', '0'])).toMatchObject({ seed: 0 });
   });
 
+  it('--keep-text-encoder asks the engine to keep a text encoder in parts loaded, for generate and bench; off unless given', () => {
+    expect(parseCli(['generate', '--prompt', 'p', '--keep-text-encoder'])).toMatchObject({ keepTextEncoder: true });
+    expect(parseCli(['bench', '--keep-text-encoder'])).toMatchObject({ command: 'bench', keepTextEncoder: true });
+    expect(parseCli(['generate', '--prompt', 'p'])).not.toHaveProperty('keepTextEncoder');
+    expect(() => parseCli(['generate', '--prompt', 'p', '--keep-text-encoder=yes'])).toThrow(/--keep-text-encoder takes no value/);
+  });
+
   it('parses bench and help', () => {
     expect(parseCli(['bench', '--steps', '4', '--repeats', '2', '--json'])).toMatchObject({ command: 'bench', steps: 4, repeats: 2, json: true });
     expect(parseCli(['bench'])).toMatchObject({ command: 'bench', repeats: 5 });
