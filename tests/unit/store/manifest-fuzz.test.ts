@@ -29,7 +29,8 @@ import type { BackendInfo } from '../../../src/engine/types';
 import { chooseTiling, planTiles } from '../../../src/engine/vae-tiles';
 import { allListedFiles } from '../../../src/store/check-package';
 import { FileUnavailableError, ManifestError } from '../../../src/store/errors';
-import { parseManifest, variantFiles } from '../../../src/store/manifest';
+import { parseManifest } from '../../../src/store/manifest';
+import { loraGroups } from '../../../src/package/lora';
 import { NodeFolderStore } from '../../../src/store/node-store';
 import { listedBytes, packageFileProblems } from '../../../src/store/package-files';
 import type { Manifest } from '../../../src/store/types';
@@ -244,9 +245,10 @@ function laterStages(m: Manifest): void {
         }
       }
     }
-    // The files of the variants a default load picks (the engine's own plan).
-    const chosen = orNoBackend(() => planLoad(m, backend));
-    if (chosen) variantFiles(m, Object.fromEntries(chosen.components.map((c) => [c.name, c.variant])));
+    // The files a default load fetches, as the engine lists them (engine.ts load: planSessions with the
+    // VAE graphs chooseVaeGraphs picks; a frame pair's variants need not be the whole-clip decoder's).
+    const chosen = orNoBackend(() => planSessions(m, backend, 'auto', chooseVaeGraphs(m, 'auto')));
+    for (const s of chosen ?? []) if (!s.files.length) throw new Error(`the default load's ${s.key} has no files`);
   }
 
   checkGrid(samplingSigmas(m.schedule, m.schedule.defaultSteps));
@@ -292,12 +294,12 @@ function laterStages(m: Manifest): void {
     const tiling = chooseTiling({ h: size.latent.height, w: size.latent.width, framesPerCall }, m.vaeTiling, 'auto', 64 * 2 ** 20);
     if (tiling && size.latent.height * size.latent.width <= 2 ** 20) planTiles(size.latent.height, size.latent.width, tiling);
   }
-  const { slots, depth, targets, rank, width } = m.lora;
-  const slotValues = slots.length * depth * targets.length * rank * width;
-  if (slotValues > MAX_TENSOR_ELEMENTS) throw new Error(`LoRA slots of ${slotValues} values passed the parser`);
-  if (slotValues <= 2 ** 20) {
-    const lora = new LoraSlots(m.lora);
-    if (lora.down.length !== slotValues) throw new Error('LoRA slots of the wrong size');
+  const { slots, depth, rank } = m.lora;
+  const groupValues = loraGroups(m.lora).map((g) => slots.length * depth * g.targets.length * rank * Math.max(g.in, g.out));
+  if (groupValues.some((v) => v > MAX_TENSOR_ELEMENTS)) throw new Error(`LoRA slots of ${Math.max(...groupValues)} values in one input passed the parser`);
+  if (groupValues.reduce((a, b) => a + b, 0) <= 2 ** 20 && slots.length > 0) {
+    const feeds = new LoraSlots(m.lora).feeds(rank);
+    if (feeds.length !== groupValues.length || feeds.some((f, k) => Math.max(f.down.length, f.up.length) !== groupValues[k])) throw new Error('LoRA slots of the wrong size');
   }
 }
 
