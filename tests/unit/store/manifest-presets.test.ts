@@ -137,7 +137,10 @@ describe('video.attentionScoresBytes: the attention figure of the manifest’s o
     // a package converted before `video` carried it: the presets' figures alone
     delete m.video.attentionScoresBytes;
     expect(parseManifest(m).presets!.sizes[0]!.attentionScoresBytes).toBeUndefined();
-    const older = parseManifest(JSON.parse(readFileSync('tests/fixtures/wan-tiny-presets/manifest.json', 'utf8')));
+    const converted = JSON.parse(readFileSync('tests/fixtures/wan-tiny-presets/manifest.json', 'utf8'));
+    expect(parseManifest(converted).video.attentionScoresBytes).toBe(2304);
+    delete converted.video.attentionScoresBytes;
+    const older = parseManifest(converted);
     expect(older.video.attentionScoresBytes).toBeUndefined();
     expect(older.presets!.sizes[0]!.attentionScoresBytes).toBe(2304);
   });
