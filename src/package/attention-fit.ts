@@ -79,6 +79,8 @@ export interface AttentionSize {
   name: string;
   video: ClipSize;
   attentionScoresBytes?: number;
+  /** The package's one size (no presets): there is no smaller one to choose. */
+  only?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export interface AttentionSize {
  */
 export function oneSize(packageName: string, video: ClipSize & { attentionScoresBytes?: number }): AttentionSize {
   return {
-    name: packageName, video: { frames: video.frames, height: video.height, width: video.width },
+    name: packageName, video: { frames: video.frames, height: video.height, width: video.width }, only: true,
     ...(video.attentionScoresBytes === undefined ? {} : { attentionScoresBytes: video.attentionScoresBytes }),
   };
 }
@@ -111,7 +113,8 @@ export function attentionProblem(size: AttentionSize, passes: number, limits: Bu
   if (!short) return undefined;
   const one = attentionBytes(size.attentionScoresBytes!, 1);
   const fewer = passes > 1 && one <= attentionLimit(limits!).bytes ? `, or fewer guidance passes (guidance 1: one pass per step needs ${formatBytes(one)})` : '';
-  return `${short}; choose a smaller size${fewer}`;
+  const smaller = size.only ? "it is the package's only size, so a smaller clip needs the model converted at a smaller size" : 'choose a smaller size';
+  return `${short}; ${smaller}${fewer}`;
 }
 
 /** attentionProblem's statement of the numbers alone, without what to do (for a caller with its own advice). */

@@ -112,7 +112,8 @@ describe('a model without presets: its one size, judged by the figure in its man
     const problem = presetProblem(form, oneSized);
     expect(problem).toBe(
       'wan-1-3b (33 frames of 416×240) needs 1.60 GB in one buffer for one attention step (its scores, 2 passes per step), ' +
-        'but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize); choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 800 MB)',
+        "but this GPU binds at most 1.00 GB of one buffer (maxStorageBufferBindingSize); it is the package's only size, so a smaller clip needs the model converted at a smaller size, " +
+        'or fewer guidance passes (guidance 1: one pass per step needs 800 MB)',
     );
     expect(validateSettings(form, oneSized)).toEqual([{ field: 'preset', message: `Size and length: ${problem}.` }]);
     expect(validateSettings({ ...form, guidance: 1 }, oneSized)).toEqual([]);

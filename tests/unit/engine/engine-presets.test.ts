@@ -199,7 +199,8 @@ describe('VidletEngine, a preset whose attention does not fit the device (src/pa
     expect((error as InvalidRequestError).details.field).toBe('preset');
     expect((error as Error).message).toBe(
       'vidlet-tiny (16 frames of 128×128) needs 400 B in one buffer for one attention step (its scores, 2 passes per step), ' +
-        'but this GPU binds at most 300 B of one buffer (maxStorageBufferBindingSize); choose a smaller size, or fewer guidance passes (guidance 1: one pass per step needs 200 B).',
+        "but this GPU binds at most 300 B of one buffer (maxStorageBufferBindingSize); it is the package's only size, so a smaller clip needs the model converted at a smaller size, " +
+        'or fewer guidance passes (guidance 1: one pass per step needs 200 B).',
     );
     await expect(engine.generateBestOf(req, { n: 2 })).rejects.toThrow(/^vidlet-tiny \(16 frames of 128×128\) needs 400 B/);
     expect(runs).toEqual([]);

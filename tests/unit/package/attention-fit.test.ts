@@ -106,9 +106,11 @@ describe('noSizeFits', () => {
 describe('oneSize: a package without presets, judged by the figure in its manifest’s video', () => {
   const video = { frames: 33, height: 240, width: 416, fps: 16, attentionScoresBytes: wan33.attentionScoresBytes };
 
-  it('is the manifest’s video named by the package, so its sentences read as a one-preset package’s', () => {
-    expect(oneSize('wan-1-3b', video)).toEqual({ name: 'wan-1-3b', video: { frames: 33, height: 240, width: 416 }, attentionScoresBytes: 1_182_729_600 });
-    expect(attentionProblem(oneSize('wan-1-3b', video), 2, gpu(1 * GiB))).toBe(attentionProblem({ ...wan33, name: 'wan-1-3b' }, 2, gpu(1 * GiB)));
+  it('is the manifest’s video named by the package, whose sentences read as a one-preset package’s but offer no smaller size', () => {
+    expect(oneSize('wan-1-3b', video)).toEqual({ name: 'wan-1-3b', video: { frames: 33, height: 240, width: 416 }, only: true, attentionScoresBytes: 1_182_729_600 });
+    expect(attentionProblem(oneSize('wan-1-3b', video), 2, gpu(1 * GiB))).toBe(
+      attentionProblem({ ...wan33, name: 'wan-1-3b' }, 2, gpu(1 * GiB))!.replace('choose a smaller size', "it is the package's only size, so a smaller clip needs the model converted at a smaller size"),
+    );
     expect(noSizeFits([oneSize('wan-1-3b', video)], gpu(0.5 * GiB))).toMatch(/: its one size, wan-1-3b \(33 frames of 416×240\) needs 591 MB in one buffer/);
   });
 

@@ -173,9 +173,9 @@ describe('planPackage', () => {
   it('tells the one size of a package without presets, named by the package, with its video’s attention bytes where the manifest gives them', async () => {
     const client = clientFor(new EngineHost({} as Engine, freshCache(), { probe: async () => wasmOnly }));
     const wan = JSON.parse(readFileSync('tests/fixtures/wan-tiny/manifest.json', 'utf8'));
-    expect((await client.planPackage(wan)).sizes).toEqual([{ name: 'wan-tiny-fixture', video: { frames: 9, height: 32, width: 32 }, attentionScoresBytes: 2304 }]);
+    expect((await client.planPackage(wan)).sizes).toEqual([{ name: 'wan-tiny-fixture', video: { frames: 9, height: 32, width: 32 }, only: true, attentionScoresBytes: 2304 }]);
     // a package converted before the figure was written: its size, unknown attention (not judged)
-    expect((await client.planPackage(realPackage().manifest)).sizes).toEqual([{ name: 'tiny-local', video: { frames: 16, height: 128, width: 128 } }]);
+    expect((await client.planPackage(realPackage().manifest)).sizes).toEqual([{ name: 'tiny-local', video: { frames: 16, height: 128, width: 128 }, only: true }]);
   });
 
   it('rejects a manifest the parser rejects with its ManifestError', async () => {
