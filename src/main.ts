@@ -32,10 +32,12 @@ const votes = new VoteStore();
 const taste = new TasteStore();
 const adapters = new AdapterLibrary(engine, new AdapterStore());
 const library = new ModelLibrary(EMBEDDED, engine); // the active choice, read before the session is made
+const preferences = new LoadPreferences();
+library.planOptions = () => preferences.loadOptions();
 // Every model load (first use, after deleting the cached model) adds the user's adapters again.
 const session = new EngineSession(engine, history, storage, {
   source: { base: library.active.base },
-  preferences: new LoadPreferences(),
+  preferences,
   onModelLoaded: (info) => adapters.attach(info),
 });
 

@@ -6,6 +6,7 @@
  * (the worker owns the model cache), the engine session, and localStorage for the library itself
  * (read synchronously at start-up, so the first load already uses the active model).
  */
+import type { LoadOptions } from '../../engine/types';
 import type { ImportedPackage, ImportProgress, LocalFile } from '../../store/local-import';
 import { packagePaths } from '../../store/package-files';
 import type { PackagePlan } from '../../worker/engine-host';
@@ -21,7 +22,7 @@ const STORAGE_KEY = 'vidlet.models.v1';
 
 /** The worker calls the library makes (EngineClient has them). */
 export interface LibraryRemote {
-  planPackage(manifestJson: unknown): Promise<PackagePlan>;
+  planPackage(manifestJson: unknown, options?: LoadOptions): Promise<PackagePlan>;
   importLocalPackage(files: LocalFile[], onProgress?: (p: ImportProgress) => void): Promise<ImportedPackage>;
 }
 
@@ -55,6 +56,12 @@ export class ModelLibrary {
   readonly pending = new Observable<Pending | undefined>(undefined);
   /** The last refusal or failure, in words for the user; cleared by the next action. */
   readonly problem = new Observable<string | undefined>(undefined);
+
+  /**
+   * The load options a package is planned with before it is added (the user's LoadPreferences), so
+   * the panel shows what loading it would hold: a text encoder kept loaded counts whole.
+   */
+  planOptions: () => LoadOptions = () => ({});
 
   constructor(
     readonly embedded: LibraryEntry,
@@ -241,7 +248,7 @@ export class ModelLibrary {
 
   async #plan(json: unknown, what: string): Promise<PackagePlan> {
     try {
-      return await this.remote.planPackage(json);
+      return await this.remote.planPackage(json, this.planOptions());
     } catch (e) {
       const error = e as Error;
       if (error.name === 'ManifestError') throw new LibraryError(`Vidlet cannot use ${what}: ${error.message}`);

@@ -176,6 +176,19 @@ describe('ModelLibrary: adding by address', () => {
     expect((await new ModelLibrary(EMBEDDED, worker(1.5e9), memoryStorage(), f).inspectUrl('https://models.test/wan/')).problems).toEqual([]);
   });
 
+  it("plans a package with the user's load options, so a kept text encoder counts whole before the download", async () => {
+    const { f } = fakeFetch({ [URL_OK]: [200, '{}'] });
+    const seen: unknown[] = [];
+    const lib = new ModelLibrary(EMBEDDED, { ...remote(plan()), planPackage: async (_json, options) => (seen.push(options), plan()) }, memoryStorage(), f);
+    await lib.inspectUrl('https://models.test/wan/');
+    let keep = true;
+    lib.planOptions = () => (keep ? { keepTextEncoder: true } : {});
+    await lib.inspectUrl('https://models.test/wan/');
+    keep = false;
+    await lib.inspectUrl('https://models.test/wan/');
+    expect(seen).toEqual([{}, { keepTextEncoder: true }, {}]);
+  });
+
   it('a fitting package is added with its download size, and the library and active choice survive a reload', async () => {
     const storage = memoryStorage();
     const { f, calls } = fakeFetch({ [URL_OK]: [200, '{}'] });
