@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from . import lora_merge
+from . import lora_merge, transformer_file
 from .onnx_io import SHARD_BYTES
 from .text_layers import PART_BYTES
 from .package import ConversionError
@@ -70,6 +70,7 @@ def add_common(p: argparse.ArgumentParser, *, frames: int, height: int, width: i
     p.add_argument("--guidance", type=float, default=guidance, help="default CFG scale w; 1 = no CFG (one pass a step)")
     # A distilled checkpoint is sampled on the publisher's fixed list, often with no CFG (and, for
     # consistency-style distillations, the x0-renoise sampler): docs/model-package.md, schedule.sigmas
+    transformer_file.add_argument(p)
     lora_merge.add_argument(p)
     p.add_argument("--lora-rank", type=int, default=0, metavar="R",
                    help="give the denoiser LoRA slots of rank R on every block's linear layers (see --lora-targets), "

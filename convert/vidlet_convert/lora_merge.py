@@ -1,9 +1,8 @@
 """--merge-lora PATH[:SCALE]: LoRA files baked into the transformer's weights before export.
 
 For an adapter that is always on (a step-distillation LoRA such as a few-step Wan LoRA, or a house style), merging
-is exact and costs nothing at run time, and it covers every layer the file touches — feed-forward layers
-included, which the package's LoRA slots cannot hold (lora_slots.py: they are square attention projections
-only). The file is read and applied by diffusers itself, as `pipe.load_lora_weights(PATH)` with
+is exact and costs nothing at run time, and it covers every layer the file touches — also those the package's
+LoRA slots cannot hold (lora_slots.py holds the blocks' linear layers; not norms, biases or embedders). The file is read and applied by diffusers itself, as `pipe.load_lora_weights(PATH)` with
 `set_adapters(..., SCALE)` would apply it: the pipeline class's `lora_state_dict` turns the other trainers'
 layouts into diffusers' (Wan: the original / ComfyUI `diffusion_model.` names and musubi-tuner's `lora_unet_`
 names; LTX: its original names), PEFT loads it, `fuse_lora` adds SCALE·(alpha/r)·B·A to each weight and

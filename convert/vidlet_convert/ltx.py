@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from . import lora_merge, lora_slots, onnx_io
+from . import lora_merge, lora_slots, onnx_io, transformer_file
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, video_section, write_partial_report)
 from .ltx_graphs import LtxDenoiser, LtxVaeDecoder, latent_normalisation, pipeline_noise_scale
@@ -110,6 +110,7 @@ def convert(args) -> dict:
         raise ConversionError(f"{args.src}: {problem}")
     from diffusers import LTXConditionPipeline, LTXPipeline
 
+    weights = transformer_file.load_into(tr, "ltx", args.transformer) if tr and args.transformer else None
     merged = lora_merge.merge(tr, LTXConditionPipeline if condition else LTXPipeline, args.merge_lora) if tr else []
     grid = latent_grid(vae, args.frames, args.height, args.width)
     t, h, w = grid
@@ -166,11 +167,12 @@ def convert(args) -> dict:
         info["presets"] = presets_section(args.default_preset, presets["sizes"], factors,
                                           (tr_cfg.patch_size_t, tr_cfg.patch_size, tr_cfg.patch_size), presets["anyLength"])
     card = {"family": "ltx", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
+            **({"transformerFile": transformer_file.describe(weights)} if weights else {}),
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown"),
             **({"mergedLoras": lora_merge.describe(merged)} if merged else {})}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit, "schedule_vs_pipeline_max_abs": gap, **({"merged_loras": merged} if merged else {}),
+              "preview_fit": fit, **({"transformer_file": weights} if weights else {}), "schedule_vs_pipeline_max_abs": gap, **({"merged_loras": merged} if merged else {}),
               "decode": {"timestep": decoder.decode_timestep, "noise_scale": decoder.noise_scale,
                          "injected_noise_dropped": decoder.noise_dropped},
               **text_report, **by_preset, "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}

@@ -94,6 +94,8 @@ def model_card(info: dict) -> str:
     merged = info.get("mergedLoras")
     changed = f"Vidlet changed no weight except by merging LoRA files into the denoiser (`--merge-lora`): {merged}." \
         if merged else "Vidlet changed no weight."
+    if info.get("transformerFile"):
+        changed = f"The denoiser's weights are not the folder's but those of {info['transformerFile']} (`--transformer`). {changed}"
     return f"""# {info['displayName']}
 
 Converted by Vidlet's converter (`convert/`, `python -m vidlet_convert {info['family']}`) from the diffusers

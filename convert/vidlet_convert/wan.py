@@ -9,7 +9,7 @@ import time
 
 import torch
 
-from . import lora_merge, lora_slots, onnx_io
+from . import lora_merge, lora_slots, onnx_io, transformer_file
 from .components import (GRAPHS, attention_size, example_inputs, export_components, load_checkpoint, peak_rss,
                          presets_section, selected_roles, space_shapes, video_section, write_partial_report)
 from .package import ConversionError, check_tolerances, write_package, write_tokenizer
@@ -108,6 +108,7 @@ def convert(args) -> dict:
     sampling(sched, args.sampler)  # a scheduler the package cannot express fails now, not after the export
     from diffusers import WanPipeline
 
+    weights = transformer_file.load_into(tr, "wan", args.transformer) if tr and args.transformer else None
     merged = lora_merge.merge(tr, WanPipeline, args.merge_lora) if tr else []
     grid = latent_grid(vae, args.frames, args.height, args.width)
     attention = attention_size(video_tokens(tr_cfg, grid), tr_cfg.num_attention_heads)
@@ -153,11 +154,14 @@ def convert(args) -> dict:
         info["vaeTiling"] = {"tile": args.vae_tiling[0], "overlap": args.vae_tiling[1],
                              "bytesPerLatentPixel": memory["bytesPerLatentPixel"]}
     card = {"family": "wan", "source": os.path.abspath(args.src), "pipeline": index["_class_name"], "previewFit": fit,
+            **({"transformerFile": transformer_file.describe(weights)} if weights else {}),
             **({"mergedLoras": lora_merge.describe(merged)} if merged else {}),
             "maxLength": args.max_length, "schedule": describe_schedule(info["schedule"]),
             "publisherScheduler": sched.get("_class_name", "unknown")}
     report = {"seconds": time.time() - started, "peak_rss_bytes": peak_rss(), "attention": attention, "errors": errors,
-              "preview_fit": fit, **({"merged_loras": merged} if merged else {}), **({"vae_memory": memory} if memory else {}), **text_report, **by_preset,
+              "preview_fit": fit, **({"transformer_file": weights} if weights else {}),
+              **({"merged_loras": merged} if merged else {}), **({"vae_memory": memory} if memory else {}),
+              **text_report, **by_preset,
               "params": {**params, "vaeDecoder": sum(p.numel() for p in vae.decoder.parameters())}}
     return write_package(args.out, info, card, components, sizes, report)
 
