@@ -23,6 +23,20 @@ const withPresets = {
 } as ModelInfo;
 const form = { ...FALLBACK_SETTINGS, prompt: 'a red ball', guidance: 5, innerGuidance: 0, contrast: 0 };
 
+/** An EngineSession over an engine that loads `info` and records each request it is sent (and then fails it). */
+function recordingSession(info: ModelInfo): { session: EngineSession; sent: GenerateRequest[] } {
+  const sent: GenerateRequest[] = [];
+  const engine = {
+    loadModel: async () => info,
+    generate: async (r: GenerateRequest) => {
+      sent.push(r);
+      throw new Error('stop here: the request is what this test checks');
+    },
+  } as unknown as Engine;
+  const storage = { refresh: async () => {}, keepPersistently: async () => {} } as unknown as ModelStorage;
+  return { session: new EngineSession(engine, {} as HistoryStore, storage, { source: { base: 'x' } }), sent };
+}
+
 describe('size preset settings', () => {
   it('a loaded model gives its default preset; a model of one size none', () => {
     expect(withModelDefaults({ ...FALLBACK_SETTINGS, preset: 'big' }, withPresets).preset).toBe('9x32x32');
@@ -85,16 +99,7 @@ describe('size presets this device cannot make (one attention step over its buff
   });
 
   it('EngineSession never sends a preset that does not fit: it fails the run with the engine’s refusal', async () => {
-    const sent: GenerateRequest[] = [];
-    const engine = {
-      loadModel: async () => model,
-      generate: async (r: GenerateRequest) => {
-        sent.push(r);
-        throw new Error('stop here: the request is what this test checks');
-      },
-    } as unknown as Engine;
-    const storage = { refresh: async () => {}, keepPersistently: async () => {} } as unknown as ModelStorage;
-    const session = new EngineSession(engine, {} as HistoryStore, storage, { source: { base: 'x' } });
+    const { session, sent } = recordingSession(model);
     await session.generate({ ...form, preset: 'large' });
     expect(sent).toEqual([]);
     const state = session.run.value;
@@ -123,16 +128,7 @@ describe('a model without presets: its one size, judged by the figure in its man
   });
 
   it('EngineSession never sends it: it fails the run with the engine’s refusal', async () => {
-    const sent: GenerateRequest[] = [];
-    const engine = {
-      loadModel: async () => oneSized,
-      generate: async (r: GenerateRequest) => {
-        sent.push(r);
-        throw new Error('stop here: the request is what this test checks');
-      },
-    } as unknown as Engine;
-    const storage = { refresh: async () => {}, keepPersistently: async () => {} } as unknown as ModelStorage;
-    const session = new EngineSession(engine, {} as HistoryStore, storage, { source: { base: 'x' } });
+    const { session, sent } = recordingSession(oneSized);
     await session.generate(form);
     expect(sent).toEqual([]);
     const state = session.run.value;
