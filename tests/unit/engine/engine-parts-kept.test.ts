@@ -8,9 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VidletEngine } from '../../../src/engine/engine';
-import type { Ort } from '../../../src/engine/sessions';
 import { cpu, MODEL, storeFor } from './fake-package';
-import { gpu, isPart, PART_FILES, partedJson, partsOrt, providerName, req, storeReading, WIRING, type Control } from './parted-fake';
+import { gpu, isPart, PART_FILES, partedJson, partsOrt, providerName, req, storeReading, WIRING, withDenoiserRun, type Control } from './parted-fake';
 
 const other = { ...req, prompt: 'a blue cube slides on black' };
 const third = { ...req, prompt: 'a green star spins' };
@@ -103,24 +102,11 @@ describe('VidletEngine: a text encoder in parts, kept', () => {
     const fresh = { label: 'fresh device' };
     let loseDevice = false;
     const ort = partsOrt(json, ctl);
-    const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (b: Uint8Array, o: unknown) => Promise<{ inputNames: string[]; run: (f: unknown) => unknown }>;
-    const losing = {
-      ...ort,
-      InferenceSession: {
-        create: async (bytes: Uint8Array, o: unknown) => {
-          const s = await create(bytes, o);
-          if (s.inputNames.includes('text')) {
-            const run = s.run;
-            s.run = (f) => {
-              if (!loseDevice) return run(f);
-              loseDevice = false;
-              throw new Error('Device lost: GPUDevice was lost (reason: unknown)');
-            };
-          }
-          return s;
-        },
-      },
-    } as unknown as Ort;
+    const losing = withDenoiserRun(ort, (run) => (f) => {
+      if (!loseDevice) return run(f);
+      loseDevice = false;
+      throw new Error('Device lost: GPUDevice was lost (reason: unknown)');
+    });
     const engine = new VidletEngine(storeFor(json), losing, { probe: gpu, newGpuDevice: async () => fresh });
     await engine.loadModel({ base: MODEL }, keep);
     await engine.generate(req);

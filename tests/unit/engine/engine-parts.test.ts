@@ -8,9 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VidletEngine } from '../../../src/engine/engine';
-import type { Ort, OrtTensor } from '../../../src/engine/sessions';
 import { cpu, MODEL, storeFor } from './fake-package';
-import { gpu, isPart, PART_FILES, partedJson, partsOrt, providerName, req, shipped, storeReading, WIRING, type Control } from './parted-fake';
+import { gpu, isPart, PART_FILES, partedJson, partsOrt, providerName, req, shipped, storeReading, WIRING, withDenoiserRun, type Control } from './parted-fake';
 
 describe('VidletEngine: a text encoder in parts', () => {
   it('a load makes no part session; a generation makes, runs and releases each part in turn; a repeat prompt uses the text cache', async () => {
@@ -54,20 +53,7 @@ describe('VidletEngine: a text encoder in parts', () => {
     const ctl: Control = { log: [], providers: [], wiring: WIRING };
     const texts: Float32Array[] = [];
     const ort = partsOrt(json, ctl);
-    const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (b: Uint8Array, o: unknown) => Promise<{ inputNames: string[]; run: (f: Record<string, OrtTensor>) => unknown }>;
-    const spying = {
-      ...ort,
-      InferenceSession: {
-        create: async (bytes: Uint8Array, o: unknown) => {
-          const s = await create(bytes, o);
-          if (s.inputNames.includes('text')) {
-            const run = s.run;
-            s.run = (f) => (texts.push((f.text!.data as Float32Array).slice()), run(f));
-          }
-          return s;
-        },
-      },
-    } as unknown as Ort;
+    const spying = withDenoiserRun(ort, (run) => (f) => (texts.push((f.text!.data as Float32Array).slice()), run(f)));
     const engine = new VidletEngine(storeFor(json), spying, { probe: cpu });
     await engine.loadModel({ base: MODEL }, { variant: 'fp32' });
     await engine.generate(req);

@@ -107,3 +107,21 @@ export const gpu: () => Promise<EnvironmentProbe> = async () => ({
   webgpu: { vendor: 'nvidia', architecture: 'ada', description: 'RTX', isFallbackAdapter: false, features: [] },
   wasm: true, hardwareConcurrency: 4, crossOriginIsolated: true, isNode: false,
 });
+
+type DenoiserRun = (feeds: Record<string, OrtTensor>) => unknown;
+
+/** `ort` with the denoiser session's run (the one graph taking `text`) replaced by `wrap(run)`. */
+export function withDenoiserRun(ort: Ort, wrap: (run: DenoiserRun) => DenoiserRun): Ort {
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession) as unknown as (b: Uint8Array, o: unknown) => Promise<{ inputNames: string[]; run: DenoiserRun }>;
+  return {
+    ...ort,
+    InferenceSession: {
+      create: async (bytes: Uint8Array, o: unknown) => {
+        const s = await create(bytes, o);
+        if (s.inputNames.includes('text')) s.run = wrap(s.run.bind(s));
+        return s;
+      },
+    },
+  } as unknown as Ort;
+}
+
